@@ -1,0 +1,263 @@
+/*
+ * smsmux/smsmux.h - application API of libsmsmux.
+ *
+ * Open a configuration, then send, explain routes, read status, replies and
+ * credit, cancel, run provider operations, and list providers and plugins.
+ * Every function that can fail fills a smsmux_error the caller provides and
+ * returns -1 (or NULL).  Results are library-owned trees released with their
+ * _free function.  One smsmux handle may be used from several threads.
+ */
+#ifndef SMSMUX_SMSMUX_H
+#define SMSMUX_SMSMUX_H
+
+#include <smsmux/provider.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Library version, e.g. "0.1.0". */
+const char *smsmux_version(void);
+
+/** An error a person can act on. */
+typedef struct smsmux_error {
+  smsmux_error_class cls; /**< SMSMUX_OK when there is none */
+  char code[64];          /**< provider's raw code, or "" */
+  char message[1024];     /**< what went wrong and what to do */
+} smsmux_error;
+
+/** Name of an error class: "temporary", "auth", "credit", "invalid",
+    "permanent", "unknown_outcome", "input", "config", "unsupported",
+    "system" ("ok" for SMSMUX_OK). */
+const char *smsmux_error_class_name(smsmux_error_class cls);
+/** Name of a status: "accepted", "scheduled", "sent", ... "unknown". */
+const char *smsmux_status_name(smsmux_status st);
+/** Process exit status for an error class: 0 ok, 2 input/config/
+    unsupported, 3 unknown outcome, 1 otherwise. */
+int smsmux_exit_code(smsmux_error_class cls);
+
+/** Where trace and log lines go (stderr by default). */
+typedef void (*smsmux_log_fn)(void *userdata, smsmux_log_level level,
+                              const char *line);
+
+/** Options for smsmux_open. Zero-initialise, set `size`. */
+typedef struct smsmux_options {
+  size_t size;          /**< sizeof(smsmux_options) */
+  int verbose;          /**< 1: log requests/responses (secrets redacted) */
+  smsmux_log_fn log;    /**< NULL: stderr */
+  void *log_userdata;
+  /** Plugin directory overriding the config's plugin_dir, or NULL. */
+  const char *plugin_dir;
+} smsmux_options;
+
+typedef struct smsmux smsmux;
+
+/** Open the configuration `ini_path` (NULL: the lookup order of DESIGN.md:
+    $SMSMUX_CONFIG, ./smsmux.ini, $XDG_CONFIG_HOME/smsmux/smsmux.ini,
+    /etc/smsmux/smsmux.ini), load the plugins it names and open every
+    enabled instance.  A provider whose plugin fails to load is kept, marked
+    with its error, and is never routed to. */
+smsmux *smsmux_open(const char *ini_path, const smsmux_options *opts,
+                    smsmux_error *err);
+void smsmux_close(smsmux *sm);
+/** The configuration file actually used. */
+const char *smsmux_config_path(const smsmux *sm);
+
+/* ------------------------------------------------------------- send ------ */
+
+/** What to send. Zero-initialise, set `size`. */
+typedef struct smsmux_send_request {
+  size_t size;
+  smsmux_kind kind;
+  const char *text;          /**< UTF-8 */
+  const char *const *to;     /**< numbers as the user typed them */
+  size_t n_to;
+  const char *from;          /**< sender ID or NULL */
+  const char *at;            /**< "YYYY-MM-DD HH:MM:SS" local time, or NULL */
+  const char *ref;           /**< idempotency key, or NULL */
+  const char *image_url, *video_url, *audio_url;
+  unsigned duration;
+  const char *subject;
+  const char *route;         /**< force this route, or NULL */
+  const char *provider;      /**< force this provider instance, or NULL */
+  const smsmux_kv *options;  /**< provider options (--option KEY=VALUE) */
+  size_t n_options;
+} smsmux_send_request;
+
+typedef struct smsmux_recipient_result {
+  char *to;                  /**< E.164 */
+  smsmux_status status;
+  char *id;                  /**< per-recipient id or NULL */
+  char *provider;            /**< instance that took (or refused) it, or NULL */
+  char *code, *text;         /**< provider's raw code/text, or NULL */
+} smsmux_recipient_result;
+
+typedef struct smsmux_attempt {
+  char *provider;            /**< instance name */
+  int ok;                    /**< 1 accepted */
+  smsmux_error_class cls;    /**< SMSMUX_OK when ok */
+  char *code;                /**< provider's raw code or NULL */
+  char *message;             /**< what happened */
+} smsmux_attempt;
+
+typedef struct smsmux_send_result {
+  char *provider;            /**< instance that accepted it, or NULL */
+  char *id;                  /**< provider's message id, or NULL */
+  char *route;               /**< route used ("(default)" when none) */
+  smsmux_encoding encoding;
+  unsigned segments;
+  double cost;               /**< segments x recipients x price */
+  int duplicate;             /**< 1: --ref already sent; nothing re-sent */
+  int possibly_sent;         /**< 1: outcome unknown */
+  smsmux_recipient_result *recipients;
+  size_t n_recipients;
+  smsmux_attempt *attempts;
+  size_t n_attempts;
+  smsmux_error error;        /**< cls SMSMUX_OK on success */
+} smsmux_send_result;
+
+/** Send.  Returns a result always (NULL only when out of memory); check
+    result->error.cls.  Input errors (numbers, text, sender) send nothing. */
+smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req);
+void smsmux_send_result_free(smsmux_send_result *r);
+
+/* ------------------------------------------------------------ route ------ */
+
+typedef struct smsmux_route_candidate {
+  char *provider;
+  int chosen;                /**< 1 for the provider that would be used */
+  char *reason;              /**< why (or why not) */
+  double cost;
+} smsmux_route_candidate;
+
+typedef struct smsmux_route_explain {
+  char *route;
+  char *policy;
+  smsmux_encoding encoding;
+  unsigned segments;
+  smsmux_route_candidate *candidates;
+  size_t n_candidates;
+  smsmux_error error;
+} smsmux_route_explain;
+
+/** Which provider would take `req` and why; sends nothing. */
+smsmux_route_explain *smsmux_route(smsmux *sm, const smsmux_send_request *req);
+void smsmux_route_explain_free(smsmux_route_explain *r);
+
+/* ------------------------------------------------- status / replies ------ */
+
+typedef struct smsmux_status_entry {
+  char *to;
+  smsmux_status status;
+  char *code, *text, *at;
+} smsmux_status_entry;
+
+typedef struct smsmux_status_result {
+  char *provider, *id;
+  smsmux_status_entry *entries;
+  size_t n_entries;
+  smsmux_error error;
+} smsmux_status_result;
+
+/** Delivery status of message `id`; `provider` may be NULL when the
+    journal knows which provider sent `id`. */
+smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
+                                        const char *id);
+void smsmux_status_result_free(smsmux_status_result *r);
+
+typedef struct smsmux_reply_entry {
+  char *from, *to, *text, *at, *id, *message_id;
+} smsmux_reply_entry;
+
+typedef struct smsmux_replies_result {
+  char *provider;
+  smsmux_reply_entry *entries;
+  size_t n_entries;
+  smsmux_error error;
+} smsmux_replies_result;
+
+/** Replies; `q` may be NULL (newest first, provider default count). */
+smsmux_replies_result *smsmux_replies(smsmux *sm, const char *provider,
+                                      const smsmux_reply_query *q);
+void smsmux_replies_result_free(smsmux_replies_result *r);
+
+/* ----------------------------------------------------------- credit ------ */
+
+typedef struct smsmux_credit_entry {
+  char *provider;
+  int ok;                    /**< 0: see error */
+  double credit;
+  char *unit;                /**< provider's unit or NULL */
+  smsmux_error error;
+} smsmux_credit_entry;
+
+typedef struct smsmux_credit_result {
+  smsmux_credit_entry *entries;
+  size_t n_entries;
+  smsmux_error error;        /**< set when the provider named is unknown */
+} smsmux_credit_result;
+
+/** Credit of one provider, or of every enabled one (provider NULL). */
+smsmux_credit_result *smsmux_credit(smsmux *sm, const char *provider);
+void smsmux_credit_result_free(smsmux_credit_result *r);
+
+/* -------------------------------------------------- cancel / call ------ */
+
+/** Cancel scheduled message `id`.  0 or -1 with `err` filled. */
+int smsmux_cancel(smsmux *sm, const char *provider, const char *id,
+                  smsmux_error *err);
+
+typedef struct smsmux_record {
+  smsmux_kv *fields;         /**< owned strings */
+  size_t n_fields;
+} smsmux_record;
+
+typedef struct smsmux_call_result {
+  char *provider, *op;
+  smsmux_record *records;
+  size_t n_records;
+  smsmux_error error;
+} smsmux_call_result;
+
+/** Run provider operation `op` with `params` ("key" = "value"). */
+smsmux_call_result *smsmux_call_op(smsmux *sm, const char *provider,
+                                   const char *op, const smsmux_kv *params,
+                                   size_t n_params);
+void smsmux_call_result_free(smsmux_call_result *r);
+
+/* ------------------------------------------------- providers / plugins -- */
+
+typedef struct smsmux_provider_info {
+  char *name;                /**< instance name, or plugin stem for plugins */
+  char *plugin;              /**< plugin name */
+  char *path;                /**< plugin file, or NULL */
+  char *version;             /**< plugin version, or NULL */
+  unsigned abi_major, abi_minor;
+  uint32_t capabilities;
+  int enabled;
+  int loaded;                /**< 1 when usable */
+  char *error;               /**< why not, or NULL */
+  char **operations;         /**< "name(param, param?)" strings */
+  size_t n_operations;
+} smsmux_provider_info;
+
+typedef struct smsmux_provider_list {
+  smsmux_provider_info *items;
+  size_t n_items;
+} smsmux_provider_list;
+
+/** Configured instances. */
+smsmux_provider_list *smsmux_providers(smsmux *sm);
+/** Every plugin file in plugin_dir, loaded or not, and why not. */
+smsmux_provider_list *smsmux_plugins(smsmux *sm);
+void smsmux_provider_list_free(smsmux_provider_list *l);
+
+/** Capability names in `caps` joined with ", " into buf. */
+const char *smsmux_capabilities_string(uint32_t caps, char *buf, size_t len);
+/** Name of one capability bit ("sms", "unicode", ...). */
+const char *smsmux_capability_name(uint32_t bit);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SMSMUX_SMSMUX_H */

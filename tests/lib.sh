@@ -1,0 +1,126 @@
+# tests/lib.sh - shared helpers for the shell tests (sourced, POSIX sh).
+#
+#   . "$top_srcdir/tests/lib.sh"
+#   sim_start                       # smsmux-sim on a free loopback port: $SIM_URL
+#   write_config demo.ini <<EOF ... # $TMP/demo.ini, mode 0600; @SIM@ and
+#                                   # @PLUGINS@ are replaced
+#   run_smsmux --config "$TMP/demo.ini" --json send ...   # sets $OUT $ERR $RC
+#   assert_eq 0 "$RC" "send exits 0"
+#   assert_json '.provider' smsmode "provider in JSON"
+#   sim_requests smsmode            # JSON array of the requests sMsmode got
+#   finish                          # prints "N passed, N failed", exit status
+set -u
+
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+SMSMUX=${SMSMUX:-$top_builddir/smsmux}
+SMSMUX_SIM=${SMSMUX_SIM:-$top_builddir/smsmux-sim}
+PLUGINS=${SMSMUX_PLUGIN_DIR_BUILD:-$top_builddir/plugins}
+TEST_PLUGINS=${SMSMUX_TEST_PLUGIN_DIR:-$top_builddir/tests/plugins}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/smsmux-test.XXXXXX")
+export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/xdg-config"
+unset SMSMUX_CONFIG || :
+_passed=0
+_failed=0
+SIM_PID=
+
+_cleanup() {
+  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || :; wait "$SIM_PID" 2>/dev/null || :; fi
+  rm -rf "$TMP"
+}
+trap _cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() { _passed=$((_passed + 1)); printf 'ok %d - %s\n' "$((_passed + _failed))" "$1"; }
+fail() {
+  _failed=$((_failed + 1))
+  printf 'not ok %d - %s\n' "$((_passed + _failed))" "$1"
+  shift
+  for l in "$@"; do printf '#   %s\n' "$l"; done
+}
+
+# assert_eq EXPECTED ACTUAL WHAT
+assert_eq() {
+  if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "expected: $1" "actual:   $2"; fi
+}
+# assert_contains HAYSTACK NEEDLE WHAT
+assert_contains() {
+  case "$1" in
+    *"$2"*) pass "$3" ;;
+    *) fail "$3" "missing: $2" "in: $(printf '%s' "$1" | head -c 2000)" ;;
+  esac
+}
+# assert_not_contains HAYSTACK NEEDLE WHAT
+assert_not_contains() {
+  case "$1" in
+    *"$2"*) fail "$3" "unexpected: $2" "in: $(printf '%s' "$1" | head -c 2000)" ;;
+    *) pass "$3" ;;
+  esac
+}
+# assert_json FILTER EXPECTED WHAT [JSON]  (jq -r FILTER on $OUT by default)
+assert_json() {
+  _doc=${4-$OUT}
+  _got=$(printf '%s' "$_doc" | jq -r "$1" 2>&1) || _got="(jq failed: $_got)"
+  assert_eq "$2" "$_got" "$3"
+}
+# jqr FILTER [JSON]: print jq -r FILTER of $OUT
+jqr() { printf '%s' "${2-$OUT}" | jq -r "$1"; }
+
+# run_smsmux ARGS...: runs smsmux, sets OUT, ERR, RC
+run_smsmux() {
+  set +e
+  "$SMSMUX" "$@" >"$TMP/.out" 2>"$TMP/.err"
+  RC=$?
+
+  set +e
+  OUT=$(cat "$TMP/.out")
+  ERR=$(cat "$TMP/.err")
+}
+
+# sim_start [ARGS...]: start the simulator on a free port
+sim_start() {
+  rm -f "$TMP/sim.port"
+  "$SMSMUX_SIM" --port 0 --port-file "$TMP/sim.port" "$@" >"$TMP/sim.log" 2>&1 &
+  SIM_PID=$!
+  _i=0
+  while [ ! -s "$TMP/sim.port" ]; do
+    _i=$((_i + 1))
+    if [ $_i -gt 200 ] || ! kill -0 "$SIM_PID" 2>/dev/null; then
+      echo "smsmux-sim did not start:" >&2; cat "$TMP/sim.log" >&2; exit 99
+    fi
+    sleep 0.05
+  done
+  SIM_PORT=$(cat "$TMP/sim.port")
+  SIM_URL="http://127.0.0.1:$SIM_PORT"
+}
+
+# sim_ctl METHOD PATH [curl args]: call the simulator's control API
+sim_ctl() {
+  _m=$1; _p=$2; shift 2
+  curl -sS -X "$_m" "$SIM_URL/_sim/$_p" "$@"
+}
+# sim_requests PROVIDER: JSON array of requests the provider received
+sim_requests() { sim_ctl GET "requests?provider=$1"; }
+# sim_fault PROVIDER MODE [extra query]: switch a fault on
+sim_fault() { sim_ctl POST "fault?provider=$1&mode=$2${3:+&$3}" >/dev/null; }
+sim_reset() { sim_ctl POST reset >/dev/null; }
+
+# write_config NAME: stdin to $TMP/NAME (mode 0600), with @SIM@ -> $SIM_URL,
+# @PLUGINS@ -> build-tree plugin dir, @TMP@ -> $TMP
+write_config() {
+  umask 077
+  sed -e "s|@SIM@|${SIM_URL:-http://127.0.0.1:9}|g" -e "s|@PLUGINS@|$PLUGINS|g" \
+      -e "s|@TEST_PLUGINS@|$TEST_PLUGINS|g" -e "s|@TMP@|$TMP|g" >"$TMP/$1"
+  chmod 600 "$TMP/$1"
+  umask 022
+}
+
+# finish: summary line and exit status
+finish() {
+  printf '%d passed, %d failed\n' "$_passed" "$_failed"
+  [ "$_failed" -eq 0 ]
+}
+
+command -v jq >/dev/null 2>&1 || { echo "jq is required for the tests" >&2; exit 99; }
+command -v curl >/dev/null 2>&1 || { echo "curl is required for the tests" >&2; exit 99; }
