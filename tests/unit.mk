@@ -1,0 +1,13 @@
+# C unit tests (TAP-like output, see tests/check.h).
+# test_msg: core/msg.c and core/charset.c, compiled in directly so the test
+# does not need the rest of libsmsmux.
+check_PROGRAMS += tests/test_msg
+tests_test_msg_SOURCES = tests/test_msg.c tests/check.h \
+	core/msg.c core/msg.h core/charset.c core/charset.h
+tests_test_msg_CFLAGS = $(AM_CFLAGS)
+TESTS += tests/test_msg
+check_PROGRAMS += tests/test_state
+tests_test_state_SOURCES = tests/test_state.c core/state.c
+tests_test_state_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_test_state_LDADD = $(SQLITE_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/test_state
