@@ -1,1 +1,2185 @@
-/* placeholder: being written */
+/* cli: the `smsmux` command.  Parses the arguments, runs one command
+ * against libsmsmux (include/smsmux/smsmux.h) and prints the outcome:
+ * short human lines, or one JSON document with --json (cli_json.c).
+ *
+ * Exit status: 0 done; 1 the provider(s) refused or failed; 2 usage,
+ * configuration or input error; 3 outcome unknown (possibly sent).
+ * Usage errors are found before the configuration is opened, and input
+ * files (--text-file, --to-file) are checked before anything is sent. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+enum {
+  EXIT_DONE = 0,
+  EXIT_FAILED = 1,
+  EXIT_USAGE = 2,
+  EXIT_UNKNOWN = 3
+};
+
+/** The run: global options, the open library handle, the command. */
+typedef struct cli {
+  const char *config; /**< --config, or NULL: the library's lookup order */
+  int json;           /**< --json */
+  int verbose;        /**< --verbose */
+  const char *command;/**< command name, for usage hints; NULL before it */
+  smsmux *sm;         /**< open once the arguments are checked */
+} cli;
+
+/* ------------------------------------------------------ small helpers -- */
+
+/** A growable array of owned strings. */
+typedef struct strv {
+  char **v;
+  size_t n, cap;
+} strv;
+
+/** A growable byte buffer, always NUL-terminated once used. */
+typedef struct strbuf {
+  char *s;
+  size_t len, cap;
+} strbuf;
+
+static int json_mode; /* for out_of_memory(), which has no cli at hand */
+
+static void out_of_memory(void) {
+  if (json_mode)
+    fputs("{\"error\":{\"class\":\"system\",\"code\":null,"
+          "\"message\":\"out of memory\"}}\n",
+          stdout);
+  fputs("smsmux: out of memory\n", stderr);
+  exit(EXIT_FAILED);
+}
+
+static void *xrealloc(void *p, size_t n) {
+  p = realloc(p, n ? n : 1);
+  if (!p)
+    out_of_memory();
+  return p;
+}
+
+static char *xstrndup(const char *s, size_t n) {
+  char *d = xrealloc(NULL, n + 1);
+  memcpy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+static char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+static void strv_push_n(strv *sv, const char *s, size_t n) {
+  if (sv->n == sv->cap) {
+    sv->cap = sv->cap ? 2 * sv->cap : 8;
+    sv->v = xrealloc(sv->v, sv->cap * sizeof *sv->v);
+  }
+  sv->v[sv->n++] = xstrndup(s, n);
+}
+
+static void strv_push(strv *sv, const char *s) { strv_push_n(sv, s, strlen(s)); }
+
+static void strv_free(strv *sv) {
+  for (size_t i = 0; i < sv->n; i++)
+    free(sv->v[i]);
+  free(sv->v);
+  memset(sv, 0, sizeof *sv);
+}
+
+static void sb_reserve(strbuf *b, size_t more) {
+  if (b->len + more + 1 > b->cap) {
+    b->cap = b->cap ? b->cap : 64;
+    while (b->len + more + 1 > b->cap)
+      b->cap *= 2;
+    b->s = xrealloc(b->s, b->cap);
+  }
+}
+
+static void sb_add(strbuf *b, const char *s, size_t n) {
+  sb_reserve(b, n);
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+static void sb_addc(strbuf *b, char c) { sb_add(b, &c, 1); }
+
+static void sb_reset(strbuf *b) {
+  b->len = 0;
+  sb_reserve(b, 0);
+  b->s[0] = '\0';
+}
+
+static void sb_free(strbuf *b) {
+  free(b->s);
+  memset(b, 0, sizeof *b);
+}
+
+static void set_error(smsmux_error *err, smsmux_error_class cls,
+                      const char *fmt, ...) SMSMUX_PRINTF(3, 4);
+static void set_error(smsmux_error *err, smsmux_error_class cls,
+                      const char *fmt, ...) {
+  va_list ap;
+  memset(err, 0, sizeof *err);
+  err->cls = cls;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+}
+
+/* -------------------------------------------------- usage and errors -- */
+
+static const char usage_text[] =
+    "Usage: smsmux [--config FILE] [--json] [--verbose] COMMAND [ARGS...]\n"
+    "\n"
+    "Send SMS, MMS and voice messages through several providers.\n"
+    "\n"
+    "Commands:\n"
+    "  send       send a message: --to N[,N...] | --to-file FILE,\n"
+    "             --text T | --text-file F, and more (smsmux send --help)\n"
+    "  route      the same flags as send: which provider would take the\n"
+    "             message and why; sends nothing\n"
+    "  status     [--provider P] ID   delivery status per recipient\n"
+    "  replies    --provider P [ID]   replies (MO) received\n"
+    "  credit     [--provider P]      remaining credit, per provider\n"
+    "  cancel     --provider P ID     cancel a scheduled message\n"
+    "  call       --provider P OP [key=value ...]\n"
+    "                                 a provider-specific operation\n"
+    "  providers                      configured instances: plugin, ABI,\n"
+    "                                 capabilities, operations\n"
+    "  plugins                        plugins in plugin_dir, whether each\n"
+    "                                 loads, and why not\n"
+    "\n"
+    "Options (before the command; also accepted after it):\n"
+    "  -c, --config FILE  configuration file; without it: $SMSMUX_CONFIG,\n"
+    "                     ./smsmux.ini, $XDG_CONFIG_HOME/smsmux/smsmux.ini,\n"
+    "                     /etc/smsmux/smsmux.ini\n"
+    "      --json         one JSON document on stdout, on failure too\n"
+    "      --verbose      log provider requests and answers on stderr\n"
+    "                     (secrets redacted)\n"
+    "  -h, --help         this help; smsmux COMMAND --help for a command\n"
+    "      --version      print the version\n"
+    "\n"
+    "Exit status: 0 done; 1 the provider(s) refused or failed; 2 usage,\n"
+    "configuration or input error; 3 outcome unknown (the message may have\n"
+    "been sent: check before sending it again).\n";
+
+static const char send_usage_text[] =
+    "Usage: smsmux send (--to N[,N...] | --to-file FILE)\n"
+    "                   (--text T | --text-file F) [options]\n"
+    "       smsmux route  (the same flags): which provider, and why\n"
+    "\n"
+    "Recipients:\n"
+    "  --to N[,N...]       numbers (+33612345678, 0612345678, ...); repeatable\n"
+    "  --to-file FILE      one number per line, or a CSV (',' or ';') whose\n"
+    "                      header names the number column (to, number, numero,\n"
+    "                      mobile, gsm, sms, portable); other columns fill\n"
+    "                      ${COLUMN} placeholders in the text, one message per\n"
+    "                      row; blank lines and lines starting with # skipped;\n"
+    "                      - reads stdin\n"
+    "Content:\n"
+    "  --text T            UTF-8 text\n"
+    "  --text-file F       text read from a UTF-8 file (- reads stdin);\n"
+    "                      trailing newlines are dropped\n"
+    "  --kind sms|mms|voice  default sms (mms when a media URL is given)\n"
+    "  --image URL, --video URL, --audio URL   MMS media\n"
+    "  --duration S        video/audio duration in seconds\n"
+    "  --subject S         MMS subject / campaign name\n"
+    "Sending:\n"
+    "  --from S            sender ID (3 to 11 letters/digits) or number\n"
+    "  --at 'YYYY-MM-DD HH:MM[:SS]'  send later (local time)\n"
+    "  --route R           use route R of the configuration\n"
+    "  --provider P        use provider instance P only (not with --route)\n"
+    "  --ref REF           your reference: sending again with the same REF\n"
+    "                      never sends twice (per row: REF#ROW)\n"
+    "  --option KEY=VALUE  provider option, e.g. stop=1; repeatable\n";
+
+static const char status_usage_text[] =
+    "Usage: smsmux status [--provider P] ID\n"
+    "Delivery status of message ID, per recipient.  Without --provider,\n"
+    "the provider that sent ID is taken from the journal.\n";
+
+static const char replies_usage_text[] =
+    "Usage: smsmux replies --provider P [ID] [--start N] [--count N]\n"
+    "                      [--since 'YYYY-MM-DD HH:MM'] [--until ...]\n"
+    "Replies (MO) received, newest first; with ID, only the replies to it.\n"
+    "Dates are local time ('YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS]').\n";
+
+static const char credit_usage_text[] =
+    "Usage: smsmux credit [--provider P]\n"
+    "Remaining credit of provider P, or of every enabled provider.\n";
+
+static const char cancel_usage_text[] =
+    "Usage: smsmux cancel --provider P ID\n"
+    "Cancel the scheduled message ID.\n";
+
+static const char call_usage_text[] =
+    "Usage: smsmux call --provider P OP [key=value ...]\n"
+    "Run the provider-specific operation OP; 'smsmux providers' lists the\n"
+    "operations of each provider and their parameters.\n";
+
+static const char providers_usage_text[] =
+    "Usage: smsmux providers\n"
+    "Configured provider instances: plugin, version, ABI, capabilities,\n"
+    "operations, and why one is not usable.\n";
+
+static const char plugins_usage_text[] =
+    "Usage: smsmux plugins\n"
+    "Plugin files in plugin_dir, whether each loads, and why not.\n";
+
+/** Report a usage error (stderr, and the JSON error document with --json)
+    and return EXIT_USAGE. */
+static int usage_error(const cli *c, const char *fmt, ...) SMSMUX_PRINTF(2, 3);
+static int usage_error(const cli *c, const char *fmt, ...) {
+  smsmux_error err;
+  va_list ap;
+  memset(&err, 0, sizeof err);
+  err.cls = SMSMUX_ERR_INPUT;
+  va_start(ap, fmt);
+  vsnprintf(err.message, sizeof err.message, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "smsmux: %s\n", err.message);
+  if (c->command)
+    fprintf(stderr, "Run 'smsmux %s --help' or 'smsmux --help' for usage.\n",
+            c->command);
+  else
+    fputs("Run 'smsmux --help' for usage.\n", stderr);
+  if (c->json)
+    cli_json_error(&err);
+  return EXIT_USAGE;
+}
+
+/** Report an error that ends the command and return its exit status. */
+static int fail(const cli *c, const smsmux_error *err) {
+  fprintf(stderr, "smsmux: %s\n",
+          err->message[0] ? err->message : smsmux_error_class_name(err->cls));
+  if (c->json)
+    cli_json_error(err);
+  return smsmux_exit_code(err->cls);
+}
+
+/** Print the library's message for a result that failed (stderr). */
+static void print_error(const smsmux_error *err) {
+  if (err->cls != SMSMUX_OK)
+    fprintf(stderr, "smsmux: %s\n",
+            err->message[0] ? err->message : smsmux_error_class_name(err->cls));
+}
+
+/** Which of two exit statuses a run of several operations reports:
+    an unknown outcome first (someone must check), then a refusal, then
+    an input error. */
+static int worse_exit(int a, int b) {
+  static const int rank[] = {0, 2, 1, 3};
+  if (a < 0 || a > 3)
+    a = EXIT_FAILED;
+  if (b < 0 || b > 3)
+    b = EXIT_FAILED;
+  return rank[a] >= rank[b] ? a : b;
+}
+
+/* --------------------------------------------------- option scanning -- */
+
+enum flag_id {
+  F_CONFIG = 1,
+  F_JSON,
+  F_VERBOSE,
+  F_HELP,
+  F_VERSION,
+  F_TO,
+  F_TO_FILE,
+  F_TEXT,
+  F_TEXT_FILE,
+  F_FROM,
+  F_AT,
+  F_KIND,
+  F_IMAGE,
+  F_VIDEO,
+  F_AUDIO,
+  F_DURATION,
+  F_SUBJECT,
+  F_ROUTE,
+  F_PROVIDER,
+  F_REF,
+  F_OPTION,
+  F_START,
+  F_COUNT,
+  F_SINCE,
+  F_UNTIL
+};
+
+typedef struct cli_flag {
+  const char *name; /**< long name, without "--" */
+  int takes_value;
+  int id;
+} cli_flag;
+
+/* Accepted before the command and, except --version, after it too. */
+static const cli_flag global_flags[] = {
+    {"config", 1, F_CONFIG}, {"json", 0, F_JSON}, {"verbose", 0, F_VERBOSE},
+    {"help", 0, F_HELP},     {NULL, 0, 0}};
+
+static const cli_flag message_flags[] = {
+    {"to", 1, F_TO},         {"to-file", 1, F_TO_FILE},
+    {"text", 1, F_TEXT},     {"text-file", 1, F_TEXT_FILE},
+    {"from", 1, F_FROM},     {"at", 1, F_AT},
+    {"kind", 1, F_KIND},     {"image", 1, F_IMAGE},
+    {"video", 1, F_VIDEO},   {"audio", 1, F_AUDIO},
+    {"duration", 1, F_DURATION}, {"subject", 1, F_SUBJECT},
+    {"route", 1, F_ROUTE},   {"provider", 1, F_PROVIDER},
+    {"ref", 1, F_REF},       {"option", 1, F_OPTION},
+    {NULL, 0, 0}};
+
+static const cli_flag provider_flags[] = {{"provider", 1, F_PROVIDER},
+                                          {NULL, 0, 0}};
+
+static const cli_flag replies_flags[] = {
+    {"provider", 1, F_PROVIDER}, {"start", 1, F_START}, {"count", 1, F_COUNT},
+    {"since", 1, F_SINCE},       {"until", 1, F_UNTIL}, {NULL, 0, 0}};
+
+static const cli_flag no_flags[] = {{NULL, 0, 0}};
+
+/** Walks the arguments of one command. */
+typedef struct argscan {
+  int argc;
+  char **argv;
+  int i;
+  int only_positional; /**< after "--" */
+} argscan;
+
+enum { ARG_END = 0, ARG_FLAG = 1, ARG_POSITIONAL = 2, ARG_ERROR = -1 };
+
+static const cli_flag *find_flag(const cli_flag *flags, const char *name,
+                                 size_t len) {
+  for (; flags && flags->name; flags++)
+    if (strlen(flags->name) == len && strncmp(flags->name, name, len) == 0)
+      return flags;
+  return NULL;
+}
+
+/** True when `s` is "--NAME" or "--NAME=..." for a flag of `flags`. */
+static int looks_like_flag(const cli_flag *flags, const char *s) {
+  size_t len;
+  if (strncmp(s, "--", 2) != 0 || s[2] == '\0')
+    return 0;
+  s += 2;
+  len = strcspn(s, "=");
+  return find_flag(flags, s, len) || find_flag(global_flags, s, len);
+}
+
+/**
+ * Next argument: a flag of `flags` (its id and value), a positional
+ * argument, the end, or an error already reported.  Global options found
+ * after the command are applied here and skipped; --help is returned.
+ */
+static int next_arg(cli *c, argscan *s, const cli_flag *flags, int *id,
+                    const char **value) {
+  for (;;) {
+    const char *a, *name, *eq;
+    const cli_flag *f;
+    size_t len;
+
+    *id = 0;
+    *value = NULL;
+    if (s->i >= s->argc)
+      return ARG_END;
+    a = s->argv[s->i++];
+    if (s->only_positional || a[0] != '-' || a[1] == '\0') {
+      *value = a;
+      return ARG_POSITIONAL;
+    }
+    if (strcmp(a, "--") == 0) {
+      s->only_positional = 1;
+      continue;
+    }
+    if (a[1] != '-') { /* the short options: -c FILE, -h, -v */
+      if (a[1] == 'c') {
+        f = find_flag(global_flags, "config", 6);
+        eq = a[2] ? a + 1 : NULL; /* -cFILE: value after "c" */
+      } else if (a[1] == 'h' && a[2] == '\0') {
+        f = find_flag(global_flags, "help", 4);
+        eq = NULL;
+      } else if (a[1] == 'v' && a[2] == '\0') {
+        f = find_flag(global_flags, "verbose", 7);
+        eq = NULL;
+      } else {
+        if (c->command)
+          usage_error(c, "unknown option '%s' for '%s'", a, c->command);
+        else
+          usage_error(c, "unknown option '%s'", a);
+        return ARG_ERROR;
+      }
+      name = f->name;
+      len = strlen(name);
+    } else {
+      name = a + 2;
+      eq = strchr(name, '=');
+      len = eq ? (size_t)(eq - name) : strlen(name);
+      f = find_flag(flags, name, len);
+      if (!f)
+        f = find_flag(global_flags, name, len);
+      if (!f) {
+        if (c->command)
+          usage_error(c, "unknown option '--%.*s' for '%s'", (int)len, name,
+                      c->command);
+        else
+          usage_error(c, "unknown option '--%.*s'", (int)len, name);
+        return ARG_ERROR;
+      }
+    }
+    if (f->takes_value) {
+      if (eq) {
+        *value = eq + 1;
+      } else if (s->i < s->argc && !looks_like_flag(flags, s->argv[s->i])) {
+        *value = s->argv[s->i++];
+      } else {
+        usage_error(c, "option '--%s' needs a value", f->name);
+        return ARG_ERROR;
+      }
+    } else if (eq) {
+      usage_error(c, "option '--%s' takes no value", f->name);
+      return ARG_ERROR;
+    }
+    switch (f->id) {
+    case F_CONFIG:
+      c->config = *value;
+      continue;
+    case F_JSON:
+      c->json = json_mode = 1;
+      continue;
+    case F_VERBOSE:
+      c->verbose = 1;
+      continue;
+    default:
+      *id = f->id;
+      return ARG_FLAG;
+    }
+  }
+}
+
+/** Parse a whole unsigned decimal number. */
+static int parse_unsigned(const char *s, unsigned *out) {
+  char *end;
+  unsigned long v;
+  if (!isdigit((unsigned char)*s))
+    return -1;
+  errno = 0;
+  v = strtoul(s, &end, 10);
+  if (errno || *end || v > 0xffffffffUL)
+    return -1;
+  *out = (unsigned)v;
+  return 0;
+}
+
+/**
+ * Parse a local date and time: "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or
+ * "YYYY-MM-DD HH:MM:SS" (a 'T' may replace the space).  Fills *when (Unix
+ * seconds) and, when `norm` is given, "YYYY-MM-DD HH:MM:SS" into it.
+ */
+static int parse_local_time(const char *s, int64_t *when, char norm[20]) {
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+  struct tm tm;
+  time_t t;
+
+  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+    return -1;
+  if (s[n] == ' ' || s[n] == 'T') {
+    const char *tp = s + n + 1;
+    int m = 0;
+    if (sscanf(tp, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
+      return -1;
+    if (tp[m] == ':') {
+      int k = 0;
+      if (sscanf(tp + m + 1, "%2d%n", &sec, &k) != 1 || k != 2)
+        return -1;
+      m += 3;
+    }
+    if (tp[m] != '\0')
+      return -1;
+  } else if (s[n] != '\0') {
+    return -1;
+  }
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
+      mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+    return -1;
+  if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+    return -1;
+  memset(&tm, 0, sizeof tm);
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  tm.tm_isdst = -1;
+  t = mktime(&tm);
+  if (t == (time_t)-1)
+    return -1;
+  *when = (int64_t)t;
+  if (norm)
+    snprintf(norm, 20, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+  return 0;
+}
+
+/* ------------------------------------------------------ the commands -- */
+
+/* Argument parsers return -1 after printing a command's --help: done. */
+static int help_done(int rc) { return rc < 0 ? EXIT_DONE : rc; }
+
+static int cmd_send(cli *c, int argc, char **argv);
+static int cmd_route(cli *c, int argc, char **argv);
+static int cmd_status(cli *c, int argc, char **argv);
+static int cmd_replies(cli *c, int argc, char **argv);
+static int cmd_credit(cli *c, int argc, char **argv);
+static int cmd_cancel(cli *c, int argc, char **argv);
+static int cmd_call(cli *c, int argc, char **argv);
+static int cmd_providers(cli *c, int argc, char **argv);
+static int cmd_plugins(cli *c, int argc, char **argv);
+
+typedef struct cli_command {
+  const char *name;
+  int (*run)(cli *c, int argc, char **argv);
+  const char *usage;
+} cli_command;
+
+static const cli_command commands[] = {
+    {"send", cmd_send, send_usage_text},
+    {"route", cmd_route, send_usage_text},
+    {"status", cmd_status, status_usage_text},
+    {"replies", cmd_replies, replies_usage_text},
+    {"credit", cmd_credit, credit_usage_text},
+    {"cancel", cmd_cancel, cancel_usage_text},
+    {"call", cmd_call, call_usage_text},
+    {"providers", cmd_providers, providers_usage_text},
+    {"plugins", cmd_plugins, plugins_usage_text},
+    {NULL, NULL, NULL}};
+
+static const cli_command *find_command(const char *name) {
+  for (const cli_command *k = commands; k->name; k++)
+    if (strcmp(k->name, name) == 0)
+      return k;
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  cli c;
+  argscan s = {argc, argv, 1, 0};
+  const cli_command *cmd;
+  const char *name = NULL;
+  int id, r;
+
+  static const cli_flag before_command[] = {
+      {"version", 0, F_VERSION}, {NULL, 0, 0}};
+
+  memset(&c, 0, sizeof c);
+  /* The global options, up to the command name. */
+  while ((r = next_arg(&c, &s, before_command, &id, &name)) == ARG_FLAG) {
+    if (id == F_HELP) {
+      fputs(usage_text, stdout);
+      return EXIT_DONE;
+    }
+    if (id == F_VERSION) {
+      printf("smsmux %s (libsmsmux %s)\n", PACKAGE_VERSION, smsmux_version());
+      return EXIT_DONE;
+    }
+  }
+  if (r == ARG_ERROR)
+    return EXIT_USAGE;
+  if (r == ARG_END)
+    return usage_error(&c, "no command given: say what to do, e.g. "
+                           "'smsmux send --to NUMBER --text TEXT'");
+  if (strcmp(name, "help") == 0) { /* smsmux help [COMMAND] */
+    cmd = s.i < argc ? find_command(argv[s.i]) : NULL;
+    fputs(cmd ? cmd->usage : usage_text, stdout);
+    return EXIT_DONE;
+  }
+  cmd = find_command(name);
+  if (!cmd)
+    return usage_error(&c,
+                       "unknown command '%s'; the commands are send, route, "
+                       "status, replies, credit, cancel, call, providers, "
+                       "plugins",
+                       name);
+  c.command = cmd->name;
+  r = cmd->run(&c, argc - s.i, argv + s.i);
+  if (c.sm)
+    smsmux_close(c.sm);
+  return r;
+}
+
+/** Open the configuration (after the arguments were found sound). */
+static int open_library(cli *c) {
+  smsmux_options opts;
+  smsmux_error err;
+
+  memset(&opts, 0, sizeof opts);
+  memset(&err, 0, sizeof err);
+  opts.size = sizeof opts;
+  opts.verbose = c->verbose;
+  c->sm = smsmux_open(c->config, &opts, &err);
+  if (!c->sm) {
+    if (err.cls == SMSMUX_OK) /* the library always says; be safe */
+      set_error(&err, SMSMUX_ERR_CONFIG, "cannot open the configuration");
+    return fail(c, &err);
+  }
+  return EXIT_DONE;
+}
+
+/* ------------------------------------------------- message arguments -- */
+
+/** The message flags of send and route, as given. */
+typedef struct msgargs {
+  strv to;               /**< --to numbers, comma lists split */
+  const char *to_file;   /**< --to-file */
+  const char *text;      /**< --text, or the --text-file contents */
+  const char *text_file; /**< --text-file */
+  char *text_owned;      /**< what was read from --text-file */
+  const char *from;
+  char at[20]; /**< --at normalised to "YYYY-MM-DD HH:MM:SS", or "" */
+  smsmux_kind kind;
+  int kind_given;
+  const char *image, *video, *audio, *subject;
+  unsigned duration;
+  const char *route, *provider, *ref;
+  strv option_keys, option_values; /**< --option KEY=VALUE */
+  smsmux_kv *options;
+} msgargs;
+
+static void msgargs_free(msgargs *m) {
+  strv_free(&m->to);
+  free(m->text_owned);
+  strv_free(&m->option_keys);
+  strv_free(&m->option_values);
+  free(m->options);
+}
+
+static int parse_message_args(cli *c, int argc, char **argv, msgargs *m);
+static int read_text_file(const char *path, char **out, smsmux_error *err);
+static void fill_request(smsmux_send_request *req, const msgargs *m,
+                         const char *const *to, size_t n_to, const char *text,
+                         const char *ref);
+
+/** The recipient file reader: see the --to-file part below. */
+typedef struct tofile tofile;
+static int tofile_open(tofile **out, const char *path, smsmux_error *err);
+static int tofile_next(tofile *t, smsmux_error *err);
+static int tofile_rewind(tofile *t, smsmux_error *err);
+static void tofile_close(tofile *t);
+static const char *tofile_number(const tofile *t);
+static unsigned long tofile_line(const tofile *t);
+static int tofile_check_row(const tofile *t, smsmux_error *err);
+static int tofile_has_columns(const tofile *t);
+static int text_has_placeholder(const char *text);
+static int text_check_placeholders(const char *text, const tofile *t,
+                                   smsmux_error *err);
+static void text_render(const char *text, const tofile *t, strbuf *out);
+
+static int send_single(cli *c, const msgargs *m, const char *const *to,
+                       size_t n_to);
+static int send_rows(cli *c, const msgargs *m, tofile *t);
+static int read_all_numbers(tofile *t, strv *numbers, smsmux_error *err);
+
+static int cmd_send(cli *c, int argc, char **argv) {
+  msgargs m;
+  tofile *t = NULL;
+  smsmux_error err;
+  strv numbers = {0};
+  int rc;
+
+  memset(&err, 0, sizeof err);
+  rc = parse_message_args(c, argc, argv, &m);
+  if (rc != EXIT_DONE) /* -1: --help was printed */
+    goto out;
+  if (!m.to_file) {
+    rc = open_library(c);
+    if (rc == EXIT_DONE)
+      rc = send_single(c, &m, (const char *const *)m.to.v, m.to.n);
+    goto out;
+  }
+  if (tofile_open(&t, m.to_file, &err) < 0) {
+    rc = fail(c, &err);
+    goto out;
+  }
+  if (text_has_placeholder(m.text)) {
+    /* One message per row; the rows are read again while sending. */
+    if (text_check_placeholders(m.text, t, &err) < 0) {
+      rc = fail(c, &err);
+      goto out;
+    }
+    rc = open_library(c);
+    if (rc == EXIT_DONE)
+      rc = send_rows(c, &m, t);
+  } else {
+    /* One message to every number: the library splits per provider. */
+    if (read_all_numbers(t, &numbers, &err) < 0) {
+      rc = fail(c, &err);
+      goto out;
+    }
+    rc = open_library(c);
+    if (rc == EXIT_DONE)
+      rc = send_single(c, &m, (const char *const *)numbers.v, numbers.n);
+  }
+out:
+  if (t)
+    tofile_close(t);
+  strv_free(&numbers);
+  msgargs_free(&m);
+  return help_done(rc);
+}
+
+/** Parse and check the message flags; the --text-file is read here. */
+static int parse_message_args(cli *c, int argc, char **argv, msgargs *m) {
+  argscan s = {argc, argv, 0, 0};
+  const char *v;
+  int id, r;
+  smsmux_error err;
+
+  memset(m, 0, sizeof *m);
+  while ((r = next_arg(c, &s, message_flags, &id, &v)) != ARG_END) {
+    if (r == ARG_ERROR)
+      return EXIT_USAGE;
+    if (r == ARG_POSITIONAL)
+      return usage_error(c, "unexpected argument '%s': give the text with "
+                            "--text, the numbers with --to",
+                         v);
+    switch (id) {
+    case F_HELP:
+      fputs(send_usage_text, stdout);
+      return -1;
+    case F_TO: {
+      const char *p = v;
+      size_t before = m->to.n;
+      while (*p) {
+        size_t len = strcspn(p, ",");
+        const char *b = p, *e = p + len;
+        while (b < e && isspace((unsigned char)*b))
+          b++;
+        while (e > b && isspace((unsigned char)e[-1]))
+          e--;
+        if (e > b)
+          strv_push_n(&m->to, b, (size_t)(e - b));
+        p += len;
+        if (*p == ',')
+          p++;
+      }
+      if (m->to.n == before)
+        return usage_error(c, "--to '%s' holds no number", v);
+      break;
+    }
+    case F_TO_FILE:
+      m->to_file = v;
+      break;
+    case F_TEXT:
+      m->text = v;
+      break;
+    case F_TEXT_FILE:
+      m->text_file = v;
+      break;
+    case F_FROM:
+      m->from = v;
+      break;
+    case F_AT: {
+      int64_t when;
+      if (parse_local_time(v, &when, m->at) < 0)
+        return usage_error(c, "--at '%s' is not a date: write it as "
+                              "'YYYY-MM-DD HH:MM:SS' (local time)",
+                           v);
+      break;
+    }
+    case F_KIND:
+      if (strcasecmp(v, "sms") == 0)
+        m->kind = SMSMUX_KIND_SMS;
+      else if (strcasecmp(v, "mms") == 0)
+        m->kind = SMSMUX_KIND_MMS;
+      else if (strcasecmp(v, "voice") == 0)
+        m->kind = SMSMUX_KIND_VOICE;
+      else
+        return usage_error(c, "--kind '%s' is not a kind: use sms, mms or "
+                              "voice",
+                           v);
+      m->kind_given = 1;
+      break;
+    case F_IMAGE:
+      m->image = v;
+      break;
+    case F_VIDEO:
+      m->video = v;
+      break;
+    case F_AUDIO:
+      m->audio = v;
+      break;
+    case F_DURATION:
+      if (parse_unsigned(v, &m->duration) < 0 || m->duration == 0)
+        return usage_error(c, "--duration '%s' is not a number of seconds", v);
+      break;
+    case F_SUBJECT:
+      m->subject = v;
+      break;
+    case F_ROUTE:
+      m->route = v;
+      break;
+    case F_PROVIDER:
+      m->provider = v;
+      break;
+    case F_REF:
+      if (!*v)
+        return usage_error(c, "--ref needs a non-empty reference");
+      m->ref = v;
+      break;
+    case F_OPTION: {
+      const char *eq = strchr(v, '=');
+      if (!eq || eq == v)
+        return usage_error(c, "--option '%s' is not KEY=VALUE (e.g. stop=1)",
+                           v);
+      strv_push_n(&m->option_keys, v, (size_t)(eq - v));
+      strv_push(&m->option_values, eq + 1);
+      break;
+    }
+    default:
+      break;
+    }
+  }
+
+  if (m->route && m->provider)
+    return usage_error(c, "--route and --provider cannot be used together: "
+                          "--route picks a route of the configuration, "
+                          "--provider forces one provider; keep one");
+  if (m->to.n && m->to_file)
+    return usage_error(c, "--to and --to-file cannot be used together: put "
+                          "every number in the file, or use --to only");
+  if (!m->to.n && !m->to_file)
+    return usage_error(c, "%s needs recipients: --to NUMBER[,NUMBER...] or "
+                          "--to-file FILE",
+                       c->command);
+  if (m->text && m->text_file)
+    return usage_error(c, "--text and --text-file cannot be used together; "
+                          "keep one");
+  if (m->text_file && m->to_file && strcmp(m->text_file, "-") == 0 &&
+      strcmp(m->to_file, "-") == 0)
+    return usage_error(c, "--text-file and --to-file cannot both read "
+                          "stdin ('-')");
+  if (m->image || m->video || m->audio) {
+    if (!m->kind_given)
+      m->kind = SMSMUX_KIND_MMS;
+    else if (m->kind != SMSMUX_KIND_MMS)
+      return usage_error(c, "--image, --video and --audio are for MMS: drop "
+                            "--kind or use --kind mms");
+  }
+  if (!m->text && !m->text_file && m->kind != SMSMUX_KIND_MMS)
+    return usage_error(c, "%s needs a text: --text TEXT or --text-file FILE",
+                       c->command);
+  if (m->text_file) {
+    if (read_text_file(m->text_file, &m->text_owned, &err) < 0)
+      return fail(c, &err);
+    m->text = m->text_owned;
+  }
+  if (!m->text)
+    m->text = "";
+  if (m->option_keys.n) {
+    m->options = xrealloc(NULL, m->option_keys.n * sizeof *m->options);
+    for (size_t i = 0; i < m->option_keys.n; i++) {
+      m->options[i].key = m->option_keys.v[i];
+      m->options[i].value = m->option_values.v[i];
+    }
+  }
+  return EXIT_DONE;
+}
+
+static void fill_request(smsmux_send_request *req, const msgargs *m,
+                         const char *const *to, size_t n_to, const char *text,
+                         const char *ref) {
+  memset(req, 0, sizeof *req);
+  req->size = sizeof *req;
+  req->kind = m->kind;
+  req->text = text;
+  req->to = to;
+  req->n_to = n_to;
+  req->from = m->from;
+  req->at = m->at[0] ? m->at : NULL;
+  req->ref = ref;
+  req->image_url = m->image;
+  req->video_url = m->video;
+  req->audio_url = m->audio;
+  req->duration = m->duration;
+  req->subject = m->subject;
+  req->route = m->route;
+  req->provider = m->provider;
+  req->options = m->options;
+  req->n_options = m->option_keys.n;
+}
+
+/* --------------------------------------------------------------- send -- */
+
+static void print_send_human(const smsmux_send_result *r);
+static int send_exit_code(const smsmux_send_result *r);
+
+static int send_single(cli *c, const msgargs *m, const char *const *to,
+                       size_t n_to) {
+  smsmux_send_request req;
+  smsmux_send_result *r;
+  int rc;
+
+  fill_request(&req, m, to, n_to, m->text, m->ref);
+  r = smsmux_send(c->sm, &req);
+  if (!r)
+    out_of_memory();
+  if (c->json)
+    cli_json_send(r);
+  else
+    print_send_human(r);
+  rc = send_exit_code(r);
+  smsmux_send_result_free(r);
+  return rc;
+}
+
+/** 3 when possibly sent, the class's status on failure, 1 when the
+    provider refused some of the recipients, else 0. */
+static int send_exit_code(const smsmux_send_result *r) {
+  if (r->possibly_sent)
+    return EXIT_UNKNOWN;
+  if (r->error.cls != SMSMUX_OK)
+    return smsmux_exit_code(r->error.cls);
+  for (size_t i = 0; i < r->n_recipients; i++)
+    if (r->recipients[i].status == SMSMUX_STATUS_REJECTED)
+      return EXIT_FAILED;
+  return EXIT_DONE;
+}
+
+static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
+
+static void print_attempts(FILE *out, const smsmux_send_result *r) {
+  fprintf(out, "attempts:\n");
+  for (size_t i = 0; i < r->n_attempts; i++) {
+    const smsmux_attempt *a = &r->attempts[i];
+    if (a->ok)
+      fprintf(out, "  %s: ok\n", or_dash(a->provider));
+    else
+      fprintf(out, "  %s: failed (%s%s%s)%s%s\n", or_dash(a->provider),
+              smsmux_error_class_name(a->cls), a->code ? ", code " : "",
+              a->code ? a->code : "", a->message ? ": " : "",
+              a->message ? a->message : "");
+  }
+}
+
+static void print_send_human(const smsmux_send_result *r) {
+  size_t rejected = 0;
+
+  if (r->possibly_sent) {
+    fprintf(stderr,
+            "smsmux: WARNING: POSSIBLY SENT%s%s%s%s: %s\n"
+            "smsmux: the provider may have accepted the message; check with "
+            "the provider before sending it again (sending again with the "
+            "same --ref never sends twice).\n",
+            r->provider ? " via " : "", r->provider ? r->provider : "",
+            r->id ? ", id " : "", r->id ? r->id : "",
+            r->error.message[0] ? r->error.message : "outcome unknown");
+    if (r->n_attempts)
+      print_attempts(stderr, r);
+    return;
+  }
+  if (r->error.cls != SMSMUX_OK) {
+    print_error(&r->error);
+    if (r->n_attempts)
+      print_attempts(stderr, r);
+    return;
+  }
+  if (r->duplicate)
+    printf("already sent with this --ref (via %s, id %s): nothing sent "
+           "again\n",
+           or_dash(r->provider), or_dash(r->id));
+  else
+    printf("%s via %s (%s) id %s: %zu recipient%s, %s, %u segment%s, "
+           "cost %g\n",
+           r->n_recipients && r->recipients[0].status == SMSMUX_STATUS_SCHEDULED
+               ? "scheduled"
+               : "sent",
+           or_dash(r->route), or_dash(r->provider), or_dash(r->id),
+           r->n_recipients, r->n_recipients == 1 ? "" : "s",
+           r->encoding == SMSMUX_ENC_UCS2 ? "ucs2" : "gsm7", r->segments,
+           r->segments == 1 ? "" : "s", r->cost);
+  for (size_t i = 0; i < r->n_recipients; i++) {
+    const smsmux_recipient_result *rc = &r->recipients[i];
+    if (rc->status == SMSMUX_STATUS_REJECTED)
+      rejected++;
+    printf("  %s  %s", or_dash(rc->to), smsmux_status_name(rc->status));
+    if (rc->id)
+      printf("  id %s", rc->id);
+    if (rc->provider && r->provider && strcmp(rc->provider, r->provider) != 0)
+      printf("  via %s", rc->provider);
+    if (rc->code || rc->text)
+      printf("  (%s%s%s)", rc->code ? rc->code : "",
+             rc->code && rc->text ? " " : "", rc->text ? rc->text : "");
+    putchar('\n');
+  }
+  if (r->n_attempts > 1)
+    print_attempts(stdout, r);
+  if (rejected)
+    fprintf(stderr, "smsmux: the provider refused %zu of the %zu "
+                    "recipients (see above)\n",
+            rejected, r->n_recipients);
+}
+
+/* ------------------------------------------------ send, row by row ---- */
+
+/* Ctrl-C during a long send: finish the row in flight, then stop and say
+   where, so that the JSON document stays whole. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+typedef struct progress {
+  int on;
+  unsigned long done, total; /**< total 0: unknown */
+  struct timespec start, last;
+} progress;
+
+static double seconds_between(const struct timespec *a,
+                              const struct timespec *b) {
+  return (double)(b->tv_sec - a->tv_sec) +
+         (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_clear(progress *p) {
+  if (p->on)
+    fputs("\r\033[K", stderr);
+}
+
+static void progress_show(progress *p, int force) {
+  struct timespec now;
+  double elapsed;
+  if (!p->on)
+    return;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!force && seconds_between(&p->last, &now) < 0.2)
+    return;
+  p->last = now;
+  elapsed = seconds_between(&p->start, &now);
+  if (p->total)
+    fprintf(stderr, "\r\033[Ksending %lu/%lu", p->done, p->total);
+  else
+    fprintf(stderr, "\r\033[Ksending %lu", p->done);
+  if (elapsed > 0.5)
+    fprintf(stderr, " (%.1f/s)", (double)p->done / elapsed);
+  fflush(stderr);
+}
+
+/** One line per row: "line 3: +33612345678 accepted via smsmode id X". */
+static void print_row_human(const smsmux_send_result *r, unsigned long line,
+                            const char *number) {
+  const smsmux_recipient_result *rr = r->n_recipients ? r->recipients : NULL;
+  printf("line %lu: %s ", line, rr ? or_dash(rr->to) : number);
+  if (r->duplicate)
+    printf("already sent");
+  else
+    printf("%s", rr ? smsmux_status_name(rr->status) : "sent");
+  printf(" via %s id %s", or_dash(r->provider), or_dash(rr && rr->id ? rr->id : r->id));
+  if (rr && (rr->code || rr->text))
+    printf(" (%s%s%s)", rr->code ? rr->code : "",
+           rr->code && rr->text ? " " : "", rr->text ? rr->text : "");
+  putchar('\n');
+  fflush(stdout);
+}
+
+static int send_rows(cli *c, const msgargs *m, tofile *t) {
+  smsmux_error stop, err;
+  cli_summary sum = {0, 0, 0};
+  progress prog;
+  strbuf text = {0}, ref = {0};
+  unsigned long total = 0, row = 0;
+  struct sigaction sa, old_sa;
+  int rc = EXIT_DONE, k;
+
+  memset(&stop, 0, sizeof stop);
+  memset(&err, 0, sizeof err);
+  memset(&prog, 0, sizeof prog);
+
+  /* A file can be read twice: check every row before sending any, and
+     know the total for the progress line.  stdin is checked as it comes. */
+  if (tofile_rewind(t, NULL) == 0) {
+    while ((k = tofile_next(t, &err)) == 1) {
+      if (tofile_check_row(t, &err) < 0) {
+        k = -1;
+        break;
+      }
+      total++;
+    }
+    if (k < 0)
+      return fail(c, &err);
+    if (total == 0) {
+      set_error(&err, SMSMUX_ERR_INPUT, "%s holds no number", m->to_file);
+      return fail(c, &err);
+    }
+    if (tofile_rewind(t, &err) < 0)
+      return fail(c, &err);
+  }
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_interrupt;
+  sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends at once */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_sa);
+
+  prog.on = isatty(STDERR_FILENO) && !c->verbose && total != 1;
+  prog.total = total;
+  clock_gettime(CLOCK_MONOTONIC, &prog.start);
+  prog.last = prog.start;
+
+  if (c->json)
+    cli_json_batch_begin();
+  while (!interrupted && (k = tofile_next(t, &stop)) == 1) {
+    const char *number = tofile_number(t);
+    const char *to[1];
+    smsmux_send_request req;
+    smsmux_send_result *r;
+    int row_rc;
+
+    if (tofile_check_row(t, &stop) < 0)
+      break;
+    row++;
+    text_render(m->text, t, &text);
+    if (m->ref) {
+      char idx[32];
+      snprintf(idx, sizeof idx, "#%lu", row);
+      sb_reset(&ref);
+      sb_add(&ref, m->ref, strlen(m->ref));
+      sb_add(&ref, idx, strlen(idx));
+    }
+    to[0] = number;
+    fill_request(&req, m, to, 1, text.s, m->ref ? ref.s : NULL);
+    r = smsmux_send(c->sm, &req);
+    if (!r)
+      out_of_memory();
+    row_rc = send_exit_code(r);
+    rc = worse_exit(rc, row_rc);
+    if (r->possibly_sent)
+      sum.unknown++;
+    else if (row_rc == EXIT_DONE)
+      sum.sent++;
+    else
+      sum.failed++;
+
+    progress_clear(&prog);
+    if (c->json) {
+      cli_json_batch_item(r, tofile_line(t));
+    } else if (r->possibly_sent) {
+      fprintf(stderr, "smsmux: line %lu (%s): WARNING: POSSIBLY SENT%s%s: %s\n",
+              tofile_line(t), number, r->provider ? " via " : "",
+              r->provider ? r->provider : "", r->error.message);
+    } else if (r->error.cls != SMSMUX_OK) {
+      fprintf(stderr, "smsmux: line %lu (%s): %s\n", tofile_line(t), number,
+              r->error.message);
+    } else {
+      print_row_human(r, tofile_line(t), number);
+    }
+    smsmux_send_result_free(r);
+    prog.done++;
+    progress_show(&prog, 0);
+  }
+  if (interrupted)
+    set_error(&stop, SMSMUX_ERR_SYSTEM,
+              "interrupted after %lu row%s of %s; run the same command "
+              "again with the same --ref to send the rest without sending "
+              "a row twice",
+              row, row == 1 ? "" : "s", m->to_file);
+  sigaction(SIGINT, &old_sa, NULL);
+  if (stop.cls == SMSMUX_OK && row == 0)
+    set_error(&stop, SMSMUX_ERR_INPUT, "%s holds no number", m->to_file);
+  if (prog.on) {
+    progress_show(&prog, 1);
+    fputc('\n', stderr);
+  }
+
+  if (stop.cls != SMSMUX_OK)
+    rc = worse_exit(rc, smsmux_exit_code(stop.cls));
+  if (c->json) {
+    cli_json_batch_end(&sum, &stop);
+  } else {
+    print_error(&stop);
+    printf("%lu sent, %lu failed, %lu possibly sent\n", sum.sent, sum.failed,
+           sum.unknown);
+    if (sum.unknown)
+      fprintf(stderr, "smsmux: WARNING: %lu message%s POSSIBLY SENT: check "
+                      "with the provider before sending %s again\n",
+              sum.unknown, sum.unknown == 1 ? "" : "s",
+              sum.unknown == 1 ? "it" : "them");
+  }
+  sb_free(&text);
+  sb_free(&ref);
+  return rc;
+}
+
+static int read_all_numbers(tofile *t, strv *numbers, smsmux_error *err) {
+  int k;
+  while ((k = tofile_next(t, err)) == 1) {
+    if (tofile_check_row(t, err) < 0)
+      return -1;
+    strv_push(numbers, tofile_number(t));
+  }
+  if (k < 0)
+    return -1;
+  if (numbers->n == 0) {
+    set_error(err, SMSMUX_ERR_INPUT, "the recipient file holds no number");
+    return -1;
+  }
+  return 0;
+}
+
+/* -------------------------------------------------------------- route -- */
+
+static int cmd_route(cli *c, int argc, char **argv) {
+  msgargs m;
+  tofile *t = NULL;
+  smsmux_error err;
+  strv numbers = {0};
+  strbuf text = {0};
+  smsmux_send_request req;
+  smsmux_route_explain *r;
+  const char *use_text;
+  int rc;
+
+  memset(&err, 0, sizeof err);
+  rc = parse_message_args(c, argc, argv, &m);
+  if (rc != EXIT_DONE) /* -1: --help was printed */
+    goto out;
+  use_text = m.text;
+  if (m.to_file) {
+    int personal;
+    if (tofile_open(&t, m.to_file, &err) < 0) {
+      rc = fail(c, &err);
+      goto out;
+    }
+    personal = text_has_placeholder(m.text);
+    if (personal && text_check_placeholders(m.text, t, &err) < 0) {
+      rc = fail(c, &err);
+      goto out;
+    }
+    /* Every number; a personalised text is explained as the first row
+       will read. */
+    for (int k; (k = tofile_next(t, &err)) != 0;) {
+      if (k < 0 || tofile_check_row(t, &err) < 0) {
+        rc = fail(c, &err);
+        goto out;
+      }
+      if (personal && numbers.n == 0) {
+        text_render(m.text, t, &text);
+        use_text = text.s;
+      }
+      strv_push(&numbers, tofile_number(t));
+    }
+    if (numbers.n == 0) {
+      set_error(&err, SMSMUX_ERR_INPUT, "%s holds no number", m.to_file);
+      rc = fail(c, &err);
+      goto out;
+    }
+    if (personal && !c->json)
+      fprintf(stderr, "smsmux: the text is personalised per row; explained "
+                      "with the first row's text\n");
+  }
+  rc = open_library(c);
+  if (rc != EXIT_DONE)
+    goto out;
+  if (m.to_file)
+    fill_request(&req, &m, (const char *const *)numbers.v, numbers.n,
+                 use_text, m.ref);
+  else
+    fill_request(&req, &m, (const char *const *)m.to.v, m.to.n, use_text,
+                 m.ref);
+  r = smsmux_route(c->sm, &req);
+  if (!r)
+    out_of_memory();
+  if (c->json) {
+    cli_json_route(r);
+  } else {
+    if (r->route || r->policy)
+      printf("route %s (%s): %s, %u segment%s\n", or_dash(r->route),
+             or_dash(r->policy),
+             r->encoding == SMSMUX_ENC_UCS2 ? "ucs2" : "gsm7", r->segments,
+             r->segments == 1 ? "" : "s");
+    for (size_t i = 0; i < r->n_candidates; i++) {
+      const smsmux_route_candidate *k = &r->candidates[i];
+      printf("  %s %s  cost %g  %s\n", k->chosen ? "*" : " ",
+             or_dash(k->provider), k->cost, k->reason ? k->reason : "");
+    }
+    print_error(&r->error);
+  }
+  rc = smsmux_exit_code(r->error.cls);
+  smsmux_route_explain_free(r);
+out:
+  if (t)
+    tofile_close(t);
+  strv_free(&numbers);
+  sb_free(&text);
+  msgargs_free(&m);
+  return help_done(rc);
+}
+
+/* ------------------------------------------- the provider commands ---- */
+
+/** The arguments of the commands other than send and route. */
+typedef struct simple_args {
+  const char *provider;
+  const char *pos[2];
+  int n_pos;
+  unsigned start, count;
+  int64_t since, until;
+  strv extra; /**< positional arguments beyond pos (call's key=value) */
+} simple_args;
+
+/**
+ * Parse the flags of a command (`flags`) and up to `max_pos` positional
+ * arguments, `min_pos` of them required (`pos_name` says what is missing);
+ * with `collect_extra`, further ones go to a->extra.  Returns EXIT_DONE,
+ * EXIT_USAGE after a usage error, or -1 after --help.
+ */
+static int parse_simple(cli *c, int argc, char **argv, const cli_flag *flags,
+                        const char *usage, int min_pos, int max_pos,
+                        const char *pos_name, int collect_extra,
+                        simple_args *a) {
+  argscan s = {argc, argv, 0, 0};
+  const char *v;
+  int id, r;
+
+  memset(a, 0, sizeof *a);
+  while ((r = next_arg(c, &s, flags, &id, &v)) != ARG_END) {
+    if (r == ARG_ERROR)
+      return EXIT_USAGE;
+    if (r == ARG_POSITIONAL) {
+      if (a->n_pos < max_pos)
+        a->pos[a->n_pos++] = v;
+      else if (collect_extra)
+        strv_push(&a->extra, v);
+      else
+        return usage_error(c, "unexpected argument '%s'", v);
+      continue;
+    }
+    switch (id) {
+    case F_HELP:
+      fputs(usage, stdout);
+      return -1;
+    case F_PROVIDER:
+      a->provider = v;
+      break;
+    case F_START:
+      if (parse_unsigned(v, &a->start) < 0)
+        return usage_error(c, "--start '%s' is not a number", v);
+      break;
+    case F_COUNT:
+      if (parse_unsigned(v, &a->count) < 0)
+        return usage_error(c, "--count '%s' is not a number", v);
+      break;
+    case F_SINCE:
+    case F_UNTIL:
+      if (parse_local_time(v, id == F_SINCE ? &a->since : &a->until, NULL) < 0)
+        return usage_error(c, "--%s '%s' is not a date: write it as "
+                              "'YYYY-MM-DD HH:MM' (local time)",
+                           id == F_SINCE ? "since" : "until", v);
+      break;
+    default:
+      break;
+    }
+  }
+  if (a->n_pos < min_pos)
+    return usage_error(c, "%s needs %s", c->command, pos_name);
+  return EXIT_DONE;
+}
+
+static int cmd_status(cli *c, int argc, char **argv) {
+  simple_args a;
+  smsmux_status_result *r;
+  int rc = parse_simple(c, argc, argv, provider_flags, status_usage_text, 1,
+                        1, "a message ID: smsmux status [--provider P] ID", 0,
+                        &a);
+  if (rc == EXIT_DONE)
+    rc = open_library(c);
+  if (rc != EXIT_DONE)
+    goto out;
+  r = smsmux_status_get(c->sm, a.provider, a.pos[0]);
+  if (!r)
+    out_of_memory();
+  if (c->json) {
+    cli_json_status(r);
+  } else if (r->error.cls == SMSMUX_OK) {
+    printf("%s id %s: %zu recipient%s\n", or_dash(r->provider), or_dash(r->id),
+           r->n_entries, r->n_entries == 1 ? "" : "s");
+    for (size_t i = 0; i < r->n_entries; i++) {
+      const smsmux_status_entry *e = &r->entries[i];
+      printf("  %s  %s", or_dash(e->to), smsmux_status_name(e->status));
+      if (e->code || e->text)
+        printf("  (%s%s%s)", e->code ? e->code : "",
+               e->code && e->text ? " " : "", e->text ? e->text : "");
+      if (e->at)
+        printf("  at %s", e->at);
+      putchar('\n');
+    }
+  }
+  print_error(&r->error);
+  rc = smsmux_exit_code(r->error.cls);
+  smsmux_status_result_free(r);
+out:
+  strv_free(&a.extra);
+  return help_done(rc);
+}
+
+static int cmd_replies(cli *c, int argc, char **argv) {
+  simple_args a;
+  smsmux_reply_query q;
+  smsmux_replies_result *r;
+  int rc = parse_simple(c, argc, argv, replies_flags, replies_usage_text, 0,
+                        1, "", 0, &a);
+  if (rc == EXIT_DONE && !a.provider)
+    rc = usage_error(c, "replies needs --provider P (the provider instance "
+                        "to ask; 'smsmux providers' lists them)");
+  if (rc == EXIT_DONE && a.since && a.until && a.until < a.since)
+    rc = usage_error(c, "--until is before --since");
+  if (rc == EXIT_DONE)
+    rc = open_library(c);
+  if (rc != EXIT_DONE)
+    goto out;
+  memset(&q, 0, sizeof q);
+  q.size = sizeof q;
+  q.id = a.n_pos ? a.pos[0] : NULL;
+  q.start = a.start;
+  q.count = a.count;
+  q.since = a.since;
+  q.until = a.until;
+  r = smsmux_replies(c->sm, a.provider, &q);
+  if (!r)
+    out_of_memory();
+  if (c->json) {
+    cli_json_replies(r);
+  } else if (r->error.cls == SMSMUX_OK) {
+    if (r->n_entries == 0)
+      printf("no replies\n");
+    for (size_t i = 0; i < r->n_entries; i++) {
+      const smsmux_reply_entry *e = &r->entries[i];
+      printf("%s  %s", or_dash(e->at), or_dash(e->from));
+      if (e->to)
+        printf(" -> %s", e->to);
+      printf(": %s", e->text ? e->text : "");
+      if (e->id || e->message_id)
+        printf("  (%s%s%s%s)", e->id ? "id " : "", e->id ? e->id : "",
+               e->id && e->message_id ? ", reply to " : e->message_id
+                                                            ? "reply to "
+                                                            : "",
+               e->message_id ? e->message_id : "");
+      putchar('\n');
+    }
+  }
+  print_error(&r->error);
+  rc = smsmux_exit_code(r->error.cls);
+  smsmux_replies_result_free(r);
+out:
+  strv_free(&a.extra);
+  return help_done(rc);
+}
+
+static int cmd_credit(cli *c, int argc, char **argv) {
+  simple_args a;
+  smsmux_credit_result *r;
+  int rc = parse_simple(c, argc, argv, provider_flags, credit_usage_text, 0, 0,
+                        "", 0, &a);
+  if (rc == EXIT_DONE)
+    rc = open_library(c);
+  if (rc != EXIT_DONE)
+    goto out;
+  r = smsmux_credit(c->sm, a.provider);
+  if (!r)
+    out_of_memory();
+  if (c->json)
+    cli_json_credit(r);
+  rc = smsmux_exit_code(r->error.cls);
+  for (size_t i = 0; i < r->n_entries; i++) {
+    const smsmux_credit_entry *e = &r->entries[i];
+    if (e->ok) {
+      if (!c->json)
+        printf("%s: %g%s%s\n", or_dash(e->provider), e->credit,
+               e->unit ? " " : "", e->unit ? e->unit : "");
+    } else {
+      if (!c->json)
+        fprintf(stderr, "smsmux: %s: %s\n", or_dash(e->provider),
+                e->error.message);
+      /* One provider asked: its own status; all of them: 1 if any failed. */
+      rc = worse_exit(rc, a.provider ? smsmux_exit_code(e->error.cls)
+                                     : EXIT_FAILED);
+    }
+  }
+  if (!c->json) {
+    print_error(&r->error);
+    if (r->error.cls == SMSMUX_OK && r->n_entries == 0)
+      printf("no enabled provider\n");
+  }
+  smsmux_credit_result_free(r);
+out:
+  strv_free(&a.extra);
+  return help_done(rc);
+}
+
+static int cmd_cancel(cli *c, int argc, char **argv) {
+  simple_args a;
+  smsmux_error err;
+  int rc = parse_simple(c, argc, argv, provider_flags, cancel_usage_text, 1, 1,
+                        "a message ID: smsmux cancel --provider P ID", 0, &a);
+  if (rc == EXIT_DONE && !a.provider)
+    rc = usage_error(c, "cancel needs --provider P (the provider instance "
+                        "that took the message)");
+  if (rc == EXIT_DONE)
+    rc = open_library(c);
+  if (rc != EXIT_DONE)
+    goto out;
+  memset(&err, 0, sizeof err);
+  if (smsmux_cancel(c->sm, a.provider, a.pos[0], &err) < 0 &&
+      err.cls == SMSMUX_OK)
+    set_error(&err, SMSMUX_ERR_SYSTEM, "cancel failed");
+  if (c->json)
+    cli_json_cancel(a.provider, a.pos[0], &err);
+  else if (err.cls == SMSMUX_OK)
+    printf("cancelled %s on %s\n", a.pos[0], a.provider);
+  print_error(&err);
+  rc = smsmux_exit_code(err.cls);
+out:
+  strv_free(&a.extra);
+  return help_done(rc);
+}
+
+static int cmd_call(cli *c, int argc, char **argv) {
+  simple_args a;
+  smsmux_kv *params = NULL;
+  strv keys = {0};
+  smsmux_call_result *r;
+  int rc = parse_simple(c, argc, argv, provider_flags, call_usage_text, 1, 1,
+                        "an operation: smsmux call --provider P OP "
+                        "[key=value ...]",
+                        1, &a);
+  if (rc == EXIT_DONE && !a.provider)
+    rc = usage_error(c, "call needs --provider P ('smsmux providers' lists "
+                        "each provider's operations)");
+  if (rc != EXIT_DONE)
+    goto out;
+  params = xrealloc(NULL, (a.extra.n ? a.extra.n : 1) * sizeof *params);
+  for (size_t i = 0; i < a.extra.n; i++) {
+    const char *eq = strchr(a.extra.v[i], '=');
+    if (!eq || eq == a.extra.v[i]) {
+      rc = usage_error(c, "'%s' is not a parameter: write key=value",
+                       a.extra.v[i]);
+      goto out;
+    }
+    strv_push_n(&keys, a.extra.v[i], (size_t)(eq - a.extra.v[i]));
+    params[i].value = eq + 1;
+  }
+  for (size_t i = 0; i < keys.n; i++)
+    params[i].key = keys.v[i];
+  rc = open_library(c);
+  if (rc != EXIT_DONE)
+    goto out;
+  r = smsmux_call_op(c->sm, a.provider, a.pos[0], params, a.extra.n);
+  if (!r)
+    out_of_memory();
+  if (c->json) {
+    cli_json_call(r);
+  } else if (r->error.cls == SMSMUX_OK) {
+    if (r->n_records == 0)
+      printf("%s on %s: done\n", a.pos[0], a.provider);
+    for (size_t i = 0; i < r->n_records; i++) {
+      const smsmux_record *rec = &r->records[i];
+      if (i > 0)
+        putchar('\n');
+      for (size_t f = 0; f < rec->n_fields; f++)
+        printf("%s: %s\n", or_dash(rec->fields[f].key),
+               rec->fields[f].value ? rec->fields[f].value : "");
+    }
+  }
+  print_error(&r->error);
+  rc = smsmux_exit_code(r->error.cls);
+  smsmux_call_result_free(r);
+out:
+  free(params);
+  strv_free(&keys);
+  strv_free(&a.extra);
+  return help_done(rc);
+}
+
+static void print_provider_list(const smsmux_provider_list *l, int plugins);
+
+static int list_command(cli *c, int argc, char **argv, int plugins) {
+  simple_args a;
+  smsmux_provider_list *l;
+  int rc = parse_simple(c, argc, argv, no_flags,
+                        plugins ? plugins_usage_text : providers_usage_text, 0,
+                        0, "", 0, &a);
+  if (rc == EXIT_DONE)
+    rc = open_library(c);
+  if (rc != EXIT_DONE)
+    goto out;
+  l = plugins ? smsmux_plugins(c->sm) : smsmux_providers(c->sm);
+  if (!l)
+    out_of_memory();
+  if (c->json)
+    cli_json_provider_list(plugins ? "plugins" : "providers", l);
+  else
+    print_provider_list(l, plugins);
+  smsmux_provider_list_free(l);
+out:
+  strv_free(&a.extra);
+  return help_done(rc);
+}
+
+static int cmd_providers(cli *c, int argc, char **argv) {
+  return list_command(c, argc, argv, 0);
+}
+
+static int cmd_plugins(cli *c, int argc, char **argv) {
+  return list_command(c, argc, argv, 1);
+}
+
+static void print_provider_list(const smsmux_provider_list *l, int plugins) {
+  char caps[512];
+  if (l->n_items == 0)
+    printf(plugins ? "no plugin found in plugin_dir\n"
+                   : "no provider configured\n");
+  for (size_t i = 0; i < l->n_items; i++) {
+    const smsmux_provider_info *p = &l->items[i];
+    printf("%s", or_dash(p->name));
+    if (!plugins || (p->plugin && p->name && strcmp(p->plugin, p->name) != 0))
+      printf("  plugin %s", or_dash(p->plugin));
+    if (p->version)
+      printf(" %s", p->version);
+    if (p->abi_major || p->abi_minor)
+      printf(", ABI %u.%u", p->abi_major, p->abi_minor);
+    if (!plugins)
+      printf(", %s", p->enabled ? "enabled" : "disabled");
+    printf(", %s\n", p->loaded ? (plugins ? "loads" : "ready")
+                               : (plugins ? "does not load" : "not usable"));
+    if (plugins && p->path)
+      printf("  file: %s\n", p->path);
+    if (p->capabilities)
+      printf("  capabilities: %s\n",
+             smsmux_capabilities_string(p->capabilities, caps, sizeof caps));
+    if (p->n_operations) {
+      printf("  operations:");
+      for (size_t k = 0; k < p->n_operations; k++)
+        printf("%s %s", k ? "," : "", or_dash(p->operations[k]));
+      putchar('\n');
+    }
+    if (p->error)
+      printf("  error: %s\n", p->error);
+  }
+}
+
+/* ------------------------------------------------------- --text-file -- */
+
+/* A text longer than this is surely the wrong file. */
+#define TEXT_FILE_MAX (1024 * 1024)
+
+static size_t utf8_invalid_at(const unsigned char *s, size_t len);
+
+/** Read `path` ("-": stdin) as UTF-8; drop a BOM and trailing newlines. */
+static int read_text_file(const char *path, char **out, smsmux_error *err) {
+  int from_stdin = strcmp(path, "-") == 0;
+  FILE *fp = from_stdin ? stdin : fopen(path, "rb");
+  const char *name = from_stdin ? "stdin" : path;
+  strbuf b = {0};
+  char chunk[8192];
+  size_t n, bad, start = 0;
+
+  if (!fp) {
+    set_error(err, SMSMUX_ERR_INPUT, "cannot read --text-file %s: %s", path,
+              strerror(errno));
+    return -1;
+  }
+  sb_reserve(&b, 0);
+  b.s[0] = '\0';
+  while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+    if (b.len + n > TEXT_FILE_MAX) {
+      set_error(err, SMSMUX_ERR_INPUT,
+                "--text-file %s is larger than 1 MiB: is it the right file?",
+                name);
+      goto fail;
+    }
+    sb_add(&b, chunk, n);
+  }
+  if (ferror(fp)) {
+    set_error(err, SMSMUX_ERR_INPUT, "cannot read --text-file %s: %s", name,
+              strerror(errno));
+    goto fail;
+  }
+  if (memchr(b.s, '\0', b.len)) {
+    set_error(err, SMSMUX_ERR_INPUT,
+              "--text-file %s holds NUL bytes: it is not a text file", name);
+    goto fail;
+  }
+  if (b.len >= 3 && memcmp(b.s, "\xEF\xBB\xBF", 3) == 0)
+    start = 3;
+  bad = utf8_invalid_at((const unsigned char *)b.s + start, b.len - start);
+  if (bad != (size_t)-1) {
+    set_error(err, SMSMUX_ERR_INPUT,
+              "--text-file %s is not valid UTF-8 (byte %zu): save it as "
+              "UTF-8",
+              name, bad + start);
+    goto fail;
+  }
+  while (b.len > start && (b.s[b.len - 1] == '\n' || b.s[b.len - 1] == '\r'))
+    b.s[--b.len] = '\0';
+  if (start)
+    memmove(b.s, b.s + start, b.len - start + 1);
+  if (!from_stdin)
+    fclose(fp);
+  *out = b.s;
+  return 0;
+fail:
+  if (!from_stdin)
+    fclose(fp);
+  sb_free(&b);
+  return -1;
+}
+
+/** Offset of the first byte that is not valid UTF-8, or (size_t)-1. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    unsigned char c = s[i];
+    size_t need;
+    uint32_t cp, min;
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      need = 1, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      need = 2, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      need = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return i;
+    }
+    if (need >= len - i) /* cut short */
+      return i;
+    for (size_t k = 1; k <= need; k++) {
+      if ((s[i + k] & 0xC0) != 0x80)
+        return i;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += need + 1;
+  }
+  return (size_t)-1;
+}
+
+/* --------------------------------------------------------- --to-file -- */
+
+/*
+ * The recipient file, read one record at a time so that memory does not
+ * grow with it.  Its first meaningful line decides the format: with a ','
+ * or ';' it is a CSV header (the more frequent of the two is the
+ * separator); a lone word naming a number column is a one-column header;
+ * anything else is the first number of a plain list.  CSV fields may be
+ * quoted ("a;b", "say ""hi"""), even across lines.
+ */
+struct tofile {
+  const char *path;  /**< as given ("-": stdin) */
+  const char *name;  /**< for messages */
+  FILE *fp;
+  int from_stdin;
+  char sep;          /**< ',' or ';' for a CSV; 0 for a plain list */
+  strv cols;         /**< header names (CSV) */
+  size_t num_col;    /**< index of the number column */
+  char *line;        /**< getline buffer */
+  size_t line_cap;
+  unsigned long line_no;  /**< physical lines read so far */
+  unsigned long rec_line; /**< first line of the current record */
+  int pending;       /**< `line` holds a record not yet returned */
+  off_t data_offset; /**< where the records start (rewind) */
+  unsigned long data_line;
+  strbuf fieldbuf;   /**< the current record's fields, NUL-separated */
+  size_t *field_off; /**< offsets into fieldbuf */
+  size_t n_fields, fields_cap;
+};
+
+/* Column names that hold the numbers (case-insensitive). */
+static const char *const number_columns[] = {
+    "to", "number", "numero", "num\xc3\xa9ro", "mobile", "gsm", "sms",
+    "portable", NULL};
+
+static int read_meaningful_line(tofile *t, smsmux_error *err);
+static int parse_record(tofile *t, smsmux_error *err);
+
+static int tofile_open(tofile **out, const char *path, smsmux_error *err) {
+  tofile *t = xrealloc(NULL, sizeof *t);
+  struct stat st;
+  int k;
+
+  memset(t, 0, sizeof *t);
+  *out = t;
+  t->path = path;
+  t->from_stdin = strcmp(path, "-") == 0;
+  t->name = t->from_stdin ? "stdin" : path;
+  t->fp = t->from_stdin ? stdin : fopen(path, "r");
+  if (!t->fp) {
+    set_error(err, SMSMUX_ERR_INPUT, "cannot read --to-file %s: %s", path,
+              strerror(errno));
+    return -1;
+  }
+  if (!t->from_stdin && fstat(fileno(t->fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+    set_error(err, SMSMUX_ERR_INPUT, "--to-file %s is a directory", path);
+    return -1;
+  }
+  k = read_meaningful_line(t, err);
+  if (k < 0)
+    return -1;
+  if (k == 0) {
+    set_error(err, SMSMUX_ERR_INPUT, "--to-file %s holds no number", t->name);
+    return -1;
+  }
+  {
+    const char *l = t->line;
+    size_t commas = 0, semis = 0;
+    for (l = t->line; *l; l++) {
+      commas += *l == ',';
+      semis += *l == ';';
+    }
+    if (commas || semis) {
+      t->sep = semis >= commas ? ';' : ',';
+    } else {
+      /* One word: a header if it names a number column. */
+      const char *b = t->line;
+      size_t len;
+      while (isspace((unsigned char)*b))
+        b++;
+      len = strlen(b);
+      while (len && isspace((unsigned char)b[len - 1]))
+        len--;
+      for (const char *const *n = number_columns; *n; n++)
+        if (strlen(*n) == len && strncasecmp(*n, b, len) == 0)
+          t->sep = ',';
+      if (!t->sep) { /* a plain list: this line is the first number */
+        t->pending = 1;
+        t->data_offset = 0;
+        t->data_line = 0;
+        return 0;
+      }
+    }
+  }
+  if (parse_record(t, err) < 0)
+    return -1;
+  for (size_t i = 0; i < t->n_fields; i++)
+    strv_push(&t->cols, t->fieldbuf.s + t->field_off[i]);
+  t->num_col = (size_t)-1;
+  for (size_t i = 0; i < t->cols.n && t->num_col == (size_t)-1; i++)
+    for (const char *const *n = number_columns; *n; n++)
+      if (strcasecmp(t->cols.v[i], *n) == 0) {
+        t->num_col = i;
+        break;
+      }
+  if (t->num_col == (size_t)-1) {
+    set_error(err, SMSMUX_ERR_INPUT,
+              "--to-file %s: the header line names no number column; name "
+              "it to, number, numero, mobile, gsm, sms or portable (or give "
+              "one number per line without a header)",
+              t->name);
+    return -1;
+  }
+  t->data_line = t->line_no;
+  if (!t->from_stdin) {
+    t->data_offset = ftello(t->fp);
+    if (t->data_offset < 0)
+      t->data_offset = 0;
+  }
+  return 0;
+}
+
+/** Next record: 1 (fields ready), 0 at the end, -1 with err. */
+static int tofile_next(tofile *t, smsmux_error *err) {
+  if (t->pending) {
+    t->pending = 0;
+  } else {
+    int k = read_meaningful_line(t, err);
+    if (k <= 0)
+      return k;
+  }
+  if (parse_record(t, err) < 0)
+    return -1;
+  /* A row of empty fields (";;;" from a spreadsheet) is a blank line. */
+  for (size_t i = 0; i < t->n_fields; i++)
+    if (t->fieldbuf.s[t->field_off[i]])
+      return 1;
+  return tofile_next(t, err);
+}
+
+/** Back to the first record; -1 when the file cannot seek (stdin, pipe). */
+static int tofile_rewind(tofile *t, smsmux_error *err) {
+  if (t->from_stdin || fseeko(t->fp, t->data_offset, SEEK_SET) < 0) {
+    if (err)
+      set_error(err, SMSMUX_ERR_INPUT, "cannot read --to-file %s again",
+                t->name);
+    return -1;
+  }
+  t->line_no = t->data_line;
+  t->pending = 0;
+  return 0;
+}
+
+static void tofile_close(tofile *t) {
+  if (t->fp && !t->from_stdin)
+    fclose(t->fp);
+  free(t->line);
+  strv_free(&t->cols);
+  sb_free(&t->fieldbuf);
+  free(t->field_off);
+  free(t);
+}
+
+static const char *tofile_field(const tofile *t, size_t i) {
+  return i < t->n_fields ? t->fieldbuf.s + t->field_off[i] : "";
+}
+
+static const char *tofile_number(const tofile *t) {
+  return tofile_field(t, t->sep ? t->num_col : 0);
+}
+
+static unsigned long tofile_line(const tofile *t) { return t->rec_line; }
+
+static int tofile_has_columns(const tofile *t) { return t->sep != 0; }
+
+/** Is the current record complete: the header's field count, a number? */
+static int tofile_check_row(const tofile *t, smsmux_error *err) {
+  if (t->sep) {
+    size_t n = t->n_fields;
+    while (n > t->cols.n && !*tofile_field(t, n - 1))
+      n--; /* empty trailing cells are harmless */
+    if (n != t->cols.n) {
+      set_error(err, SMSMUX_ERR_INPUT,
+                "--to-file %s line %lu: %zu field%s where the header has %zu "
+                "(separator '%c'); quote values that hold it",
+                t->name, t->rec_line, t->n_fields, t->n_fields == 1 ? "" : "s",
+                t->cols.n, t->sep);
+      return -1;
+    }
+  }
+  if (!*tofile_number(t)) {
+    set_error(err, SMSMUX_ERR_INPUT, "--to-file %s line %lu: no number%s%s",
+              t->name, t->rec_line, t->sep ? " in column " : "",
+              t->sep ? t->cols.v[t->num_col] : "");
+    return -1;
+  }
+  return 0;
+}
+
+/** Read lines until one that is neither blank nor a # comment:
+    1 (in t->line, newline stripped), 0 at the end, -1 on a read error. */
+static int read_meaningful_line(tofile *t, smsmux_error *err) {
+  for (;;) {
+    ssize_t n = getline(&t->line, &t->line_cap, t->fp);
+    const char *p;
+    if (n < 0) {
+      if (ferror(t->fp)) {
+        set_error(err, SMSMUX_ERR_INPUT, "cannot read --to-file %s: %s",
+                  t->name, strerror(errno));
+        return -1;
+      }
+      return 0;
+    }
+    t->line_no++;
+    while (n > 0 && (t->line[n - 1] == '\n' || t->line[n - 1] == '\r'))
+      t->line[--n] = '\0';
+    if (t->line_no == 1 && strncmp(t->line, "\xEF\xBB\xBF", 3) == 0)
+      memmove(t->line, t->line + 3, (size_t)n - 2); /* a UTF-8 BOM */
+    for (p = t->line; isspace((unsigned char)*p); p++)
+      ;
+    if (*p == '\0' || *p == '#')
+      continue;
+    t->rec_line = t->line_no;
+    return 1;
+  }
+}
+
+static void add_field(tofile *t, size_t start) {
+  if (t->n_fields == t->fields_cap) {
+    t->fields_cap = t->fields_cap ? 2 * t->fields_cap : 16;
+    t->field_off = xrealloc(t->field_off, t->fields_cap * sizeof *t->field_off);
+  }
+  t->field_off[t->n_fields++] = start;
+}
+
+/** Split t->line (and, inside quotes, the lines after it) into fields.
+    Unquoted fields are trimmed; a plain list has one field, the line. */
+static int parse_record(tofile *t, smsmux_error *err) {
+  const char *p = t->line;
+  size_t start;
+
+  sb_reset(&t->fieldbuf);
+  t->n_fields = 0;
+  if (!t->sep) {
+    const char *e;
+    while (isspace((unsigned char)*p))
+      p++;
+    e = p + strlen(p);
+    while (e > p && isspace((unsigned char)e[-1]))
+      e--;
+    add_field(t, 0);
+    sb_add(&t->fieldbuf, p, (size_t)(e - p));
+    return 0;
+  }
+  for (;;) { /* one field per turn */
+    int quoted = 0;
+    while (*p == ' ' || *p == '\t')
+      p++;
+    start = t->fieldbuf.len;
+    add_field(t, start);
+    if (*p == '"') {
+      quoted = 1;
+      p++;
+      for (;;) {
+        if (*p == '\0') { /* the quoted field goes on on the next line */
+          ssize_t n = getline(&t->line, &t->line_cap, t->fp);
+          if (n < 0) {
+            set_error(err, SMSMUX_ERR_INPUT,
+                      "--to-file %s line %lu: a quoted field is not closed "
+                      "(missing '\"')",
+                      t->name, t->rec_line);
+            return -1;
+          }
+          t->line_no++;
+          while (n > 0 && (t->line[n - 1] == '\n' || t->line[n - 1] == '\r'))
+            t->line[--n] = '\0';
+          sb_addc(&t->fieldbuf, '\n');
+          p = t->line;
+          continue;
+        }
+        if (*p == '"') {
+          if (p[1] == '"') {
+            sb_addc(&t->fieldbuf, '"');
+            p += 2;
+            continue;
+          }
+          p++;
+          break;
+        }
+        sb_addc(&t->fieldbuf, *p++);
+      }
+    }
+    while (*p && *p != t->sep)
+      sb_addc(&t->fieldbuf, *p++);
+    if (!quoted || t->fieldbuf.len > start) {
+      /* trim what is outside quotes */
+      size_t e = t->fieldbuf.len;
+      while (e > start && (t->fieldbuf.s[e - 1] == ' ' ||
+                           t->fieldbuf.s[e - 1] == '\t'))
+        e--;
+      t->fieldbuf.len = e;
+    }
+    sb_addc(&t->fieldbuf, '\0');
+    if (*p != t->sep)
+      return 0;
+    p++;
+  }
+}
+
+/* ------------------------------------------------------ placeholders -- */
+
+/** Next "${NAME}" at or after `s`: its start, and NAME's bounds. */
+static const char *next_placeholder(const char *s, const char **name,
+                                    size_t *len) {
+  for (const char *p = strstr(s, "${"); p; p = strstr(p + 2, "${")) {
+    const char *end = strchr(p + 2, '}');
+    if (!end)
+      return NULL;
+    *name = p + 2;
+    *len = (size_t)(end - (p + 2));
+    return p;
+  }
+  return NULL;
+}
+
+static int text_has_placeholder(const char *text) {
+  const char *name;
+  size_t len;
+  return next_placeholder(text, &name, &len) != NULL;
+}
+
+/** Column index of placeholder NAME (case-insensitive, trimmed), or -1. */
+static long column_index(const tofile *t, const char *name, size_t len) {
+  while (len && isspace((unsigned char)*name))
+    name++, len--;
+  while (len && isspace((unsigned char)name[len - 1]))
+    len--;
+  for (size_t i = 0; i < t->cols.n; i++)
+    if (strlen(t->cols.v[i]) == len && strncasecmp(t->cols.v[i], name, len) == 0)
+      return (long)i;
+  return -1;
+}
+
+/** Every placeholder of the text must name a column of the file. */
+static int text_check_placeholders(const char *text, const tofile *t,
+                                   smsmux_error *err) {
+  const char *p = text, *name;
+  size_t len;
+
+  if (!tofile_has_columns(t)) {
+    next_placeholder(text, &name, &len);
+    set_error(err, SMSMUX_ERR_INPUT,
+              "the text uses ${%.*s} but --to-file %s is a plain list of "
+              "numbers: give it a header line (e.g. numero;%.*s) and the "
+              "values in columns",
+              (int)len, name, t->name, (int)len, name);
+    return -1;
+  }
+  while ((p = next_placeholder(p, &name, &len)) != NULL) {
+    if (column_index(t, name, len) < 0) {
+      strbuf cols = {0};
+      for (size_t i = 0; i < t->cols.n; i++) {
+        if (i)
+          sb_add(&cols, ", ", 2);
+        sb_add(&cols, t->cols.v[i], strlen(t->cols.v[i]));
+      }
+      set_error(err, SMSMUX_ERR_INPUT,
+                "the text uses ${%.*s} but --to-file %s has no such column "
+                "(its columns: %s)",
+                (int)len, name, t->name, cols.s ? cols.s : "");
+      sb_free(&cols);
+      return -1;
+    }
+    p = name + len + 1;
+  }
+  return 0;
+}
+
+/** The text with every ${COLUMN} replaced by the current record's value. */
+static void text_render(const char *text, const tofile *t, strbuf *out) {
+  const char *p = text, *ph, *name;
+  size_t len;
+
+  sb_reset(out);
+  while ((ph = next_placeholder(p, &name, &len)) != NULL) {
+    long col = column_index(t, name, len);
+    sb_add(out, p, (size_t)(ph - p));
+    if (col >= 0) {
+      const char *v = tofile_field(t, (size_t)col);
+      sb_add(out, v, strlen(v));
+    } else {
+      sb_add(out, ph, len + 3);
+    }
+    p = name + len + 1;
+  }
+  sb_add(out, p, strlen(p));
+}
