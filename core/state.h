@@ -3,7 +3,10 @@
  * twice, and by message id, so `status`/`replies` find the provider), and
  * a small key/value store with timestamps for the router (breaker state,
  * round-robin position, cached balances).  Safe for concurrent processes:
- * WAL mode, a busy timeout, and BEGIN IMMEDIATE for read-modify-write. */
+ * WAL mode, a 5 s busy timeout, and BEGIN IMMEDIATE for read-modify-write.
+ * One handle may be shared by the threads of a process (each call holds a
+ * mutex); it must not be used across fork(): open one in the child.
+ * Times are Unix seconds.  The schema carries PRAGMA user_version (1). */
 #ifndef SMSMUX_STATE_H
 #define SMSMUX_STATE_H
 
@@ -12,8 +15,11 @@
 
 typedef struct state_db state_db;
 
-/** Open (creating dir with mode 0700 and the schema when missing)
-    `dir`/state.db.  NULL with err filled ("state_dir DIR: ..."). */
+/** Open (creating dir and its missing parents with mode 0700, and the
+    schema when missing) `dir`/state.db.  NULL with err filled
+    ("state_dir DIR: <what failed>: <why>; <what to do>").  An existing
+    directory keeps its mode; a state.db written by a newer smsmux (higher
+    user_version) is refused. */
 state_db *state_open(const char *dir, char *err, size_t errlen);
 void state_close(state_db *db);
 
@@ -31,22 +37,32 @@ typedef struct state_journal_entry {
 
 void state_journal_entry_clear(state_journal_entry *e);
 
-/** Reserve `ref` for a new send. Returns 0 when reserved (a "pending" row
-    now exists), 1 when `ref` is already journaled (*existing filled; a
-    "failed" entry is reserved again and returns 0), -1 on error (err). */
+/** Reserve `ref` for a new send, atomically across processes. Returns 0
+    when reserved (a "pending" row now exists; a "failed" entry is reset to
+    "pending" and returns 0 too), 1 when `ref` is already journaled as
+    "sent", "unknown" or "pending" (*existing filled: the caller must not
+    send; "pending" means another run is sending it or stopped mid-send, so
+    report it as possibly sent), -1 on error (err).  *existing is
+    overwritten (zeroed unless 1 is returned; clear it after a 1); it may
+    be NULL. */
 int state_journal_reserve(state_db *db, const char *ref,
                           state_journal_entry *existing, char *err,
                           size_t errlen);
 
 /** Record the outcome of a send: status "sent", "failed" or "unknown",
-    the provider and id (may be NULL), and the result JSON.  `ref` may be
-    NULL (sends without --ref are journaled by id only). 0 or -1. */
+    the provider and id (may be NULL), and the result JSON.  With a `ref`,
+    its journal row is updated (inserted when it was not reserved).  `ref`
+    may be NULL (sends without --ref are journaled by id only).  A non-NULL
+    `message_id` is also recorded for state_provider_of; a send that got
+    several ids records the others with further calls, `ref` NULL.
+    0 or -1 (err). */
 int state_journal_finish(state_db *db, const char *ref, const char *status,
                          const char *provider, const char *message_id,
                          const char *result_json, char *err, size_t errlen);
 
 /** Record one attempt (provider, outcome "ok"/"failed", error class name,
-    raw code, message) of the send identified by ref or message id. */
+    raw code, message) of the send identified by ref or message id (the
+    `ref` argument carries either; any but outcome may be NULL). 0 or -1. */
 int state_journal_attempt(state_db *db, const char *ref, const char *provider,
                           const char *outcome, const char *cls,
                           const char *code, const char *message);
@@ -55,13 +71,17 @@ int state_journal_attempt(state_db *db, const char *ref, const char *provider,
     and a malloc'd name in *provider, 1 when unknown, -1 on error. */
 int state_provider_of(state_db *db, const char *message_id, char **provider);
 
-/** Router key/value store: namespace + key -> text value + timestamp. */
+/** Router key/value store: namespace + key -> text value + timestamp
+    (when it was last set).  kv_get: *value malloc'd (NULL for a NULL
+    value); value and updated may be NULL when not wanted. */
 int state_kv_get(state_db *db, const char *ns, const char *key, char **value,
                  int64_t *updated);                 /* 0 found, 1 none, -1 */
 int state_kv_set(state_db *db, const char *ns, const char *key,
                  const char *value);                /* 0 or -1 */
 /** Atomically add `delta` to the integer value (missing = 0) and return the
-    previous value in *before (round-robin positions, failure counters). */
+    previous value in *before (round-robin positions, failure counters).
+    -1, value untouched, when the stored value is not a decimal integer or
+    the sum overflows.  `before` may be NULL. */
 int state_kv_add(state_db *db, const char *ns, const char *key, int64_t delta,
                  int64_t *before);
 
