@@ -1,1 +1,364 @@
-/* placeholder: being written */
+/* host: what a plugin can ask of smsmux during one operation.  Everything
+ * a plugin reports is copied; everything handed to it lives in the call's
+ * arena until the operation returns (or, for `open`, until `close`). */
+#include "host.h"
+#include "charset.h"
+#include "http.h"
+#include "msg.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void call_init(smsmux_call *c, instance *inst, call_kind kind) {
+  memset(c, 0, sizeof *c);
+  c->inst = inst;
+  c->kind = kind;
+}
+
+/* Memory for the plugin: the open call's arena lives until close. */
+static arena *call_arena(smsmux_call *c) {
+  return c->kind == CALL_OPEN ? &c->inst->open_mem : &c->mem;
+}
+
+void call_done(smsmux_call *c) {
+  size_t i, j;
+  arena_free(&c->mem);
+  free(c->message_id);
+  for (i = 0; i < c->n_recipients; i++) {
+    free(c->recipients[i].to);
+    free(c->recipients[i].id);
+    free(c->recipients[i].code);
+    free(c->recipients[i].text);
+  }
+  free(c->recipients);
+  for (i = 0; i < c->n_statuses; i++) {
+    free(c->statuses[i].to);
+    free(c->statuses[i].code);
+    free(c->statuses[i].text);
+    free(c->statuses[i].at);
+  }
+  free(c->statuses);
+  for (i = 0; i < c->n_replies; i++) {
+    smsmux_reply_entry *r = &c->replies[i];
+    free(r->from);
+    free(r->to);
+    free(r->text);
+    free(r->at);
+    free(r->id);
+    free(r->message_id);
+  }
+  free(c->replies);
+  free(c->balance_unit);
+  for (i = 0; i < c->n_records; i++) {
+    for (j = 0; j < c->records[i].n_fields; j++) {
+      free((char *)c->records[i].fields[j].key);
+      free((char *)c->records[i].fields[j].value);
+    }
+    free(c->records[i].fields);
+  }
+  free(c->records);
+  memset(c, 0, sizeof *c);
+}
+
+void call_settle(smsmux_call *c, int rc) {
+  if (rc == 0 && !c->failed)
+    return;
+  if (!c->failed) {
+    /* The plugin said "failed" without saying why. */
+    c->failed = 1;
+    err_set(&c->err, SMSMUX_ERR_PERMANENT, NULL,
+            "%s: the %s plugin reported a failure without details",
+            c->inst->cfg->name, c->inst->cfg->plugin);
+  }
+  /* Only a send can have been "possibly accepted"; for a read, a timeout
+     is just a temporary failure. */
+  if (c->kind != CALL_SEND && c->err.cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
+    c->err.cls = SMSMUX_ERR_TEMPORARY;
+}
+
+/* ----------------------------------------------------------- services -- */
+
+static void host_log(smsmux_call *c, smsmux_log_level level, const char *fmt,
+                     ...) SMSMUX_PRINTF(3, 4);
+static void host_log(smsmux_call *c, smsmux_log_level level, const char *fmt,
+                     ...) {
+  va_list ap;
+  char *line, *safe;
+  if (level == SMSMUX_LOG_DEBUG && !c->inst->sm->opts.verbose)
+    return;
+  va_start(ap, fmt);
+  line = xvasprintf(fmt, ap);
+  va_end(ap);
+  safe = http_redact(c->inst, line, NULL);
+  sm_log(c->inst->sm, level, "%s: %s", c->inst->cfg->name, safe);
+  free(safe);
+  free(line);
+}
+
+static const char *host_config_get(smsmux_call *c, const char *key) {
+  if (strcmp(key, "base_url") == 0)
+    return c->inst->base_url;
+  return cfg_provider_get(c->inst->cfg, key);
+}
+
+static int host_fail(smsmux_call *c, smsmux_error_class cls, const char *code,
+                     const char *fmt, ...) SMSMUX_PRINTF(4, 5);
+static int host_fail(smsmux_call *c, smsmux_error_class cls, const char *code,
+                     const char *fmt, ...) {
+  va_list ap;
+  char *msg, *safe;
+  if (cls == SMSMUX_OK || cls > SMSMUX_ERR_SYSTEM)
+    cls = SMSMUX_ERR_PERMANENT;
+  va_start(ap, fmt);
+  msg = xvasprintf(fmt, ap);
+  va_end(ap);
+  safe = http_redact(c->inst, msg, NULL);
+  c->failed = 1;
+  err_set(&c->err, cls, code, "%s: %s", c->inst->cfg->name, safe);
+  free(safe);
+  free(msg);
+  return -1;
+}
+
+static const char *host_http_header(smsmux_call *c, const char *name) {
+  size_t i;
+  for (i = c->n_headers; i > 0; i--)
+    if (str_ieq(c->headers[i - 1].name, name))
+      return c->headers[i - 1].value;
+  return NULL;
+}
+
+static void *host_alloc(smsmux_call *c, size_t n) {
+  return arena_alloc(call_arena(c), n);
+}
+
+static char *host_strf(smsmux_call *c, const char *fmt, ...)
+    SMSMUX_PRINTF(2, 3);
+static char *host_strf(smsmux_call *c, const char *fmt, ...) {
+  va_list ap;
+  char *s;
+  va_start(ap, fmt);
+  s = arena_vprintf(call_arena(c), fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+static const char *host_to_charset(smsmux_call *c, const char *text,
+                                   const char *charset, size_t *len) {
+  size_t n = 0;
+  char *conv = charset_from_utf8(text ? text : "", charset, &n);
+  char *out;
+  if (!conv) {
+    host_fail(c, SMSMUX_ERR_SYSTEM, NULL, "cannot convert text to %s",
+              charset);
+    return NULL;
+  }
+  out = arena_alloc(call_arena(c), n + 1);
+  memcpy(out, conv, n);
+  out[n] = '\0';
+  free(conv);
+  if (len)
+    *len = n;
+  return out;
+}
+
+static const char *host_from_charset(smsmux_call *c, const char *bytes,
+                                     size_t len, const char *charset) {
+  char *conv = charset_to_utf8(bytes ? bytes : "", bytes ? len : 0, charset);
+  char *out;
+  if (!conv) {
+    host_fail(c, SMSMUX_ERR_SYSTEM, NULL, "cannot convert text from %s",
+              charset);
+    return NULL;
+  }
+  out = arena_strdup(call_arena(c), conv);
+  free(conv);
+  return out;
+}
+
+static const char *host_number_format(smsmux_call *c, const char *e164,
+                                      smsmux_number_style style) {
+  char buf[32];
+  return arena_strdup(call_arena(c),
+                      msg_number_format(e164, style, buf, sizeof buf));
+}
+
+static const char *host_number_normalise(smsmux_call *c, const char *number) {
+  char buf[32], err[256];
+  if (!number)
+    return NULL;
+  if (msg_number_e164(number, c->inst->sm->cfg->default_cc, buf, sizeof buf,
+                      err, sizeof err) == 0)
+    return arena_strdup(call_arena(c), buf);
+  return arena_strdup(call_arena(c), number);
+}
+
+/* -------------------------------------------------------------- sinks -- */
+
+static void host_set_message_id(smsmux_call *c, const char *id) {
+  free(c->message_id);
+  c->message_id = xstrdup(id);
+}
+
+static void host_add_recipient(smsmux_call *c, const char *to,
+                               smsmux_status st, const char *id,
+                               const char *code, const char *text) {
+  call_recipient *r = VEC_PUSH(c->recipients, c->n_recipients,
+                               c->cap_recipients);
+  r->to = xstrdup(host_number_normalise(c, to));
+  r->status = st;
+  r->id = xstrdup(id);
+  r->code = xstrdup(code);
+  r->text = xstrdup(text);
+}
+
+static void host_add_status(smsmux_call *c, const smsmux_status_record *rec) {
+  smsmux_status_entry *e;
+  if (!rec || rec->size < offsetof(smsmux_status_record, at))
+    return;
+  e = VEC_PUSH(c->statuses, c->n_statuses, c->cap_statuses);
+  e->to = xstrdup(host_number_normalise(c, rec->to));
+  e->status = rec->status;
+  e->code = xstrdup(rec->code);
+  e->text = xstrdup(rec->text);
+  if (SMSMUX_HAS_MEMBER(rec, smsmux_status_record, at))
+    e->at = xstrdup(rec->at);
+}
+
+static void host_add_reply(smsmux_call *c, const smsmux_reply *r) {
+  smsmux_reply_entry *e;
+  if (!r || !SMSMUX_HAS_MEMBER(r, smsmux_reply, text))
+    return;
+  e = VEC_PUSH(c->replies, c->n_replies, c->cap_replies);
+  e->from = xstrdup(host_number_normalise(c, r->from));
+  e->to = xstrdup(r->to);
+  e->text = xstrdup(r->text);
+  if (SMSMUX_HAS_MEMBER(r, smsmux_reply, at))
+    e->at = xstrdup(r->at);
+  if (SMSMUX_HAS_MEMBER(r, smsmux_reply, id))
+    e->id = xstrdup(r->id);
+  if (SMSMUX_HAS_MEMBER(r, smsmux_reply, message_id))
+    e->message_id = xstrdup(r->message_id);
+}
+
+static void host_set_balance(smsmux_call *c, double credit, const char *unit) {
+  c->has_balance = 1;
+  c->balance = credit;
+  free(c->balance_unit);
+  c->balance_unit = xstrdup(unit);
+}
+
+static void host_begin_record(smsmux_call *c) {
+  VEC_PUSH(c->records, c->n_records, c->cap_records);
+}
+
+static void host_add_result(smsmux_call *c, const char *key,
+                            const char *value) {
+  smsmux_record *r;
+  smsmux_kv *kv;
+  size_t cap;
+  if (!key)
+    return;
+  if (c->n_records == 0)
+    host_begin_record(c);
+  r = &c->records[c->n_records - 1];
+  cap = r->n_fields; /* grow one by one: records are small */
+  r->fields = xrealloc(r->fields, (cap + 1) * sizeof *r->fields);
+  kv = &r->fields[r->n_fields++];
+  kv->key = xstrdup(key);
+  kv->value = xstrdup(value ? value : "");
+}
+
+/* ------------------------------------------------------------ helpers -- */
+
+static int host_fail_http(smsmux_call *c, const smsmux_http_response *resp,
+                          int sending) {
+  long s = resp ? resp->status : 0;
+  smsmux_error_class cls;
+  char code[32], snippet[121];
+  const char *what;
+  size_t i, n = 0;
+
+  if (s == 401 || s == 403) {
+    cls = SMSMUX_ERR_AUTH;
+    what = "credentials refused: check the login, password or token";
+  } else if (s == 402) {
+    cls = SMSMUX_ERR_CREDIT;
+    what = "not enough credit on the account";
+  } else if (s == 400 || s == 404 || s == 409 || s == 422) {
+    cls = SMSMUX_ERR_INVALID;
+    what = "the provider refused the request";
+  } else if (s == 429 || s == 502 || s == 503 || s == 504) {
+    cls = SMSMUX_ERR_TEMPORARY;
+    what = "the provider is temporarily unavailable";
+  } else if (s >= 500) {
+    cls = sending ? SMSMUX_ERR_UNKNOWN_OUTCOME : SMSMUX_ERR_TEMPORARY;
+    what = sending ? "provider error: the message may have been accepted"
+                   : "provider error";
+  } else {
+    cls = SMSMUX_ERR_PERMANENT;
+    what = "unexpected answer";
+  }
+  if (resp && resp->body)
+    for (i = 0; i < resp->body_len && n < sizeof snippet - 1; i++) {
+      unsigned char ch = (unsigned char)resp->body[i];
+      snippet[n++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    }
+  snippet[n] = '\0';
+  snprintf(code, sizeof code, "HTTP %ld", s);
+  return host_fail(c, cls, code, "HTTP %ld: %s%s%s%s", s, what,
+                   n ? " (\"" : "", snippet, n ? "\")" : "");
+}
+
+static size_t host_split(smsmux_call *c, const char *s, const char *sep,
+                         char ***fields) {
+  size_t n = 0, cap = 4, seplen = strlen(sep);
+  char **out = arena_alloc(call_arena(c), cap * sizeof *out);
+  const char *p = s ? s : "";
+  for (;;) {
+    const char *q = seplen ? strstr(p, sep) : NULL;
+    size_t len = q ? (size_t)(q - p) : strlen(p);
+    char *f = arena_strndup(call_arena(c), p, len);
+    if (n + 2 > cap) {
+      char **bigger = arena_alloc(call_arena(c), cap * 2 * sizeof *out);
+      memcpy(bigger, out, n * sizeof *out);
+      out = bigger;
+      cap *= 2;
+    }
+    out[n++] = str_trim(f);
+    if (!q)
+      break;
+    p = q + seplen;
+  }
+  out[n] = NULL;
+  *fields = out;
+  return n;
+}
+
+const smsmux_host host_table = {
+    .size = sizeof(smsmux_host),
+    .abi_major = SMSMUX_ABI_MAJOR,
+    .abi_minor = SMSMUX_ABI_MINOR,
+    .log = host_log,
+    .config_get = host_config_get,
+    .fail = host_fail,
+    .http = http_request,
+    .http_header = host_http_header,
+    .alloc = host_alloc,
+    .strf = host_strf,
+    .to_charset = host_to_charset,
+    .from_charset = host_from_charset,
+    .number_format = host_number_format,
+    .number_normalise = host_number_normalise,
+    .set_message_id = host_set_message_id,
+    .add_recipient = host_add_recipient,
+    .add_status = host_add_status,
+    .add_reply = host_add_reply,
+    .set_balance = host_set_balance,
+    .begin_record = host_begin_record,
+    .add_result = host_add_result,
+    .fail_http = host_fail_http,
+    .split = host_split,
+};

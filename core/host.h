@@ -1,0 +1,63 @@
+/* host: the services table plugins call (smsmux_host), and the per-
+ * operation smsmux_call that collects what a plugin reports. */
+#ifndef SMSMUX_HOST_H
+#define SMSMUX_HOST_H
+
+#include "internal.h"
+
+typedef enum call_kind {
+  CALL_OPEN,
+  CALL_SEND,
+  CALL_STATUS,
+  CALL_BALANCE,
+  CALL_REPLIES,
+  CALL_CANCEL,
+  CALL_OP
+} call_kind;
+
+typedef struct call_recipient {
+  char *to, *id, *code, *text;
+  smsmux_status status;
+} call_recipient;
+
+typedef struct call_header {
+  char *name, *value;
+} call_header;
+
+struct smsmux_call {
+  instance *inst;
+  call_kind kind;
+  arena mem;              /* freed when the operation returns */
+  int failed;
+  smsmux_error err;
+  /* last HTTP response headers (in mem) */
+  call_header *headers;
+  size_t n_headers, cap_headers;
+  void *curl;             /* handle borrowed from the pool, if any */
+  /* sinks; strings malloc'd (they outlive the call) */
+  char *message_id;
+  call_recipient *recipients;
+  size_t n_recipients, cap_recipients;
+  smsmux_status_entry *statuses;
+  size_t n_statuses, cap_statuses;
+  smsmux_reply_entry *replies;
+  size_t n_replies, cap_replies;
+  int has_balance;
+  double balance;
+  char *balance_unit;
+  smsmux_record *records;
+  size_t n_records, cap_records;
+};
+
+/** The host table given to every plugin. */
+extern const smsmux_host host_table;
+
+void call_init(smsmux_call *c, instance *inst, call_kind kind);
+/** Release call memory and sinks not taken by the caller (fields set to
+    NULL by the caller are skipped). */
+void call_done(smsmux_call *c);
+
+/** After a plugin function returned rc: make sure err reflects it. */
+void call_settle(smsmux_call *c, int rc);
+
+#endif

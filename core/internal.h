@@ -1,0 +1,53 @@
+/* internal: the state behind a `smsmux` handle, shared by the core modules. */
+#ifndef SMSMUX_INTERNAL_H
+#define SMSMUX_INTERNAL_H
+
+#include <smsmux/smsmux.h>
+#include <pthread.h>
+
+#include "cfg.h"
+#include "loader.h"
+#include "state.h"
+#include "util.h"
+
+typedef struct http_pool http_pool;
+
+/** One configured provider instance ([provider.NAME]). */
+typedef struct instance {
+  struct smsmux *sm;
+  cfg_provider *cfg;      /* borrowed from sm->cfg */
+  plugin *plugin;         /* borrowed from sm->plugins; NULL when not loaded */
+  const smsmux_provider *desc; /* &plugin->desc when usable */
+  void *state;            /* the plugin's, between open and close */
+  int usable;             /* loaded, opened, enabled */
+  char *error;            /* why not usable */
+  char *base_url;         /* config or plugin default */
+  char **secrets;         /* secret values to redact, NULL-terminated */
+  arena open_mem;         /* memory handed out during open (lives to close) */
+  http_pool *http;        /* reused curl handles */
+} instance;
+
+struct smsmux {
+  cfg *cfg;
+  smsmux_options opts;
+  plugin **plugins;       /* loaded plugins, one per name */
+  size_t n_plugins;
+  instance *inst;         /* one per cfg provider, in file order */
+  size_t n_inst;
+  state_db *state;        /* NULL until first needed */
+  char *state_error;
+  pthread_mutex_t state_lock;
+  pthread_mutex_t log_lock;
+};
+
+/** Log a line through the configured sink (never pass secrets). */
+void sm_log(struct smsmux *sm, smsmux_log_level level, const char *fmt, ...)
+    UTIL_PRINTF(3, 4);
+
+/** The state database, opened on first use; NULL with err. */
+state_db *sm_state(struct smsmux *sm, smsmux_error *err);
+
+/** Instance by name, or NULL. */
+instance *sm_instance(struct smsmux *sm, const char *name);
+
+#endif

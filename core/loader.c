@@ -1,1 +1,276 @@
-/* placeholder: being written */
+/* loader: plugins are opened with libltdl with local symbol binding, so two
+ * plugins never see each other's symbols; only smsmux_provider_entry is
+ * looked up.  The descriptor is copied into a zeroed host struct, at most
+ * the size the plugin declared (libfuse habit), so a plugin built for an
+ * older minor simply has NULL in the members it did not know. */
+#include "loader.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <ltdl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static pthread_mutex_t loader_lock = PTHREAD_MUTEX_INITIALIZER;
+static int loader_refs;
+
+int loader_init(smsmux_error *err) {
+  int rc = 0;
+  pthread_mutex_lock(&loader_lock);
+  if (loader_refs == 0 && lt_dlinit() != 0) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot initialise libltdl: %s",
+            lt_dlerror());
+    rc = -1;
+  } else {
+    loader_refs++;
+  }
+  pthread_mutex_unlock(&loader_lock);
+  return rc;
+}
+
+void loader_exit(void) {
+  pthread_mutex_lock(&loader_lock);
+  if (loader_refs > 0 && --loader_refs == 0)
+    lt_dlexit();
+  pthread_mutex_unlock(&loader_lock);
+}
+
+static int file_exists(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static char *stem_of(const char *path) {
+  const char *base = strrchr(path, '/');
+  const char *dot;
+  base = base ? base + 1 : path;
+  dot = strrchr(base, '.');
+  return dot ? xstrndup(base, (size_t)(dot - base)) : xstrdup(base);
+}
+
+plugin *loader_load(const char *dirs, const char *name) {
+  char *copy = xstrdup(dirs), *save = NULL, *dir;
+  char *found = NULL;
+  plugin *p;
+
+  if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
+      strcmp(name, "..") == 0) {
+    p = xcalloc(1, sizeof *p);
+    p->name = xstrdup(name);
+    p->error = xasprintf("\"%s\" is not a plugin name", name);
+    free(copy);
+    return p;
+  }
+  for (dir = strtok_r(copy, ":", &save); dir && !found;
+       dir = strtok_r(NULL, ":", &save)) {
+    char *la = xasprintf("%s/%s.la", dir, name);
+    char *so = xasprintf("%s/%s.so", dir, name);
+    if (file_exists(la))
+      found = xstrdup(la);
+    else if (file_exists(so))
+      found = xstrdup(so);
+    free(la);
+    free(so);
+  }
+  free(copy);
+  if (!found) {
+    p = xcalloc(1, sizeof *p);
+    p->name = xstrdup(name);
+    p->error = xasprintf("plugin \"%s\" not found in %s (no %s.so or %s.la); "
+                         "check plugin_dir and the plugin name",
+                         name, dirs, name, name);
+    return p;
+  }
+  p = loader_load_file(found);
+  free(found);
+  return p;
+}
+
+plugin *loader_load_file(const char *path) {
+  plugin *p = xcalloc(1, sizeof *p);
+  lt_dladvise adv;
+  lt_dlhandle h = NULL;
+  smsmux_provider_entry_fn entry;
+  const smsmux_provider *d;
+  size_t declared;
+  char *msg;
+
+  p->path = xstrdup(path);
+  p->name = stem_of(path);
+  if (!file_exists(path)) {
+    p->error = xasprintf("%s: no such plugin file", path);
+    return p;
+  }
+  pthread_mutex_lock(&loader_lock);
+  if (lt_dladvise_init(&adv) == 0) {
+    lt_dladvise_local(&adv);
+    h = lt_dlopenadvise(path, adv);
+    lt_dladvise_destroy(&adv);
+  }
+  if (!h) {
+    const char *e = lt_dlerror();
+    p->error = xasprintf("%s: cannot load: %s", path,
+                         e ? e : "unknown libltdl error");
+    pthread_mutex_unlock(&loader_lock);
+    return p;
+  }
+  pthread_mutex_unlock(&loader_lock);
+  p->handle = h;
+
+  entry = (smsmux_provider_entry_fn)(uintptr_t)lt_dlsym(h,
+                                                        SMSMUX_PROVIDER_ENTRY);
+  if (!entry) {
+    p->error = xasprintf("%s: not a smsmux plugin (no %s symbol)", path,
+                         SMSMUX_PROVIDER_ENTRY);
+    return p;
+  }
+  d = entry();
+  if (!d) {
+    p->error = xasprintf("%s: %s() returned NULL: the plugin refused to "
+                         "initialise",
+                         path, SMSMUX_PROVIDER_ENTRY);
+    return p;
+  }
+  declared = d->size;
+  msg = loader_check_descriptor(d, declared, p->name);
+  if (msg) {
+    p->error = xasprintf("%s: %s", path, msg);
+    free(msg);
+    return p;
+  }
+  memcpy(&p->desc, d,
+         declared < sizeof p->desc ? declared : sizeof p->desc);
+  p->desc.size = sizeof p->desc;
+  p->desc_size = declared;
+  p->loaded = 1;
+  return p;
+}
+
+/* A member counts only when the plugin's struct is big enough to hold it. */
+#define DECLARES(m) (declared >= offsetof(smsmux_provider, m) + sizeof d->m)
+#define HAS(m) (DECLARES(m) && d->m != NULL)
+
+char *loader_check_descriptor(const smsmux_provider *d, size_t declared,
+                              const char *stem) {
+  strbuf missing = {0};
+  uint32_t caps;
+
+  /* abi_major sits right after size: check it before trusting the size. */
+  if (declared < offsetof(smsmux_provider, abi_minor))
+    return xasprintf("descriptor too small (%zu bytes): not a smsmux plugin",
+                     declared);
+  if (d->abi_major != SMSMUX_ABI_MAJOR)
+    return xasprintf("built for smsmux plugin ABI %u.x, this smsmux speaks "
+                     "ABI %d.%d: rebuild the plugin against this smsmux's "
+                     "provider.h",
+                     d->abi_major, SMSMUX_ABI_MAJOR, SMSMUX_ABI_MINOR);
+  if (declared < SMSMUX_PROVIDER_MIN_SIZE)
+    return xasprintf("descriptor of %zu bytes is smaller than any ABI %d "
+                     "descriptor (%zu): the plugin is broken",
+                     declared, SMSMUX_ABI_MAJOR,
+                     (size_t)SMSMUX_PROVIDER_MIN_SIZE);
+  if (!d->name || !*d->name)
+    return xstrdup("descriptor has no name");
+  if (stem && strcmp(d->name, stem) != 0)
+    return xasprintf("declares the name \"%s\" but its file is named \"%s\": "
+                     "a plugin's name is its file name",
+                     d->name, stem);
+  caps = d->capabilities;
+  if (!HAS(open))
+    sb_adds(&missing, " open");
+  if (!HAS(close))
+    sb_adds(&missing, " close");
+  if ((caps & (SMSMUX_CAP_SMS | SMSMUX_CAP_UNICODE | SMSMUX_CAP_MMS |
+               SMSMUX_CAP_VOICE)) &&
+      !HAS(send))
+    sb_adds(&missing, " send");
+  if ((caps & SMSMUX_CAP_STATUS) && !HAS(status))
+    sb_adds(&missing, " status");
+  if ((caps & SMSMUX_CAP_BALANCE) && !HAS(balance))
+    sb_adds(&missing, " balance");
+  if ((caps & SMSMUX_CAP_REPLIES) && !HAS(replies))
+    sb_adds(&missing, " replies");
+  if ((caps & SMSMUX_CAP_CANCEL) && !HAS(cancel))
+    sb_adds(&missing, " cancel");
+  if (HAS(operations) && d->operations[0].name && !HAS(call))
+    sb_adds(&missing, " call");
+  if (missing.len) {
+    char *m = xasprintf("required functions missing for its declared "
+                        "capabilities:%s",
+                        missing.s);
+    sb_free(&missing);
+    return m;
+  }
+  if (DECLARES(max_recipients) && d->max_recipients == 0)
+    return xstrdup("max_recipients is 0: a provider takes at least one "
+                   "recipient per request");
+  return NULL;
+}
+
+void loader_unload(plugin *p) {
+  if (!p)
+    return;
+  if (p->handle) {
+    pthread_mutex_lock(&loader_lock);
+    lt_dlclose((lt_dlhandle)p->handle);
+    pthread_mutex_unlock(&loader_lock);
+  }
+  free(p->name);
+  free(p->path);
+  free(p->error);
+  free(p);
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t loader_scan(const char *dirs, char ***paths) {
+  char *copy = xstrdup(dirs), *save = NULL, *dir;
+  char **out = NULL;
+  size_t n = 0, cap = 0;
+
+  for (dir = strtok_r(copy, ":", &save); dir;
+       dir = strtok_r(NULL, ":", &save)) {
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t nn = 0, ncap = 0, i;
+    if (!dh)
+      continue;
+    while ((e = readdir(dh))) {
+      size_t l = strlen(e->d_name);
+      if ((l > 3 && strcmp(e->d_name + l - 3, ".la") == 0) ||
+          (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0))
+        *VEC_PUSH(names, nn, ncap) = xstrdup(e->d_name);
+    }
+    closedir(dh);
+    qsort(names, nn, sizeof *names, cmp_str);
+    for (i = 0; i < nn; i++) {
+      size_t l = strlen(names[i]);
+      /* foo.so next to foo.la is the same plugin: keep the .la */
+      if (strcmp(names[i] + l - 3, ".so") == 0) {
+        char *la = xstrdup(names[i]);
+        size_t j;
+        int dup = 0;
+        strcpy(la + l - 3, ".la");
+        for (j = 0; j < nn; j++)
+          if (strcmp(names[j], la) == 0)
+            dup = 1;
+        free(la);
+        if (dup)
+          continue;
+      }
+      *VEC_PUSH(out, n, cap) = xasprintf("%s/%s", dir, names[i]);
+    }
+    for (i = 0; i < nn; i++)
+      free(names[i]);
+    free(names);
+  }
+  free(copy);
+  *paths = out;
+  return n;
+}

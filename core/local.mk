@@ -3,7 +3,7 @@ lib_LTLIBRARIES += core/libsmsmux.la
 pkginclude_HEADERS += include/smsmux/smsmux.h include/smsmux/provider.h
 core_libsmsmux_la_SOURCES = \
 	core/smsmux.c core/internal.h \
-	core/config.c core/config.h \
+	core/cfg.c core/cfg.h \
 	core/loader.c core/loader.h \
 	core/host.c core/host.h \
 	core/http.c core/http.h \

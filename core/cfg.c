@@ -1,0 +1,709 @@
+/* cfg: load the INI file with iniparser and check it.  Keys and section
+ * names are case-insensitive (iniparser lowercases them).  Relative paths
+ * are taken relative to the file's own directory, so a configuration works
+ * wherever it is run from. */
+#include "cfg.h"
+#include "util.h"
+
+#include <errno.h>
+#include <iniparser/iniparser.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/lib/smsmux/plugins"
+#endif
+
+static const char *const smsmux_keys[] = {"plugin_dir", "routes", "timeout",
+                                          "state_dir", "default_country",
+                                          NULL};
+static const char *const host_provider_keys[] = {
+    "plugin", "base_url", "cost", "credit_per_segment", "enabled", "timeout",
+    NULL};
+static const char *const route_keys[] = {"match", "policy", "providers",
+                                         "failover_on_unknown", NULL};
+
+static int in_list(const char *const *list, const char *s) {
+  for (; *list; list++)
+    if (strcmp(*list, s) == 0)
+      return 1;
+  return 0;
+}
+
+int cfg_is_host_key(const char *key) {
+  return in_list(host_provider_keys, key) || str_starts(key, "cost.");
+}
+
+/* ------------------------------------------------------------ lookup -- */
+
+static int readable(const char *path) { return access(path, R_OK) == 0; }
+
+char *cfg_find(const char *explicit_path, smsmux_error *err) {
+  const char *env = getenv("SMSMUX_CONFIG");
+  const char *xdg = getenv("XDG_CONFIG_HOME");
+  const char *home = getenv("HOME");
+  char *cand[4] = {NULL, NULL, NULL, NULL};
+  char *found = NULL;
+  size_t i;
+
+  if (explicit_path) {
+    if (!readable(explicit_path)) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: cannot read: %s",
+              explicit_path, strerror(errno));
+      return NULL;
+    }
+    return xstrdup(explicit_path);
+  }
+  if (env && *env) {
+    if (!readable(env)) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s (from $SMSMUX_CONFIG): cannot read: %s", env,
+              strerror(errno));
+      return NULL;
+    }
+    return xstrdup(env);
+  }
+  cand[0] = xstrdup("./smsmux.ini");
+  if (xdg && *xdg)
+    cand[1] = xasprintf("%s/smsmux/smsmux.ini", xdg);
+  else if (home && *home)
+    cand[1] = xasprintf("%s/.config/smsmux/smsmux.ini", home);
+  cand[2] = xstrdup(SYSCONFDIR "/smsmux/smsmux.ini");
+  for (i = 0; i < 3 && !found; i++)
+    if (cand[i] && readable(cand[i]))
+      found = xstrdup(cand[i]);
+  if (!found)
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "no configuration found (tried $SMSMUX_CONFIG, %s, %s, %s): "
+            "pass --config FILE or copy conf/smsmux.ini to one of them",
+            cand[0], cand[1] ? cand[1] : "$XDG_CONFIG_HOME/smsmux/smsmux.ini",
+            cand[2]);
+  for (i = 0; i < 3; i++)
+    free(cand[i]);
+  return found;
+}
+
+/* ------------------------------------------------------------ errors -- */
+
+/* iniparser reports syntax errors through a process-wide callback: collect
+ * them into a buffer while one load runs (loads are serialised). */
+static pthread_mutex_t ini_lock = PTHREAD_MUTEX_INITIALIZER;
+static char ini_errbuf[512];
+
+static int ini_error(const char *fmt, ...) {
+  va_list ap;
+  size_t len = strlen(ini_errbuf);
+  if (len >= sizeof ini_errbuf - 1)
+    return 0;
+  va_start(ap, fmt);
+  vsnprintf(ini_errbuf + len, sizeof ini_errbuf - len, fmt, ap);
+  va_end(ap);
+  return 0;
+}
+
+/* ------------------------------------------------------------ values -- */
+
+static char *abs_path(const char *base_dir, const char *p) {
+  if (p[0] == '/')
+    return xstrdup(p);
+  if (p[0] == '~' && p[1] == '/' && getenv("HOME"))
+    return xasprintf("%s%s", getenv("HOME"), p + 1);
+  return xasprintf("%s/%s", base_dir, p);
+}
+
+/* Each element of a ':'-separated list made absolute. */
+static char *abs_path_list(const char *base_dir, const char *list) {
+  strbuf b = {0};
+  char *copy = xstrdup(list), *save = NULL, *tok;
+  for (tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+    char *t = str_trim(tok), *a;
+    if (!*t)
+      continue;
+    a = abs_path(base_dir, t);
+    if (b.len)
+      sb_adds(&b, ":");
+    sb_adds(&b, a);
+    free(a);
+  }
+  free(copy);
+  return sb_steal(&b);
+}
+
+static int parse_bool(const char *v, int *out) {
+  if (str_ieq(v, "yes") || str_ieq(v, "true") || str_ieq(v, "on") ||
+      strcmp(v, "1") == 0)
+    *out = 1;
+  else if (str_ieq(v, "no") || str_ieq(v, "false") || str_ieq(v, "off") ||
+           strcmp(v, "0") == 0)
+    *out = 0;
+  else
+    return -1;
+  return 0;
+}
+
+static int parse_double(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  *out = strtod(v, &end);
+  return (errno || end == v || *str_trim(end)) ? -1 : 0;
+}
+
+static int parse_long(const char *v, long *out) {
+  char *end;
+  errno = 0;
+  *out = strtol(v, &end, 10);
+  return (errno || end == v || *end) ? -1 : 0;
+}
+
+/* Split "a, b c" into a vector of strings. */
+static char **split_list(const char *v, size_t *n) {
+  char **out = NULL, *copy = xstrdup(v), *save = NULL, *tok;
+  size_t cap = 0;
+  *n = 0;
+  for (tok = strtok_r(copy, ", \t", &save); tok;
+       tok = strtok_r(NULL, ", \t", &save))
+    *VEC_PUSH(out, *n, cap) = xstrdup(tok);
+  free(copy);
+  return out;
+}
+
+static void free_list(char **l, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    free(l[i]);
+  free(l);
+}
+
+/* A value may reference the environment: "env:NAME" (so secrets need not
+ * be written in the file).  Returns a malloc'd value or NULL with err. */
+static char *resolve_value(const char *file, const char *sec, const char *key,
+                           const char *v, int *literal, smsmux_error *err) {
+  *literal = 1;
+  if (str_starts(v, "env:")) {
+    const char *e = getenv(v + 4);
+    *literal = 0;
+    if (!e) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s: [%s] %s: environment variable %s is not set", file, sec,
+              key, v + 4);
+      return NULL;
+    }
+    return xstrdup(e);
+  }
+  return xstrdup(v);
+}
+
+/* ----------------------------------------------------------- sections -- */
+
+static int load_smsmux(cfg *c, dictionary *d, const char *dir,
+                       smsmux_error *err, char ***route_names,
+                       size_t *n_route_names) {
+  int nk = iniparser_getsecnkeys(d, "smsmux"), i;
+  const char **keys;
+  const char *v;
+
+  if (nk > 0) {
+    keys = xcalloc((size_t)nk, sizeof *keys);
+    iniparser_getseckeys(d, "smsmux", keys);
+    for (i = 0; i < nk; i++) {
+      const char *k = keys[i] + strlen("smsmux:");
+      if (!in_list(smsmux_keys, k)) {
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s: [smsmux] %s: unknown key (known: plugin_dir, routes, "
+                "timeout, state_dir, default_country)",
+                c->path, k);
+        free(keys);
+        return -1;
+      }
+    }
+    free(keys);
+  }
+
+  v = iniparser_getstring(d, "smsmux:plugin_dir", NULL);
+  c->plugin_dir = (v && *v) ? abs_path_list(dir, v) : xstrdup(PLUGINDIR);
+
+  v = iniparser_getstring(d, "smsmux:state_dir", NULL);
+  if (v && *v) {
+    c->state_dir = abs_path(dir, v);
+  } else {
+    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+      c->state_dir = xasprintf("%s/smsmux", xdg);
+    else if (home && *home)
+      c->state_dir = xasprintf("%s/.local/state/smsmux", home);
+    else
+      c->state_dir = xstrdup("/var/lib/smsmux");
+  }
+
+  c->timeout = 15;
+  v = iniparser_getstring(d, "smsmux:timeout", NULL);
+  if (v && (parse_long(v, &c->timeout) || c->timeout <= 0 ||
+            c->timeout > 3600)) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [smsmux] timeout: \"%s\" is not a number of seconds "
+            "between 1 and 3600",
+            c->path, v);
+    return -1;
+  }
+
+  v = iniparser_getstring(d, "smsmux:default_country", "33");
+  if (*v == '+')
+    v++;
+  if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 3) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [smsmux] default_country: \"%s\" is not a country calling "
+            "code (e.g. 33)",
+            c->path, v);
+    return -1;
+  }
+  c->default_cc = xstrdup(v);
+
+  v = iniparser_getstring(d, "smsmux:routes", NULL);
+  *route_names = v ? split_list(v, n_route_names) : NULL;
+  if (!v)
+    *n_route_names = 0;
+  return 0;
+}
+
+static int load_provider(cfg *c, dictionary *d, const char *sec,
+                         smsmux_error *err) {
+  cfg_provider *p;
+  size_t cap = c->n_providers;
+  int nk = iniparser_getsecnkeys(d, sec), i;
+  const char **keys;
+  const char *name = sec + strlen("provider.");
+  size_t kcap = 0, pcap = 0;
+
+  if (!*name) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [%s]: a provider section needs a name: [provider.NAME]",
+            c->path, sec);
+    return -1;
+  }
+  p = VEC_PUSH(c->providers, c->n_providers, cap);
+  p->name = xstrdup(name);
+  p->credit_per_segment = 1;
+  p->enabled = 1;
+  p->timeout = c->timeout;
+
+  keys = xcalloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
+  if (nk > 0)
+    iniparser_getseckeys(d, sec, keys);
+  p->key_literal = xcalloc(nk > 0 ? (size_t)nk : 1, sizeof(int));
+  for (i = 0; i < nk; i++) {
+    const char *k = keys[i] + strlen(sec) + 1;
+    const char *raw = iniparser_getstring(d, keys[i], "");
+    int literal;
+    char *v = resolve_value(c->path, sec, k, raw, &literal, err);
+    smsmux_kv *kv;
+    if (!v) {
+      free(keys);
+      return -1;
+    }
+    p->key_literal[p->n_keys] = literal;
+    kv = VEC_PUSH(p->keys, p->n_keys, kcap);
+    kv->key = xstrdup(k);
+    kv->value = v;
+
+    if (strcmp(k, "plugin") == 0) {
+      p->plugin = xstrdup(v);
+    } else if (strcmp(k, "base_url") == 0) {
+      if (*v && !str_starts(v, "http://") && !str_starts(v, "https://")) {
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s: [%s] base_url: \"%s\" is not an http:// or https:// URL",
+                c->path, sec, v);
+        free(keys);
+        return -1;
+      }
+      p->base_url = *v ? xstrdup(v) : NULL;
+    } else if (strcmp(k, "cost") == 0 || str_starts(k, "cost.")) {
+      double x;
+      if (parse_double(v, &x) || x < 0) {
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s: [%s] %s: \"%s\" is not a price (a number >= 0)", c->path,
+                sec, k, v);
+        free(keys);
+        return -1;
+      }
+      if (strcmp(k, "cost") == 0) {
+        p->cost = x;
+      } else {
+        const char *pre = k + 5;
+        cfg_prefix_cost *pc;
+        if (*pre != '+' || strlen(pre) < 2 ||
+            strspn(pre + 1, "0123456789") != strlen(pre + 1)) {
+          err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                  "%s: [%s] %s: a price per destination is written "
+                  "cost.+PREFIX (e.g. cost.+32)",
+                  c->path, sec, k);
+          free(keys);
+          return -1;
+        }
+        pc = VEC_PUSH(p->prefix_costs, p->n_prefix_costs, pcap);
+        pc->prefix = xstrdup(pre);
+        pc->cost = x;
+      }
+    } else if (strcmp(k, "credit_per_segment") == 0) {
+      if (parse_double(v, &p->credit_per_segment) ||
+          p->credit_per_segment < 0) {
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s: [%s] credit_per_segment: \"%s\" is not a number >= 0",
+                c->path, sec, v);
+        free(keys);
+        return -1;
+      }
+    } else if (strcmp(k, "enabled") == 0) {
+      if (parse_bool(v, &p->enabled)) {
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s: [%s] enabled: \"%s\" is not yes or no", c->path, sec, v);
+        free(keys);
+        return -1;
+      }
+    } else if (strcmp(k, "timeout") == 0) {
+      if (parse_long(v, &p->timeout) || p->timeout <= 0 ||
+          p->timeout > 3600) {
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s: [%s] timeout: \"%s\" is not a number of seconds between "
+                "1 and 3600",
+                c->path, sec, v);
+        free(keys);
+        return -1;
+      }
+    }
+  }
+  free(keys);
+  if (!p->plugin || !*p->plugin) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [%s] plugin: missing; say which plugin serves this provider "
+            "(smsmode, clever-http, clever-rest, mediasflow, allmysms)",
+            c->path, sec);
+    return -1;
+  }
+  return 0;
+}
+
+static int parse_match(cfg *c, cfg_route *r, const char *sec, const char *v,
+                       smsmux_error *err) {
+  size_t n, i;
+  char **parts = split_list(v, &n);
+  for (i = 0; i < n; i++) {
+    char *eq = strchr(parts[i], '='), **slot = NULL;
+    if (eq) {
+      *eq = '\0';
+      if (strcmp(parts[i], "kind") == 0)
+        slot = &r->match_kind;
+      else if (strcmp(parts[i], "to") == 0)
+        slot = &r->match_to;
+      else if (strcmp(parts[i], "from") == 0)
+        slot = &r->match_from;
+    }
+    if (!slot || !eq[1]) {
+      if (eq)
+        *eq = '=';
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s: [%s] match: \"%s\" is not kind=..., to=+PREFIX or "
+              "from=...",
+              c->path, sec, parts[i]);
+      free_list(parts, n);
+      return -1;
+    }
+    if (slot == &r->match_kind && strcmp(eq + 1, "sms") != 0 &&
+        strcmp(eq + 1, "mms") != 0 && strcmp(eq + 1, "voice") != 0) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s: [%s] match: kind=%s: kind is sms, mms or voice", c->path,
+              sec, eq + 1);
+      free_list(parts, n);
+      return -1;
+    }
+    free(*slot);
+    *slot = xstrdup(eq + 1);
+  }
+  free_list(parts, n);
+  return 0;
+}
+
+static int load_route(cfg *c, dictionary *d, const char *name,
+                      smsmux_error *err) {
+  char sec[300], key[400];
+  const char *v;
+  int nk, i;
+  const char **keys;
+  size_t cap = c->n_routes, j;
+  cfg_route *r;
+
+  snprintf(sec, sizeof sec, "route.%s", name);
+  if (!iniparser_find_entry(d, sec)) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [smsmux] routes: route \"%s\" has no [%s] section", c->path,
+            name, sec);
+    return -1;
+  }
+  nk = iniparser_getsecnkeys(d, sec);
+  keys = xcalloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
+  if (nk > 0)
+    iniparser_getseckeys(d, sec, keys);
+  for (i = 0; i < nk; i++) {
+    const char *k = keys[i] + strlen(sec) + 1;
+    if (!in_list(route_keys, k)) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s: [%s] %s: unknown key (known: match, policy, providers, "
+              "failover_on_unknown)",
+              c->path, sec, k);
+      free(keys);
+      return -1;
+    }
+  }
+  free(keys);
+
+  r = VEC_PUSH(c->routes, c->n_routes, cap);
+  r->name = xstrdup(name);
+  snprintf(key, sizeof key, "%s:match", sec);
+  v = iniparser_getstring(d, key, NULL);
+  if (v && *v && parse_match(c, r, sec, v, err))
+    return -1;
+  snprintf(key, sizeof key, "%s:policy", sec);
+  v = iniparser_getstring(d, key, "failover");
+  if (strcmp(v, "failover") && strcmp(v, "cheapest") &&
+      strcmp(v, "roundrobin")) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [%s] policy: \"%s\" is not failover, cheapest or roundrobin",
+            c->path, sec, v);
+    return -1;
+  }
+  r->policy = xstrdup(v);
+  snprintf(key, sizeof key, "%s:failover_on_unknown", sec);
+  v = iniparser_getstring(d, key, "no");
+  if (parse_bool(v, &r->failover_on_unknown)) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [%s] failover_on_unknown: \"%s\" is not yes or no", c->path,
+            sec, v);
+    return -1;
+  }
+  snprintf(key, sizeof key, "%s:providers", sec);
+  v = iniparser_getstring(d, key, "");
+  r->providers = split_list(v, &r->n_providers);
+  if (r->n_providers == 0) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [%s] providers: empty; list the provider instances this "
+            "route uses",
+            c->path, sec);
+    return -1;
+  }
+  for (j = 0; j < r->n_providers; j++)
+    if (!cfg_provider_find(c, r->providers[j])) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s: [%s] providers: \"%s\" is not a configured provider "
+              "(no [provider.%s] section)",
+              c->path, sec, r->providers[j], r->providers[j]);
+      return -1;
+    }
+  return 0;
+}
+
+/* Keys written before any section, and sections nobody reads. */
+static int check_sections(cfg *c, dictionary *d, smsmux_error *err) {
+  int n = iniparser_getnsec(d), i;
+  ssize_t k;
+  for (k = 0; k < (ssize_t)d->size; k++) {
+    if (!d->key[k] || !d->val[k])
+      continue;
+    if (!strchr(d->key[k], ':')) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s: key \"%s\" is outside any section; put it under "
+              "[smsmux] or a [provider.NAME]",
+              c->path, d->key[k]);
+      return -1;
+    }
+  }
+  for (i = 0; i < n; i++) {
+    const char *s = iniparser_getsecname(d, i);
+    if (strcmp(s, "smsmux") && !str_starts(s, "provider.") &&
+        !str_starts(s, "route.")) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s: [%s]: unknown section (known: [smsmux], [provider.NAME], "
+              "[route.NAME])",
+              c->path, s);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+cfg *cfg_load(const char *path, smsmux_error *err) {
+  cfg *c = xcalloc(1, sizeof *c);
+  dictionary *d;
+  struct stat st;
+  char *dir, *slash, **route_names = NULL;
+  size_t n_route_names = 0, j;
+  int n, i, rc = -1;
+  char resolved[PATH_MAX];
+
+  c->path = xstrdup(path);
+  if (stat(path, &st) != 0) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: %s", path, strerror(errno));
+    cfg_free(c);
+    return NULL;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: not a regular file", path);
+    cfg_free(c);
+    return NULL;
+  }
+  c->mode = st.st_mode & 07777;
+
+  pthread_mutex_lock(&ini_lock);
+  ini_errbuf[0] = '\0';
+  iniparser_set_error_callback(ini_error);
+  d = iniparser_load(path);
+  iniparser_set_error_callback(NULL);
+  if (!d) {
+    char *nl;
+    str_trim(ini_errbuf);
+    while ((nl = strchr(ini_errbuf, '\n')))
+      *nl = ' ';
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: not a valid INI file: %s", path,
+            ini_errbuf[0] ? ini_errbuf : "cannot parse it");
+    pthread_mutex_unlock(&ini_lock);
+    cfg_free(c);
+    return NULL;
+  }
+  if (ini_errbuf[0]) {
+    /* iniparser 4.1 reports some errors and still returns a dictionary */
+    str_trim(ini_errbuf);
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: not a valid INI file: %s", path,
+            ini_errbuf);
+    pthread_mutex_unlock(&ini_lock);
+    iniparser_freedict(d);
+    cfg_free(c);
+    return NULL;
+  }
+  pthread_mutex_unlock(&ini_lock);
+
+  if (realpath(path, resolved))
+    dir = xstrdup(resolved);
+  else
+    dir = xstrdup(path);
+  slash = strrchr(dir, '/');
+  if (slash && slash != dir)
+    *slash = '\0';
+  else if (slash)
+    slash[1] = '\0';
+  else {
+    free(dir);
+    dir = xstrdup(".");
+  }
+
+  if (check_sections(c, d, err))
+    goto out;
+  if (load_smsmux(c, d, dir, err, &route_names, &n_route_names))
+    goto out;
+  n = iniparser_getnsec(d);
+  for (i = 0; i < n; i++) {
+    const char *s = iniparser_getsecname(d, i);
+    if (str_starts(s, "provider.") && load_provider(c, d, s, err))
+      goto out;
+  }
+  for (j = 0; j < n_route_names; j++)
+    if (load_route(c, d, route_names[j], err))
+      goto out;
+  for (i = 0; i < n; i++) {
+    const char *s = iniparser_getsecname(d, i);
+    int listed = 0;
+    if (!str_starts(s, "route."))
+      continue;
+    for (j = 0; j < n_route_names; j++)
+      if (strcmp(route_names[j], s + 6) == 0)
+        listed = 1;
+    if (!listed) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s: [%s] is never reachable: add \"%s\" to [smsmux] routes",
+              path, s, s + 6);
+      goto out;
+    }
+  }
+  rc = 0;
+out:
+  free_list(route_names, n_route_names);
+  free(dir);
+  iniparser_freedict(d);
+  if (rc) {
+    cfg_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+void cfg_free(cfg *c) {
+  size_t i, j;
+  if (!c)
+    return;
+  for (i = 0; i < c->n_providers; i++) {
+    cfg_provider *p = &c->providers[i];
+    free(p->name);
+    free(p->plugin);
+    free(p->base_url);
+    for (j = 0; j < p->n_prefix_costs; j++)
+      free(p->prefix_costs[j].prefix);
+    free(p->prefix_costs);
+    for (j = 0; j < p->n_keys; j++) {
+      free((char *)p->keys[j].key);
+      free((char *)p->keys[j].value);
+    }
+    free(p->keys);
+    free(p->key_literal);
+  }
+  free(c->providers);
+  for (i = 0; i < c->n_routes; i++) {
+    cfg_route *r = &c->routes[i];
+    free(r->name);
+    free(r->match_kind);
+    free(r->match_to);
+    free(r->match_from);
+    free(r->policy);
+    free_list(r->providers, r->n_providers);
+  }
+  free(c->routes);
+  free(c->path);
+  free(c->plugin_dir);
+  free(c->state_dir);
+  free(c->default_cc);
+  free(c);
+}
+
+cfg_provider *cfg_provider_find(cfg *c, const char *name) {
+  size_t i;
+  for (i = 0; i < c->n_providers; i++)
+    if (str_ieq(c->providers[i].name, name))
+      return &c->providers[i];
+  return NULL;
+}
+
+const char *cfg_provider_get(const cfg_provider *p, const char *key) {
+  size_t i;
+  for (i = 0; i < p->n_keys; i++)
+    if (strcmp(p->keys[i].key, key) == 0)
+      return p->keys[i].value;
+  return NULL;
+}
+
+double cfg_price(const cfg_provider *p, const char *e164) {
+  size_t i, best_len = 0;
+  double price = p->cost;
+  for (i = 0; i < p->n_prefix_costs; i++) {
+    size_t l = strlen(p->prefix_costs[i].prefix);
+    if (l > best_len && str_starts(e164, p->prefix_costs[i].prefix)) {
+      best_len = l;
+      price = p->prefix_costs[i].cost;
+    }
+  }
+  return price;
+}

@@ -1,0 +1,72 @@
+/* cfg: the INI file (iniparser), checked and turned into plain structs.
+ * Every error names the file, the section and the key. */
+#ifndef SMSMUX_CFG_H
+#define SMSMUX_CFG_H
+
+#include <smsmux/smsmux.h>
+#include <sys/types.h>
+
+typedef struct cfg_prefix_cost {
+  char *prefix; /* "+32" */
+  double cost;
+} cfg_prefix_cost;
+
+/** One [provider.NAME] section. */
+typedef struct cfg_provider {
+  char *name;      /* NAME, lowercase */
+  char *plugin;    /* plugin = */
+  char *base_url;  /* or NULL: the plugin's default */
+  double cost;     /* price of one segment (0 when unset) */
+  cfg_prefix_cost *prefix_costs;
+  size_t n_prefix_costs;
+  double credit_per_segment; /* default 1 */
+  int enabled;               /* default 1 */
+  long timeout;              /* seconds; the [smsmux] one when unset */
+  smsmux_kv *keys;           /* every key of the section, values resolved */
+  size_t n_keys;
+  int *key_literal;          /* per key: 1 when written in the file itself */
+} cfg_provider;
+
+/** One [route.NAME] section. */
+typedef struct cfg_route {
+  char *name;
+  char *match_kind, *match_to, *match_from; /* NULL: any */
+  char *policy;                             /* failover | cheapest | roundrobin */
+  char **providers;
+  size_t n_providers;
+  int failover_on_unknown;
+} cfg_route;
+
+typedef struct cfg {
+  char *path;        /* file read */
+  mode_t mode;       /* its permission bits */
+  char *plugin_dir;  /* ':'-separated list, absolute */
+  char *state_dir;   /* absolute */
+  long timeout;      /* seconds per HTTP request, default 15 */
+  char *default_cc;  /* country code for national numbers, default "33" */
+  cfg_provider *providers;
+  size_t n_providers;
+  cfg_route *routes; /* in `routes =` order */
+  size_t n_routes;
+} cfg;
+
+/** Find the configuration file: `explicit_path`, else $SMSMUX_CONFIG,
+    ./smsmux.ini, $XDG_CONFIG_HOME/smsmux/smsmux.ini (~/.config when
+    unset), SYSCONFDIR/smsmux/smsmux.ini. Returns malloc'd path or NULL
+    with err listing the places tried. */
+char *cfg_find(const char *explicit_path, smsmux_error *err);
+
+/** Load and check the file.  NULL with err (class CONFIG) on any error. */
+cfg *cfg_load(const char *path, smsmux_error *err);
+void cfg_free(cfg *c);
+
+/** The provider named `name`, or NULL. */
+cfg_provider *cfg_provider_find(cfg *c, const char *name);
+/** Value of `key` in provider p (resolved), or NULL. */
+const char *cfg_provider_get(const cfg_provider *p, const char *key);
+/** Keys the host itself reads in [provider.NAME]. */
+int cfg_is_host_key(const char *key);
+/** Price of one segment to `e164` on p: longest cost.+PREFIX, else cost. */
+double cfg_price(const cfg_provider *p, const char *e164);
+
+#endif
