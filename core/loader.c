@@ -53,7 +53,7 @@ static char *stem_of(const char *path) {
 
 plugin *loader_load(const char *dirs, const char *name) {
   char *copy = xstrdup(dirs), *save = NULL, *dir;
-  char *found = NULL;
+  char *found = NULL, *twin = NULL;
   plugin *p;
 
   if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
@@ -64,14 +64,17 @@ plugin *loader_load(const char *dirs, const char *name) {
     free(copy);
     return p;
   }
-  for (dir = strtok_r(copy, ":", &save); dir && !found;
+  /* every directory is searched: the same name twice is an error, not a
+     silent "first wins" that would make a deployment depend on order */
+  for (dir = strtok_r(copy, ":", &save); dir;
        dir = strtok_r(NULL, ":", &save)) {
     char *la = xasprintf("%s/%s.la", dir, name);
     char *so = xasprintf("%s/%s.so", dir, name);
-    if (file_exists(la))
-      found = xstrdup(la);
-    else if (file_exists(so))
-      found = xstrdup(so);
+    const char *here = file_exists(la) ? la : file_exists(so) ? so : NULL;
+    if (here && found && !twin)
+      twin = xstrdup(here);
+    else if (here && !found)
+      found = xstrdup(here);
     free(la);
     free(so);
   }
@@ -82,6 +85,16 @@ plugin *loader_load(const char *dirs, const char *name) {
     p->error = xasprintf("plugin \"%s\" not found in %s (no %s.so or %s.la); "
                          "check plugin_dir and the plugin name",
                          name, dirs, name, name);
+    return p;
+  }
+  if (twin) {
+    p = xcalloc(1, sizeof *p);
+    p->name = xstrdup(name);
+    p->path = found;
+    p->error = xasprintf("two plugins named \"%s\": %s and %s; remove one "
+                         "of them from plugin_dir",
+                         name, found, twin);
+    free(twin);
     return p;
   }
   p = loader_load_file(found);

@@ -1,5 +1,6 @@
 # Loader, config and core tests (shell, against the build tree).
 include tests/unit.mk
+include tests/plugins.mk
 include tests/cli.mk
 include tests/smsmode/local.mk
 EXTRA_DIST += tests/lib.sh tests/demo.sh

@@ -1,0 +1,54 @@
+# Deliberately broken plugins for the loader tests (tests/loader.sh).
+# Built shared (-rpath) though never installed.
+test_plugin_ldflags = -module -avoid-version -no-undefined -rpath /nowhere
+
+check_LTLIBRARIES += tests/plugins/good.la
+tests_plugins_good_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_good_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"good\"
+tests_plugins_good_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_good_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+check_LTLIBRARIES += tests/plugins/older.la
+tests_plugins_older_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_older_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"older\" -DTP_OLDER_MINOR
+tests_plugins_older_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_older_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+check_LTLIBRARIES += tests/plugins/noentry.la
+tests_plugins_noentry_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_noentry_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"noentry\" -DTP_NO_ENTRY
+tests_plugins_noentry_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_noentry_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags)
+
+check_LTLIBRARIES += tests/plugins/nullentry.la
+tests_plugins_nullentry_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_nullentry_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"nullentry\" -DTP_NULL_ENTRY
+tests_plugins_nullentry_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_nullentry_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+check_LTLIBRARIES += tests/plugins/abi2.la
+tests_plugins_abi2_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_abi2_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"abi2\" -DTP_ABI_MAJOR=2
+tests_plugins_abi2_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_abi2_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+check_LTLIBRARIES += tests/plugins/nofuncs.la
+tests_plugins_nofuncs_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_nofuncs_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"nofuncs\" -DTP_MISSING_FUNCS
+tests_plugins_nofuncs_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_nofuncs_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+check_LTLIBRARIES += tests/plugins/wrongname.la
+tests_plugins_wrongname_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_wrongname_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"wrongname\" -DTP_DECLARED_NAME=\"good\"
+tests_plugins_wrongname_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_wrongname_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+check_LTLIBRARIES += tests/plugins/dup/good.la
+tests_plugins_dup_good_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_dup_good_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"good\"
+tests_plugins_dup_good_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_dup_good_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+TESTS += tests/loader.sh
+EXTRA_DIST += tests/loader.sh
