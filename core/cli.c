@@ -85,8 +85,6 @@ static char *xstrndup(const char *s, size_t n) {
   return d;
 }
 
-static char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
-
 static void strv_push_n(strv *sv, const char *s, size_t n) {
   if (sv->n == sv->cap) {
     sv->cap = sv->cap ? 2 * sv->cap : 8;
@@ -685,6 +683,7 @@ static int tofile_rewind(tofile *t, smsmux_error *err);
 static void tofile_close(tofile *t);
 static const char *tofile_number(const tofile *t);
 static unsigned long tofile_line(const tofile *t);
+static const char *tofile_name(const tofile *t);
 static int tofile_check_row(const tofile *t, smsmux_error *err);
 static int tofile_has_columns(const tofile *t);
 static int text_has_placeholder(const char *text);
@@ -694,7 +693,8 @@ static void text_render(const char *text, const tofile *t, strbuf *out);
 
 static int send_single(cli *c, const msgargs *m, const char *const *to,
                        size_t n_to);
-static int send_rows(cli *c, const msgargs *m, tofile *t);
+static int count_rows(tofile *t, unsigned long *total, smsmux_error *err);
+static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total);
 static int read_all_numbers(tofile *t, strv *numbers, smsmux_error *err);
 
 static int cmd_send(cli *c, int argc, char **argv) {
@@ -720,13 +720,15 @@ static int cmd_send(cli *c, int argc, char **argv) {
   }
   if (text_has_placeholder(m.text)) {
     /* One message per row; the rows are read again while sending. */
-    if (text_check_placeholders(m.text, t, &err) < 0) {
+    unsigned long total;
+    if (text_check_placeholders(m.text, t, &err) < 0 ||
+        count_rows(t, &total, &err) < 0) {
       rc = fail(c, &err);
       goto out;
     }
     rc = open_library(c);
     if (rc == EXIT_DONE)
-      rc = send_rows(c, &m, t);
+      rc = send_rows(c, &m, t, total);
   } else {
     /* One message to every number: the library splits per provider. */
     if (read_all_numbers(t, &numbers, &err) < 0) {
@@ -1019,7 +1021,7 @@ static void print_send_human(const smsmux_send_result *r) {
     const smsmux_recipient_result *rc = &r->recipients[i];
     if (rc->status == SMSMUX_STATUS_REJECTED)
       rejected++;
-    printf("  %s  %s", or_dash(rc->to), smsmux_status_name(rc->status));
+    printf("  %-16s %s", or_dash(rc->to), smsmux_status_name(rc->status));
     if (rc->id)
       printf("  id %s", rc->id);
     if (rc->provider && r->provider && strcmp(rc->provider, r->provider) != 0)
@@ -1101,38 +1103,42 @@ static void print_row_human(const smsmux_send_result *r, unsigned long line,
   fflush(stdout);
 }
 
-static int send_rows(cli *c, const msgargs *m, tofile *t) {
-  smsmux_error stop, err;
+/**
+ * A file that can be read twice is checked row by row before anything is
+ * sent, and its row count shown in the progress line; *total is 0 for
+ * stdin or a pipe, whose rows are checked as they come.
+ */
+static int count_rows(tofile *t, unsigned long *total, smsmux_error *err) {
+  int k;
+  *total = 0;
+  if (tofile_rewind(t, NULL) < 0)
+    return 0;
+  while ((k = tofile_next(t, err)) == 1) {
+    if (tofile_check_row(t, err) < 0)
+      return -1;
+    ++*total;
+  }
+  if (k < 0)
+    return -1;
+  if (*total == 0) {
+    set_error(err, SMSMUX_ERR_INPUT, "--to-file %s holds no number",
+              tofile_name(t));
+    return -1;
+  }
+  return tofile_rewind(t, err);
+}
+
+static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
+  smsmux_error stop;
   cli_summary sum = {0, 0, 0};
   progress prog;
   strbuf text = {0}, ref = {0};
-  unsigned long total = 0, row = 0;
+  unsigned long row = 0;
   struct sigaction sa, old_sa;
-  int rc = EXIT_DONE, k;
+  int rc = EXIT_DONE;
 
   memset(&stop, 0, sizeof stop);
-  memset(&err, 0, sizeof err);
   memset(&prog, 0, sizeof prog);
-
-  /* A file can be read twice: check every row before sending any, and
-     know the total for the progress line.  stdin is checked as it comes. */
-  if (tofile_rewind(t, NULL) == 0) {
-    while ((k = tofile_next(t, &err)) == 1) {
-      if (tofile_check_row(t, &err) < 0) {
-        k = -1;
-        break;
-      }
-      total++;
-    }
-    if (k < 0)
-      return fail(c, &err);
-    if (total == 0) {
-      set_error(&err, SMSMUX_ERR_INPUT, "%s holds no number", m->to_file);
-      return fail(c, &err);
-    }
-    if (tofile_rewind(t, &err) < 0)
-      return fail(c, &err);
-  }
 
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_interrupt;
@@ -1147,7 +1153,7 @@ static int send_rows(cli *c, const msgargs *m, tofile *t) {
 
   if (c->json)
     cli_json_batch_begin();
-  while (!interrupted && (k = tofile_next(t, &stop)) == 1) {
+  while (!interrupted && tofile_next(t, &stop) == 1) {
     const char *number = tofile_number(t);
     const char *to[1];
     smsmux_send_request req;
@@ -1318,7 +1324,7 @@ static int cmd_route(cli *c, int argc, char **argv) {
              r->segments == 1 ? "" : "s");
     for (size_t i = 0; i < r->n_candidates; i++) {
       const smsmux_route_candidate *k = &r->candidates[i];
-      printf("  %s %s  cost %g  %s\n", k->chosen ? "*" : " ",
+      printf("  %s %-16s cost %-8g %s\n", k->chosen ? "*" : " ",
              or_dash(k->provider), k->cost, k->reason ? k->reason : "");
     }
     print_error(&r->error);
@@ -1424,7 +1430,7 @@ static int cmd_status(cli *c, int argc, char **argv) {
            r->n_entries, r->n_entries == 1 ? "" : "s");
     for (size_t i = 0; i < r->n_entries; i++) {
       const smsmux_status_entry *e = &r->entries[i];
-      printf("  %s  %s", or_dash(e->to), smsmux_status_name(e->status));
+      printf("  %-16s %s", or_dash(e->to), smsmux_status_name(e->status));
       if (e->code || e->text)
         printf("  (%s%s%s)", e->code ? e->code : "",
                e->code && e->text ? " " : "", e->text ? e->text : "");
@@ -1516,9 +1522,13 @@ static int cmd_credit(cli *c, int argc, char **argv) {
         printf("%s: %g%s%s\n", or_dash(e->provider), e->credit,
                e->unit ? " " : "", e->unit ? e->unit : "");
     } else {
-      if (!c->json)
-        fprintf(stderr, "smsmux: %s: %s\n", or_dash(e->provider),
-                e->error.message);
+      const char *who = or_dash(e->provider);
+      size_t wlen = strlen(who);
+      /* The library's messages usually name the provider already. */
+      if (strncmp(e->error.message, who, wlen) == 0)
+        fprintf(stderr, "smsmux: %s\n", e->error.message);
+      else
+        fprintf(stderr, "smsmux: %s: %s\n", who, e->error.message);
       /* One provider asked: its own status; all of them: 1 if any failed. */
       rc = worse_exit(rc, a.provider ? smsmux_exit_code(e->error.cls)
                                      : EXIT_FAILED);
@@ -1959,6 +1969,8 @@ static const char *tofile_number(const tofile *t) {
 
 static unsigned long tofile_line(const tofile *t) { return t->rec_line; }
 
+static const char *tofile_name(const tofile *t) { return t->name; }
+
 static int tofile_has_columns(const tofile *t) { return t->sep != 0; }
 
 /** Is the current record complete: the header's field count, a number? */
@@ -2132,8 +2144,8 @@ static long column_index(const tofile *t, const char *name, size_t len) {
 /** Every placeholder of the text must name a column of the file. */
 static int text_check_placeholders(const char *text, const tofile *t,
                                    smsmux_error *err) {
-  const char *p = text, *name;
-  size_t len;
+  const char *p = text, *name = "";
+  size_t len = 0;
 
   if (!tofile_has_columns(t)) {
     next_placeholder(text, &name, &len);
