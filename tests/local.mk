@@ -4,3 +4,5 @@ include tests/plugins.mk
 include tests/cli.mk
 include tests/smsmode/local.mk
 EXTRA_DIST += tests/lib.sh tests/demo.sh
+TESTS += tests/config.sh
+EXTRA_DIST += tests/config.sh
