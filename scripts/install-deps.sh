@@ -1,0 +1,11 @@
+#!/bin/sh
+# Installs what smsmux needs to build, test and run its demo on Debian 12
+# (run as root).  Used by the README commands and by .ci/run.
+set -e
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+  build-essential autoconf automake libtool pkg-config ca-certificates \
+  libcurl4-openssl-dev libxml2-dev libjson-c-dev libltdl-dev \
+  libiniparser-dev libsqlite3-dev libmicrohttpd-dev \
+  jq curl
