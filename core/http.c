@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "charset.h"
 
 #define HTTP_MAX_BODY (16u << 20) /* refuse answers above 16 MiB */
 #define TRACE_MAX 2000            /* bytes of a body shown by --verbose */
@@ -228,10 +229,24 @@ static void trace_body(smsmux_call *call, const char *dir, const char *body,
   size_t n = len > TRACE_MAX ? TRACE_MAX : len, i;
   if (!body || len == 0)
     return;
-  shown = xstrndup(body, n);
-  for (i = 0; i < n; i++)
-    if (shown[i] == '\0')
-      shown[i] = '.';
+  if (charset_is_utf8(body, n)) {
+    shown = xstrndup(body, n);
+    for (i = 0; i < n; i++)
+      if (shown[i] == '\0')
+        shown[i] = '.';
+  } else {
+    /* not UTF-8 (e.g. an ISO-8859-15 answer): show those bytes as \xNN so
+       the trace stays readable on any terminal */
+    strbuf b = {0};
+    for (i = 0; i < n; i++) {
+      unsigned char ch = (unsigned char)body[i];
+      if (ch >= 0x80 || ch == 0)
+        sb_addf(&b, "\\x%02X", ch);
+      else
+        sb_add(&b, &body[i], 1);
+    }
+    shown = sb_steal(&b);
+  }
   safe = http_redact(call->inst, shown, secret_params);
   sm_log(call->inst->sm, SMSMUX_LOG_DEBUG, "%s: %s %s%s", call->inst->cfg->name,
          dir, safe, len > n ? " [...]" : "");
