@@ -6,3 +6,5 @@ include tests/smsmode/local.mk
 EXTRA_DIST += tests/lib.sh tests/demo.sh
 TESTS += tests/config.sh
 EXTRA_DIST += tests/config.sh
+TESTS += tests/send.sh
+EXTRA_DIST += tests/send.sh
