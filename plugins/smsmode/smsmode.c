@@ -251,7 +251,7 @@ static const smsmode_error_def smsmode_errors[] = {
     {31, SMSMUX_ERR_TEMPORARY,
      "sMsmode internal error, nothing was accepted: try again later"},
     {32, SMSMUX_ERR_AUTH,
-     "authentication failed: check access_token (the sMsmode API key)"},
+     "authentication failed: check access_token, the sMsmode API key"},
     {33, SMSMUX_ERR_CREDIT, "not enough credit on the sMsmode account"},
     {35, SMSMUX_ERR_INVALID, "a parameter is missing or wrong"},
     {41, SMSMUX_ERR_INVALID,
