@@ -981,59 +981,80 @@ static void print_attempts(FILE *out, const smsmux_send_result *r) {
   }
 }
 
-static void print_send_human(const smsmux_send_result *r) {
-  size_t rejected = 0;
+/** Whether a recipient's raw code/text is worth showing: only when the
+    provider did not simply take the message. */
+static int status_is_trouble(smsmux_status st) {
+  return st != SMSMUX_STATUS_ACCEPTED && st != SMSMUX_STATUS_SCHEDULED &&
+         st != SMSMUX_STATUS_SENT && st != SMSMUX_STATUS_DELIVERED;
+}
 
+/* "(default)" and "(--provider)" are the library's names for "no route
+   of the configuration": say nothing of them. */
+static int is_default_route(const char *route) {
+  return !route || !*route || route[0] == '(';
+}
+
+static void print_send_human(const smsmux_send_result *r) {
+  size_t rejected = 0, taken = 0;
+  int failed = r->error.cls != SMSMUX_OK || r->possibly_sent;
+
+  for (size_t i = 0; i < r->n_recipients; i++) {
+    if (r->recipients[i].status == SMSMUX_STATUS_REJECTED)
+      rejected++;
+    else if (r->recipients[i].status != SMSMUX_STATUS_UNKNOWN)
+      taken++;
+  }
   if (r->possibly_sent) {
-    fprintf(stderr,
-            "smsmux: WARNING: POSSIBLY SENT%s%s%s%s: %s\n"
-            "smsmux: the provider may have accepted the message; check with "
-            "the provider before sending it again (sending again with the "
-            "same --ref never sends twice).\n",
+    fprintf(stderr, "smsmux: WARNING: POSSIBLY SENT%s%s%s%s: %s\n",
             r->provider ? " via " : "", r->provider ? r->provider : "",
             r->id ? ", id " : "", r->id ? r->id : "",
-            r->error.message[0] ? r->error.message : "outcome unknown");
-    if (r->n_attempts)
-      print_attempts(stderr, r);
-    return;
-  }
-  if (r->error.cls != SMSMUX_OK) {
+            r->error.message[0] ? r->error.message
+                                : "the outcome is unknown: check with the "
+                                  "provider before sending it again");
+  } else if (r->error.cls != SMSMUX_OK) {
     print_error(&r->error);
-    if (r->n_attempts)
-      print_attempts(stderr, r);
-    return;
-  }
-  if (r->duplicate)
+  } else if (r->duplicate) {
     printf("already sent with this --ref (via %s, id %s): nothing sent "
            "again\n",
            or_dash(r->provider), or_dash(r->id));
-  else
-    printf("%s via %s (%s) id %s: %zu recipient%s, %s, %u segment%s, "
-           "cost %g\n",
-           r->n_recipients && r->recipients[0].status == SMSMUX_STATUS_SCHEDULED
-               ? "scheduled"
-               : "sent",
-           or_dash(r->route), or_dash(r->provider), or_dash(r->id),
-           r->n_recipients, r->n_recipients == 1 ? "" : "s",
+  } else {
+    printf("%s via ", taken && r->recipients[0].status == SMSMUX_STATUS_SCHEDULED
+                          ? "scheduled"
+                          : "sent");
+    if (is_default_route(r->route))
+      printf("%s", or_dash(r->provider));
+    else
+      printf("%s (%s)", r->route, or_dash(r->provider));
+    printf(" id %s: %zu recipient%s, %s, %u segment%s, cost %g\n",
+           or_dash(r->id), r->n_recipients, r->n_recipients == 1 ? "" : "s",
            r->encoding == SMSMUX_ENC_UCS2 ? "ucs2" : "gsm7", r->segments,
            r->segments == 1 ? "" : "s", r->cost);
-  for (size_t i = 0; i < r->n_recipients; i++) {
-    const smsmux_recipient_result *rc = &r->recipients[i];
-    if (rc->status == SMSMUX_STATUS_REJECTED)
-      rejected++;
-    printf("  %-16s %s", or_dash(rc->to), smsmux_status_name(rc->status));
-    if (rc->id)
-      printf("  id %s", rc->id);
-    if (rc->provider && r->provider && strcmp(rc->provider, r->provider) != 0)
-      printf("  via %s", rc->provider);
-    if (rc->code || rc->text)
-      printf("  (%s%s%s)", rc->code ? rc->code : "",
-             rc->code && rc->text ? " " : "", rc->text ? rc->text : "");
-    putchar('\n');
   }
+  /* Recipients: always on success; on failure only when some were taken
+     (a partial send), as the error already speaks for the rest. */
+  if (!failed || taken) {
+    FILE *out = failed ? stderr : stdout;
+    for (size_t i = 0; i < r->n_recipients; i++) {
+      const smsmux_recipient_result *rc = &r->recipients[i];
+      fprintf(out, "  %-16s %s", or_dash(rc->to), smsmux_status_name(rc->status));
+      if (rc->id && (!r->id || strcmp(rc->id, r->id) != 0))
+        fprintf(out, "  id %s", rc->id);
+      if (rc->provider && (!r->provider || strcmp(rc->provider, r->provider) != 0))
+        fprintf(out, "  via %s", rc->provider);
+      if (status_is_trouble(rc->status) && (rc->code || rc->text))
+        fprintf(out, "  (%s%s%s)", rc->code ? rc->code : "",
+                rc->code && rc->text ? " " : "", rc->text ? rc->text : "");
+      fputc('\n', out);
+    }
+  }
+  /* Attempts: when there was a failover, or when they add to the error
+     (one attempt that only repeats it says nothing more). */
   if (r->n_attempts > 1)
-    print_attempts(stdout, r);
-  if (rejected)
+    print_attempts(failed ? stderr : stdout, r);
+  else if (failed && r->n_attempts == 1 && r->attempts[0].message &&
+           strcmp(r->attempts[0].message, r->error.message) != 0)
+    print_attempts(stderr, r);
+  if (!failed && rejected)
     fprintf(stderr, "smsmux: the provider refused %zu of the %zu "
                     "recipients (see above)\n",
             rejected, r->n_recipients);
@@ -1096,7 +1117,7 @@ static void print_row_human(const smsmux_send_result *r, unsigned long line,
   else
     printf("%s", rr ? smsmux_status_name(rr->status) : "sent");
   printf(" via %s id %s", or_dash(r->provider), or_dash(rr && rr->id ? rr->id : r->id));
-  if (rr && (rr->code || rr->text))
+  if (rr && status_is_trouble(rr->status) && (rr->code || rr->text))
     printf(" (%s%s%s)", rr->code ? rr->code : "",
            rr->code && rr->text ? " " : "", rr->text ? rr->text : "");
   putchar('\n');
