@@ -1,0 +1,151 @@
+#!/bin/sh
+# send --to-file: a plain list goes out as one message to every number; a
+# CSV whose text has ${COLUMN} placeholders goes out as one personalised
+# message per row.  Checked on what the simulated sMsmode received.
+. "$top_srcdir/tests/lib.sh"
+
+sim_start
+write_config sim.ini <<'EOF'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state
+
+[provider.smsmode]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+cost = 0.045
+EOF
+CONFIG=$TMP/sim.ini
+
+# sent_queries: the query strings of the sendSMS.do requests, one a line
+sent_queries() {
+  sim_requests smsmode |
+    jq -r '.[] | select(.path | endswith("/sendSMS.do")) | .query + "&" + .body'
+}
+send_count() { sent_queries | grep -c . ; }
+
+# --- a plain list: blank lines and # comments skipped, one request -------
+cat >"$TMP/list.txt" <<'EOF'
+# our customers
+0612345678
+
++33698765432
+   0611223344   
+EOF
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/list.txt" --text Hello
+assert_eq 0 "$RC" "plain list: exit 0"
+assert_json '.recipients | length' 3 "plain list: three recipients"
+assert_json '[.recipients[].to] | join(" ")' "+33612345678 +33698765432 +33611223344" \
+  "plain list: every number, normalised"
+assert_json 'has("messages")' false "plain list: one send object, not per row"
+assert_eq 1 "$(send_count)" "plain list: one request to sMsmode"
+assert_contains "$(sent_queries)" "numero=33612345678%2C33698765432%2C33611223344" \
+  "plain list: every number in that request"
+assert_contains "$(sent_queries)" "message=Hello&" "plain list: the text as given"
+
+# --- a CSV with placeholders: one message per row -----------------------
+sim_reset
+cat >"$TMP/people.csv" <<'EOF'
+Numero;Prenom;Ville
+0612345678;Jean;Paris
+# a comment between rows
+"+33698765432";"Marie";"Lyon;Sud"
+
+0611223344;Paul;Nice
+;;
+EOF
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/people.csv" \
+  --text 'Bonjour ${prenom} de ${VILLE}'
+assert_eq 0 "$RC" "CSV: exit 0"
+assert_json '.messages | length' 3 "CSV: one send object per row"
+assert_json '.summary.sent' 3 "CSV: summary.sent"
+assert_json '.summary.failed' 0 "CSV: summary.failed"
+assert_json '.summary.unknown' 0 "CSV: summary.unknown"
+assert_json '[.messages[].line] | join(",")' "2,4,6" "CSV: each message names its line"
+assert_json '[.messages[].recipients[0].to] | join(" ")' \
+  "+33612345678 +33698765432 +33611223344" "CSV: one recipient per message"
+assert_json '[.messages[] | .provider, (.id | type)] | join(",")' \
+  "smsmode,string,smsmode,string,smsmode,string" "CSV: every row sent with an id"
+assert_eq 3 "$(send_count)" "CSV: three requests to sMsmode"
+q=$(sent_queries)
+assert_contains "$q" "message=Bonjour+Jean+de+Paris&numero=33612345678" "CSV: row 1 personalised"
+assert_contains "$q" "message=Bonjour+Marie+de+Lyon%3BSud&numero=33698765432" \
+  "CSV: row 2 personalised, quoted separator kept"
+assert_contains "$q" "message=Bonjour+Paul+de+Nice&numero=33611223344" "CSV: row 3 personalised"
+assert_not_contains "$q" "%24%7B" "CSV: no placeholder left in any text"
+
+# human output of the same: one line per row and a summary
+sim_reset
+run_smsmux --config "$CONFIG" send --to-file "$TMP/people.csv" --text 'Salut ${Prenom}'
+assert_eq 0 "$RC" "CSV, human: exit 0"
+assert_contains "$OUT" "line 2: +33612345678 accepted via smsmode" "CSV, human: a line per row"
+assert_contains "$OUT" "3 sent, 0 failed, 0 possibly sent" "CSV, human: summary"
+
+# --- comma CSV, header "mobile", text without placeholder: one request --
+sim_reset
+printf 'name,mobile\nAnn,0612345678\nBob,0698765432\n' >"$TMP/comma.csv"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/comma.csv" --text 'Same for all'
+assert_eq 0 "$RC" "comma CSV: exit 0"
+assert_json '.recipients | length' 2 "comma CSV: the number column found"
+assert_eq 1 "$(send_count)" "comma CSV without placeholder: one request"
+
+# --- stdin ----------------------------------------------------------------
+sim_reset
+run_smsmux --config "$CONFIG" --json send --to-file - --text 'Hi ${name}' <"$TMP/comma.csv"
+assert_eq 0 "$RC" "stdin CSV: exit 0"
+assert_json '.summary.sent' 2 "stdin CSV: both rows sent"
+assert_contains "$(sent_queries)" "message=Hi+Bob&numero=33698765432" "stdin CSV: personalised"
+
+# --- --ref: row N gets REF#N, so a rerun sends nothing twice --------------
+sim_reset
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/comma.csv" --text 'Hi ${name}' --ref camp1
+assert_eq 0 "$RC" "--ref per row: first run exit 0"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/comma.csv" --text 'Hi ${name}' --ref camp1
+assert_eq 0 "$RC" "--ref per row: rerun exit 0"
+assert_json '[.messages[].duplicate] | join(",")' "true,true" "--ref per row: rerun finds both rows sent"
+assert_eq 2 "$(send_count)" "--ref per row: the rerun sent nothing"
+
+# --- input errors: exit 2, nothing sent ----------------------------------
+sim_reset
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/people.csv" --text 'Hi ${age}'
+assert_eq 2 "$RC" "unknown placeholder: exit 2"
+assert_json '.error.class' input "unknown placeholder: class input"
+assert_json '.error.message | test("\\$\\{age\\}")' true "unknown placeholder: named"
+assert_json '.error.message | test("Numero, Prenom, Ville")' true "unknown placeholder: columns listed"
+
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/list.txt" --text 'Hi ${prenom}'
+assert_eq 2 "$RC" "placeholder with a plain list: exit 2"
+assert_json '.error.message | test("plain list")' true "placeholder with a plain list: says why"
+
+printf 'numero;prenom\n0612345678;Ann\n0698765432\n' >"$TMP/short.csv"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/short.csv" --text 'Hi ${prenom}'
+assert_eq 2 "$RC" "short row: exit 2"
+assert_json '.error.message | test("line 3")' true "short row: line named"
+
+printf 'first;last\nAnn;Lee\n' >"$TMP/nonum.csv"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/nonum.csv" --text 'Hi'
+assert_eq 2 "$RC" "no number column: exit 2"
+assert_json '.error.message | test("numero")' true "no number column: lists the accepted names"
+
+printf 'numero;prenom\n' >"$TMP/header-only.csv"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/header-only.csv" --text 'Hi ${prenom}'
+assert_eq 2 "$RC" "header without rows: exit 2"
+assert_eq 0 "$(send_count)" "input errors: nothing was sent"
+
+# --- a row the provider refuses does not stop the others -----------------
+sim_reset
+printf 'numero;prenom\n0612345678;Ann\n+1;Bad\n0698765432;Bob\n' >"$TMP/onebad.csv"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/onebad.csv" --text 'Hi ${prenom}'
+assert_eq 2 "$RC" "one bad number: exit 2 (input error)"
+assert_json '.summary.sent' 2 "one bad number: the others sent"
+assert_json '.summary.failed' 1 "one bad number: counted failed"
+assert_json '.messages[1].error.class' input "one bad number: its error in its message"
+assert_eq 2 "$(send_count)" "one bad number: two requests"
+
+# --- route explains a personalised file with the first row's text -------
+run_smsmux --config "$CONFIG" --json route --to-file "$TMP/people.csv" --text 'Bonjour ${prenom}'
+assert_eq 0 "$RC" "route --to-file: exit 0"
+assert_json '.candidates[0].provider' smsmode "route --to-file: candidate"
+
+finish
