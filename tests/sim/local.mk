@@ -7,3 +7,5 @@ smsmux_sim_SOURCES = tests/sim/sim.c tests/sim/sim.h tests/sim/sim_util.c \
 smsmux_sim_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JSONC_CFLAGS)
 smsmux_sim_LDADD = $(MHD_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS)
 
+TESTS += tests/sim/sim-smsmode.sh
+EXTRA_DIST += tests/sim/sim-smsmode.sh
