@@ -1,3 +1,3 @@
 # Tests of the smsmux command (shell, against the build tree).
-TESTS += tests/cli-args.sh tests/cli-tofile.sh
-EXTRA_DIST += tests/cli-args.sh tests/cli-tofile.sh
+TESTS += tests/cli-args.sh tests/cli-tofile.sh tests/cli-config.sh
+EXTRA_DIST += tests/cli-args.sh tests/cli-tofile.sh tests/cli-config.sh
