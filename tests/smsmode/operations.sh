@@ -8,6 +8,20 @@
 
 op() { sms call --provider sms "$@"; }
 
+# --- the descriptor, as `smsmux providers` shows it ---------------------------
+sms providers
+assert_json '.providers[0].plugin + " " + .providers[0].abi' "smsmode 1.0" \
+  "providers_shows_the_smsmode_plugin"
+assert_json '.providers[0].capabilities | join(",")' \
+  sms,unicode,voice,schedule,cancel,status,replies,balance,alphanumeric_sender,notify_url \
+  "providers_shows_the_smsmode_capabilities"
+assert_json '[.providers[0].operations[] | sub("\\(.*"; "")] | join(",")' \
+  sub-account-create,sub-account-delete,credit-transfer,contact-add,sms-list,sms-status,batch-send,api-key-create \
+  "providers_lists_the_smsmode_operations"
+assert_json '[.providers[0].operations[] | select(startswith("credit-transfer"))][0]' \
+  'credit-transfer(targetPseudo, creditAmount, reference?)' \
+  "providers_lists_operation_parameters"
+
 # --- sub-accounts (item 6) -------------------------------------------------
 sim_reset
 op sub-account-create newPseudo=bbbbb newPass=yyyyyy
@@ -29,7 +43,11 @@ assert_request "sub_account_create_optional_params_in_guide_order" GET \
   "$API/createSubAccount.do" \
   "accessToken=$TOKEN&newPseudo=ccccc&newPass=p&reference=r1&nom=Martin&prenom=Paul&societe=ACME&email=paul%40example.org"
 
-op sub-account-create newPseudo=sousCompte newPass=zzz
+# the new account's password never shows in a trace
+run_smsmux --config "$CONFIG" --verbose call --provider sms sub-account-create \
+  newPseudo=sousCompte newPass=S3cretPass
+assert_eq 0 "$RC" "sub_account_create_verbose_exits_0"
+assert_not_contains "$ERR" "S3cretPass" "sub_account_create_trace_hides_newPass"
 op sub-account-delete pseudoToDelete=sousCompte
 assert_eq 0 "$RC" "sub_account_delete_exits_0"
 assert_request "sub_account_delete_matches_guide_example_request" GET \
@@ -141,6 +159,13 @@ assert_request "api_key_create_matches_guide_example_request" GET \
 assert_json '.records[0] | [has("id"), has("accessToken"), has("creationDate"), has("state"), has("account")] | all' \
   true "api_key_create_record_fields"
 assert_json '.records[0].accessToken | length' 32 "api_key_create_returns_a_32_character_key"
+# the new key is the result the user asked for, but never in a trace
+sim_reset
+run_smsmux --config "$CONFIG" --json --verbose call --provider sms api-key-create
+KEY=$(jqr '.records[0].accessToken')
+assert_contains "$ERR" "createAuthorisation.do" "api_key_create_verbose_trace_shows_the_request"
+assert_not_contains "$ERR" "$KEY" "api_key_create_verbose_trace_hides_the_new_key"
+assert_not_contains "$ERR" "$TOKEN" "api_key_create_verbose_trace_hides_the_access_token"
 
 # --- unknown operation --------------------------------------------------------
 op frobnicate x=1
