@@ -943,10 +943,15 @@ static int send_single(cli *c, const msgargs *m, const char *const *to,
   r = smsmux_send(c->sm, &req);
   if (!r)
     out_of_memory();
-  if (c->json)
+  if (c->json) {
     cli_json_send(r);
-  else
+    if (r->possibly_sent)
+      fprintf(stderr, "smsmux: WARNING: POSSIBLY SENT: %s\n", r->error.message);
+    else
+      print_error(&r->error);
+  } else {
     print_send_human(r);
+  }
   rc = send_exit_code(r);
   smsmux_send_result_free(r);
   return rc;
@@ -1207,16 +1212,16 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
       sum.failed++;
 
     progress_clear(&prog);
-    if (c->json) {
+    if (c->json)
       cli_json_batch_item(r, tofile_line(t));
-    } else if (r->possibly_sent) {
+    if (r->possibly_sent) {
       fprintf(stderr, "smsmux: line %lu (%s): WARNING: POSSIBLY SENT%s%s: %s\n",
               tofile_line(t), number, r->provider ? " via " : "",
               r->provider ? r->provider : "", r->error.message);
     } else if (r->error.cls != SMSMUX_OK) {
       fprintf(stderr, "smsmux: line %lu (%s): %s\n", tofile_line(t), number,
               r->error.message);
-    } else {
+    } else if (!c->json) {
       print_row_human(r, tofile_line(t), number);
     }
     smsmux_send_result_free(r);
@@ -1239,10 +1244,10 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
 
   if (stop.cls != SMSMUX_OK)
     rc = worse_exit(rc, smsmux_exit_code(stop.cls));
+  print_error(&stop);
   if (c->json) {
     cli_json_batch_end(&sum, &stop);
   } else {
-    print_error(&stop);
     printf("%lu sent, %lu failed, %lu possibly sent\n", sum.sent, sum.failed,
            sum.unknown);
     if (sum.unknown)
