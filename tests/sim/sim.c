@@ -104,7 +104,7 @@ struct pending {
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_cond; /* signalled on new pending / stop / resume */
 static struct pending *pending_list;
-static unsigned suspended; /* suspended and not yet answered */
+static unsigned suspended; /* parked requests not yet finished */
 static int shutting_down;
 
 /* ---------------------------------------------------------- request context */
@@ -124,6 +124,7 @@ struct req_ctx {
   struct sim_param *params, **params_tail;
   enum sim_param_kind body_kind; /* for the post processor iterator */
   struct sim_response delayed;   /* PHASE_DELAYED */
+  int parked;                    /* counted in `suspended` */
 };
 
 /* --------------------------------------------------------- request helpers */
@@ -646,7 +647,8 @@ static int timespec_le(const struct timespec *a, const struct timespec *b)
 
 /* Park `conn` until `ms` from now.  Returns 0, or -1 when shutting down (the
    caller then answers at once). */
-static int delay_answer(struct MHD_Connection *conn, unsigned ms)
+static int delay_answer(struct MHD_Connection *conn, struct req_ctx *ctx,
+                        unsigned ms)
 {
   pthread_mutex_lock(&timer_lock);
   if (shutting_down) {
@@ -659,6 +661,7 @@ static int delay_answer(struct MHD_Connection *conn, unsigned ms)
   MHD_suspend_connection(conn);
   p->next = pending_list;
   pending_list = p;
+  ctx->parked = 1;
   suspended++;
   pthread_cond_broadcast(&timer_cond);
   pthread_mutex_unlock(&timer_lock);
@@ -695,6 +698,19 @@ static void *timer_main(void *arg)
   }
   pthread_mutex_unlock(&timer_lock);
   return NULL;
+}
+
+/* A parked request is over: resumed and answered, or closed.  The count
+   lets shutdown wait until libmicrohttpd holds no suspended connection. */
+static void unpark(struct req_ctx *ctx)
+{
+  pthread_mutex_lock(&timer_lock);
+  if (ctx->parked) {
+    ctx->parked = 0;
+    suspended--;
+    pthread_cond_broadcast(&timer_cond);
+  }
+  pthread_mutex_unlock(&timer_lock);
 }
 
 /* ------------------------------------------------------------ HTTP plumbing */
@@ -820,6 +836,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   struct req_ctx *ctx = *con_cls;
   if (!ctx)
     return;
+  unpark(ctx);
   free(ctx->raw_uri);
   sim_buf_free(&ctx->body);
   params_free(ctx->params);
@@ -844,10 +861,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     ctx->phase = PHASE_BODY;
     return MHD_YES;
   case PHASE_DELAYED: /* resumed by the timer thread: the answer is due */
-    pthread_mutex_lock(&timer_lock);
-    suspended--;
-    pthread_cond_broadcast(&timer_cond);
-    pthread_mutex_unlock(&timer_lock);
+    unpark(ctx);
     return send_response(conn, &ctx->delayed);
   case PHASE_BODY:
     break;
@@ -906,7 +920,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   if (delay_ms > 0) {
     ctx->delayed = resp;
     ctx->phase = PHASE_DELAYED;
-    if (delay_answer(conn, delay_ms) == 0)
+    if (delay_answer(conn, ctx, delay_ms) == 0)
       return MHD_YES;
     memset(&ctx->delayed, 0, sizeof ctx->delayed);
     ctx->phase = PHASE_BODY;

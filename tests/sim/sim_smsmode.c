@@ -820,7 +820,12 @@ static void ep_send_batch(struct smsmode *st, struct account *a,
     return;
   }
   int unicode = o.classe == 9;
-  char *csv = decode_param(file, unicode);
+  struct sim_param body = *file;
+  if (body.len >= 3 && memcmp(body.value, "\xEF\xBB\xBF", 3) == 0) {
+    body.value += 3; /* a UTF-8 byte order mark, as spreadsheets write */
+    body.len -= 3;
+  }
+  char *csv = decode_param(&body, unicode);
   const char *p = csv;
   size_t header_len = strcspn(csv, "\r\n");
   char sep = memchr(csv, ';', header_len) && !memchr(csv, ',', header_len) ? ';' : ',';
