@@ -9,3 +9,4 @@ smsmux_sim_LDADD = $(MHD_LIBS) $(JSONC_LIBS) $(PTHREAD_LIBS)
 
 TESTS += tests/sim/sim-smsmode.sh
 EXTRA_DIST += tests/sim/sim-smsmode.sh
+EXTRA_DIST += docs/simulator.md
