@@ -30,20 +30,15 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-enum {
-  EXIT_DONE = 0,
-  EXIT_FAILED = 1,
-  EXIT_USAGE = 2,
-  EXIT_UNKNOWN = 3
-};
+enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNKNOWN = 3 };
 
 /** The run: global options, the open library handle, the command. */
 typedef struct cli {
-  const char *config; /**< --config, or NULL: the library's lookup order */
-  int json;           /**< --json */
-  int verbose;        /**< --verbose */
-  const char *command;/**< command name, for usage hints; NULL before it */
-  smsmux *sm;         /**< open once the arguments are checked */
+  const char *config;  /**< --config, or NULL: the library's lookup order */
+  int json;            /**< --json */
+  int verbose;         /**< --verbose */
+  const char *command; /**< command name, for usage hints; NULL before it */
+  smsmux *sm;          /**< open once the arguments are checked */
 } cli;
 
 /* ------------------------------------------------------ small helpers -- */
@@ -62,6 +57,7 @@ typedef struct strbuf {
 
 static int json_mode; /* for out_of_memory(), which has no cli at hand */
 
+static void out_of_memory(void) __attribute__((noreturn));
 static void out_of_memory(void) {
   if (json_mode)
     fputs("{\"error\":{\"class\":\"system\",\"code\":null,"
@@ -93,7 +89,9 @@ static void strv_push_n(strv *sv, const char *s, size_t n) {
   sv->v[sv->n++] = xstrndup(s, n);
 }
 
-static void strv_push(strv *sv, const char *s) { strv_push_n(sv, s, strlen(s)); }
+static void strv_push(strv *sv, const char *s) {
+  strv_push_n(sv, s, strlen(s));
+}
 
 static void strv_free(strv *sv) {
   for (size_t i = 0; i < sv->n; i++)
@@ -186,12 +184,16 @@ static const char send_usage_text[] =
     "       smsmux route  (the same flags): which provider, and why\n"
     "\n"
     "Recipients:\n"
-    "  --to N[,N...]       numbers (+33612345678, 0612345678, ...); repeatable\n"
+    "  --to N[,N...]       numbers (+33612345678, 0612345678, ...); "
+    "repeatable\n"
     "  --to-file FILE      one number per line, or a CSV (',' or ';') whose\n"
-    "                      header names the number column (to, number, numero,\n"
+    "                      header names the number column (to, number, "
+    "numero,\n"
     "                      mobile, gsm, sms, portable); other columns fill\n"
-    "                      ${COLUMN} placeholders in the text, one message per\n"
-    "                      row; blank lines and lines starting with # skipped;\n"
+    "                      ${COLUMN} placeholders in the text, one message "
+    "per\n"
+    "                      row; blank lines and lines starting with # "
+    "skipped;\n"
     "                      - reads stdin\n"
     "Content:\n"
     "  --text T            UTF-8 text\n"
@@ -225,9 +227,8 @@ static const char credit_usage_text[] =
     "Usage: smsmux credit [--provider P]\n"
     "Remaining credit of provider P, or of every enabled provider.\n";
 
-static const char cancel_usage_text[] =
-    "Usage: smsmux cancel --provider P ID\n"
-    "Cancel the scheduled message ID.\n";
+static const char cancel_usage_text[] = "Usage: smsmux cancel --provider P ID\n"
+                                        "Cancel the scheduled message ID.\n";
 
 static const char call_usage_text[] =
     "Usage: smsmux call --provider P OP [key=value ...]\n"
@@ -330,20 +331,29 @@ typedef struct cli_flag {
 } cli_flag;
 
 /* Accepted before the command and, except --version, after it too. */
-static const cli_flag global_flags[] = {
-    {"config", 1, F_CONFIG}, {"json", 0, F_JSON}, {"verbose", 0, F_VERBOSE},
-    {"help", 0, F_HELP},     {NULL, 0, 0}};
+static const cli_flag global_flags[] = {{"config", 1, F_CONFIG},
+                                        {"json", 0, F_JSON},
+                                        {"verbose", 0, F_VERBOSE},
+                                        {"help", 0, F_HELP},
+                                        {NULL, 0, 0}};
 
-static const cli_flag message_flags[] = {
-    {"to", 1, F_TO},         {"to-file", 1, F_TO_FILE},
-    {"text", 1, F_TEXT},     {"text-file", 1, F_TEXT_FILE},
-    {"from", 1, F_FROM},     {"at", 1, F_AT},
-    {"kind", 1, F_KIND},     {"image", 1, F_IMAGE},
-    {"video", 1, F_VIDEO},   {"audio", 1, F_AUDIO},
-    {"duration", 1, F_DURATION}, {"subject", 1, F_SUBJECT},
-    {"route", 1, F_ROUTE},   {"provider", 1, F_PROVIDER},
-    {"ref", 1, F_REF},       {"option", 1, F_OPTION},
-    {NULL, 0, 0}};
+static const cli_flag message_flags[] = {{"to", 1, F_TO},
+                                         {"to-file", 1, F_TO_FILE},
+                                         {"text", 1, F_TEXT},
+                                         {"text-file", 1, F_TEXT_FILE},
+                                         {"from", 1, F_FROM},
+                                         {"at", 1, F_AT},
+                                         {"kind", 1, F_KIND},
+                                         {"image", 1, F_IMAGE},
+                                         {"video", 1, F_VIDEO},
+                                         {"audio", 1, F_AUDIO},
+                                         {"duration", 1, F_DURATION},
+                                         {"subject", 1, F_SUBJECT},
+                                         {"route", 1, F_ROUTE},
+                                         {"provider", 1, F_PROVIDER},
+                                         {"ref", 1, F_REF},
+                                         {"option", 1, F_OPTION},
+                                         {NULL, 0, 0}};
 
 static const cli_flag provider_flags[] = {{"provider", 1, F_PROVIDER},
                                           {NULL, 0, 0}};
@@ -584,8 +594,8 @@ int main(int argc, char **argv) {
   const char *name = NULL;
   int id, r;
 
-  static const cli_flag before_command[] = {
-      {"version", 0, F_VERSION}, {NULL, 0, 0}};
+  static const cli_flag before_command[] = {{"version", 0, F_VERSION},
+                                            {NULL, 0, 0}};
 
   memset(&c, 0, sizeof c);
   /* The global options, up to the command name. */
@@ -759,8 +769,9 @@ static int parse_message_args(cli *c, int argc, char **argv, msgargs *m) {
     if (r == ARG_ERROR)
       return EXIT_USAGE;
     if (r == ARG_POSITIONAL)
-      return usage_error(c, "unexpected argument '%s': give the text with "
-                            "--text, the numbers with --to",
+      return usage_error(c,
+                         "unexpected argument '%s': give the text with "
+                         "--text, the numbers with --to",
                          v);
     switch (id) {
     case F_HELP:
@@ -801,8 +812,9 @@ static int parse_message_args(cli *c, int argc, char **argv, msgargs *m) {
     case F_AT: {
       int64_t when;
       if (parse_local_time(v, &when, m->at) < 0)
-        return usage_error(c, "--at '%s' is not a date: write it as "
-                              "'YYYY-MM-DD HH:MM:SS' (local time)",
+        return usage_error(c,
+                           "--at '%s' is not a date: write it as "
+                           "'YYYY-MM-DD HH:MM:SS' (local time)",
                            v);
       break;
     }
@@ -814,8 +826,9 @@ static int parse_message_args(cli *c, int argc, char **argv, msgargs *m) {
       else if (strcasecmp(v, "voice") == 0)
         m->kind = SMSMUX_KIND_VOICE;
       else
-        return usage_error(c, "--kind '%s' is not a kind: use sms, mms or "
-                              "voice",
+        return usage_error(c,
+                           "--kind '%s' is not a kind: use sms, mms or "
+                           "voice",
                            v);
       m->kind_given = 1;
       break;
@@ -868,8 +881,9 @@ static int parse_message_args(cli *c, int argc, char **argv, msgargs *m) {
     return usage_error(c, "--to and --to-file cannot be used together: put "
                           "every number in the file, or use --to only");
   if (!m->to.n && !m->to_file)
-    return usage_error(c, "%s needs recipients: --to NUMBER[,NUMBER...] or "
-                          "--to-file FILE",
+    return usage_error(c,
+                       "%s needs recipients: --to NUMBER[,NUMBER...] or "
+                       "--to-file FILE",
                        c->command);
   if (m->text && m->text_file)
     return usage_error(c, "--text and --text-file cannot be used together; "
@@ -1023,9 +1037,10 @@ static void print_send_human(const smsmux_send_result *r) {
            "again\n",
            or_dash(r->provider), or_dash(r->id));
   } else {
-    printf("%s via ", taken && r->recipients[0].status == SMSMUX_STATUS_SCHEDULED
-                          ? "scheduled"
-                          : "sent");
+    printf("%s via ",
+           taken && r->recipients[0].status == SMSMUX_STATUS_SCHEDULED
+               ? "scheduled"
+               : "sent");
     if (is_default_route(r->route))
       printf("%s", or_dash(r->provider));
     else
@@ -1041,10 +1056,12 @@ static void print_send_human(const smsmux_send_result *r) {
     FILE *out = failed ? stderr : stdout;
     for (size_t i = 0; i < r->n_recipients; i++) {
       const smsmux_recipient_result *rc = &r->recipients[i];
-      fprintf(out, "  %-16s %s", or_dash(rc->to), smsmux_status_name(rc->status));
+      fprintf(out, "  %-16s %s", or_dash(rc->to),
+              smsmux_status_name(rc->status));
       if (rc->id && (!r->id || strcmp(rc->id, r->id) != 0))
         fprintf(out, "  id %s", rc->id);
-      if (rc->provider && (!r->provider || strcmp(rc->provider, r->provider) != 0))
+      if (rc->provider &&
+          (!r->provider || strcmp(rc->provider, r->provider) != 0))
         fprintf(out, "  via %s", rc->provider);
       if (status_is_trouble(rc->status) && (rc->code || rc->text))
         fprintf(out, "  (%s%s%s)", rc->code ? rc->code : "",
@@ -1060,8 +1077,9 @@ static void print_send_human(const smsmux_send_result *r) {
            strcmp(r->attempts[0].message, r->error.message) != 0)
     print_attempts(stderr, r);
   if (!failed && rejected)
-    fprintf(stderr, "smsmux: the provider refused %zu of the %zu "
-                    "recipients (see above)\n",
+    fprintf(stderr,
+            "smsmux: the provider refused %zu of the %zu "
+            "recipients (see above)\n",
             rejected, r->n_recipients);
 }
 
@@ -1121,7 +1139,8 @@ static void print_row_human(const smsmux_send_result *r, unsigned long line,
     printf("already sent");
   else
     printf("%s", rr ? smsmux_status_name(rr->status) : "sent");
-  printf(" via %s id %s", or_dash(r->provider), or_dash(rr && rr->id ? rr->id : r->id));
+  printf(" via %s id %s", or_dash(r->provider),
+         or_dash(rr && rr->id ? rr->id : r->id));
   if (rr && status_is_trouble(rr->status) && (rr->code || rr->text))
     printf(" (%s%s%s)", rr->code ? rr->code : "",
            rr->code && rr->text ? " " : "", rr->text ? rr->text : "");
@@ -1168,7 +1187,7 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
 
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_interrupt;
-  sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends at once */
+  sa.sa_flags = (int)SA_RESETHAND; /* a second Ctrl-C ends at once */
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_sa);
 
@@ -1251,8 +1270,9 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
     printf("%lu sent, %lu failed, %lu possibly sent\n", sum.sent, sum.failed,
            sum.unknown);
     if (sum.unknown)
-      fprintf(stderr, "smsmux: WARNING: %lu message%s POSSIBLY SENT: check "
-                      "with the provider before sending %s again\n",
+      fprintf(stderr,
+              "smsmux: WARNING: %lu message%s POSSIBLY SENT: check "
+              "with the provider before sending %s again\n",
               sum.unknown, sum.unknown == 1 ? "" : "s",
               sum.unknown == 1 ? "it" : "them");
   }
@@ -1332,8 +1352,8 @@ static int cmd_route(cli *c, int argc, char **argv) {
   if (rc != EXIT_DONE)
     goto out;
   if (m.to_file)
-    fill_request(&req, &m, (const char *const *)numbers.v, numbers.n,
-                 use_text, m.ref);
+    fill_request(&req, &m, (const char *const *)numbers.v, numbers.n, use_text,
+                 m.ref);
   else
     fill_request(&req, &m, (const char *const *)m.to.v, m.to.n, use_text,
                  m.ref);
@@ -1423,8 +1443,9 @@ static int parse_simple(cli *c, int argc, char **argv, const cli_flag *flags,
     case F_SINCE:
     case F_UNTIL:
       if (parse_local_time(v, id == F_SINCE ? &a->since : &a->until, NULL) < 0)
-        return usage_error(c, "--%s '%s' is not a date: write it as "
-                              "'YYYY-MM-DD HH:MM' (local time)",
+        return usage_error(c,
+                           "--%s '%s' is not a date: write it as "
+                           "'YYYY-MM-DD HH:MM' (local time)",
                            id == F_SINCE ? "since" : "until", v);
       break;
     default:
@@ -1439,9 +1460,8 @@ static int parse_simple(cli *c, int argc, char **argv, const cli_flag *flags,
 static int cmd_status(cli *c, int argc, char **argv) {
   simple_args a;
   smsmux_status_result *r;
-  int rc = parse_simple(c, argc, argv, provider_flags, status_usage_text, 1,
-                        1, "a message ID: smsmux status [--provider P] ID", 0,
-                        &a);
+  int rc = parse_simple(c, argc, argv, provider_flags, status_usage_text, 1, 1,
+                        "a message ID: smsmux status [--provider P] ID", 0, &a);
   if (rc == EXIT_DONE)
     rc = open_library(c);
   if (rc != EXIT_DONE)
@@ -1477,8 +1497,8 @@ static int cmd_replies(cli *c, int argc, char **argv) {
   simple_args a;
   smsmux_reply_query q;
   smsmux_replies_result *r;
-  int rc = parse_simple(c, argc, argv, replies_flags, replies_usage_text, 0,
-                        1, "", 0, &a);
+  int rc = parse_simple(c, argc, argv, replies_flags, replies_usage_text, 0, 1,
+                        "", 0, &a);
   if (rc == EXIT_DONE && !a.provider)
     rc = usage_error(c, "replies needs --provider P (the provider instance "
                         "to ask; 'smsmux providers' lists them)");
@@ -1511,9 +1531,9 @@ static int cmd_replies(cli *c, int argc, char **argv) {
       printf(": %s", e->text ? e->text : "");
       if (e->id || e->message_id)
         printf("  (%s%s%s%s)", e->id ? "id " : "", e->id ? e->id : "",
-               e->id && e->message_id ? ", reply to " : e->message_id
-                                                            ? "reply to "
-                                                            : "",
+               e->id && e->message_id ? ", reply to "
+               : e->message_id        ? "reply to "
+                                      : "",
                e->message_id ? e->message_id : "");
       putchar('\n');
     }
@@ -1799,12 +1819,19 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len) {
     if (c < 0x80) {
       i++;
       continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      need = 1, cp = c & 0x1F, min = 0x80;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      need = 1;
+      cp = c & 0x1F;
+      min = 0x80;
     } else if ((c & 0xF0) == 0xE0) {
-      need = 2, cp = c & 0x0F, min = 0x800;
+      need = 2;
+      cp = c & 0x0F;
+      min = 0x800;
     } else if ((c & 0xF8) == 0xF0) {
-      need = 3, cp = c & 0x07, min = 0x10000;
+      need = 3;
+      cp = c & 0x07;
+      min = 0x10000;
     } else {
       return i;
     }
@@ -1833,19 +1860,19 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len) {
  * quoted ("a;b", "say ""hi"""), even across lines.
  */
 struct tofile {
-  const char *path;  /**< as given ("-": stdin) */
-  const char *name;  /**< for messages */
+  const char *path; /**< as given ("-": stdin) */
+  const char *name; /**< for messages */
   FILE *fp;
   int from_stdin;
-  char sep;          /**< ',' or ';' for a CSV; 0 for a plain list */
-  strv cols;         /**< header names (CSV) */
-  size_t num_col;    /**< index of the number column */
-  char *line;        /**< getline buffer */
+  char sep;       /**< ',' or ';' for a CSV; 0 for a plain list */
+  strv cols;      /**< header names (CSV) */
+  size_t num_col; /**< index of the number column */
+  char *line;     /**< getline buffer */
   size_t line_cap;
   unsigned long line_no;  /**< physical lines read so far */
   unsigned long rec_line; /**< first line of the current record */
-  int pending;       /**< `line` holds a record not yet returned */
-  off_t data_offset; /**< where the records start (rewind) */
+  int pending;            /**< `line` holds a record not yet returned */
+  off_t data_offset;      /**< where the records start (rewind) */
   unsigned long data_line;
   strbuf fieldbuf;   /**< the current record's fields, NUL-separated */
   size_t *field_off; /**< offsets into fieldbuf */
@@ -1854,8 +1881,8 @@ struct tofile {
 
 /* Column names that hold the numbers (case-insensitive). */
 static const char *const number_columns[] = {
-    "to", "number", "numero", "num\xc3\xa9ro", "mobile", "gsm", "sms",
-    "portable", NULL};
+    "to",  "number",   "numero", "num\xc3\xa9ro", "mobile", "gsm",
+    "sms", "portable", NULL};
 
 static int read_meaningful_line(tofile *t, smsmux_error *err);
 static int parse_record(tofile *t, smsmux_error *err);
@@ -2121,8 +2148,8 @@ static int parse_record(tofile *t, smsmux_error *err) {
     if (!quoted || t->fieldbuf.len > start) {
       /* trim what is outside quotes */
       size_t e = t->fieldbuf.len;
-      while (e > start && (t->fieldbuf.s[e - 1] == ' ' ||
-                           t->fieldbuf.s[e - 1] == '\t'))
+      while (e > start &&
+             (t->fieldbuf.s[e - 1] == ' ' || t->fieldbuf.s[e - 1] == '\t'))
         e--;
       t->fieldbuf.len = e;
     }
@@ -2135,18 +2162,16 @@ static int parse_record(tofile *t, smsmux_error *err) {
 
 /* ------------------------------------------------------ placeholders -- */
 
-/** Next "${NAME}" at or after `s`: its start, and NAME's bounds. */
+/** Next "${NAME}" at or after `s`: its start, and NAME's bounds; NULL
+    when there is none (a "${" never closed is plain text). */
 static const char *next_placeholder(const char *s, const char **name,
                                     size_t *len) {
-  for (const char *p = strstr(s, "${"); p; p = strstr(p + 2, "${")) {
-    const char *end = strchr(p + 2, '}');
-    if (!end)
-      return NULL;
-    *name = p + 2;
-    *len = (size_t)(end - (p + 2));
-    return p;
-  }
-  return NULL;
+  const char *p = strstr(s, "${"), *end;
+  if (!p || !(end = strchr(p + 2, '}')))
+    return NULL;
+  *name = p + 2;
+  *len = (size_t)(end - (p + 2));
+  return p;
 }
 
 static int text_has_placeholder(const char *text) {
@@ -2157,12 +2182,15 @@ static int text_has_placeholder(const char *text) {
 
 /** Column index of placeholder NAME (case-insensitive, trimmed), or -1. */
 static long column_index(const tofile *t, const char *name, size_t len) {
-  while (len && isspace((unsigned char)*name))
-    name++, len--;
+  while (len && isspace((unsigned char)*name)) {
+    name++;
+    len--;
+  }
   while (len && isspace((unsigned char)name[len - 1]))
     len--;
   for (size_t i = 0; i < t->cols.n; i++)
-    if (strlen(t->cols.v[i]) == len && strncasecmp(t->cols.v[i], name, len) == 0)
+    if (strlen(t->cols.v[i]) == len &&
+        strncasecmp(t->cols.v[i], name, len) == 0)
       return (long)i;
   return -1;
 }

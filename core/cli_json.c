@@ -54,7 +54,8 @@ void cli_json_batch_item(const smsmux_send_result *r, unsigned long line) {
 
 void cli_json_batch_end(const cli_summary *s, const smsmux_error *err) {
   json_object *summary = json_object_new_object();
-  json_object_object_add(summary, "sent", json_object_new_int64((int64_t)s->sent));
+  json_object_object_add(summary, "sent",
+                         json_object_new_int64((int64_t)s->sent));
   json_object_object_add(summary, "failed",
                          json_object_new_int64((int64_t)s->failed));
   json_object_object_add(summary, "unknown",
@@ -84,7 +85,8 @@ void cli_json_route(const smsmux_route_explain *r) {
     const smsmux_route_candidate *c = &r->candidates[i];
     json_object *o = json_object_new_object();
     json_object_object_add(o, "provider", string_or_null(c->provider));
-    json_object_object_add(o, "chosen", json_object_new_boolean(c->chosen != 0));
+    json_object_object_add(o, "chosen",
+                           json_object_new_boolean(c->chosen != 0));
     json_object_object_add(o, "reason", string_or_null(c->reason));
     json_object_object_add(o, "cost", number(c->cost));
     json_object_array_add(cands, o);
@@ -103,8 +105,8 @@ void cli_json_status(const smsmux_status_result *r) {
     const smsmux_status_entry *e = &r->entries[i];
     json_object *o = json_object_new_object();
     json_object_object_add(o, "to", string_or_null(e->to));
-    json_object_object_add(o, "status",
-                           json_object_new_string(smsmux_status_name(e->status)));
+    json_object_object_add(
+        o, "status", json_object_new_string(smsmux_status_name(e->status)));
     json_object_object_add(o, "code", string_or_null(e->code));
     json_object_object_add(o, "text", string_or_null(e->text));
     json_object_object_add(o, "at", string_or_null(e->at));
@@ -207,15 +209,16 @@ static json_object *send_object(const smsmux_send_result *r) {
                          json_object_new_string(encoding_name(r->encoding)));
   json_object_object_add(doc, "segments", json_object_new_int64(r->segments));
   json_object_object_add(doc, "cost", number(r->cost));
-  json_object_object_add(doc, "duplicate", json_object_new_boolean(r->duplicate != 0));
+  json_object_object_add(doc, "duplicate",
+                         json_object_new_boolean(r->duplicate != 0));
   json_object_object_add(doc, "possibly_sent",
                          json_object_new_boolean(r->possibly_sent != 0));
   for (size_t i = 0; i < r->n_recipients; i++) {
     const smsmux_recipient_result *rc = &r->recipients[i];
     json_object *o = json_object_new_object();
     json_object_object_add(o, "to", string_or_null(rc->to));
-    json_object_object_add(o, "status",
-                           json_object_new_string(smsmux_status_name(rc->status)));
+    json_object_object_add(
+        o, "status", json_object_new_string(smsmux_status_name(rc->status)));
     json_object_object_add(o, "id", string_or_null(rc->id));
     json_object_object_add(o, "provider", string_or_null(rc->provider));
     json_object_object_add(o, "code", string_or_null(rc->code));
@@ -227,9 +230,10 @@ static json_object *send_object(const smsmux_send_result *r) {
     const smsmux_attempt *a = &r->attempts[i];
     json_object *o = json_object_new_object();
     json_object_object_add(o, "provider", string_or_null(a->provider));
-    json_object_object_add(o, "result", json_object_new_string(a->ok ? "ok" : "failed"));
-    json_object_object_add(o, "class",
-                           json_object_new_string(smsmux_error_class_name(a->cls)));
+    json_object_object_add(o, "result",
+                           json_object_new_string(a->ok ? "ok" : "failed"));
+    json_object_object_add(
+        o, "class", json_object_new_string(smsmux_error_class_name(a->cls)));
     json_object_object_add(o, "code", string_or_null(a->code));
     json_object_object_add(o, "message", string_or_null(a->message));
     json_object_array_add(attempts, o);
@@ -241,12 +245,14 @@ static json_object *send_object(const smsmux_send_result *r) {
 
 static json_object *error_object(const smsmux_error *err) {
   json_object *o = json_object_new_object();
-  json_object_object_add(o, "class",
-                         json_object_new_string(smsmux_error_class_name(err->cls)));
-  json_object_object_add(o, "code", string_or_null(err->code[0] ? err->code : NULL));
-  json_object_object_add(o, "message",
-                         json_object_new_string(err->message[0] ? err->message
-                                                                : smsmux_error_class_name(err->cls)));
+  json_object_object_add(
+      o, "class", json_object_new_string(smsmux_error_class_name(err->cls)));
+  json_object_object_add(o, "code",
+                         string_or_null(err->code[0] ? err->code : NULL));
+  json_object_object_add(
+      o, "message",
+      json_object_new_string(
+          err->message[0] ? err->message : smsmux_error_class_name(err->cls)));
   return o;
 }
 
@@ -285,7 +291,8 @@ static json_object *provider_info_object(const smsmux_provider_info *p) {
     }
   }
   json_object_object_add(o, "capabilities", caps);
-  json_object_object_add(o, "enabled", json_object_new_boolean(p->enabled != 0));
+  json_object_object_add(o, "enabled",
+                         json_object_new_boolean(p->enabled != 0));
   json_object_object_add(o, "loaded", json_object_new_boolean(p->loaded != 0));
   json_object_object_add(o, "error", string_or_null(p->error));
   for (size_t i = 0; i < p->n_operations; i++)
@@ -298,7 +305,8 @@ static json_object *string_or_null(const char *s) {
   return s ? json_object_new_string(s) : NULL;
 }
 
-/* Costs and credits: print "0.135", not json-c's %.17g "0.13500000000000001". */
+/* Costs and credits: print "0.135", not json-c's %.17g "0.13500000000000001".
+ */
 static json_object *number(double d) {
   char buf[64];
   if (!isfinite(d))
