@@ -41,7 +41,7 @@ typedef struct cli {
   smsmux *sm;          /**< open once the arguments are checked */
 } cli;
 
-/* ------------------------------------------------------ small helpers -- */
+/* ---------------------------------------------------------------- types -- */
 
 /** A growable array of owned strings. */
 typedef struct strv {
@@ -56,90 +56,6 @@ typedef struct strbuf {
 } strbuf;
 
 static int json_mode; /* for out_of_memory(), which has no cli at hand */
-
-static void out_of_memory(void) __attribute__((noreturn));
-static void out_of_memory(void) {
-  if (json_mode)
-    fputs("{\"error\":{\"class\":\"system\",\"code\":null,"
-          "\"message\":\"out of memory\"}}\n",
-          stdout);
-  fputs("smsmux: out of memory\n", stderr);
-  exit(EXIT_FAILED);
-}
-
-static void *xrealloc(void *p, size_t n) {
-  p = realloc(p, n ? n : 1);
-  if (!p)
-    out_of_memory();
-  return p;
-}
-
-static char *xstrndup(const char *s, size_t n) {
-  char *d = xrealloc(NULL, n + 1);
-  memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
-}
-
-static void strv_push_n(strv *sv, const char *s, size_t n) {
-  if (sv->n == sv->cap) {
-    sv->cap = sv->cap ? 2 * sv->cap : 8;
-    sv->v = xrealloc(sv->v, sv->cap * sizeof *sv->v);
-  }
-  sv->v[sv->n++] = xstrndup(s, n);
-}
-
-static void strv_push(strv *sv, const char *s) {
-  strv_push_n(sv, s, strlen(s));
-}
-
-static void strv_free(strv *sv) {
-  for (size_t i = 0; i < sv->n; i++)
-    free(sv->v[i]);
-  free(sv->v);
-  memset(sv, 0, sizeof *sv);
-}
-
-static void sb_reserve(strbuf *b, size_t more) {
-  if (b->len + more + 1 > b->cap) {
-    b->cap = b->cap ? b->cap : 64;
-    while (b->len + more + 1 > b->cap)
-      b->cap *= 2;
-    b->s = xrealloc(b->s, b->cap);
-  }
-}
-
-static void sb_add(strbuf *b, const char *s, size_t n) {
-  sb_reserve(b, n);
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-static void sb_addc(strbuf *b, char c) { sb_add(b, &c, 1); }
-
-static void sb_reset(strbuf *b) {
-  b->len = 0;
-  sb_reserve(b, 0);
-  b->s[0] = '\0';
-}
-
-static void sb_free(strbuf *b) {
-  free(b->s);
-  memset(b, 0, sizeof *b);
-}
-
-static void set_error(smsmux_error *err, smsmux_error_class cls,
-                      const char *fmt, ...) SMSMUX_PRINTF(3, 4);
-static void set_error(smsmux_error *err, smsmux_error_class cls,
-                      const char *fmt, ...) {
-  va_list ap;
-  memset(err, 0, sizeof *err);
-  err->cls = cls;
-  va_start(ap, fmt);
-  vsnprintf(err->message, sizeof err->message, fmt, ap);
-  va_end(ap);
-}
 
 /* -------------------------------------------------- usage and errors -- */
 
@@ -244,57 +160,7 @@ static const char plugins_usage_text[] =
     "Usage: smsmux plugins\n"
     "Plugin files in plugin_dir, whether each loads, and why not.\n";
 
-/** Report a usage error (stderr, and the JSON error document with --json)
-    and return EXIT_USAGE. */
-static int usage_error(const cli *c, const char *fmt, ...) SMSMUX_PRINTF(2, 3);
-static int usage_error(const cli *c, const char *fmt, ...) {
-  smsmux_error err;
-  va_list ap;
-  memset(&err, 0, sizeof err);
-  err.cls = SMSMUX_ERR_INPUT;
-  va_start(ap, fmt);
-  vsnprintf(err.message, sizeof err.message, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "smsmux: %s\n", err.message);
-  if (c->command)
-    fprintf(stderr, "Run 'smsmux %s --help' or 'smsmux --help' for usage.\n",
-            c->command);
-  else
-    fputs("Run 'smsmux --help' for usage.\n", stderr);
-  if (c->json)
-    cli_json_error(&err);
-  return EXIT_USAGE;
-}
-
-/** Report an error that ends the command and return its exit status. */
-static int fail(const cli *c, const smsmux_error *err) {
-  fprintf(stderr, "smsmux: %s\n",
-          err->message[0] ? err->message : smsmux_error_class_name(err->cls));
-  if (c->json)
-    cli_json_error(err);
-  return smsmux_exit_code(err->cls);
-}
-
-/** Print the library's message for a result that failed (stderr). */
-static void print_error(const smsmux_error *err) {
-  if (err->cls != SMSMUX_OK)
-    fprintf(stderr, "smsmux: %s\n",
-            err->message[0] ? err->message : smsmux_error_class_name(err->cls));
-}
-
-/** Which of two exit statuses a run of several operations reports:
-    an unknown outcome first (someone must check), then a refusal, then
-    an input error. */
-static int worse_exit(int a, int b) {
-  static const int rank[] = {0, 2, 1, 3};
-  if (a < 0 || a > 3)
-    a = EXIT_FAILED;
-  if (b < 0 || b > 3)
-    b = EXIT_FAILED;
-  return rank[a] >= rank[b] ? a : b;
-}
-
-/* --------------------------------------------------- option scanning -- */
+/* ---------------------------------------------------------------- flags -- */
 
 enum flag_id {
   F_CONFIG = 1,
@@ -374,178 +240,27 @@ typedef struct argscan {
 
 enum { ARG_END = 0, ARG_FLAG = 1, ARG_POSITIONAL = 2, ARG_ERROR = -1 };
 
-static const cli_flag *find_flag(const cli_flag *flags, const char *name,
-                                 size_t len) {
-  for (; flags && flags->name; flags++)
-    if (strlen(flags->name) == len && strncmp(flags->name, name, len) == 0)
-      return flags;
-  return NULL;
-}
-
-/** True when `s` is "--NAME" or "--NAME=..." for a flag of `flags`. */
-static int looks_like_flag(const cli_flag *flags, const char *s) {
-  size_t len;
-  if (strncmp(s, "--", 2) != 0 || s[2] == '\0')
-    return 0;
-  s += 2;
-  len = strcspn(s, "=");
-  return find_flag(flags, s, len) || find_flag(global_flags, s, len);
-}
-
-/**
- * Next argument: a flag of `flags` (its id and value), a positional
- * argument, the end, or an error already reported.  Global options found
- * after the command are applied here and skipped; --help is returned.
- */
+/* Helpers, defined at the end of the file. */
+static int usage_error(const cli *c, const char *fmt, ...) SMSMUX_PRINTF(2, 3);
+static int fail(const cli *c, const smsmux_error *err);
+static void print_error(const smsmux_error *err);
+static int worse_exit(int a, int b);
 static int next_arg(cli *c, argscan *s, const cli_flag *flags, int *id,
-                    const char **value) {
-  for (;;) {
-    const char *a, *name, *eq;
-    const cli_flag *f;
-    size_t len;
-
-    *id = 0;
-    *value = NULL;
-    if (s->i >= s->argc)
-      return ARG_END;
-    a = s->argv[s->i++];
-    if (s->only_positional || a[0] != '-' || a[1] == '\0') {
-      *value = a;
-      return ARG_POSITIONAL;
-    }
-    if (strcmp(a, "--") == 0) {
-      s->only_positional = 1;
-      continue;
-    }
-    if (a[1] != '-') { /* the short options: -c FILE, -h, -v */
-      if (a[1] == 'c') {
-        f = find_flag(global_flags, "config", 6);
-        eq = a[2] ? a + 1 : NULL; /* -cFILE: value after "c" */
-      } else if (a[1] == 'h' && a[2] == '\0') {
-        f = find_flag(global_flags, "help", 4);
-        eq = NULL;
-      } else if (a[1] == 'v' && a[2] == '\0') {
-        f = find_flag(global_flags, "verbose", 7);
-        eq = NULL;
-      } else {
-        if (c->command)
-          usage_error(c, "unknown option '%s' for '%s'", a, c->command);
-        else
-          usage_error(c, "unknown option '%s'", a);
-        return ARG_ERROR;
-      }
-      name = f->name;
-      len = strlen(name);
-    } else {
-      name = a + 2;
-      eq = strchr(name, '=');
-      len = eq ? (size_t)(eq - name) : strlen(name);
-      f = find_flag(flags, name, len);
-      if (!f)
-        f = find_flag(global_flags, name, len);
-      if (!f) {
-        if (c->command)
-          usage_error(c, "unknown option '--%.*s' for '%s'", (int)len, name,
-                      c->command);
-        else
-          usage_error(c, "unknown option '--%.*s'", (int)len, name);
-        return ARG_ERROR;
-      }
-    }
-    if (f->takes_value) {
-      if (eq) {
-        *value = eq + 1;
-      } else if (s->i < s->argc && !looks_like_flag(flags, s->argv[s->i])) {
-        *value = s->argv[s->i++];
-      } else {
-        usage_error(c, "option '--%s' needs a value", f->name);
-        return ARG_ERROR;
-      }
-    } else if (eq) {
-      usage_error(c, "option '--%s' takes no value", f->name);
-      return ARG_ERROR;
-    }
-    switch (f->id) {
-    case F_CONFIG:
-      c->config = *value;
-      continue;
-    case F_JSON:
-      c->json = json_mode = 1;
-      continue;
-    case F_VERBOSE:
-      c->verbose = 1;
-      continue;
-    default:
-      *id = f->id;
-      return ARG_FLAG;
-    }
-  }
-}
-
-/** Parse a whole unsigned decimal number. */
-static int parse_unsigned(const char *s, unsigned *out) {
-  char *end;
-  unsigned long v;
-  if (!isdigit((unsigned char)*s))
-    return -1;
-  errno = 0;
-  v = strtoul(s, &end, 10);
-  if (errno || *end || v > 0xffffffffUL)
-    return -1;
-  *out = (unsigned)v;
-  return 0;
-}
-
-/**
- * Parse a local date and time: "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or
- * "YYYY-MM-DD HH:MM:SS" (a 'T' may replace the space).  Fills *when (Unix
- * seconds) and, when `norm` is given, "YYYY-MM-DD HH:MM:SS" into it.
- */
-static int parse_local_time(const char *s, int64_t *when, char norm[20]) {
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-  struct tm tm;
-  time_t t;
-
-  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-    return -1;
-  if (s[n] == ' ' || s[n] == 'T') {
-    const char *tp = s + n + 1;
-    int m = 0;
-    if (sscanf(tp, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
-      return -1;
-    if (tp[m] == ':') {
-      int k = 0;
-      if (sscanf(tp + m + 1, "%2d%n", &sec, &k) != 1 || k != 2)
-        return -1;
-      m += 3;
-    }
-    if (tp[m] != '\0')
-      return -1;
-  } else if (s[n] != '\0') {
-    return -1;
-  }
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-      mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
-    return -1;
-  if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-    return -1;
-  memset(&tm, 0, sizeof tm);
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  tm.tm_isdst = -1;
-  t = mktime(&tm);
-  if (t == (time_t)-1)
-    return -1;
-  *when = (int64_t)t;
-  if (norm)
-    snprintf(norm, 20, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
-  return 0;
-}
+                    const char **value);
+static int parse_unsigned(const char *s, unsigned *out);
+static int parse_local_time(const char *s, int64_t *when, char norm[20]);
+static void set_error(smsmux_error *err, smsmux_error_class cls,
+                      const char *fmt, ...) SMSMUX_PRINTF(3, 4);
+static void out_of_memory(void) __attribute__((noreturn));
+static void *xrealloc(void *p, size_t n);
+static void strv_push_n(strv *sv, const char *s, size_t n);
+static void strv_push(strv *sv, const char *s);
+static void strv_free(strv *sv);
+static void sb_reserve(strbuf *b, size_t more);
+static void sb_add(strbuf *b, const char *s, size_t n);
+static void sb_addc(strbuf *b, char c);
+static void sb_reset(strbuf *b);
+static void sb_free(strbuf *b);
 
 /* ------------------------------------------------------ the commands -- */
 
@@ -2248,4 +1963,313 @@ static void text_render(const char *text, const tofile *t, strbuf *out) {
     p = name + len + 1;
   }
   sb_add(out, p, strlen(p));
+}
+
+/* ------------------------------------------------- errors and exits -- */
+
+/** Report a usage error (stderr, and the JSON error document with --json)
+    and return EXIT_USAGE. */
+static int usage_error(const cli *c, const char *fmt, ...) {
+  smsmux_error err;
+  va_list ap;
+  memset(&err, 0, sizeof err);
+  err.cls = SMSMUX_ERR_INPUT;
+  va_start(ap, fmt);
+  vsnprintf(err.message, sizeof err.message, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "smsmux: %s\n", err.message);
+  if (c->command)
+    fprintf(stderr, "Run 'smsmux %s --help' or 'smsmux --help' for usage.\n",
+            c->command);
+  else
+    fputs("Run 'smsmux --help' for usage.\n", stderr);
+  if (c->json)
+    cli_json_error(&err);
+  return EXIT_USAGE;
+}
+
+/** Report an error that ends the command and return its exit status. */
+static int fail(const cli *c, const smsmux_error *err) {
+  fprintf(stderr, "smsmux: %s\n",
+          err->message[0] ? err->message : smsmux_error_class_name(err->cls));
+  if (c->json)
+    cli_json_error(err);
+  return smsmux_exit_code(err->cls);
+}
+
+/** Print the library's message for a result that failed (stderr). */
+static void print_error(const smsmux_error *err) {
+  if (err->cls != SMSMUX_OK)
+    fprintf(stderr, "smsmux: %s\n",
+            err->message[0] ? err->message : smsmux_error_class_name(err->cls));
+}
+
+/** Which of two exit statuses a run of several operations reports:
+    an unknown outcome first (someone must check), then a refusal, then
+    an input error. */
+static int worse_exit(int a, int b) {
+  static const int rank[] = {0, 2, 1, 3};
+  if (a < 0 || a > 3)
+    a = EXIT_FAILED;
+  if (b < 0 || b > 3)
+    b = EXIT_FAILED;
+  return rank[a] >= rank[b] ? a : b;
+}
+
+/* --------------------------------------------------- option scanning -- */
+
+static const cli_flag *find_flag(const cli_flag *flags, const char *name,
+                                 size_t len) {
+  for (; flags && flags->name; flags++)
+    if (strlen(flags->name) == len && strncmp(flags->name, name, len) == 0)
+      return flags;
+  return NULL;
+}
+
+/** True when `s` is "--NAME" or "--NAME=..." for a flag of `flags`. */
+static int looks_like_flag(const cli_flag *flags, const char *s) {
+  size_t len;
+  if (strncmp(s, "--", 2) != 0 || s[2] == '\0')
+    return 0;
+  s += 2;
+  len = strcspn(s, "=");
+  return find_flag(flags, s, len) || find_flag(global_flags, s, len);
+}
+
+/**
+ * Next argument: a flag of `flags` (its id and value), a positional
+ * argument, the end, or an error already reported.  Global options found
+ * after the command are applied here and skipped; --help is returned.
+ */
+static int next_arg(cli *c, argscan *s, const cli_flag *flags, int *id,
+                    const char **value) {
+  for (;;) {
+    const char *a, *name, *eq;
+    const cli_flag *f;
+    size_t len;
+
+    *id = 0;
+    *value = NULL;
+    if (s->i >= s->argc)
+      return ARG_END;
+    a = s->argv[s->i++];
+    if (s->only_positional || a[0] != '-' || a[1] == '\0') {
+      *value = a;
+      return ARG_POSITIONAL;
+    }
+    if (strcmp(a, "--") == 0) {
+      s->only_positional = 1;
+      continue;
+    }
+    if (a[1] != '-') { /* the short options: -c FILE, -h, -v */
+      if (a[1] == 'c') {
+        f = find_flag(global_flags, "config", 6);
+        eq = a[2] ? a + 1 : NULL; /* -cFILE: value after "c" */
+      } else if (a[1] == 'h' && a[2] == '\0') {
+        f = find_flag(global_flags, "help", 4);
+        eq = NULL;
+      } else if (a[1] == 'v' && a[2] == '\0') {
+        f = find_flag(global_flags, "verbose", 7);
+        eq = NULL;
+      } else {
+        if (c->command)
+          usage_error(c, "unknown option '%s' for '%s'", a, c->command);
+        else
+          usage_error(c, "unknown option '%s'", a);
+        return ARG_ERROR;
+      }
+      name = f->name;
+      len = strlen(name);
+    } else {
+      name = a + 2;
+      eq = strchr(name, '=');
+      len = eq ? (size_t)(eq - name) : strlen(name);
+      f = find_flag(flags, name, len);
+      if (!f)
+        f = find_flag(global_flags, name, len);
+      if (!f) {
+        if (c->command)
+          usage_error(c, "unknown option '--%.*s' for '%s'", (int)len, name,
+                      c->command);
+        else
+          usage_error(c, "unknown option '--%.*s'", (int)len, name);
+        return ARG_ERROR;
+      }
+    }
+    if (f->takes_value) {
+      if (eq) {
+        *value = eq + 1;
+      } else if (s->i < s->argc && !looks_like_flag(flags, s->argv[s->i])) {
+        *value = s->argv[s->i++];
+      } else {
+        usage_error(c, "option '--%s' needs a value", f->name);
+        return ARG_ERROR;
+      }
+    } else if (eq) {
+      usage_error(c, "option '--%s' takes no value", f->name);
+      return ARG_ERROR;
+    }
+    switch (f->id) {
+    case F_CONFIG:
+      c->config = *value;
+      continue;
+    case F_JSON:
+      c->json = json_mode = 1;
+      continue;
+    case F_VERBOSE:
+      c->verbose = 1;
+      continue;
+    default:
+      *id = f->id;
+      return ARG_FLAG;
+    }
+  }
+}
+
+/** Parse a whole unsigned decimal number. */
+static int parse_unsigned(const char *s, unsigned *out) {
+  char *end;
+  unsigned long v;
+  if (!isdigit((unsigned char)*s))
+    return -1;
+  errno = 0;
+  v = strtoul(s, &end, 10);
+  if (errno || *end || v > 0xffffffffUL)
+    return -1;
+  *out = (unsigned)v;
+  return 0;
+}
+
+/**
+ * Parse a local date and time: "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or
+ * "YYYY-MM-DD HH:MM:SS" (a 'T' may replace the space).  Fills *when (Unix
+ * seconds) and, when `norm` is given, "YYYY-MM-DD HH:MM:SS" into it.
+ */
+static int parse_local_time(const char *s, int64_t *when, char norm[20]) {
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+  struct tm tm;
+  time_t t;
+
+  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+    return -1;
+  if (s[n] == ' ' || s[n] == 'T') {
+    const char *tp = s + n + 1;
+    int m = 0;
+    if (sscanf(tp, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
+      return -1;
+    if (tp[m] == ':') {
+      int k = 0;
+      if (sscanf(tp + m + 1, "%2d%n", &sec, &k) != 1 || k != 2)
+        return -1;
+      m += 3;
+    }
+    if (tp[m] != '\0')
+      return -1;
+  } else if (s[n] != '\0') {
+    return -1;
+  }
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
+      mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+    return -1;
+  if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+    return -1;
+  memset(&tm, 0, sizeof tm);
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  tm.tm_isdst = -1;
+  t = mktime(&tm);
+  if (t == (time_t)-1)
+    return -1;
+  *when = (int64_t)t;
+  if (norm)
+    snprintf(norm, 20, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
+  return 0;
+}
+
+/* ------------------------------------------------- memory and text -- */
+
+static void out_of_memory(void) {
+  if (json_mode)
+    fputs("{\"error\":{\"class\":\"system\",\"code\":null,"
+          "\"message\":\"out of memory\"}}\n",
+          stdout);
+  fputs("smsmux: out of memory\n", stderr);
+  exit(EXIT_FAILED);
+}
+
+static void *xrealloc(void *p, size_t n) {
+  p = realloc(p, n ? n : 1);
+  if (!p)
+    out_of_memory();
+  return p;
+}
+
+static char *xstrndup(const char *s, size_t n) {
+  char *d = xrealloc(NULL, n + 1);
+  memcpy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+static void strv_push_n(strv *sv, const char *s, size_t n) {
+  if (sv->n == sv->cap) {
+    sv->cap = sv->cap ? 2 * sv->cap : 8;
+    sv->v = xrealloc(sv->v, sv->cap * sizeof *sv->v);
+  }
+  sv->v[sv->n++] = xstrndup(s, n);
+}
+
+static void strv_push(strv *sv, const char *s) {
+  strv_push_n(sv, s, strlen(s));
+}
+
+static void strv_free(strv *sv) {
+  for (size_t i = 0; i < sv->n; i++)
+    free(sv->v[i]);
+  free(sv->v);
+  memset(sv, 0, sizeof *sv);
+}
+
+static void sb_reserve(strbuf *b, size_t more) {
+  if (b->len + more + 1 > b->cap) {
+    b->cap = b->cap ? b->cap : 64;
+    while (b->len + more + 1 > b->cap)
+      b->cap *= 2;
+    b->s = xrealloc(b->s, b->cap);
+  }
+}
+
+static void sb_add(strbuf *b, const char *s, size_t n) {
+  sb_reserve(b, n);
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+static void sb_addc(strbuf *b, char c) { sb_add(b, &c, 1); }
+
+static void sb_reset(strbuf *b) {
+  b->len = 0;
+  sb_reserve(b, 0);
+  b->s[0] = '\0';
+}
+
+static void sb_free(strbuf *b) {
+  free(b->s);
+  memset(b, 0, sizeof *b);
+}
+
+static void set_error(smsmux_error *err, smsmux_error_class cls,
+                      const char *fmt, ...) {
+  va_list ap;
+  memset(err, 0, sizeof *err);
+  err->cls = cls;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
 }
