@@ -25,6 +25,7 @@ static arena *call_arena(smsmux_call *c) {
 void call_done(smsmux_call *c) {
   size_t i, j;
   arena_free(&c->mem);
+  free(c->headers); /* the strings are in c->mem */
   free(c->message_id);
   for (i = 0; i < c->n_recipients; i++) {
     free(c->recipients[i].to);

@@ -753,7 +753,8 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
           r->error = e;
       }
     }
-    memcpy(pending, next, n_next * sizeof *pending);
+    if (n_next)
+      memcpy(pending, next, n_next * sizeof *pending);
     n_pending = n_next;
   }
   /* recipients still pending: every candidate failed them */

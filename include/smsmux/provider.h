@@ -211,7 +211,9 @@ typedef struct smsmux_reply_query {
 /** One recipient's delivery status (status sink). (1.0) */
 typedef struct smsmux_status_record {
   size_t size;            /**< sizeof as built by the plugin (1.0) */
-  const char *to;         /**< recipient, any format; host normalises (1.0) */
+  /** recipient, any format (the host normalises it), or NULL for a status
+      of the whole message (1.0) */
+  const char *to;
   smsmux_status status;   /**< normalised status (1.0) */
   const char *code;       /**< provider's raw status code (1.0) */
   const char *text;       /**< provider's raw text, or NULL (1.0) */
@@ -261,9 +263,10 @@ typedef struct smsmux_http_request {
   const char *user;             /**< Basic user (1.0) */
   const char *password;         /**< Basic password (1.0) */
   const char *bearer;           /**< Bearer token (1.0) */
-  /** Parameter names (query or form) whose values the host must redact in
-      traces, besides the instance's secret config values. NULL-terminated,
-      or NULL. (1.0) */
+  /** Parameter names whose values the host must redact in traces, besides
+      the instance's secret config values: as `name=value` in the query or a
+      form body, and as `"name": "value"` in a JSON body or answer.
+      NULL-terminated, or NULL. (1.0) */
   const char *const *secret_params;
 } smsmux_http_request;
 
@@ -454,7 +457,10 @@ typedef struct smsmux_provider {
 typedef const smsmux_provider *(*smsmux_provider_entry_fn)(void);
 #define SMSMUX_PROVIDER_ENTRY "smsmux_provider_entry"
 
-/** Declare in the plugin:  SMSMUX_PROVIDER_ENTRY_DECL { return &desc; } */
+/** The entry point every plugin defines (declared here so that plugins
+    build clean with -Wmissing-prototypes).  Define it with:
+    SMSMUX_PROVIDER_ENTRY_DECL { return &my_descriptor; } */
+SMSMUX_EXPORT const smsmux_provider *smsmux_provider_entry(void);
 #define SMSMUX_PROVIDER_ENTRY_DECL                                             \
   SMSMUX_EXPORT const smsmux_provider *smsmux_provider_entry(void)
 

@@ -167,7 +167,6 @@ static const smsmux_provider smsmode_provider = {
 
 /* provider.h declares no prototype; this one keeps -Wmissing-prototypes
    quiet */
-SMSMUX_PROVIDER_ENTRY_DECL;
 SMSMUX_PROVIDER_ENTRY_DECL { return &smsmode_provider; }
 
 /* ------------------------------------------------------ status table --- */

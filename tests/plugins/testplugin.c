@@ -76,7 +76,6 @@ static const smsmux_provider tp_desc = {
 SMSMUX_EXPORT const smsmux_provider *not_the_entry(void);
 SMSMUX_EXPORT const smsmux_provider *not_the_entry(void) { return &tp_desc; }
 #else
-SMSMUX_PROVIDER_ENTRY_DECL;
 SMSMUX_PROVIDER_ENTRY_DECL {
 #ifdef TP_NULL_ENTRY
   (void)&tp_desc; /* built, but the entry refuses to hand it out */
