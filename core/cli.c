@@ -363,6 +363,8 @@ static int open_library(cli *c) {
       set_error(&err, SMSMUX_ERR_CONFIG, "cannot open the configuration");
     return fail(c, &err);
   }
+  if (c->verbose) /* which file the lookup settled on */
+    fprintf(stderr, "smsmux: configuration %s\n", smsmux_config_path(c->sm));
   return EXIT_DONE;
 }
 
