@@ -2142,54 +2142,18 @@ static int parse_unsigned(const char *s, unsigned *out) {
   return 0;
 }
 
-/**
- * Parse a local date and time: "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or
- * "YYYY-MM-DD HH:MM:SS" (a 'T' may replace the space).  Fills *when (Unix
- * seconds) and, when `norm` is given, "YYYY-MM-DD HH:MM:SS" into it.
- */
+/* A local date (smsmux_parse_time), and when `norm` is given, the same
+   instant as "YYYY-MM-DD HH:MM:SS" for the library's send request. */
 static int parse_local_time(const char *s, int64_t *when, char norm[20]) {
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-  struct tm tm;
-  time_t t;
-
-  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+  smsmux_error err;
+  if (smsmux_parse_time(s, when, &err) < 0)
     return -1;
-  if (s[n] == ' ' || s[n] == 'T') {
-    const char *tp = s + n + 1;
-    int m = 0;
-    if (sscanf(tp, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
-      return -1;
-    if (tp[m] == ':') {
-      int k = 0;
-      if (sscanf(tp + m + 1, "%2d%n", &sec, &k) != 1 || k != 2)
-        return -1;
-      m += 3;
-    }
-    if (tp[m] != '\0')
-      return -1;
-  } else if (s[n] != '\0') {
-    return -1;
+  if (norm) {
+    time_t t = (time_t)*when;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(norm, 20, "%Y-%m-%d %H:%M:%S", &tm);
   }
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-      mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
-    return -1;
-  if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-    return -1;
-  memset(&tm, 0, sizeof tm);
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  tm.tm_isdst = -1;
-  t = mktime(&tm);
-  if (t == (time_t)-1)
-    return -1;
-  *when = (int64_t)t;
-  if (norm)
-    snprintf(norm, 20, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, sec);
   return 0;
 }
 

@@ -517,7 +517,7 @@ int msg_parse_at(const char *s, int64_t *out, char *err, size_t errlen) {
       "July",    "August",   "September", "October", "November", "December"};
   char q[QUOTE_MAX];
   const char *p = s;
-  int y, mo, d, h, mi, sec = 0;
+  int y, mo, d, h = 0, mi = 0, sec = 0;
   struct tm tm;
   time_t t;
 
@@ -528,10 +528,13 @@ int msg_parse_at(const char *s, int64_t *out, char *err, size_t errlen) {
     p++;
   if (take_digits(&p, 4, &y) || take_char(&p, '-') ||
       take_digits(&p, 2, &mo) || take_char(&p, '-') ||
-      take_digits(&p, 2, &d) || (take_char(&p, ' ') && take_char(&p, 'T')) ||
-      take_digits(&p, 2, &h) || take_char(&p, ':') ||
-      take_digits(&p, 2, &mi) ||
-      (*p == ':' && (take_char(&p, ':') || take_digits(&p, 2, &sec)))) {
+      take_digits(&p, 2, &d) ||
+      /* the time is optional: a bare date means midnight */
+      ((*p == ' ' || *p == 'T') && p[1] >= '0' && p[1] <= '9' &&
+       ((take_char(&p, ' ') && take_char(&p, 'T')) ||
+        take_digits(&p, 2, &h) || take_char(&p, ':') ||
+        take_digits(&p, 2, &mi) ||
+        (*p == ':' && (take_char(&p, ':') || take_digits(&p, 2, &sec)))))) {
     set_err(err, errlen, "bad date \"%s\": %s", q, AT_FORMAT);
     return -1;
   }

@@ -70,7 +70,8 @@ const char *msg_number_format(const char *e164, smsmux_number_style style,
 int msg_sender_check(const char *sender, unsigned max_len, char *err,
                      size_t errlen);
 
-/** Parse "YYYY-MM-DD HH:MM:SS" (or "YYYY-MM-DD HH:MM") as local time.
+/** Parse "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD HH:MM" or "YYYY-MM-DD"
+    (midnight) as local time; a 'T' may replace the space.
     Returns 0, or -1 with err.
     Fields are zero-padded, 'T' is accepted instead of the space, white
     space around is ignored.  Refused: an impossible date (2026-02-30),

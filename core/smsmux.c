@@ -101,6 +101,15 @@ const char *smsmux_capabilities_string(uint32_t caps, char *buf, size_t len) {
   return buf;
 }
 
+int smsmux_parse_time(const char *s, int64_t *when, smsmux_error *err) {
+  char msg[256];
+  if (msg_parse_at(s, when, msg, sizeof msg)) {
+    err_set(err, SMSMUX_ERR_INPUT, NULL, "%s", msg);
+    return -1;
+  }
+  return 0;
+}
+
 /* ------------------------------------------------------------ logging -- */
 
 void sm_log(struct smsmux *sm, smsmux_log_level level, const char *fmt, ...) {

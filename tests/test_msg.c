@@ -378,6 +378,7 @@ static void test_at(void) {
   at_ok(" 2026-01-02 03:04:05 ", 1767323045);
   at_ok("2024-02-29 12:00", 1709208000);
   at_ok("1970-01-01 00:00:00", 0);
+  at_ok("2026-01-02", 1767312000); /* a bare date is midnight */
 
   at_bad("2026-02-30 10:00", "February 2026 has 28 days");
   at_bad("2025-02-29 10:00", "February 2025 has 28 days");
@@ -389,7 +390,8 @@ static void test_at(void) {
   at_bad("2026-01-01 10:60", "not a time of day");
   at_bad("2026-01-01 10:00:60", "not a time of day");
   at_bad("2026/01/01 10:00", "expected");
-  at_bad("2026-01-01", "expected");
+  at_bad("2026-01-01 1", "expected");
+  at_bad("2026-01-01T", "expected");
   at_bad("2026-1-1 10:00", "expected");
   at_bad("2026-01-01 10:00 tomorrow", "unexpected text");
   at_bad("2026-01-01 10:00:", "expected");

@@ -36,6 +36,12 @@ const char *smsmux_status_name(smsmux_status st);
     unsupported, 3 unknown outcome, 1 otherwise. */
 int smsmux_exit_code(smsmux_error_class cls);
 
+/** Parse a local date and time as smsmux reads --at: "YYYY-MM-DD HH:MM:SS",
+    "YYYY-MM-DD HH:MM" or "YYYY-MM-DD" ('T' may replace the space), in the
+    process's time zone.  0 with *when in Unix seconds, or -1 with err
+    (class INPUT) saying what is wrong and the expected format. */
+int smsmux_parse_time(const char *s, int64_t *when, smsmux_error *err);
+
 /** Where trace and log lines go (stderr by default). */
 typedef void (*smsmux_log_fn)(void *userdata, smsmux_log_level level,
                               const char *line);
