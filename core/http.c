@@ -308,46 +308,54 @@ static int request_sent(CURL *h) {
   return curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &n) == CURLE_OK && n > 0;
 }
 
+/* Transport failures get a stable code (not curl's wording, which changes
+   between versions): connect, dns, tls, timeout, too_large, connection. */
 static int transport_failure(smsmux_call *call, CURL *h, CURLcode rc,
                              const char *url_safe, const char *curl_msg) {
   smsmux_error_class cls = SMSMUX_ERR_TEMPORARY;
-  const char *what;
+  const char *what, *code;
   switch (rc) {
   case CURLE_COULDNT_CONNECT:
     what = "connection refused or unreachable";
+    code = "connect";
     break;
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY:
     what = "host name not found";
+    code = "dns";
     break;
   case CURLE_SSL_CONNECT_ERROR:
   case CURLE_PEER_FAILED_VERIFICATION:
   case CURLE_SSL_CACERT_BADFILE:
     what = "TLS handshake failed (certificate not trusted?)";
+    code = "tls";
     break;
   case CURLE_OPERATION_TIMEDOUT:
     what = "timed out";
+    code = "timeout";
     if (request_sent(h))
       cls = SMSMUX_ERR_UNKNOWN_OUTCOME;
     break;
   case CURLE_WRITE_ERROR:
     what = "answer too large";
+    code = "too_large";
     cls = SMSMUX_ERR_UNKNOWN_OUTCOME;
     break;
   default:
     what = "connection failed";
+    code = "connection";
     if (request_sent(h))
       cls = SMSMUX_ERR_UNKNOWN_OUTCOME;
     break;
   }
   if (cls == SMSMUX_ERR_UNKNOWN_OUTCOME && call->kind == CALL_SEND)
-    return host_table.fail(call, cls, curl_easy_strerror(rc),
+    return host_table.fail(call, cls, code,
                            "%s after the request was sent (%s): the "
                            "provider may have accepted it; check with "
                            "`smsmux status` before sending again",
                            what, curl_msg[0] ? curl_msg : url_safe);
-  return host_table.fail(call, cls, curl_easy_strerror(rc), "%s: %s (%s)",
-                         url_safe, what, curl_msg[0] ? curl_msg : "");
+  return host_table.fail(call, cls, code, "%s: %s (%s)", url_safe, what,
+                         curl_msg[0] ? curl_msg : curl_easy_strerror(rc));
 }
 
 int http_request(smsmux_call *call, const smsmux_http_request *req,

@@ -72,6 +72,7 @@ EOF2
 run_smsmux --config "$TMP/refused.ini" --json send --to 0612345678 --text "refused"
 assert_eq 0 "$RC" "refused connection: failover succeeds"
 assert_json '.attempts[0].class' temporary "refused connection is temporary"
+assert_json '.attempts[0].code' connect "refused connection has the stable code connect"
 assert_json .provider alive "the live provider took it"
 
 # every provider refuses: exit 1, error object
@@ -98,6 +99,7 @@ assert_eq 3 "$RC" "timeout after accept: exit 3"
 assert_json .possibly_sent true "reported as possibly sent"
 assert_json .error.class unknown_outcome "class unknown_outcome"
 assert_json '.attempts | length' 1 "no second provider tried"
+assert_json '.attempts[0].code' timeout "timeout code"
 assert_eq 1 "$(count_sends)" "exactly one provider received the message"
 
 # garbage answer on a send: unknown outcome too
