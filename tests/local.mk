@@ -3,7 +3,7 @@ include tests/unit.mk
 include tests/plugins.mk
 include tests/cli.mk
 include tests/smsmode/local.mk
-EXTRA_DIST += tests/lib.sh tests/demo.sh
+EXTRA_DIST += tests/lib.sh tests/demo.sh tests/installcheck.sh scripts/install-deps.sh docs/choices.md docs/ABI.md
 TESTS += tests/config.sh
 EXTRA_DIST += tests/config.sh
 TESTS += tests/send.sh
