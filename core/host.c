@@ -6,7 +6,9 @@
 #include "http.h"
 #include "msg.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +340,164 @@ static size_t host_split(smsmux_call *c, const char *s, const char *sep,
   return n;
 }
 
+/* A quote the provider documents use: ", « (C2 AB) or » (C2 BB). */
+static size_t quote_len(const char *p) {
+  if (*p == '"')
+    return 1;
+  if ((unsigned char)p[0] == 0xC2 &&
+      ((unsigned char)p[1] == 0xAB || (unsigned char)p[1] == 0xBB))
+    return 2;
+  return 0;
+}
+
+static int is_blank(char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* The end of a quoted value starting at v: the next quote that is followed
+   (after blanks) by a pair separator, a line end or the end of the text. */
+static const char *quoted_end(const char *v, const char *pair_seps) {
+  const char *e;
+  for (e = v; *e; e++) {
+    size_t q = quote_len(e);
+    const char *after = e + q;
+    if (!q)
+      continue;
+    while (*after == ' ' || *after == '\t' || *after == '\r')
+      after++;
+    if (!*after || *after == '\n' || strchr(pair_seps, *after))
+      return e;
+  }
+  return e;
+}
+
+static size_t host_parse_pairs(smsmux_call *c, const char *s,
+                               const char *pair_seps, char kv_sep,
+                               smsmux_kv **pairs) {
+  arena *a = call_arena(c);
+  size_t n = 0, cap = 8;
+  smsmux_kv *out = arena_alloc(a, cap * sizeof *out);
+  const char *p = s ? s : "";
+
+  while (*p) {
+    const char *k, *ke, *v, *ve;
+    char *key, *value;
+    int quoted = 0;
+    size_t q;
+    while (*p && (strchr(pair_seps, *p) || is_blank(*p)))
+      p++;
+    if (!*p)
+      break;
+    k = p;
+    while (*p && *p != kv_sep && !strchr(pair_seps, *p))
+      p++;
+    ke = p;
+    v = ve = p;
+    if (*p == kv_sep) {
+      p++;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if ((q = quote_len(p)) != 0) {
+        quoted = 1;
+        v = p + q;
+        ve = quoted_end(v, pair_seps);
+        p = ve + quote_len(ve);
+        while (*p && !strchr(pair_seps, *p) && *p != '\n')
+          p++; /* anything between the closing quote and the separator */
+      } else {
+        v = p;
+        while (*p && !strchr(pair_seps, *p))
+          p++;
+        ve = p;
+      }
+    }
+    key = str_trim(arena_strndup(a, k, (size_t)(ke - k)));
+    if (!*key)
+      continue;
+    value = arena_strndup(a, v, (size_t)(ve - v));
+    if (n + 2 > cap) {
+      smsmux_kv *bigger = arena_alloc(a, cap * 2 * sizeof *out);
+      memcpy(bigger, out, n * sizeof *out);
+      out = bigger;
+      cap *= 2;
+    }
+    out[n].key = key;
+    out[n].value = quoted ? value : str_trim(value);
+    n++;
+  }
+  out[n].key = NULL;
+  out[n].value = NULL;
+  *pairs = out;
+  return n;
+}
+
+static const smsmux_status_map *
+host_status_lookup(const smsmux_status_map *table, const char *code) {
+  if (!table || !code)
+    return NULL;
+  for (; table->code; table++)
+    if (strcmp(table->code, code) == 0)
+      return table;
+  return NULL;
+}
+
+#define HOST_MAX_FILE (64u << 20)
+
+static const char *host_read_file(smsmux_call *c, const char *path,
+                                  size_t *len) {
+  FILE *f;
+  strbuf b = {0};
+  char buf[65536];
+  size_t n;
+  char *out;
+  if (!path || !*path) {
+    host_fail(c, SMSMUX_ERR_INVALID, NULL, "no file name given");
+    return NULL;
+  }
+  f = fopen(path, "rb");
+  if (!f) {
+    host_fail(c, SMSMUX_ERR_INVALID, NULL, "cannot read %s: %s", path,
+              strerror(errno));
+    return NULL;
+  }
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+    if (b.len + n > HOST_MAX_FILE) {
+      fclose(f);
+      sb_free(&b);
+      host_fail(c, SMSMUX_ERR_INVALID, NULL, "%s is larger than 64 MiB",
+                path);
+      return NULL;
+    }
+    sb_add(&b, buf, n);
+  }
+  if (ferror(f)) {
+    fclose(f);
+    sb_free(&b);
+    host_fail(c, SMSMUX_ERR_INVALID, NULL, "cannot read %s", path);
+    return NULL;
+  }
+  fclose(f);
+  out = arena_strndup(call_arena(c), b.s ? b.s : "", b.len);
+  if (len)
+    *len = b.len;
+  sb_free(&b);
+  return out;
+}
+
+static const char *host_format_time(smsmux_call *c, int64_t t,
+                                    const char *fmt) {
+  char buf[256];
+  time_t tt = (time_t)t;
+  struct tm tm;
+  /* the format comes from the plugin: a strftime format, not printf */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  if (!localtime_r(&tt, &tm) || !strftime(buf, sizeof buf, fmt, &tm))
+    buf[0] = '\0';
+#pragma GCC diagnostic pop
+  return arena_strdup(call_arena(c), buf);
+}
+
 const smsmux_host host_table = {
     .size = sizeof(smsmux_host),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -362,4 +522,8 @@ const smsmux_host host_table = {
     .add_result = host_add_result,
     .fail_http = host_fail_http,
     .split = host_split,
+    .parse_pairs = host_parse_pairs,
+    .status_lookup = host_status_lookup,
+    .read_file = host_read_file,
+    .format_time = host_format_time,
 };

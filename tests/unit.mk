@@ -11,3 +11,10 @@ tests_test_state_SOURCES = tests/test_state.c core/state.c
 tests_test_state_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_test_state_LDADD = $(SQLITE_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/test_state
+# test_host: the host table's shared parsing helpers (linked against the
+# library, which exports host_table).
+check_PROGRAMS += tests/test_host
+tests_test_host_SOURCES = tests/test_host.c tests/check.h
+tests_test_host_CFLAGS = $(AM_CFLAGS)
+tests_test_host_LDADD = core/libsmsmux.la
+TESTS += tests/test_host

@@ -279,6 +279,15 @@ typedef struct smsmux_http_response {
   const char *content_type; /**< Content-Type header or NULL (1.0) */
 } smsmux_http_response;
 
+/** One line of a provider's status table, for smsmux_host.status_lookup:
+    the provider's raw code, the normalised status, and the provider's
+    documented wording (used when an answer carries no text). (1.0) */
+typedef struct smsmux_status_map {
+  const char *code;
+  smsmux_status status;
+  const char *text;
+} smsmux_status_map;
+
 /** Services the host offers a plugin.  Passed to `open`; valid until
     `close` returns (the one pointer a plugin may keep). (1.0) */
 typedef struct smsmux_host {
@@ -383,6 +392,31 @@ typedef struct smsmux_host {
       NULL-terminated array.  Returns the field count (1 for ""). (1.0) */
   size_t (*split)(smsmux_call *call, const char *s, const char *sep,
                   char ***fields);
+
+  /** Parse "k1=v1&k2=v2" style pairs: pairs separated by any character of
+      `pair_seps` (e.g. "&" or "\n"), key and value by `kv_sep` (e.g. "=").
+      Keys and values are trimmed; a value quoted with ", « or » (in any
+      combination: provider documents mix them) loses its quotes and may
+      then contain the separators.  *pairs gets call memory terminated by
+      {NULL, NULL}.  Returns the pair count. (1.0) */
+  size_t (*parse_pairs)(smsmux_call *call, const char *s,
+                        const char *pair_seps, char kv_sep,
+                        smsmux_kv **pairs);
+
+  /** The entry of `table` (terminated by {NULL}) whose code equals `code`,
+      or NULL. (1.0) */
+  const smsmux_status_map *(*status_lookup)(const smsmux_status_map *table,
+                                            const char *code);
+
+  /** Read a local file the user named (a CSV to upload...) into call
+      memory, NUL-terminated; *len gets its size.  NULL after `fail` with
+      SMSMUX_ERR_INVALID naming the file when it cannot be read or exceeds
+      64 MiB. (1.0) */
+  const char *(*read_file)(smsmux_call *call, const char *path, size_t *len);
+
+  /** Format Unix time `t` in the local time zone with strftime(3) `fmt`
+      (e.g. "%d%m%Y-%H:%M"), in call memory. (1.0) */
+  const char *(*format_time)(smsmux_call *call, int64_t t, const char *fmt);
 } smsmux_host;
 
 /** A configuration key a plugin reads from its [provider.NAME] section. */

@@ -150,6 +150,14 @@ const char *sim_param_nonempty(const struct sim_request *req, const char *name)
   return v && *v ? v : NULL;
 }
 
+const char *sim_header(const struct sim_request *req, const char *name)
+{
+  if (!req->conn)
+    return NULL;
+  return MHD_lookup_connection_value((struct MHD_Connection *)req->conn,
+                                     MHD_HEADER_KIND, name);
+}
+
 const struct sim_param *sim_part(const struct sim_request *req,
                                  const char *name)
 {
@@ -895,6 +903,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     .body_len = ctx->body.len,
     .content_type = content_type,
     .params = ctx->params,
+    .conn = conn,
   };
 
   enum fault_mode fault = FAULT_NONE;

@@ -53,7 +53,11 @@ struct sim_request {
   size_t body_len;
   const char *content_type;        /**< Content-Type header or NULL */
   const struct sim_param *params;  /**< query first, then body, in order */
+  void *conn;                      /**< the core's connection, for sim_header() */
 };
+
+/** Request header `name` (case-insensitive), or NULL. */
+const char *sim_header(const struct sim_request *req, const char *name);
 
 /** First query or urlencoded-body parameter `name` (case-sensitive), or
     NULL.  Multipart parts are not parameters here: see sim_part(). */

@@ -1,0 +1,140 @@
+/* test_host: the shared parsing helpers of the host table, on the answers
+ * printed in the provider documents (Clever FrontalHttpMultimedias pairs
+ * with ", » and bare values; AllMySMS "Key=Value" lines). */
+#include <config.h>
+
+#include "check.h"
+#include "host.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *get(const smsmux_kv *kv, const char *key) {
+  for (; kv->key; kv++)
+    if (strcmp(kv->key, key) == 0)
+      return kv->value;
+  return NULL;
+}
+
+static void test_pairs(smsmux_call *c) {
+  smsmux_kv *kv;
+  size_t n;
+
+  /* clever-http-frontal.txt, InfosAccount example answer */
+  n = host_table.parse_pairs(
+      c,
+      "request_status=200&name=\"Clever\"&lastname=\"Tec\"&email=\"support@"
+      "clever.fr\"&telephone=\"+33160536053\"&credit=8888&date_creation=\""
+      "2017-02-10 09:49:21\"&date_expiration=\"2033-02-10 09:49:21\"&company_"
+      "name=\"Clever Technologies - IS\"&address=\"52 rue d'emera\xC3\xAFville\""
+      "&zip_code=77183&city=\"Croissy\"&country=\"France\"",
+      "&", '=', &kv);
+  CHECK_INT_EQ(n, 13, "InfosAccount: 13 pairs");
+  CHECK_STR_EQ(get(kv, "request_status"), "200", "bare value");
+  CHECK_STR_EQ(get(kv, "name"), "Clever", "\"quoted\" value");
+  CHECK_STR_EQ(get(kv, "credit"), "8888", "credit");
+  CHECK_STR_EQ(get(kv, "date_creation"), "2017-02-10 09:49:21",
+               "quoted value with a space");
+  CHECK_STR_EQ(get(kv, "address"), "52 rue d'emera\xC3\xAFville",
+               "quoted value with an apostrophe and UTF-8");
+  CHECK_STR_EQ(get(kv, "country"), "France", "last pair");
+
+  /* SendPush example answer: values between » » and an empty hd_send */
+  n = host_table.parse_pairs(
+      c,
+      "request_status=201&reference=\xC2\xBBPush20171123173102\xC2\xBB&nb_"
+      "destination=2&encodage=3&hd_send=&type_push=\xC2\xBBsms\xC2\xBB&units="
+      "14&nb_sms=1&duplicates=0",
+      "&", '=', &kv);
+  CHECK_INT_EQ(n, 9, "SendPush: 9 pairs");
+  CHECK_STR_EQ(get(kv, "reference"), "Push20171123173102", "\xC2\xBB quotes removed");
+  CHECK_STR_EQ(get(kv, "hd_send"), "", "empty value");
+  CHECK_STR_EQ(get(kv, "type_push"), "sms", "\xC2\xBB quoted word");
+  CHECK_STR_EQ(get(kv, "duplicates"), "0", "last bare value");
+
+  /* mixed quotes, and a quoted value holding the separator */
+  n = host_table.parse_pairs(c, "a=\xC2\xAB" "x&y\xC2\xBB&b=\"q=1\"", "&", '=',
+                             &kv);
+  CHECK_INT_EQ(n, 2, "quoted separators: 2 pairs");
+  CHECK_STR_EQ(get(kv, "a"), "x&y", "\xC2\xAB...\xC2\xBB keeps an inner &");
+  CHECK_STR_EQ(get(kv, "b"), "q=1", "quoted value keeps an inner =");
+
+  /* AllMySMS account answer: one pair a line, CRLF tolerated */
+  n = host_table.parse_pairs(c, "Status=100\r\nStatusText= Compte actif\r\n"
+                                "Credits=416\r\n",
+                             "\n", '=', &kv);
+  CHECK_INT_EQ(n, 3, "line pairs: 3");
+  CHECK_STR_EQ(get(kv, "StatusText"), "Compte actif", "value trimmed");
+  CHECK_STR_EQ(get(kv, "Credits"), "416", "CR removed");
+
+  n = host_table.parse_pairs(c, "", "&", '=', &kv);
+  CHECK_INT_EQ(n, 0, "empty text: no pair");
+  CHECK(kv[0].key == NULL, "empty text: terminated");
+  n = host_table.parse_pairs(c, "<html>oops", "&", '=', &kv);
+  CHECK_INT_EQ(n, 1, "garbage: one key without value");
+  CHECK_STR_EQ(kv[0].value, "", "garbage: empty value");
+  n = host_table.parse_pairs(c, "a=\"unterminated", "&", '=', &kv);
+  CHECK_STR_EQ(get(kv, "a"), "unterminated", "unterminated quote: to the end");
+}
+
+static void test_split(smsmux_call *c) {
+  char **f;
+  size_t n = host_table.split(c, "0 | Accept\xC3\xA9 | abc123 ", "|", &f);
+  CHECK_INT_EQ(n, 3, "split: 3 fields");
+  CHECK_STR_EQ(f[1], "Accept\xC3\xA9", "split: trimmed");
+  CHECK(f[3] == NULL, "split: NULL-terminated");
+  n = host_table.split(c, "", "|", &f);
+  CHECK_INT_EQ(n, 1, "split of \"\": one empty field");
+}
+
+static void test_lookup_and_time(smsmux_call *c) {
+  static const smsmux_status_map table[] = {
+      {"11", SMSMUX_STATUS_DELIVERED, "Re\xC3\xA7u"},
+      {"13", SMSMUX_STATUS_SENT, "D\xC3\xA9livr\xC3\xA9 op\xC3\xA9rateur"},
+      {NULL, SMSMUX_STATUS_UNKNOWN, NULL}};
+  const smsmux_status_map *m = host_table.status_lookup(table, "13");
+  CHECK(m && m->status == SMSMUX_STATUS_SENT, "status_lookup finds 13");
+  CHECK(host_table.status_lookup(table, "99") == NULL,
+        "status_lookup: unknown code gives NULL");
+  CHECK(host_table.status_lookup(table, NULL) == NULL, "status_lookup(NULL)");
+
+  setenv("TZ", "UTC0", 1);
+  tzset();
+  CHECK_STR_EQ(host_table.format_time(c, 1135175700, "%d%m%Y-%H:%M"),
+               "21122005-14:35", "format_time in the sMsmode format");
+  CHECK_STR_EQ(host_table.format_time(c, 1767225600, "%Y-%m-%d %H:%M:%S"),
+               "2026-01-01 00:00:00", "format_time in the Clever format");
+}
+
+static void test_read_file(smsmux_call *c) {
+  size_t len = 0;
+  const char *data;
+  FILE *f = fopen("test_host.tmp", "wb");
+  fwrite("a,b\n\xE9\n", 1, 6, f);
+  fclose(f);
+  data = host_table.read_file(c, "test_host.tmp", &len);
+  CHECK_INT_EQ(len, 6, "read_file: 6 bytes");
+  CHECK(data && memcmp(data, "a,b\n\xE9\n", 6) == 0, "read_file: bytes kept");
+  remove("test_host.tmp");
+  data = host_table.read_file(c, "/nonexistent/x.csv", &len);
+  CHECK(data == NULL, "read_file: missing file gives NULL");
+  CHECK_INT_EQ(c->err.cls, SMSMUX_ERR_INVALID, "read_file: class invalid");
+  CHECK(strstr(c->err.message, "/nonexistent/x.csv") != NULL,
+        "read_file: error names the file");
+}
+
+int main(void) {
+  cfg_provider p = {0};
+  instance inst = {0};
+  smsmux_call c;
+  p.name = "t";
+  inst.cfg = &p;
+  call_init(&c, &inst, CALL_OP);
+  test_pairs(&c);
+  test_split(&c);
+  test_lookup_and_time(&c);
+  test_read_file(&c);
+  call_done(&c);
+  return CHECK_DONE();
+}
