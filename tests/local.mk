@@ -3,6 +3,10 @@ include tests/unit.mk
 include tests/plugins.mk
 include tests/cli.mk
 include tests/smsmode/local.mk
+include tests/clever-http/local.mk
+include tests/clever-rest/local.mk
+include tests/mediasflow/local.mk
+include tests/allmysms/local.mk
 EXTRA_DIST += tests/lib.sh tests/demo.sh tests/installcheck.sh scripts/install-deps.sh docs/choices.md docs/ABI.md
 TESTS += tests/config.sh
 EXTRA_DIST += tests/config.sh

@@ -35,6 +35,10 @@
 /* One line per provider module. */
 static const struct sim_provider *const registry[] = {
   &sim_smsmode,
+  &sim_clever_http,
+  &sim_clever_rest,
+  &sim_mediasflow,
+  &sim_allmysms,
 };
 #define N_PROVIDERS (sizeof registry / sizeof registry[0])
 

@@ -138,6 +138,10 @@ struct sim_provider {
 
 /* The providers; the registry in sim.c lists them. */
 extern const struct sim_provider sim_smsmode;
+extern const struct sim_provider sim_clever_http;
+extern const struct sim_provider sim_clever_rest;
+extern const struct sim_provider sim_mediasflow;
+extern const struct sim_provider sim_allmysms;
 
 /* ---------------------------------------------------------------- helpers */
 
