@@ -71,8 +71,11 @@ typedef enum smsmux_error_class {
       connection, unreadable success answer).  The router stops and
       reports "possibly sent". */
   SMSMUX_ERR_UNKNOWN_OUTCOME = 6,
-  /* Classes below are produced by the host, never by the router's peers. */
-  /** Bad input from the user (number, text, sender, flags). */
+  /* Classes below are mostly produced by the host. */
+  /** Bad input from the user (number, text, sender, flags).  A plugin may
+      use it for its provider's own rules checked before any request (e.g.
+      "French mobile numbers only"): nothing was sent, the router stops and
+      the command exits 2. */
   SMSMUX_ERR_INPUT = 7,
   /** Configuration error (file, section, key). */
   SMSMUX_ERR_CONFIG = 8,
