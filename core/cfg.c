@@ -23,9 +23,10 @@
 #define PLUGINDIR "/usr/lib/smsmux/plugins"
 #endif
 
-static const char *const smsmux_keys[] = {"plugin_dir", "routes", "timeout",
-                                          "state_dir", "default_country",
-                                          NULL};
+static const char *const smsmux_keys[] = {
+    "plugin_dir",       "routes",           "timeout",     "state_dir",
+    "default_country",  "breaker_failures", "breaker_cooldown",
+    "balance_ttl",      NULL};
 static const char *const host_provider_keys[] = {
     "plugin", "base_url", "cost", "credit_per_segment", "enabled", "timeout",
     NULL};
@@ -204,6 +205,24 @@ static char *resolve_value(const char *file, const char *sec, const char *key,
 
 /* ----------------------------------------------------------- sections -- */
 
+/* An integer key of [smsmux] within [min, max], `def` when absent. */
+static int get_seconds(cfg *c, dictionary *d, const char *key, long def,
+                       long min, long max, long *out, smsmux_error *err) {
+  char full[64];
+  const char *v;
+  snprintf(full, sizeof full, "smsmux:%s", key);
+  v = iniparser_getstring(d, full, NULL);
+  *out = def;
+  if (v && (parse_long(v, out) || *out < min || *out > max)) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s: [smsmux] %s: \"%s\" is not a whole number between %ld and "
+            "%ld",
+            c->path, key, v, min, max);
+    return -1;
+  }
+  return 0;
+}
+
 static int load_smsmux(cfg *c, dictionary *d, const char *dir,
                        smsmux_error *err, char ***route_names,
                        size_t *n_route_names) {
@@ -219,7 +238,8 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
       if (!in_list(smsmux_keys, k)) {
         err_set(err, SMSMUX_ERR_CONFIG, NULL,
                 "%s: [smsmux] %s: unknown key (known: plugin_dir, routes, "
-                "timeout, state_dir, default_country)",
+                "timeout, state_dir, default_country, breaker_failures, "
+                "breaker_cooldown, balance_ttl)",
                 c->path, k);
         free(keys);
         return -1;
@@ -254,6 +274,13 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
             c->path, v);
     return -1;
   }
+
+  if (get_seconds(c, d, "breaker_failures", 3, 0, 1000, &c->breaker_failures,
+                  err) ||
+      get_seconds(c, d, "breaker_cooldown", 60, 1, 86400, &c->breaker_cooldown,
+                  err) ||
+      get_seconds(c, d, "balance_ttl", 300, 0, 86400, &c->balance_ttl, err))
+    return -1;
 
   v = iniparser_getstring(d, "smsmux:default_country", "33");
   if (*v == '+')

@@ -44,6 +44,9 @@ typedef struct cfg {
   char *state_dir;   /* absolute */
   long timeout;      /* seconds per HTTP request, default 15 */
   char *default_cc;  /* country code for national numbers, default "33" */
+  long breaker_failures; /* consecutive failures that open a breaker (3) */
+  long breaker_cooldown; /* seconds a breaker stays open (60) */
+  long balance_ttl;      /* seconds a cached balance is trusted (300) */
   cfg_provider *providers;
   size_t n_providers;
   cfg_route *routes; /* in `routes =` order */

@@ -47,6 +47,12 @@ void sm_log(struct smsmux *sm, smsmux_log_level level, const char *fmt, ...)
 /** The state database, opened on first use; NULL with err. */
 state_db *sm_state(struct smsmux *sm, smsmux_error *err);
 
+/** Ask `inst` for its balance (the plugin's `balance`) and cache it for the
+    router; *unit (malloc'd, may be NULL) when unit is given.  0 or -1 with
+    err. */
+int sm_balance(struct smsmux *sm, instance *inst, double *credit, char **unit,
+               smsmux_error *err);
+
 /** Instance by name, or NULL. */
 instance *sm_instance(struct smsmux *sm, const char *name);
 

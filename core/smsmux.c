@@ -525,18 +525,26 @@ static void router_msg_of(const prepared *p, const smsmux_send_request *req,
   m->scheduled = p->at != 0;
 }
 
-/* "no provider can take it: a: why; b: why" */
+/* "no provider can take it: a: why; b: why".  The class says what to do:
+   CONFIG when no provider is usable at all, TEMPORARY when some are only
+   resting (breaker), CREDIT when some only lack credit, else INPUT (the
+   message itself needs what no candidate has). */
 static void no_candidate_error(const router_plan *plan, smsmux_error *err) {
   strbuf b = {0};
-  size_t i;
-  int all_unusable = plan->n > 0;
+  size_t i, counts[SKIP_CREDIT + 1] = {0};
+  smsmux_error_class cls = SMSMUX_ERR_INPUT;
   for (i = 0; i < plan->n; i++) {
     sb_addf(&b, "%s%s: %s", i ? "; " : "", plan->cand[i].inst->cfg->name,
             plan->cand[i].reason ? plan->cand[i].reason : "?");
-    if (plan->cand[i].inst->usable)
-      all_unusable = 0;
+    counts[plan->cand[i].skip]++;
   }
-  err_set(err, all_unusable ? SMSMUX_ERR_CONFIG : SMSMUX_ERR_INPUT, NULL,
+  if (counts[SKIP_BREAKER])
+    cls = SMSMUX_ERR_TEMPORARY;
+  else if (counts[SKIP_CREDIT])
+    cls = SMSMUX_ERR_CREDIT;
+  else if (plan->n == 0 || counts[SKIP_UNUSABLE] == plan->n)
+    cls = SMSMUX_ERR_CONFIG;
+  err_set(err, cls, NULL,
           "no provider can take this message (route %s): %s; nothing was "
           "sent",
           plan->route, b.len ? b.s : "no provider is configured and enabled");
@@ -675,7 +683,7 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
   r->encoding = p.info.encoding;
   r->segments = p.info.segments;
   router_msg_of(&p, req, &rm);
-  if (router_plan_build(sm, &rm, req->route, req->provider, &plan,
+  if (router_plan_build(sm, &rm, req->route, req->provider, 1, &plan,
                         &r->error)) {
     prepared_free(&p);
     return r;
@@ -739,6 +747,7 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
       smsmux_error e = {0};
       smsmux_error_class cls =
           send_chunk(rc->inst, &p, req, pending + off, n, &st, &e);
+      router_record(sm, rc, cls, (double)n / (double)p.n_to);
       if (cls == SMSMUX_OK) {
         r->cost += rc->cost * (double)n / (double)p.n_to;
         continue;
@@ -837,7 +846,7 @@ smsmux_route_explain *smsmux_route(smsmux *sm,
   x->encoding = p.info.encoding;
   x->segments = p.info.segments;
   router_msg_of(&p, req, &rm);
-  if (router_plan_build(sm, &rm, req->route, req->provider, &plan,
+  if (router_plan_build(sm, &rm, req->route, req->provider, 0, &plan,
                         &x->error)) {
     prepared_free(&p);
     return x;
@@ -1047,10 +1056,11 @@ void smsmux_replies_result_free(smsmux_replies_result *r) {
   free(r);
 }
 
-static void credit_of(instance *inst, smsmux_credit_entry *e) {
+int sm_balance(struct smsmux *sm, instance *inst, double *credit,
+               char **unit, smsmux_error *err) {
   smsmux_call call;
+  state_db *db;
   int rc;
-  e->provider = xstrdup(inst->cfg->name);
   call_init(&call, inst, CALL_BALANCE);
   rc = inst->desc->balance(inst->state, &call);
   call_settle(&call, rc);
@@ -1060,13 +1070,28 @@ static void credit_of(instance *inst, smsmux_credit_entry *e) {
             "%s: the plugin returned no balance", inst->cfg->name);
   }
   if (call.failed) {
-    e->error = call.err;
-  } else {
-    e->ok = 1;
-    e->credit = call.balance;
-    e->unit = xstrdup(call.balance_unit);
+    if (err)
+      *err = call.err;
+    call_done(&call);
+    return -1;
   }
+  *credit = call.balance;
+  if (unit)
+    *unit = xstrdup(call.balance_unit);
   call_done(&call);
+  /* every fresh reading refreshes the router's cache (cheapest policy) */
+  db = sm_state(sm, NULL);
+  if (db) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.6f", *credit);
+    state_kv_set(db, "balance", inst->cfg->name, buf);
+  }
+  return 0;
+}
+
+static void credit_of(instance *inst, smsmux_credit_entry *e) {
+  e->provider = xstrdup(inst->cfg->name);
+  e->ok = sm_balance(inst->sm, inst, &e->credit, &e->unit, &e->error) == 0;
 }
 
 smsmux_credit_result *smsmux_credit(smsmux *sm, const char *provider) {

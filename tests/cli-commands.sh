@@ -10,6 +10,7 @@ write_config sim.ini <<'EOF'
 plugin_dir = @PLUGINS@
 state_dir = @TMP@/state
 timeout = 1
+breaker_failures = 0
 
 [provider.smsmode]
 plugin = smsmode
