@@ -207,6 +207,28 @@ void sim_respond_json(struct sim_response *resp, unsigned status,
   json_object_put(doc);
 }
 
+void sim_respond_header(struct sim_response *resp, const char *name,
+                        const char *value)
+{
+  struct sim_header_line *h = sim_xcalloc(1, sizeof *h), **tail = &resp->headers;
+  h->name = sim_xstrdup(name);
+  h->value = sim_xstrdup(value);
+  while (*tail)
+    tail = &(*tail)->next;
+  *tail = h;
+}
+
+static void response_headers_free(struct sim_response *resp)
+{
+  while (resp->headers) {
+    struct sim_header_line *h = resp->headers;
+    resp->headers = h->next;
+    free(h->name);
+    free(h->value);
+    free(h);
+  }
+}
+
 void sim_ctl_error(struct sim_response *resp, unsigned status,
                    const char *fmt, ...)
 {
@@ -740,10 +762,15 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
   }
   free(resp->body);
   resp->body = NULL;
-  if (!r)
+  if (!r) {
+    response_headers_free(resp);
     return MHD_NO;
+  }
   if (resp->content_type)
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+  for (const struct sim_header_line *h = resp->headers; h; h = h->next)
+    MHD_add_response_header(r, h->name, h->value);
+  response_headers_free(resp);
   enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
   MHD_destroy_response(r);
   return ret;
@@ -853,6 +880,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   sim_buf_free(&ctx->body);
   params_free(ctx->params);
   free(ctx->delayed.body);
+  response_headers_free(&ctx->delayed);
   free(ctx);
   *con_cls = NULL;
 }
@@ -928,6 +956,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
   log_line(method, url, resp.status, fault);
   if (fault == FAULT_CLOSE) {
     free(resp.body);
+    response_headers_free(&resp);
     return MHD_NO; /* libmicrohttpd closes the connection without an answer */
   }
   if (delay_ms > 0) {

@@ -73,12 +73,19 @@ const struct sim_param *sim_part(const struct sim_request *req,
 
 /* --------------------------------------------------------------- response */
 
-/** What a hook answers.  The core frees `body`. */
+/** One extra response header (sim_respond_header). */
+struct sim_header_line {
+  char *name, *value;
+  struct sim_header_line *next;
+};
+
+/** What a hook answers.  The core frees `body` and `headers`. */
 struct sim_response {
   unsigned status;          /**< HTTP status; 0 means "not answered" */
   const char *content_type; /**< a static string */
   char *body;               /**< malloc'd, may be NULL when len is 0 */
   size_t len;
+  struct sim_header_line *headers; /**< extra headers, in order, or NULL */
 };
 
 /** Answer `len` bytes (copied). */
@@ -91,6 +98,10 @@ void sim_respondf(struct sim_response *resp, unsigned status,
 /** Answer a JSON document (takes the reference to `doc`). */
 void sim_respond_json(struct sim_response *resp, unsigned status,
                       struct json_object *doc);
+/** Add header `name: value` to the answer (both copied), e.g. the
+    `Authorization: Bearer ...` a login answers with. */
+void sim_respond_header(struct sim_response *resp, const char *name,
+                        const char *value);
 
 /* ---------------------------------------------------------- control hooks */
 
