@@ -7,6 +7,7 @@ include tests/clever-http/local.mk
 include tests/clever-rest/local.mk
 include tests/mediasflow/local.mk
 include tests/allmysms/local.mk
+include tests/fuzz/local.mk
 EXTRA_DIST += tests/lib.sh tests/demo.sh tests/installcheck.sh scripts/install-deps.sh docs/choices.md docs/ABI.md
 TESTS += tests/config.sh
 EXTRA_DIST += tests/config.sh

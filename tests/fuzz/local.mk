@@ -1,0 +1,18 @@
+# Fuzz regression: replay the seed corpus and every crash found so far
+# (tests/fuzz/corpus/NAME/, tests/fuzz/crashes/NAME/) through the libFuzzer
+# harness, built with the normal compiler and a small main.  One program
+# per plugin: the harness + that plugin's source, built in (not loaded).
+# The fuzzing itself is tests/fuzz/run.sh (clang); see docs/fuzzing.md.
+fuzz_cflags = $(plugin_cflags) $(JSONC_CFLAGS) $(XML_CFLAGS)
+fuzz_ldadd = core/libsmsmux.la $(JSONC_LIBS) $(XML_LIBS)
+fuzz_sources = tests/fuzz/fuzz_plugin.c tests/fuzz/replay_main.c \
+	tests/fuzz/fuzz.h
+
+check_PROGRAMS += tests/fuzz/replay-smsmode
+tests_fuzz_replay_smsmode_SOURCES = $(fuzz_sources) plugins/smsmode/smsmode.c
+tests_fuzz_replay_smsmode_CFLAGS = $(fuzz_cflags)
+tests_fuzz_replay_smsmode_LDADD = $(fuzz_ldadd)
+
+TESTS += tests/fuzz/replay.sh
+EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh tests/fuzz/mkseed.sh \
+	tests/fuzz/seeds.sh tests/fuzz/corpus tests/fuzz/crashes docs/fuzzing.md
