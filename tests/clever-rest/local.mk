@@ -1,0 +1,10 @@
+# Clever REST conformance tests: the smsmux command against smsmux-sim,
+# checked against every example of ../shared/providers/clever-rest.txt.
+clever_rest_tests = \
+	tests/clever-rest/send.sh \
+	tests/clever-rest/status.sh \
+	tests/clever-rest/replies.sh \
+	tests/clever-rest/credit.sh \
+	tests/clever-rest/cancel.sh
+TESTS += $(clever_rest_tests)
+EXTRA_DIST += $(clever_rest_tests) tests/clever-rest/common.sh
