@@ -13,6 +13,12 @@ tests_fuzz_replay_smsmode_SOURCES = $(fuzz_sources) plugins/smsmode/smsmode.c
 tests_fuzz_replay_smsmode_CFLAGS = $(fuzz_cflags)
 tests_fuzz_replay_smsmode_LDADD = $(fuzz_ldadd)
 
+check_PROGRAMS += tests/fuzz/replay-clever-http
+tests_fuzz_replay_clever_http_SOURCES = $(fuzz_sources) \
+	plugins/clever-http/clever-http.c
+tests_fuzz_replay_clever_http_CFLAGS = $(fuzz_cflags)
+tests_fuzz_replay_clever_http_LDADD = $(fuzz_ldadd)
+
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh tests/fuzz/mkseed.sh \
 	tests/fuzz/seeds.sh tests/fuzz/corpus tests/fuzz/crashes docs/fuzzing.md

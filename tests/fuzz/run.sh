@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fuzz the answer parsing of each provider plugin with libFuzzer:
-#   sh tests/fuzz/run.sh [SECONDS]      (default 20 s per plugin)
-# For every plugin of the list below whose source exists, builds
+#   sh tests/fuzz/run.sh [SECONDS [NAME...]]   (default 20 s per plugin)
+# For every plugin named (default: the list below) whose source exists, builds
 # tests/fuzz/fuzz_plugin.c + the plugin + the core with
 # clang -fsanitize=fuzzer,address,undefined, seeds it with
 # tests/fuzz/corpus/NAME/ and tests/fuzz/crashes/NAME/, and runs it for
@@ -14,7 +14,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 
 secs=${1:-20}
-plugins="smsmode clever-http clever-rest mediasflow allmysms"
+[ $# -gt 0 ] && shift
+plugins=${*:-smsmode clever-http clever-rest mediasflow allmysms}
 cc=${FUZZ_CC:-clang}
 build=${FUZZ_BUILD_DIR:-tests/fuzz/build}
 

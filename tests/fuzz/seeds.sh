@@ -59,7 +59,34 @@ seeds_smsmode() {
     '{"id":"1a2b3c","accessToken":"Ab1CD2efg3HiAb1CD2efg3HiAb1CD2ef","creationDate":"2018-01-11T10:00:00+01:00","state":"VALID","expiration":null,"account":"compte"}'
 }
 
-names=${*:-smsmode}
+# Clever FrontalHttpMultimedias (clever-http-frontal.txt): `key=value&...`
+# answers with "-, «- or »-quoted values, records run together with a
+# space.  Operations: 0 account-info, 1 push-info.
+seeds_clever_http() {
+  n=clever-http
+  account='request_status=200&name="Clever"&lastname="Tec"&email="support@clever.fr"&telephone="+33160536053"&credit=8888&date_creation="2017-02-10 09:49:21"&date_expiration="2033-02-10 09:49:21"&company_name="Clever Technologies - IS"&address="52 rue d'"'"'emeraïville"&zip_code=77183&city="Croissy"&country="France"'
+  seed $n send-created send 0 0 201 "" \
+    "request_status=201&reference=»Push20171123173102»&nb_destination=2&encodage=3&hd_send=&type_push=»sms»&units=14&nb_sms=1&duplicates=0"
+  seed $n send-unicode-scheduled send 3 0 201 "" \
+    "request_status=201&reference=»Push20171123173103»&nb_destination=2&encodage=8&hd_send=»2030-01-03 10:00:00»&type_push=»sms»&units=28&nb_sms=1&duplicates=0"
+  seed $n send-voice send 8 0 201 "" \
+    "request_status=201&reference=»Push20171123173104»&nb_destination=2&encodage=3&hd_send=&type_push=»tts»&units=2&nb_sms=1&duplicates=0"
+  seed $n send-bad-request send 0 0 400 "" "request_status=400"
+  seed $n send-unauthorized send 0 0 401 "" "request_status=401"
+  seed $n send-server-error send 0 0 500 "" "request_status=500"
+  seed $n status-deliveries status 1 0 200 "" \
+    "request_status=200 message=»test»&typemessage=»sms»&date_send=»2017-11-23 17:31:08»&date_receive=»2017-11-23 17:32:04»&recipient=»+33600000001»&status=»4» message=»test»&typemessage=»sms»&date_send=»2017-11-23 17:31:08»&date_receive=»2017-11-23 17:32:04»&recipient=»+33600112233»&status=»3»"
+  seed $n status-not-found status 1 0 404 "" "request_status=404"
+  seed $n balance balance 0 0 200 "" "$account"
+  seed $n replies replies 1 0 200 "" \
+    "request_status=200 message=»Yacine»&date_receive=»2017-11-27 16:28:53»&recipient=»+33651028452»&status=»5»"
+  seed $n replies-none replies 1 0 204 "" ""
+  seed $n op-account-info call 0 0 200 "" "$account"
+  seed $n op-push-info call 1 1 200 "" \
+    "request_status=200&reference=»Push20171123173102»&nb_destination=2&status=2&short_code=»clever»&encodage=3&hd_send=&type_push=»sms»&units=14&nb_sms=1"
+}
+
+names=${*:-smsmode clever-http}
 for name in $names; do
   "seeds_$(echo "$name" | tr - _)"
 done
