@@ -554,20 +554,20 @@ static int clever_get_json(const clever *cl, smsmux_call *call,
 
 /** A push reference fit for a URL path ("Push20171012124247"), trimmed:
     the document's answers may carry a leading space.  NULL after failing
-    with INVALID. */
+    with INPUT (nothing was sent). */
 static const char *reference_path(const clever *cl, smsmux_call *call,
                                   const char *id)
 {
   const char *ref = trimmed(cl, call, id != NULL ? id : "");
 
   if (*ref == '\0') {
-    cl->host->fail(call, SMSMUX_ERR_INVALID, NULL,
+    cl->host->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "no push reference given (the reference a send "
                    "answered, e.g. Push20171012124247)");
     return NULL;
   }
   if (!only_chars(ref, "_-.")) {
-    cl->host->fail(call, SMSMUX_ERR_INVALID, NULL,
+    cl->host->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "\"%s\" is not a Clever push reference (letters and "
                    "digits, e.g. Push20171012124247)",
                    ref);
@@ -1115,7 +1115,7 @@ static int clever_replies(void *state, smsmux_call *call,
 
   if (q == NULL || !SMSMUX_HAS_MEMBER(q, smsmux_reply_query, until) ||
       q->id == NULL || *q->id == '\0')
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "Clever REST lists the replies (MO) of one campaign: "
                    "give its push reference (smsmux replies --provider P "
                    "REFERENCE)");
@@ -1424,7 +1424,7 @@ static const char *op_param(const smsmux_kv *params, size_t n,
 }
 
 /** The URL of `op` with its {param} replaced by the checked value, or
-    NULL after failing with INVALID.  Values that cannot go in a path
+    NULL after failing with INPUT.  Values that cannot go in a path
     unescaped are refused rather than escaped by hand. */
 static const char *op_path(const clever *cl, smsmux_call *call,
                            const clever_op *op, const smsmux_kv *params,
@@ -1448,7 +1448,7 @@ static const char *op_path(const clever *cl, smsmux_call *call,
   name[len] = '\0';
   value = trimmed(cl, call, op_param(params, n, name));
   if (value == NULL || *value == '\0') {
-    h->fail(call, SMSMUX_ERR_INVALID, NULL, "%s needs %s=...", op->name,
+    h->fail(call, SMSMUX_ERR_INPUT, NULL, "%s needs %s=...", op->name,
             name);
     return NULL;
   }
@@ -1458,7 +1458,7 @@ static const char *op_path(const clever *cl, smsmux_call *call,
       return NULL;
   } else if (strcmp(name, "login") == 0) {
     if (!only_chars(value, "._-@~")) {
-      h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      h->fail(call, SMSMUX_ERR_INPUT, NULL,
               "%s: login=%s is not valid: letters, digits and . _ - @ ~ "
               "only",
               op->name, value);
@@ -1466,7 +1466,7 @@ static const char *op_path(const clever *cl, smsmux_call *call,
     }
   } else if (!is_digits(value)) {
     /* id_user, id_contact: "doit être un entier" */
-    h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    h->fail(call, SMSMUX_ERR_INPUT, NULL,
             "%s: %s=%s is not valid: a whole number", op->name, name, value);
     return NULL;
   }
@@ -1476,7 +1476,7 @@ static const char *op_path(const clever *cl, smsmux_call *call,
 
 /** The members of a ';' or ',' separated list, trimmed, joined by ';'
     (the document's separator); numbers normalised to +336...  NULL after
-    failing with INVALID. */
+    failing with INPUT. */
 static const char *list_value(const clever *cl, smsmux_call *call,
                               const clever_op *op, const char *param,
                               const char *v, int phones)
@@ -1498,7 +1498,7 @@ static const char *list_value(const clever *cl, smsmux_call *call,
     if (phones) {
       item = h->number_normalise(call, item);
     } else if (strchr(item, '@') == NULL) {
-      h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      h->fail(call, SMSMUX_ERR_INPUT, NULL,
               "%s: %s holds \"%s\", which is not a mail address", op->name,
               param, item);
       return NULL;
@@ -1506,7 +1506,7 @@ static const char *list_value(const clever *cl, smsmux_call *call,
     out = h->strf(call, "%s%s%s", out, kept++ > 0 ? ";" : "", item);
   }
   if (kept == 0) {
-    h->fail(call, SMSMUX_ERR_INVALID, NULL, "%s: %s is empty", op->name,
+    h->fail(call, SMSMUX_ERR_INPUT, NULL, "%s: %s is empty", op->name,
             param);
     return NULL;
   }
@@ -1524,7 +1524,7 @@ static json_object *field_value(const clever *cl, smsmux_call *call,
   switch (f->kind) {
   case V_INT:
     if (!is_integer(v)) {
-      h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      h->fail(call, SMSMUX_ERR_INPUT, NULL,
               "%s: %s=%s is not valid: a whole number", op->name, f->param,
               v);
       return NULL;
@@ -1538,7 +1538,7 @@ static json_object *field_value(const clever *cl, smsmux_call *call,
     return s != NULL ? json_object_new_string(s) : NULL;
   case V_DATE:
     if (!valid_date(v)) {
-      h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      h->fail(call, SMSMUX_ERR_INPUT, NULL,
               "%s: %s=%s is not valid: write it as 'YYYY-MM-DD HH:MM:SS' "
               "(the document's Y-m-d H:i:s)",
               op->name, f->param, v);
@@ -1603,7 +1603,7 @@ static const char *op_body(const clever *cl, smsmux_call *call,
     if (more == NULL || !json_object_is_type(more, json_type_object)) {
       if (more != NULL)
         json_object_put(more);
-      h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      h->fail(call, SMSMUX_ERR_INPUT, NULL,
               "%s: datas=%s is not valid: give a JSON object, e.g. "
               "datas='{\"gsm_secondary\": \"+33612345678\"}'",
               op->name, extra);

@@ -36,7 +36,7 @@ assert_json '[.replies[].text] | join(",")' "deux" "replies_start_and_count_slic
 # the reference is needed
 N=$(req_count)
 cr replies --provider clever
-assert_error invalid 1 "replies_without_reference_is_invalid"
+assert_error input 2 "replies_without_reference_is_an_input_error"
 assert_contains "$(jqr '.error.message')" "push reference" "replies_without_reference_says_what_to_give"
 assert_eq "$N" "$(req_count)" "replies_without_reference_sends_nothing"
 cr replies --provider clever Push20171013163207

@@ -90,7 +90,7 @@ assert_eq 0 "$RC" "status_reference_with_leading_space_is_trimmed"
 assert_request "status_trimmed_reference_in_the_path" GET "$API/pushs/$REF/deliveries"
 N=$(req_count)
 cr status --provider clever 'Push/../contacts'
-assert_error invalid 1 "status_reference_with_slash_refused"
+assert_error input 2 "status_reference_with_slash_refused"
 assert_eq "$N" "$(req_count)" "status_bad_reference_sends_nothing"
 cr status --provider clever Push20171012135655
 assert_error invalid 1 "status_of_unknown_reference_is_invalid"
