@@ -4,3 +4,4 @@ plugins_clever_rest_la_SOURCES = plugins/clever-rest/clever-rest.c
 plugins_clever_rest_la_CFLAGS = $(plugin_cflags) $(JSONC_CFLAGS)
 plugins_clever_rest_la_LIBADD = $(JSONC_LIBS)
 plugins_clever_rest_la_LDFLAGS = $(AM_LDFLAGS) $(plugin_ldflags)
+EXTRA_DIST += docs/providers/clever-rest.md
