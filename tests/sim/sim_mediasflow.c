@@ -886,28 +886,24 @@ static struct json_object *campaign_json(const struct campaign *c)
   json_object_object_add(o, "typeSelect", jstr(c->type_select));
   json_object_object_add(o, "campaignName", jstr(c->campaign_name));
 
+  /* the recipients given inline, as a VIRTUAL list; its statistics stay 0
+     as in the guide's example (they are those of an uploaded CSV) */
   struct json_object *l = json_object_new_object();
   struct json_object *rc = json_object_new_array();
-  unsigned inline_n = 0, inline_bad = 0;
-  for (size_t i = 0; i < c->n_rcpt; i++) {
-    const struct recipient *r = &c->rcpt[i];
-    if (i < c->n_rcpt - c->count_from_list) {
-      struct json_object *e = json_object_new_object();
-      json_object_object_add(e, "mobile", jstr(r->mobile));
-      json_object_object_add(e, "groupID", json_object_new_int(0));
-      json_object_object_add(e, "id", json_object_new_int(0));
-      json_object_array_add(rc, e);
-      inline_n++;
-      inline_bad += r->intl == NULL;
-    }
+  for (size_t i = 0; i < c->n_rcpt - c->count_from_list; i++) {
+    struct json_object *e = json_object_new_object();
+    json_object_object_add(e, "mobile", jstr(c->rcpt[i].mobile));
+    json_object_object_add(e, "groupID", json_object_new_int(0));
+    json_object_object_add(e, "id", json_object_new_int(0));
+    json_object_array_add(rc, e);
   }
   json_object_object_add(l, "_id", json_object_new_int(0));
   json_object_object_add(l, "type", jstr("VIRTUAL"));
   json_object_object_add(l, "globalInvalidLine", json_object_new_int(0));
-  json_object_object_add(l, "validNumberMOBILE", json_object_new_int((int)(inline_n - inline_bad)));
+  json_object_object_add(l, "validNumberMOBILE", json_object_new_int(0));
   json_object_object_add(l, "validNumberEMAIL", json_object_new_int(0));
   json_object_object_add(l, "invalidNumberEMAIL", json_object_new_int(0));
-  json_object_object_add(l, "invalidNumberMOBILE", json_object_new_int((int)inline_bad));
+  json_object_object_add(l, "invalidNumberMOBILE", json_object_new_int(0));
   json_object_object_add(l, "size", json_object_new_int(0));
   json_object_object_add(l, "maxSizeDataLine", json_object_new_int(0));
   json_object_object_add(l, "recipients", rc);
@@ -916,7 +912,7 @@ static struct json_object *campaign_json(const struct campaign *c)
     json_object_array_add(items, json_object_new_int64(c->lists_id));
   json_object_object_add(l, "listsItems", items);
   json_object_object_add(l, "lineDuplicateMobile", json_object_new_array());
-  json_object_object_add(l, "countDuplicateMobile", json_object_new_int((int)c->count_duplicate));
+  json_object_object_add(l, "countDuplicateMobile", json_object_new_int(0));
   json_object_object_add(l, "lineDuplicateEmail", json_object_new_array());
   json_object_object_add(l, "countDuplicateEmail", json_object_new_int(0));
   json_object_object_add(l, "charsetDetected", jstr(""));
@@ -1903,9 +1899,14 @@ static void ep_list_upload(struct mediasflow *st, struct account *a,
     size_t nf;
     if (lines[i][0] == '\0')
       continue;
-    if (utf8_chars(lines[i]) > max_line)
-      max_line = utf8_chars(lines[i]);
     char **f = csv_split(lines[i], sep, &nf);
+    /* maxSizeDataLine: the most characters of data one line holds,
+       separators not counted (the guide's 66 for fields of at most 89) */
+    size_t data = 0;
+    for (size_t j = 0; j < nf; j++)
+      data += utf8_chars(f[j]);
+    if (data > max_line)
+      max_line = data;
     if (nf != n_header) {
       global_invalid++;
       free_fields(f, nf);
