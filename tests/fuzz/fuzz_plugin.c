@@ -352,9 +352,12 @@ static void check_contract(const smsmux_call *call, int rc, const char *op) {
 /* ---------------------------------------------------------- operations -- */
 
 /* variant: bit 0 unicode text, 1 scheduled, 2 sender ID, 3 MMS (plugins
-   with the mms capability) or voice (with voice), 4 long text (3 parts),
-   5 one recipient, 6 client reference, 7 MMS video instead of an image. */
+   with the mms capability) or voice (with voice) instead of SMS, 4 long
+   text (3 parts), 5 one recipient, 6 client reference; bits 6-7 pick the
+   MMS media: 0-1 image, 2 video, 3 sound and image.  A plugin without the
+   sms capability always gets its other kind. */
 static int run_send(smsmux_call *call, unsigned variant) {
+  uint32_t caps = env.desc->capabilities;
   smsmux_message m;
   msg_text_info info;
   char err[256], *text;
@@ -368,10 +371,10 @@ static int run_send(smsmux_call *call, unsigned variant) {
   memset(&m, 0, sizeof m);
   m.size = sizeof m;
   m.kind = SMSMUX_KIND_SMS;
-  if (variant & 8) {
-    if (env.desc->capabilities & SMSMUX_CAP_MMS)
+  if ((variant & 8) || !(caps & SMSMUX_CAP_SMS)) {
+    if (caps & SMSMUX_CAP_MMS)
       m.kind = SMSMUX_KIND_MMS;
-    else if (env.desc->capabilities & SMSMUX_CAP_VOICE)
+    else if (caps & SMSMUX_CAP_VOICE)
       m.kind = SMSMUX_KIND_VOICE;
   }
   m.text = text;
@@ -386,11 +389,19 @@ static int run_send(smsmux_call *call, unsigned variant) {
   m.ref = variant & 64 ? "ref-42" : NULL;
   if (m.kind == SMSMUX_KIND_MMS) {
     m.subject = "Fuzz";
-    if (variant & 128) {
-      m.video_url = "https://example.com/clip.mp4";
+    switch (variant >> 6 & 3) {
+    case 2:
+      m.video_url = "http://example.com/clip.3gp";
       m.duration = 12;
-    } else {
-      m.image_url = "https://example.com/photo.jpg";
+      break;
+    case 3:
+      m.audio_url = "http://example.com/sound.amr";
+      m.duration = 8;
+      m.image_url = "http://example.com/photo.jpg";
+      break;
+    default:
+      m.image_url = "http://example.com/photo.jpg";
+      break;
     }
   }
   rc = env.desc->send(env.inst.state, call, &m);
@@ -443,7 +454,7 @@ static int name_has(const char *name, const char *const *words) {
    the date formats the provider documents use. */
 static const char *param_value(const char *name, unsigned style) {
   static const char *const file[] = {"file", "fichier", "csv", NULL};
-  static const char *const date[] = {"date", "time", "heure", NULL};
+  static const char *const date[] = {"date", "time", "heure", "hd_", NULL};
   static const char *const number[] = {"mobile",    "numero", "number", "phone",
                                        "telephone", "msisdn", "gsm",    "fax",
                                        "dest",      NULL};
@@ -456,8 +467,15 @@ static const char *param_value(const char *name, unsigned style) {
   static const char *const pass[] = {"pass", "pwd", NULL};
   static const char *const dates[] = {"2030-01-01 10:00:00", "01012030-10:00",
                                       "2030-01-01"};
+  static const char *const object[] = {"datas", "json", NULL};
+  static const char *const flag[] = {"duplicate", "tag", "cascade", "all_",
+                                     NULL};
   if (name_has(name, file))
     return env.csv_path;
+  if (name_has(name, object))
+    return "{\"city\": \"Torcy\"}";
+  if (name_has(name, flag))
+    return "1";
   if (name_has(name, date))
     return dates[style % 3];
   if (name_has(name, number))

@@ -19,6 +19,18 @@ tests_fuzz_replay_clever_http_SOURCES = $(fuzz_sources) \
 tests_fuzz_replay_clever_http_CFLAGS = $(fuzz_cflags)
 tests_fuzz_replay_clever_http_LDADD = $(fuzz_ldadd)
 
+check_PROGRAMS += tests/fuzz/replay-clever-rest
+tests_fuzz_replay_clever_rest_SOURCES = $(fuzz_sources) \
+	plugins/clever-rest/clever-rest.c
+tests_fuzz_replay_clever_rest_CFLAGS = $(fuzz_cflags)
+tests_fuzz_replay_clever_rest_LDADD = $(fuzz_ldadd)
+
+check_PROGRAMS += tests/fuzz/replay-allmysms
+tests_fuzz_replay_allmysms_SOURCES = $(fuzz_sources) \
+	plugins/allmysms/allmysms.c
+tests_fuzz_replay_allmysms_CFLAGS = $(fuzz_cflags)
+tests_fuzz_replay_allmysms_LDADD = $(fuzz_ldadd)
+
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh tests/fuzz/mkseed.sh \
 	tests/fuzz/seeds.sh tests/fuzz/corpus tests/fuzz/crashes docs/fuzzing.md
