@@ -297,6 +297,14 @@ static int only_chars(const char *s, const char *allowed)
   return 1;
 }
 
+/** 1 when `s` can be one segment of a URL path as it is: letters, digits
+    and the characters of `allowed` (no escaping by hand), and not "." or
+    "..", which curl would resolve as dot segments. */
+static int path_segment_ok(const char *s, const char *allowed)
+{
+  return only_chars(s, allowed) && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
 /** 1 when `s` has the shape of the document's dates, "Y-m-d H:i:s". */
 static int valid_date(const char *s)
 {
@@ -566,7 +574,7 @@ static const char *reference_path(const clever *cl, smsmux_call *call,
                    "answered, e.g. Push20171012124247)");
     return NULL;
   }
-  if (!only_chars(ref, "_-.")) {
+  if (!path_segment_ok(ref, "_-.")) {
     cl->host->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "\"%s\" is not a Clever push reference (letters and "
                    "digits, e.g. Push20171012124247)",
@@ -1457,7 +1465,7 @@ static const char *op_path(const clever *cl, smsmux_call *call,
     if (value == NULL)
       return NULL;
   } else if (strcmp(name, "login") == 0) {
-    if (!only_chars(value, "._-@~")) {
+    if (!path_segment_ok(value, "._-@~")) {
       h->fail(call, SMSMUX_ERR_INPUT, NULL,
               "%s: login=%s is not valid: letters, digits and . _ - @ ~ "
               "only",

@@ -146,6 +146,8 @@ assert_error invalid 1 "contact_list_user_unknown_login_is_invalid"
 N=$(req_count)
 op contact-list-user 'login=a/b'
 assert_error input 2 "contact_list_user_login_with_slash_refused"
+op contact-list-user login=..
+assert_error input 2 "contact_list_user_login_dot_dot_refused"
 assert_eq "$N" "$(req_count)" "contact_list_user_bad_login_sends_nothing"
 
 finish

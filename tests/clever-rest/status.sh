@@ -91,6 +91,8 @@ assert_request "status_trimmed_reference_in_the_path" GET "$API/pushs/$REF/deliv
 N=$(req_count)
 cr status --provider clever 'Push/../contacts'
 assert_error input 2 "status_reference_with_slash_refused"
+cr status --provider clever ..
+assert_error input 2 "status_reference_dot_dot_refused"
 assert_eq "$N" "$(req_count)" "status_bad_reference_sends_nothing"
 cr status --provider clever Push20171012135655
 assert_error invalid 1 "status_of_unknown_reference_is_invalid"
