@@ -13,7 +13,8 @@
  *   byte 0  operation: value % 6 = send, status, balance, replies, cancel,
  *           call (an operation the plugin lacks: nothing runs)
  *   byte 1  variant bits, per operation (see run_* below)
- *   byte 2  call: which optional parameters are given (bit i: the i-th)
+ *   byte 2  extra bits: send: which --option values are given; call:
+ *           which optional parameters are given (bit i: the i-th)
  *   then one answer per HTTP request the plugin makes, in order:
  *     2 bytes  HTTP status, big-endian; 0-49: transport failure before
  *              anything was sent, 50-99: failure after sending (timeout)
@@ -355,8 +356,22 @@ static void check_contract(const smsmux_call *call, int rc, const char *op) {
    with the mms capability) or voice (with voice) instead of SMS, 4 long
    text (3 parts), 5 one recipient, 6 client reference; bits 6-7 pick the
    MMS media: 0-1 image, 2 video, 3 sound and image.  A plugin without the
-   sms capability always gets its other kind. */
-static int run_send(smsmux_call *call, unsigned variant) {
+   sms capability always gets its other kind.  extra: bit i adds the i-th
+   --option of send_options (each known to one plugin at least; plugins
+   ignore the keys they do not know). */
+static const smsmux_kv send_options[8] = {
+    {"stop", "1"},
+    {"reply", "yes"},
+    {"notification_url", "http://127.0.0.1:9/dlr"},
+    {"startNow", "false"},
+    {"duplicates", "1"},
+    {"typeSelect", "NOTIFICATION"},
+    {"voice", "vocal"},
+    {"mail_notif", "yes"}};
+
+static int run_send(smsmux_call *call, unsigned variant, unsigned extra) {
+  smsmux_kv options[8];
+  size_t n_options = 0;
   uint32_t caps = env.desc->capabilities;
   smsmux_message m;
   msg_text_info info;
@@ -387,6 +402,11 @@ static int run_send(smsmux_call *call, unsigned variant) {
   m.from = variant & 4 ? "Smsmux" : NULL;
   m.at = variant & 2 ? (int64_t)time(NULL) + 2 * 86400 : 0;
   m.ref = variant & 64 ? "ref-42" : NULL;
+  for (i = 0; i < 8; i++)
+    if (extra & (1u << i))
+      options[n_options++] = send_options[i];
+  m.options = n_options ? options : NULL;
+  m.n_options = n_options;
   if (m.kind == SMSMUX_KIND_MMS) {
     m.subject = "Fuzz";
     switch (variant >> 6 & 3) {
@@ -443,6 +463,14 @@ static int contains_word(const char *name, const char *word) {
   return 0;
 }
 
+/* `name` is one of `names`, whatever the case. */
+static int name_is(const char *name, const char *const *names) {
+  for (; *names; names++)
+    if (strcasecmp(name, *names) == 0)
+      return 1;
+  return 0;
+}
+
 static int name_has(const char *name, const char *const *words) {
   for (; *words; words++)
     if (contains_word(name, *words))
@@ -450,14 +478,45 @@ static int name_has(const char *name, const char *const *words) {
   return 0;
 }
 
+/* A date in one of the formats the provider documents use (style % 4),
+   `days` from now: periods asked about lie in the past, send times in
+   the future. */
+static const char *date_value(int days, unsigned style) {
+  static char buf[2][32];
+  static int which;
+  time_t t = time(NULL) + (time_t)days * 86400;
+  struct tm tm;
+  char *out = buf[which++ % 2];
+  size_t n = 0;
+  if (localtime_r(&t, &tm)) {
+    switch (style % 4) {
+    case 0:
+      n = strftime(out, sizeof buf[0], "%Y-%m-%d %H:%M:%S", &tm);
+      break;
+    case 1:
+      n = strftime(out, sizeof buf[0], "%d%m%Y-%H:%M", &tm);
+      break;
+    case 2:
+      n = strftime(out, sizeof buf[0], "%Y-%m-%d", &tm);
+      break;
+    default:
+      n = strftime(out, sizeof buf[0], "%Y-%m-%dT%H:%M:%SZ", &tm);
+      break;
+    }
+  }
+  if (n == 0)
+    strcpy(out, "2030-01-01");
+  return out;
+}
+
 /* A plausible value for operation parameter `name`; `style` picks one of
-   the date formats the provider documents use. */
+   the date formats. */
 static const char *param_value(const char *name, unsigned style) {
   static const char *const file[] = {"file", "fichier", "csv", NULL};
   static const char *const date[] = {"date", "time", "heure", "hd_", NULL};
   static const char *const number[] = {"mobile",    "numero", "number", "phone",
                                        "telephone", "msisdn", "gsm",    "fax",
-                                       "dest",      NULL};
+                                       "dest",      "item",   NULL};
   static const char *const mail[] = {"mail", NULL};
   static const char *const url[] = {"url", NULL};
   static const char *const amount[] = {"amount", "credit",  "nbr", "count",
@@ -465,11 +524,17 @@ static const char *param_value(const char *name, unsigned style) {
                                        "page",   "start",   NULL};
   static const char *const id[] = {"id", "ref", NULL};
   static const char *const pass[] = {"pass", "pwd", NULL};
-  static const char *const dates[] = {"2030-01-01 10:00:00", "01012030-10:00",
-                                      "2030-01-01"};
   static const char *const object[] = {"datas", "json", NULL};
   static const char *const flag[] = {"duplicate", "tag", "cascade", "all_",
                                      NULL};
+  static const char *const period_start[] = {"from", "since", "startDate",
+                                             "start_date", NULL};
+  static const char *const period_end[] = {"to", "until", "endDate", "end_date",
+                                           NULL};
+  if (name_is(name, period_start))
+    return date_value(-3, style);
+  if (name_is(name, period_end))
+    return date_value(-1, style);
   if (name_has(name, file))
     return env.csv_path;
   if (name_has(name, object))
@@ -477,7 +542,7 @@ static const char *param_value(const char *name, unsigned style) {
   if (name_has(name, flag))
     return "1";
   if (name_has(name, date))
-    return dates[style % 3];
+    return date_value(2, style);
   if (name_has(name, number))
     return "+33612345678";
   if (name_has(name, mail))
@@ -495,8 +560,9 @@ static const char *param_value(const char *name, unsigned style) {
   return "fuzz";
 }
 
-/* variant % (number of operations): which one; extra: bit i gives the
-   i-th optional parameter; variant >> 4: the date format. */
+/* variant % (number of operations): which one; extra: bit i (0-6) gives
+   the i-th optional parameter, bit 7 all the others; variant >> 4: the
+   date format. */
 static int run_call(smsmux_call *call, unsigned variant, unsigned extra) {
   const smsmux_operation *op;
   smsmux_kv params[32];
@@ -512,7 +578,9 @@ static int run_call(smsmux_call *call, unsigned variant, unsigned extra) {
   for (pp = op->params; pp && *pp && n < 32; pp++) {
     size_t len = strlen(*pp);
     if (len > 0 && (*pp)[len - 1] == '?') {
-      if (!(extra & (1u << (optional++ % 8))))
+      unsigned bit = optional < 7 ? optional : 7;
+      optional++;
+      if (!(extra & (1u << bit)))
         continue;
       len--;
     }
@@ -563,7 +631,7 @@ static int run(int operation, unsigned variant, unsigned extra) {
   call_init(&call, &env.inst, kinds[operation]);
   switch (operation) {
   case OP_SEND:
-    rc = d->send ? run_send(&call, variant) : 0;
+    rc = d->send ? run_send(&call, variant, extra) : 0;
     break;
   case OP_STATUS:
     rc = d->status ? d->status(env.inst.state, &call, fuzz_id(variant)) : 0;

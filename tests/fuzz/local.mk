@@ -25,6 +25,12 @@ tests_fuzz_replay_clever_rest_SOURCES = $(fuzz_sources) \
 tests_fuzz_replay_clever_rest_CFLAGS = $(fuzz_cflags)
 tests_fuzz_replay_clever_rest_LDADD = $(fuzz_ldadd)
 
+check_PROGRAMS += tests/fuzz/replay-mediasflow
+tests_fuzz_replay_mediasflow_SOURCES = $(fuzz_sources) \
+	plugins/mediasflow/mediasflow.c
+tests_fuzz_replay_mediasflow_CFLAGS = $(fuzz_cflags)
+tests_fuzz_replay_mediasflow_LDADD = $(fuzz_ldadd)
+
 check_PROGRAMS += tests/fuzz/replay-allmysms
 tests_fuzz_replay_allmysms_SOURCES = $(fuzz_sources) \
 	plugins/allmysms/allmysms.c

@@ -373,7 +373,878 @@ EOF
   seed $n balance-bad-request balance 0 0 400 "" ""
 }
 
-names=${*:-smsmode clever-http clever-rest allmysms}
+# Mediasflow API SMS v2.3 (mediasflow-rest.txt): a login first (its token
+# in an Authorization: Bearer header, or a "token" member), then JSON
+# answers.  The guide's campaign and list answers are printed as
+# fragments without their outer braces (cut by page breaks); the seeds
+# put them back together (the list upload also lacks a "]" and a "}",
+# added), and keep one as printed.  The guide prints no
+# JSON report: the report rows use the columns of its section 4.
+# Operations: 0 campaign-send, 1 campaign-inject, 2 report-csv,
+# 3 report-json, 4 report-period-json, 5 report-period-csv,
+# 6 blacklist-add, 7 blacklist-list, 8 list-upload.
+seeds_mediasflow() {
+  n=mediasflow
+  login="Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJmdXp6In0.c2lnbmF0dXJl\nContent-Type: application/json"
+  json="Content-Type: application/json"
+  seed $n send-injected send 0 0 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "INJECTED",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n send-draft-as-printed send 0 0 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "DRAFT",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n send-scheduled send 2 0 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "SCHEDULED",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": true,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n send-validated send 0 8 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "DRAFT",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "INJECTED",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n send-token-member send 0 0 200 "$json" '{"token":"Bearer abc.def.ghi"}' 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "INJECTED",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n send-token-expired send 0 0 200 "$login" "" 401 "$json" '{"message":"token expired"}' 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "INJECTED",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n send-login-refused send 0 0 401 "$json" '{"message":"Bad credentials"}'
+  seed $n send-bad-request send 0 0 200 "$login" "" 400 "$json" '{"message":"msg est obligatoire"}'
+  seed $n send-server-error send 0 0 200 "$login" "" 500 "" ""
+  seed $n status-report status 0 0 200 "$login" "" 200 "$json" '[{"REF_LIST":"API","ID_LINE":1,"INT_MOBILE":"+33612345678","STATUS_CODE":16,"STATUS_TEXT":"Délivré","DELIVERYDATE":"16/06/2021 18:30:12","REPLY":"","PREVIEW":"","PREVIEW_COUNTER":0},{"REF_LIST":"API","ID_LINE":2,"INT_MOBILE":"+33698765432","STATUS_CODE":31,"STATUS_TEXT":"Mobile non disponible","DELIVERYDATE":"","REPLY":"Oui merci","PREVIEW":"","PREVIEW_COUNTER":0}]'
+  seed $n status-report-items status 0 0 200 "$login" "" 200 "$json" '{"items":[{"REF_LIST":"API","ID_LINE":1,"INT_MOBILE":"+33612345678","STATUS_CODE":16,"STATUS_TEXT":"Délivré","DELIVERYDATE":"16/06/2021 18:30:12","REPLY":"","PREVIEW":"","PREVIEW_COUNTER":0},{"REF_LIST":"API","ID_LINE":2,"INT_MOBILE":"+33698765432","STATUS_CODE":31,"STATUS_TEXT":"Mobile non disponible","DELIVERYDATE":"","REPLY":"Oui merci","PREVIEW":"","PREVIEW_COUNTER":0}]}'
+  seed $n replies-campaign replies 1 0 200 "$login" "" 200 "$json" '[{"REF_LIST":"API","ID_LINE":1,"INT_MOBILE":"+33612345678","STATUS_CODE":16,"STATUS_TEXT":"Délivré","DELIVERYDATE":"16/06/2021 18:30:12","REPLY":"","PREVIEW":"","PREVIEW_COUNTER":0},{"REF_LIST":"API","ID_LINE":2,"INT_MOBILE":"+33698765432","STATUS_CODE":31,"STATUS_TEXT":"Mobile non disponible","DELIVERYDATE":"","REPLY":"Oui merci","PREVIEW":"","PREVIEW_COUNTER":0}]'
+  seed $n replies-period replies 4 0 200 "$login" "" 200 "$json" '[{"CAMPAIGN_ID":943,"REF_LIST":"API","ID_LINE":1,"INT_MOBILE":"+33612345678","STATUS_CODE":17,"STATUS_TEXT":"Délivré + STOP demandé","DELIVERYDATE":"16/06/2021 18:30:12","REPLY":"STOP"}]'
+  seed $n cancel cancel 0 0 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "DRAFT",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n cancel-not-found cancel 0 0 200 "$login" "" 404 "$json" '{"message":"campagne introuvable"}'
+  seed $n op-campaign-send call 0 2 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "INJECTED",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n op-campaign-inject call 1 0 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2",
+"customerID": "5e1f1fa1392b6a759299b09a",
+"id": 943,
+"sendToSelect": "SMS",
+"typeSelect": "MKG",
+"campaignName": "2021-06-16 18:29 campaign API",
+"listInCampaign": {
+  "_id": 0,
+  "type": "VIRTUAL",
+  "globalInvalidLine": 0,
+  "validNumberMOBILE": 0,
+  "validNumberEMAIL": 0,
+  "invalidNumberEMAIL": 0,
+  "invalidNumberMOBILE": 0,
+  "size": 0,
+ "maxSizeDataLine": 0,
+  "recipients": [
+   {
+      "mobile": "0632545311",
+     "groupID": 0,
+      "id": 0
+   }
+  ],
+  "listsItems": [],
+ "lineDuplicateMobile": [],
+  "countDuplicateMobile": 0,
+  "lineDuplicateEmail": [],
+  "countDuplicateEmail": 0,
+  "charsetDetected": "",
+ "campainId": 0
+},
+"countRecipient": 1,
+"countInvalidRecipient": 0,
+"countInBlackListRecipient": 0,
+"countDuplicateRecipient": 0,
+"renderer": "BASIC",
+"creationDate": "Jun 16, 2021 6:29:07 PM",
+"sender": "36184",
+"status": "INJECTED",
+"shortCode": "36184",
+"message": "Ceci est un test d'envoi SMS pour ${PRENOM}",
+"pathToCampaign": "af/03/",
+"checkDuplicate": true,
+"allowUCS2": false,
+"autoREPLACEEMOJI": false,
+"autoREPLACETOGSM7": true,
+"defaultForHeader": {},
+"creditCount": 1.0,
+"creditAfterInjection": 0.0,
+"globalCounter": 0,
+"countValid": 1,
+"countPosted": 0,
+"countDuplicate": 0,
+"countNotAllow": 0,
+"countNotValid": 0,
+"countErrorRendering": 0,
+"countMaxCrediteOver": 0,
+"countMaxCreditFound": 1,
+"updateDate": "Jun 16, 2021 6:29:07 PM",
+"scheduled": false,
+"isInScheduler": false,
+"tinyList": [],
+"countBlackList": 0,
+"countBlackListMEDIASFLOW": 0,
+"countBlackListCUSTOMER": 0,
+"countBlackListBRAND": 0
+}
+EOF
+)"
+  seed $n op-report-csv call 2 0 200 "$login" "" 200 "Content-Type: text/csv" 'REF_LIST;ID_LINE;INT_MOBILE;STATUS_CODE;STATUS_TEXT;DELIVERYDATE;REPLY\nAPI;1;+33612345678;16;Délivré;16/06/2021 18:30:12;\n'
+  seed $n op-report-json call 3 0 200 "$login" "" 200 "$json" '[{"REF_LIST":"API","ID_LINE":1,"INT_MOBILE":"+33612345678","STATUS_CODE":16,"STATUS_TEXT":"Délivré","DELIVERYDATE":"16/06/2021 18:30:12","REPLY":"","PREVIEW":"","PREVIEW_COUNTER":0},{"REF_LIST":"API","ID_LINE":2,"INT_MOBILE":"+33698765432","STATUS_CODE":31,"STATUS_TEXT":"Mobile non disponible","DELIVERYDATE":"","REPLY":"Oui merci","PREVIEW":"","PREVIEW_COUNTER":0}]'
+  seed $n op-report-period-json call 40 0 200 "$login" "" 200 "$json" '[{"CAMPAIGN_ID":943,"REF_LIST":"API","ID_LINE":1,"INT_MOBILE":"+33612345678","STATUS_CODE":17,"STATUS_TEXT":"Délivré + STOP demandé","DELIVERYDATE":"16/06/2021 18:30:12","REPLY":"STOP"}]'
+  seed $n op-report-period-csv call 41 0 200 "$login" "" 200 "Content-Type: text/csv" 'REF_LIST;ID_LINE;INT_MOBILE;STATUS_CODE;STATUS_TEXT;DELIVERYDATE;REPLY\nAPI;1;+33612345678;16;Délivré;16/06/2021 18:30:12;\n'
+  seed $n op-blacklist-add call 6 0 200 "$login" "" 200 "$json" '{"item":"+33685812475","typeItem":"MOBILE","createdDescription":" plainte en magasin le 22 juin 2021"}'
+  seed $n op-blacklist-list call 7 0 200 "$login" "" 200 "$json" '[{"item":"+33685812475","typeItem":"MOBILE","createdDescription":" plainte en magasin le 22 juin 2021"}]'
+  seed $n op-list-upload call 8 255 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+{
+"campainId": 0,
+"charsetDetected": "WINDOWS-1252",
+"computedHeaderSize": {
+    "Prénom": {
+        "6": 5,
+        "7": 2,
+        "8": 3,
+        "10": 1
+    },
+    "Adresse": {
+        "13": 1,
+        "15": 2,
+        "17": 1,
+        "18": 1,
+        "20": 2,
+"21": 1,
+      "22": 2,
+      "25": 1
+    },
+    "Prix": {
+      "0": 1,
+      "2": 1,
+      "3": 4,
+      "4": 5
+    },
+    "Civilité": {
+      "0": 1,
+      "2": 6,
+     "3": 4
+    },
+    "SMS": {
+      "0": 1,
+      "9": 4,
+     "11": 1,
+      "12": 1,
+      "13": 1,
+      "14": 3
+    },
+    "Nom": {
+     "3": 1,
+      "5": 1,
+      "6": 6,
+      "7": 2,
+      "8": 1
+    },
+    "CP": {
+     "5": 11
+    },
+    "Ville": {
+     "5": 6,
+     "6": 3,
+      "7": 1,
+      "20": 1
+   }
+  },
+  "countDuplicateEmail": 0,
+  "countDuplicateMobile": 1,
+  "creationDate": "2021-06-25T08:46:45.937Z[UTC]",
+  "customerID": "5e1f1fa1392b6a759299b09a",
+  "description": "liste_demo",
+  "emptyKeys": [
+    "Prix",
+    "Civilité"
+  ],
+  "filePath":
+"/mnt/mediasflow/shared/5e1f1fa1392b6a759299b09a/6009b630d86ae22270c0f3d6/lists//EdKzVweeYahf
+Ciqt.tmp.csv",
+  "globalInvalidLine": 0,
+  "header": [
+"Civilité",
+  "Prénom",
+  "Nom",
+  "Adresse",
+  "CP",
+  "Ville",
+  "Prix",
+  "SMS"
+],
+"id": 392,
+"invalidCountryCounter": {},
+"invalidLineList": [
+ 10
+],
+"invalidNumberEMAIL": 0,
+"invalidNumberMOBILE": 1,
+"lineDuplicateEmail": [],
+"lineDuplicateMobile": [
+ "11"
+],
+"listName": "liste_demo",
+"maxDatasMap": {
+ "Prénom": "Jacqueline",
+  "Adresse": "12 Avenue des Antiquaires",
+ "Prix": "17 €",
+  "Civilité": "Mme",
+  "SMS": "tel:0624170068",
+  "Nom": "Gaillard",
+  "CP": "75017",
+  "Ville": "Boulogne-Billancourt"
+},
+"maxSizeDataLine": 66,
+"size": 11,
+"type": "CSV",
+"userOwnerID": "6009b630d86ae22270c0f3d6",
+"validCountryCounter": {
+ "FR": 10
+},
+"validNumberEMAIL": 0,
+"validNumberMOBILE": 10
+}
+EOF
+)"
+  seed $n op-list-upload-as-printed call 8 0 200 "$login" "" 200 "$json" "$(cat <<'EOF'
+"campainId": 0,
+"charsetDetected": "WINDOWS-1252",
+"computedHeaderSize": {
+    "Prénom": {
+        "6": 5,
+        "7": 2,
+        "8": 3,
+        "10": 1
+    },
+    "Adresse": {
+        "13": 1,
+        "15": 2,
+        "17": 1,
+        "18": 1,
+        "20": 2,
+EOF
+)"
+}
+
+names=${*:-smsmode clever-http clever-rest mediasflow allmysms}
 for name in $names; do
   "seeds_$(echo "$name" | tr - _)"
 done
