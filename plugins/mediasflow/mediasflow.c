@@ -474,11 +474,10 @@ static int parse_schedule(const char *s, int64_t *out)
   return 0;
 }
 
-/** A period date of the reports: "YYYY-MM-DD" or "YYYY-MM-DD HH:MM", read
-    as a calendar date and time (the same zone for both ends, so the
-    7-day check does not depend on it).  `end`: a bare date means the end
-    of that day.  0, or -1 when malformed. */
-static int parse_period_date(const char *s, int end, int64_t *out)
+/** A period date of the reports: "YYYY-MM-DD" (midnight) or "YYYY-MM-DD
+    HH:MM", read as a calendar date and time (the same zone for both ends,
+    so the 7-day check does not depend on it).  0, or -1 when malformed. */
+static int parse_period_date(const char *s, int64_t *out)
 {
   struct tm tm;
   int y, mo, d, h = 0, mi = 0;
@@ -489,11 +488,6 @@ static int parse_period_date(const char *s, int end, int64_t *out)
     if (sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3 || s[4] != '-' ||
         s[7] != '-')
       return -1;
-    if (end) {
-      h = 23;
-      mi = 59;
-      tm.tm_sec = 59;
-    }
   } else if (n == 16) {
     if (sscanf(s, "%4d-%2d-%2d %2d:%2d", &y, &mo, &d, &h, &mi) != 5 ||
         s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':')
@@ -512,8 +506,8 @@ static int parse_period_date(const char *s, int end, int64_t *out)
   return 0;
 }
 
-/** Now, as a calendar time of the local zone read like parse_period_date
-    reads a date (so the two compare). */
+/** Now, to the minute, as a calendar time of the local zone read like
+    parse_period_date reads a date (so the two compare). */
 static int64_t local_now(void)
 {
   time_t t = time(NULL);
@@ -521,6 +515,7 @@ static int64_t local_now(void)
 
   if (localtime_r(&t, &tm) == NULL)
     return (int64_t)t;
+  tm.tm_sec = 0;
   return (int64_t)timegm(&tm);
 }
 
@@ -1532,17 +1527,19 @@ static int period_check(mediasflow *mf, smsmux_call *call, const char *from,
   const smsmux_host *h = mf->host;
   int64_t f, t;
 
-  if (parse_period_date(from, 0, &f) != 0)
+  if (parse_period_date(from, &f) != 0)
     return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "%s from=%s is not valid: use YYYY-MM-DD or YYYY-MM-DD "
                    "HH:MM",
                    where, from);
-  if (to != NULL && parse_period_date(to, 1, &t) != 0)
+  if (to != NULL && parse_period_date(to, &t) != 0)
     return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "%s to=%s is not valid: use YYYY-MM-DD or YYYY-MM-DD "
                    "HH:MM",
                    where, to);
-  /* without `to` the period runs until now ("depuis le 25 mars") */
+  /* The period is the distance between the two dates as written (the
+     guide's "du 25 au 28 mars" is 3 days, though it reports the 28th
+     too); without `to` it runs until now ("depuis le 25 mars"). */
   if (to == NULL)
     t = local_now();
   if (t < f)
@@ -1585,8 +1582,11 @@ static int mf_replies(void *state, smsmux_call *call,
       return -1;
     path = h->strf(call, "/campaigns/reportjson/%s", id);
   } else {
+    /* to the minute, the precision of the period reports; by default
+       the 7 days up to now */
     if (until == 0)
       until = (int64_t)time(NULL);
+    until -= until % 60;
     if (since == 0)
       since = until - MF_PERIOD_MAX;
     from = h->format_time(call, since, "%Y-%m-%d %H:%M");
@@ -1880,7 +1880,7 @@ static int records_of_csv(mediasflow *mf, smsmux_call *call,
   const char *text = resp->body;
   char **lines, **head, **f;
   size_t n, nh, i, j, nf;
-  char sep;
+  char sep, first;
 
   if (text == NULL || resp->body_len == 0)
     return 0;
@@ -1896,7 +1896,12 @@ static int records_of_csv(mediasflow *mf, smsmux_call *call,
     return 0;
   sep = csv_separator(lines[0]);
   nh = csv_fields(mf, call, lines[0], sep, &head);
-  if (nh < 2 && strchr(lines[0], '{') != NULL)
+  /* a report has its columns of section 4: a page or a JSON document in
+     its place is no report */
+  first = lines[0][strspn(lines[0], " \t")];
+  if (nh < 2 || first == '<' || first == '{' || first == '[' ||
+      (resp->content_type != NULL &&
+       strstr(resp->content_type, "html") != NULL))
     return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
                    "Mediasflow sent an unreadable %s: %s", what,
                    body_excerpt(mf, call, resp));

@@ -3,6 +3,9 @@
 mediasflow_tests = \
 	tests/mediasflow/login.sh \
 	tests/mediasflow/send.sh \
-	tests/mediasflow/operations.sh
+	tests/mediasflow/operations.sh \
+	tests/mediasflow/reports.sh \
+	tests/mediasflow/cancel.sh \
+	tests/mediasflow/errors.sh
 TESTS += $(mediasflow_tests)
 EXTRA_DIST += $(mediasflow_tests) tests/mediasflow/common.sh

@@ -1461,9 +1461,10 @@ static void ep_report(struct mediasflow *st, struct account *a, long long id,
   answer_rows(resp, rows, csv);
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (local time); `end`: a bare date
-   means the end of that day.  0, or -1 when malformed. */
-static int parse_period_date(const char *s, int end, time_t *out)
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (local time) as written (*out) and
+   as the end of what it names (*end: the last second of that day, or of
+   that minute).  0, or -1 when malformed. */
+static int parse_period_date(const char *s, time_t *out, time_t *end)
 {
   int y, mo, d, h = 0, mi = 0;
   size_t n = strlen(s);
@@ -1481,9 +1482,8 @@ static int parse_period_date(const char *s, int end, time_t *out)
     return -1;
   tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
   tm.tm_hour = h, tm.tm_min = mi, tm.tm_isdst = -1;
-  if (n == 10 && end)
-    tm.tm_hour = 23, tm.tm_min = 59, tm.tm_sec = 59;
   *out = mktime(&tm);
+  *end = *out + (n == 10 ? 86399 : 59);
   return *out == (time_t)-1 ? -1 : 0;
 }
 
@@ -1548,12 +1548,12 @@ static void ep_report_period(struct mediasflow *st, struct account *a,
   const char *search = sim_param(req, "search");
   const char *key_field = csv ? sim_param(req, "keyField") : NULL;
   const char *user = sim_param_nonempty(req, "userID");
-  time_t from, to = time(NULL);
-  if (!from_s || parse_period_date(from_s, 0, &from) != 0) {
+  time_t from, from_end, to = time(NULL), to_end = to;
+  if (!from_s || parse_period_date(from_s, &from, &from_end) != 0) {
     answer_error(resp, 400, "from est obligatoire : YYYY-MM-DD ou YYYY-MM-DD HH:MM");
     return;
   }
-  if (to_s && parse_period_date(to_s, 1, &to) != 0) {
+  if (to_s && parse_period_date(to_s, &to, &to_end) != 0) {
     answer_error(resp, 400, "to : YYYY-MM-DD ou YYYY-MM-DD HH:MM");
     return;
   }
@@ -1561,6 +1561,10 @@ static void ep_report_period(struct mediasflow *st, struct account *a,
     answer_error(resp, 400, "to est antérieur à from");
     return;
   }
+  /* the period as written: "2022-03-25 to 2022-03-28" is 3 days (the
+     28th included); without `to`, until now */
+  if (!to_s)
+    to -= to % 60;
   if (to - from > PERIOD_MAX_SECONDS) {
     answer_error(resp, 400, "La période demandée dépasse 7 jours");
     return;
@@ -1594,7 +1598,7 @@ static void ep_report_period(struct mediasflow *st, struct account *a,
     all[n++] = c;
   while (sms && n > 0) {
     struct campaign *c = all[--n];
-    if (c->acct != a || c->created < from || c->created > to ||
+    if (c->acct != a || c->created < from || c->created > to_end ||
         strcmp(c->status, "DRAFT") == 0 ||
         (user && strcmp(user, a->user_owner_id) != 0))
       continue;
@@ -2433,7 +2437,48 @@ static void ctl_reply(void *state, const struct sim_request *req,
   sim_respond_json(resp, 200, doc);
 }
 
+/* POST /_sim/status?provider=mediasflow&campaign=ID&code=C[&number=NUM]
+   [&login=L]: the recipients (or the one of NUM) of campaign ID get
+   status code C, whatever it is (tests walk the whole table). */
+static void ctl_status(void *state, const struct sim_request *req,
+                       struct sim_response *resp)
+{
+  struct mediasflow *st = state;
+  struct account *a = ctl_account_of(st, req, resp);
+  if (!a)
+    return;
+  const char *camp = sim_param_nonempty(req, "campaign");
+  const char *code_s = sim_param_nonempty(req, "code");
+  const char *number = sim_param_nonempty(req, "number");
+  long long id, code;
+  if (!camp || sim_int_parse(camp, &id) != 0 || !code_s ||
+      sim_int_parse(code_s, &code) != 0 || code < 0 || code > 9999) {
+    sim_ctl_error(resp, 400, "status wants campaign=ID and code=C");
+    return;
+  }
+  struct campaign *c = campaign_find(st, a, id);
+  if (!c) {
+    sim_ctl_error(resp, 404, "no mediasflow campaign %s", camp);
+    return;
+  }
+  char *want = number ? number_intl(number) : NULL;
+  unsigned changed = 0;
+  for (size_t i = 0; i < c->n_rcpt; i++) {
+    struct recipient *r = &c->rcpt[i];
+    if (want && (!r->intl || strcmp(r->intl, want) != 0))
+      continue;
+    r->status = (int)code;
+    r->status_at = time(NULL);
+    changed++;
+  }
+  free(want);
+  struct json_object *doc = json_object_new_object();
+  json_object_object_add(doc, "changed", json_object_new_int((int)changed));
+  sim_respond_json(resp, 200, doc);
+}
+
 static const struct sim_ctl_op mediasflow_ops[] = {
+  { "status", "POST", ctl_status },
   { "account", "GET", ctl_account_get },
   { "account", "POST", ctl_account_set },
   { "expire", "POST", ctl_expire },
