@@ -4,3 +4,4 @@ plugins_mediasflow_la_SOURCES = plugins/mediasflow/mediasflow.c
 plugins_mediasflow_la_CFLAGS = $(plugin_cflags) $(JSONC_CFLAGS) -pthread
 plugins_mediasflow_la_LIBADD = $(JSONC_LIBS) $(PTHREAD_LIBS)
 plugins_mediasflow_la_LDFLAGS = $(AM_LDFLAGS) $(plugin_ldflags)
+EXTRA_DIST += docs/providers/mediasflow.md
