@@ -74,6 +74,7 @@ typedef struct mediasflow {
   char *type_select; /* default typeSelect, or NULL: the provider's (MKG) */
   int start_now;     /* default startNow: 1 */
   unsigned max_sms;  /* SMS per message the account allows */
+  int base_slash;     /* base_url ends with '/' (as 1.2 writes it) */
   pthread_mutex_t lock; /* guards token and token_gen */
   char *token;          /* the bearer token, or NULL before the login */
   unsigned long token_gen; /* bumped at each login */
@@ -560,6 +561,8 @@ static int mf_open(const smsmux_host *host, smsmux_call *call, void **state)
   }
   mf->login = strdup(login);
   mf->password = strdup(password);
+  v = host->config_get(call, "base_url");
+  mf->base_slash = v != NULL && *v != '\0' && v[strlen(v) - 1] == '/';
   v = host->config_get(call, "auth_path");
   mf->auth_path = strdup(v != NULL && *v != '\0' ? v : "/auth");
   if (mf->login == NULL || mf->password == NULL || mf->auth_path == NULL) {
@@ -626,6 +629,16 @@ static void mf_close(void *state)
 
 /* ----------------------------------------------------------- login ----- */
 
+/** `path` for the host, which appends it to base_url: without its first
+    '/' when base_url ends with one ("https://…/api/v1/" as 1.2 writes the
+    URL), as it is when absolute. */
+static const char *mf_path(const mediasflow *mf, const char *path)
+{
+  if (mf->base_slash && path != NULL && path[0] == '/')
+    return path + 1;
+  return path;
+}
+
 /** The token of a login answer: the `Authorization: Bearer T` header,
     else a `token` member of the JSON body; NULL when neither. */
 static const char *login_token(const mediasflow *mf, smsmux_call *call,
@@ -675,7 +688,7 @@ static int login_locked(mediasflow *mf, smsmux_call *call)
   memset(&req, 0, sizeof req);
   req.size = sizeof req;
   req.method = SMSMUX_HTTP_POST;
-  req.path = mf->auth_path;
+  req.path = mf_path(mf, mf->auth_path);
   req.body_kind = SMSMUX_BODY_RAW;
   req.body = json_text(mf, call, body);
   req.body_len = strlen(req.body);
@@ -778,6 +791,7 @@ static int mf_http(mediasflow *mf, smsmux_call *call, smsmux_http_request *req,
   if (token == NULL)
     return -1;
   req->size = sizeof *req;
+  req->path = mf_path(mf, req->path);
   req->auth = SMSMUX_AUTH_BEARER;
   req->bearer = token;
   req->secret_params = mf_secret_params;

@@ -47,6 +47,12 @@ auth_path = @SIM@/mediasflow/api/v1/auth
 login = demo
 password = demo-password
 
+[provider.slash]
+plugin = mediasflow
+base_url = @SIM@/mediasflow/api/v1/
+login = demo
+password = demo-password
+
 [provider.nologin]
 plugin = mediasflow
 base_url = @SIM@/mediasflow/api/v1
@@ -58,6 +64,11 @@ sim_reset
 run_smsmux --config "$TMP/path.ini" --json send --provider mf --to +33632545311 --text x
 assert_eq 0 "$RC" "absolute_auth_path_send_exits_0"
 assert_request "absolute_auth_path_is_used_as_is" POST "$API/auth" "" 0
+sim_reset
+run_smsmux --config "$TMP/path.ini" --json send --provider slash --to +33632545311 --text x
+assert_eq 0 "$RC" "base_url_with_a_final_slash_send_exits_0"
+assert_eq "POST $API/auth
+POST $API/campaigns/inject" "$(req_paths)" "base_url_with_a_final_slash_gives_single_slash_paths"
 sim_reset
 run_smsmux --config "$TMP/path.ini" --json send --provider nologin --to +33632545311 --text x
 assert_error config 2 "auth_path_without_login_request_is_a_config_error"
