@@ -98,7 +98,9 @@ for name in $plugins; do
   else
     failed=$((failed + 1))
     echo "fuzz: $name: FAILED; the fuzzer said:"
-    grep -v '^#[0-9]' "$log" | tail -n 60
+    # the report (sanitizer, leak, contract or libFuzzer error) up to its
+    # summary line; the whole log is $log
+    sed -n '/ERROR\|runtime error\|^fuzz: /,/^SUMMARY/p' "$log" | head -n 80
     for f in "$found"/*; do
       [ -e "$f" ] && echo "fuzz: $name: reproducer: $f (copy it to tests/fuzz/crashes/$name/)"
     done
