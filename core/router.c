@@ -159,7 +159,7 @@ static int balance_of(struct smsmux *sm, const instance *inst, double *credit,
     return -1;
   }
   if (db && state_kv_get(db, "balance", inst->cfg->name, &v, &at) == 0 && v &&
-      (int64_t)time(NULL) - at <= sm->cfg->balance_ttl) {
+      (int64_t)time(NULL) - at < sm->cfg->balance_ttl) {
     *credit = strtod(v, NULL);
     free(v);
     return 0;

@@ -13,3 +13,5 @@ TESTS += tests/config.sh
 EXTRA_DIST += tests/config.sh
 TESTS += tests/send.sh
 EXTRA_DIST += tests/send.sh
+TESTS += tests/routing.sh
+EXTRA_DIST += tests/routing.sh
