@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <strings.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,9 +76,12 @@ void call_settle(smsmux_call *c, int rc) {
             "%s: the %s plugin reported a failure without details",
             c->inst->cfg->name, c->inst->cfg->plugin);
   }
-  /* Only a send can have been "possibly accepted"; for a read, a timeout
-     is just a temporary failure. */
-  if (c->kind != CALL_SEND && c->err.cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
+  /* A read cannot have been "possibly done": a timeout there is just a
+     temporary failure.  Sends, cancels and provider operations (which may
+     transfer credit or start a campaign) keep UNKNOWN_OUTCOME. */
+  if ((c->kind == CALL_STATUS || c->kind == CALL_BALANCE ||
+       c->kind == CALL_REPLIES || c->kind == CALL_OPEN) &&
+      c->err.cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
     c->err.cls = SMSMUX_ERR_TEMPORARY;
 }
 
@@ -276,33 +280,49 @@ static void host_add_result(smsmux_call *c, const char *key,
 
 /* ------------------------------------------------------------ helpers -- */
 
+static smsmux_error_class host_http_class(long s, int sending) {
+  if (s == 401 || s == 403)
+    return SMSMUX_ERR_AUTH;
+  if (s == 402)
+    return SMSMUX_ERR_CREDIT;
+  if (s == 400 || s == 404 || s == 409 || s == 422)
+    return SMSMUX_ERR_INVALID;
+  if (s == 429 || s == 502 || s == 503 || s == 504)
+    return SMSMUX_ERR_TEMPORARY;
+  if (s >= 500)
+    return sending ? SMSMUX_ERR_UNKNOWN_OUTCOME : SMSMUX_ERR_TEMPORARY;
+  return SMSMUX_ERR_PERMANENT;
+}
+
 static int host_fail_http(smsmux_call *c, const smsmux_http_response *resp,
                           int sending) {
   long s = resp ? resp->status : 0;
-  smsmux_error_class cls;
+  smsmux_error_class cls = host_http_class(s, sending);
   char code[32], snippet[121];
   const char *what;
   size_t i, n = 0;
 
-  if (s == 401 || s == 403) {
-    cls = SMSMUX_ERR_AUTH;
+  switch (cls) {
+  case SMSMUX_ERR_AUTH:
     what = "credentials refused: check the login, password or token";
-  } else if (s == 402) {
-    cls = SMSMUX_ERR_CREDIT;
+    break;
+  case SMSMUX_ERR_CREDIT:
     what = "not enough credit on the account";
-  } else if (s == 400 || s == 404 || s == 409 || s == 422) {
-    cls = SMSMUX_ERR_INVALID;
+    break;
+  case SMSMUX_ERR_INVALID:
     what = "the provider refused the request";
-  } else if (s == 429 || s == 502 || s == 503 || s == 504) {
-    cls = SMSMUX_ERR_TEMPORARY;
-    what = "the provider is temporarily unavailable";
-  } else if (s >= 500) {
-    cls = sending ? SMSMUX_ERR_UNKNOWN_OUTCOME : SMSMUX_ERR_TEMPORARY;
-    what = sending ? "provider error: the message may have been accepted"
-                   : "provider error";
-  } else {
-    cls = SMSMUX_ERR_PERMANENT;
+    break;
+  case SMSMUX_ERR_TEMPORARY:
+    what = s >= 500 && s != 502 && s != 503 && s != 504
+               ? "provider error"
+               : "the provider is temporarily unavailable";
+    break;
+  case SMSMUX_ERR_UNKNOWN_OUTCOME:
+    what = "provider error: the message may have been accepted";
+    break;
+  default:
     what = "unexpected answer";
+    break;
   }
   if (resp && resp->body)
     for (i = 0; i < resp->body_len && n < sizeof snippet - 1; i++) {
@@ -484,18 +504,72 @@ static const char *host_read_file(smsmux_call *c, const char *path,
   return out;
 }
 
-static const char *host_format_time(smsmux_call *c, int64_t t,
-                                    const char *fmt) {
+static const char *format_tm(smsmux_call *c, int64_t t, const char *fmt,
+                             int utc) {
   char buf[256];
   time_t tt = (time_t)t;
   struct tm tm;
+  struct tm *ok = utc ? gmtime_r(&tt, &tm) : localtime_r(&tt, &tm);
   /* the format comes from the plugin: a strftime format, not printf */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-  if (!localtime_r(&tt, &tm) || !strftime(buf, sizeof buf, fmt, &tm))
+  if (!ok || !strftime(buf, sizeof buf, fmt, &tm))
     buf[0] = '\0';
 #pragma GCC diagnostic pop
   return arena_strdup(call_arena(c), buf);
+}
+
+static const char *host_format_time(smsmux_call *c, int64_t t,
+                                    const char *fmt) {
+  return format_tm(c, t, fmt, 0);
+}
+
+static const char *host_format_time_utc(smsmux_call *c, int64_t t,
+                                        const char *fmt) {
+  return format_tm(c, t, fmt, 1);
+}
+
+static int host_is_utf8(const char *s, size_t len) {
+  return s ? charset_is_utf8(s, len) : 0;
+}
+
+/* "text/plain; charset=ISO-8859-1" -> "ISO-8859-1" (call memory), or NULL */
+static const char *declared_charset(smsmux_call *c, const char *ct) {
+  const char *p = ct;
+  size_t n;
+  while (p && (p = strchr(p, ';'))) {
+    p++;
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (strncasecmp(p, "charset=", 8) == 0) {
+      p += 8;
+      if (*p == '"')
+        p++;
+      n = strcspn(p, "\"; \t");
+      return n ? arena_strndup(call_arena(c), p, n) : NULL;
+    }
+  }
+  return NULL;
+}
+
+static const char *host_decode_text(smsmux_call *c, const char *bytes,
+                                    size_t len, const char *content_type,
+                                    const char *fallback) {
+  const char *cs = declared_charset(c, content_type);
+  char *conv = NULL, *out;
+  if (!bytes)
+    return arena_strdup(call_arena(c), "");
+  if (cs)
+    conv = charset_to_utf8(bytes, len, cs);
+  if (!conv && charset_is_utf8(bytes, len))
+    return arena_strndup(call_arena(c), bytes, len);
+  if (!conv)
+    conv = charset_to_utf8(bytes, len, fallback ? fallback : "ISO-8859-1");
+  if (!conv) /* unknown fallback charset: still text, never NULL */
+    conv = charset_to_utf8(bytes, len, "ISO-8859-1");
+  out = arena_strdup(call_arena(c), conv ? conv : "");
+  free(conv);
+  return out;
 }
 
 const smsmux_host host_table = {
@@ -526,4 +600,8 @@ const smsmux_host host_table = {
     .status_lookup = host_status_lookup,
     .read_file = host_read_file,
     .format_time = host_format_time,
+    .format_time_utc = host_format_time_utc,
+    .is_utf8 = host_is_utf8,
+    .decode_text = host_decode_text,
+    .http_class = host_http_class,
 };

@@ -311,7 +311,8 @@ static int request_sent(CURL *h) {
 /* Transport failures get a stable code (not curl's wording, which changes
    between versions): connect, dns, tls, timeout, too_large, connection. */
 static int transport_failure(smsmux_call *call, CURL *h, CURLcode rc,
-                             const char *url_safe, const char *curl_msg) {
+                             const char *url_safe, const char *curl_msg,
+                             int accepts_nothing) {
   smsmux_error_class cls = SMSMUX_ERR_TEMPORARY;
   const char *what, *code;
   switch (rc) {
@@ -348,6 +349,8 @@ static int transport_failure(smsmux_call *call, CURL *h, CURLcode rc,
       cls = SMSMUX_ERR_UNKNOWN_OUTCOME;
     break;
   }
+  if (accepts_nothing)
+    cls = SMSMUX_ERR_TEMPORARY;
   if (cls == SMSMUX_ERR_UNKNOWN_OUTCOME && call->kind == CALL_SEND)
     return host_table.fail(call, cls, code,
                            "%s after the request was sent (%s): the "
@@ -507,7 +510,10 @@ int http_request(smsmux_call *call, const smsmux_http_request *req,
     if (inst->sm->opts.verbose)
       sm_log(inst->sm, SMSMUX_LOG_DEBUG, "%s: < no answer: %s",
              inst->cfg->name, curl_easy_strerror(rc));
-    transport_failure(call, h, rc, url_safe, errbuf);
+    transport_failure(call, h, rc, url_safe, errbuf,
+                      SMSMUX_HAS_MEMBER(req, smsmux_http_request,
+                                        accepts_nothing) &&
+                          req->accepts_nothing);
     goto out;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

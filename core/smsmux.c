@@ -468,6 +468,10 @@ static int prepare(struct smsmux *sm, const smsmux_send_request *req,
     err_set(err, SMSMUX_ERR_INPUT, NULL, "text: %s", msg);
     return -1;
   }
+  /* an MMS is one message whatever its length: priced and counted as one
+     "segment" (its provider checks its own text limits) */
+  if (p->kind == SMSMUX_KIND_MMS)
+    p->info.segments = 1;
   if (!req->to || req->n_to == 0) {
     err_set(err, SMSMUX_ERR_INPUT, NULL,
             "no recipient: give numbers with --to or --to-file");
@@ -641,11 +645,18 @@ static smsmux_error_class send_chunk(instance *inst, const prepared *p,
                p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED,
                call.message_id, inst->cfg->name, NULL, NULL);
   }
-  if (call.message_id) {
+  {
     state_db *db = sm_state(inst->sm, NULL);
-    if (db)
+    if (db && call.message_id)
       state_journal_finish(db, NULL, "sent", inst->cfg->name,
                            call.message_id, NULL, NULL, 0);
+    if (db && call.has_balance) {
+      /* some providers answer a send with the credit left: the freshest
+         balance the router can have */
+      char buf[64];
+      snprintf(buf, sizeof buf, "%.6f", call.balance);
+      state_kv_set(db, "balance", inst->cfg->name, buf);
+    }
   }
   call_done(&call);
   return SMSMUX_OK;
@@ -1208,7 +1219,8 @@ static int check_params(const instance *inst, const smsmux_operation *o,
     if (l && (*pp)[l - 1] == '?')
       continue;
     for (i = 0; i < n && !present; i++)
-      present = strcmp(params[i].key, *pp) == 0;
+      present = strcmp(params[i].key, *pp) == 0 && params[i].value &&
+                params[i].value[0];
     if (!present) {
       char *sig = operation_signature(o);
       err_set(err, SMSMUX_ERR_INPUT, NULL,

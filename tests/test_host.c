@@ -105,6 +105,44 @@ static void test_lookup_and_time(smsmux_call *c) {
                "21122005-14:35", "format_time in the sMsmode format");
   CHECK_STR_EQ(host_table.format_time(c, 1767225600, "%Y-%m-%d %H:%M:%S"),
                "2026-01-01 00:00:00", "format_time in the Clever format");
+  setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+  tzset();
+  CHECK_STR_EQ(host_table.format_time(c, 1767225600, "%H:%M"), "01:00",
+               "format_time: local time");
+  CHECK_STR_EQ(host_table.format_time_utc(c, 1767225600, "%H:%MZ"), "00:00Z",
+               "format_time_utc: UTC whatever TZ says");
+}
+
+static void test_text(smsmux_call *c) {
+  /* an ISO-8859-1 answer that says so, one that does not, and UTF-8 */
+  CHECK_STR_EQ(host_table.decode_text(c, "Le message a \xE9t\xE9 envoy\xE9", 25,
+                                      "text/plain; charset=ISO-8859-1", NULL),
+               "Le message a \xC3\xA9t\xC3\xA9 envoy\xC3\xA9",
+               "decode_text: declared charset used");
+  CHECK_STR_EQ(host_table.decode_text(c, "Accept\xE9", 7, "text/plain",
+                                      "ISO-8859-15"),
+               "Accept\xC3\xA9", "decode_text: fallback for non-UTF-8");
+  CHECK_STR_EQ(host_table.decode_text(c, "\xA4", 1, NULL, "ISO-8859-15"),
+               "\xE2\x82\xAC", "decode_text: ISO-8859-15 euro");
+  CHECK_STR_EQ(host_table.decode_text(c, "Re\xC3\xA7u", 5, NULL,
+                                      "ISO-8859-15"),
+               "Re\xC3\xA7u", "decode_text: valid UTF-8 kept");
+  CHECK_STR_EQ(host_table.decode_text(c, "x\xE9", 2,
+                                      "text/plain; charset=\"nonsense\"",
+                                      "ISO-8859-1"),
+               "x\xC3\xA9", "decode_text: unknown declared charset ignored");
+  CHECK(host_table.is_utf8("Re\xC3\xA7u", 5), "is_utf8: UTF-8");
+  CHECK(!host_table.is_utf8("Re\xE7u", 4), "is_utf8: Latin-1 is not");
+  CHECK(!host_table.is_utf8("\xC0\xAF", 2), "is_utf8: overlong refused");
+
+  CHECK_INT_EQ(host_table.http_class(401, 0), SMSMUX_ERR_AUTH, "http_class 401");
+  CHECK_INT_EQ(host_table.http_class(402, 1), SMSMUX_ERR_CREDIT, "http_class 402");
+  CHECK_INT_EQ(host_table.http_class(409, 1), SMSMUX_ERR_INVALID, "http_class 409");
+  CHECK_INT_EQ(host_table.http_class(503, 1), SMSMUX_ERR_TEMPORARY, "http_class 503");
+  CHECK_INT_EQ(host_table.http_class(500, 1), SMSMUX_ERR_UNKNOWN_OUTCOME,
+               "http_class 500 on a send");
+  CHECK_INT_EQ(host_table.http_class(500, 0), SMSMUX_ERR_TEMPORARY,
+               "http_class 500 on a read");
 }
 
 static void test_read_file(smsmux_call *c) {
@@ -134,6 +172,7 @@ int main(void) {
   test_pairs(&c);
   test_split(&c);
   test_lookup_and_time(&c);
+  test_text(&c);
   test_read_file(&c);
   call_done(&c);
   return CHECK_DONE();

@@ -271,6 +271,10 @@ typedef struct smsmux_http_request {
       form body, and as `"name": "value"` in a JSON body or answer.
       NULL-terminated, or NULL. (1.0) */
   const char *const *secret_params;
+  /** 1 when this request cannot have accepted anything (a login, a read,
+      a preparation step): a timeout or a cut connection is then TEMPORARY
+      rather than UNKNOWN_OUTCOME, even during a send. (1.0) */
+  int accepts_nothing;
 } smsmux_http_request;
 
 /** An HTTP response; memory belongs to the call. (1.0) */
@@ -420,6 +424,25 @@ typedef struct smsmux_host {
   /** Format Unix time `t` in the local time zone with strftime(3) `fmt`
       (e.g. "%d%m%Y-%H:%M"), in call memory. (1.0) */
   const char *(*format_time)(smsmux_call *call, int64_t t, const char *fmt);
+
+  /** The same in UTC (providers that want "...Z" times). (1.0) */
+  const char *(*format_time_utc)(smsmux_call *call, int64_t t,
+                                 const char *fmt);
+
+  /** 1 when `len` bytes at `s` are valid UTF-8 (no overlongs, no
+      surrogates). (1.0) */
+  int (*is_utf8)(const char *s, size_t len);
+
+  /** Answer bytes as UTF-8 text in call memory: converted from the charset
+      `content_type` names (e.g. "text/plain; charset=ISO-8859-1") when it
+      names one iconv knows, else kept when valid UTF-8, else converted
+      from `fallback` (e.g. "ISO-8859-15").  Never NULL. (1.0) */
+  const char *(*decode_text)(smsmux_call *call, const char *bytes, size_t len,
+                             const char *content_type, const char *fallback);
+
+  /** The error class host->fail_http would give HTTP status `status`, for
+      plugins that word the error themselves. (1.0) */
+  smsmux_error_class (*http_class)(long status, int sending);
 } smsmux_host;
 
 /** A configuration key a plugin reads from its [provider.NAME] section. */

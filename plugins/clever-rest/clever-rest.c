@@ -510,6 +510,8 @@ static int clever_http(const clever *cl, smsmux_call *call,
     req.headers = json_header;
     req.n_headers = 1;
   }
+  /* a GET of this REST API only reads: a timeout there changed nothing */
+  req.accepts_nothing = method == SMSMUX_HTTP_GET;
   req.auth = SMSMUX_AUTH_BASIC;
   req.user = cl->login;
   req.password = cl->password;
