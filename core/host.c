@@ -572,6 +572,33 @@ static const char *host_decode_text(smsmux_call *c, const char *bytes,
   return out;
 }
 
+static int host_parse_bool(const char *s) {
+  static const char *const yes[] = {"yes", "y", "true", "on", "1"};
+  static const char *const no[] = {"no", "n", "false", "off", "0"};
+  size_t i;
+  if (!s)
+    return -1;
+  for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
+    if (str_ieq(s, yes[i]))
+      return 1;
+  for (i = 0; i < sizeof no / sizeof no[0]; i++)
+    if (str_ieq(s, no[i]))
+      return 0;
+  return -1;
+}
+
+static const char *host_option(smsmux_call *c, const smsmux_message *msg,
+                               const char *key) {
+  size_t i;
+  if (!key)
+    return NULL;
+  if (msg && SMSMUX_HAS_MEMBER(msg, smsmux_message, n_options))
+    for (i = msg->n_options; i > 0; i--) /* the last one given wins */
+      if (msg->options[i - 1].key && str_ieq(msg->options[i - 1].key, key))
+        return msg->options[i - 1].value;
+  return host_config_get(c, key);
+}
+
 const smsmux_host host_table = {
     .size = sizeof(smsmux_host),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -604,4 +631,6 @@ const smsmux_host host_table = {
     .is_utf8 = host_is_utf8,
     .decode_text = host_decode_text,
     .http_class = host_http_class,
+    .parse_bool = host_parse_bool,
+    .option = host_option,
 };

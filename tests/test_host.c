@@ -145,6 +145,24 @@ static void test_text(smsmux_call *c) {
                "http_class 500 on a read");
 }
 
+static void test_options(smsmux_call *c) {
+  smsmux_kv opts[] = {{"stop", "1"}, {"STOP", "2"}, {"title", "x"}};
+  smsmux_message m;
+  memset(&m, 0, sizeof m);
+  m.size = sizeof m;
+  m.options = opts;
+  m.n_options = 3;
+  CHECK_STR_EQ(host_table.option(c, &m, "stop"), "2",
+               "option: the last --option given wins, any case");
+  CHECK_STR_EQ(host_table.option(c, &m, "voice_title"), "Bonjour",
+               "option: falls back to the config key");
+  CHECK(host_table.option(c, &m, "nothing") == NULL, "option: unset is NULL");
+  CHECK(host_table.option(c, NULL, "voice_title") != NULL, "option: msg NULL");
+  CHECK_INT_EQ(host_table.parse_bool("Yes"), 1, "parse_bool Yes");
+  CHECK_INT_EQ(host_table.parse_bool("off"), 0, "parse_bool off");
+  CHECK_INT_EQ(host_table.parse_bool("maybe"), -1, "parse_bool maybe");
+}
+
 static void test_read_file(smsmux_call *c) {
   size_t len = 0;
   const char *data;
@@ -166,13 +184,17 @@ int main(void) {
   cfg_provider p = {0};
   instance inst = {0};
   smsmux_call c;
+  smsmux_kv keys[] = {{"voice_title", "Bonjour"}};
   p.name = "t";
+  p.keys = keys;
+  p.n_keys = 1;
   inst.cfg = &p;
   call_init(&c, &inst, CALL_OP);
   test_pairs(&c);
   test_split(&c);
   test_lookup_and_time(&c);
   test_text(&c);
+  test_options(&c);
   test_read_file(&c);
   call_done(&c);
   return CHECK_DONE();

@@ -443,6 +443,16 @@ typedef struct smsmux_host {
   /** The error class host->fail_http would give HTTP status `status`, for
       plugins that word the error themselves. (1.0) */
   smsmux_error_class (*http_class)(long status, int sending);
+
+  /** yes/no in the usual spellings (yes y true on 1 / no n false off 0,
+      any case): 1, 0, or -1 for anything else. (1.0) */
+  int (*parse_bool)(const char *s);
+
+  /** A send option: the message's `--option KEY=VALUE` when given, else
+      the instance's config key of the same name, else NULL.  `msg` may be
+      NULL (config only). (1.0) */
+  const char *(*option)(smsmux_call *call, const smsmux_message *msg,
+                        const char *key);
 } smsmux_host;
 
 /** A configuration key a plugin reads from its [provider.NAME] section. */
@@ -484,8 +494,10 @@ typedef struct smsmux_provider {
   /** Operations for `call`, {NULL}-terminated, or NULL. (1.0) */
   const smsmux_operation *operations;
 
-  /** Open an instance; read config with host->config_get.  Store what you
-      need in *state.  Return 0, or -1 after host->fail. Required. (1.0) */
+  /** Open an instance; read config with host->config_get.  The host has
+      already checked that every SMSMUX_KEY_REQUIRED key is set and that no
+      unknown key is present.  Store what you need in *state.  Return 0, or
+      -1 after host->fail. Required. (1.0) */
   int (*open)(const smsmux_host *host, smsmux_call *call, void **state);
   /** Release an instance.  Required. (1.0) */
   void (*close)(void *state);
@@ -503,8 +515,10 @@ typedef struct smsmux_provider {
   /** Cancel scheduled message `id`.  Required with CAP_CANCEL. (1.0) */
   int (*cancel)(void *state, smsmux_call *call, const char *id);
   /** Run provider operation `op` (one of `operations`) with `params`;
-      results through begin_record / add_result.  Required when
-      `operations` is not empty. (1.0) */
+      results through begin_record / add_result.  The host has already
+      refused unknown parameters and missing or empty required ones (the
+      operation's `params` list).  Required when `operations` is not
+      empty. (1.0) */
   int (*call)(void *state, smsmux_call *call, const char *op,
               const smsmux_kv *params, size_t n_params);
 } smsmux_provider;
