@@ -360,8 +360,16 @@ int router_plan_build(struct smsmux *sm, const router_msg *m,
     apply_cheapest(sm, plan);
   else if (strcmp(plan->policy, "roundrobin") == 0)
     apply_roundrobin(sm, plan, sending);
-  else
+  else {
+    size_t n;
     eligible_first(plan);
+    n = n_eligible(plan);
+    for (i = 1; i < n; i++) {
+      free(plan->cand[i].reason);
+      plan->cand[i].reason =
+          xstrdup("failover: tried if the ones before fail");
+    }
+  }
   return 0;
 }
 

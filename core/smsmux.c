@@ -873,8 +873,6 @@ smsmux_route_explain *smsmux_route(smsmux *sm,
     if (rc->chosen) {
       chosen = 1;
       rc->reason = xasprintf("chosen: %s", plan.cand[i].reason);
-    } else if (plan.cand[i].eligible) {
-      rc->reason = xstrdup("failover if the ones before fail");
     } else {
       rc->reason = xstrdup(plan.cand[i].reason);
     }

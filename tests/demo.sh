@@ -23,15 +23,26 @@ until curl -s -o /dev/null "http://127.0.0.1:$PORT/_sim/requests?provider=smsmod
 done
 
 run() { printf '\n$ smsmux %s\n' "$*"; "$SMSMUX" --config "$CONF" "$@"; }
+ctl() { curl -s -X POST "http://127.0.0.1:$PORT/_sim/$1" >/dev/null; }
 
+run providers
 run send --to 0612345678 --text "Bonjour Maman"
 id=$("$SMSMUX" --config "$CONF" --json send --to 0612345678,0698765434 \
      --text "Rendez-vous à 15h, répondez OUI ou NON" | jq -r .id)
 printf '\n(the simulator moves delivery reports on and receives a reply)\n'
-curl -s -X POST "http://127.0.0.1:$PORT/_sim/advance?provider=smsmode" >/dev/null
-curl -s -X POST "http://127.0.0.1:$PORT/_sim/advance?provider=smsmode" >/dev/null
-curl -s -X POST "http://127.0.0.1:$PORT/_sim/reply?provider=smsmode&token=demo-token&from=33612345678&text=OUI&message_id=$id" >/dev/null
+ctl "advance?provider=smsmode"
+ctl "advance?provider=smsmode"
+ctl "reply?provider=smsmode&token=demo-token&from=33612345678&text=OUI&message_id=$id"
 run status --provider smsmode "$id"
-run credit
 run replies --provider smsmode
+
+printf '\n(sMsmode goes down for one request: the message fails over)\n'
+ctl "fault?provider=smsmode&mode=down&count=1"
+run send --to 0612345678 --text "Votre code est 4242"
+
+run send --kind mms --to 0612345678 --text "Voici la photo" \
+    --image http://www.example.com/photo.jpg
+run route --kind mms --to 0612345678 --text "Voici la photo" \
+    --image http://www.example.com/photo.jpg
 run route --to +32470123456 --text "Hallo"
+run credit

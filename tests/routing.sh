@@ -261,4 +261,54 @@ assert_json '[.recipients[] | select(.status!="accepted")] | length' 0 "all acce
 assert_eq "tok-dear,tok-dear,demo-token" "$(send_tokens)" "three requests: a (refused), a, b"
 assert_json '[.attempts[].result] | join(",")' "failed,ok,ok" "three attempts recorded"
 
+# ------------------------------------------------- capabilities: MMS, voice
+write_config mms.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state-mms
+routes = everything
+[provider.sms]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+[provider.mms]
+plugin = allmysms
+base_url = @SIM@/allmysms
+login = demo
+password = demo-pass
+[route.everything]
+providers = sms, mms
+EOF2
+M="--config $TMP/mms.ini"
+sim_reset
+run_smsmux $M --json route --kind mms --to 0612345678 --text "photo" --image http://www.example.com/p.jpg
+assert_json '.candidates[] | select(.provider=="sms") | .reason' "lacks the mms capability"   "an SMS-only provider listed first is dropped for an MMS"
+assert_json '.candidates[] | select(.chosen) | .provider' mms "the MMS goes to AllMySMS"
+run_smsmux $M --json send --kind mms --to 0612345678 --text "photo" --image http://www.example.com/p.jpg
+assert_eq 0 "$RC" "MMS sent"
+assert_json .provider mms "MMS sent through AllMySMS"
+assert_eq "" "$(send_tokens)" "sMsmode received nothing"
+run_smsmux $M --json send --to 0612345678 --text "plain sms"
+assert_json .provider sms "an SMS still goes to the SMS provider"
+# no capable provider: exit 2, the missing capability named, nothing sent
+write_config nommsprov.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state-nomms
+[provider.sms]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+EOF2
+sim_reset
+run_smsmux --config "$TMP/nommsprov.ini" --json send --kind mms --to 0612345678 --text "x" --image http://www.example.com/p.jpg
+assert_eq 2 "$RC" "no MMS-capable provider: exit 2"
+assert_json .error.class input "no MMS-capable provider: class input"
+assert_contains "$(jqr .error.message)" "lacks the mms capability" "says which capability is missing"
+assert_eq 0 "$(sim_requests smsmode | jq length)" "no MMS-capable provider: nothing sent"
+run_smsmux $M --json route --kind voice --to 0612345678 --text "allo"
+assert_json '.candidates[] | select(.provider=="mms") | .reason' "lacks the voice capability" \
+  "voice never goes to a provider without it"
+assert_json '.candidates[] | select(.chosen) | .provider' sms "voice goes to sMsmode"
+
 finish
