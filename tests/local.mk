@@ -8,7 +8,8 @@ include tests/clever-rest/local.mk
 include tests/mediasflow/local.mk
 include tests/allmysms/local.mk
 include tests/fuzz/local.mk
-EXTRA_DIST += tests/lib.sh tests/demo.sh tests/installcheck.sh scripts/install-deps.sh docs/choices.md docs/ABI.md
+EXTRA_DIST += tests/lib.sh tests/demo.sh tests/installcheck.sh scripts/install-deps.sh docs/choices.md docs/ABI.md \
+	docs/providers.md docs/providers/smsmode.md docs/providers/allmysms.md
 TESTS += tests/config.sh
 EXTRA_DIST += tests/config.sh
 TESTS += tests/send.sh
