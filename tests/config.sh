@@ -165,4 +165,22 @@ run_smsmux --config "$TMP/nope.ini" providers
 assert_eq 2 "$RC" "missing file: exit 2"
 assert_contains "$ERR" "$TMP/nope.ini: cannot read" "missing file named"
 
+# the annotated example (conf/smsmux.ini) is a valid configuration: every
+# key it writes is one the plugins know
+sed "s|^\[smsmux\]|[smsmux]\nplugin_dir = $PLUGINS\nstate_dir = $TMP/state-example|" \
+  "$top_srcdir/conf/smsmux.ini" >"$TMP/example.ini"
+chmod 600 "$TMP/example.ini"
+SMSMODE_TOKEN=a SMSMODE_BACKUP_TOKEN=b CLEVER_PASSWORD=c CLEVER_REST_PASSWORD=d \
+  MEDIASFLOW_PASSWORD=e ALLMYSMS_PASSCODE=f run_smsmux --config "$TMP/example.ini" --json providers
+assert_eq 0 "$RC" "conf/smsmux.ini loads"
+assert_json '[.providers[] | select(.loaded)] | length' 5 "conf/smsmux.ini: five instances usable"
+assert_json '[.providers[] | select(.enabled|not) | .name] | join(",")' smsmode_backup \
+  "conf/smsmux.ini: the backup is disabled"
+# and the demo configuration too
+sed "s|^plugin_dir = .*|plugin_dir = $PLUGINS|; s|^state_dir .*|state_dir = $TMP/state-demo|" \
+  "$top_srcdir/conf/demo.ini" >"$TMP/demo.ini"
+chmod 600 "$TMP/demo.ini"
+run_smsmux --config "$TMP/demo.ini" --json providers
+assert_json '[.providers[] | select(.loaded)] | length' 5 "conf/demo.ini: five instances usable"
+
 finish
