@@ -12,6 +12,8 @@
 
 #include "cli.h"
 
+#include <json-c/json.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -79,6 +81,7 @@ static const char usage_text[] =
     "                                 capabilities, operations\n"
     "  plugins                        plugins in plugin_dir, whether each\n"
     "                                 loads, and why not\n"
+    "  plugins --check FILE           check one plugin file (no config)\n"
     "\n"
     "Options (before the command; also accepted after it):\n"
     "  -c, --config FILE  configuration file; without it: $SMSMUX_CONFIG,\n"
@@ -158,7 +161,12 @@ static const char providers_usage_text[] =
 
 static const char plugins_usage_text[] =
     "Usage: smsmux plugins\n"
-    "Plugin files in plugin_dir, whether each loads, and why not.\n";
+    "       smsmux plugins --check FILE\n"
+    "Plugin files in plugin_dir, whether each loads, and why not.\n"
+    "With --check, load FILE alone (no configuration is read) and report\n"
+    "its entry symbol, ABI, descriptor size, name, the functions its\n"
+    "capabilities require, operations and configuration keys; exit 2 with\n"
+    "every problem found when it would not load.\n";
 
 /* ---------------------------------------------------------------- flags -- */
 
@@ -187,7 +195,8 @@ enum flag_id {
   F_START,
   F_COUNT,
   F_SINCE,
-  F_UNTIL
+  F_UNTIL,
+  F_CHECK
 };
 
 typedef struct cli_flag {
@@ -229,6 +238,8 @@ static const cli_flag replies_flags[] = {
     {"since", 1, F_SINCE},       {"until", 1, F_UNTIL}, {NULL, 0, 0}};
 
 static const cli_flag no_flags[] = {{NULL, 0, 0}};
+
+static const cli_flag plugins_flags[] = {{"check", 1, F_CHECK}, {NULL, 0, 0}};
 
 /** Walks the arguments of one command. */
 typedef struct argscan {
@@ -1421,8 +1432,163 @@ static int cmd_providers(cli *c, int argc, char **argv) {
   return list_command(c, argc, argv, 0);
 }
 
+static int check_plugin(cli *c, const char *path);
+
 static int cmd_plugins(cli *c, int argc, char **argv) {
+  argscan s = {argc, argv, 0, 0};
+  const char *v, *check = NULL, *stray = NULL;
+  int id, r;
+
+  /* `plugins --check FILE` reads no configuration: look for it first */
+  while ((r = next_arg(c, &s, plugins_flags, &id, &v)) != ARG_END) {
+    if (r == ARG_ERROR)
+      return EXIT_USAGE;
+    if (r == ARG_POSITIONAL && !stray)
+      stray = v;
+    if (r == ARG_FLAG && id == F_HELP) {
+      fputs(plugins_usage_text, stdout);
+      return EXIT_DONE;
+    }
+    if (r == ARG_FLAG && id == F_CHECK)
+      check = v;
+  }
+  if (stray)
+    return usage_error(c, "unexpected argument '%s'%s", stray,
+                       check ? "" : " (to check one file: plugins --check FILE)");
+  if (check)
+    return check_plugin(c, check);
   return list_command(c, argc, argv, 1);
+}
+
+static void json_add_strings(json_object *o, const char *key,
+                             char *const *v, size_t n) {
+  json_object *a = json_object_new_array();
+  for (size_t i = 0; i < n; i++)
+    json_object_array_add(a, json_object_new_string(v[i]));
+  json_object_object_add(o, key, a);
+}
+
+static json_object *json_string_or_null(const char *s) {
+  return s ? json_object_new_string(s) : NULL;
+}
+
+/** `plugins --check` as one JSON document (kept here rather than in
+    cli_json.c: the report has no other printer). */
+static void print_plugin_report_json(const smsmux_plugin_report *r) {
+  json_object *o = json_object_new_object(), *caps = json_object_new_array();
+  char abi[32];
+  json_object_object_add(o, "path", json_string_or_null(r->path));
+  json_object_object_add(o, "ok", json_object_new_boolean(r->ok != 0));
+  json_object_object_add(o, "entry_symbol",
+                         json_object_new_string(SMSMUX_PROVIDER_ENTRY));
+  json_object_object_add(o, "opened", json_object_new_boolean(r->opened != 0));
+  json_object_object_add(o, "entry_found",
+                         json_object_new_boolean(r->entry_found != 0));
+  json_object_object_add(o, "descriptor_found",
+                         json_object_new_boolean(r->descriptor_found != 0));
+  if (r->descriptor_found) {
+    snprintf(abi, sizeof abi, "%u.%u", r->abi_major, r->abi_minor);
+    json_object_object_add(o, "abi", json_object_new_string(abi));
+    json_object_object_add(o, "descriptor_size",
+                           json_object_new_int64((int64_t)r->declared_size));
+  } else {
+    json_object_object_add(o, "abi", NULL);
+    json_object_object_add(o, "descriptor_size", NULL);
+  }
+  snprintf(abi, sizeof abi, "%u.%u", r->host_abi_major, r->host_abi_minor);
+  json_object_object_add(o, "host_abi", json_object_new_string(abi));
+  json_object_object_add(o, "host_descriptor_size",
+                         json_object_new_int64((int64_t)r->host_size));
+  json_object_object_add(o, "name", json_string_or_null(r->name));
+  json_object_object_add(o, "version", json_string_or_null(r->version));
+  json_object_object_add(o, "summary", json_string_or_null(r->summary));
+  for (unsigned b = 0; b < 32; b++) {
+    uint32_t bit = (uint32_t)1 << b;
+    const char *name = smsmux_capability_name(bit);
+    if ((r->capabilities & bit) && name)
+      json_object_array_add(caps, json_object_new_string(name));
+  }
+  json_object_object_add(o, "capabilities", caps);
+  json_object_object_add(o, "max_recipients",
+                         r->readable ? json_object_new_int64(r->max_recipients)
+                                     : NULL);
+  json_object_object_add(o, "default_base_url",
+                         json_string_or_null(r->default_base_url));
+  json_add_strings(o, "config_keys", r->config_keys, r->n_config_keys);
+  json_add_strings(o, "operations", r->operations, r->n_operations);
+  json_add_strings(o, "problems", r->problems, r->n_problems);
+  json_add_strings(o, "warnings", r->warnings, r->n_warnings);
+  if (r->error.cls != SMSMUX_OK) {
+    json_object *e = json_object_new_object();
+    json_object_object_add(
+        e, "class",
+        json_object_new_string(smsmux_error_class_name(r->error.cls)));
+    json_object_object_add(e, "code", json_string_or_null(
+                                          r->error.code[0] ? r->error.code
+                                                           : NULL));
+    json_object_object_add(e, "message",
+                           json_object_new_string(r->error.message));
+    json_object_object_add(o, "error", e);
+  }
+  puts(json_object_to_json_string_ext(
+      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  fflush(stdout);
+  json_object_put(o);
+}
+
+static void print_plugin_report(const smsmux_plugin_report *r) {
+  char caps[512];
+  size_t i;
+  printf("%s: %s\n", r->path, r->ok ? "ok, loads" : "does not load");
+  if (r->opened)
+    printf("  entry symbol: %s %s\n", SMSMUX_PROVIDER_ENTRY,
+           !r->entry_found        ? "missing"
+           : r->descriptor_found ? "found"
+                                 : "found, but it returned NULL");
+  if (r->descriptor_found) {
+    printf("  ABI: %u.%u (this smsmux: %u.%u)\n", r->abi_major, r->abi_minor,
+           r->host_abi_major, r->host_abi_minor);
+    printf("  descriptor: %zu bytes (this smsmux: %zu)\n", r->declared_size,
+           r->host_size);
+  }
+  if (r->readable) {
+    printf("  name: %s, version %s: %s\n", or_dash(r->name),
+           or_dash(r->version), or_dash(r->summary));
+    printf("  capabilities: %s\n",
+           r->capabilities ? smsmux_capabilities_string(r->capabilities, caps,
+                                                        sizeof caps)
+                           : "-");
+    printf("  max recipients per request: %u\n", r->max_recipients);
+    printf("  default base_url: %s\n", or_dash(r->default_base_url));
+    printf("  config keys:");
+    for (i = 0; i < r->n_config_keys; i++)
+      printf("%s %s", i ? "," : "", r->config_keys[i]);
+    printf("%s\n", r->n_config_keys ? "" : " -");
+    printf("  operations:");
+    for (i = 0; i < r->n_operations; i++)
+      printf("%s %s", i ? "," : "", r->operations[i]);
+    printf("%s\n", r->n_operations ? "" : " -");
+  }
+  for (i = 0; i < r->n_warnings; i++)
+    printf("  warning: %s\n", r->warnings[i]);
+  for (i = 0; i < r->n_problems; i++)
+    printf("  problem: %s\n", r->problems[i]);
+}
+
+/** `plugins --check FILE`: 0 when the plugin would load, else 2. */
+static int check_plugin(cli *c, const char *path) {
+  smsmux_plugin_report *r = smsmux_plugin_check(path);
+  int rc;
+  if (!r)
+    out_of_memory();
+  if (c->json)
+    print_plugin_report_json(r);
+  else
+    print_plugin_report(r);
+  print_error(&r->error);
+  rc = r->error.cls == SMSMUX_OK ? EXIT_DONE : EXIT_USAGE;
+  smsmux_plugin_report_free(r);
+  return rc;
 }
 
 static void print_provider_list(const smsmux_provider_list *l, int plugins) {

@@ -4,6 +4,7 @@
  * the size the plugin declared (libfuse habit), so a plugin built for an
  * older minor simply has NULL in the members it did not know. */
 #include "loader.h"
+#include "cfg.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -102,19 +103,62 @@ plugin *loader_load(const char *dirs, const char *name) {
   return p;
 }
 
+void loader_notes_free(loader_notes *l) {
+  size_t i;
+  if (!l)
+    return;
+  for (i = 0; i < l->n; i++)
+    free(l->v[i]);
+  free(l->v);
+  memset(l, 0, sizeof *l);
+}
+
+static void note(loader_notes *l, char *msg) {
+  if (l)
+    *VEC_PUSH(l->v, l->n, l->cap) = msg;
+  else
+    free(msg);
+}
+
+/* Why dlopen refused a file, in words: libltdl's own message for a file
+   that is not a shared object at all is often a bare "file not found". */
+static char *not_loadable(const char *path, const char *ltdl_msg) {
+  unsigned char magic[4] = {0};
+  FILE *f = fopen(path, "rb");
+  size_t got = f ? fread(magic, 1, sizeof magic, f) : 0;
+  size_t l = strlen(path);
+  if (f)
+    fclose(f);
+  if (l > 3 && strcmp(path + l - 3, ".la") == 0)
+    return xasprintf("%s: cannot load: %s", path,
+                     ltdl_msg ? ltdl_msg : "unknown libltdl error");
+  if (got < 4 || memcmp(magic, "\177ELF", 4) != 0)
+    return xasprintf("%s: not a smsmux plugin: not a shared library (no ELF "
+                     "header)",
+                     path);
+  return xasprintf("%s: cannot load: %s", path,
+                   ltdl_msg ? ltdl_msg : "unknown libltdl error");
+}
+
 plugin *loader_load_file(const char *path) {
+  return loader_check_file(path, NULL, NULL);
+}
+
+plugin *loader_check_file(const char *path, loader_notes *problems,
+                          loader_notes *warnings) {
   plugin *p = xcalloc(1, sizeof *p);
   lt_dladvise adv;
   lt_dlhandle h = NULL;
   smsmux_provider_entry_fn entry;
   const smsmux_provider *d;
   size_t declared;
-  char *msg;
+  loader_notes found = {0};
 
   p->path = xstrdup(path);
   p->name = stem_of(path);
   if (!file_exists(path)) {
     p->error = xasprintf("%s: no such plugin file", path);
+    note(problems, xstrdup(p->error));
     return p;
   }
   pthread_mutex_lock(&loader_lock);
@@ -124,40 +168,56 @@ plugin *loader_load_file(const char *path) {
     lt_dladvise_destroy(&adv);
   }
   if (!h) {
-    const char *e = lt_dlerror();
-    p->error = xasprintf("%s: cannot load: %s", path,
-                         e ? e : "unknown libltdl error");
+    p->error = not_loadable(path, lt_dlerror());
     pthread_mutex_unlock(&loader_lock);
+    note(problems, xstrdup(p->error));
     return p;
   }
   pthread_mutex_unlock(&loader_lock);
   p->handle = h;
+  p->opened = 1;
 
   entry = (smsmux_provider_entry_fn)(uintptr_t)lt_dlsym(h,
                                                         SMSMUX_PROVIDER_ENTRY);
   if (!entry) {
     p->error = xasprintf("%s: not a smsmux plugin (no %s symbol)", path,
                          SMSMUX_PROVIDER_ENTRY);
+    note(problems, xstrdup(p->error));
     return p;
   }
+  p->has_entry = 1;
   d = entry();
   if (!d) {
     p->error = xasprintf("%s: %s() returned NULL: the plugin refused to "
                          "initialise",
                          path, SMSMUX_PROVIDER_ENTRY);
+    note(problems, xstrdup(p->error));
     return p;
   }
+  p->has_desc = 1;
   declared = d->size;
-  msg = loader_check_descriptor(d, declared, p->name);
-  if (msg) {
-    p->error = xasprintf("%s: %s", path, msg);
-    free(msg);
+  p->desc_size = declared;
+  if (declared >= offsetof(smsmux_provider, abi_minor) + sizeof d->abi_minor) {
+    p->abi_major = d->abi_major;
+    p->abi_minor = d->abi_minor;
+  }
+  loader_check_descriptor_all(d, declared, p->name, &found, warnings);
+  if (declared >= SMSMUX_PROVIDER_MIN_SIZE && d->abi_major == SMSMUX_ABI_MAJOR) {
+    memcpy(&p->desc, d,
+           declared < sizeof p->desc ? declared : sizeof p->desc);
+    p->desc.size = sizeof p->desc;
+    p->readable = 1;
+  }
+  if (found.n) {
+    size_t i;
+    p->error = xasprintf("%s: %s", path, found.v[0]);
+    for (i = 0; i < found.n; i++) {
+      note(problems, found.v[i]);
+      found.v[i] = NULL;
+    }
+    loader_notes_free(&found);
     return p;
   }
-  memcpy(&p->desc, d,
-         declared < sizeof p->desc ? declared : sizeof p->desc);
-  p->desc.size = sizeof p->desc;
-  p->desc_size = declared;
   p->loaded = 1;
   return p;
 }
@@ -168,29 +228,146 @@ plugin *loader_load_file(const char *path) {
 
 char *loader_check_descriptor(const smsmux_provider *d, size_t declared,
                               const char *stem) {
+  loader_notes found = {0};
+  char *first;
+  if (loader_check_descriptor_all(d, declared, stem, &found, NULL) == 0)
+    return NULL;
+  first = found.v[0];
+  found.v[0] = NULL;
+  loader_notes_free(&found);
+  return first;
+}
+
+static int is_key_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
+}
+
+/* A parameter name without its optional marker. */
+static size_t param_len(const char *p) {
+  size_t l = strlen(p);
+  return l && p[l - 1] == '?' ? l - 1 : l;
+}
+
+static void check_operations(const smsmux_operation *ops, loader_notes *out) {
+  const smsmux_operation *o, *q;
+  size_t i, j;
+  for (o = ops; o->name; o++) {
+    if (!*o->name) {
+      note(out, xasprintf("operation %zu has an empty name", (size_t)(o - ops) + 1));
+      continue;
+    }
+    for (q = ops; q < o; q++)
+      if (strcmp(q->name, o->name) == 0) {
+        note(out, xasprintf("operation \"%s\" is declared twice", o->name));
+        break;
+      }
+    for (i = 0; o->params && o->params[i]; i++) {
+      const char *pn = o->params[i];
+      const char *mark = strchr(pn, '?');
+      size_t l = param_len(pn);
+      if (l == 0) {
+        note(out, xasprintf("operation \"%s\": parameter %zu has an empty "
+                            "name",
+                            o->name, i + 1));
+        continue;
+      }
+      if ((mark && mark != pn + l) || strchr(pn, '=') ||
+          strcspn(pn, " \t\r\n") != strlen(pn)) {
+        note(out, xasprintf("operation \"%s\": parameter \"%s\" is not a "
+                            "name (no spaces or '=', and '?' only at the "
+                            "end to mark it optional)",
+                            o->name, pn));
+        continue;
+      }
+      for (j = 0; j < i; j++)
+        if (param_len(o->params[j]) == l &&
+            strncmp(o->params[j], pn, l) == 0) {
+          note(out, xasprintf("operation \"%s\": parameter \"%.*s\" is "
+                              "declared twice",
+                              o->name, (int)l, pn));
+          break;
+        }
+    }
+  }
+}
+
+static void check_config_keys(const smsmux_config_key *keys, loader_notes *out,
+                              loader_notes *warnings) {
+  const smsmux_config_key *k, *q;
+  for (k = keys; k->name; k++) {
+    const char *c;
+    int bad = !*k->name;
+    for (c = k->name; *c; c++)
+      if (!is_key_char(*c))
+        bad = 1;
+    if (bad) {
+      note(out, xasprintf("config key \"%s\" is not a lowercase key name "
+                          "(a-z, 0-9, '_', '-', '.')",
+                          k->name));
+      continue;
+    }
+    for (q = keys; q < k; q++)
+      if (strcmp(q->name, k->name) == 0) {
+        note(out, xasprintf("config key \"%s\" is declared twice", k->name));
+        break;
+      }
+    if (cfg_is_host_key(k->name))
+      note(warnings, xasprintf("config key \"%s\" is one of the host's own "
+                               "keys: the host reads it, the plugin gets "
+                               "it through config_get as well",
+                               k->name));
+  }
+}
+
+size_t loader_check_descriptor_all(const smsmux_provider *d, size_t declared,
+                                   const char *stem, loader_notes *problems,
+                                   loader_notes *warnings) {
   strbuf missing = {0};
   uint32_t caps;
+  size_t before = problems->n;
 
   /* abi_major sits right after size: check it before trusting the size. */
-  if (declared < offsetof(smsmux_provider, abi_minor))
-    return xasprintf("descriptor too small (%zu bytes): not a smsmux plugin",
-                     declared);
-  if (d->abi_major != SMSMUX_ABI_MAJOR)
-    return xasprintf("built for smsmux plugin ABI %u.x, this smsmux speaks "
-                     "ABI %d.%d: rebuild the plugin against this smsmux's "
-                     "provider.h",
-                     d->abi_major, SMSMUX_ABI_MAJOR, SMSMUX_ABI_MINOR);
-  if (declared < SMSMUX_PROVIDER_MIN_SIZE)
-    return xasprintf("descriptor of %zu bytes is smaller than any ABI %d "
-                     "descriptor (%zu): the plugin is broken",
-                     declared, SMSMUX_ABI_MAJOR,
-                     (size_t)SMSMUX_PROVIDER_MIN_SIZE);
+  if (declared < offsetof(smsmux_provider, abi_minor)) {
+    note(problems,
+         xasprintf("descriptor too small (%zu bytes): not a smsmux plugin",
+                   declared));
+    return problems->n - before;
+  }
+  if (d->abi_major != SMSMUX_ABI_MAJOR) {
+    note(problems,
+         xasprintf("built for smsmux plugin ABI %u.x, this smsmux speaks "
+                   "ABI %d.%d: rebuild the plugin against this smsmux's "
+                   "provider.h",
+                   d->abi_major, SMSMUX_ABI_MAJOR, SMSMUX_ABI_MINOR));
+    return problems->n - before;
+  }
+  if (declared < SMSMUX_PROVIDER_MIN_SIZE) {
+    note(problems,
+         xasprintf("descriptor of %zu bytes is smaller than any ABI %d "
+                   "descriptor (%zu): the plugin is broken",
+                   declared, SMSMUX_ABI_MAJOR,
+                   (size_t)SMSMUX_PROVIDER_MIN_SIZE));
+    return problems->n - before;
+  }
+  if (declared > sizeof *d && d->abi_minor <= SMSMUX_ABI_MINOR)
+    note(problems,
+         xasprintf("descriptor of %zu bytes is larger than ABI %u.%u's (%zu) "
+                   "though it says it was built for that minor",
+                   declared, d->abi_major, d->abi_minor, sizeof *d));
+  else if (declared > sizeof *d || d->abi_minor > SMSMUX_ABI_MINOR)
+    note(warnings,
+         xasprintf("built for ABI %u.%u, newer than this smsmux's %d.%d: "
+                   "members it declares past %zu bytes are ignored",
+                   d->abi_major, d->abi_minor, SMSMUX_ABI_MAJOR,
+                   SMSMUX_ABI_MINOR, sizeof *d));
   if (!d->name || !*d->name)
-    return xstrdup("descriptor has no name");
-  if (stem && strcmp(d->name, stem) != 0)
-    return xasprintf("declares the name \"%s\" but its file is named \"%s\": "
-                     "a plugin's name is its file name",
-                     d->name, stem);
+    note(problems, xstrdup("descriptor has no name"));
+  else if (stem && strcmp(d->name, stem) != 0)
+    note(problems,
+         xasprintf("declares the name \"%s\" but its file is named \"%s\": "
+                   "a plugin's name is its file name",
+                   d->name, stem));
   caps = d->capabilities;
   if (!HAS(open))
     sb_adds(&missing, " open");
@@ -210,17 +387,24 @@ char *loader_check_descriptor(const smsmux_provider *d, size_t declared,
     sb_adds(&missing, " cancel");
   if (HAS(operations) && d->operations[0].name && !HAS(call))
     sb_adds(&missing, " call");
-  if (missing.len) {
-    char *m = xasprintf("required functions missing for its declared "
-                        "capabilities:%s",
-                        missing.s);
-    sb_free(&missing);
-    return m;
-  }
+  if (missing.len)
+    note(problems, xasprintf("required functions missing for its declared "
+                             "capabilities:%s",
+                             missing.s));
+  sb_free(&missing);
   if (DECLARES(max_recipients) && d->max_recipients == 0)
-    return xstrdup("max_recipients is 0: a provider takes at least one "
-                   "recipient per request");
-  return NULL;
+    note(problems, xstrdup("max_recipients is 0: a provider takes at least "
+                           "one recipient per request"));
+  if (HAS(default_base_url) && !str_starts(d->default_base_url, "http://") &&
+      !str_starts(d->default_base_url, "https://"))
+    note(problems, xasprintf("default_base_url \"%s\" is not an http:// or "
+                             "https:// URL",
+                             d->default_base_url));
+  if (HAS(config_keys))
+    check_config_keys(d->config_keys, problems, warnings);
+  if (HAS(operations))
+    check_operations(d->operations, problems);
+  return problems->n - before;
 }
 
 void loader_unload(plugin *p) {

@@ -15,7 +15,20 @@ typedef struct plugin {
   size_t desc_size;       /* size the plugin declared */
   int loaded;             /* 1 when desc is usable */
   char *error;            /* why not, when loaded == 0 */
+  int opened;             /* the dynamic loader opened the file */
+  int has_entry;          /* the entry symbol was found */
+  int has_desc;           /* ... and returned a descriptor */
+  int readable;           /* desc holds the plugin's descriptor (size and
+                             major are sound), loaded or not */
+  unsigned abi_major, abi_minor; /* as declared, when has_entry */
 } plugin;
+
+/** Findings of a check: a growable list of malloc'd lines. */
+typedef struct loader_notes {
+  char **v;
+  size_t n, cap;
+} loader_notes;
+void loader_notes_free(loader_notes *l);
 
 /** Refcounted lt_dlinit/lt_dlexit. */
 int loader_init(smsmux_error *err);
@@ -29,6 +42,12 @@ plugin *loader_load(const char *dirs, const char *name);
 /** Load the file `path` itself (for `plugins` and `plugins --check`). */
 plugin *loader_load_file(const char *path);
 
+/** loader_load_file, collecting every problem (not only the first, which
+    is also p->error) and the warnings (findings that do not stop a load)
+    for `plugins --check`.  problems/warnings may be NULL. */
+plugin *loader_check_file(const char *path, loader_notes *problems,
+                          loader_notes *warnings);
+
 void loader_unload(plugin *p);
 
 /** Plugin stems found in `dirs` (*.la, else *.so), each once, first
@@ -37,8 +56,17 @@ void loader_unload(plugin *p);
 size_t loader_scan(const char *dirs, char ***paths);
 
 /** Descriptor sanity for `desc` as declared; NULL when fine, else a
-    malloc'd message. */
+    malloc'd message (the first problem). */
 char *loader_check_descriptor(const smsmux_provider *d, size_t declared_size,
                               const char *stem);
+
+/** Every problem of `desc` into `problems`, and what is worth knowing but
+    not wrong into `warnings` (may be NULL).  A descriptor too small or of
+    another major stops the check there (nothing else can be read).
+    Returns the number of problems added. */
+size_t loader_check_descriptor_all(const smsmux_provider *d,
+                                   size_t declared_size, const char *stem,
+                                   loader_notes *problems,
+                                   loader_notes *warnings);
 
 #endif

@@ -1380,3 +1380,91 @@ void smsmux_provider_list_free(smsmux_provider_list *l) {
   free(l->items);
   free(l);
 }
+
+/* ------------------------------------------------------ plugin check -- */
+
+static void steal_notes(loader_notes *l, char ***v, size_t *n) {
+  *v = l->v;
+  *n = l->n;
+  memset(l, 0, sizeof *l);
+}
+
+smsmux_plugin_report *smsmux_plugin_check(const char *path) {
+  smsmux_plugin_report *r = xcalloc(1, sizeof *r);
+  loader_notes problems = {0}, warnings = {0};
+  const smsmux_config_key *k;
+  const smsmux_operation *o;
+  size_t cap = 0;
+  plugin *pl;
+
+  r->path = xstrdup(path);
+  r->host_abi_major = SMSMUX_ABI_MAJOR;
+  r->host_abi_minor = SMSMUX_ABI_MINOR;
+  r->host_size = sizeof(smsmux_provider);
+  if (loader_init(&r->error) != 0)
+    return r;
+  pl = loader_check_file(path, &problems, &warnings);
+  r->stem = xstrdup(pl->name);
+  r->opened = pl->opened;
+  r->entry_found = pl->has_entry;
+  r->descriptor_found = pl->has_desc;
+  r->abi_major = pl->abi_major;
+  r->abi_minor = pl->abi_minor;
+  r->declared_size = pl->desc_size;
+  r->readable = pl->readable;
+  r->ok = pl->loaded;
+  if (pl->readable) {
+    const smsmux_provider *d = &pl->desc;
+    r->name = xstrdup(d->name);
+    r->version = xstrdup(d->version);
+    r->summary = xstrdup(d->summary);
+    r->capabilities = d->capabilities;
+    r->max_recipients = d->max_recipients;
+    r->default_base_url = xstrdup(d->default_base_url);
+    for (k = d->config_keys; k && k->name; k++) {
+      unsigned f = k->flags & (SMSMUX_KEY_REQUIRED | SMSMUX_KEY_SECRET);
+      *VEC_PUSH(r->config_keys, r->n_config_keys, cap) = xasprintf(
+          "%s%s", k->name,
+          f == (SMSMUX_KEY_REQUIRED | SMSMUX_KEY_SECRET) ? " (required, secret)"
+          : f == SMSMUX_KEY_REQUIRED                     ? " (required)"
+          : f == SMSMUX_KEY_SECRET                       ? " (secret)"
+                                                         : "");
+    }
+    cap = 0;
+    for (o = d->operations; o && o->name; o++)
+      *VEC_PUSH(r->operations, r->n_operations, cap) = operation_signature(o);
+  }
+  if (!pl->loaded)
+    err_set(&r->error, SMSMUX_ERR_CONFIG, NULL, "%s",
+            pl->error ? pl->error : "the plugin does not load");
+  steal_notes(&problems, &r->problems, &r->n_problems);
+  steal_notes(&warnings, &r->warnings, &r->n_warnings);
+  loader_unload(pl);
+  loader_exit();
+  return r;
+}
+
+void smsmux_plugin_report_free(smsmux_plugin_report *r) {
+  size_t i;
+  if (!r)
+    return;
+  for (i = 0; i < r->n_config_keys; i++)
+    free(r->config_keys[i]);
+  for (i = 0; i < r->n_operations; i++)
+    free(r->operations[i]);
+  for (i = 0; i < r->n_problems; i++)
+    free(r->problems[i]);
+  for (i = 0; i < r->n_warnings; i++)
+    free(r->warnings[i]);
+  free(r->config_keys);
+  free(r->operations);
+  free(r->problems);
+  free(r->warnings);
+  free(r->path);
+  free(r->stem);
+  free(r->name);
+  free(r->version);
+  free(r->summary);
+  free(r->default_base_url);
+  free(r);
+}

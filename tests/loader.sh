@@ -94,4 +94,108 @@ run_smsmux --config "$TMP/older.ini" send --to 0612345678 --text "$long"
 assert_eq 2 "$RC" "text over the provider's segments is an input error"
 assert_contains "$ERR" "takes 4 segments, this provider sends at most 3" "and says so"
 
+# ---- plugins --check FILE: one file, no configuration, every problem -----
+check() { # FILE -> run `plugins --check FILE --json` (no --config at all)
+  run_smsmux --json plugins --check "$1"
+}
+check "$TEST_PLUGINS/good.la"
+assert_eq 0 "$RC" "check_good_plugin_exits_0"
+assert_json '.ok' true "check_good_plugin_ok"
+assert_json '.entry_symbol + " " + (.entry_found|tostring)' "smsmux_provider_entry true" \
+  "check_reports_the_entry_symbol_found"
+assert_json '.abi + " " + .host_abi' "1.0 1.0" "check_reports_plugin_and_host_abi"
+assert_json '.descriptor_size == .host_descriptor_size' true "check_reports_descriptor_sizes"
+assert_json '.name + " " + .version' "good 0.0.1" "check_reports_name_and_version"
+assert_json '.capabilities | join(",")' "sms,alphanumeric_sender" "check_reports_capabilities"
+assert_json '.problems | length' 0 "check_good_plugin_no_problem"
+assert_json 'has("error")' false "check_good_plugin_no_error"
+run_smsmux plugins --check "$TEST_PLUGINS/good.la"
+assert_eq 0 "$RC" "check_text_good_exits_0"
+assert_contains "$OUT" "good.la: ok, loads" "check_text_says_it_loads"
+assert_contains "$OUT" "entry symbol: smsmux_provider_entry found" "check_text_entry_symbol"
+assert_contains "$OUT" "ABI: 1.0 (this smsmux: 1.0)" "check_text_abi"
+
+check "$TEST_PLUGINS/older.la"
+assert_eq 0 "$RC" "check_older_minor_plugin_passes"
+assert_json '.descriptor_size < .host_descriptor_size' true \
+  "check_older_minor_descriptor_smaller_than_host"
+
+check "$TEST_PLUGINS/noentry.la"
+assert_eq 2 "$RC" "check_no_entry_exits_2"
+assert_json '.entry_found' false "check_no_entry_found_false"
+assert_contains "$(jqr .error.message)" "not a smsmux plugin (no smsmux_provider_entry symbol)" \
+  "check_no_entry_says_why"
+assert_json '.error.class' config "check_no_entry_class_config"
+
+check "$TEST_PLUGINS/nullentry.la"
+assert_eq 2 "$RC" "check_null_entry_exits_2"
+assert_json '[.entry_found, .descriptor_found] | map(tostring) | join(" ")' "true false" \
+  "check_null_entry_symbol_found_but_no_descriptor"
+assert_contains "$(jqr '.problems[0]')" "smsmux_provider_entry() returned NULL" "check_null_entry_says_why"
+
+check "$TEST_PLUGINS/abi2.la"
+assert_eq 2 "$RC" "check_abi2_exits_2"
+assert_json '.abi' "2.0" "check_abi2_reports_the_plugins_abi"
+assert_contains "$(jqr '.problems[0]')" "built for smsmux plugin ABI 2.x" "check_abi2_says_why"
+
+check "$TEST_PLUGINS/nofuncs.la"
+assert_eq 2 "$RC" "check_missing_functions_exits_2"
+assert_contains "$(jqr '.problems[0]')" "required functions missing for its declared capabilities: status balance" \
+  "check_missing_functions_listed"
+
+check "$TEST_PLUGINS/wrongname.la"
+assert_eq 2 "$RC" "check_wrong_name_exits_2"
+assert_contains "$(jqr '.problems[0]')" 'declares the name "good" but its file is named "wrongname"' \
+  "check_name_must_be_the_file_stem"
+
+check "$TEST_PLUGINS/badops.la"
+assert_eq 2 "$RC" "check_bad_operations_exits_2"
+assert_json '.problems | length' 5 "check_lists_every_bad_operation"
+assert_json '.problems[0]' "operation 2 has an empty name" "check_operation_without_name"
+assert_json '.problems[1]' 'operation "list" is declared twice' "check_operation_declared_twice"
+assert_json '.problems[2]' 'operation "empty-param": parameter 2 has an empty name' \
+  "check_parameter_without_name"
+assert_contains "$(jqr '.problems[3]')" "parameter \"opt?ional\" is not a name" \
+  "check_question_mark_only_at_the_end"
+assert_json '.problems[4]' 'operation "twice": parameter "id" is declared twice' \
+  "check_parameter_declared_twice"
+assert_contains "$(provider_error bo badops)" "operation 2 has an empty name" \
+  "loader_refuses_bad_operations_too"
+
+check "$TEST_PLUGINS/badkeys.la"
+assert_eq 2 "$RC" "check_bad_keys_exits_2"
+assert_json '.problems | length' 4 "check_lists_every_descriptor_problem"
+assert_contains "$(jqr '.problems | join("\n")')" "max_recipients is 0" "check_max_recipients_zero"
+assert_contains "$(jqr '.problems | join("\n")')" 'default_base_url "ftp://127.0.0.1/" is not an http:// or https:// URL' \
+  "check_default_base_url_must_be_http"
+assert_contains "$(jqr '.problems | join("\n")')" 'config key "Login" is not a lowercase key name' \
+  "check_config_key_lowercase"
+assert_contains "$(jqr '.problems | join("\n")')" 'config key "token" is declared twice' \
+  "check_config_key_declared_twice"
+run_smsmux plugins --check "$TEST_PLUGINS/badkeys.la"
+assert_eq 2 "$RC" "check_text_bad_keys_exits_2"
+assert_contains "$OUT" "badkeys.la: does not load" "check_text_says_it_does_not_load"
+assert_contains "$OUT" "problem: config key \"token\" is declared twice" "check_text_lists_problems"
+assert_contains "$ERR" "max_recipients is 0" "check_text_first_problem_on_stderr"
+
+# files that are no plugin at all
+printf 'just some text\n' >"$TMP/notes.so"
+check "$TMP/notes.so"
+assert_eq 2 "$RC" "check_text_file_exits_2"
+assert_contains "$(jqr .error.message)" "not a smsmux plugin: not a shared library (no ELF header)" \
+  "check_text_file_is_not_a_plugin"
+lib=$top_builddir/core/.libs/libsmsmux.so
+check "$lib"
+assert_eq 2 "$RC" "check_elf_without_entry_exits_2"
+assert_contains "$(jqr .error.message)" "not a smsmux plugin (no smsmux_provider_entry symbol)" \
+  "check_elf_without_entry_symbol"
+assert_json '.opened' true "check_elf_without_entry_was_opened"
+check "$TMP/nothing-here.so"
+assert_eq 2 "$RC" "check_missing_file_exits_2"
+assert_contains "$(jqr .error.message)" "no such plugin file" "check_missing_file_says_so"
+run_smsmux plugins --check
+assert_eq 2 "$RC" "check_without_file_is_a_usage_error"
+run_smsmux plugins --check "$TEST_PLUGINS/good.la" extra
+assert_eq 2 "$RC" "check_with_extra_argument_is_a_usage_error"
+
 finish

@@ -52,3 +52,27 @@ tests_plugins_dup_good_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export
 
 TESTS += tests/loader.sh
 EXTRA_DIST += tests/loader.sh
+
+# Declared operations that are not well formed (plugins --check lists each).
+check_LTLIBRARIES += tests/plugins/badops.la
+tests_plugins_badops_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_badops_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"badops\" -DTP_BAD_OPS
+tests_plugins_badops_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_badops_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+# Bad config keys, max_recipients 0 and a default_base_url that is no URL.
+check_LTLIBRARIES += tests/plugins/badkeys.la
+tests_plugins_badkeys_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_badkeys_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"badkeys\" -DTP_BAD_KEYS
+tests_plugins_badkeys_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_badkeys_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+# Built against ONLY the frozen ABI 1.0 header (tests/abi/provider-1.0.h,
+# its own include path, not include/): it must keep loading and sending
+# whatever later minors append to provider.h (tests/sdk.sh).
+check_LTLIBRARIES += tests/plugins/frozen10.la
+tests_plugins_frozen10_la_SOURCES = tests/plugins/frozen10.c
+tests_plugins_frozen10_la_CPPFLAGS = -I$(top_srcdir)/tests/abi
+tests_plugins_frozen10_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_frozen10_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+EXTRA_DIST += tests/abi/provider-1.0.h

@@ -263,6 +263,47 @@ const char *smsmux_capabilities_string(uint32_t caps, char *buf, size_t len);
 /** Name of one capability bit ("sms", "unicode", ...). */
 const char *smsmux_capability_name(uint32_t bit);
 
+/* ----------------------------------------------------- plugin check ---- */
+
+/** What `smsmux plugins --check FILE` reports on one plugin file. */
+typedef struct smsmux_plugin_report {
+  char *path;                /**< the file checked */
+  char *stem;                /**< its name without directory and extension */
+  int opened;                /**< the dynamic loader could open the file */
+  int entry_found;           /**< smsmux_provider_entry is exported */
+  int descriptor_found;      /**< ... and returned a descriptor */
+  int readable;              /**< descriptor readable (size and major sound):
+                                  the members below are filled */
+  int ok;                    /**< 1: the plugin passes every check */
+  unsigned abi_major, abi_minor; /**< as the plugin declares them */
+  unsigned host_abi_major, host_abi_minor; /**< this smsmux's ABI */
+  size_t declared_size;      /**< descriptor size the plugin declares */
+  size_t host_size;          /**< sizeof(smsmux_provider) in this smsmux */
+  char *name, *version, *summary; /**< from the descriptor, or NULL */
+  uint32_t capabilities;
+  unsigned max_recipients;
+  char *default_base_url;    /**< or NULL */
+  char **config_keys;        /**< "name (required, secret)" strings */
+  size_t n_config_keys;
+  char **operations;         /**< "name(param, param?)" strings */
+  size_t n_operations;
+  char **problems;           /**< everything wrong, first one first */
+  size_t n_problems;
+  char **warnings;           /**< worth knowing, not wrong */
+  size_t n_warnings;
+  smsmux_error error;        /**< SMSMUX_ERR_CONFIG with the first problem,
+                                  cls SMSMUX_OK when ok */
+} smsmux_plugin_report;
+
+/** Load the plugin file `path` alone (no configuration needed) and check
+    it as the loader would, reporting every problem: entry symbol, ABI
+    major, descriptor size, name == file stem, the functions its
+    capabilities require, operations, configuration keys, max_recipients,
+    default_base_url.  Returns a report always (NULL only when out of
+    memory). */
+smsmux_plugin_report *smsmux_plugin_check(const char *path);
+void smsmux_plugin_report_free(smsmux_plugin_report *r);
+
 #ifdef __cplusplus
 }
 #endif

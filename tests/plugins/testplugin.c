@@ -28,7 +28,37 @@ static int tp_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   return 0;
 }
 
+#ifdef TP_BAD_KEYS
+/* an uppercase key, and one declared twice */
+static const smsmux_config_key tp_keys[] = {{"Login", 0, "not lowercase"},
+                                            {"token", 0, "first"},
+                                            {"token", 0, "twice"},
+                                            {NULL, 0, NULL}};
+#else
 static const smsmux_config_key tp_keys[] = {{NULL, 0, NULL}};
+#endif
+
+#ifdef TP_BAD_OPS
+/* one thing wrong per line */
+static const char *const tp_p_ok[] = {"id", "page?", NULL};
+static const char *const tp_p_empty[] = {"id", "", NULL};
+static const char *const tp_p_mark[] = {"opt?ional", NULL};
+static const char *const tp_p_twice[] = {"id", "id?", NULL};
+static const smsmux_operation tp_ops[] = {
+    {"list", "fine", tp_p_ok},
+    {"", "no name", NULL},
+    {"list", "declared twice", NULL},
+    {"empty-param", "empty parameter name", tp_p_empty},
+    {"mid-mark", "'?' inside a name", tp_p_mark},
+    {"twice", "parameter twice", tp_p_twice},
+    {NULL, NULL, NULL}};
+
+static int tp_call(void *state, smsmux_call *call, const char *op,
+                   const smsmux_kv *params, size_t n_params) {
+  (void)state, (void)call, (void)op, (void)params, (void)n_params;
+  return 0;
+}
+#endif
 
 static const smsmux_provider tp_desc = {
 #ifdef TP_OLDER_MINOR
@@ -57,12 +87,22 @@ static const smsmux_provider tp_desc = {
 #else
     .capabilities = SMSMUX_CAP_SMS | SMSMUX_CAP_ALPHA_SENDER,
 #endif
+#ifdef TP_BAD_KEYS
+    .max_recipients = 0,
+    .default_base_url = "ftp://127.0.0.1/",
+#else
     .max_recipients = 10,
+    .default_base_url = "http://127.0.0.1:9",
+#endif
     .max_segments = 3,
     .max_sender_length = 11,
-    .default_base_url = "http://127.0.0.1:9",
     .config_keys = tp_keys,
+#ifdef TP_BAD_OPS
+    .operations = tp_ops,
+    .call = tp_call,
+#else
     .operations = NULL,
+#endif
     .open = tp_open,
     .close = tp_close,
     .send = tp_send,
