@@ -29,7 +29,7 @@ static const char *const smsmux_keys[] = {
     "balance_ttl",      NULL};
 static const char *const host_provider_keys[] = {
     "plugin", "base_url", "cost", "credit_per_segment", "enabled", "timeout",
-    NULL};
+    "max_rps", NULL};
 static const char *const route_keys[] = {"match", "policy", "providers",
                                          "failover_on_unknown", NULL};
 
@@ -392,6 +392,16 @@ static int load_provider(cfg *c, dictionary *d, const char *sec,
       if (parse_bool(v, &p->enabled)) {
         err_set(err, SMSMUX_ERR_CONFIG, NULL,
                 "%s: [%s] enabled: \"%s\" is not yes or no", c->path, sec, v);
+        free(keys);
+        return -1;
+      }
+    } else if (strcmp(k, "max_rps") == 0) {
+      if (parse_double(v, &p->max_rps) || p->max_rps < 0 ||
+          p->max_rps > 1e6) {
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s: [%s] max_rps: \"%s\" is not a number of requests per "
+                "second (0 or leave it out: no limit)",
+                c->path, sec, v);
         free(keys);
         return -1;
       }

@@ -22,6 +22,7 @@ typedef struct cfg_provider {
   double credit_per_segment; /* default 1 */
   int enabled;               /* default 1 */
   long timeout;              /* seconds; the [smsmux] one when unset */
+  double max_rps;            /* send requests per second, 0: no limit */
   smsmux_kv *keys;           /* every key of the section, values resolved */
   size_t n_keys;
   int *key_literal;          /* per key: 1 when written in the file itself */

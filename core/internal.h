@@ -25,6 +25,8 @@ typedef struct instance {
   char **secrets;         /* secret values to redact, NULL-terminated */
   arena open_mem;         /* memory handed out during open (lives to close) */
   http_pool *http;        /* reused curl handles */
+  pthread_mutex_t rate_lock; /* max_rps: guards rate_next */
+  double rate_next;       /* monotonic seconds of the next free slot */
 } instance;
 
 struct smsmux {
@@ -55,5 +57,27 @@ int sm_balance(struct smsmux *sm, instance *inst, double *credit, char **unit,
 
 /** Instance by name, or NULL. */
 instance *sm_instance(struct smsmux *sm, const char *name);
+
+/** One recipient of a grouped send (core/batch.c): recipients that share
+    a text go out in one request but keep their own journal entry. */
+typedef struct sm_row {
+  const char *ref;        /**< in: this recipient's --ref (REF#N), or NULL */
+  int journaled;          /**< out: 1 already sent under ref, nothing sent;
+                               2 already started (pending/unknown): possibly
+                               sent, nothing sent; 0 otherwise */
+  smsmux_error_class cls; /**< out: SMSMUX_OK when taken (or journaled as
+                               sent), else the class of its failure */
+  size_t rcpt;            /**< out: its line in result->recipients, or
+                               (size_t)-1 when the send stopped before any
+                               (input error, no provider: see cls) */
+} sm_row;
+
+/** smsmux_send, with `rows` NULL.  With `rows` (one per req->to, the
+    numbers distinct once normalised), req->ref is not used: each recipient
+    is reserved in the journal under rows[i].ref before the send (one
+    already journaled is left out of it) and finished after it with its
+    own outcome, so a rerun skips exactly the recipients already taken. */
+smsmux_send_result *sm_send(struct smsmux *sm, const smsmux_send_request *req,
+                            sm_row *rows);
 
 #endif

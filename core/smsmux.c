@@ -217,7 +217,7 @@ static int check_instance_config(struct smsmux *sm, instance *inst,
       err_set(err, SMSMUX_ERR_CONFIG, NULL,
               "%s: [provider.%s] %s: unknown key for plugin %s (its keys: %s; "
               "host keys: plugin, base_url, cost, cost.+PREFIX, "
-              "credit_per_segment, enabled, timeout)",
+              "credit_per_segment, enabled, timeout, max_rps)",
               sm->cfg->path, p->name, key, p->plugin,
               known.s ? known.s : "none");
       sb_free(&known);
@@ -342,6 +342,7 @@ smsmux *smsmux_open(const char *ini_path, const smsmux_options *opts,
     inst->sm = sm;
     inst->cfg = &c->providers[i];
     inst->http = http_pool_new();
+    pthread_mutex_init(&inst->rate_lock, NULL);
     inst->plugin = plugin_for(sm, inst->cfg->plugin);
     if (inst->plugin->loaded)
       inst->desc = &inst->plugin->desc;
@@ -376,6 +377,8 @@ void smsmux_close(smsmux *sm) {
     if (inst->usable && inst->desc->close)
       inst->desc->close(inst->state);
     arena_free(&inst->open_mem);
+    if (inst->http) /* else never initialised (open stopped before) */
+      pthread_mutex_destroy(&inst->rate_lock);
     http_pool_free(inst->http);
     free(inst->error);
     free(inst->base_url);
@@ -560,6 +563,11 @@ static void no_candidate_error(const router_plan *plan, smsmux_error *err) {
 typedef struct send_state {
   smsmux_send_result *r;
   size_t cap_rcpt, cap_att;
+  /* parallel to r->recipients: the index of each in prepared.to, and the
+     class of its outcome (SMSMUX_OK when taken); what sm_send's rows need */
+  size_t *rcpt_idx;
+  smsmux_error_class *rcpt_cls;
+  size_t cap_idx, cap_cls, n_idx, n_cls;
 } send_state;
 
 static void add_attempt(send_state *st, const instance *inst, int ok,
@@ -573,11 +581,14 @@ static void add_attempt(send_state *st, const instance *inst, int ok,
                   : xstrdup(e->message);
 }
 
-static void add_rcpt(send_state *st, const char *to, smsmux_status s,
-                     const char *id, const char *provider, const char *code,
+static void add_rcpt(send_state *st, size_t idx, smsmux_error_class cls,
+                     const char *to, smsmux_status s, const char *id,
+                     const char *provider, const char *code,
                      const char *text) {
   smsmux_recipient_result *rr =
       VEC_PUSH(st->r->recipients, st->r->n_recipients, st->cap_rcpt);
+  *VEC_PUSH(st->rcpt_idx, st->n_idx, st->cap_idx) = idx;
+  *VEC_PUSH(st->rcpt_cls, st->n_cls, st->cap_cls) = cls;
   rr->to = xstrdup(to);
   rr->status = s;
   rr->id = xstrdup(id);
@@ -586,16 +597,42 @@ static void add_rcpt(send_state *st, const char *to, smsmux_status s,
   rr->text = xstrdup(text);
 }
 
-/* Send `to[0..n)` through inst; 0 on success, else the error class. */
+/* max_rps: requests to one instance are spaced 1/max_rps seconds apart,
+   whichever thread makes them (a token bucket of depth one, shared by the
+   threads of this process: a batch's workers honour it together). */
+static void throttle(instance *inst) {
+  struct timespec now, at;
+  double rps = inst->cfg->max_rps, t, slot;
+  if (rps <= 0)
+    return;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+  pthread_mutex_lock(&inst->rate_lock);
+  slot = inst->rate_next > t ? inst->rate_next : t;
+  inst->rate_next = slot + 1.0 / rps;
+  pthread_mutex_unlock(&inst->rate_lock);
+  if (slot <= t)
+    return;
+  at.tv_sec = (time_t)slot;
+  at.tv_nsec = (long)((slot - (double)at.tv_sec) * 1e9);
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) != 0)
+    ; /* EINTR (a signal): sleep on to the same instant */
+}
+
+/* Send the recipients p->to[idx[0..n)] through inst; 0 on success, else
+   the error class. */
 static smsmux_error_class send_chunk(instance *inst, const prepared *p,
                                      const smsmux_send_request *req,
-                                     char **to, size_t n, send_state *st,
-                                     smsmux_error *err) {
+                                     const size_t *idx, size_t n,
+                                     send_state *st, smsmux_error *err) {
   smsmux_call call;
   smsmux_message m;
+  char **to = xcalloc(n ? n : 1, sizeof *to);
   size_t i, j;
   int rc;
 
+  for (i = 0; i < n; i++)
+    to[i] = p->to[idx[i]];
   memset(&m, 0, sizeof m);
   m.size = sizeof m;
   m.kind = p->kind;
@@ -616,6 +653,7 @@ static smsmux_error_class send_chunk(instance *inst, const prepared *p,
   m.options = req->options;
   m.n_options = req->options ? req->n_options : 0;
 
+  throttle(inst);
   call_init(&call, inst, CALL_SEND);
   rc = inst->desc->send(inst->state, &call, &m);
   call_settle(&call, rc);
@@ -623,6 +661,7 @@ static smsmux_error_class send_chunk(instance *inst, const prepared *p,
     *err = call.err;
     add_attempt(st, inst, 0, &call.err, n);
     call_done(&call);
+    free(to);
     return err->cls;
   }
   add_attempt(st, inst, 1, NULL, n);
@@ -631,17 +670,22 @@ static smsmux_error_class send_chunk(instance *inst, const prepared *p,
     st->r->id = xstrdup(call.message_id);
   }
   /* every recipient of the chunk gets a line: the plugin's own, or
-     "accepted" with the message id */
+     "accepted" with the message id (plugins mostly report recipients in
+     the order given: that one is looked at first) */
   for (i = 0; i < n; i++) {
     const call_recipient *cr = NULL;
+    if (i < call.n_recipients && call.recipients[i].to &&
+        strcmp(call.recipients[i].to, to[i]) == 0)
+      cr = &call.recipients[i];
     for (j = 0; j < call.n_recipients && !cr; j++)
       if (call.recipients[j].to && strcmp(call.recipients[j].to, to[i]) == 0)
         cr = &call.recipients[j];
     if (cr)
-      add_rcpt(st, to[i], cr->status, cr->id ? cr->id : call.message_id,
-               inst->cfg->name, cr->code, cr->text);
+      add_rcpt(st, idx[i], SMSMUX_OK, to[i], cr->status,
+               cr->id ? cr->id : call.message_id, inst->cfg->name, cr->code,
+               cr->text);
     else
-      add_rcpt(st, to[i],
+      add_rcpt(st, idx[i], SMSMUX_OK, to[i],
                p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED,
                call.message_id, inst->cfg->name, NULL, NULL);
   }
@@ -659,6 +703,7 @@ static smsmux_error_class send_chunk(instance *inst, const prepared *p,
     }
   }
   call_done(&call);
+  free(to);
   return SMSMUX_OK;
 }
 
@@ -677,27 +722,116 @@ static void journal_attempts(struct smsmux *sm, const smsmux_send_result *r,
   }
 }
 
-smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
+/* The journal status a settled recipient leaves behind. */
+static const char *journal_status_of(smsmux_status s) {
+  switch (s) {
+  case SMSMUX_STATUS_UNKNOWN: return "unknown";
+  case SMSMUX_STATUS_REJECTED:
+  case SMSMUX_STATUS_UNDELIVERED:
+  case SMSMUX_STATUS_EXPIRED:
+  case SMSMUX_STATUS_CANCELLED: return "failed";
+  default: return "sent";
+  }
+}
+
+/* rows mode: reserve each recipient's own ref.  A recipient already
+   journaled is not sent again: it gets its line (from the journal) and
+   leaves `pending`.  -1 (r->error set, the rows reserved so far marked
+   "failed" so that a rerun tries them) when the journal fails. */
+static int reserve_rows(struct smsmux *sm, const prepared *p, sm_row *rows,
+                        int *reserved, size_t *pending, size_t *n_pending,
+                        send_state *st, state_db **dbp) {
+  smsmux_send_result *r = st->r;
+  size_t i, k;
+  *n_pending = 0;
+  for (i = 0; i < p->n_to; i++) {
+    state_journal_entry e = {0};
+    char msg[512] = "";
+    int rc;
+    if (!rows[i].ref || !*rows[i].ref) {
+      pending[(*n_pending)++] = i;
+      continue;
+    }
+    if (!*dbp && !(*dbp = sm_state(sm, &r->error)))
+      rc = -1;
+    else
+      rc = state_journal_reserve(*dbp, rows[i].ref, &e, msg, sizeof msg);
+    if (rc < 0) {
+      if (r->error.cls == SMSMUX_OK)
+        err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL, "%s", msg);
+      for (k = 0; k < i; k++)
+        if (reserved[k]) {
+          state_journal_finish(*dbp, rows[k].ref, "failed", NULL, NULL, NULL,
+                               NULL, 0);
+          reserved[k] = 0;
+        }
+      return -1;
+    }
+    if (rc == 0) {
+      reserved[i] = 1;
+      pending[(*n_pending)++] = i;
+      continue;
+    }
+    if (e.status && strcmp(e.status, "sent") == 0) {
+      rows[i].journaled = 1;
+      add_rcpt(st, i, SMSMUX_OK, p->to[i], SMSMUX_STATUS_ACCEPTED,
+               e.message_id, e.provider, NULL, NULL);
+    } else {
+      char *m = xasprintf(
+          "a send with --ref %s was already started (%s%s%s) and its "
+          "outcome is not known: nothing was sent again; check `smsmux "
+          "status`%s%s before using a new --ref",
+          rows[i].ref, e.status ? e.status : "pending",
+          e.provider ? " via " : "", e.provider ? e.provider : "",
+          e.message_id ? " " : "", e.message_id ? e.message_id : "");
+      rows[i].journaled = 2;
+      add_rcpt(st, i, SMSMUX_ERR_UNKNOWN_OUTCOME, p->to[i],
+               SMSMUX_STATUS_UNKNOWN, e.message_id, e.provider, NULL, m);
+      free(m);
+    }
+    state_journal_entry_clear(&e);
+  }
+  return 0;
+}
+
+smsmux_send_result *sm_send(struct smsmux *sm, const smsmux_send_request *req,
+                            sm_row *rows) {
   smsmux_send_result *r = xcalloc(1, sizeof *r);
-  send_state st = {r, 0, 0};
+  send_state st;
   prepared p;
   router_msg rm;
   router_plan plan;
-  char **pending = NULL, **next = NULL;
+  size_t *pending = NULL, *next = NULL;
+  int *row_reserved = NULL;
   size_t n_pending = 0, n_next = 0, cap_next = 0, i, c;
   smsmux_error last = {0};
   int reserved = 0;
   state_db *db = NULL;
 
+  memset(&st, 0, sizeof st);
+  st.r = r;
+  memset(&plan, 0, sizeof plan);
+  if (rows)
+    for (i = 0; req && i < req->n_to; i++) {
+      rows[i].journaled = 0;
+      rows[i].rcpt = (size_t)-1;
+      rows[i].cls = SMSMUX_OK;
+    }
   if (prepare(sm, req, &p, &r->error))
-    return r;
+    goto rows_out;
   r->encoding = p.info.encoding;
   r->segments = p.info.segments;
+  if (rows && p.n_to != req->n_to) {
+    err_set(&r->error, SMSMUX_ERR_INPUT, NULL,
+            "the same number twice in one grouped send");
+    prepared_free(&p);
+    goto rows_out;
+  }
   router_msg_of(&p, req, &rm);
   if (router_plan_build(sm, &rm, req->route, req->provider, 1, &plan,
                         &r->error)) {
     prepared_free(&p);
-    return r;
+    goto rows_out;
   }
   r->route = xstrdup(plan.route);
   for (c = 0; c < plan.n && !plan.cand[c].eligible; c++)
@@ -707,8 +841,19 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
     goto out;
   }
 
-  /* --ref: the journal makes a retried command a no-op */
-  if (req->ref && *req->ref) {
+  pending = xcalloc(p.n_to ? p.n_to : 1, sizeof *pending);
+  if (rows) {
+    /* one ref per recipient: each is journaled on its own */
+    row_reserved = xcalloc(p.n_to ? p.n_to : 1, sizeof *row_reserved);
+    if (reserve_rows(sm, &p, rows, row_reserved, pending, &n_pending, &st,
+                     &db))
+      goto out;
+    if (n_pending == 0 && p.n_to) {
+      r->duplicate = 1;
+      goto settle_rows;
+    }
+  } else if (req->ref && *req->ref) {
+    /* --ref: the journal makes a retried command a no-op */
     state_journal_entry e = {0};
     char msg[512] = "";
     int rc;
@@ -739,13 +884,14 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
     }
     reserved = 1;
   }
+  if (!rows) {
+    for (i = 0; i < p.n_to; i++)
+      pending[i] = i;
+    n_pending = p.n_to;
+  }
 
   /* Failover, chunk by chunk: recipients a provider refused with a
      "move on" class go to the next candidate; the others are settled. */
-  pending = xcalloc(p.n_to, sizeof *pending);
-  for (i = 0; i < p.n_to; i++)
-    pending[i] = p.to[i];
-  n_pending = p.n_to;
   for (; c < plan.n && n_pending; c++) {
     router_candidate *rc = &plan.cand[c];
     size_t max, off;
@@ -775,8 +921,9 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
         if (cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
           r->possibly_sent = 1;
         for (i = 0; i < n; i++)
-          add_rcpt(&st, pending[off + i], s, NULL, rc->inst->cfg->name,
-                   e.code[0] ? e.code : NULL, e.message);
+          add_rcpt(&st, pending[off + i], cls, p.to[pending[off + i]], s,
+                   NULL, rc->inst->cfg->name, e.code[0] ? e.code : NULL,
+                   e.message);
         if (r->error.cls == SMSMUX_OK ||
             cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
           r->error = e;
@@ -788,7 +935,8 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
   }
   /* recipients still pending: every candidate failed them */
   for (i = 0; i < n_pending; i++)
-    add_rcpt(&st, pending[i], SMSMUX_STATUS_REJECTED, NULL, NULL,
+    add_rcpt(&st, pending[i], last.cls ? last.cls : SMSMUX_ERR_TEMPORARY,
+             p.to[pending[i]], SMSMUX_STATUS_REJECTED, NULL, NULL,
              last.code[0] ? last.code : NULL, last.message);
   if (n_pending && (r->error.cls == SMSMUX_OK))
     r->error = last;
@@ -800,7 +948,7 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
     free(m);
   }
 
-  journal_attempts(sm, r, req->ref);
+  journal_attempts(sm, r, rows ? NULL : req->ref);
   if (reserved) {
     const char *status = r->possibly_sent                 ? "unknown"
                          : r->error.cls == SMSMUX_OK       ? "sent"
@@ -809,12 +957,42 @@ smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
     state_journal_finish(db, req->ref, status, r->provider, r->id, NULL, NULL,
                          0);
   }
+settle_rows:
+  if (rows) {
+    /* each row's journal entry, from its own recipient line */
+    for (i = 0; i < r->n_recipients; i++) {
+      size_t k = st.rcpt_idx[i];
+      const smsmux_recipient_result *rr = &r->recipients[i];
+      rows[k].rcpt = i;
+      rows[k].cls = st.rcpt_cls[i];
+      if (row_reserved[k])
+        state_journal_finish(db, rows[k].ref, journal_status_of(rr->status),
+                             rr->provider, rr->id, NULL, NULL, 0);
+    }
+  }
 out:
+  if (rows && row_reserved) /* reserved but never settled (cannot happen) */
+    for (i = 0; i < p.n_to; i++)
+      if (row_reserved[i] && rows[i].rcpt == (size_t)-1)
+        state_journal_finish(db, rows[i].ref, "failed", NULL, NULL, NULL,
+                             NULL, 0);
   free(pending);
   free(next);
+  free(row_reserved);
   router_plan_free(&plan);
   prepared_free(&p);
+rows_out:
+  if (rows)
+    for (i = 0; req && i < req->n_to; i++)
+      if (rows[i].rcpt == (size_t)-1 && rows[i].cls == SMSMUX_OK)
+        rows[i].cls = r->error.cls;
+  free(st.rcpt_idx);
+  free(st.rcpt_cls);
   return r;
+}
+
+smsmux_send_result *smsmux_send(smsmux *sm, const smsmux_send_request *req) {
+  return sm_send(sm, req, NULL);
 }
 
 void smsmux_send_result_free(smsmux_send_result *r) {
