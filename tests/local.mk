@@ -7,6 +7,7 @@ include tests/clever-http/local.mk
 include tests/clever-rest/local.mk
 include tests/mediasflow/local.mk
 include tests/allmysms/local.mk
+include tests/generic-http/local.mk
 include tests/fuzz/local.mk
 EXTRA_DIST += tests/lib.sh tests/demo.sh tests/installcheck.sh scripts/install-deps.sh docs/choices.md docs/ABI.md \
 	docs/providers.md docs/providers/smsmode.md docs/providers/allmysms.md
@@ -16,3 +17,5 @@ TESTS += tests/send.sh
 EXTRA_DIST += tests/send.sh
 TESTS += tests/routing.sh
 EXTRA_DIST += tests/routing.sh
+TESTS += tests/sdk.sh
+EXTRA_DIST += tests/sdk.sh examples/myprovider/myprovider.c
