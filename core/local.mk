@@ -2,7 +2,7 @@
 lib_LTLIBRARIES += core/libsmsmux.la
 pkginclude_HEADERS += include/smsmux/smsmux.h include/smsmux/provider.h
 core_libsmsmux_la_SOURCES = \
-	core/smsmux.c core/internal.h \
+	core/smsmux.c core/internal.h core/batch.c \
 	core/cfg.c core/cfg.h \
 	core/loader.c core/loader.h \
 	core/host.c core/host.h \

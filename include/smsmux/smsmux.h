@@ -304,6 +304,94 @@ typedef struct smsmux_plugin_report {
 smsmux_plugin_report *smsmux_plugin_check(const char *path);
 void smsmux_plugin_report_free(smsmux_plugin_report *r);
 
+/* ------------------------------------------------------------ batch ------ */
+
+/*
+ * Bulk sending: add requests one at a time (from a file being read, say),
+ * N worker threads send them through the same path as smsmux_send, each
+ * reusing pooled HTTP connections.  Memory stays bounded: smsmux_batch_add
+ * blocks while the queue is full.
+ *
+ * Grouping: consecutive requests with the same text and options (kind,
+ * text, from, at, media, duration, subject, route, provider, options), one
+ * recipient each and distinct numbers, are merged into one send of up to
+ * `group_max` recipients; the send splits it further per provider limit as
+ * smsmux_send does.  Each recipient keeps its own ref (journal entry), so a
+ * rerun with the same refs skips exactly the recipients already taken.
+ * Per-provider `max_rps` (configuration) is honoured by all workers.
+ */
+
+typedef struct smsmux_batch smsmux_batch;
+
+/** The outcome of one recipient (one added request with one number). */
+typedef struct smsmux_batch_row {
+  size_t size;                     /**< sizeof(smsmux_batch_row) */
+  uint64_t tag;                    /**< as given to smsmux_batch_add */
+  const char *to;                  /**< the number as given */
+  const char *ref;                 /**< its ref, or NULL */
+  /** This row's outcome as a send result: recipients[0] (when
+      n_recipients is 1) is its recipient; provider, id, duplicate (already
+      sent under its ref: nothing sent), possibly_sent and error are this
+      row's own; route, encoding, segments and attempts are those of the
+      request it shared; cost its share. Valid during the callback only. */
+  const smsmux_send_result *result;
+  size_t group_size;               /**< rows that shared its send */
+} smsmux_batch_row;
+
+/** Called once per row, from a worker thread, one call at a time, in the
+    order the rows were added. */
+typedef void (*smsmux_batch_fn)(void *userdata, const smsmux_batch_row *row);
+
+/** Zero-initialise, set `size`. */
+typedef struct smsmux_batch_options {
+  size_t size;              /**< sizeof(smsmux_batch_options) */
+  unsigned workers;         /**< sending threads; 0: 4 (at most 256) */
+  /** Recipients merged into one send; 0: the smallest max_recipients of
+      the usable providers (of the forced --provider when given), at most
+      1000; 1: never merge. */
+  unsigned group_max;
+  unsigned queue;           /**< sends waiting for a worker; 0: 2 x workers */
+  smsmux_batch_fn on_row;   /**< per-row outcome, or NULL */
+  void *userdata;
+} smsmux_batch_options;
+
+/** Counts of one provider instance ("-" for rows no provider took). */
+typedef struct smsmux_batch_provider_count {
+  char *provider;
+  unsigned long sent, refused, unknown;
+} smsmux_batch_provider_count;
+
+typedef struct smsmux_batch_summary {
+  unsigned long rows;       /**< rows added */
+  unsigned long sent;       /**< taken (including already sent) */
+  unsigned long duplicate;  /**< of those, already sent under their ref */
+  unsigned long refused;    /**< refused, failed, or invalid input */
+  unsigned long unknown;    /**< possibly sent (outcome unknown) */
+  unsigned long not_sent;   /**< left in the queue by smsmux_batch_cancel */
+  unsigned long sends;      /**< grouped sends made */
+  unsigned long requests;   /**< provider requests (attempts) made */
+  double seconds;           /**< from smsmux_batch_new to the end */
+  smsmux_batch_provider_count *providers;
+  size_t n_providers;
+} smsmux_batch_summary;
+
+/** Start the workers.  NULL with err (bad options). */
+smsmux_batch *smsmux_batch_new(smsmux *sm, const smsmux_batch_options *opts,
+                               smsmux_error *err);
+/** Queue a copy of `req` (blocks while the queue is full).  `req` holds
+    one number, or several without a ref (they then share a tag).  0, or
+    -1 with err (class INPUT) when the batch is cancelled or `req` is not
+    acceptable. */
+int smsmux_batch_add(smsmux_batch *b, const smsmux_send_request *req,
+                     uint64_t tag, smsmux_error *err);
+/** Stop early: sends in progress finish, rows still queued are not sent
+    (counted in not_sent, no callback).  Safe from another thread. */
+void smsmux_batch_cancel(smsmux_batch *b);
+/** Send what is queued, wait for the workers, free the batch and return
+    the summary (release it with smsmux_batch_summary_free). */
+smsmux_batch_summary *smsmux_batch_finish(smsmux_batch *b);
+void smsmux_batch_summary_free(smsmux_batch_summary *s);
+
 #ifdef __cplusplus
 }
 #endif
