@@ -1,6 +1,7 @@
 # generic-http conformance: the plugin configured in INI to speak the
 # simulator's Clever HTTP, sMsmode and Clever REST APIs.
 generic_http_tests = \
-	tests/generic-http/clever-http.sh
+	tests/generic-http/clever-http.sh \
+	tests/generic-http/smsmode.sh
 TESTS += $(generic_http_tests)
 EXTRA_DIST += $(generic_http_tests) tests/generic-http/common.sh
