@@ -2,6 +2,8 @@
 # simulator's Clever HTTP, sMsmode and Clever REST APIs.
 generic_http_tests = \
 	tests/generic-http/clever-http.sh \
-	tests/generic-http/smsmode.sh
+	tests/generic-http/smsmode.sh \
+	tests/generic-http/json.sh \
+	tests/generic-http/config.sh
 TESTS += $(generic_http_tests)
 EXTRA_DIST += $(generic_http_tests) tests/generic-http/common.sh
