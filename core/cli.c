@@ -129,7 +129,13 @@ static const char send_usage_text[] =
     "  --provider P        use provider instance P only (not with --route)\n"
     "  --ref REF           your reference: sending again with the same REF\n"
     "                      never sends twice (per row: REF#ROW)\n"
-    "  --option KEY=VALUE  provider option, e.g. stop=1; repeatable\n";
+    "  --option KEY=VALUE  provider option, e.g. stop=1; repeatable\n"
+    "With --to-file:\n"
+    "  --workers N         send with N threads (default 4); rows with the\n"
+    "                      same text share requests, up to the providers'\n"
+    "                      recipient limits; max_rps is honoured\n"
+    "  --results FILE      one CSV line per recipient: line, to, status,\n"
+    "                      provider, id, code, text\n";
 
 static const char status_usage_text[] =
     "Usage: smsmux status [--provider P] ID\n"
@@ -196,7 +202,9 @@ enum flag_id {
   F_COUNT,
   F_SINCE,
   F_UNTIL,
-  F_CHECK
+  F_CHECK,
+  F_WORKERS,
+  F_RESULTS
 };
 
 typedef struct cli_flag {
@@ -228,6 +236,8 @@ static const cli_flag message_flags[] = {{"to", 1, F_TO},
                                          {"provider", 1, F_PROVIDER},
                                          {"ref", 1, F_REF},
                                          {"option", 1, F_OPTION},
+                                         {"workers", 1, F_WORKERS},
+                                         {"results", 1, F_RESULTS},
                                          {NULL, 0, 0}};
 
 static const cli_flag provider_flags[] = {{"provider", 1, F_PROVIDER},
@@ -397,6 +407,8 @@ typedef struct msgargs {
   const char *route, *provider, *ref;
   strv option_keys, option_values; /**< --option KEY=VALUE */
   smsmux_kv *options;
+  unsigned workers;    /**< --workers (send --to-file), 0: the default */
+  const char *results; /**< --results FILE (send --to-file) */
 } msgargs;
 
 static void msgargs_free(msgargs *m) {
@@ -433,13 +445,12 @@ static int send_single(cli *c, const msgargs *m, const char *const *to,
                        size_t n_to);
 static int count_rows(tofile *t, unsigned long *total, smsmux_error *err);
 static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total);
-static int read_all_numbers(tofile *t, strv *numbers, smsmux_error *err);
 
 static int cmd_send(cli *c, int argc, char **argv) {
   msgargs m;
   tofile *t = NULL;
   smsmux_error err;
-  strv numbers = {0};
+  unsigned long total;
   int rc;
 
   memset(&err, 0, sizeof err);
@@ -452,35 +463,22 @@ static int cmd_send(cli *c, int argc, char **argv) {
       rc = send_single(c, &m, (const char *const *)m.to.v, m.to.n);
     goto out;
   }
-  if (tofile_open(&t, m.to_file, &err) < 0) {
+  /* A file, plain list or CSV, with or without ${COLUMN}: one row per
+     recipient through the batch API (rows with the same text share
+     requests); a file that can be read twice is checked first. */
+  if (tofile_open(&t, m.to_file, &err) < 0 ||
+      (text_has_placeholder(m.text) &&
+       text_check_placeholders(m.text, t, &err) < 0) ||
+      count_rows(t, &total, &err) < 0) {
     rc = fail(c, &err);
     goto out;
   }
-  if (text_has_placeholder(m.text)) {
-    /* One message per row; the rows are read again while sending. */
-    unsigned long total;
-    if (text_check_placeholders(m.text, t, &err) < 0 ||
-        count_rows(t, &total, &err) < 0) {
-      rc = fail(c, &err);
-      goto out;
-    }
-    rc = open_library(c);
-    if (rc == EXIT_DONE)
-      rc = send_rows(c, &m, t, total);
-  } else {
-    /* One message to every number: the library splits per provider. */
-    if (read_all_numbers(t, &numbers, &err) < 0) {
-      rc = fail(c, &err);
-      goto out;
-    }
-    rc = open_library(c);
-    if (rc == EXIT_DONE)
-      rc = send_single(c, &m, (const char *const *)numbers.v, numbers.n);
-  }
+  rc = open_library(c);
+  if (rc == EXIT_DONE)
+    rc = send_rows(c, &m, t, total);
 out:
   if (t)
     tofile_close(t);
-  strv_free(&numbers);
   msgargs_free(&m);
   return help_done(rc);
 }
@@ -587,6 +585,17 @@ static int parse_message_args(cli *c, int argc, char **argv, msgargs *m) {
         return usage_error(c, "--ref needs a non-empty reference");
       m->ref = v;
       break;
+    case F_WORKERS:
+      if (parse_unsigned(v, &m->workers) < 0 || m->workers == 0 ||
+          m->workers > 256)
+        return usage_error(c, "--workers '%s': give a number of threads "
+                              "from 1 to 256", v);
+      break;
+    case F_RESULTS:
+      if (!*v)
+        return usage_error(c, "--results needs a file name");
+      m->results = v;
+      break;
     case F_OPTION: {
       const char *eq = strchr(v, '=');
       if (!eq || eq == v)
@@ -616,6 +625,9 @@ static int parse_message_args(cli *c, int argc, char **argv, msgargs *m) {
   if (m->text && m->text_file)
     return usage_error(c, "--text and --text-file cannot be used together; "
                           "keep one");
+  if ((m->workers || m->results) &&
+      (strcmp(c->command, "send") != 0 || !m->to_file))
+    return usage_error(c, "--workers and --results are for send --to-file");
   if (m->text_file && m->to_file && strcmp(m->text_file, "-") == 0 &&
       strcmp(m->to_file, "-") == 0)
     return usage_error(c, "--text-file and --to-file cannot both read "
@@ -813,8 +825,8 @@ static void print_send_human(const smsmux_send_result *r) {
 
 /* ------------------------------------------------ send, row by row ---- */
 
-/* Ctrl-C during a long send: finish the row in flight, then stop and say
-   where, so that the JSON document stays whole. */
+/* Ctrl-C during a long send: the requests in flight finish, the rows not
+   yet sent are left for a rerun, and the JSON document stays whole. */
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig) {
@@ -839,9 +851,11 @@ static void progress_clear(progress *p) {
     fputs("\r\033[K", stderr);
 }
 
+/* "sending 1200/5000 (950/s, ETA 4s)" on stderr, at most 5 times a
+   second unless forced. */
 static void progress_show(progress *p, int force) {
   struct timespec now;
-  double elapsed;
+  double elapsed, rate;
   if (!p->on)
     return;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -853,8 +867,20 @@ static void progress_show(progress *p, int force) {
     fprintf(stderr, "\r\033[Ksending %lu/%lu", p->done, p->total);
   else
     fprintf(stderr, "\r\033[Ksending %lu", p->done);
-  if (elapsed > 0.5)
-    fprintf(stderr, " (%.1f/s)", (double)p->done / elapsed);
+  rate = elapsed > 0 ? (double)p->done / elapsed : 0;
+  if (elapsed > 0.5 && rate > 0) {
+    fprintf(stderr, " (%.0f/s", rate);
+    if (p->total > p->done) {
+      unsigned long eta = (unsigned long)((double)(p->total - p->done) / rate);
+      if (eta >= 3600)
+        fprintf(stderr, ", ETA %luh%02lum", eta / 3600, eta / 60 % 60);
+      else if (eta >= 60)
+        fprintf(stderr, ", ETA %lum%02lus", eta / 60, eta % 60);
+      else
+        fprintf(stderr, ", ETA %lus", eta);
+    }
+    fputc(')', stderr);
+  }
   fflush(stderr);
 }
 
@@ -873,7 +899,6 @@ static void print_row_human(const smsmux_send_result *r, unsigned long line,
     printf(" (%s%s%s)", rr->code ? rr->code : "",
            rr->code && rr->text ? " " : "", rr->text ? rr->text : "");
   putchar('\n');
-  fflush(stdout);
 }
 
 /**
@@ -901,17 +926,132 @@ static int count_rows(tofile *t, unsigned long *total, smsmux_error *err) {
   return tofile_rewind(t, err);
 }
 
+/* One CSV field of the --results file, quoted when it must be. */
+static void csv_field(FILE *f, const char *s, int last) {
+  if (!s)
+    s = "";
+  if (strpbrk(s, ",\"\r\n")) {
+    fputc('"', f);
+    for (; *s; s++) {
+      if (*s == '"')
+        fputc('"', f);
+      fputc(*s, f);
+    }
+    fputc('"', f);
+  } else {
+    fputs(s, f);
+  }
+  fputc(last ? '\n' : ',', f);
+}
+
+/* line,to,status,provider,id,code,text */
+static void results_line(FILE *f, const smsmux_batch_row *row) {
+  const smsmux_send_result *r = row->result;
+  const smsmux_recipient_result *rr = r->n_recipients ? r->recipients : NULL;
+  char line[32];
+  const char *status = r->duplicate       ? "already_sent"
+                       : r->possibly_sent ? "unknown"
+                       : rr               ? smsmux_status_name(rr->status)
+                                          : "rejected";
+  snprintf(line, sizeof line, "%llu", (unsigned long long)row->tag);
+  csv_field(f, line, 0);
+  csv_field(f, rr ? rr->to : row->to, 0);
+  csv_field(f, status, 0);
+  csv_field(f, rr && rr->provider ? rr->provider : r->provider, 0);
+  csv_field(f, rr && rr->id ? rr->id : r->id, 0);
+  csv_field(f, rr && rr->code ? rr->code : r->error.code, 0);
+  csv_field(f, rr && rr->text ? rr->text : r->error.message, 1);
+}
+
+/** What the per-row callback needs (called by one worker at a time). */
+typedef struct rowrun {
+  const cli *c;
+  progress prog;
+  int out_tty; /**< stdout is the progress line's terminal too */
+  FILE *results;
+  int rc;
+} rowrun;
+
+static void on_row(void *userdata, const smsmux_batch_row *row) {
+  rowrun *rr = userdata;
+  const smsmux_send_result *r = row->result;
+  unsigned long line = (unsigned long)row->tag;
+  int trouble = r->possibly_sent || r->error.cls != SMSMUX_OK;
+
+  rr->rc = worse_exit(rr->rc, send_exit_code(r));
+  if (trouble || (rr->out_tty && !rr->c->json))
+    progress_clear(&rr->prog);
+  if (rr->c->json)
+    cli_json_batch_item(r, line);
+  if (r->possibly_sent)
+    fprintf(stderr, "smsmux: line %lu (%s): WARNING: POSSIBLY SENT%s%s: %s\n",
+            line, or_dash(row->to), r->provider ? " via " : "",
+            r->provider ? r->provider : "", r->error.message);
+  else if (r->error.cls != SMSMUX_OK)
+    fprintf(stderr, "smsmux: line %lu (%s): %s\n", line, or_dash(row->to),
+            r->error.message);
+  else if (!rr->c->json)
+    print_row_human(r, line, row->to);
+  if (rr->results)
+    results_line(rr->results, row);
+  rr->prog.done++;
+  progress_show(&rr->prog,
+                trouble || (rr->out_tty && !rr->c->json));
+}
+
+static void print_summary_human(const smsmux_batch_summary *s) {
+  printf("%lu sent, %lu failed, %lu possibly sent\n", s->sent, s->refused,
+         s->unknown);
+  if (s->duplicate)
+    printf("  (%lu of them already sent under this --ref: not sent again)\n",
+           s->duplicate);
+  for (size_t i = 0; i < s->n_providers; i++) {
+    const smsmux_batch_provider_count *p = &s->providers[i];
+    printf("  %s: %lu sent, %lu failed, %lu possibly sent\n",
+           strcmp(p->provider, "-") == 0 ? "(no provider)" : p->provider,
+           p->sent, p->refused, p->unknown);
+  }
+  if (s->not_sent)
+    printf("  %lu not sent (interrupted)\n", s->not_sent);
+}
+
 static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
   smsmux_error stop;
-  cli_summary sum = {0, 0, 0};
-  progress prog;
+  smsmux_batch_options bo;
+  smsmux_batch *batch;
+  smsmux_batch_summary *sum;
+  rowrun run;
   strbuf text = {0}, ref = {0};
-  unsigned long row = 0;
+  unsigned long row = 0, handled;
   struct sigaction sa, old_sa;
-  int rc = EXIT_DONE;
+  int personal = text_has_placeholder(m->text);
 
   memset(&stop, 0, sizeof stop);
-  memset(&prog, 0, sizeof prog);
+  memset(&run, 0, sizeof run);
+  run.c = c;
+  run.rc = EXIT_DONE;
+  run.out_tty = isatty(STDOUT_FILENO);
+  if (m->results) {
+    run.results = fopen(m->results, "w");
+    if (!run.results) {
+      set_error(&stop, SMSMUX_ERR_INPUT, "cannot write --results %s: %s",
+                m->results, strerror(errno));
+      return fail(c, &stop);
+    }
+    fputs("line,to,status,provider,id,code,text\n", run.results);
+  }
+
+  memset(&bo, 0, sizeof bo);
+  bo.size = sizeof bo;
+  bo.workers = m->workers;
+  bo.on_row = on_row;
+  bo.userdata = &run;
+  batch = smsmux_batch_new(c->sm, &bo, &stop);
+  if (!batch) {
+    if (run.results)
+      fclose(run.results);
+    return fail(c, &stop);
+  }
 
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_interrupt;
@@ -919,24 +1059,22 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_sa);
 
-  prog.on = isatty(STDERR_FILENO) && !c->verbose && total != 1;
-  prog.total = total;
-  clock_gettime(CLOCK_MONOTONIC, &prog.start);
-  prog.last = prog.start;
+  run.prog.on = isatty(STDERR_FILENO) && !c->verbose && total != 1;
+  run.prog.total = total;
+  clock_gettime(CLOCK_MONOTONIC, &run.prog.start);
+  run.prog.last = run.prog.start;
 
   if (c->json)
     cli_json_batch_begin();
   while (!interrupted && tofile_next(t, &stop) == 1) {
-    const char *number = tofile_number(t);
     const char *to[1];
     smsmux_send_request req;
-    smsmux_send_result *r;
-    int row_rc;
 
     if (tofile_check_row(t, &stop) < 0)
       break;
     row++;
-    text_render(m->text, t, &text);
+    if (personal)
+      text_render(m->text, t, &text);
     if (m->ref) {
       char idx[32];
       snprintf(idx, sizeof idx, "#%lu", row);
@@ -944,85 +1082,55 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
       sb_add(&ref, m->ref, strlen(m->ref));
       sb_add(&ref, idx, strlen(idx));
     }
-    to[0] = number;
-    fill_request(&req, m, to, 1, text.s, m->ref ? ref.s : NULL);
-    r = smsmux_send(c->sm, &req);
-    if (!r)
-      out_of_memory();
-    row_rc = send_exit_code(r);
-    rc = worse_exit(rc, row_rc);
-    if (r->possibly_sent)
-      sum.unknown++;
-    else if (row_rc == EXIT_DONE)
-      sum.sent++;
-    else
-      sum.failed++;
-
-    progress_clear(&prog);
-    if (c->json)
-      cli_json_batch_item(r, tofile_line(t));
-    if (r->possibly_sent) {
-      fprintf(stderr, "smsmux: line %lu (%s): WARNING: POSSIBLY SENT%s%s: %s\n",
-              tofile_line(t), number, r->provider ? " via " : "",
-              r->provider ? r->provider : "", r->error.message);
-    } else if (r->error.cls != SMSMUX_OK) {
-      fprintf(stderr, "smsmux: line %lu (%s): %s\n", tofile_line(t), number,
-              r->error.message);
-    } else if (!c->json) {
-      print_row_human(r, tofile_line(t), number);
-    }
-    smsmux_send_result_free(r);
-    prog.done++;
-    progress_show(&prog, 0);
+    to[0] = tofile_number(t);
+    fill_request(&req, m, to, 1, personal ? text.s : m->text,
+                 m->ref ? ref.s : NULL);
+    if (smsmux_batch_add(batch, &req, tofile_line(t), &stop) < 0)
+      break;
   }
   if (interrupted)
-    set_error(&stop, SMSMUX_ERR_SYSTEM,
-              "interrupted after %lu row%s of %s; run the same command "
-              "again with the same --ref to send the rest without sending "
-              "a row twice",
-              row, row == 1 ? "" : "s", m->to_file);
+    smsmux_batch_cancel(batch);
+  sum = smsmux_batch_finish(batch);
   sigaction(SIGINT, &old_sa, NULL);
+  handled = sum->sent + sum->refused + sum->unknown;
+  if (interrupted)
+    set_error(&stop, SMSMUX_ERR_SYSTEM,
+              "interrupted after %lu row%s of %s (%lu read but not sent); "
+              "run the same command again with the same --ref to send the "
+              "rest without sending a row twice",
+              handled, handled == 1 ? "" : "s", m->to_file, sum->not_sent);
   if (stop.cls == SMSMUX_OK && row == 0)
     set_error(&stop, SMSMUX_ERR_INPUT, "%s holds no number", m->to_file);
-  if (prog.on) {
-    progress_show(&prog, 1);
+  if (run.prog.on) {
+    progress_show(&run.prog, 1);
     fputc('\n', stderr);
   }
+  if (run.results && fclose(run.results) != 0 && stop.cls == SMSMUX_OK)
+    set_error(&stop, SMSMUX_ERR_SYSTEM, "cannot write --results %s: %s",
+              m->results, strerror(errno));
 
   if (stop.cls != SMSMUX_OK)
-    rc = worse_exit(rc, smsmux_exit_code(stop.cls));
+    run.rc = worse_exit(run.rc, smsmux_exit_code(stop.cls));
   print_error(&stop);
   if (c->json) {
-    cli_json_batch_end(&sum, &stop);
+    cli_json_batch_end(sum, &stop);
   } else {
-    printf("%lu sent, %lu failed, %lu possibly sent\n", sum.sent, sum.failed,
-           sum.unknown);
-    if (sum.unknown)
+    print_summary_human(sum);
+    if (run.prog.on && sum->seconds > 0)
+      fprintf(stderr, "smsmux: %lu rows in %.1f s (%.0f/s), %lu requests\n",
+              handled, sum->seconds, (double)handled / sum->seconds,
+              sum->requests);
+    if (sum->unknown)
       fprintf(stderr,
               "smsmux: WARNING: %lu message%s POSSIBLY SENT: check "
               "with the provider before sending %s again\n",
-              sum.unknown, sum.unknown == 1 ? "" : "s",
-              sum.unknown == 1 ? "it" : "them");
+              sum->unknown, sum->unknown == 1 ? "" : "s",
+              sum->unknown == 1 ? "it" : "them");
   }
+  smsmux_batch_summary_free(sum);
   sb_free(&text);
   sb_free(&ref);
-  return rc;
-}
-
-static int read_all_numbers(tofile *t, strv *numbers, smsmux_error *err) {
-  int k;
-  while ((k = tofile_next(t, err)) == 1) {
-    if (tofile_check_row(t, err) < 0)
-      return -1;
-    strv_push(numbers, tofile_number(t));
-  }
-  if (k < 0)
-    return -1;
-  if (numbers->n == 0) {
-    set_error(err, SMSMUX_ERR_INPUT, "the recipient file holds no number");
-    return -1;
-  }
-  return 0;
+  return run.rc;
 }
 
 /* -------------------------------------------------------------- route -- */

@@ -7,13 +7,6 @@
 
 #include <smsmux/smsmux.h>
 
-/** Counts of a send run over the rows of a personalised --to-file. */
-typedef struct cli_summary {
-  unsigned long sent;    /**< rows accepted (or already sent under --ref) */
-  unsigned long failed;  /**< rows refused or invalid */
-  unsigned long unknown; /**< rows possibly sent (outcome unknown) */
-} cli_summary;
-
 /** {"error":{"class","code","message"}} alone (nothing else to say). */
 void cli_json_error(const smsmux_error *err);
 
@@ -26,7 +19,8 @@ void cli_json_send(const smsmux_send_result *r);
     closing `]`, the "summary" and, when the run stopped early, "error". */
 void cli_json_batch_begin(void);
 void cli_json_batch_item(const smsmux_send_result *r, unsigned long line);
-void cli_json_batch_end(const cli_summary *s, const smsmux_error *err);
+void cli_json_batch_end(const smsmux_batch_summary *s,
+                        const smsmux_error *err);
 
 void cli_json_route(const smsmux_route_explain *r);
 void cli_json_status(const smsmux_status_result *r);

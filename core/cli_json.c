@@ -49,17 +49,34 @@ void cli_json_batch_item(const smsmux_send_result *r, unsigned long line) {
     fputc(',', stdout);
   fputs(json_object_to_json_string_ext(obj, CLI_JSON_FLAGS), stdout);
   json_object_put(obj);
-  fflush(stdout);
 }
 
-void cli_json_batch_end(const cli_summary *s, const smsmux_error *err) {
+void cli_json_batch_end(const smsmux_batch_summary *s,
+                        const smsmux_error *err) {
   json_object *summary = json_object_new_object();
-  json_object_object_add(summary, "sent",
-                         json_object_new_int64((int64_t)s->sent));
-  json_object_object_add(summary, "failed",
-                         json_object_new_int64((int64_t)s->failed));
-  json_object_object_add(summary, "unknown",
-                         json_object_new_int64((int64_t)s->unknown));
+  json_object *providers = json_object_new_object();
+  size_t i;
+#define ADD_COUNT(o, name, v)                                                  \
+  json_object_object_add((o), (name), json_object_new_int64((int64_t)(v)))
+  ADD_COUNT(summary, "rows", s->rows);
+  ADD_COUNT(summary, "sent", s->sent);
+  ADD_COUNT(summary, "refused", s->refused);
+  ADD_COUNT(summary, "failed", s->refused); /* the name before 0.2 */
+  ADD_COUNT(summary, "unknown", s->unknown);
+  ADD_COUNT(summary, "duplicate", s->duplicate);
+  ADD_COUNT(summary, "not_sent", s->not_sent);
+  ADD_COUNT(summary, "sends", s->sends);
+  ADD_COUNT(summary, "requests", s->requests);
+  json_object_object_add(summary, "seconds", json_object_new_double(s->seconds));
+  for (i = 0; i < s->n_providers; i++) {
+    json_object *p = json_object_new_object();
+    ADD_COUNT(p, "sent", s->providers[i].sent);
+    ADD_COUNT(p, "refused", s->providers[i].refused);
+    ADD_COUNT(p, "unknown", s->providers[i].unknown);
+    json_object_object_add(providers, s->providers[i].provider, p);
+  }
+#undef ADD_COUNT
+  json_object_object_add(summary, "providers", providers);
   fputs("],\"summary\":", stdout);
   fputs(json_object_to_json_string_ext(summary, CLI_JSON_FLAGS), stdout);
   json_object_put(summary);

@@ -1,7 +1,8 @@
 #!/bin/sh
-# send --to-file: a plain list goes out as one message to every number; a
-# CSV whose text has ${COLUMN} placeholders goes out as one personalised
-# message per row.  Checked on what the simulated sMsmode received.
+# send --to-file: every row is a recipient of the batch API; rows with the
+# same text share requests (a plain list goes out in one request), a CSV
+# whose text has ${COLUMN} placeholders as one personalised message per
+# row.  Checked on what the simulated sMsmode received.
 . "$top_srcdir/tests/lib.sh"
 
 sim_start
@@ -35,10 +36,13 @@ cat >"$TMP/list.txt" <<'EOF'
 EOF
 run_smsmux --config "$CONFIG" --json send --to-file "$TMP/list.txt" --text Hello
 assert_eq 0 "$RC" "plain list: exit 0"
-assert_json '.recipients | length' 3 "plain list: three recipients"
-assert_json '[.recipients[].to] | join(" ")' "+33612345678 +33698765432 +33611223344" \
-  "plain list: every number, normalised"
-assert_json 'has("messages")' false "plain list: one send object, not per row"
+assert_json '.messages | length' 3 "plain list: one result per recipient"
+assert_json '[.messages[].recipients[0].to] | join(" ")' "+33612345678 +33698765432 +33611223344" \
+  "plain list: every number, normalised, in file order"
+assert_json '[.messages[].line] | join(",")' "2,4,5" "plain list: each result names its line"
+assert_json '[.messages[].id] | unique | length' 1 "plain list: the rows shared one message id"
+assert_json '.summary.sent' 3 "plain list: summary.sent"
+assert_json '.summary.sends' 1 "plain list: the rows were grouped into one send"
 assert_eq 1 "$(send_count)" "plain list: one request to sMsmode"
 assert_contains "$(sent_queries)" "numero=33612345678%2C33698765432%2C33611223344" \
   "plain list: every number in that request"
@@ -87,7 +91,7 @@ sim_reset
 printf 'name,mobile\nAnn,0612345678\nBob,0698765432\n' >"$TMP/comma.csv"
 run_smsmux --config "$CONFIG" --json send --to-file "$TMP/comma.csv" --text 'Same for all'
 assert_eq 0 "$RC" "comma CSV: exit 0"
-assert_json '.recipients | length' 2 "comma CSV: the number column found"
+assert_json '.summary.sent' 2 "comma CSV: the number column found"
 assert_eq 1 "$(send_count)" "comma CSV without placeholder: one request"
 
 # --- stdin ----------------------------------------------------------------
