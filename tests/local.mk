@@ -19,3 +19,6 @@ TESTS += tests/routing.sh
 EXTRA_DIST += tests/routing.sh
 TESTS += tests/sdk.sh
 EXTRA_DIST += tests/sdk.sh examples/myprovider/myprovider.c
+# Bulk sending through the batch API (send --to-file).
+TESTS += tests/bulk.sh
+EXTRA_DIST += tests/bulk.sh
