@@ -95,6 +95,7 @@ struct log_entry {
 static struct log_entry *log_head, **log_tail = &log_head;
 
 static int quiet;
+static int no_log; /* --no-log: keep no request log (benchmarks) */
 
 /* ------------------------------------------------------------ timer thread */
 
@@ -812,8 +813,9 @@ static enum fault_mode serve_provider(size_t prov, struct MHD_Connection *conn,
 
   pthread_mutex_lock(&state_lock);
   struct fault f = fault_take(prov);
-  log_add(prov, log_doc(prov, conn, req->method, ctx->raw_uri, &ctx->body,
-                        req->content_type, f.mode));
+  if (!no_log)
+    log_add(prov, log_doc(prov, conn, req->method, ctx->raw_uri, &ctx->body,
+                          req->content_type, f.mode));
   switch (f.mode) {
   case FAULT_NONE:
     p->handle(provider_state[prov], req, resp);
@@ -982,13 +984,15 @@ struct options {
 static void usage(FILE *out)
 {
   fputs("usage: smsmux-sim [--port N] [--port-file FILE] [--bind ADDR]\n"
-        "                  [--threads N] [--quiet]\n"
+        "                  [--threads N] [--quiet] [--no-log]\n"
         "Simulates the SMS provider APIs on loopback (see docs/simulator.md).\n"
         "  --port N         listen on N (0, the default, picks a free port)\n"
         "  --port-file FILE write the port there once listening\n"
         "  --bind ADDR      IPv4 address to listen on (default 127.0.0.1)\n"
         "  --threads N      polling threads (default 4)\n"
-        "  --quiet          no log line per request on stderr\n",
+        "  --quiet          no log line per request on stderr\n"
+        "  --no-log         keep no request log (/_sim/requests stays empty):\n"
+        "                   for benchmarks, where it would grow per request\n",
         out);
 }
 
@@ -1009,11 +1013,12 @@ static int parse_options(int argc, char **argv, struct options *o)
     { "bind", required_argument, NULL, 'b' },
     { "threads", required_argument, NULL, 't' },
     { "quiet", no_argument, NULL, 'q' },
+    { "no-log", no_argument, NULL, 'n' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   int c;
-  while ((c = getopt_long(argc, argv, "p:f:b:t:qh", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "p:f:b:t:qnh", longopts, NULL)) != -1) {
     switch (c) {
     case 'p':
       if (parse_number(optarg, 65535, &o->port) != 0) {
@@ -1035,6 +1040,9 @@ static int parse_options(int argc, char **argv, struct options *o)
       break;
     case 'q':
       quiet = 1;
+      break;
+    case 'n':
+      no_log = 1;
       break;
     case 'h':
       usage(stdout);
