@@ -42,16 +42,30 @@ enum gh_op { OP_SEND = 1u, OP_STATUS = 2u, OP_BALANCE = 4u };
 
 /** What one piece of a template stands for. */
 typedef enum gh_ph {
-  PH_LITERAL, PH_TO, PH_TO_LIST, PH_TEXT, PH_SENDER, PH_AT, PH_AT_UTC,
-  PH_REF, PH_LOGIN, PH_PASSWORD, PH_TOKEN, PH_ENCODING, PH_SEGMENTS,
-  PH_COUNT, PH_ID, PH_CFG, PH_OPTION
+  PH_LITERAL,
+  PH_TO,
+  PH_TO_LIST,
+  PH_TEXT,
+  PH_SENDER,
+  PH_AT,
+  PH_AT_UTC,
+  PH_REF,
+  PH_LOGIN,
+  PH_PASSWORD,
+  PH_TOKEN,
+  PH_ENCODING,
+  PH_SEGMENTS,
+  PH_COUNT,
+  PH_ID,
+  PH_CFG,
+  PH_OPTION
 } gh_ph;
 
 typedef struct gh_placeholder_def {
   const char *name;
   gh_ph kind;
-  int takes_arg;  /* ${name:ARG} */
-  unsigned ops;   /* operations it makes sense in */
+  int takes_arg; /* ${name:ARG} */
+  unsigned ops;  /* operations it makes sense in */
 } gh_placeholder_def;
 
 static const gh_placeholder_def gh_placeholders[] = {
@@ -100,14 +114,20 @@ typedef enum gh_body { BODY_NONE, BODY_FORM, BODY_JSON } gh_body;
 
 /** Where a value is read from in an answer. */
 typedef enum gh_ex_kind {
-  EX_NONE, EX_BODY, EX_JSON, EX_REGEX, EX_FIELD, EX_PAIRS, EX_HEADER
+  EX_NONE,
+  EX_BODY,
+  EX_JSON,
+  EX_REGEX,
+  EX_FIELD,
+  EX_PAIRS,
+  EX_HEADER
 } gh_ex_kind;
 
 typedef struct gh_extractor {
   gh_ex_kind kind;
   const char *arg;
-  long field;     /* field:N, 1-based */
-  regex_t *re;    /* regex:EXPR */
+  long field;  /* field:N, 1-based */
+  regex_t *re; /* regex:EXPR */
 } gh_extractor;
 
 typedef struct gh_range {
@@ -119,7 +139,7 @@ typedef enum gh_cond_kind { CO_STATUS, CO_REGEX, CO_JSON } gh_cond_kind;
 /** One condition on an answer. */
 typedef struct gh_cond {
   gh_cond_kind kind;
-  gh_range *ranges;    /* status: */
+  gh_range *ranges; /* status: */
   size_t n_ranges;
   regex_t *re;         /* regex: */
   const char *pointer; /* json:/pointer[=VALUE] */
@@ -146,8 +166,14 @@ typedef struct gh_req {
   gh_extractor from;
 } gh_req;
 
-enum { CLS_AUTH, CLS_CREDIT, CLS_INVALID, CLS_TEMPORARY, CLS_PERMANENT,
-       N_CLASSES };
+enum {
+  CLS_AUTH,
+  CLS_CREDIT,
+  CLS_INVALID,
+  CLS_TEMPORARY,
+  CLS_PERMANENT,
+  N_CLASSES
+};
 
 typedef enum gh_auth { AUTH_NONE, AUTH_BASIC, AUTH_BEARER, AUTH_PARAM } gh_auth;
 
@@ -223,7 +249,8 @@ static const smsmux_config_key gh_config_keys[] = {
     {"id_from", 0,
      "where the message id is: json:/ptr, regex:EXPR, field:N, pairs:KEY, "
      "header:NAME, body"},
-    {"code_from", 0, "where the provider's raw code is (same forms as id_from)"},
+    {"code_from", 0,
+     "where the provider's raw code is (same forms as id_from)"},
     {"field_separator", 0, "separator of field:N (default |)"},
     {"auth_when", 0,
      "answers that are AUTH errors: status:LIST, regex:EXPR, json:/ptr=V, "
@@ -284,8 +311,7 @@ SMSMUX_PROVIDER_ENTRY_DECL { return &gh_provider; }
 
 /* ------------------------------------------------------------- helpers -- */
 
-static const char *cfg(const gh *g, smsmux_call *call, const char *key)
-{
+static const char *cfg(const gh *g, smsmux_call *call, const char *key) {
   const char *v = g->host->config_get(call, key);
   return v != NULL && *v != '\0' ? v : NULL;
 }
@@ -293,8 +319,7 @@ static const char *cfg(const gh *g, smsmux_call *call, const char *key)
 /** Compile `expr` (POSIX extended); NULL after a CONFIG failure naming
     `key`. */
 static regex_t *compile(gh *g, smsmux_call *call, const char *key,
-                        const char *expr)
-{
+                        const char *expr) {
   regex_t *re, **more;
   char why[128];
   int rc;
@@ -313,18 +338,18 @@ static regex_t *compile(gh *g, smsmux_call *call, const char *key,
   if (rc != 0) {
     regerror(rc, re, why, sizeof why);
     free(re);
-    g->host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                  "%s: the regular expression \"%s\" is not valid: %s (POSIX "
-                  "extended syntax; quote the whole value when it holds ; or #)",
-                  key, expr, why);
+    g->host->fail(
+        call, SMSMUX_ERR_CONFIG, NULL,
+        "%s: the regular expression \"%s\" is not valid: %s (POSIX "
+        "extended syntax; quote the whole value when it holds ; or #)",
+        key, expr, why);
     return NULL;
   }
   g->regexes[g->n_regexes++] = re;
   return re;
 }
 
-static int parse_long_in(const char *s, long lo, long hi, long *out)
-{
+static int parse_long_in(const char *s, long lo, long hi, long *out) {
   char *end;
   long v;
 
@@ -338,8 +363,7 @@ static int parse_long_in(const char *s, long lo, long hi, long *out)
   return 0;
 }
 
-static int parse_method(const char *v, smsmux_http_method *m)
-{
+static int parse_method(const char *v, smsmux_http_method *m) {
   if (strcasecmp(v, "GET") == 0)
     *m = SMSMUX_HTTP_GET;
   else if (strcasecmp(v, "POST") == 0)
@@ -353,8 +377,7 @@ static int parse_method(const char *v, smsmux_http_method *m)
 
 /** Status lists: 200,201 or 2xx or 200-299, comma separated. */
 static int parse_ranges(gh *g, smsmux_call *call, const char *key,
-                        const char *s, gh_range **out, size_t *n_out)
-{
+                        const char *s, gh_range **out, size_t *n_out) {
   const smsmux_host *h = g->host;
   char **f;
   size_t n, i;
@@ -396,8 +419,7 @@ static int parse_ranges(gh *g, smsmux_call *call, const char *key,
   return 0;
 }
 
-static int in_ranges(const gh_range *r, size_t n, long status)
-{
+static int in_ranges(const gh_range *r, size_t n, long status) {
   size_t i;
 
   for (i = 0; i < n; i++)
@@ -409,9 +431,8 @@ static int in_ranges(const gh_range *r, size_t n, long status)
 /* ----------------------------------------------------------- templates -- */
 
 /** Parse template `s` of key `key`; `ops` says which operation uses it. */
-static int tpl_parse(gh *g, smsmux_call *call, const char *key,
-                     const char *s, unsigned ops, gh_tpl *t)
-{
+static int tpl_parse(gh *g, smsmux_call *call, const char *key, const char *s,
+                     unsigned ops, gh_tpl *t) {
   const smsmux_host *h = g->host;
   size_t cap = 4, i;
   const char *p = s;
@@ -508,15 +529,14 @@ typedef struct gh_ctx {
   const char *to;            /* the first (or only) recipient, formatted */
   const char *to_list;       /* every recipient of the request, joined */
   size_t count;
-  const char *id;            /* status only */
+  const char *id; /* status only */
 } gh_ctx;
 
 /** Expand `t`.  Returns call memory, or NULL with *absent set when an
     optional value (sender, ref, at, cfg, option) is missing: the caller
     then leaves the whole parameter out. */
 static const char *tpl_expand(const gh *g, smsmux_call *call, const gh_tpl *t,
-                              const gh_ctx *c, int *absent)
-{
+                              const gh_ctx *c, int *absent) {
   const smsmux_host *h = g->host;
   const smsmux_message *m = c->msg;
   const char *out = "";
@@ -528,10 +548,18 @@ static const char *tpl_expand(const gh *g, smsmux_call *call, const gh_tpl *t,
     const char *v = NULL;
 
     switch (p->kind) {
-    case PH_LITERAL: v = p->arg; break;
-    case PH_TO: v = c->to; break;
-    case PH_TO_LIST: v = c->to_list; break;
-    case PH_TEXT: v = m->text != NULL ? m->text : ""; break;
+    case PH_LITERAL:
+      v = p->arg;
+      break;
+    case PH_TO:
+      v = c->to;
+      break;
+    case PH_TO_LIST:
+      v = c->to_list;
+      break;
+    case PH_TEXT:
+      v = m->text != NULL ? m->text : "";
+      break;
     case PH_SENDER:
       v = m->from != NULL && *m->from != '\0' ? m->from : NULL;
       break;
@@ -541,18 +569,36 @@ static const char *tpl_expand(const gh *g, smsmux_call *call, const gh_tpl *t,
     case PH_AT_UTC:
       v = m->at != 0 ? h->format_time_utc(call, m->at, p->arg) : NULL;
       break;
-    case PH_REF: v = m->ref != NULL && *m->ref != '\0' ? m->ref : NULL; break;
-    case PH_LOGIN: v = g->login; break;
-    case PH_PASSWORD: v = g->password; break;
-    case PH_TOKEN: v = g->token; break;
+    case PH_REF:
+      v = m->ref != NULL && *m->ref != '\0' ? m->ref : NULL;
+      break;
+    case PH_LOGIN:
+      v = g->login;
+      break;
+    case PH_PASSWORD:
+      v = g->password;
+      break;
+    case PH_TOKEN:
+      v = g->token;
+      break;
     case PH_ENCODING:
       v = m->encoding == SMSMUX_ENC_UCS2 ? g->enc_ucs2 : g->enc_gsm7;
       break;
-    case PH_SEGMENTS: v = h->strf(call, "%u", m->segments); break;
-    case PH_COUNT: v = h->strf(call, "%zu", c->count); break;
-    case PH_ID: v = c->id; break;
-    case PH_CFG: v = cfg(g, call, p->arg); break;
-    case PH_OPTION: v = h->option(call, m, p->arg); break;
+    case PH_SEGMENTS:
+      v = h->strf(call, "%u", m->segments);
+      break;
+    case PH_COUNT:
+      v = h->strf(call, "%zu", c->count);
+      break;
+    case PH_ID:
+      v = c->id;
+      break;
+    case PH_CFG:
+      v = cfg(g, call, p->arg);
+      break;
+    case PH_OPTION:
+      v = h->option(call, m, p->arg);
+      break;
     }
     if (v == NULL || (p->kind == PH_OPTION && *v == '\0')) {
       *absent = 1;
@@ -564,9 +610,8 @@ static const char *tpl_expand(const gh *g, smsmux_call *call, const gh_tpl *t,
 }
 
 /** Parse `name=TEMPLATE & ...` of key `key`. */
-static int params_parse(gh *g, smsmux_call *call, const char *key,
-                        unsigned ops, gh_params *ps)
-{
+static int params_parse(gh *g, smsmux_call *call, const char *key, unsigned ops,
+                        gh_params *ps) {
   const smsmux_host *h = g->host;
   const char *s = cfg(g, call, key);
   smsmux_kv *kv;
@@ -607,8 +652,7 @@ static int params_parse(gh *g, smsmux_call *call, const char *key,
   return 0;
 }
 
-static unsigned params_uses(const gh_params *ps)
-{
+static unsigned params_uses(const gh_params *ps) {
   unsigned u = 0;
   size_t i;
 
@@ -620,8 +664,7 @@ static unsigned params_uses(const gh_params *ps)
 /* ---------------------------------------------------------- extractors -- */
 
 static int extractor_parse(gh *g, smsmux_call *call, const char *key,
-                           gh_extractor *ex)
-{
+                           gh_extractor *ex) {
   const smsmux_host *h = g->host;
   const char *s = cfg(g, call, key);
 
@@ -673,8 +716,7 @@ typedef struct gh_answer {
   int json_tried;
 } gh_answer;
 
-static json_object *answer_json(gh_answer *a)
-{
+static json_object *answer_json(gh_answer *a) {
   if (!a->json_tried) {
     a->json_tried = 1;
     a->json = json_tokener_parse(a->text);
@@ -683,8 +725,7 @@ static json_object *answer_json(gh_answer *a)
 }
 
 static const char *json_value_text(const gh *g, smsmux_call *call,
-                                   json_object *v)
-{
+                                   json_object *v) {
   if (v == NULL || json_object_is_type(v, json_type_null))
     return NULL;
   if (json_object_is_type(v, json_type_object) ||
@@ -696,8 +737,7 @@ static const char *json_value_text(const gh *g, smsmux_call *call,
 /** The value `ex` reads in `a`, trimmed, in call memory; NULL when the
     answer does not have it. */
 static const char *extract(const gh *g, smsmux_call *call,
-                           const gh_extractor *ex, gh_answer *a)
-{
+                           const gh_extractor *ex, gh_answer *a) {
   const smsmux_host *h = g->host;
   const char *v = NULL;
 
@@ -754,8 +794,7 @@ static const char *extract(const gh *g, smsmux_call *call,
 
 /* ---------------------------------------------------------- conditions -- */
 
-static int conds_parse(gh *g, smsmux_call *call, gh_condset *cs)
-{
+static int conds_parse(gh *g, smsmux_call *call, gh_condset *cs) {
   const smsmux_host *h = g->host;
   const char *s = cfg(g, call, cs->key);
   size_t n = 0, i;
@@ -773,7 +812,8 @@ static int conds_parse(gh *g, smsmux_call *call, gh_condset *cs)
   p = s;
   for (i = 0; i < n; i++) {
     const char *end = strstr(p, "||");
-    char *one = h->strf(call, "%.*s", (int)(end != NULL ? end - p : (long)strlen(p)), p);
+    char *one = h->strf(call, "%.*s",
+                        (int)(end != NULL ? end - p : (long)strlen(p)), p);
     char **f;
     gh_cond *c = &cs->c[i];
 
@@ -811,8 +851,7 @@ static int conds_parse(gh *g, smsmux_call *call, gh_condset *cs)
 }
 
 static int cond_holds(const gh *g, smsmux_call *call, const gh_cond *c,
-                      gh_answer *a)
-{
+                      gh_answer *a) {
   switch (c->kind) {
   case CO_STATUS:
     return in_ranges(c->ranges, c->n_ranges, a->resp->status);
@@ -841,16 +880,14 @@ static const smsmux_error_class gh_class_values[N_CLASSES] = {
     SMSMUX_ERR_AUTH, SMSMUX_ERR_CREDIT, SMSMUX_ERR_INVALID,
     SMSMUX_ERR_TEMPORARY, SMSMUX_ERR_PERMANENT};
 
-static int valid_url(const char *s)
-{
+static int valid_url(const char *s) {
   return s[0] == '/' || strncasecmp(s, "http://", 7) == 0 ||
          strncasecmp(s, "https://", 8) == 0;
 }
 
 /** Read the keys of one request (send_*, status_*, balance_*). */
 static int req_parse(gh *g, smsmux_call *call, gh_req *r, const char *prefix,
-                     unsigned ops, const char *default_method)
-{
+                     unsigned ops, const char *default_method) {
   const smsmux_host *h = g->host;
   const char *url_key = h->strf(call, "%s_url", prefix);
   const char *method_key = h->strf(call, "%s_method", prefix);
@@ -861,8 +898,8 @@ static int req_parse(gh *g, smsmux_call *call, gh_req *r, const char *prefix,
   r->prefix = prefix;
   if (url == NULL) {
     /* the other keys of an unset request are mistakes */
-    static const char *const rest[] = {"_method", "_params", "_query",
-                                       "_body", "_from"};
+    static const char *const rest[] = {"_method", "_params", "_query", "_body",
+                                       "_from"};
     size_t i;
     for (i = 0; i < sizeof rest / sizeof rest[0]; i++) {
       const char *k = h->strf(call, "%s%s", prefix, rest[i]);
@@ -924,8 +961,8 @@ static int req_parse(gh *g, smsmux_call *call, gh_req *r, const char *prefix,
       for (j = 0; j < r->params.n; j++) {
         const char *a = r->params.v[i].name, *b = r->params.v[j].name;
         size_t la = strlen(a);
-        if (i != j && (strcmp(a, b) == 0 ||
-                       (strncmp(a, b, la) == 0 && b[la] == '.')))
+        if (i != j &&
+            (strcmp(a, b) == 0 || (strncmp(a, b, la) == 0 && b[la] == '.')))
           return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
                          "%s_params: \"%s\" and \"%s\" cannot both be in "
                          "one JSON body",
@@ -935,8 +972,7 @@ static int req_parse(gh *g, smsmux_call *call, gh_req *r, const char *prefix,
   return extractor_parse(g, call, h->strf(call, "%s_from", prefix), &r->from);
 }
 
-static int open_auth(gh *g, smsmux_call *call)
-{
+static int open_auth(gh *g, smsmux_call *call) {
   const smsmux_host *h = g->host;
   const char *v = cfg(g, call, "auth");
 
@@ -976,8 +1012,7 @@ static int open_auth(gh *g, smsmux_call *call)
   return 0;
 }
 
-static int open_secret_params(gh *g, smsmux_call *call)
-{
+static int open_secret_params(gh *g, smsmux_call *call) {
   const smsmux_host *h = g->host;
   const char *v = cfg(g, call, "secret_params");
   const char **list;
@@ -1002,8 +1037,7 @@ static int open_secret_params(gh *g, smsmux_call *call)
   return 0;
 }
 
-static int open_headers(gh *g, smsmux_call *call)
-{
+static int open_headers(gh *g, smsmux_call *call) {
   const smsmux_host *h = g->host;
   const char *v = cfg(g, call, "headers");
   smsmux_kv *kv;
@@ -1034,8 +1068,7 @@ static int open_headers(gh *g, smsmux_call *call)
 }
 
 static int open_charset(gh *g, smsmux_call *call, const char *key,
-                        const char *dflt, const char **out)
-{
+                        const char *dflt, const char **out) {
   const smsmux_host *h = g->host;
   const char *v = cfg(g, call, key);
 
@@ -1049,13 +1082,11 @@ static int open_charset(gh *g, smsmux_call *call, const char *key,
   return 0;
 }
 
-static int is_utf8_name(const char *cs)
-{
+static int is_utf8_name(const char *cs) {
   return strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "UTF8") == 0;
 }
 
-static int open_send_format(gh *g, smsmux_call *call)
-{
+static int open_send_format(gh *g, smsmux_call *call) {
   const smsmux_host *h = g->host;
   const char *v;
   long n;
@@ -1089,8 +1120,8 @@ static int open_send_format(gh *g, smsmux_call *call)
     g->max_per_request = (unsigned)n;
   }
   if (open_charset(g, call, "text_charset", "UTF-8", &g->text_charset) != 0 ||
-      open_charset(g, call, "unicode_charset", "UTF-8",
-                   &g->unicode_charset) != 0 ||
+      open_charset(g, call, "unicode_charset", "UTF-8", &g->unicode_charset) !=
+          0 ||
       open_charset(g, call, "answer_charset", "ISO-8859-15",
                    &g->answer_charset) != 0)
     return -1;
@@ -1126,11 +1157,10 @@ static int open_send_format(gh *g, smsmux_call *call)
 }
 
 static const char *const gh_status_names[] = {
-    "unknown", "accepted", "scheduled", "sent",     "delivered",
-    "undelivered", "expired", "rejected", "cancelled"};
+    "unknown",     "accepted", "scheduled", "sent",     "delivered",
+    "undelivered", "expired",  "rejected",  "cancelled"};
 
-static int open_status_map(gh *g, smsmux_call *call)
-{
+static int open_status_map(gh *g, smsmux_call *call) {
   const smsmux_host *h = g->host;
   const char *v = cfg(g, call, "status_map");
   smsmux_kv *kv;
@@ -1169,8 +1199,7 @@ static int open_status_map(gh *g, smsmux_call *call)
   return 0;
 }
 
-static int open_answers(gh *g, smsmux_call *call)
-{
+static int open_answers(gh *g, smsmux_call *call) {
   const smsmux_host *h = g->host;
   const char *v;
   size_t i;
@@ -1204,8 +1233,7 @@ static int open_answers(gh *g, smsmux_call *call)
   return open_status_map(g, call);
 }
 
-static int gh_open(const smsmux_host *host, smsmux_call *call, void **state)
-{
+static int gh_open(const smsmux_host *host, smsmux_call *call, void **state) {
   gh *g;
 
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
@@ -1234,9 +1262,9 @@ static int gh_open(const smsmux_host *host, smsmux_call *call, void **state)
     gh_close(g);
     return -1;
   }
-  if (g->status.set &&
-      !((g->status.url.uses | params_uses(&g->status.params) |
-         params_uses(&g->status.query)) & (1u << PH_ID))) {
+  if (g->status.set && !((g->status.url.uses | params_uses(&g->status.params) |
+                          params_uses(&g->status.query)) &
+                         (1u << PH_ID))) {
     gh_close(g);
     return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
                       "status_url or status_params must use ${id}, the "
@@ -1253,8 +1281,7 @@ static int gh_open(const smsmux_host *host, smsmux_call *call, void **state)
   return 0;
 }
 
-static void gh_close(void *state)
-{
+static void gh_close(void *state) {
   gh *g = state;
   size_t i;
 
@@ -1280,8 +1307,7 @@ typedef struct gh_kvs {
 /** Expand `ps` into `out` (room for ps->n + 2); `charset` converts the
     values (send), or NULL. */
 static int params_expand(const gh *g, smsmux_call *call, const gh_params *ps,
-                         const gh_ctx *c, const char *charset, gh_kvs *out)
-{
+                         const gh_ctx *c, const char *charset, gh_kvs *out) {
   const smsmux_host *h = g->host;
   size_t i;
 
@@ -1308,8 +1334,7 @@ static int params_expand(const gh *g, smsmux_call *call, const gh_params *ps,
   return 0;
 }
 
-static void kvs_add(gh_kvs *k, const char *key, const char *value, int first)
-{
+static void kvs_add(gh_kvs *k, const char *key, const char *value, int first) {
   if (first) {
     memmove(k->kv + 1, k->kv, k->n * sizeof *k->kv);
     memmove(k->number + 1, k->number, k->n * sizeof *k->number);
@@ -1326,8 +1351,7 @@ static void kvs_add(gh_kvs *k, const char *key, const char *value, int first)
 
 /** A JSON document of `k`, dotted names nested. */
 static const char *json_body(const gh *g, smsmux_call *call, const gh_req *r,
-                             const gh_kvs *k)
-{
+                             const gh_kvs *k) {
   const smsmux_host *h = g->host;
   json_object *root = json_object_new_object();
   const char *out;
@@ -1364,8 +1388,8 @@ static const char *json_body(const gh *g, smsmux_call *call, const gh_req *r,
         if (*end != '\0' || end == k->kv[i].value) {
           json_object_put(root);
           h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                  "%s_params: %s:number is \"%s\", not a number",
-                  r->prefix, k->kv[i].key, k->kv[i].value);
+                  "%s_params: %s:number is \"%s\", not a number", r->prefix,
+                  k->kv[i].key, k->kv[i].value);
           return NULL;
         }
         leaf = json_object_new_double(d);
@@ -1375,10 +1399,10 @@ static const char *json_body(const gh *g, smsmux_call *call, const gh_req *r,
     }
     json_object_object_add(o, name, leaf);
   }
-  out = h->strf(call, "%s",
-                json_object_to_json_string_ext(
-                    root, JSON_C_TO_STRING_PLAIN |
-                              JSON_C_TO_STRING_NOSLASHESCAPE));
+  out = h->strf(
+      call, "%s",
+      json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                               JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put(root);
   return out;
 }
@@ -1387,8 +1411,7 @@ static const char *json_body(const gh *g, smsmux_call *call, const gh_req *r,
     (ids and logins are; anything else is refused rather than escaped by
     hand). */
 static const char *url_expand(const gh *g, smsmux_call *call, const gh_req *r,
-                              const gh_ctx *c)
-{
+                              const gh_ctx *c) {
   const smsmux_host *h = g->host;
   const char *out = "";
   size_t i;
@@ -1423,8 +1446,7 @@ static const char *url_expand(const gh *g, smsmux_call *call, const gh_req *r,
     the host recorded a transport failure. */
 static int do_request(const gh *g, smsmux_call *call, const gh_req *r,
                       const gh_ctx *c, const char *charset,
-                      smsmux_http_response *resp)
-{
+                      smsmux_http_response *resp) {
   const smsmux_host *h = g->host;
   smsmux_http_request req;
   gh_kvs params, query;
@@ -1493,8 +1515,8 @@ static int do_request(const gh *g, smsmux_call *call, const gh_req *r,
     for (i = 0; i < g->n_headers; i++) {
       int absent;
       const char *v = tpl_expand(g, call, &g->header_values[i], c, &absent);
-      headers[i] = h->strf(call, "%s: %s", g->header_names[i],
-                           v != NULL ? v : "");
+      headers[i] =
+          h->strf(call, "%s: %s", g->header_names[i], v != NULL ? v : "");
     }
     req.headers = headers;
     req.n_headers = g->n_headers;
@@ -1526,8 +1548,7 @@ static int do_request(const gh *g, smsmux_call *call, const gh_req *r,
 }
 
 /** Start of an answer, one line, safe to quote. */
-static const char *excerpt(const gh *g, smsmux_call *call, const char *text)
-{
+static const char *excerpt(const gh *g, smsmux_call *call, const char *text) {
   char buf[101];
   size_t i;
 
@@ -1543,15 +1564,14 @@ static const char *excerpt(const gh *g, smsmux_call *call, const char *text)
     status.  Returns 0 for a success, or -1 after recording the failure.
     `sending`: the request may have changed something. */
 static int answer_check(const gh *g, smsmux_call *call, const gh_req *r,
-                        gh_answer *a, int sending)
-{
+                        gh_answer *a, int sending) {
   const smsmux_host *h = g->host;
   const smsmux_http_response *resp = a->resp;
   const char *code;
   size_t i, j;
 
-  a->text = h->decode_text(call, resp->body, resp->body_len,
-                           resp->content_type, g->answer_charset);
+  a->text = h->decode_text(call, resp->body, resp->body_len, resp->content_type,
+                           g->answer_charset);
   for (i = 0; i < N_CLASSES; i++) {
     const gh_condset *cs = &g->classes[i];
     for (j = 0; j < cs->n; j++) {
@@ -1572,8 +1592,7 @@ static int answer_check(const gh *g, smsmux_call *call, const gh_req *r,
   return 0;
 }
 
-static void answer_free(gh_answer *a)
-{
+static void answer_free(gh_answer *a) {
   if (a->json != NULL)
     json_object_put(a->json);
   a->json = NULL;
@@ -1585,8 +1604,7 @@ static void answer_free(gh_answer *a)
     or -1 after the failure was recorded. */
 static int send_one(const gh *g, smsmux_call *call, const smsmux_message *msg,
                     size_t from, size_t n, const char *charset,
-                    const char **id)
-{
+                    const char **id) {
   const smsmux_host *h = g->host;
   gh_ctx c;
   smsmux_http_response resp;
@@ -1629,8 +1647,7 @@ static int send_one(const gh *g, smsmux_call *call, const smsmux_message *msg,
   return rc;
 }
 
-static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg)
-{
+static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   const gh *g = state;
   const smsmux_host *h = g->host;
   unsigned uses = params_uses(&g->send.params) | params_uses(&g->send.query) |
@@ -1651,8 +1668,8 @@ static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg)
                    "neither ${at:FORMAT} nor ${at_utc:FORMAT}; drop --at");
   if (uses & (1u << PH_TO))
     per = 1; /* ${to} is one number */
-  charset = msg->encoding == SMSMUX_ENC_UCS2 ? g->unicode_charset
-                                             : g->text_charset;
+  charset =
+      msg->encoding == SMSMUX_ENC_UCS2 ? g->unicode_charset : g->text_charset;
   st = msg->at > (int64_t)time(NULL) ? SMSMUX_STATUS_SCHEDULED
                                      : SMSMUX_STATUS_ACCEPTED;
 
@@ -1696,8 +1713,7 @@ static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg)
 
 /* -------------------------------------------------------------- status -- */
 
-static int gh_status(void *state, smsmux_call *call, const char *id)
-{
+static int gh_status(void *state, smsmux_call *call, const char *id) {
   const gh *g = state;
   const smsmux_host *h = g->host;
   const smsmux_status_map *m;
@@ -1743,8 +1759,7 @@ static int gh_status(void *state, smsmux_call *call, const char *id)
 
 /* ------------------------------------------------------------- balance -- */
 
-static int gh_balance(void *state, smsmux_call *call)
-{
+static int gh_balance(void *state, smsmux_call *call) {
   const gh *g = state;
   const smsmux_host *h = g->host;
   smsmux_http_response resp;
