@@ -1,0 +1,16 @@
+# The benchmark (issue 6, docs/PERFORMANCE.md): `make bench`.  Its two
+# programs are built on demand only (not by `make` or `make check`).
+EXTRA_PROGRAMS = bench/bench_send bench/bare_curl
+bench_bench_send_SOURCES = bench/bench_send.c
+bench_bench_send_LDADD = core/libsmsmux.la
+bench_bare_curl_SOURCES = bench/bare_curl.c
+bench_bare_curl_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
+bench_bare_curl_LDADD = $(CURL_LIBS) $(PTHREAD_LIBS)
+CLEANFILES += bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT)
+EXTRA_DIST += bench/run.sh
+
+bench: all bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	LIBTOOL='$(LIBTOOL)' $(SHELL) $(top_srcdir)/bench/run.sh
+
+.PHONY: bench
