@@ -27,6 +27,8 @@
  */
 #include <smsmux/provider.h>
 
+#include "../clever-common/clever-common.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,20 +44,17 @@
 #define CLEVER_MAX_TEXT 1000
 /* "Émetteur alphanumérique ..., longueur maximal 11 caractères" */
 #define CLEVER_MAX_SENDER 11
-/* hdsend: "Le format est Y-m-d H:i:s" (PHP date letters) */
-#define CLEVER_DATE_FORMAT "%Y-%m-%d %H:%M:%S"
 /* SendPush carries login, pwd and 7 parameters at most */
 #define CLEVER_MAX_PARAMS 12
 
 /* ----------------------------------------------------------- instance -- */
 
-/** One configured instance: the host table and copies of its config. */
+/** One configured instance: the host table and copies of its config
+    (voice and duplicates are read per send, through host->option). */
 typedef struct clever {
   const smsmux_host *host;
   char *login;
   char *password;
-  const char *voice;      /* default push type of voice messages */
-  const char *duplicates; /* default duplicates tag, "0" or "1" */
 } clever;
 
 static int clever_open(const smsmux_host *host, smsmux_call *call,
@@ -126,24 +125,6 @@ static const smsmux_provider clever_provider = {
 };
 
 SMSMUX_PROVIDER_ENTRY_DECL { return &clever_provider; }
-
-/* ------------------------------------------------------ status table --- */
-
-/* The message statuses of DeliveriesPush ("2 SMS livré à l'opérateur, 3 SMS
-   reçu par le GSM, 4 Erreur dans l'envoi, 5 Réponses GSM, 6 Message non
-   délivré"); InfosPush's push `status` uses the same codes (its example
-   says 2 for a push handed to the operator).
-   - 4 "error in the sending": the platform could not send it at all, as
-     opposed to 6, which the operator could not deliver: rejected.
-   - 5 "GSM replies": the handset answered, so it had the message:
-     delivered. */
-static const smsmux_status_map clever_statuses[] = {
-    {"2", SMSMUX_STATUS_SENT, "SMS livré à l'opérateur"},
-    {"3", SMSMUX_STATUS_DELIVERED, "SMS reçu par le GSM"},
-    {"4", SMSMUX_STATUS_REJECTED, "Erreur dans l'envoi"},
-    {"5", SMSMUX_STATUS_DELIVERED, "Réponses GSM"},
-    {"6", SMSMUX_STATUS_UNDELIVERED, "Message non délivré"},
-    {NULL, SMSMUX_STATUS_UNKNOWN, NULL}};
 
 /* ------------------------------------------------------------ helpers --- */
 
@@ -439,6 +420,9 @@ static int clever_get(const clever *cl, smsmux_call *call, const char *path,
   req.n_query = p.n;
   req.body_kind = SMSMUX_BODY_NONE;
   req.secret_params = clever_secret_params;
+  /* every request but SendPush only reads: a timeout there changed
+     nothing */
+  req.accepts_nothing = !sending;
   memset(&resp, 0, sizeof resp);
   resp.size = sizeof resp;
   if (h->http(call, &req, &resp) != 0)
@@ -468,60 +452,100 @@ static int clever_get(const clever *cl, smsmux_call *call, const char *path,
   return 0;
 }
 
+/** GET `path` (InfosPush, DeliveriesPush, MosPush) for push `id`: what
+    clever_get returns. */
+static int push_get(const clever *cl, smsmux_call *call, const char *path,
+                    const char *id, clever_answer *ans)
+{
+  clever_params q;
+
+  q.n = 0;
+  params_add(&q, "reference", id);
+  return clever_get(cl, call, path, &q, 0,
+                    cl->host->strf(call, "push %s", id), ans);
+}
+
+/** The credit InfosAccount reports into *credit: 0, 1 when the answer
+    (in *ans) has no readable credit, or -1 after recording the failure. */
+static int account_credit(const clever *cl, smsmux_call *call,
+                          clever_answer *ans, double *credit)
+{
+  const char *v;
+  char *end;
+  int rc;
+
+  rc = clever_get(cl, call, "/InfosAccount/", NULL, 0,
+                  "the account information", ans);
+  if (rc != 0)
+    return rc;
+  v = pairs_get(ans->pairs, ans->n, "credit");
+  if (v == NULL || *v == '\0')
+    return 1;
+  errno = 0;
+  *credit = strtod(v, &end);
+  return errno == 0 && *end == '\0' ? 0 : 1;
+}
+
 /* ------------------------------------------------------------- open ---- */
 
+/* The values SendPush takes for `type` of a voice message and for
+   `duplicates`, the first being the default. */
+static const char *const voice_values[] = {"tts", "vocal", NULL};
+static const char *const duplicates_values[] = {"0", "1", NULL};
+
+/** `v` when it is one of `values`, else NULL. */
+static const char *one_of(const char *v, const char *const *values)
+{
+  for (; *values != NULL; values++)
+    if (strcmp(v, *values) == 0)
+      return *values;
+  return NULL;
+}
+
+/** -1 after failing when config key `key`, a default of a send option,
+    is set to none of `values` (`meaning` says what they are); empty means
+    unset. */
+static int config_value_check(const smsmux_host *host, smsmux_call *call,
+                              const char *key, const char *const *values,
+                              const char *meaning)
+{
+  const char *v = host->config_get(call, key);
+
+  if (v == NULL || *v == '\0' || one_of(v, values) != NULL)
+    return 0;
+  return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                    "%s = %s is not valid: use %s", key, v, meaning);
+}
+
+/* login and password: the host has checked they are set. */
 static int clever_open(const smsmux_host *host, smsmux_call *call,
                        void **state)
 {
   clever *cl;
-  const char *login, *password, *voice, *dup;
 
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, format_time))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
                       "the clever-http plugin needs a host of ABI %d.0 or "
                       "later (this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
-  login = host->config_get(call, "login");
-  if (login == NULL || *login == '\0')
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "login is missing: set it to the login of the "
-                      "CleverMultimedias account");
-  password = host->config_get(call, "password");
-  if (password == NULL || *password == '\0')
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "password is missing: set it to the password of the "
-                      "CleverMultimedias account (or env:NAME)");
-  voice = host->config_get(call, "voice");
-  if (voice != NULL && *voice == '\0')
-    voice = NULL;
-  if (voice != NULL && strcmp(voice, "tts") != 0 &&
-      strcmp(voice, "vocal") != 0)
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "voice = %s is not valid: use tts (text to speech) or "
-                      "vocal, the push types of SendPush",
-                      voice);
-  dup = host->config_get(call, "duplicates");
-  if (dup != NULL && *dup == '\0')
-    dup = NULL;
-  if (dup != NULL && strcmp(dup, "0") != 0 && strcmp(dup, "1") != 0)
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "duplicates = %s is not valid: use 0 (one message "
-                      "per number) or 1 (let a push repeat a number)",
-                      dup);
+  if (config_value_check(host, call, "voice", voice_values,
+                         "tts (text to speech) or vocal, the push types "
+                         "of SendPush") != 0 ||
+      config_value_check(host, call, "duplicates", duplicates_values,
+                         "0 (one message per number) or 1 (let a push "
+                         "repeat a number)") != 0)
+    return -1;
 
   cl = calloc(1, sizeof *cl);
   if (cl == NULL)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   cl->host = host;
-  cl->login = strdup(login);
-  cl->password = strdup(password);
-  /* the static strings compared above, not the borrowed config values */
-  cl->voice = voice != NULL && strcmp(voice, "vocal") == 0 ? "vocal" : "tts";
-  cl->duplicates = dup != NULL && strcmp(dup, "1") == 0 ? "1" : "0";
+  cl->login = strdup(host->config_get(call, "login"));
+  cl->password = strdup(host->config_get(call, "password"));
   if (cl->login == NULL || cl->password == NULL) {
     clever_close(cl);
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
@@ -545,54 +569,27 @@ static void clever_close(void *state)
 
 /* ------------------------------------------------------------- send ---- */
 
-/** The send options over the instance defaults; -1 after INVALID. */
-static int send_options(const clever *cl, smsmux_call *call,
-                        const smsmux_message *msg, const char **voice,
-                        const char **duplicates)
+/** Send option `key` (`--option KEY=...`, else the config key of that
+    name) among `values`, whose first is the default; NULL after failing
+    with INVALID.  Open has checked the config value: a value refused here
+    comes from the message. */
+static const char *send_option(const clever *cl, smsmux_call *call,
+                               const smsmux_message *msg, const char *key,
+                               const char *const *values)
 {
   const smsmux_host *h = cl->host;
-  size_t i, n = 0;
+  const char *v = h->option(call, msg, key);
+  const char *conf = h->config_get(call, key), *ok;
 
-  *voice = cl->voice;
-  *duplicates = cl->duplicates;
-  if (SMSMUX_HAS_MEMBER(msg, smsmux_message, n_options) &&
-      msg->options != NULL)
-    n = msg->n_options;
-  for (i = 0; i < n; i++) {
-    const char *k = msg->options[i].key, *v = msg->options[i].value;
-    if (k == NULL)
-      continue;
-    if (v == NULL)
-      v = "";
-    if (strcasecmp(k, "voice") == 0) {
-      if (strcmp(v, "tts") == 0)
-        *voice = "tts";
-      else if (strcmp(v, "vocal") == 0)
-        *voice = "vocal";
-      else
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option voice=%s is not valid: use voice=tts (text "
-                       "to speech) or voice=vocal",
-                       v);
-      if (msg->kind != SMSMUX_KIND_VOICE)
-        h->log(call, SMSMUX_LOG_DEBUG,
-               "option voice applies to --kind voice only; sending type=sms");
-    } else if (strcasecmp(k, "duplicates") == 0) {
-      if (strcmp(v, "0") == 0)
-        *duplicates = "0";
-      else if (strcmp(v, "1") == 0)
-        *duplicates = "1";
-      else
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option duplicates=%s is not valid: use "
-                       "duplicates=0 or duplicates=1",
-                       v);
-    } else {
-      h->log(call, SMSMUX_LOG_DEBUG,
-             "ignoring option %s: Clever SendPush has no such parameter", k);
-    }
-  }
-  return 0;
+  /* an empty config value means the default; an empty option does not */
+  if (v == NULL || (*v == '\0' && conf != NULL && *conf == '\0'))
+    return values[0];
+  ok = one_of(v, values);
+  if (ok == NULL)
+    h->fail(call, SMSMUX_ERR_INVALID, NULL,
+            "option %s=%s is not valid: use %s=%s or %s=%s", key, v, key,
+            values[0], key, values[1]);
+  return ok;
 }
 
 /** The recipients as the document's example writes them (0033600000001),
@@ -612,28 +609,6 @@ static const char *join_numbers(const clever *cl, smsmux_call *call,
       return NULL;
   }
   return out;
-}
-
-/** The credit InfosAccount reports, or -1 when it cannot be read (the
-    failure it recorded is left for the caller to overwrite). */
-static double credit_left(const clever *cl, smsmux_call *call)
-{
-  clever_answer ans;
-  const char *v;
-  char *end;
-  double credit;
-
-  if (clever_get(cl, call, "/InfosAccount/", NULL, 0,
-                 "the account information", &ans) != 0)
-    return -1;
-  v = pairs_get(ans.pairs, ans.n, "credit");
-  if (v == NULL || *v == '\0')
-    return -1;
-  errno = 0;
-  credit = strtod(v, &end);
-  if (errno != 0 || *end != '\0')
-    return -1;
-  return credit;
 }
 
 static int clever_send(void *state, smsmux_call *call,
@@ -659,7 +634,11 @@ static int clever_send(void *state, smsmux_call *call,
     return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                    "Clever takes at most %d recipients per push (got %zu)",
                    CLEVER_MAX_RECIPIENTS, msg->n_to);
-  if (send_options(cl, call, msg, &voice, &duplicates) != 0)
+  voice = send_option(cl, call, msg, "voice", voice_values);
+  if (voice == NULL)
+    return -1;
+  duplicates = send_option(cl, call, msg, "duplicates", duplicates_values);
+  if (duplicates == NULL)
     return -1;
   recipients = join_numbers(cl, call, msg);
   if (recipients == NULL)
@@ -698,10 +677,13 @@ static int clever_send(void *state, smsmux_call *call,
        (400) from an account whose credit cannot pay one unit per SMS is
        reported as a credit error, so that the router tries the next
        provider.  Anything else stays the 400 it was. */
-    double credit = credit_left(cl, call);
+    /* (a failure of InfosAccount is overwritten below) */
+    clever_answer acc;
+    double credit = -1;
     double needed = (double)(msg->segments > 0 ? msg->segments : 1) *
                     (double)msg->n_to;
-    if (credit >= 0 && credit < needed)
+    if (account_credit(cl, call, &acc, &credit) == 0 && credit >= 0 &&
+        credit < needed)
       return h->fail(call, SMSMUX_ERR_CREDIT, "HTTP 400",
                      "Clever refused the push (HTTP 400) and the account "
                      "has %g credit left: not enough credit",
@@ -744,13 +726,8 @@ static int clever_send(void *state, smsmux_call *call,
 static int push_info(const clever *cl, smsmux_call *call, const char *id,
                      clever_answer *ans)
 {
-  clever_params q;
-  int rc;
+  int rc = push_get(cl, call, "/InfosPush/", id, ans);
 
-  q.n = 0;
-  params_add(&q, "reference", id);
-  rc = clever_get(cl, call, "/InfosPush/", &q, 0,
-                  cl->host->strf(call, "push %s", id), ans);
   if (rc > 0)
     return cl->host->fail(call, SMSMUX_ERR_INVALID, "HTTP 204",
                           "Clever has nothing on push %s (no content)", id);
@@ -772,7 +749,7 @@ static int status_of_push(const clever *cl, smsmux_call *call, const char *id)
     return -1;
   code = pairs_get(ans.pairs, ans.n, "status");
   hd_send = pairs_get(ans.pairs, ans.n, "hd_send");
-  m = h->status_lookup(clever_statuses, code);
+  m = h->status_lookup(clever_delivery_statuses, code);
   memset(&rec, 0, sizeof rec);
   rec.size = sizeof rec;
   rec.to = NULL;
@@ -799,7 +776,6 @@ static int clever_status(void *state, smsmux_call *call, const char *id)
 {
   const clever *cl = state;
   const smsmux_host *h = cl->host;
-  clever_params q;
   clever_answer ans;
   clever_record *recs;
   size_t n, i, added = 0;
@@ -807,10 +783,7 @@ static int clever_status(void *state, smsmux_call *call, const char *id)
 
   if (id == NULL || *id == '\0')
     return h->fail(call, SMSMUX_ERR_INVALID, NULL, "no push reference given");
-  q.n = 0;
-  params_add(&q, "reference", id);
-  rc = clever_get(cl, call, "/DeliveriesPush/", &q, 0,
-                  h->strf(call, "push %s", id), &ans);
+  rc = push_get(cl, call, "/DeliveriesPush/", id, &ans);
   if (rc < 0)
     return -1;
   n = rc == 0 ? answer_records(cl, call, &ans, &recs) : 0;
@@ -829,7 +802,7 @@ static int clever_status(void *state, smsmux_call *call, const char *id)
                      "Clever sent an acknowledgement of push %s without "
                      "recipient or status: %s",
                      id, body_excerpt(cl, call, &ans.resp));
-    m = h->status_lookup(clever_statuses, code);
+    m = h->status_lookup(clever_delivery_statuses, code);
     memset(&rec, 0, sizeof rec);
     rec.size = sizeof rec;
     rec.to = h->number_normalise(call, to);
@@ -856,23 +829,14 @@ static int clever_balance(void *state, smsmux_call *call)
   const clever *cl = state;
   const smsmux_host *h = cl->host;
   clever_answer ans;
-  const char *v;
-  char *end;
   double credit;
-  int rc;
+  int rc = account_credit(cl, call, &ans, &credit);
 
-  rc = clever_get(cl, call, "/InfosAccount/", NULL, 0,
-                  "the account information", &ans);
   if (rc < 0)
     return -1;
-  v = rc == 0 ? pairs_get(ans.pairs, ans.n, "credit") : NULL;
-  if (v != NULL && *v != '\0') {
-    errno = 0;
-    credit = strtod(v, &end);
-    if (errno == 0 && *end == '\0') {
-      h->set_balance(call, credit, "credits");
-      return 0;
-    }
+  if (rc == 0) {
+    h->set_balance(call, credit, "credits");
+    return 0;
   }
   return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
                  "Clever sent account information without a readable "
@@ -906,7 +870,6 @@ static int clever_replies(void *state, smsmux_call *call,
   const char *id = NULL;
   unsigned start = 0, count = 0;
   int64_t since = 0, until = 0;
-  clever_params p;
   clever_answer ans;
   clever_record *recs;
   clever_mo *mos;
@@ -926,10 +889,7 @@ static int clever_replies(void *state, smsmux_call *call,
     return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "Clever lists the replies of one push: give its "
                    "reference (smsmux replies --provider P REFERENCE)");
-  p.n = 0;
-  params_add(&p, "reference", id);
-  rc = clever_get(cl, call, "/MosPush/", &p, 0, h->strf(call, "push %s", id),
-                  &ans);
+  rc = push_get(cl, call, "/MosPush/", id, &ans);
   if (rc < 0)
     return -1;
   if (rc > 0)
@@ -993,13 +953,7 @@ static int clever_call(void *state, smsmux_call *call, const char *op,
   const clever *cl = state;
   const smsmux_host *h = cl->host;
   clever_answer ans;
-  const char *ref = NULL;
-  size_t i;
   int rc;
-
-  for (i = 0; params != NULL && i < n_params; i++)
-    if (params[i].key != NULL && strcmp(params[i].key, "reference") == 0)
-      ref = params[i].value;
 
   if (op != NULL && strcmp(op, "account-info") == 0) {
     rc = clever_get(cl, call, "/InfosAccount/", NULL, 0,
@@ -1010,17 +964,15 @@ static int clever_call(void *state, smsmux_call *call, const char *op,
     return 0;
   }
   if (op != NULL && strcmp(op, "push-info") == 0) {
+    /* the host has checked that reference is given */
+    const char *ref = pairs_get(params, n_params, "reference");
     const smsmux_status_map *m;
-    if (ref == NULL || *ref == '\0')
-      return h->fail(call, SMSMUX_ERR_INPUT, NULL,
-                     "push-info needs reference=PUSH (the reference SendPush "
-                     "gave, e.g. reference=Push20171123173102)");
     if (push_info(cl, call, ref, &ans) != 0)
       return -1;
     answer_record(cl, call, &ans);
     /* the document's wording for the push status, which the answer only
        gives as a number */
-    m = h->status_lookup(clever_statuses,
+    m = h->status_lookup(clever_delivery_statuses,
                          pairs_get(ans.pairs, ans.n, "status"));
     if (m != NULL)
       h->add_result(call, "status_text", m->text);

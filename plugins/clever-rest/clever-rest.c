@@ -23,6 +23,8 @@
  */
 #include <smsmux/provider.h>
 
+#include "../clever-common/clever-common.h"
+
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +45,6 @@
 
 /* "short_code: 11 caractères maximum" */
 #define CLEVER_MAX_SENDER 11
-
-/* The document's date format (hd_send, date_send, ...): "Y-m-d H:i:s" */
-#define CLEVER_DATE_FORMAT "%Y-%m-%d %H:%M:%S"
 
 /* Every request says it speaks JSON (2.3 "Content-type"), GET and DELETE
    too: the screenshots show the header on every request. */
@@ -230,22 +229,8 @@ SMSMUX_PROVIDER_ENTRY_DECL { return &clever_provider; }
 /* ------------------------------------------------------ status tables -- */
 
 /* Delivery statuses (deliveries[].status of 3.21 and 3.22, mos[].status
-   of 3.23).  The REST document prints the codes 2, 3, 5 and 6 in its
-   examples but never says what they mean; its sister document from the
-   same company, the FrontalHttpMultimedias guide (clever-http-frontal.txt,
-   whose deliveries carry the very same fields), does: "2 SMS livré à
-   l'opérateur, 3 SMS reçu par le GSM, 4 Erreur dans l'envoi, 5 Réponses
-   GSM, 6 Message non délivré".  That table is used here, for mails too
-   (3.22 shows 2 without and 3 with a date_receive, as for SMS). */
-static const smsmux_status_map clever_delivery_statuses[] = {
-    {"2", SMSMUX_STATUS_SENT, "SMS livré à l'opérateur"},
-    {"3", SMSMUX_STATUS_DELIVERED, "SMS reçu par le GSM"},
-    /* the platform could not send it: never reached an operator */
-    {"4", SMSMUX_STATUS_REJECTED, "Erreur dans l'envoi"},
-    /* the recipient answered (an MO): it was received */
-    {"5", SMSMUX_STATUS_DELIVERED, "Réponses GSM"},
-    {"6", SMSMUX_STATUS_UNDELIVERED, "Message non délivré"},
-    {NULL, SMSMUX_STATUS_UNKNOWN, NULL}};
+   of 3.23): clever_delivery_statuses of clever-common.h, the table of the
+   sister document that says what the codes mean. */
 
 /* Campaign statuses (push.status of 3.19 and 3.20): "Statut 0 : non
    traité, Statut 1 : en cours, Statut 2 : push traité".  Used by `status`
@@ -317,22 +302,6 @@ static int valid_date(const char *s)
     if (shape[i] == '9' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
       return 0;
   return 1;
-}
-
-/** yes/no in the usual spellings: 1 true, 0 false, -1 neither. */
-static int parse_bool(const char *s)
-{
-  static const char *const yes[] = {"yes", "y", "true", "on", "1"};
-  static const char *const no[] = {"no", "n", "false", "off", "0"};
-  size_t i;
-
-  for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
-    if (strcasecmp(s, yes[i]) == 0)
-      return 1;
-  for (i = 0; i < sizeof no / sizeof no[0]; i++)
-    if (strcasecmp(s, no[i]) == 0)
-      return 0;
-  return -1;
 }
 
 /** `s` without leading and trailing spaces, in call memory.  The
@@ -435,53 +404,48 @@ static const char *error_words(const clever *cl, smsmux_call *call,
 
 /* ------------------------------------------------------------ requests -- */
 
-/** Fail the operation for an HTTP status that is not a success.  The
-    statuses the document gives a meaning of its own are mapped here
-    (with its words); the others go to the host's standard mapping. */
+/* The statuses the document gives a meaning of its own: its name for
+   each and what to do.  The error class is the host's (http_class), but
+   for 430, which only this API sends. */
+static const struct clever_http_status {
+  long status;
+  const char *name;
+  const char *advice;
+} clever_http_statuses[] = {
+    {401, "401 Unauthorized", "check login and password"},
+    {402, "402 Payment Required", "not enough credit on the account"},
+    {403, "403 Forbidden",
+     "this account may not do that (some functions are for managers only)"},
+    {409, "409 Conflict",
+     "it already exists (a username taken, or a contact that needs "
+     "duplicates=1)"},
+    /* "430 Account expired YYYY-mm-JJ: Le compte est expiré" */
+    {430, "430 Account expired",
+     "the account has expired, renew it with Clever"},
+    {503, "503 Service Unavailable", "nothing was done, try again later"},
+};
+
+/** Fail the operation for an HTTP status that is not a success: in the
+    document's words when it has some, else as the host maps it. */
 static int clever_fail_status(const clever *cl, smsmux_call *call,
                               const smsmux_http_response *resp, int sending,
                               const char *what)
 {
   const smsmux_host *h = cl->host;
-  const char *code = h->strf(call, "HTTP %ld", resp->status);
-  const char *said = error_words(cl, call, resp);
+  size_t i;
 
-  switch (resp->status) {
-  case 401:
-    return h->fail(call, SMSMUX_ERR_AUTH, code,
-                   "Clever REST refused %s: 401 Unauthorized, %s: check "
-                   "login and password",
-                   what, said);
-  case 403:
-    return h->fail(call, SMSMUX_ERR_AUTH, code,
-                   "Clever REST refused %s: 403 Forbidden, %s: this account "
-                   "may not do that (some functions are for managers only)",
-                   what, said);
-  case 402:
-    return h->fail(call, SMSMUX_ERR_CREDIT, code,
-                   "Clever REST refused %s: 402 Payment Required, %s: not "
-                   "enough credit on the account",
-                   what, said);
-  case 409:
-    return h->fail(call, SMSMUX_ERR_INVALID, code,
-                   "Clever REST refused %s: 409 Conflict, %s: it already "
-                   "exists (a username taken, or a contact that needs "
-                   "duplicates=1)",
-                   what, said);
-  case 430:
-    /* "430 Account expired YYYY-mm-JJ: Le compte est expiré" */
-    return h->fail(call, SMSMUX_ERR_AUTH, code,
-                   "Clever REST refused %s: 430, the account has expired "
-                   "(%s): renew it with Clever",
-                   what, said);
-  case 503:
-    return h->fail(call, SMSMUX_ERR_TEMPORARY, code,
-                   "Clever REST is temporarily unavailable (503 Service "
-                   "Unavailable, %s): nothing was done, try again later",
-                   said);
-  default:
-    return h->fail_http(call, resp, sending);
+  for (i = 0; i < sizeof clever_http_statuses / sizeof clever_http_statuses[0];
+       i++) {
+    const struct clever_http_status *st = &clever_http_statuses[i];
+    if (st->status == resp->status)
+      return h->fail(call,
+                     st->status == 430 ? SMSMUX_ERR_AUTH
+                                       : h->http_class(st->status, sending),
+                     h->strf(call, "HTTP %ld", resp->status),
+                     "Clever REST refused %s: %s, %s: %s", what, st->name,
+                     error_words(cl, call, resp), st->advice);
   }
+  return h->fail_http(call, resp, sending);
 }
 
 /** Perform one request: `method` on base_url + `path`, with the JSON
@@ -558,6 +522,27 @@ static int clever_get_json(const clever *cl, smsmux_call *call,
       json_object_put(*doc);
     *doc = NULL;
     return unreadable(cl, call, &resp, 0, what);
+  }
+  return 0;
+}
+
+/** GET `path`; *doc gets its JSON answer (released by the caller) and
+    *member the answer's member `key`, of `type` (object or array).
+    Returns 0, or -1 after recording the failure. */
+static int clever_get_member(const clever *cl, smsmux_call *call,
+                             const char *path, const char *what,
+                             const char *key, json_type type,
+                             json_object **doc, json_object **member)
+{
+  if (clever_get_json(cl, call, path, what, doc) != 0)
+    return -1;
+  if (!json_object_object_get_ex(*doc, key, member) ||
+      !json_object_is_type(*member, type)) {
+    json_object_put(*doc);
+    *doc = NULL;
+    return cl->host->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
+                          "Clever REST sent %s without a \"%s\" %s", what,
+                          key, type == json_type_array ? "list" : "object");
   }
   return 0;
 }
@@ -712,42 +697,34 @@ static int emit_records(const clever *cl, smsmux_call *call, json_object *doc,
 
 /* ------------------------------------------------------------- open ---- */
 
+/* login and password: the host has checked they are set. */
 static int clever_open(const smsmux_host *host, smsmux_call *call,
                        void **state)
 {
   clever *cl;
-  const char *login, *password;
+  const char *login;
 
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, format_time))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
                       "the clever-rest plugin needs a host of ABI %d.0 or "
                       "later (this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
   login = host->config_get(call, "login");
-  if (login == NULL || *login == '\0')
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "login is missing: set it to the identifiant of the "
-                      "Clever account");
   if (strchr(login, ':') != NULL)
     return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
                       "login must not contain ':' (HTTP Basic "
                       "authentication joins login and password with it)");
-  password = host->config_get(call, "password");
-  if (password == NULL || *password == '\0')
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "password is missing: set it to the password of the "
-                      "Clever account (or env:NAME)");
 
   cl = calloc(1, sizeof *cl);
   if (cl == NULL)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   cl->host = host;
   cl->login = strdup(login);
-  cl->password = strdup(password);
+  cl->password = strdup(host->config_get(call, "password"));
   if (cl->login == NULL || cl->password == NULL) {
     clever_close(cl);
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
@@ -789,49 +766,43 @@ static int valid_sound_file(const char *s)
          strcasecmp(s + len - 4, ".mp3") == 0;
 }
 
+/** Yes/no send option `key` (`--option KEY=...`): 1, 0 (also when not
+    given), or -1 after failing with INVALID.  `meaning` says what 1 does. */
+static int bool_option(const clever *cl, smsmux_call *call,
+                       const smsmux_message *msg, const char *key,
+                       const char *meaning)
+{
+  const char *v = cl->host->option(call, msg, key);
+  int b;
+
+  if (v == NULL)
+    return 0;
+  b = cl->host->parse_bool(v);
+  if (b < 0)
+    cl->host->fail(call, SMSMUX_ERR_INVALID, NULL,
+                   "option %s=%s is not valid: use %s=1 (%s) or %s=0", key, v,
+                   key, meaning, key);
+  return b;
+}
+
 static int send_options_read(const clever *cl, smsmux_call *call,
                              const smsmux_message *msg, send_options *o)
 {
   const smsmux_host *h = cl->host;
-  size_t i, n = 0;
 
   memset(o, 0, sizeof *o);
-  if (SMSMUX_HAS_MEMBER(msg, smsmux_message, n_options) &&
-      msg->options != NULL)
-    n = msg->n_options;
-  for (i = 0; i < n; i++) {
-    const char *k = msg->options[i].key, *v = msg->options[i].value;
-
-    if (k == NULL)
-      continue;
-    if (v == NULL)
-      v = "";
-    if (strcasecmp(k, "flash") == 0) {
-      o->flash = parse_bool(v);
-      if (o->flash < 0)
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option flash=%s is not valid: use flash=1 (a flash "
-                       "SMS, options F0) or flash=0",
-                       v);
-    } else if (strcasecmp(k, "filename") == 0) {
-      if (!valid_sound_file(v))
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option filename=%s is not valid: a .wav or .mp3 "
-                       "file name without < > : \" / \\ | ? *",
-                       v);
-      o->filename = v;
-    } else if (strcasecmp(k, "duplicates") == 0) {
-      o->duplicates = parse_bool(v);
-      if (o->duplicates < 0)
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option duplicates=%s is not valid: use duplicates=1 "
-                       "(allow duplicates) or duplicates=0",
-                       v);
-    } else {
-      h->log(call, SMSMUX_LOG_DEBUG,
-             "ignoring option %s: Clever REST has no such option", k);
-    }
-  }
+  o->flash = bool_option(cl, call, msg, "flash", "a flash SMS, options F0");
+  if (o->flash < 0)
+    return -1;
+  o->duplicates = bool_option(cl, call, msg, "duplicates", "allow duplicates");
+  if (o->duplicates < 0)
+    return -1;
+  o->filename = h->option(call, msg, "filename");
+  if (o->filename != NULL && !valid_sound_file(o->filename))
+    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                   "option filename=%s is not valid: a .wav or .mp3 "
+                   "file name without < > : \" / \\ | ? *",
+                   o->filename);
   if (msg->kind == SMSMUX_KIND_VOICE && o->flash > 0)
     return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                    "option flash applies to SMS only, not to voice "
@@ -980,15 +951,9 @@ static int status_of_push(const clever *cl, smsmux_call *call,
   json_object *doc, *push;
   smsmux_status_record rec;
 
-  if (clever_get_json(cl, call, h->strf(call, "/pushs/%s", ref), what,
-                      &doc) != 0)
+  if (clever_get_member(cl, call, h->strf(call, "/pushs/%s", ref), what,
+                        "push", json_type_object, &doc, &push) != 0)
     return -1;
-  if (!json_object_object_get_ex(doc, "push", &push) ||
-      !json_object_is_type(push, json_type_object)) {
-    json_object_put(doc);
-    return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                   "Clever REST sent %s without a \"push\" object", what);
-  }
   code = json_str(cl, call, push, "status");
   if (code == NULL) /* the screenshot of 3.14 spells it "statut" */
     code = json_str(cl, call, push, "statut");
@@ -1035,15 +1000,10 @@ static int clever_status(void *state, smsmux_call *call, const char *id)
   if (ref == NULL)
     return -1;
   what = h->strf(call, "the delivery reports of push %s", ref);
-  if (clever_get_json(cl, call, h->strf(call, "/pushs/%s/deliveries", ref),
-                      what, &doc) != 0)
+  if (clever_get_member(cl, call, h->strf(call, "/pushs/%s/deliveries", ref),
+                        what, "deliveries", json_type_array, &doc,
+                        &list) != 0)
     return -1;
-  if (!json_object_object_get_ex(doc, "deliveries", &list) ||
-      !json_object_is_type(list, json_type_array)) {
-    json_object_put(doc);
-    return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                   "Clever REST sent %s without a \"deliveries\" list", what);
-  }
   n = json_object_array_length(list);
   for (i = 0; i < n; i++) {
     json_object *d = json_object_array_get_idx(list, i);
@@ -1138,15 +1098,9 @@ static int clever_replies(void *state, smsmux_call *call,
   until = bound(cl, call, q->until);
 
   what = h->strf(call, "the replies to push %s", ref);
-  if (clever_get_json(cl, call, h->strf(call, "/pushs/%s/mos", ref), what,
-                      &doc) != 0)
+  if (clever_get_member(cl, call, h->strf(call, "/pushs/%s/mos", ref), what,
+                        "mos", json_type_array, &doc, &list) != 0)
     return -1;
-  if (!json_object_object_get_ex(doc, "mos", &list) ||
-      !json_object_is_type(list, json_type_array)) {
-    json_object_put(doc);
-    return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                   "Clever REST sent %s without a \"mos\" list", what);
-  }
   /* The document offers no paging or dates for MOs: --since/--until
      compare with date_receive ("Y-m-d H:i:s", local time, compares as
      text), then --start/--count take a slice, in the provider's order. */
@@ -1223,143 +1177,95 @@ typedef enum value_kind {
   V_DATE    /* "Y-m-d H:i:s" */
 } value_kind;
 
-/** One body field: parameter `param` goes to `path` of "datas" (dots
-    make nested objects). */
-typedef struct clever_field {
+/* The parameters that are not strings.  A name means the same thing in
+   every function of the document, so its kind is said once here. */
+static const struct clever_kind {
+  const char *param;
+  value_kind kind;
+} clever_kinds[] = {
+    {"credit", V_INT},          {"encodage", V_INT},
+    {"duplicates", V_INT},      {"open_tag", V_INT},
+    {"all_number", V_INT},      {"cascade", V_INT},
+    {"time_cascade", V_INT},    {"predefined_message", V_INT},
+    {"hd_send", V_DATE},        {"number_list", V_PHONES},
+    {"email_list", V_MAILS},    {"telephone", V_PHONE},
+    {"gsm_routage_mo", V_PHONE}, {"gsm_primary", V_PHONE},
+    {"gsm_secondary", V_PHONE}, {"landline_primary", V_PHONE},
+    {"landline_secondary", V_PHONE}, {"fax_primary", V_PHONE},
+    {"fax_secondary", V_PHONE}, {NULL, V_TEXT}};
+
+/* The members of a body are the operation's parameters but `datas` and
+   the one its path takes.  They go on the wire in the order of the
+   document's example request (the `first` list of the operation), then
+   the remaining parameters in the order of its table (the operation's
+   params).  Where the example and the table spell a field differently,
+   the example wins (it shows what the service took): `paths` gives such
+   members, and nested ones ("a.b": member b of object a), their place in
+   "datas"; a field only the table names keeps the table's spelling. */
+
+/** Where a body member goes in "datas", when not at its parameter name. */
+typedef struct clever_path {
   const char *param;
   const char *path;
-  value_kind kind;
-} clever_field;
-
-/* The order of each table is the order of the members on the wire: the
-   document's example request first, then the remaining parameters of its
-   table.  Where the example and the table spell a field differently, the
-   example wins (it shows what the service took); a field only the table
-   names keeps the table's spelling. */
+} clever_path;
 
 /* 3.2/3.3: the example nests name, lastname, email, telephone under
    "account" and address, company_name under "account"."company", as the
    account of 3.1 is laid out; credit, zipCode, city and country, which
    the example does not show, go where 3.1 shows them (credit in the
-   account, the address fields in its company), spelt as the table does. */
-static const clever_field fields_user[] = {
-    {"username", "username", V_TEXT},
-    {"password", "password", V_TEXT},
-    {"name", "account.name", V_TEXT},
-    {"lastname", "account.lastname", V_TEXT},
-    {"email", "account.email", V_TEXT},
-    {"telephone", "account.telephone", V_PHONE},
-    {"credit", "account.credit", V_INT},
-    {"address", "account.company.address", V_TEXT},
-    {"company_name", "account.company.company_name", V_TEXT},
-    {"zipCode", "account.company.zipCode", V_TEXT},
-    {"city", "account.company.city", V_TEXT},
-    {"country", "account.company.country", V_TEXT},
-    {NULL, NULL, V_TEXT}};
+   account, after telephone; the address fields in its company), spelt
+   as the table does. */
+static const char *const first_user[] = {
+    "username", "password",  "name",   "lastname",
+    "email",    "telephone", "credit", NULL};
+static const clever_path paths_user[] = {
+    {"name", "account.name"},
+    {"lastname", "account.lastname"},
+    {"email", "account.email"},
+    {"telephone", "account.telephone"},
+    {"credit", "account.credit"},
+    {"address", "account.company.address"},
+    {"company_name", "account.company.company_name"},
+    {"zipCode", "account.company.zipCode"},
+    {"city", "account.company.city"},
+    {"country", "account.company.country"},
+    {NULL, NULL}};
 
 /* 3.5/3.6: the table says lastname and gsm_primary, the example sends
    lastName and gsmPrimary; the table's own zipCode and streetNumber are
    camelCase too.  So the body is camelCase throughout: the other
    snake_case names of the table (gsm_secondary, landline_primary, ...)
    are sent camelCase as well.  `datas={"gsm_secondary":"..."}` sends a
-   spelling of your own. */
-static const clever_field fields_contact[] = {
-    {"name", "name", V_TEXT},
-    {"lastname", "lastName", V_TEXT},
-    {"gsm_primary", "gsmPrimary", V_PHONE},
-    {"gsm_secondary", "gsmSecondary", V_PHONE},
-    {"landline_primary", "landlinePrimary", V_PHONE},
-    {"landline_secondary", "landlineSecondary", V_PHONE},
-    {"fax_primary", "faxPrimary", V_PHONE},
-    {"fax_secondary", "faxSecondary", V_PHONE},
-    {"email", "email", V_TEXT},
-    {"zipCode", "zipCode", V_TEXT},
-    {"city", "city", V_TEXT},
-    {"street", "street", V_TEXT},
-    {"streetNumber", "streetNumber", V_TEXT},
-    {"duplicates", "duplicates", V_INT},
-    {NULL, NULL, V_TEXT}};
+   spelling of your own.  The example's order is the table's
+   (first_table_order). */
+static const clever_path paths_contact[] = {
+    {"lastname", "lastName"},
+    {"gsm_primary", "gsmPrimary"},
+    {"gsm_secondary", "gsmSecondary"},
+    {"landline_primary", "landlinePrimary"},
+    {"landline_secondary", "landlineSecondary"},
+    {"fax_primary", "faxPrimary"},
+    {"fax_secondary", "faxSecondary"},
+    {NULL, NULL}};
 
-/* 3.12 */
-static const clever_field fields_push_mail[] = {
-    {"text", "text", V_TEXT},
-    {"email_list", "email_list", V_MAILS},
-    {"email_subject", "email_subject", V_TEXT},
-    {"open_tag", "open_tag", V_INT},
-    {"type_mail", "type_mail", V_TEXT},
-    {"duplicates", "duplicates", V_INT},
-    {"hd_send", "hd_send", V_DATE},
-    {"filename", "filename", V_TEXT},
-    {"type_push", "type_push", V_TEXT},
-    {NULL, NULL, V_TEXT}};
+/* A body whose members all go in the order of the table. */
+static const char *const first_table_order[] = {NULL};
 
-/* 3.13 */
-static const clever_field fields_push_criteria[] = {
-    {"text", "text", V_TEXT},
-    {"criteria", "criteria", V_TEXT},
-    {"type_push", "type_push", V_TEXT},
-    {"encodage", "encodage", V_INT},
-    {"options", "options", V_TEXT},
-    {"duplicates", "duplicates", V_INT},
-    {"number_list", "number_list", V_PHONES},
-    {"short_code", "short_code", V_TEXT},
-    {"hd_send", "hd_send", V_DATE},
-    {"filename", "filename", V_TEXT},
-    {"gsm_routage_mo", "gsm_routage_mo", V_PHONE},
-    {"mail_routage_mo", "mail_routage_mo", V_TEXT},
-    {"all_number", "all_number", V_INT},
-    {"cascade", "cascade", V_INT},
-    {"time_cascade", "time_cascade", V_INT},
-    {"predefined_message", "predefined_message", V_INT},
-    {NULL, NULL, V_TEXT}};
-
-/* 3.14 */
-static const clever_field fields_push_mail_criteria[] = {
-    {"text", "text", V_TEXT},
-    {"criteria", "criteria", V_TEXT},
-    {"email_subject", "email_subject", V_TEXT},
-    {"open_tag", "open_tag", V_INT},
-    {"type_mail", "type_mail", V_TEXT},
-    {"duplicates", "duplicates", V_INT},
-    {"email_list", "email_list", V_MAILS},
-    {"hd_send", "hd_send", V_DATE},
-    {"filename", "filename", V_TEXT},
-    {"type_push", "type_push", V_TEXT},
-    {"predefined_message", "predefined_message", V_INT},
-    {NULL, NULL, V_TEXT}};
-
-/* 3.15 */
-static const clever_field fields_push_broadcast[] = {
-    {"text", "text", V_TEXT},
-    {"type_push", "type_push", V_TEXT},
-    {"encodage", "encodage", V_INT},
-    {"options", "options", V_TEXT},
-    {"gsm_routage_mo", "gsm_routage_mo", V_PHONE},
-    {"mail_routage_mo", "mail_routage_mo", V_TEXT},
-    {"duplicates", "duplicates", V_INT},
-    {"number_list", "number_list", V_PHONES},
-    {"short_code", "short_code", V_TEXT},
-    {"hd_send", "hd_send", V_DATE},
-    {"filename", "filename", V_TEXT},
-    {"all_number", "all_number", V_INT},
-    {"cascade", "cascade", V_INT},
-    {"time_cascade", "time_cascade", V_INT},
-    {"predefined_message", "predefined_message", V_INT},
-    {NULL, NULL, V_TEXT}};
-
-/* 3.16 */
-static const clever_field fields_push_mail_broadcast[] = {
-    {"text", "text", V_TEXT},
-    {"email_subject", "email_subject", V_TEXT},
-    {"open_tag", "open_tag", V_INT},
-    {"duplicates", "duplicates", V_INT},
-    {"type_mail", "type_mail", V_TEXT},
-    {"email_list", "email_list", V_MAILS},
-    {"hd_send", "hd_send", V_DATE},
-    {"filename", "filename", V_TEXT},
-    {"type_push", "type_push", V_TEXT},
-    {"predefined_message", "predefined_message", V_INT},
-    {NULL, NULL, V_TEXT}};
+/* The examples of 3.12 to 3.16. */
+static const char *const first_push_mail[] = {
+    "text",     "email_list", "email_subject",
+    "open_tag", "type_mail",  "duplicates", NULL};
+static const char *const first_push_criteria[] = {
+    "text",     "criteria", "type_push",
+    "encodage", "options",  "duplicates", NULL};
+static const char *const first_push_mail_criteria[] = {
+    "text",     "criteria",  "email_subject",
+    "open_tag", "type_mail", "duplicates", NULL};
+static const char *const first_push_broadcast[] = {
+    "text",           "type_push",       "encodage",   "options",
+    "gsm_routage_mo", "mail_routage_mo", "duplicates", NULL};
+static const char *const first_push_mail_broadcast[] = {
+    "text", "email_subject", "open_tag", "duplicates", "type_mail", NULL};
 
 /** How an operation is carried out. */
 typedef struct clever_op {
@@ -1367,8 +1273,13 @@ typedef struct clever_op {
   smsmux_http_method method;
   /** Path with at most one {param} (a URL parameter of the document). */
   const char *path;
-  /** Body fields, or NULL for a request without a body. */
-  const clever_field *fields;
+  /** The operation's parameters (its descriptor's list). */
+  const char *const *params;
+  /** Body members that go first, in this order, or NULL for a request
+      without a body. */
+  const char *const *first;
+  /** Where body members go when not at their parameter name, or NULL. */
+  const clever_path *paths;
   /** Member of the answer holding the result, NULL: any shape, or "" for
       an answer without a body (204). */
   const char *wrapper;
@@ -1383,41 +1294,49 @@ typedef struct clever_op {
    to pushsmails/{referencePush} in 3.18 and 3.20: followed as written.
    The simulator accepts every spelling. */
 static const clever_op clever_ops[] = {
-    {"account", SMSMUX_HTTP_GET, "/account/me", NULL, "account", 0},
-    {"user-create", SMSMUX_HTTP_POST, "/users", fields_user, "user", 0},
-    {"user-update", SMSMUX_HTTP_PUT, "/users/{id_user}", fields_user, "", 0},
-    {"user-get", SMSMUX_HTTP_GET, "/users/{id_user}", NULL, "user", 0},
-    {"contact-create", SMSMUX_HTTP_POST, "/contacts", fields_contact,
-     "contact", 0},
+    {"account", SMSMUX_HTTP_GET, "/account/me", params_none, NULL, NULL,
+     "account", 0},
+    {"user-create", SMSMUX_HTTP_POST, "/users", params_user_create,
+     first_user, paths_user, "user", 0},
+    {"user-update", SMSMUX_HTTP_PUT, "/users/{id_user}", params_user_update,
+     first_user, paths_user, "", 0},
+    {"user-get", SMSMUX_HTTP_GET, "/users/{id_user}", params_id_user, NULL,
+     NULL, "user", 0},
+    {"contact-create", SMSMUX_HTTP_POST, "/contacts", params_contact_create,
+     first_table_order, paths_contact, "contact", 0},
     {"contact-update", SMSMUX_HTTP_PUT, "/contacts/{id_contact}",
-     fields_contact, "", 0},
-    {"contact-get", SMSMUX_HTTP_GET, "/contacts/{id_contact}", NULL,
-     "contact", 0},
-    {"contact-delete", SMSMUX_HTTP_DELETE, "/contacts/{id_contact}", NULL, "",
-     0},
-    {"contact-list", SMSMUX_HTTP_GET, "/contactlists", NULL, "contact", 0},
-    {"contact-list-user", SMSMUX_HTTP_GET, "/contactlists/{login}", NULL,
-     "contact", 0},
-    {"push-mail", SMSMUX_HTTP_POST, "/pushsmails", fields_push_mail, "push",
-     0},
+     params_contact_update, first_table_order, paths_contact, "", 0},
+    {"contact-get", SMSMUX_HTTP_GET, "/contacts/{id_contact}",
+     params_id_contact, NULL, NULL, "contact", 0},
+    {"contact-delete", SMSMUX_HTTP_DELETE, "/contacts/{id_contact}",
+     params_id_contact, NULL, NULL, "", 0},
+    {"contact-list", SMSMUX_HTTP_GET, "/contactlists", params_none, NULL,
+     NULL, "contact", 0},
+    {"contact-list-user", SMSMUX_HTTP_GET, "/contactlists/{login}",
+     params_login, NULL, NULL, "contact", 0},
+    {"push-mail", SMSMUX_HTTP_POST, "/pushsmails", params_push_mail,
+     first_push_mail, NULL, "push", 0},
     {"push-criteria", SMSMUX_HTTP_POST, "/pushscriterias",
-     fields_push_criteria, "push", 1},
+     params_push_criteria, first_push_criteria, NULL, "push", 1},
     {"push-mail-criteria", SMSMUX_HTTP_POST, "/pushsmailcriterias",
-     fields_push_mail_criteria, "push", 0},
+     params_push_mail_criteria, first_push_mail_criteria, NULL, "push", 0},
     {"push-broadcast", SMSMUX_HTTP_POST, "/pushsbroadcasts",
-     fields_push_broadcast, "push", 1},
+     params_push_broadcast, first_push_broadcast, NULL, "push", 1},
     {"push-mail-broadcast", SMSMUX_HTTP_POST, "/pushsmailbroadcasts",
-     fields_push_mail_broadcast, "push", 0},
+     params_push_mail_broadcast, first_push_mail_broadcast, NULL, "push", 0},
     {"push-mail-delete", SMSMUX_HTTP_DELETE, "/pushsmails/{referencePush}",
-     NULL, "", 0},
-    {"push-info", SMSMUX_HTTP_GET, "/pushs/{referencePush}", NULL, "push", 0},
-    {"push-mail-info", SMSMUX_HTTP_GET, "/pushsmails/{referencePush}", NULL,
-     "push", 0},
+     params_reference, NULL, NULL, "", 0},
+    {"push-info", SMSMUX_HTTP_GET, "/pushs/{referencePush}", params_reference,
+     NULL, NULL, "push", 0},
+    {"push-mail-info", SMSMUX_HTTP_GET, "/pushsmails/{referencePush}",
+     params_reference, NULL, NULL, "push", 0},
     {"push-mail-deliveries", SMSMUX_HTTP_GET,
-     "/pushmails/{referencePush}/deliveries", NULL, "deliveries", 0},
-    {"field-list", SMSMUX_HTTP_GET, "/fieldlist", NULL, NULL, 0},
-    {"predefined-messages", SMSMUX_HTTP_GET, "/predefinedmessage", NULL, NULL,
-     0},
+     "/pushmails/{referencePush}/deliveries", params_reference, NULL, NULL,
+     "deliveries", 0},
+    {"field-list", SMSMUX_HTTP_GET, "/fieldlist", params_none, NULL, NULL,
+     NULL, 0},
+    {"predefined-messages", SMSMUX_HTTP_GET, "/predefinedmessage",
+     params_none, NULL, NULL, NULL, 0},
 };
 
 /** The given value of parameter `name`, or NULL (the last one wins). */
@@ -1456,12 +1375,8 @@ static const char *op_path(const clever *cl, smsmux_call *call,
   len = (size_t)(close - open - 1);
   memcpy(name, open + 1, len);
   name[len] = '\0';
+  /* given: the host has checked it; a blank one fails the checks below */
   value = trimmed(cl, call, op_param(params, n, name));
-  if (value == NULL || *value == '\0') {
-    h->fail(call, SMSMUX_ERR_INPUT, NULL, "%s needs %s=...", op->name,
-            name);
-    return NULL;
-  }
   if (strcmp(name, "referencePush") == 0) {
     value = reference_path(cl, call, value);
     if (value == NULL)
@@ -1523,20 +1438,23 @@ static const char *list_value(const clever *cl, smsmux_call *call,
   return out;
 }
 
-/** The JSON value of parameter text `v`, or NULL after failing. */
+/** The JSON value of parameter `param` given as `v`, or NULL after
+    failing. */
 static json_object *field_value(const clever *cl, smsmux_call *call,
-                                const clever_op *op, const clever_field *f,
+                                const clever_op *op, const char *param,
                                 const char *v)
 {
   const smsmux_host *h = cl->host;
+  const struct clever_kind *k = clever_kinds;
   const char *s;
 
-  switch (f->kind) {
+  while (k->param != NULL && strcmp(k->param, param) != 0)
+    k++;
+  switch (k->kind) {
   case V_INT:
     if (!is_integer(v)) {
       h->fail(call, SMSMUX_ERR_INPUT, NULL,
-              "%s: %s=%s is not valid: a whole number", op->name, f->param,
-              v);
+              "%s: %s=%s is not valid: a whole number", op->name, param, v);
       return NULL;
     }
     return json_object_new_int64(strtoll(v, NULL, 10));
@@ -1544,14 +1462,14 @@ static json_object *field_value(const clever *cl, smsmux_call *call,
     return json_object_new_string(h->number_normalise(call, v));
   case V_PHONES:
   case V_MAILS:
-    s = list_value(cl, call, op, f->param, v, f->kind == V_PHONES);
+    s = list_value(cl, call, op, param, v, k->kind == V_PHONES);
     return s != NULL ? json_object_new_string(s) : NULL;
   case V_DATE:
     if (!valid_date(v)) {
       h->fail(call, SMSMUX_ERR_INPUT, NULL,
               "%s: %s=%s is not valid: write it as 'YYYY-MM-DD HH:MM:SS' "
               "(the document's Y-m-d H:i:s)",
-              op->name, f->param, v);
+              op->name, param, v);
       return NULL;
     }
     return json_object_new_string(v);
@@ -1597,6 +1515,43 @@ static int text_encodage(const clever *cl, smsmux_call *call,
   return back != NULL && strcmp(back, text) == 0 ? 3 : 4;
 }
 
+/** Put parameter `param` of `op`, when given, in `datas`; -1 after
+    failing. */
+static int body_member(const clever *cl, smsmux_call *call,
+                       const clever_op *op, const smsmux_kv *params,
+                       size_t n, json_object *datas, const char *param)
+{
+  const char *given = op_param(params, n, param);
+  const clever_path *p = op->paths;
+  json_object *v;
+
+  if (given == NULL && op->default_encodage &&
+      strcmp(param, "encodage") == 0) {
+    const char *text = op_param(params, n, "text");
+    given = text_encodage(cl, call, text != NULL ? text : "") == 3 ? "3"
+                                                                  : "4";
+  }
+  if (given == NULL)
+    return 0;
+  v = field_value(cl, call, op, param, given);
+  if (v == NULL)
+    return -1;
+  while (p != NULL && p->param != NULL && strcmp(p->param, param) != 0)
+    p++;
+  put_path(cl, call, datas, p != NULL && p->param != NULL ? p->path : param,
+           v);
+  return 0;
+}
+
+/** 1 when `name` is one of `list` (NULL-terminated). */
+static int listed(const char *const *list, const char *name)
+{
+  for (; *list != NULL; list++)
+    if (strcmp(*list, name) == 0)
+      return 1;
+  return 0;
+}
+
 /** The {"datas": {...}} body of `op`, or NULL after failing. */
 static const char *op_body(const clever *cl, smsmux_call *call,
                            const clever_op *op, const smsmux_kv *params,
@@ -1604,9 +1559,10 @@ static const char *op_body(const clever *cl, smsmux_call *call,
 {
   const smsmux_host *h = cl->host;
   const char *extra = op_param(params, n, "datas");
-  const clever_field *f;
-  json_object *doc, *datas, *v, *more = NULL;
+  const char *const *f;
+  json_object *doc, *datas, *more = NULL;
   const char *body;
+  int rc = 0;
 
   if (extra != NULL) {
     more = json_tokener_parse(extra);
@@ -1623,24 +1579,20 @@ static const char *op_body(const clever *cl, smsmux_call *call,
   doc = json_object_new_object();
   datas = json_object_new_object();
   json_object_object_add(doc, "datas", datas);
-  for (f = op->fields; f->param != NULL; f++) {
-    const char *given = op_param(params, n, f->param);
-    if (given == NULL && op->default_encodage &&
-        strcmp(f->param, "encodage") == 0) {
-      const char *text = op_param(params, n, "text");
-      given = text_encodage(cl, call, text != NULL ? text : "") == 3 ? "3"
-                                                                    : "4";
-    }
-    if (given == NULL)
-      continue;
-    v = field_value(cl, call, op, f, given);
-    if (v == NULL) {
-      json_object_put(doc);
-      if (more != NULL)
-        json_object_put(more);
-      return NULL;
-    }
-    put_path(cl, call, datas, f->path, v);
+  for (f = op->first; *f != NULL && rc == 0; f++)
+    rc = body_member(cl, call, op, params, n, datas, *f);
+  for (f = op->params; *f != NULL && rc == 0; f++) {
+    /* the declared name without its '?' */
+    const char *name = h->strf(call, "%.*s", (int)strcspn(*f, "?"), *f);
+    if (strcmp(name, "datas") != 0 && !listed(op->first, name) &&
+        strstr(op->path, h->strf(call, "{%s}", name)) == NULL)
+      rc = body_member(cl, call, op, params, n, datas, name);
+  }
+  if (rc != 0) {
+    json_object_put(doc);
+    if (more != NULL)
+      json_object_put(more);
+    return NULL;
   }
   if (more != NULL) {
     json_object_object_foreach(more, key, val)
@@ -1705,7 +1657,7 @@ static int clever_call(void *state, smsmux_call *call, const char *name,
   path = op_path(cl, call, op, params, n);
   if (path == NULL)
     return -1;
-  if (op->fields != NULL) {
+  if (op->first != NULL) {
     body = op_body(cl, call, op, params, n);
     if (body == NULL)
       return -1;
