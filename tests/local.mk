@@ -19,6 +19,10 @@ TESTS += tests/routing.sh
 EXTRA_DIST += tests/routing.sh
 TESTS += tests/sdk.sh
 EXTRA_DIST += tests/sdk.sh examples/myprovider/myprovider.c
+# The ABI guard (skipped, exit 77, without abigail-tools).
+TESTS += tests/abi/check.sh
+EXTRA_DIST += tests/abi/check.sh tests/abi/abi.c tests/abi/appends-only.awk \
+	tests/abi/smsmux-abi.xml
 # Bulk sending through the batch API (send --to-file).
 TESTS += tests/bulk.sh
 EXTRA_DIST += tests/bulk.sh
