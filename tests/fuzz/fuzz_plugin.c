@@ -14,7 +14,7 @@
  *           call (an operation the plugin lacks: nothing runs)
  *   byte 1  variant bits, per operation (see run_* below)
  *   byte 2  extra bits: send: which --option values are given; call:
- *           which optional parameters are given (bit i: the i-th)
+ *           which optional parameters are given (see run_send, run_call)
  *   then one answer per HTTP request the plugin makes, in order:
  *     2 bytes  HTTP status, big-endian; 0-49: transport failure before
  *              anything was sent, 50-99: failure after sending (timeout)
