@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,26 +43,22 @@
    timeout.  The core splits longer lists into several messages. */
 #define SMSMODE_MAX_RECIPIENTS 1000
 
-/* A batch CSV file is read into memory whole; refuse absurd sizes. */
-#define SMSMODE_BATCH_MAX_BYTES (64L * 1024 * 1024)
-
 /* The most query or form parameters one request carries (sub-account
    creation: accessToken + 14). */
 #define SMSMODE_MAX_PARAMS 24
 
+/* date_envoi, startDate and endDate: ddmmyyyy-hh:mm, in local time */
+#define SMSMODE_DATE_FORMAT "%d%m%Y-%H:%M"
+
 /* ----------------------------------------------------------- instance -- */
 
-/** One configured instance: the host table and copies of its config. */
+/** One configured instance: the host table and copies of its config.
+    The send defaults (stop, reply, notification URLs, voice title and
+    language) are read through the host at each send. */
 typedef struct smsmode {
   const smsmux_host *host;
   char *access_token;
   char *base_url;
-  char *stop;                     /* "1", "2" or NULL */
-  int reply;                      /* reply = yes: classe_msg=4 */
-  char *notification_url;
-  char *notification_url_reponse;
-  char *voice_title;
-  char *voice_language;
 } smsmode;
 
 static int smsmode_open(const smsmux_host *host, smsmux_call *call,
@@ -179,56 +174,50 @@ SMSMUX_PROVIDER_ENTRY_DECL { return &smsmode_provider; }
    errors there (smsmode_status_is_error), never looked up here - note that
    35 means "Erreur réception" in the two other lists, and smsStatus.do
    reports that as 39. */
-typedef struct smsmode_status_def {
-  int code;
-  smsmux_status status;
-  const char *text; /* the guide's description, UTF-8 */
-} smsmode_status_def;
-
-static const smsmode_status_def smsmode_statuses[] = {
-    {0, SMSMUX_STATUS_SENT, "Envoyé"},
-    {1, SMSMUX_STATUS_ACCEPTED, "En cours"},
-    {2, SMSMUX_STATUS_REJECTED, "Erreur interne"},
-    {10, SMSMUX_STATUS_SCHEDULED, "Programmé"},
-    {11, SMSMUX_STATUS_DELIVERED, "Reçu"},
+static const smsmux_status_map smsmode_statuses[] = {
+    {"0", SMSMUX_STATUS_SENT, "Envoyé"},
+    {"1", SMSMUX_STATUS_ACCEPTED, "En cours"},
+    {"2", SMSMUX_STATUS_REJECTED, "Erreur interne"},
+    {"10", SMSMUX_STATUS_SCHEDULED, "Programmé"},
+    {"11", SMSMUX_STATUS_DELIVERED, "Reçu"},
     /* some recipients delivered, others pending: handed to operators */
-    {12, SMSMUX_STATUS_SENT, "Partiellement délivré"},
-    {13, SMSMUX_STATUS_SENT, "Délivré opérateur (statut temporaire)"},
-    {14, SMSMUX_STATUS_DELIVERED, "Délivré"},
-    {15, SMSMUX_STATUS_SENT, "Partiellement reçu"},
-    {16, SMSMUX_STATUS_DELIVERED, "Ecouté"}, /* voice: listened to */
-    {21, SMSMUX_STATUS_UNDELIVERED, "Non délivrable"},
-    {22, SMSMUX_STATUS_REJECTED, "Rejeté"},
-    {33, SMSMUX_STATUS_REJECTED, "Non envoyé - crédit insuffisant"},
-    {34, SMSMUX_STATUS_UNDELIVERED, "Erreur routage"},
-    {35, SMSMUX_STATUS_UNDELIVERED, "Erreur réception"},
-    {36, SMSMUX_STATUS_REJECTED, "Erreur message"},
-    {37, SMSMUX_STATUS_EXPIRED, "Message expiré"},
-    {38, SMSMUX_STATUS_REJECTED, "Message trop long"},
-    {39, SMSMUX_STATUS_UNDELIVERED, "Erreur réception"}, /* smsStatus.do */
-    {40, SMSMUX_STATUS_UNKNOWN, "Modèle"}, /* a template, never sent */
-    {50, SMSMUX_STATUS_UNDELIVERED, "Non délivré"},
-    {100, SMSMUX_STATUS_DELIVERED, "Lu"},
-    {101, SMSMUX_STATUS_DELIVERED, "Non lu"}, /* delivered, not yet read */
-    {999, SMSMUX_STATUS_UNKNOWN, "Indéfini"},
+    {"12", SMSMUX_STATUS_SENT, "Partiellement délivré"},
+    {"13", SMSMUX_STATUS_SENT, "Délivré opérateur (statut temporaire)"},
+    {"14", SMSMUX_STATUS_DELIVERED, "Délivré"},
+    {"15", SMSMUX_STATUS_SENT, "Partiellement reçu"},
+    {"16", SMSMUX_STATUS_DELIVERED, "Ecouté"}, /* voice: listened to */
+    {"21", SMSMUX_STATUS_UNDELIVERED, "Non délivrable"},
+    {"22", SMSMUX_STATUS_REJECTED, "Rejeté"},
+    {"33", SMSMUX_STATUS_REJECTED, "Non envoyé - crédit insuffisant"},
+    {"34", SMSMUX_STATUS_UNDELIVERED, "Erreur routage"},
+    {"35", SMSMUX_STATUS_UNDELIVERED, "Erreur réception"},
+    {"36", SMSMUX_STATUS_REJECTED, "Erreur message"},
+    {"37", SMSMUX_STATUS_EXPIRED, "Message expiré"},
+    {"38", SMSMUX_STATUS_REJECTED, "Message trop long"},
+    {"39", SMSMUX_STATUS_UNDELIVERED, "Erreur réception"}, /* smsStatus.do */
+    {"40", SMSMUX_STATUS_UNKNOWN, "Modèle"}, /* a template, never sent */
+    {"50", SMSMUX_STATUS_UNDELIVERED, "Non délivré"},
+    {"100", SMSMUX_STATUS_DELIVERED, "Lu"},
+    {"101", SMSMUX_STATUS_DELIVERED, "Non lu"}, /* delivered, not yet read */
+    {"999", SMSMUX_STATUS_UNKNOWN, "Indéfini"},
     /* temporary operator errors: the platform keeps trying */
-    {3501, SMSMUX_STATUS_SENT, "Erreur temporaire opérateur"},
-    {3502, SMSMUX_STATUS_SENT, "Erreur temporaire absence"},
-    {3503, SMSMUX_STATUS_SENT, "Erreur temporaire téléphone"},
-    {3504, SMSMUX_STATUS_SENT, "Erreur temporaire portabilité"},
+    {"3501", SMSMUX_STATUS_SENT, "Erreur temporaire opérateur"},
+    {"3502", SMSMUX_STATUS_SENT, "Erreur temporaire absence"},
+    {"3503", SMSMUX_STATUS_SENT, "Erreur temporaire téléphone"},
+    {"3504", SMSMUX_STATUS_SENT, "Erreur temporaire portabilité"},
     /* permanent errors: given up */
-    {3521, SMSMUX_STATUS_UNDELIVERED, "Erreur permanente opérateur"},
-    {3522, SMSMUX_STATUS_UNDELIVERED, "Erreur permanente absence"},
-    {3523, SMSMUX_STATUS_UNDELIVERED, "Erreur permanente téléphone"},
-    {3524, SMSMUX_STATUS_REJECTED, "Erreur permanente anti spam"},
-    {3525, SMSMUX_STATUS_UNDELIVERED, "Erreur permanente contenu"},
-    {3526, SMSMUX_STATUS_UNDELIVERED, "Erreur permanente portabilité"},
-    {3527, SMSMUX_STATUS_UNDELIVERED, "Erreur permanente roaming"},
-    {3560, SMSMUX_STATUS_UNDELIVERED, "Erreur non routable"},
-    {3599, SMSMUX_STATUS_UNDELIVERED, "Erreur autre"},
-    {3998, SMSMUX_STATUS_REJECTED, "Destinataire invalide"},
-    {3999, SMSMUX_STATUS_REJECTED, "Destinataire blacklisté"},
-};
+    {"3521", SMSMUX_STATUS_UNDELIVERED, "Erreur permanente opérateur"},
+    {"3522", SMSMUX_STATUS_UNDELIVERED, "Erreur permanente absence"},
+    {"3523", SMSMUX_STATUS_UNDELIVERED, "Erreur permanente téléphone"},
+    {"3524", SMSMUX_STATUS_REJECTED, "Erreur permanente anti spam"},
+    {"3525", SMSMUX_STATUS_UNDELIVERED, "Erreur permanente contenu"},
+    {"3526", SMSMUX_STATUS_UNDELIVERED, "Erreur permanente portabilité"},
+    {"3527", SMSMUX_STATUS_UNDELIVERED, "Erreur permanente roaming"},
+    {"3560", SMSMUX_STATUS_UNDELIVERED, "Erreur non routable"},
+    {"3599", SMSMUX_STATUS_UNDELIVERED, "Erreur autre"},
+    {"3998", SMSMUX_STATUS_REJECTED, "Destinataire invalide"},
+    {"3999", SMSMUX_STATUS_REJECTED, "Destinataire blacklisté"},
+    {NULL, SMSMUX_STATUS_UNKNOWN, NULL}};
 
 /* Names of smsmux_status, for `call sms-status` results (the host's own
    smsmux_status_name lives in libsmsmux, which plugins do not link). */
@@ -289,11 +278,6 @@ static void params_init(smsmode_params *p, const smsmode *sm)
   params_add(p, "accessToken", sm->access_token);
 }
 
-static char *dup_or_null(const char *s)
-{
-  return s != NULL && *s != '\0' ? strdup(s) : NULL;
-}
-
 static int is_digits(const char *s)
 {
   if (s == NULL || *s == '\0')
@@ -320,22 +304,6 @@ static int parse_uint(const char *s, long lo, long hi, long *out)
   return 0;
 }
 
-/** yes/no in the usual spellings: 1 true, 0 false, -1 neither. */
-static int parse_bool(const char *s)
-{
-  static const char *const yes[] = {"yes", "y", "true", "on", "1"};
-  static const char *const no[] = {"no", "n", "false", "off", "0"};
-  size_t i;
-
-  for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
-    if (strcasecmp(s, yes[i]) == 0)
-      return 1;
-  for (i = 0; i < sizeof no / sizeof no[0]; i++)
-    if (strcasecmp(s, no[i]) == 0)
-      return 0;
-  return -1;
-}
-
 static int valid_stop(const char *s)
 {
   return strcmp(s, "1") == 0 || strcmp(s, "2") == 0;
@@ -345,6 +313,13 @@ static int valid_url(const char *s)
 {
   return (strncasecmp(s, "http://", 7) == 0 && s[7] != '\0') ||
          (strncasecmp(s, "https://", 8) == 0 && s[8] != '\0');
+}
+
+/** `s`, or NULL when it is NULL or empty: an empty key or option is
+    unset. */
+static const char *nonempty(const char *s)
+{
+  return s != NULL && *s != '\0' ? s : NULL;
 }
 
 /* "Les valeurs possibles sont fr-FR, en-GB, de-DE, es-ES" */
@@ -360,21 +335,6 @@ static int valid_language(const char *s)
   return 0;
 }
 
-/** ddmmYYYY-hh:mm of a Unix time, in local time (the format of
-    date_envoi, startDate and endDate). */
-static const char *format_date(const smsmode *sm, smsmux_call *call,
-                               int64_t when)
-{
-  time_t t = (time_t)when;
-  struct tm tm;
-
-  if (localtime_r(&t, &tm) == NULL)
-    return NULL;
-  return sm->host->strf(call, "%02d%02d%04d-%02d:%02d", tm.tm_mday,
-                        tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
-                        tm.tm_min);
-}
-
 /** 1 when `s` is a date in the guide's ddmmyyyy-hh:mm format. */
 static int valid_provider_date(const char *s)
 {
@@ -386,48 +346,6 @@ static int valid_provider_date(const char *s)
   for (i = 0; shape[i] != '\0'; i++) {
     if (shape[i] == '9' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
       return 0;
-  }
-  return 1;
-}
-
-/** 1 when the `len` bytes at `s` are valid UTF-8 (shortest forms, no
-    surrogates). */
-static int is_utf8(const unsigned char *s, size_t len)
-{
-  size_t i = 0;
-
-  while (i < len) {
-    unsigned char c = s[i];
-    size_t n, k;
-    unsigned long cp;
-
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return 0;
-    }
-    if (len - i <= n) /* truncated sequence */
-      return 0;
-    for (k = 1; k <= n; k++) {
-      if ((s[i + k] & 0xC0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return 0;
-    i += n + 1;
   }
   return 1;
 }
@@ -453,27 +371,18 @@ static const char *body_excerpt(const smsmode *sm, smsmux_call *call,
                         i < resp->body_len ? "..." : "");
 }
 
-static const char *strerror_text(int err, char *buf, size_t len)
-{
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
-  return strerror_r(err, buf, len);
-#else
-  if (strerror_r(err, buf, len) != 0)
-    snprintf(buf, len, "error %d", err);
-  return buf;
-#endif
-}
-
 /* ------------------------------------------------------------ requests -- */
 
 /** Perform one request.  Returns 0 with a 2xx response in *resp, or -1
     after the host recorded the failure (transport, or an HTTP status that
-    is not a success; `sending`: the request may have changed something). */
+    is not a success; `sending`: the request may have changed something,
+    else it only reads and a timeout is no unknown outcome). */
 static int smsmode_http(const smsmode *sm, smsmux_call *call,
                         smsmux_http_request *req, int sending,
                         smsmux_http_response *resp)
 {
   req->size = sizeof *req;
+  req->accepts_nothing = !sending;
   if (req->secret_params == NULL)
     req->secret_params = smsmode_secret_params;
   memset(resp, 0, sizeof *resp);
@@ -503,6 +412,21 @@ static int smsmode_get(const smsmode *sm, smsmux_call *call, const char *path,
   req.n_query = q->n;
   req.body_kind = SMSMUX_BODY_NONE;
   return smsmode_http(sm, call, &req, sending, resp);
+}
+
+/** GET `path` about message `id` (smsID). */
+static int smsmode_get_id(const smsmode *sm, smsmux_call *call,
+                          const char *path, const char *id, int sending,
+                          smsmux_http_response *resp)
+{
+  smsmode_params q;
+
+  if (id == NULL || *id == '\0')
+    return sm->host->fail(call, SMSMUX_ERR_INVALID, NULL,
+                          "no message id given");
+  params_init(&q, sm);
+  params_add(&q, "smsID", id);
+  return smsmode_get(sm, call, path, &q, sending, resp);
 }
 
 /** POST `path` with `form` as application/x-www-form-urlencoded. */
@@ -618,79 +542,53 @@ static int smsmode_open(const smsmux_host *host, smsmux_call *call,
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, split))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
                       "the smsmode plugin needs a host of ABI %d.0 or later "
                       "(this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
-  v = host->config_get(call, "access_token");
-  if (v == NULL || *v == '\0')
+  /* the send defaults are read at each send; they are checked here, so
+     that a wrong one is a configuration error of the instance */
+  v = nonempty(host->config_get(call, "stop"));
+  if (v != NULL && !valid_stop(v))
     return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "access_token is missing: set it to the API key of "
-                      "the sMsmode account (\"Clé d'accès API\")");
+                      "stop = %s is not valid: use 1 (STOP mention only when "
+                      "it costs no extra SMS) or 2 (always)",
+                      v);
+  v = nonempty(host->config_get(call, "reply"));
+  if (v != NULL && host->parse_bool(v) < 0)
+    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                      "reply = %s is not valid: use yes or no", v);
+  v = nonempty(host->config_get(call, "notification_url"));
+  if (v != NULL && !valid_url(v))
+    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                      "notification_url = %s is not an http(s) URL", v);
+  v = nonempty(host->config_get(call, "notification_url_reponse"));
+  if (v != NULL && !valid_url(v))
+    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                      "notification_url_reponse = %s is not an http(s) URL",
+                      v);
+  v = nonempty(host->config_get(call, "voice_language"));
+  if (v != NULL && !valid_language(v))
+    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                      "voice_language = %s is not valid: use fr-FR, en-GB, "
+                      "de-DE or es-ES",
+                      v);
 
   sm = calloc(1, sizeof *sm);
   if (sm == NULL)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   sm->host = host;
-  sm->access_token = strdup(v);
+  /* access_token is a required key: the host has checked it is set */
+  v = host->config_get(call, "access_token");
+  sm->access_token = strdup(v != NULL ? v : "");
   v = host->config_get(call, "base_url");
   sm->base_url = strdup(v != NULL ? v : smsmode_provider.default_base_url);
   if (sm->access_token == NULL || sm->base_url == NULL) {
     smsmode_close(sm);
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   }
-
-  v = host->config_get(call, "stop");
-  if (v != NULL && *v != '\0' && !valid_stop(v)) {
-    smsmode_close(sm);
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "stop = %s is not valid: use 1 (STOP mention only when "
-                      "it costs no extra SMS) or 2 (always)",
-                      v);
-  }
-  sm->stop = dup_or_null(v);
-
-  v = host->config_get(call, "reply");
-  if (v != NULL && *v != '\0') {
-    sm->reply = parse_bool(v);
-    if (sm->reply < 0) {
-      smsmode_close(sm);
-      return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                        "reply = %s is not valid: use yes or no", v);
-    }
-  }
-
-  v = host->config_get(call, "notification_url");
-  if (v != NULL && *v != '\0' && !valid_url(v)) {
-    smsmode_close(sm);
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "notification_url = %s is not an http(s) URL", v);
-  }
-  sm->notification_url = dup_or_null(v);
-
-  v = host->config_get(call, "notification_url_reponse");
-  if (v != NULL && *v != '\0' && !valid_url(v)) {
-    smsmode_close(sm);
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "notification_url_reponse = %s is not an http(s) URL",
-                      v);
-  }
-  sm->notification_url_reponse = dup_or_null(v);
-
-  sm->voice_title = dup_or_null(host->config_get(call, "voice_title"));
-
-  v = host->config_get(call, "voice_language");
-  if (v != NULL && *v != '\0' && !valid_language(v)) {
-    smsmode_close(sm);
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "voice_language = %s is not valid: use fr-FR, en-GB, "
-                      "de-DE or es-ES",
-                      v);
-  }
-  sm->voice_language = dup_or_null(v);
-
   *state = sm;
   return 0;
 }
@@ -703,17 +601,12 @@ static void smsmode_close(void *state)
     return;
   free(sm->access_token);
   free(sm->base_url);
-  free(sm->stop);
-  free(sm->notification_url);
-  free(sm->notification_url_reponse);
-  free(sm->voice_title);
-  free(sm->voice_language);
   free(sm);
 }
 
 /* ------------------------------------------------------------- send ---- */
 
-/** The options of one send: instance defaults, then --option values. */
+/** The options of one send. */
 typedef struct send_options {
   const char *stop;
   int reply;
@@ -724,90 +617,76 @@ typedef struct send_options {
   const char *language;
 } send_options;
 
-/** Apply msg->options over the instance defaults.  Returns 0, or -1
-    after recording INVALID naming the option. */
+/** The options of one send: the message's --option KEY=VALUE, else the
+    instance's key of the same name (checked by open; voice_title and
+    voice_language for title and language).  An empty value leaves an
+    option unset.  Returns 0, or -1 after recording INVALID naming the
+    option (only a message's value can be wrong here). */
 static int send_options_read(const smsmode *sm, smsmux_call *call,
                              const smsmux_message *msg, send_options *o)
 {
   const smsmux_host *h = sm->host;
   int voice = msg->kind == SMSMUX_KIND_VOICE;
-  size_t i, n = 0;
+  const char *reply, *title, *language;
+  long num;
 
-  o->stop = sm->stop;
-  o->reply = sm->reply;
-  o->notification_url = sm->notification_url;
-  o->notification_url_reponse = sm->notification_url_reponse;
-  o->nbr_msg = NULL;
-  o->title = sm->voice_title;
-  o->language = sm->voice_language;
+  memset(o, 0, sizeof *o);
+  o->stop = nonempty(h->option(call, msg, "stop"));
+  if (o->stop != NULL && !valid_stop(o->stop))
+    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                   "option stop=%s is not valid: use stop=1 (STOP mention "
+                   "only when it costs no extra SMS) or stop=2 (always)",
+                   o->stop);
+  reply = nonempty(h->option(call, msg, "reply"));
+  o->reply = reply != NULL ? h->parse_bool(reply) : 0;
+  if (o->reply < 0)
+    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                   "option reply=%s is not valid: use reply=yes or reply=no",
+                   reply);
+  o->notification_url = nonempty(h->option(call, msg, "notification_url"));
+  if (o->notification_url != NULL && !valid_url(o->notification_url))
+    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                   "option notification_url=%s is not an http(s) URL",
+                   o->notification_url);
+  o->notification_url_reponse =
+      nonempty(h->option(call, msg, "notification_url_reponse"));
+  if (o->notification_url_reponse != NULL &&
+      !valid_url(o->notification_url_reponse))
+    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                   "option notification_url_reponse=%s is not an http(s) "
+                   "URL",
+                   o->notification_url_reponse);
 
-  if (SMSMUX_HAS_MEMBER(msg, smsmux_message, n_options) &&
-      msg->options != NULL)
-    n = msg->n_options;
-  for (i = 0; i < n; i++) {
-    const char *k = msg->options[i].key, *v = msg->options[i].value;
-    long num;
-
-    if (k == NULL)
-      continue;
-    if (v == NULL)
-      v = "";
-    if (strcasecmp(k, "stop") == 0) {
-      if (!valid_stop(v))
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option stop=%s is not valid: use stop=1 (STOP "
-                       "mention only when it costs no extra SMS) or stop=2 "
-                       "(always)",
-                       v);
-      o->stop = v;
-    } else if (strcasecmp(k, "reply") == 0) {
-      o->reply = parse_bool(v);
-      if (o->reply < 0)
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option reply=%s is not valid: use reply=yes or "
-                       "reply=no",
-                       v);
-    } else if (strcasecmp(k, "notification_url") == 0) {
-      if (!valid_url(v))
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option notification_url=%s is not an http(s) URL", v);
-      o->notification_url = v;
-    } else if (strcasecmp(k, "notification_url_reponse") == 0) {
-      if (!valid_url(v))
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option notification_url_reponse=%s is not an "
-                       "http(s) URL",
-                       v);
-      o->notification_url_reponse = v;
-    } else if (strcasecmp(k, "nbr_msg") == 0) {
-      if (parse_uint(v, 1, 5, &num) != 0)
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option nbr_msg=%s is not valid: use a number of SMS "
-                       "from 1 to 5",
-                       v);
-      if ((unsigned)num < msg->segments)
-        h->log(call, SMSMUX_LOG_WARNING,
-               "nbr_msg=%ld: sMsmode will cut this text, which takes %u SMS",
-               num, msg->segments);
-      o->nbr_msg = v;
-    } else if (strcasecmp(k, "title") == 0) {
-      if (*v == '\0')
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option title= is empty: give the title read "
-                       "before the voice message");
-      o->title = v;
-    } else if (strcasecmp(k, "language") == 0) {
-      if (!valid_language(v))
-        return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                       "option language=%s is not valid: use fr-FR, en-GB, "
-                       "de-DE or es-ES",
-                       v);
-      o->language = v;
-    } else {
-      h->log(call, SMSMUX_LOG_DEBUG, "ignoring option %s: sMsmode has no "
-             "such option", k);
-    }
+  /* nbr_msg, title and language have no instance key of their name: a
+     value here is the message's */
+  o->nbr_msg = h->option(call, msg, "nbr_msg");
+  if (o->nbr_msg != NULL) {
+    if (parse_uint(o->nbr_msg, 1, 5, &num) != 0)
+      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                     "option nbr_msg=%s is not valid: use a number of SMS "
+                     "from 1 to 5",
+                     o->nbr_msg);
+    if ((unsigned)num < msg->segments)
+      h->log(call, SMSMUX_LOG_WARNING,
+             "nbr_msg=%ld: sMsmode will cut this text, which takes %u SMS",
+             num, msg->segments);
   }
+  title = h->option(call, msg, "title");
+  if (title != NULL && *title == '\0')
+    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                   "option title= is empty: give the title read before the "
+                   "voice message");
+  o->title = title != NULL ? title
+                           : nonempty(h->config_get(call, "voice_title"));
+  language = h->option(call, msg, "language");
+  if (language != NULL && !valid_language(language))
+    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                   "option language=%s is not valid: use fr-FR, en-GB, "
+                   "de-DE or es-ES",
+                   language);
+  o->language = language != NULL
+                    ? language
+                    : nonempty(h->config_get(call, "voice_language"));
 
   if (voice) {
     /* sendVoiceMessage.do takes message, numero, title, date_envoi and
@@ -817,8 +696,7 @@ static int send_options_read(const smsmode *sm, smsmux_call *call,
       h->log(call, SMSMUX_LOG_DEBUG,
              "voice message: stop, reply, notification URLs and nbr_msg "
              "do not apply and are not sent");
-  } else if ((o->title != NULL && o->title != sm->voice_title) ||
-             (o->language != NULL && o->language != sm->voice_language)) {
+  } else if (title != NULL || language != NULL) {
     h->log(call, SMSMUX_LOG_DEBUG,
            "options title and language apply to voice messages only");
   }
@@ -921,8 +799,8 @@ static int smsmode_send(void *state, smsmux_call *call,
     return h->fail(call, SMSMUX_ERR_SYSTEM, NULL,
                    "cannot format the recipient numbers");
   if (msg->at != 0) {
-    date = format_date(sm, call, msg->at);
-    if (date == NULL)
+    date = h->format_time(call, msg->at, SMSMODE_DATE_FORMAT);
+    if (*date == '\0')
       return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                      "cannot represent the send time %lld as a local date",
                      (long long)msg->at);
@@ -1007,49 +885,47 @@ static int smsmode_send(void *state, smsmux_call *call,
 
 /* ----------------------------------------------------------- status ---- */
 
-static const smsmode_status_def *status_lookup(const char *code)
-{
-  size_t i;
-  long v;
-
-  if (parse_uint(code, 0, 999999, &v) != 0)
-    return NULL;
-  for (i = 0; i < sizeof smsmode_statuses / sizeof smsmode_statuses[0]; i++)
-    if (smsmode_statuses[i].code == v)
-      return &smsmode_statuses[i];
-  return NULL;
-}
-
 /** smsStatus.do uses these codes for errors, not for statuses. */
 static int smsmode_status_is_error(long code)
 {
   return code == 31 || code == 32 || code == 35 || code == 61;
 }
 
-/** smsStatus.do: `statut | description`, one status for the whole
-    message (the campaign view): reported with no recipient number. */
-static int status_campaign(const smsmode *sm, smsmux_call *call,
-                           const char *id)
+/** smsStatus.do about message `id`: `statut | description`, one status for
+    the whole message (the campaign view).  Returns 0 with *ans and *def
+    (its line of the table, NULL when the code is not there), or -1 after
+    recording the failure. */
+static int sms_status_read(const smsmode *sm, smsmux_call *call,
+                           const char *id, smsmode_answer *ans,
+                           const smsmux_status_map **def)
 {
   const smsmux_host *h = sm->host;
-  const smsmode_status_def *def;
-  smsmode_params p;
   smsmux_http_response resp;
-  smsmode_answer ans;
-  smsmux_status_record rec;
 
-  params_init(&p, sm);
-  params_add(&p, "smsID", id);
-  if (smsmode_get(sm, call, "/smsStatus.do", &p, 0, &resp) != 0)
+  if (smsmode_get_id(sm, call, "/smsStatus.do", id, 0, &resp) != 0)
     return -1;
-  if (answer_parse(sm, call, resp.body, &ans) != 0)
+  if (answer_parse(sm, call, resp.body, ans) != 0)
     return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
                    "sMsmode sent an unreadable status of message %s: %s", id,
                    body_excerpt(sm, call, &resp));
-  if (smsmode_status_is_error(ans.code_value))
-    return answer_fail(sm, call, &ans,
+  if (smsmode_status_is_error(ans->code_value))
+    return answer_fail(sm, call, ans,
                        h->strf(call, "the status of message %s", id));
-  def = status_lookup(ans.code);
+  *def = h->status_lookup(smsmode_statuses, ans->code);
+  return 0;
+}
+
+/** The smsStatus.do status of message `id`, reported with no recipient
+    number. */
+static int status_campaign(const smsmode *sm, smsmux_call *call,
+                           const char *id)
+{
+  const smsmux_status_map *def;
+  smsmode_answer ans;
+  smsmux_status_record rec;
+
+  if (sms_status_read(sm, call, id, &ans, &def) != 0)
+    return -1;
   memset(&rec, 0, sizeof rec);
   rec.size = sizeof rec;
   rec.to = NULL;
@@ -1057,7 +933,7 @@ static int status_campaign(const smsmode *sm, smsmux_call *call,
   rec.code = ans.code;
   rec.text = *ans.description != '\0' ? ans.description
                                       : (def != NULL ? def->text : NULL);
-  h->add_status(call, &rec);
+  sm->host->add_status(call, &rec);
   return 0;
 }
 
@@ -1065,18 +941,12 @@ static int smsmode_status(void *state, smsmux_call *call, const char *id)
 {
   const smsmode *sm = state;
   const smsmux_host *h = sm->host;
-  smsmode_params p;
   smsmux_http_response resp;
   smsmode_answer ans;
   char **recs;
   size_t n, i, added = 0;
 
-  if (id == NULL || *id == '\0')
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL, "no message id given");
-
-  params_init(&p, sm);
-  params_add(&p, "smsID", id);
-  if (smsmode_get(sm, call, "/compteRendu.do", &p, 0, &resp) != 0)
+  if (smsmode_get_id(sm, call, "/compteRendu.do", id, 0, &resp) != 0)
     return -1;
 
   /* Either records `numero statut | numero statut | ...` or an error
@@ -1098,7 +968,7 @@ static int smsmode_status(void *state, smsmux_call *call, const char *id)
   for (i = 0; i < n; i++) {
     char **tok;
     size_t nt;
-    const smsmode_status_def *def;
+    const smsmux_status_map *def;
     smsmux_status_record rec;
 
     if (recs[i][0] == '\0')
@@ -1109,7 +979,7 @@ static int smsmode_status(void *state, smsmux_call *call, const char *id)
                      "sMsmode sent an unreadable delivery report for "
                      "message %s: %s",
                      id, body_excerpt(sm, call, &resp));
-    def = status_lookup(tok[nt - 1]);
+    def = h->status_lookup(smsmode_statuses, tok[nt - 1]);
     memset(&rec, 0, sizeof rec);
     rec.size = sizeof rec;
     rec.to = h->number_normalise(call, tok[0]);
@@ -1279,8 +1149,9 @@ static int smsmode_replies(void *state, smsmux_call *call,
     if (since > until)
       return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                      "--since is after --until");
-    params_add(&p, "startDate", format_date(sm, call, since));
-    params_add(&p, "endDate", format_date(sm, call, until));
+    params_add(&p, "startDate",
+               h->format_time(call, since, SMSMODE_DATE_FORMAT));
+    params_add(&p, "endDate", h->format_time(call, until, SMSMODE_DATE_FORMAT));
   } else {
     if (start != 0)
       params_add(&p, "start", h->strf(call, "%u", start));
@@ -1299,15 +1170,10 @@ static int smsmode_cancel(void *state, smsmux_call *call, const char *id)
 {
   const smsmode *sm = state;
   const smsmux_host *h = sm->host;
-  smsmode_params p;
   smsmux_http_response resp;
   smsmode_answer ans;
 
-  if (id == NULL || *id == '\0')
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL, "no message id given");
-  params_init(&p, sm);
-  params_add(&p, "smsID", id);
-  if (smsmode_get(sm, call, "/deleteSMS.do", &p, 1, &resp) != 0)
+  if (smsmode_get_id(sm, call, "/deleteSMS.do", id, 1, &resp) != 0)
     return -1;
   if (answer_parse(sm, call, resp.body, &ans) != 0)
     return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
@@ -1327,7 +1193,9 @@ static int smsmode_cancel(void *state, smsmux_call *call, const char *id)
 
 /* ------------------------------------------------------- operations ---- */
 
-/** The given value of parameter `name`, or NULL. */
+/** The given value of parameter `name`, or NULL.  The host has checked
+    the names against the operation's list and that the required ones are
+    there and not empty. */
 static const char *op_param(const smsmux_kv *params, size_t n,
                             const char *name)
 {
@@ -1335,46 +1203,9 @@ static const char *op_param(const smsmux_kv *params, size_t n,
   size_t i;
 
   for (i = 0; i < n; i++) /* the last one given wins */
-    if (params[i].key != NULL && strcasecmp(params[i].key, name) == 0)
+    if (strcmp(params[i].key, name) == 0)
       v = params[i].value != NULL ? params[i].value : "";
   return v;
-}
-
-/** Check params against the operation's list: no unknown name, every
-    required one present and not empty.  Returns 0 or -1 (INVALID). */
-static int op_check(const smsmode *sm, smsmux_call *call,
-                    const smsmux_operation *op, const smsmux_kv *params,
-                    size_t n)
-{
-  const smsmux_host *h = sm->host;
-  size_t i, j;
-
-  for (i = 0; i < n; i++) {
-    int known = 0;
-    if (params[i].key == NULL)
-      continue;
-    for (j = 0; op->params[j] != NULL && !known; j++) {
-      size_t l = strcspn(op->params[j], "?");
-      known = strlen(params[i].key) == l &&
-              strncasecmp(params[i].key, op->params[j], l) == 0;
-    }
-    if (!known)
-      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                     "%s has no parameter %s (see `smsmux providers` for "
-                     "its parameters)",
-                     op->name, params[i].key);
-  }
-  for (j = 0; op->params[j] != NULL; j++) {
-    const char *v;
-    if (strchr(op->params[j], '?') != NULL)
-      continue;
-    v = op_param(params, n, op->params[j]);
-    if (v == NULL || *v == '\0')
-      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                     "%s needs the parameter %s (%s=...)", op->name,
-                     op->params[j], op->params[j]);
-  }
-  return 0;
 }
 
 /** Add the given params named in `order` (spec spelling) to `p`. */
@@ -1401,7 +1232,7 @@ static void op_answer_record(const smsmode *sm, smsmux_call *call,
 /** GET `path` with `order` params (`secrets`: names to redact in traces,
     NULL for accessToken alone); expect `0 | ...`; one record. */
 static int op_simple(const smsmode *sm, smsmux_call *call,
-                     const smsmux_operation *op, const char *path,
+                     const char *name, const char *path,
                      const char *const *order, const char *const *secrets,
                      const smsmux_kv *params, size_t n)
 {
@@ -1409,7 +1240,7 @@ static int op_simple(const smsmode *sm, smsmux_call *call,
   smsmux_http_request req;
   smsmux_http_response resp;
   smsmode_answer ans;
-  const char *what = sm->host->strf(call, "%s (%s)", op->name, path + 1);
+  const char *what = sm->host->strf(call, "%s (%s)", name, path + 1);
 
   params_init(&p, sm);
   op_params_add(&p, order, params, n);
@@ -1471,24 +1302,12 @@ static int op_sms_status(const smsmode *sm, smsmux_call *call,
                          const smsmux_kv *params, size_t n)
 {
   const smsmux_host *h = sm->host;
-  const char *id = op_param(params, n, "smsID");
-  const smsmode_status_def *def;
-  smsmode_params p;
-  smsmux_http_response resp;
+  const smsmux_status_map *def;
   smsmode_answer ans;
 
-  params_init(&p, sm);
-  params_add(&p, "smsID", id);
-  if (smsmode_get(sm, call, "/smsStatus.do", &p, 0, &resp) != 0)
+  if (sms_status_read(sm, call, op_param(params, n, "smsID"), &ans, &def) !=
+      0)
     return -1;
-  if (answer_parse(sm, call, resp.body, &ans) != 0)
-    return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                   "sMsmode sent an unreadable status of message %s: %s", id,
-                   body_excerpt(sm, call, &resp));
-  if (smsmode_status_is_error(ans.code_value))
-    return answer_fail(sm, call, &ans,
-                       h->strf(call, "the status of message %s", id));
-  def = status_lookup(ans.code);
   h->begin_record(call);
   h->add_result(call, "code", ans.code);
   h->add_result(call, "description", ans.description);
@@ -1499,8 +1318,8 @@ static int op_sms_status(const smsmode *sm, smsmux_call *call,
 }
 
 static int op_credit_transfer(const smsmode *sm, smsmux_call *call,
-                              const smsmux_operation *op,
-                              const smsmux_kv *params, size_t n)
+                              const char *name, const smsmux_kv *params,
+                              size_t n)
 {
   static const char *const order[] = {"targetPseudo", "creditAmount",
                                       "reference", NULL};
@@ -1514,55 +1333,8 @@ static int op_credit_transfer(const smsmode *sm, smsmux_call *call,
                           "sMsmode transfers whole credits only (e.g. "
                           "creditAmount=12)",
                           amount);
-  return op_simple(sm, call, op, "/creditTransfert.do", order, NULL, params,
+  return op_simple(sm, call, name, "/creditTransfert.do", order, NULL, params,
                    n);
-}
-
-/** Read a whole file into malloc'd memory. */
-static char *read_file(const char *path, size_t *len, int *err)
-{
-  FILE *fp;
-  char *buf = NULL, *nb;
-  size_t cap = 0, n = 0, got;
-
-  fp = fopen(path, "rb");
-  if (fp == NULL) {
-    *err = errno;
-    return NULL;
-  }
-  for (;;) {
-    if (cap - n < 65536) {
-      if (cap >= (size_t)SMSMODE_BATCH_MAX_BYTES) {
-        *err = EFBIG;
-        free(buf);
-        fclose(fp);
-        return NULL;
-      }
-      cap = cap == 0 ? 65536 : cap * 2;
-      nb = realloc(buf, cap + 1);
-      if (nb == NULL) {
-        *err = ENOMEM;
-        free(buf);
-        fclose(fp);
-        return NULL;
-      }
-      buf = nb;
-    }
-    got = fread(buf + n, 1, cap - n, fp);
-    n += got;
-    if (got == 0)
-      break;
-  }
-  if (ferror(fp)) {
-    *err = EIO;
-    free(buf);
-    fclose(fp);
-    return NULL;
-  }
-  fclose(fp);
-  buf[n] = '\0';
-  *len = n;
-  return buf;
 }
 
 static int op_batch_send(const smsmode *sm, smsmux_call *call,
@@ -1579,11 +1351,8 @@ static int op_batch_send(const smsmode *sm, smsmux_call *call,
   const char *emetteur = op_param(params, n, "emetteur");
   const char *nbr = op_param(params, n, "nbr_msg");
   const char *url = op_param(params, n, "notification_url");
-  const char *data, *base;
-  char *raw;
-  char ebuf[128];
+  const char *raw, *data, *base;
   size_t len = 0, dlen;
-  int err = 0, rc;
   long v;
   smsmode_params q;
   smsmux_http_part part;
@@ -1615,30 +1384,24 @@ static int op_batch_send(const smsmode *sm, smsmux_call *call,
                    "batch-send: notification_url=%s is not an http(s) URL",
                    url);
 
-  raw = read_file(file, &len, &err);
+  raw = h->read_file(call, file, &len);
   if (raw == NULL)
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
-                   "batch-send: cannot read file %s: %s", file,
-                   strerror_text(err, ebuf, sizeof ebuf));
+    return -1;
   /* "L'encodage du fichier doit être réalisé au format ISO-8859-15": a
      file in UTF-8 (the usual case today) is converted; anything else is
      taken to be ISO-8859-15 already. */
   data = raw;
   dlen = len;
-  if (is_utf8((const unsigned char *)raw, len)) {
+  if (h->is_utf8(raw, len)) {
     const char *text = raw;
     if (len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0)
       text = raw + 3; /* a byte order mark is no part of the CSV */
-    if (memchr(raw, '\0', len) != NULL) {
-      free(raw);
+    if (memchr(raw, '\0', len) != NULL)
       return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                      "batch-send: %s holds NUL bytes: not a CSV file", file);
-    }
     data = h->to_charset(call, text, SMSMODE_CHARSET, &dlen);
-    if (data == NULL) {
-      free(raw);
+    if (data == NULL)
       return -1;
-    }
   } else {
     h->log(call, SMSMUX_LOG_DEBUG,
            "batch-send: %s is not UTF-8, sent as ISO-8859-15", file);
@@ -1663,9 +1426,7 @@ static int op_batch_send(const smsmode *sm, smsmux_call *call,
   req.body_kind = SMSMUX_BODY_MULTIPART;
   req.parts = &part;
   req.n_parts = 1;
-  rc = smsmode_http(sm, call, &req, 1, &resp);
-  free(raw);
-  if (rc != 0)
+  if (smsmode_http(sm, call, &req, 1, &resp) != 0)
     return -1;
   if (answer_expect_ok(sm, call, &resp, 1, "the batch (sendSMSBatch.do)",
                        &ans) != 0)
@@ -1752,37 +1513,28 @@ static int smsmode_call(void *state, smsmux_call *call, const char *name,
                                         "groupes", "societe", "other",
                                         "date",    NULL};
   const smsmode *sm = state;
-  const smsmux_operation *op = NULL;
-  size_t i;
 
-  if (params == NULL)
-    n = 0;
-  for (i = 0; smsmode_operations[i].name != NULL; i++)
-    if (name != NULL && strcmp(smsmode_operations[i].name, name) == 0)
-      op = &smsmode_operations[i];
-  if (op == NULL)
-    return sm->host->fail(call, SMSMUX_ERR_UNSUPPORTED, NULL,
-                          "sMsmode has no operation %s",
-                          name != NULL ? name : "(none)");
-  if (op_check(sm, call, op, params, n) != 0)
-    return -1;
-
-  if (strcmp(op->name, "sub-account-create") == 0)
-    return op_simple(sm, call, op, "/createSubAccount.do", sub_create,
+  /* the host calls only the operations of smsmode_operations, with
+     parameters it has checked against their lists */
+  if (strcmp(name, "sub-account-create") == 0)
+    return op_simple(sm, call, name, "/createSubAccount.do", sub_create,
                      smsmode_secret_params_sub_account, params, n);
-  if (strcmp(op->name, "sub-account-delete") == 0)
-    return op_simple(sm, call, op, "/deleteSubAccount.do", sub_delete, NULL,
+  if (strcmp(name, "sub-account-delete") == 0)
+    return op_simple(sm, call, name, "/deleteSubAccount.do", sub_delete, NULL,
                      params, n);
-  if (strcmp(op->name, "credit-transfer") == 0)
-    return op_credit_transfer(sm, call, op, params, n);
-  if (strcmp(op->name, "contact-add") == 0)
-    return op_simple(sm, call, op, "/addContact.do", contact, NULL, params,
+  if (strcmp(name, "credit-transfer") == 0)
+    return op_credit_transfer(sm, call, name, params, n);
+  if (strcmp(name, "contact-add") == 0)
+    return op_simple(sm, call, name, "/addContact.do", contact, NULL, params,
                      n);
-  if (strcmp(op->name, "sms-list") == 0)
+  if (strcmp(name, "sms-list") == 0)
     return op_sms_list(sm, call, params, n);
-  if (strcmp(op->name, "sms-status") == 0)
+  if (strcmp(name, "sms-status") == 0)
     return op_sms_status(sm, call, params, n);
-  if (strcmp(op->name, "batch-send") == 0)
+  if (strcmp(name, "batch-send") == 0)
     return op_batch_send(sm, call, params, n);
-  return op_api_key_create(sm, call);
+  if (strcmp(name, "api-key-create") == 0)
+    return op_api_key_create(sm, call);
+  return sm->host->fail(call, SMSMUX_ERR_UNSUPPORTED, NULL,
+                        "sMsmode has no operation %s", name);
 }
