@@ -64,13 +64,13 @@
 
 /* ----------------------------------------------------------- instance -- */
 
-/** One configured instance: the host table and copies of its config. */
+/** One configured instance: the host table and copies of its config.
+    The default MAIL_NOTIF is read through the host at each send. */
 typedef struct allmysms {
   const smsmux_host *host;
   char *login;    /* clientcode, as configured */
   char *client;   /* the <CLIENT> tag: the login in upper case */
   char *password; /* passcode */
-  int mail_notif; /* default MAIL_NOTIF: -1 not sent, 0 or 1 */
 } allmysms;
 
 static int allmysms_open(const smsmux_host *host, smsmux_call *call,
@@ -252,32 +252,6 @@ static int is_digits(const char *s)
   return 1;
 }
 
-/** yes/no in the usual spellings: 1 true, 0 false, -1 neither. */
-static int parse_bool(const char *s)
-{
-  static const char *const yes[] = {"yes", "y", "true", "on", "1"};
-  static const char *const no[] = {"no", "n", "false", "off", "0"};
-  size_t i;
-
-  for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
-    if (strcasecmp(s, yes[i]) == 0)
-      return 1;
-  for (i = 0; i < sizeof no / sizeof no[0]; i++)
-    if (strcasecmp(s, no[i]) == 0)
-      return 0;
-  return -1;
-}
-
-/** 1 when the `len` bytes at `s` are valid UTF-8 without NUL.  The host's
-    UTF-8 decoder replaces what is not UTF-8: unchanged bytes mean valid. */
-static int is_utf8(const allmysms *ams, smsmux_call *call, const char *s,
-                   size_t len)
-{
-  const char *back = ams->host->from_charset(call, s, len, "UTF-8");
-
-  return back != NULL && strlen(back) == len && memcmp(back, s, len) == 0;
-}
-
 /** Characters of UTF-8 `s` as AllMySMS counts them: a line feed counts
     double ("Le retour est également compté double"). */
 static size_t text_length(const char *s)
@@ -350,39 +324,7 @@ static const char *excerpt(const allmysms *ams, smsmux_call *call,
   return ams->host->strf(call, "\"%s%s\"", buf, *text != '\0' ? "..." : "");
 }
 
-/* ------------------------------------------------------------ requests -- */
-
-/** POST `form` to `path`.  Returns 0 with a 2xx response in *resp, or -1
-    after the host recorded the failure (transport, or an HTTP status that
-    is not a success; `sending`: the request may have sent something). */
-static int allmysms_post(const allmysms *ams, smsmux_call *call,
-                         const char *path, const smsmux_kv *form, size_t n,
-                         int sending, smsmux_http_response *resp)
-{
-  smsmux_http_request req;
-
-  memset(&req, 0, sizeof req);
-  req.size = sizeof req;
-  req.method = SMSMUX_HTTP_POST;
-  req.path = path;
-  req.body_kind = SMSMUX_BODY_FORM;
-  req.form = form;
-  req.n_form = n;
-  req.secret_params = allmysms_secret_params;
-  memset(resp, 0, sizeof *resp);
-  resp->size = sizeof *resp;
-  if (ams->host->http(call, &req, resp) != 0)
-    return -1;
-  if (resp->status < 200 || resp->status > 299)
-    return ams->host->fail_http(call, resp, sending);
-  if (resp->body == NULL) {
-    resp->body = "";
-    resp->body_len = 0;
-  }
-  return 0;
-}
-
-/* ------------------------------------------------------------ answers --- */
+/* ------------------------------------------------- requests, answers --- */
 
 /** An answer: `Key=value` lines, then maybe `IDs=` and XML to the end. */
 typedef struct allmysms_answer {
@@ -394,59 +336,6 @@ typedef struct allmysms_answer {
   const char *campaign; /* CampaignID, NULL when absent or empty */
   const char *ids;      /* everything after "IDs=", NULL when absent */
 } allmysms_answer;
-
-/** The charset named by a Content-Type, when it is one AllMySMS could
-    plausibly use (others are ignored: the bytes decide). */
-static const char *declared_charset(const allmysms *ams, smsmux_call *call,
-                                    const char *content_type)
-{
-  static const char *const known[] = {"UTF-8",        "UTF8",
-                                      "ISO-8859-1",   "ISO-8859-15",
-                                      "ISO8859-1",    "ISO8859-15",
-                                      "LATIN1",       "WINDOWS-1252",
-                                      "CP1252",       "US-ASCII"};
-  const char *p;
-  char name[32];
-  size_t n = 0, i;
-
-  if (content_type == NULL)
-    return NULL;
-  for (p = content_type; *p != '\0'; p++)
-    if (strncasecmp(p, "charset=", 8) == 0)
-      break;
-  if (*p == '\0')
-    return NULL;
-  p += 8;
-  if (*p == '"')
-    p++;
-  while (*p != '\0' && *p != '"' && *p != ';' && *p != ' ' &&
-         n < sizeof name - 1)
-    name[n++] = *p++;
-  name[n] = '\0';
-  for (i = 0; i < sizeof known / sizeof known[0]; i++)
-    if (strcasecmp(name, known[i]) == 0)
-      return known[i];
-  ams->host->log(call, SMSMUX_LOG_DEBUG,
-                 "ignoring the answer's unknown charset %s", name);
-  return NULL;
-}
-
-/** The answer body as UTF-8: converted from the charset its Content-Type
-    names, else kept when it is UTF-8, else read as ISO-8859-1 (what the
-    platform sends).  NULL only when out of memory (after fail). */
-static const char *answer_utf8(const allmysms *ams, smsmux_call *call,
-                               const smsmux_http_response *resp)
-{
-  const char *cs = declared_charset(ams, call, resp->content_type);
-  int utf8 = is_utf8(ams, call, resp->body, resp->body_len);
-
-  if (cs != NULL && strncasecmp(cs, "UTF", 3) != 0)
-    return ams->host->from_charset(call, resp->body, resp->body_len, cs);
-  if (utf8)
-    return resp->body;
-  return ams->host->from_charset(call, resp->body, resp->body_len,
-                                 ALLMYSMS_ANSWER_CHARSET);
-}
 
 /** Parse UTF-8 `text`.  Returns 0, or -1 when it is no answer of this
     shape (no numeric Status line): nothing recorded. */
@@ -493,6 +382,58 @@ static int answer_parse(const allmysms *ams, smsmux_call *call,
   return 0;
 }
 
+/** POST clientcode, passcode and `key`=`value` to `path` (the order of the
+    document's PHP example) and read the answer into *ans, whatever its
+    Status.  Returns 0, or -1 after recording the failure of the request
+    itself: transport, an HTTP status that is not a success, an unreadable
+    answer.  `sending`: the request may have sent something (else it only
+    reads, and a timeout is no unknown outcome); `what` completes
+    "unreadable answer ..." ("to the MMS"). */
+static int allmysms_ask(const allmysms *ams, smsmux_call *call,
+                        const char *path, const char *key, const char *value,
+                        int sending, const char *what, allmysms_answer *ans)
+{
+  const smsmux_host *h = ams->host;
+  smsmux_kv form[3];
+  smsmux_http_request req;
+  smsmux_http_response resp;
+  const char *text;
+
+  form[0].key = "clientcode";
+  form[0].value = ams->login;
+  form[1].key = "passcode";
+  form[1].value = ams->password;
+  form[2].key = key;
+  form[2].value = value;
+  memset(&req, 0, sizeof req);
+  req.size = sizeof req;
+  req.method = SMSMUX_HTTP_POST;
+  req.path = path;
+  req.body_kind = SMSMUX_BODY_FORM;
+  req.form = form;
+  req.n_form = 3;
+  req.secret_params = allmysms_secret_params;
+  req.accepts_nothing = !sending;
+  memset(&resp, 0, sizeof resp);
+  resp.size = sizeof resp;
+  if (h->http(call, &req, &resp) != 0)
+    return -1;
+  if (resp.status < 200 || resp.status > 299)
+    return h->fail_http(call, &resp, sending);
+  /* the charset the Content-Type names, else UTF-8 when it is, else what
+     the platform sends */
+  text = h->decode_text(call, resp.body, resp.body_len, resp.content_type,
+                        ALLMYSMS_ANSWER_CHARSET);
+  if (answer_parse(ams, call, text, ans) != 0)
+    return h->fail(call,
+                   sending ? SMSMUX_ERR_UNKNOWN_OUTCOME
+                           : SMSMUX_ERR_TEMPORARY,
+                   NULL, "AllMySMS sent an unreadable answer %s%s: %s", what,
+                   sending ? " (it may have been sent)" : "",
+                   excerpt(ams, call, text));
+  return 0;
+}
+
 /** Record the failure an error Status means; returns -1.  `what` says
     what was asked. */
 static int answer_fail(const allmysms *ams, smsmux_call *call,
@@ -528,31 +469,32 @@ static int allmysms_open(const smsmux_host *host, smsmux_call *call,
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, format_time))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
                       "the allmysms plugin needs a host of ABI %d.0 or later "
                       "(this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
-  login = host->config_get(call, "login");
-  if (login == NULL || *login == '\0')
+  /* the default MAIL_NOTIF is read at each send; it is checked here, so
+     that a wrong one is a configuration error of the instance */
+  v = host->config_get(call, "mail_notif");
+  if (v != NULL && *v != '\0' && host->parse_bool(v) < 0)
     return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "login is missing: set it to the AllMySMS login "
-                      "(clientcode) given by MS Innovations");
-  password = host->config_get(call, "password");
-  if (password == NULL || *password == '\0')
-    return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                      "password is missing: set it to the AllMySMS password "
-                      "(passcode) given by MS Innovations");
+                      "mail_notif = %s is not valid: use yes (an e-mail "
+                      "about each send) or no",
+                      v);
 
+  /* login and password are required keys: the host has checked that they
+     are set */
+  login = host->config_get(call, "login");
+  password = host->config_get(call, "password");
   ams = calloc(1, sizeof *ams);
   if (ams == NULL)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   ams->host = host;
-  ams->mail_notif = -1;
-  ams->login = strdup(login);
-  ams->client = strdup(login);
-  ams->password = strdup(password);
+  ams->login = strdup(login != NULL ? login : "");
+  ams->client = strdup(login != NULL ? login : "");
+  ams->password = strdup(password != NULL ? password : "");
   if (ams->login == NULL || ams->client == NULL || ams->password == NULL) {
     allmysms_close(ams);
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
@@ -563,17 +505,6 @@ static int allmysms_open(const smsmux_host *host, smsmux_call *call,
     if (ams->client[i] >= 'a' && ams->client[i] <= 'z')
       ams->client[i] = (char)(ams->client[i] - 'a' + 'A');
 
-  v = host->config_get(call, "mail_notif");
-  if (v != NULL && *v != '\0') {
-    ams->mail_notif = parse_bool(v);
-    if (ams->mail_notif < 0) {
-      allmysms_close(ams);
-      return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                        "mail_notif = %s is not valid: use yes (an e-mail "
-                        "about each send) or no",
-                        v);
-    }
-  }
   *state = ams;
   return 0;
 }
@@ -664,7 +595,7 @@ static int check_media_url(const allmysms *ams, smsmux_call *call,
                    "%s URL %s is refused: an AllMySMS media URL must not "
                    "contain '&'",
                    what, url);
-  if (!is_utf8(ams, call, url, strlen(url)) || xml_forbidden_char(url) != 0)
+  if (!h->is_utf8(url, strlen(url)) || xml_forbidden_char(url) != 0)
     return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "%s URL is refused: it holds bytes that are not text",
                    what);
@@ -684,37 +615,25 @@ static int check_media_url(const allmysms *ams, smsmux_call *call,
                                exts[2]));
 }
 
-/** The options of one send over the instance defaults; 0, or -1 after
-    INVALID naming the option. */
+/** MAIL_NOTIF of one send: the message's --option mail_notif, else the
+    instance's key (checked by open); an empty value leaves it unset.  0,
+    or -1 after INVALID naming the option (only a message's value can be
+    wrong here). */
 static int read_options(const allmysms *ams, smsmux_call *call,
                         const smsmux_message *msg, mms_flow *f)
 {
-  size_t i, n = 0;
+  const char *v = ams->host->option(call, msg, "mail_notif");
 
-  f->mail_notif = ams->mail_notif;
-  if (SMSMUX_HAS_MEMBER(msg, smsmux_message, n_options) &&
-      msg->options != NULL)
-    n = msg->n_options;
-  for (i = 0; i < n; i++) {
-    const char *k = msg->options[i].key, *v = msg->options[i].value;
-
-    if (k == NULL)
-      continue;
-    if (strcasecmp(k, "mail_notif") == 0) {
-      f->mail_notif = parse_bool(v != NULL ? v : "");
-      if (f->mail_notif < 0)
-        return ams->host->fail(call, SMSMUX_ERR_INVALID, NULL,
-                               "option mail_notif=%s is not valid: use "
-                               "mail_notif=1 (an e-mail about the send) or "
-                               "mail_notif=0",
-                               v != NULL ? v : "");
-    } else {
-      ams->host->log(call, SMSMUX_LOG_DEBUG,
-                     "ignoring option %s: the AllMySMS MMS module has no "
-                     "such option",
-                     k);
-    }
-  }
+  f->mail_notif = -1;
+  if (v == NULL || *v == '\0')
+    return 0;
+  f->mail_notif = ams->host->parse_bool(v);
+  if (f->mail_notif < 0)
+    return ams->host->fail(call, SMSMUX_ERR_INVALID, NULL,
+                           "option mail_notif=%s is not valid: use "
+                           "mail_notif=1 (an e-mail about the send) or "
+                           "mail_notif=0",
+                           v);
   return 0;
 }
 
@@ -828,7 +747,7 @@ static int flow_prepare(const allmysms *ams, smsmux_call *call,
   }
 
   if (msg->subject != NULL && *msg->subject != '\0') {
-    if (!is_utf8(ams, call, msg->subject, strlen(msg->subject)) ||
+    if (!h->is_utf8(msg->subject, strlen(msg->subject)) ||
         xml_forbidden_char(msg->subject) != 0)
       return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                      "--subject is refused: it must be UTF-8 text without "
@@ -1064,9 +983,7 @@ static int allmysms_send(void *state, smsmux_call *call,
   const allmysms *ams = state;
   const smsmux_host *h = ams->host;
   const allmysms_status_def *def;
-  const char *xml, *text;
-  smsmux_kv form[3];
-  smsmux_http_response resp;
+  const char *xml;
   allmysms_answer ans;
   mms_flow f;
 
@@ -1076,24 +993,9 @@ static int allmysms_send(void *state, smsmux_call *call,
   if (xml == NULL)
     return -1;
 
-  /* the order of the document's PHP example */
-  form[0].key = "clientcode";
-  form[0].value = ams->login;
-  form[1].key = "passcode";
-  form[1].value = ams->password;
-  form[2].key = "XMLFlow";
-  form[2].value = xml;
-  if (allmysms_post(ams, call, ALLMYSMS_SEND_PATH, form, 3, 1, &resp) != 0)
+  if (allmysms_ask(ams, call, ALLMYSMS_SEND_PATH, "XMLFlow", xml, 1,
+                   "to the MMS", &ans) != 0)
     return -1;
-
-  text = answer_utf8(ams, call, &resp);
-  if (text == NULL)
-    return -1;
-  if (answer_parse(ams, call, text, &ans) != 0)
-    return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
-                   "AllMySMS sent an unreadable answer to the MMS (it may "
-                   "have been sent): %s",
-                   excerpt(ams, call, text));
   def = status_def(ans.code);
   if (def == NULL || def->code >= ALLMYSMS_ACCOUNT_ACTIVE)
     /* a Status the MMS module does not list: it may be a success */
@@ -1120,27 +1022,8 @@ static int allmysms_send(void *state, smsmux_call *call,
 static int account_tool(const allmysms *ams, smsmux_call *call,
                         const char *info, allmysms_answer *ans)
 {
-  smsmux_kv form[3];
-  smsmux_http_response resp;
-  const char *text;
-
-  form[0].key = "clientcode";
-  form[0].value = ams->login;
-  form[1].key = "passcode";
-  form[1].value = ams->password;
-  form[2].key = "info";
-  form[2].value = info;
-  if (allmysms_post(ams, call, ALLMYSMS_TOOL_PATH, form, 3, 0, &resp) != 0)
-    return -1;
-  text = answer_utf8(ams, call, &resp);
-  if (text == NULL)
-    return -1;
-  if (answer_parse(ams, call, text, ans) != 0)
-    return ams->host->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                           "AllMySMS sent an unreadable answer about account "
-                           "%s: %s",
-                           info, excerpt(ams, call, text));
-  return 0;
+  return allmysms_ask(ams, call, ALLMYSMS_TOOL_PATH, "info", info, 0,
+                      ams->host->strf(call, "about account %s", info), ans);
 }
 
 static int account_active(const allmysms_answer *ans)
@@ -1221,19 +1104,12 @@ static int allmysms_call(void *state, smsmux_call *call, const char *op,
                          const smsmux_kv *params, size_t n)
 {
   const allmysms *ams = state;
-  const char *info = NULL;
-  size_t i;
 
-  if (op == NULL || strcmp(op, "account-info") != 0)
-    return ams->host->fail(call, SMSMUX_ERR_UNSUPPORTED, NULL,
-                           "AllMySMS has no operation %s",
-                           op != NULL ? op : "(none)");
-  for (i = 0; params != NULL && i < n; i++)
-    if (params[i].key != NULL && strcmp(params[i].key, "info") == 0)
-      info = params[i].value;
-  if (info == NULL || *info == '\0')
-    return ams->host->fail(call, SMSMUX_ERR_INPUT, NULL,
-                           "account-info: give the login to check, "
-                           "info=LOGIN");
-  return op_account_info(ams, call, info);
+  /* the host calls only the operations of allmysms_operations, and has
+     refused any parameter but info= and a missing or empty one: the last
+     one given wins */
+  if (strcmp(op, "account-info") == 0)
+    return op_account_info(ams, call, params[n - 1].value);
+  return ams->host->fail(call, SMSMUX_ERR_UNSUPPORTED, NULL,
+                         "AllMySMS has no operation %s", op);
 }
