@@ -1624,12 +1624,17 @@ static int mf_cancel(void *state, smsmux_call *call, const char *id)
 /* ------------------------------------------------------- operations ---- */
 
 /** `o` as one result record: scalars as text, arrays of scalars joined
-    with ",", objects and other arrays as compact JSON. */
+    with ",", objects and other arrays as compact JSON.  A row that is no
+    object (null, a number, a text) is a record with its text as "value". */
 static void record_of(mediasflow *mf, smsmux_call *call, json_object *o)
 {
   const smsmux_host *h = mf->host;
 
   h->begin_record(call);
+  if (!json_object_is_type(o, json_type_object)) {
+    h->add_result(call, "value", o != NULL ? json_object_get_string(o) : "");
+    return;
+  }
   json_object_object_foreach(o, k, v) {
     const char *s;
     if (v == NULL || json_object_is_type(v, json_type_null)) {
@@ -1662,6 +1667,18 @@ static void record_of(mediasflow *mf, smsmux_call *call, json_object *o)
   }
 }
 
+/** 1 when every element of array `rows` is an object. */
+static int rows_are_objects(json_object *rows)
+{
+  size_t i, n = json_object_array_length(rows);
+
+  for (i = 0; i < n; i++)
+    if (!json_object_is_type(json_object_array_get_idx(rows, i),
+                             json_type_object))
+      return 0;
+  return 1;
+}
+
 /** A JSON answer as records: one per element of an array, else one. */
 static int records_of_answer(mediasflow *mf, smsmux_call *call,
                              const smsmux_http_response *resp,
@@ -1677,7 +1694,10 @@ static int records_of_answer(mediasflow *mf, smsmux_call *call,
                           NULL, "Mediasflow sent an unreadable answer to %s: %s",
                           what, body_excerpt(mf, call, resp));
   rows = json_object_is_type(doc, json_type_object) ? report_rows(doc) : doc;
-  if (json_object_is_type(doc, json_type_object) && rows == NULL)
+  /* an object whose list is no list of objects ({"recipients": ["11"]})
+     is one record, its list joined */
+  if (json_object_is_type(doc, json_type_object) &&
+      (rows == NULL || !rows_are_objects(rows)))
     record_of(mf, call, doc);
   else
     for (i = 0; rows != NULL && json_object_is_type(rows, json_type_array) &&
