@@ -7,10 +7,10 @@ bench_bare_curl_SOURCES = bench/bare_curl.c
 bench_bare_curl_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 bench_bare_curl_LDADD = $(CURL_LIBS) $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT)
-EXTRA_DIST += bench/run.sh
+EXTRA_DIST += bench/run.sh docs/PERFORMANCE.md
 
 bench: all bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
-	LIBTOOL='$(LIBTOOL)' $(SHELL) $(top_srcdir)/bench/run.sh
+	$(SHELL) $(top_srcdir)/bench/run.sh
 
 .PHONY: bench

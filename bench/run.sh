@@ -24,7 +24,7 @@ C=${C:-200}
 SIM_THREADS=${SIM_THREADS:-8}
 SKIP=${SKIP:-}
 B=$(cd "$top_builddir" && pwd)
-LIBTOOL=${LIBTOOL:-$B/libtool}
+LIBTOOL=$B/libtool
 TOKEN=bench-token
 
 skip() { case " $SKIP " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -113,6 +113,7 @@ if ! skip file; then
   mkconfig "$TMP/file.ini" "$TMP/state-file"
   awk -v n="$LINES" 'BEGIN { for (i = 0; i < n; i++) printf "06%08d\n", 10000000 + i }' \
     >"$TMP/million.txt"
+  t0=$(date +%s%N)
   "$SMSMUX_BIN" --config "$TMP/file.ini" send --to-file "$TMP/million.txt" \
     --text 'Bench campaign' --workers "$W" >"$TMP/file.out" 2>"$TMP/file.err" &
   pid=$!
@@ -123,6 +124,8 @@ if ! skip file; then
   done
   wait "$pid"
   rc=$?
+  t1=$(date +%s%N)
+  echo "$LINES lines in $(( (t1 - t0) / 1000000 )) ms"
   tail -n 5 "$TMP/file.out"
   [ $rc -eq 0 ] || { echo "smsmux exited $rc:"; tail -n 5 "$TMP/file.err"; }
   n=$(grep -c . "$TMP/rss")
