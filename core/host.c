@@ -7,6 +7,7 @@
 #include "msg.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <time.h>
@@ -599,6 +600,73 @@ static const char *host_option(smsmux_call *c, const smsmux_message *msg,
   return host_config_get(c, key);
 }
 
+static const char *host_excerpt(smsmux_call *c, const char *bytes,
+                                size_t len) {
+  /* valid UTF-8 from here on, so stopping before a lead byte never cuts a
+     character in two */
+  const char *text = host_decode_text(c, bytes, len, NULL, "ISO-8859-1");
+  strbuf b = {0};
+  size_t i, chars = 0;
+  char *out;
+  for (i = 0; text[i]; i++) {
+    unsigned char ch = (unsigned char)text[i];
+    int lead = (ch & 0xC0) != 0x80;
+    if (lead && chars == 120)
+      break;
+    if (ch < 0x20 || ch == 0x7f)
+      ch = ' ';
+    if (ch == ' ' && (b.len == 0 || b.s[b.len - 1] == ' '))
+      continue; /* one space for a run of blanks and line ends */
+    sb_add(&b, (const char *)&ch, 1);
+    chars += lead;
+  }
+  while (b.len && b.s[b.len - 1] == ' ')
+    b.s[--b.len] = '\0';
+  if (text[i])
+    sb_adds(&b, "...");
+  out = arena_strdup(call_arena(c), b.s ? b.s : "");
+  sb_free(&b);
+  return out;
+}
+
+static int host_parse_uint(const char *s, unsigned long long lo,
+                           unsigned long long hi, unsigned long long *out) {
+  unsigned long long v = 0;
+  if (!s || !*s)
+    return -1;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9')
+      return -1;
+    if (v > (ULLONG_MAX - (unsigned)(*s - '0')) / 10)
+      return -1;
+    v = v * 10 + (unsigned)(*s - '0');
+  }
+  if (v < lo || v > hi)
+    return -1;
+  if (out)
+    *out = v;
+  return 0;
+}
+
+static const char *host_param(const smsmux_kv *params, size_t n,
+                              const char *name) {
+  size_t i;
+  for (i = n; params && name && i > 0; i--)
+    if (params[i - 1].key && strcmp(params[i - 1].key, name) == 0)
+      return params[i - 1].value;
+  return NULL;
+}
+
+static const smsmux_error_map *
+host_error_lookup(const smsmux_error_map *table, const char *code) {
+  if (!table || !code)
+    return NULL;
+  for (; table->code; table++)
+    if (strcmp(table->code, code) == 0)
+      return table;
+  return NULL;
+}
+
 const smsmux_host host_table = {
     .size = sizeof(smsmux_host),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -633,4 +701,9 @@ const smsmux_host host_table = {
     .http_class = host_http_class,
     .parse_bool = host_parse_bool,
     .option = host_option,
+    .excerpt = host_excerpt,
+    .parse_uint = host_parse_uint,
+    .param = host_param,
+    .status_name = smsmux_status_name,
+    .error_lookup = host_error_lookup,
 };

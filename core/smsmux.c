@@ -619,6 +619,26 @@ static void throttle(instance *inst) {
     ; /* EINTR (a signal): sleep on to the same instant */
 }
 
+/* Options a message carries that the provider taking it does not read
+   (a plugin declares the ones it reads): said once, here, for every plugin.
+   Not an error: with failover, an option may be meant for another one. */
+static void log_unknown_options(instance *inst, const smsmux_message *m) {
+  const char *const *known = inst->desc->send_options;
+  size_t i;
+  if (!known || !inst->sm->opts.verbose)
+    return;
+  for (i = 0; i < m->n_options; i++) {
+    const char *const *k;
+    int found = 0;
+    for (k = known; *k && !found; k++)
+      found = str_ieq(*k, m->options[i].key);
+    if (!found)
+      sm_log(inst->sm, SMSMUX_LOG_DEBUG,
+             "%s: option %s is not one the %s plugin reads: ignored",
+             inst->cfg->name, m->options[i].key, inst->cfg->plugin);
+  }
+}
+
 /* Send the recipients p->to[idx[0..n)] through inst; 0 on success, else
    the error class. */
 static smsmux_error_class send_chunk(instance *inst, const prepared *p,
@@ -655,6 +675,7 @@ static smsmux_error_class send_chunk(instance *inst, const prepared *p,
 
   throttle(inst);
   call_init(&call, inst, CALL_SEND);
+  log_unknown_options(inst, &m);
   rc = inst->desc->send(inst->state, &call, &m);
   call_settle(&call, rc);
   if (call.failed) {

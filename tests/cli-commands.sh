@@ -171,7 +171,7 @@ sms --json providers
 assert_eq 0 "$RC" "providers: exit 0"
 assert_eq "abi,capabilities,enabled,error,loaded,name,operations,path,plugin,version" \
   "$(keys '.providers[0]')" "providers: item keys"
-assert_json '.providers[0].abi' 1.0 "providers: abi"
+assert_json '.providers[0].abi' "$ABI_VERSION" "providers: abi"
 assert_json '.providers[0].capabilities | index("sms") != null' true "providers: capability names"
 sms --json plugins
 assert_eq 0 "$RC" "plugins: exit 0"

@@ -18,6 +18,9 @@ SMSMUX_SIM=${SMSMUX_SIM:-$top_builddir/smsmux-sim}
 PLUGINS=${SMSMUX_PLUGIN_DIR_BUILD:-$top_builddir/plugins}
 TEST_PLUGINS=${SMSMUX_TEST_PLUGIN_DIR:-$top_builddir/tests/plugins}
 
+# the ABI this tree's provider.h declares ("1.1"): plugins built here report it
+ABI_VERSION=$(sed -n 's/^#define SMSMUX_ABI_MAJOR \([0-9]*\).*/\1/p' "$top_srcdir/include/smsmux/provider.h").$(sed -n 's/^#define SMSMUX_ABI_MINOR \([0-9]*\).*/\1/p' "$top_srcdir/include/smsmux/provider.h")
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/smsmux-test.XXXXXX")
 export XDG_STATE_HOME="$TMP/state" XDG_CONFIG_HOME="$TMP/xdg-config"
 unset SMSMUX_CONFIG || :

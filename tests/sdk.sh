@@ -20,7 +20,7 @@ fi
 
 run_smsmux --json plugins --check "$TMP/plugins/myprovider.so"
 assert_eq 0 "$RC" "example_passes_plugins_check"
-assert_json '.name + " " + .abi' "myprovider 1.0" "example_check_reports_name_and_abi"
+assert_json '.name + " " + .abi' "myprovider $ABI_VERSION" "example_check_reports_name_and_abi"
 assert_json '.config_keys | join(",")' "access_token (required, secret)" \
   "example_check_reports_its_secret_key"
 

@@ -163,6 +163,41 @@ static void test_options(smsmux_call *c) {
   CHECK_INT_EQ(host_table.parse_bool("maybe"), -1, "parse_bool maybe");
 }
 
+static void test_helpers_11(smsmux_call *c) {
+  static const smsmux_error_map codes[] = {
+      {"0", SMSMUX_OK, "Accept\xC3\xA9"},
+      {"33", SMSMUX_ERR_CREDIT, "Cr\xC3\xA9" "dits insuffisants"},
+      {NULL, SMSMUX_OK, NULL}};
+  smsmux_kv params[] = {{"a", "1"}, {"b", "2"}, {"a", "3"}};
+  unsigned long long v = 0;
+  char longer[400];
+  const char *e;
+
+  CHECK_STR_EQ(host_table.excerpt(c, "<html>\r\n  <b>503</b>\n</html>", 29),
+               "<html> <b>503</b> </html>", "excerpt: one line, blanks folded");
+  CHECK_STR_EQ(host_table.excerpt(c, "Accept\xE9", 7), "Accept\xC3\xA9",
+               "excerpt: Latin-1 bytes become UTF-8");
+  memset(longer, 'x', sizeof longer);
+  e = host_table.excerpt(c, longer, sizeof longer);
+  CHECK_INT_EQ(strlen(e), 123, "excerpt: 120 characters and ...");
+  CHECK_STR_EQ(host_table.excerpt(c, "", 0), "", "excerpt: empty body");
+  CHECK_INT_EQ(host_table.parse_uint("212", 0, 1000, &v), 0, "parse_uint 212");
+  CHECK_INT_EQ(v, 212, "parse_uint value");
+  CHECK_INT_EQ(host_table.parse_uint("12.5", 0, 100, &v), -1, "parse_uint 12.5");
+  CHECK_INT_EQ(host_table.parse_uint("-1", 0, 100, &v), -1, "parse_uint -1");
+  CHECK_INT_EQ(host_table.parse_uint("1001", 0, 1000, &v), -1, "parse_uint over");
+  CHECK_INT_EQ(host_table.parse_uint("99999999999999999999999", 0, ~0ULL, &v),
+               -1, "parse_uint overflow");
+  CHECK_INT_EQ(host_table.parse_uint("", 0, 1, &v), -1, "parse_uint empty");
+  CHECK_STR_EQ(host_table.param(params, 3, "a"), "3", "param: last one wins");
+  CHECK(host_table.param(params, 3, "c") == NULL, "param: absent");
+  CHECK_STR_EQ(host_table.status_name(SMSMUX_STATUS_DELIVERED), "delivered",
+               "status_name");
+  CHECK(host_table.error_lookup(codes, "33")->cls == SMSMUX_ERR_CREDIT,
+        "error_lookup 33");
+  CHECK(host_table.error_lookup(codes, "99") == NULL, "error_lookup unknown");
+}
+
 static void test_read_file(smsmux_call *c) {
   size_t len = 0;
   const char *data;
@@ -195,6 +230,7 @@ int main(void) {
   test_lookup_and_time(&c);
   test_text(&c);
   test_options(&c);
+  test_helpers_11(&c);
   test_read_file(&c);
   call_done(&c);
   return CHECK_DONE();

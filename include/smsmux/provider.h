@@ -35,7 +35,7 @@ extern "C" {
 /** ABI major: bumped on any incompatible change; the host refuses others. */
 #define SMSMUX_ABI_MAJOR 1
 /** ABI minor: bumped when members are appended; older minors keep loading. */
-#define SMSMUX_ABI_MINOR 0
+#define SMSMUX_ABI_MINOR 1
 
 /** True when struct pointer `p` (with a leading `size`) has member `m`. */
 #define SMSMUX_HAS_MEMBER(p, type, m)                                          \
@@ -295,6 +295,15 @@ typedef struct smsmux_status_map {
   const char *text;
 } smsmux_status_map;
 
+/** One line of a provider's answer-code table, for
+    smsmux_host.error_lookup: the provider's code, the error class it means
+    (SMSMUX_OK for success codes) and the document's wording. (1.1) */
+typedef struct smsmux_error_map {
+  const char *code;
+  smsmux_error_class cls;
+  const char *text;
+} smsmux_error_map;
+
 /** Services the host offers a plugin.  Passed to `open`; valid until
     `close` returns (the one pointer a plugin may keep). (1.0) */
 typedef struct smsmux_host {
@@ -453,6 +462,29 @@ typedef struct smsmux_host {
       NULL (config only). (1.0) */
   const char *(*option)(smsmux_call *call, const smsmux_message *msg,
                         const char *key);
+
+  /** The start of an answer for an error message: one line, at most about
+      120 characters, control characters as spaces, in UTF-8 (bytes that are
+      not are read as ISO-8859-1), in call memory; "" for an empty body.
+      (1.1) */
+  const char *(*excerpt)(smsmux_call *call, const char *bytes, size_t len);
+
+  /** Parse a decimal unsigned integer (digits only, no sign, no spaces)
+      within [lo, hi]: 0 with *out, or -1. (1.1) */
+  int (*parse_uint)(const char *s, unsigned long long lo,
+                    unsigned long long hi, unsigned long long *out);
+
+  /** The value of parameter `name` among `params` (the last one given), or
+      NULL. (1.1) */
+  const char *(*param)(const smsmux_kv *params, size_t n, const char *name);
+
+  /** "accepted", "delivered", ... for a status (as the CLI prints). (1.1) */
+  const char *(*status_name)(smsmux_status st);
+
+  /** The entry of `table` (terminated by {NULL}) whose code equals `code`,
+      or NULL. (1.1) */
+  const smsmux_error_map *(*error_lookup)(const smsmux_error_map *table,
+                                          const char *code);
 } smsmux_host;
 
 /** A configuration key a plugin reads from its [provider.NAME] section. */
@@ -501,18 +533,22 @@ typedef struct smsmux_provider {
   int (*open)(const smsmux_host *host, smsmux_call *call, void **state);
   /** Release an instance.  Required. (1.0) */
   void (*close)(void *state);
-  /** Send one message to msg->n_to recipients (<= max_recipients).  Report
-      set_message_id / add_recipient; return 0, or -1 after host->fail.
-      Required with CAP_SMS, CAP_MMS or CAP_VOICE. (1.0) */
+  /** Send one message to msg->n_to recipients (1 <= n_to <= max_recipients,
+      E.164, no duplicates), of a kind and encoding the declared capabilities
+      cover, within max_segments / max_text_length / max_sender_length: the
+      host checks all that first.  Report set_message_id / add_recipient;
+      return 0, or -1 after host->fail.  Required with CAP_SMS, CAP_MMS or
+      CAP_VOICE. (1.0) */
   int (*send)(void *state, smsmux_call *call, const smsmux_message *msg);
-  /** Delivery status of message `id`: add_status per recipient.
-      Required with CAP_STATUS. (1.0) */
+  /** Delivery status of message `id` (never NULL or empty): add_status per
+      recipient.  Required with CAP_STATUS. (1.0) */
   int (*status)(void *state, smsmux_call *call, const char *id);
   /** Remaining credit: set_balance.  Required with CAP_BALANCE. (1.0) */
   int (*balance)(void *state, smsmux_call *call);
   /** Replies received: add_reply each.  Required with CAP_REPLIES. (1.0) */
   int (*replies)(void *state, smsmux_call *call, const smsmux_reply_query *q);
-  /** Cancel scheduled message `id`.  Required with CAP_CANCEL. (1.0) */
+  /** Cancel scheduled message `id` (never NULL or empty).  Required with
+      CAP_CANCEL. (1.0) */
   int (*cancel)(void *state, smsmux_call *call, const char *id);
   /** Run provider operation `op` (one of `operations`) with `params`;
       results through begin_record / add_result.  The host has already
@@ -521,6 +557,11 @@ typedef struct smsmux_provider {
       empty. (1.0) */
   int (*call)(void *state, smsmux_call *call, const char *op,
               const smsmux_kv *params, size_t n_params);
+  /** Names of the send options (`--option KEY=VALUE`) the plugin reads,
+      NULL-terminated, or NULL.  The host logs (with --verbose) the options
+      of a message that the provider taking it does not know, so plugins need
+      not. (1.1) */
+  const char *const *send_options;
 } smsmux_provider;
 
 /** The smallest descriptor the host accepts: everything up to `send`. */

@@ -233,7 +233,7 @@ run_smsmux --config "$TMP/nologin.ini" --json credit --provider clever
 assert_eq 2 "$RC" "missing_login_is_a_configuration_error"
 
 cr providers
-assert_json '.providers[0].plugin + " " + .providers[0].abi' "clever-rest 1.0" \
+assert_json '.providers[0].plugin + " " + .providers[0].abi' "clever-rest $ABI_VERSION" \
   "providers_shows_the_clever_rest_plugin"
 assert_json '.providers[0].capabilities | join(",")' \
   sms,unicode,voice,schedule,cancel,status,replies,balance,alphanumeric_sender \

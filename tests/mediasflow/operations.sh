@@ -318,7 +318,7 @@ assert_contains "$(req '.body')" 'name="userOwnerID"' "list_upload_sends_userOwn
 
 # --- the descriptor ---------------------------------------------------------------
 mf providers
-assert_json '.providers[0].plugin + " " + .providers[0].abi' "mediasflow 1.0" \
+assert_json '.providers[0].plugin + " " + .providers[0].abi' "mediasflow $ABI_VERSION" \
   "providers_shows_the_mediasflow_plugin"
 assert_json '.providers[0].capabilities | join(",")' \
   sms,unicode,schedule,cancel,status,replies,alphanumeric_sender \

@@ -10,7 +10,7 @@ op() { sms call --provider sms "$@"; }
 
 # --- the descriptor, as `smsmux providers` shows it ---------------------------
 sms providers
-assert_json '.providers[0].plugin + " " + .providers[0].abi' "smsmode 1.0" \
+assert_json '.providers[0].plugin + " " + .providers[0].abi' "smsmode $ABI_VERSION" \
   "providers_shows_the_smsmode_plugin"
 assert_json '.providers[0].capabilities | join(",")' \
   sms,unicode,voice,schedule,cancel,status,replies,balance,alphanumeric_sender,notify_url \
