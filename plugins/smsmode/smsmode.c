@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -131,6 +132,11 @@ static const smsmux_operation smsmode_operations[] = {
      params_none},
     {NULL, NULL, NULL}};
 
+/* The --option names send reads (see send_options_read). */
+static const char *const smsmode_send_options[] = {
+    "stop",    "reply", "notification_url", "notification_url_reponse",
+    "nbr_msg", "title", "language",         NULL};
+
 static const smsmux_provider smsmode_provider = {
     .size = sizeof(smsmux_provider),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -158,6 +164,7 @@ static const smsmux_provider smsmode_provider = {
     .replies = smsmode_replies,
     .cancel = smsmode_cancel,
     .call = smsmode_call,
+    .send_options = smsmode_send_options,
 };
 
 /* provider.h declares no prototype; this one keeps -Wmissing-prototypes
@@ -219,35 +226,24 @@ static const smsmux_status_map smsmode_statuses[] = {
     {"3999", SMSMUX_STATUS_REJECTED, "Destinataire blacklisté"},
     {NULL, SMSMUX_STATUS_UNKNOWN, NULL}};
 
-/* Names of smsmux_status, for `call sms-status` results (the host's own
-   smsmux_status_name lives in libsmsmux, which plugins do not link). */
-static const char *const smsmode_status_names[] = {
-    "unknown", "accepted", "scheduled", "sent",     "delivered",
-    "undelivered", "expired", "rejected", "cancelled"};
-
 /* ------------------------------------------------------ error answers -- */
 
-/* The answer codes the guide lists for its requests, as error classes. */
-typedef struct smsmode_error_def {
-  int code;
-  smsmux_error_class cls;
-  const char *hint; /* what the user can do */
-} smsmode_error_def;
-
-static const smsmode_error_def smsmode_errors[] = {
+/* The answer codes the guide lists for its requests, as error classes,
+   with what the user can do. */
+static const smsmux_error_map smsmode_errors[] = {
     /* "Erreur interne": the request was refused as a whole */
-    {31, SMSMUX_ERR_TEMPORARY,
+    {"31", SMSMUX_ERR_TEMPORARY,
      "sMsmode internal error, nothing was accepted: try again later"},
-    {32, SMSMUX_ERR_AUTH,
+    {"32", SMSMUX_ERR_AUTH,
      "authentication failed: check access_token, the sMsmode API key"},
-    {33, SMSMUX_ERR_CREDIT, "not enough credit on the sMsmode account"},
-    {35, SMSMUX_ERR_INVALID, "a parameter is missing or wrong"},
-    {41, SMSMUX_ERR_INVALID,
+    {"33", SMSMUX_ERR_CREDIT, "not enough credit on the sMsmode account"},
+    {"35", SMSMUX_ERR_INVALID, "a parameter is missing or wrong"},
+    {"41", SMSMUX_ERR_INVALID,
      "account identifier refused (already exists, or does not exist)"},
-    {50, SMSMUX_ERR_TEMPORARY,
+    {"50", SMSMUX_ERR_TEMPORARY,
      "sMsmode is temporarily unavailable: try again later"},
-    {61, SMSMUX_ERR_INVALID, "not found (unknown, deleted or too old)"},
-};
+    {"61", SMSMUX_ERR_INVALID, "not found (unknown, deleted or too old)"},
+    {NULL, SMSMUX_OK, NULL}};
 
 /* ------------------------------------------------------------ helpers --- */
 
@@ -276,32 +272,6 @@ static void params_init(smsmode_params *p, const smsmode *sm)
 {
   p->n = 0;
   params_add(p, "accessToken", sm->access_token);
-}
-
-static int is_digits(const char *s)
-{
-  if (s == NULL || *s == '\0')
-    return 0;
-  for (; *s != '\0'; s++)
-    if (*s < '0' || *s > '9')
-      return 0;
-  return 1;
-}
-
-/** Parse a whole decimal integer in [lo, hi]; 0 on success. */
-static int parse_uint(const char *s, long lo, long hi, long *out)
-{
-  char *end;
-  long v;
-
-  if (!is_digits(s) || strlen(s) > 9)
-    return -1;
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno != 0 || *end != '\0' || v < lo || v > hi)
-    return -1;
-  *out = v;
-  return 0;
 }
 
 static int valid_stop(const char *s)
@@ -348,27 +318,6 @@ static int valid_provider_date(const char *s)
       return 0;
   }
   return 1;
-}
-
-/** Start of a body, safe to quote in a message (one line, <= 80 bytes). */
-static const char *body_excerpt(const smsmode *sm, smsmux_call *call,
-                                const smsmux_http_response *resp)
-{
-  char buf[81];
-  const char *conv;
-  size_t i, n = 0;
-
-  if (resp->body == NULL || resp->body_len == 0)
-    return "(empty body)";
-  for (i = 0; i < resp->body_len && n < sizeof buf - 1; i++) {
-    unsigned char c = (unsigned char)resp->body[i];
-    buf[n++] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
-  }
-  buf[n] = '\0';
-  /* sMsmode answers in ISO-8859-15: quote it as UTF-8 */
-  conv = sm->host->from_charset(call, buf, n, SMSMODE_CHARSET);
-  return sm->host->strf(call, "\"%s%s\"", conv != NULL ? conv : buf,
-                        i < resp->body_len ? "..." : "");
 }
 
 /* ------------------------------------------------------------ requests -- */
@@ -450,7 +399,7 @@ static int smsmode_post_form(const smsmode *sm, smsmux_call *call,
 /** An answer `code | description | id`. */
 typedef struct smsmode_answer {
   const char *code;        /* digits */
-  long code_value;
+  unsigned long long code_value;
   const char *description; /* UTF-8, "" when absent */
   const char *id;          /* NULL when absent or empty */
 } smsmode_answer;
@@ -477,11 +426,11 @@ static int answer_parse(const smsmode *sm, smsmux_call *call,
 
   memset(ans, 0, sizeof *ans);
   n = sm->host->split(call, body, "|", &f);
-  if (n < 1 || n > 3 || f == NULL || !is_digits(f[0]) || strlen(f[0]) > 6)
+  if (n < 1 || n > 3 || f == NULL || strlen(f[0]) > 6 ||
+      sm->host->parse_uint(f[0], 0, 999999, &ans->code_value) != 0)
     return -1;
   /* a bare number on its own is no answer of this shape (credit.do) */
   ans->code = f[0];
-  ans->code_value = strtol(f[0], NULL, 10);
   ans->description = n >= 2 ? from_provider(sm, call, f[1]) : "";
   ans->id = n >= 3 && f[2][0] != '\0' ? f[2] : NULL;
   return 0;
@@ -492,15 +441,14 @@ static int answer_parse(const smsmode *sm, smsmux_call *call,
 static int answer_fail(const smsmode *sm, smsmux_call *call,
                        const smsmode_answer *ans, const char *what)
 {
-  size_t i;
+  /* looked up by value: "031" is 31 */
+  const smsmux_error_map *e = sm->host->error_lookup(
+      smsmode_errors, sm->host->strf(call, "%llu", ans->code_value));
 
-  for (i = 0; i < sizeof smsmode_errors / sizeof smsmode_errors[0]; i++) {
-    if (smsmode_errors[i].code == ans->code_value)
-      return sm->host->fail(call, smsmode_errors[i].cls, ans->code,
-                             "sMsmode refused %s: %s %s (%s)", what,
-                             ans->code, ans->description,
-                             smsmode_errors[i].hint);
-  }
+  if (e != NULL)
+    return sm->host->fail(call, e->cls, ans->code,
+                          "sMsmode refused %s: %s %s (%s)", what, ans->code,
+                          ans->description, e->text);
   return sm->host->fail(call, SMSMUX_ERR_PERMANENT, ans->code,
                         "sMsmode refused %s: %s %s", what, ans->code,
                         ans->description);
@@ -521,10 +469,10 @@ static int answer_expect_ok(const smsmode *sm, smsmux_call *call,
 {
   if (answer_parse(sm, call, resp->body, ans) != 0) {
     return sm->host->fail(call, unreadable_class(sending), NULL,
-                          "sMsmode sent an unreadable answer to %s%s: %s",
+                          "sMsmode sent an unreadable answer to %s%s: \"%s\"",
                           what,
                           sending ? " (it may have been carried out)" : "",
-                          body_excerpt(sm, call, resp));
+                          sm->host->excerpt(call, resp->body, resp->body_len));
   }
   if (ans->code_value != 0)
     return answer_fail(sm, call, ans, what);
@@ -542,9 +490,9 @@ static int smsmode_open(const smsmux_host *host, smsmux_call *call,
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the smsmode plugin needs a host of ABI %d.0 or later "
+                      "the smsmode plugin needs a host of ABI %d.1 or later "
                       "(this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
@@ -628,7 +576,7 @@ static int send_options_read(const smsmode *sm, smsmux_call *call,
   const smsmux_host *h = sm->host;
   int voice = msg->kind == SMSMUX_KIND_VOICE;
   const char *reply, *title, *language;
-  long num;
+  unsigned long long num;
 
   memset(o, 0, sizeof *o);
   o->stop = nonempty(h->option(call, msg, "stop"));
@@ -661,14 +609,14 @@ static int send_options_read(const smsmode *sm, smsmux_call *call,
      value here is the message's */
   o->nbr_msg = h->option(call, msg, "nbr_msg");
   if (o->nbr_msg != NULL) {
-    if (parse_uint(o->nbr_msg, 1, 5, &num) != 0)
+    if (h->parse_uint(o->nbr_msg, 1, 5, &num) != 0)
       return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                      "option nbr_msg=%s is not valid: use a number of SMS "
                      "from 1 to 5",
                      o->nbr_msg);
     if ((unsigned)num < msg->segments)
       h->log(call, SMSMUX_LOG_WARNING,
-             "nbr_msg=%ld: sMsmode will cut this text, which takes %u SMS",
+             "nbr_msg=%llu: sMsmode will cut this text, which takes %u SMS",
              num, msg->segments);
   }
   title = h->option(call, msg, "title");
@@ -863,8 +811,8 @@ static int smsmode_send(void *state, smsmux_call *call,
   if (answer_parse(sm, call, resp.body, &ans) != 0)
     return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
                    "sMsmode sent an unreadable answer to %s, which may have "
-                   "been accepted: %s",
-                   what, body_excerpt(sm, call, &resp));
+                   "been accepted: \"%s\"",
+                   what, h->excerpt(call, resp.body, resp.body_len));
   if (ans.code_value != 0)
     return answer_fail(sm, call, &ans, what);
 
@@ -886,7 +834,7 @@ static int smsmode_send(void *state, smsmux_call *call,
 /* ----------------------------------------------------------- status ---- */
 
 /** smsStatus.do uses these codes for errors, not for statuses. */
-static int smsmode_status_is_error(long code)
+static int smsmode_status_is_error(unsigned long long code)
 {
   return code == 31 || code == 32 || code == 35 || code == 61;
 }
@@ -906,8 +854,8 @@ static int sms_status_read(const smsmode *sm, smsmux_call *call,
     return -1;
   if (answer_parse(sm, call, resp.body, ans) != 0)
     return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                   "sMsmode sent an unreadable status of message %s: %s", id,
-                   body_excerpt(sm, call, &resp));
+                   "sMsmode sent an unreadable status of message %s: \"%s\"",
+                   id, h->excerpt(call, resp.body, resp.body_len));
   if (smsmode_status_is_error(ans->code_value))
     return answer_fail(sm, call, ans,
                        h->strf(call, "the status of message %s", id));
@@ -952,7 +900,7 @@ static int smsmode_status(void *state, smsmux_call *call, const char *id)
   /* Either records `numero statut | numero statut | ...` or an error
      answer `code | description` (a first field without a space). */
   n = h->split(call, resp.body, "|", &recs);
-  if (n >= 1 && is_digits(recs[0]) &&
+  if (n >= 1 && h->parse_uint(recs[0], 0, ULLONG_MAX, NULL) == 0 &&
       answer_parse(sm, call, resp.body, &ans) == 0) {
     if (ans.code_value != 61)
       return answer_fail(sm, call, &ans,
@@ -974,11 +922,11 @@ static int smsmode_status(void *state, smsmux_call *call, const char *id)
     if (recs[i][0] == '\0')
       continue;
     nt = h->split(call, recs[i], " ", &tok);
-    if (nt < 2 || !is_digits(tok[nt - 1]))
+    if (nt < 2 || h->parse_uint(tok[nt - 1], 0, ULLONG_MAX, NULL) != 0)
       return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
                      "sMsmode sent an unreadable delivery report for "
-                     "message %s: %s",
-                     id, body_excerpt(sm, call, &resp));
+                     "message %s: \"%s\"",
+                     id, h->excerpt(call, resp.body, resp.body_len));
     def = h->status_lookup(smsmode_statuses, tok[nt - 1]);
     memset(&rec, 0, sizeof rec);
     rec.size = sizeof rec;
@@ -1026,8 +974,8 @@ static int smsmode_balance(void *state, smsmux_call *call)
     }
   }
   return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                 "sMsmode sent an unreadable balance: %s",
-                 body_excerpt(sm, call, &resp));
+                 "sMsmode sent an unreadable balance: \"%s\"",
+                 h->excerpt(call, resp.body, resp.body_len));
 }
 
 /* ---------------------------------------------------------- replies ---- */
@@ -1064,14 +1012,15 @@ static int list_parse(const smsmode *sm, smsmux_call *call,
     if (n > 1 && f[n - 1][0] == '\0')
       n--;
     if (n < min_fields) {
-      if (n_lines == 1 && n <= 3 && is_digits(f[0]) &&
+      if (n_lines == 1 && n <= 3 &&
+          h->parse_uint(f[0], 0, ULLONG_MAX, NULL) == 0 &&
           answer_parse(sm, call, lines[i], &ans) == 0) {
         ans.description = f[1] != NULL && n >= 2 ? f[1] : "";
         return answer_fail(sm, call, &ans, what);
       }
       return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                     "sMsmode sent an unreadable line in %s: \"%.80s\"",
-                     what, lines[i]);
+                     "sMsmode sent an unreadable line in %s: \"%s\"",
+                     what, h->excerpt(call, lines[i], strlen(lines[i])));
     }
     if (line(sm, call, f, n, ctx) != 0)
       return -1;
@@ -1178,8 +1127,8 @@ static int smsmode_cancel(void *state, smsmux_call *call, const char *id)
   if (answer_parse(sm, call, resp.body, &ans) != 0)
     return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
                    "sMsmode sent an unreadable answer to deleting message "
-                   "%s (it may have been deleted): %s",
-                   id, body_excerpt(sm, call, &resp));
+                   "%s (it may have been deleted): \"%s\"",
+                   id, h->excerpt(call, resp.body, resp.body_len));
   if (ans.code_value == 61)
     return h->fail(call, SMSMUX_ERR_INVALID, ans.code,
                    "sMsmode: message %s not found (%s): already sent, "
@@ -1193,29 +1142,15 @@ static int smsmode_cancel(void *state, smsmux_call *call, const char *id)
 
 /* ------------------------------------------------------- operations ---- */
 
-/** The given value of parameter `name`, or NULL.  The host has checked
-    the names against the operation's list and that the required ones are
-    there and not empty. */
-static const char *op_param(const smsmux_kv *params, size_t n,
-                            const char *name)
-{
-  const char *v = NULL;
-  size_t i;
-
-  for (i = 0; i < n; i++) /* the last one given wins */
-    if (strcmp(params[i].key, name) == 0)
-      v = params[i].value != NULL ? params[i].value : "";
-  return v;
-}
-
 /** Add the given params named in `order` (spec spelling) to `p`. */
-static void op_params_add(smsmode_params *p, const char *const *order,
-                          const smsmux_kv *params, size_t n)
+static void op_params_add(const smsmode *sm, smsmode_params *p,
+                          const char *const *order, const smsmux_kv *params,
+                          size_t n)
 {
   size_t i;
 
   for (i = 0; order[i] != NULL; i++)
-    params_add(p, order[i], op_param(params, n, order[i]));
+    params_add(p, order[i], sm->host->param(params, n, order[i]));
 }
 
 /** Results of a `code | description | id` answer, as one record. */
@@ -1243,7 +1178,7 @@ static int op_simple(const smsmode *sm, smsmux_call *call,
   const char *what = sm->host->strf(call, "%s (%s)", name, path + 1);
 
   params_init(&p, sm);
-  op_params_add(&p, order, params, n);
+  op_params_add(sm, &p, order, params, n);
   memset(&req, 0, sizeof req);
   req.method = SMSMUX_HTTP_GET;
   req.path = path;
@@ -1280,18 +1215,18 @@ static int op_sms_list(const smsmode *sm, smsmux_call *call,
                        const smsmux_kv *params, size_t n)
 {
   static const char *const order[] = {"offset", NULL};
-  const char *offset = op_param(params, n, "offset");
+  const char *offset = sm->host->param(params, n, "offset");
   smsmode_params p;
   smsmux_http_response resp;
-  long v;
+  unsigned long long v;
 
-  if (offset != NULL && parse_uint(offset, 1, 100000, &v) != 0)
+  if (offset != NULL && sm->host->parse_uint(offset, 1, 100000, &v) != 0)
     return sm->host->fail(call, SMSMUX_ERR_INVALID, NULL,
                           "sms-list: offset=%s is not valid: give how many "
                           "of the last SMS to list (e.g. offset=50)",
                           offset);
   params_init(&p, sm);
-  op_params_add(&p, order, params, n);
+  op_params_add(sm, &p, order, params, n);
   if (smsmode_get(sm, call, "/smsList.do", &p, 0, &resp) != 0)
     return -1;
   return list_parse(sm, call, &resp, 6, "the list of SMS (smsList.do)",
@@ -1305,15 +1240,14 @@ static int op_sms_status(const smsmode *sm, smsmux_call *call,
   const smsmux_status_map *def;
   smsmode_answer ans;
 
-  if (sms_status_read(sm, call, op_param(params, n, "smsID"), &ans, &def) !=
-      0)
+  if (sms_status_read(sm, call, h->param(params, n, "smsID"), &ans, &def) != 0)
     return -1;
   h->begin_record(call);
   h->add_result(call, "code", ans.code);
   h->add_result(call, "description", ans.description);
   h->add_result(call, "status",
-                smsmode_status_names[def != NULL ? def->status
-                                                 : SMSMUX_STATUS_UNKNOWN]);
+                h->status_name(def != NULL ? def->status
+                                           : SMSMUX_STATUS_UNKNOWN));
   return 0;
 }
 
@@ -1323,11 +1257,11 @@ static int op_credit_transfer(const smsmode *sm, smsmux_call *call,
 {
   static const char *const order[] = {"targetPseudo", "creditAmount",
                                       "reference", NULL};
-  const char *amount = op_param(params, n, "creditAmount");
-  long v;
+  const char *amount = sm->host->param(params, n, "creditAmount");
+  unsigned long long v;
 
   /* "Uniquement des nombres entiers !" */
-  if (parse_uint(amount, 1, 999999999, &v) != 0)
+  if (sm->host->parse_uint(amount, 1, 999999999, &v) != 0)
     return sm->host->fail(call, SMSMUX_ERR_INVALID, NULL,
                           "credit-transfer: creditAmount=%s is not valid: "
                           "sMsmode transfers whole credits only (e.g. "
@@ -1345,15 +1279,15 @@ static int op_batch_send(const smsmode *sm, smsmux_call *call,
                                       "nbr_msg",    "notification_url",
                                       NULL};
   const smsmux_host *h = sm->host;
-  const char *file = op_param(params, n, "file");
-  const char *classe = op_param(params, n, "classe_msg");
-  const char *date = op_param(params, n, "date_envoi");
-  const char *emetteur = op_param(params, n, "emetteur");
-  const char *nbr = op_param(params, n, "nbr_msg");
-  const char *url = op_param(params, n, "notification_url");
+  const char *file = sm->host->param(params, n, "file");
+  const char *classe = sm->host->param(params, n, "classe_msg");
+  const char *date = sm->host->param(params, n, "date_envoi");
+  const char *emetteur = sm->host->param(params, n, "emetteur");
+  const char *nbr = sm->host->param(params, n, "nbr_msg");
+  const char *url = sm->host->param(params, n, "notification_url");
   const char *raw, *data, *base;
   size_t len = 0, dlen;
-  long v;
+  unsigned long long v;
   smsmode_params q;
   smsmux_http_part part;
   smsmux_http_request req;
@@ -1376,7 +1310,7 @@ static int op_batch_send(const smsmode *sm, smsmux_call *call,
                    "batch-send: date_envoi=%s is not valid: use "
                    "ddmmyyyy-hh:mm, e.g. 21122005-14:35",
                    date);
-  if (nbr != NULL && parse_uint(nbr, 1, 5, &v) != 0)
+  if (nbr != NULL && h->parse_uint(nbr, 1, 5, &v) != 0)
     return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                    "batch-send: nbr_msg=%s is not valid: use 1 to 5", nbr);
   if (url != NULL && !valid_url(url))
@@ -1417,7 +1351,7 @@ static int op_batch_send(const smsmode *sm, smsmux_call *call,
   part.content_type = "text/csv";
 
   params_init(&q, sm);
-  op_params_add(&q, order, params, n);
+  op_params_add(sm, &q, order, params, n);
   memset(&req, 0, sizeof req);
   req.method = SMSMUX_HTTP_POST;
   req.path = "/sendSMSBatch.do";
@@ -1481,8 +1415,8 @@ static int op_api_key_create(const smsmode *sm, smsmux_call *call)
       return answer_fail(sm, call, &ans, "creating an API key");
     return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
                    "sMsmode sent an unreadable answer to creating an API key "
-                   "(a key may have been created): %s",
-                   body_excerpt(sm, call, &resp));
+                   "(a key may have been created): \"%s\"",
+                   h->excerpt(call, resp.body, resp.body_len));
   }
   /* accessToken is the new key: a secret.  It is the result the user
      asked for, so it goes out as one.  In --verbose traces the host
