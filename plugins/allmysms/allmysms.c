@@ -103,6 +103,9 @@ static const smsmux_operation allmysms_operations[] = {
      params_account_info},
     {NULL, NULL, NULL}};
 
+/* The --option names send reads. */
+static const char *const allmysms_send_options[] = {"mail_notif", NULL};
+
 static const smsmux_provider allmysms_provider = {
     .size = sizeof(smsmux_provider),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -128,6 +131,7 @@ static const smsmux_provider allmysms_provider = {
     .replies = NULL,
     .cancel = NULL,
     .call = allmysms_call,
+    .send_options = allmysms_send_options,
 };
 
 /* provider.h declares the prototype; this defines it */
@@ -140,117 +144,97 @@ SMSMUX_PROVIDER_ENTRY_DECL { return &allmysms_provider; }
    `cls` is what the status means for the request that got it; SMSMUX_OK
    for the successes.  `text` is the document's StatusText, used when an
    answer carries none. */
-typedef struct allmysms_status_def {
-  int code;
-  smsmux_error_class cls;
-  const char *text;
-  const char *hint; /* what the user can do, or NULL */
-} allmysms_status_def;
-
-static const allmysms_status_def allmysms_statuses[] = {
-    {100, SMSMUX_OK, "Le message a été envoyé", NULL},
-    {101, SMSMUX_OK, "Le message a été programmé pour un envoi différé", NULL},
-    {102, SMSMUX_ERR_AUTH,
+static const smsmux_error_map allmysms_statuses[] = {
+    {"100", SMSMUX_OK, "Le message a été envoyé"},
+    {"101", SMSMUX_OK, "Le message a été programmé pour un envoi différé"},
+    {"102", SMSMUX_ERR_AUTH,
      "Problème de connexion - Aucun compte ne correspond aux clientcode et "
-     "passcode spécifiés",
-     "check login and password (clientcode and passcode)"},
-    {103, SMSMUX_ERR_CREDIT,
-     "Crédit SMS épuisé. Veuillez recrediter votre compte sur AllMySMS.com",
-     "the account has no credit left"},
-    {104, SMSMUX_ERR_CREDIT,
+     "passcode spécifiés"},
+    {"103", SMSMUX_ERR_CREDIT,
+     "Crédit SMS épuisé. Veuillez recrediter votre compte sur AllMySMS.com"},
+    {"104", SMSMUX_ERR_CREDIT,
      "Crédit insuffisant pour traiter cet envoi. A utiliser: XX Crédits, "
      "Disponibles: XX Crédits. Veuillez recrediter votre compte sur "
-     "AllMySMS.com",
-     "not enough credit for this send"},
-    {105, SMSMUX_ERR_INVALID, "Flux XML Vide", NULL},
-    {106, SMSMUX_ERR_INVALID,
-     "Flux XML invalide ou incomplet après la balise <DATA>", NULL},
-    {107, SMSMUX_ERR_INVALID,
-     "Flux XML invalide ou incomplet après la balise <CLIENT>",
-     "<CLIENT> must be the login in upper case"},
-    {108, SMSMUX_ERR_INVALID,
-     "Balise <MSGCLASS> - Type du MMS non défini (vide) dans le flux XML",
-     NULL},
-    {109, SMSMUX_ERR_INVALID, "Balise <MSGCLASS> - Type du MMS incorrect",
-     NULL},
-    {110, SMSMUX_ERR_INVALID,
+     "AllMySMS.com"},
+    {"105", SMSMUX_ERR_INVALID, "Flux XML Vide"},
+    {"106", SMSMUX_ERR_INVALID,
+     "Flux XML invalide ou incomplet après la balise <DATA>"},
+    {"107", SMSMUX_ERR_INVALID,
+     "Flux XML invalide ou incomplet après la balise <CLIENT>"},
+    {"108", SMSMUX_ERR_INVALID,
+     "Balise <MSGCLASS> - Type du MMS non défini (vide) dans le flux XML"},
+    {"109", SMSMUX_ERR_INVALID, "Balise <MSGCLASS> - Type du MMS incorrect"},
+    {"110", SMSMUX_ERR_INVALID,
      "Balise <MESSAGE> <IMAGE> <VIDEO> <SON> - non défini (vide) dans le "
-     "flux XML",
-     NULL},
-    {111, SMSMUX_ERR_INVALID, "Message trop long", NULL},
-    {112, SMSMUX_ERR_INVALID, "Extension invalide", NULL},
-    {113, SMSMUX_ERR_INVALID, "URL incorrecte", NULL},
+     "flux XML"},
+    {"111", SMSMUX_ERR_INVALID, "Message trop long"},
+    {"112", SMSMUX_ERR_INVALID, "Extension invalide"},
+    {"113", SMSMUX_ERR_INVALID, "URL incorrecte"},
     /* the platform could not fetch the media: nothing was sent, and the
        media server may answer later */
-    {114, SMSMUX_ERR_TEMPORARY, "Problème lors du téléchargement du fichier",
-     "AllMySMS could not download the media: check that its URL answers"},
-    {115, SMSMUX_ERR_INVALID,
-     "Média trop volumineux (image, son, vidéo)",
-     "media files may be at most 600 KB"},
-    {116, SMSMUX_ERR_TEMPORARY,
-     "Impossible de se connecter au serveur pour télécharger l'image",
-     "AllMySMS could not reach the media server"},
-    {117, SMSMUX_ERR_TEMPORARY,
-     "Problème au cours du téléchargement de l'image",
-     "AllMySMS could not download the image"},
-    {118, SMSMUX_ERR_INVALID,
-     "Balise <VIDEO><URL> <SON><URL> - non définie (vide) dans le flux XML",
-     NULL},
-    {119, SMSMUX_ERR_INVALID,
+    {"114", SMSMUX_ERR_TEMPORARY, "Problème lors du téléchargement du fichier"},
+    {"115", SMSMUX_ERR_INVALID, "Média trop volumineux (image, son, vidéo)"},
+    {"116", SMSMUX_ERR_TEMPORARY,
+     "Impossible de se connecter au serveur pour télécharger l'image"},
+    {"117", SMSMUX_ERR_TEMPORARY,
+     "Problème au cours du téléchargement de l'image"},
+    {"118", SMSMUX_ERR_INVALID,
+     "Balise <VIDEO><URL> <SON><URL> - non définie (vide) dans le flux XML"},
+    {"119", SMSMUX_ERR_INVALID,
      "Balise <VIDEO><DUREE> <SON><DUREE> - non définie (vide) dans le flux "
-     "XML",
-     NULL},
-    {120, SMSMUX_ERR_INVALID, "Durée incorrect pour le son ou la vidéo",
-     NULL},
-    {121, SMSMUX_ERR_INVALID,
+     "XML"},
+    {"120", SMSMUX_ERR_INVALID, "Durée incorrect pour le son ou la vidéo"},
+    {"121", SMSMUX_ERR_INVALID,
      "Flux XML invalide ou date mal formatée entre les balises <DATE> et "
-     "</DATE>",
-     NULL},
-    {122, SMSMUX_ERR_INVALID,
-     "Flux XML invalide ou incomplet après la balise <MOBILEPHONE>", NULL},
-    {123, SMSMUX_ERR_INVALID,
+     "</DATE>"},
+    {"122", SMSMUX_ERR_INVALID,
+     "Flux XML invalide ou incomplet après la balise <MOBILEPHONE>"},
+    {"123", SMSMUX_ERR_INVALID,
      "Aucun numéro de téléphone valide dans le flux. Veuillez vous référer "
-     "à la documentation en ligne pour connaître les formats valides.",
-     "AllMySMS takes French mobile numbers only"},
-    {200, SMSMUX_ERR_AUTH,
+     "à la documentation en ligne pour connaître les formats valides."},
+    {"200", SMSMUX_ERR_AUTH,
      "Vous n'avez pas l'autorisation d'utiliser ce module. Contactez le "
-     "support AllMySMS pour plus de renseignements.",
-     "the account may not use the MMS module: ask AllMySMS support"},
-    {300, SMSMUX_OK, "Compte actif", NULL},
+     "support AllMySMS pour plus de renseignements."},
+    {"300", SMSMUX_OK, "Compte actif"},
     /* the account tool about the instance's own account: any of these
        means its credentials cannot be used */
-    {301, SMSMUX_ERR_AUTH, "Compte inexistant", "check login"},
-    {302, SMSMUX_ERR_AUTH,
-     "Vous n'avez pas accès aux informations concernant ce compte",
-     "check login and password"},
-    {303, SMSMUX_ERR_AUTH, "Compte inactif",
-     "the account is inactive: ask AllMySMS support"},
+    {"301", SMSMUX_ERR_AUTH, "Compte inexistant"},
+    {"302", SMSMUX_ERR_AUTH,
+     "Vous n'avez pas accès aux informations concernant ce compte"},
+    {"303", SMSMUX_ERR_AUTH, "Compte inactif"},
+    {NULL, SMSMUX_OK, NULL}};
+
+/* What the user can do about a Status, when the document's words do not
+   say it (host->param finds a code's). */
+static const smsmux_kv allmysms_hints[] = {
+    {"102", "check login and password (clientcode and passcode)"},
+    {"103", "the account has no credit left"},
+    {"104", "not enough credit for this send"},
+    {"107", "<CLIENT> must be the login in upper case"},
+    {"114",
+     "AllMySMS could not download the media: check that its URL answers"},
+    {"115", "media files may be at most 600 KB"},
+    {"116", "AllMySMS could not reach the media server"},
+    {"117", "AllMySMS could not download the image"},
+    {"123", "AllMySMS takes French mobile numbers only"},
+    {"200", "the account may not use the MMS module: ask AllMySMS support"},
+    {"301", "check login"},
+    {"302", "check login and password"},
+    {"303", "the account is inactive: ask AllMySMS support"},
 };
 
-static const allmysms_status_def *status_def(long code)
+/** The line of allmysms_statuses for the answer's Status, or NULL. */
+static const smsmux_error_map *status_def(const allmysms *ams,
+                                          smsmux_call *call, long code)
 {
-  size_t i;
-
-  for (i = 0; i < sizeof allmysms_statuses / sizeof allmysms_statuses[0];
-       i++)
-    if (allmysms_statuses[i].code == code)
-      return &allmysms_statuses[i];
-  return NULL;
+  /* looked up by value: "0100" is 100 */
+  return ams->host->error_lookup(allmysms_statuses,
+                                 ams->host->strf(call, "%ld", code));
 }
 
 /* ------------------------------------------------------------ helpers --- */
 
 static const char *const allmysms_secret_params[] = {"passcode", NULL};
-
-static int is_digits(const char *s)
-{
-  if (s == NULL || *s == '\0')
-    return 0;
-  for (; *s != '\0'; s++)
-    if (*s < '0' || *s > '9')
-      return 0;
-  return 1;
-}
 
 /** Characters of UTF-8 `s` as AllMySMS counts them: a line feed counts
     double ("Le retour est également compté double"). */
@@ -300,30 +284,6 @@ static char *newlines_lf(const allmysms *ams, smsmux_call *call,
   return out;
 }
 
-/** Start of a UTF-8 answer, safe to quote in a message (one line). */
-static const char *excerpt(const allmysms *ams, smsmux_call *call,
-                           const char *text)
-{
-  char buf[121];
-  size_t n = 0;
-
-  if (text == NULL || *text == '\0')
-    return "(empty body)";
-  for (; *text != '\0' && n < sizeof buf - 1; text++) {
-    unsigned char c = (unsigned char)*text;
-    buf[n++] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
-  }
-  /* do not cut a UTF-8 sequence in two */
-  if (((unsigned char)*text & 0xC0) == 0x80) {
-    while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
-      n--;
-    if (n > 0)
-      n--; /* its lead byte */
-  }
-  buf[n] = '\0';
-  return ams->host->strf(call, "\"%s%s\"", buf, *text != '\0' ? "..." : "");
-}
-
 /* ------------------------------------------------- requests, answers --- */
 
 /** An answer: `Key=value` lines, then maybe `IDs=` and XML to the end. */
@@ -342,8 +302,9 @@ typedef struct allmysms_answer {
 static int answer_parse(const allmysms *ams, smsmux_call *call,
                         const char *text, allmysms_answer *ans)
 {
-  const allmysms_status_def *def;
+  const smsmux_error_map *def;
   const char *ids = NULL, *head = text;
+  unsigned long long code;
   smsmux_kv *pairs;
   size_t i, n;
 
@@ -372,11 +333,12 @@ static int answer_parse(const allmysms *ams, smsmux_call *call,
     else if (strcasecmp(k, "CampaignID") == 0 && ans->campaign == NULL)
       ans->campaign = *v != '\0' ? v : NULL;
   }
-  if (!is_digits(ans->status) || strlen(ans->status) > 6)
+  if (ans->status == NULL || strlen(ans->status) > 6 ||
+      ams->host->parse_uint(ans->status, 0, 999999, &code) != 0)
     return -1;
-  ans->code = strtol(ans->status, NULL, 10);
+  ans->code = (long)code;
   if (ans->text == NULL || *ans->text == '\0') {
-    def = status_def(ans->code);
+    def = status_def(ams, call, ans->code);
     ans->text = def != NULL ? def->text : "";
   }
   return 0;
@@ -428,19 +390,24 @@ static int allmysms_ask(const allmysms *ams, smsmux_call *call,
     return h->fail(call,
                    sending ? SMSMUX_ERR_UNKNOWN_OUTCOME
                            : SMSMUX_ERR_TEMPORARY,
-                   NULL, "AllMySMS sent an unreadable answer %s%s: %s", what,
-                   sending ? " (it may have been sent)" : "",
-                   excerpt(ams, call, text));
+                   NULL, "AllMySMS sent an unreadable answer %s%s: \"%s\"",
+                   what, sending ? " (it may have been sent)" : "",
+                   h->excerpt(call, text, strlen(text)));
   return 0;
 }
 
-/** Record the failure an error Status means; returns -1.  `what` says
+/** Record the failure error Status `def` means; returns -1.  `what` says
     what was asked. */
 static int answer_fail(const allmysms *ams, smsmux_call *call,
-                       const allmysms_answer *ans, smsmux_error_class cls,
-                       const char *hint, const char *what)
+                       const allmysms_answer *ans,
+                       const smsmux_error_map *def, const char *what)
 {
-  return ams->host->fail(call, cls, ans->status,
+  const char *hint =
+      ams->host->param(allmysms_hints,
+                       sizeof allmysms_hints / sizeof allmysms_hints[0],
+                       def->code);
+
+  return ams->host->fail(call, def->cls, ans->status,
                          "AllMySMS refused %s: Status=%s %s%s%s%s", what,
                          ans->status, ans->text, hint != NULL ? " (" : "",
                          hint != NULL ? hint : "", hint != NULL ? ")" : "");
@@ -469,9 +436,9 @@ static int allmysms_open(const smsmux_host *host, smsmux_call *call,
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the allmysms plugin needs a host of ABI %d.0 or later "
+                      "the allmysms plugin needs a host of ABI %d.1 or later "
                       "(this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
@@ -547,10 +514,11 @@ typedef struct mms_flow {
 /** 1 when E.164 `e164` is a French mobile number: +336 or +337 and eight
     digits.  The document lists 06 / 336 / +336; 07 numbers became mobile
     numbers in 2010, after it was written, and AllMySMS takes them. */
-static int french_mobile(const char *e164)
+static int french_mobile(const allmysms *ams, const char *e164)
 {
   return strlen(e164) == 12 && strncmp(e164, "+33", 3) == 0 &&
-         (e164[3] == '6' || e164[3] == '7') && is_digits(e164 + 4);
+         (e164[3] == '6' || e164[3] == '7') &&
+         ams->host->parse_uint(e164 + 4, 0, 99999999, NULL) == 0;
 }
 
 /** The file name extension of a URL's path (after the last '.' of its
@@ -659,7 +627,7 @@ static int flow_prepare(const allmysms *ams, smsmux_call *call,
     return h->fail(call, SMSMUX_ERR_INVALID, NULL, "no recipient to send to");
   /* "Le MMS fonctionne uniquement pour la France" */
   for (i = 0; i < msg->n_to; i++)
-    if (msg->to[i] == NULL || !french_mobile(msg->to[i]))
+    if (msg->to[i] == NULL || !french_mobile(ams, msg->to[i]))
       return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                      "%s is refused: AllMySMS sends MMS to French mobile "
                      "numbers only (06..., 07..., +336..., +337...)",
@@ -948,8 +916,8 @@ static void report_recipients(const allmysms *ams, smsmux_call *call,
     if (!have_ids)
       h->log(call, SMSMUX_LOG_WARNING,
              "AllMySMS accepted the MMS but its IDs= part is not the "
-             "<RECOVERIDS> XML of the document: %s",
-             excerpt(ams, call, ans->ids));
+             "<RECOVERIDS> XML of the document: \"%s\"",
+             h->excerpt(call, ans->ids, strlen(ans->ids)));
   }
   for (i = 0; i < msg->n_to; i++) {
     const char *to = msg->to[i];
@@ -982,7 +950,7 @@ static int allmysms_send(void *state, smsmux_call *call,
 {
   const allmysms *ams = state;
   const smsmux_host *h = ams->host;
-  const allmysms_status_def *def;
+  const smsmux_error_map *def;
   const char *xml;
   allmysms_answer ans;
   mms_flow f;
@@ -996,15 +964,15 @@ static int allmysms_send(void *state, smsmux_call *call,
   if (allmysms_ask(ams, call, ALLMYSMS_SEND_PATH, "XMLFlow", xml, 1,
                    "to the MMS", &ans) != 0)
     return -1;
-  def = status_def(ans.code);
-  if (def == NULL || def->code >= ALLMYSMS_ACCOUNT_ACTIVE)
+  def = status_def(ams, call, ans.code);
+  if (def == NULL || ans.code >= ALLMYSMS_ACCOUNT_ACTIVE)
     /* a Status the MMS module does not list: it may be a success */
     return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, ans.status,
                    "AllMySMS answered the MMS with Status=%s %s, which its "
                    "document does not list (it may have been sent)",
                    ans.status, ans.text);
   if (def->cls != SMSMUX_OK)
-    return answer_fail(ams, call, &ans, def->cls, def->hint, "the MMS");
+    return answer_fail(ams, call, &ans, def, "the MMS");
 
   if (ans.campaign != NULL)
     h->set_message_id(call, ans.campaign);
@@ -1037,14 +1005,14 @@ static int account_active(const allmysms_answer *ans)
 static int account_tool_fail(const allmysms *ams, smsmux_call *call,
                              const allmysms_answer *ans, const char *what)
 {
-  const allmysms_status_def *def = status_def(ans->code);
+  const smsmux_error_map *def = status_def(ams, call, ans->code);
 
   if (def == NULL || def->cls == SMSMUX_OK)
     return ams->host->fail(call, SMSMUX_ERR_PERMANENT, ans->status,
                            "AllMySMS answered %s with Status=%s %s, which its "
                            "document does not list for the account tool",
                            what, ans->status, ans->text);
-  return answer_fail(ams, call, ans, def->cls, def->hint, what);
+  return answer_fail(ams, call, ans, def, what);
 }
 
 static int allmysms_balance(void *state, smsmux_call *call)
