@@ -34,6 +34,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +63,6 @@
 #define MF_MAX_SMS_DEFAULT 1
 
 /* The most members of one JSON error or answer we quote in a message. */
-#define MF_EXCERPT 100
-
 /* scheduleOn, "yyyy-MM-dd'T'HH:mm:ss'Z'" in UTC ("2021-06-24T09:30:58Z") */
 #define MF_SCHEDULE_FORMAT "%Y-%m-%dT%H:%M:%SZ"
 
@@ -162,6 +161,13 @@ static const smsmux_operation mf_operations[] = {
      params_list_upload},
     {NULL, NULL, NULL}};
 
+/** The campaign options `send --option` and `call campaign-send` share,
+    in the order they are read. */
+static const char *const campaign_option_names[] = {
+    "startNow",     "typeSelect", "checkDuplicate", "autoREPLACETOGSM7",
+    "autoREPLACEEMOJI", "billingCode", "campaignName", "brand",
+    "renderer",     "tinyList",   NULL};
+
 static const smsmux_provider mf_provider = {
     .size = sizeof(smsmux_provider),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -188,6 +194,7 @@ static const smsmux_provider mf_provider = {
     .replies = mf_replies,
     .cancel = mf_cancel,
     .call = mf_call,
+    .send_options = campaign_option_names,
 };
 
 SMSMUX_PROVIDER_ENTRY_DECL { return &mf_provider; }
@@ -242,16 +249,6 @@ static const smsmux_status_map mf_statuses[] = {
 
 static const char *const mf_secret_params[] = {"password", "token", NULL};
 
-static int is_digits(const char *s)
-{
-  if (s == NULL || *s == '\0')
-    return 0;
-  for (; *s != '\0'; s++)
-    if (*s < '0' || *s > '9')
-      return 0;
-  return 1;
-}
-
 static int is_alnum_ascii(char c)
 {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -260,11 +257,11 @@ static int is_alnum_ascii(char c)
 
 /** The sender rule of the guide: "de 3 à 11 caractères alphanumériques
     [A-Z], [a-z] et [0-9] ... il ne peut pas contenir que des chiffres". */
-static int sender_ok(const char *s)
+static int sender_ok(const mediasflow *mf, const char *s)
 {
   size_t i, n = strlen(s);
 
-  if (n < 3 || n > 11 || is_digits(s))
+  if (n < 3 || n > 11 || mf->host->parse_uint(s, 0, ULLONG_MAX, NULL) == 0)
     return 0;
   for (i = 0; i < n; i++)
     if (!is_alnum_ascii(s[i]))
@@ -288,39 +285,6 @@ static int valid_renderer(const char *s)
     if (strcmp(s, renderers[i]) == 0)
       return 1;
   return 0;
-}
-
-/** Start of a body, safe to quote in a message (one line). */
-static const char *body_excerpt(const mediasflow *mf, smsmux_call *call,
-                                const smsmux_http_response *resp)
-{
-  char buf[MF_EXCERPT + 1];
-  size_t i, n = 0;
-
-  if (resp->body == NULL || resp->body_len == 0)
-    return "(empty body)";
-  for (i = 0; i < resp->body_len && n < sizeof buf - 1; i++) {
-    unsigned char c = (unsigned char)resp->body[i];
-    buf[n++] = (c < 0x20 || c == 0x7F || c >= 0x80) ? '?' : (char)c;
-  }
-  buf[n] = '\0';
-  return mf->host->strf(call, "\"%s%s\"", buf,
-                        i < resp->body_len ? "..." : "");
-}
-
-/** The given value of operation parameter `name`, or NULL.  The host has
-    checked the names against the operation's list and that the required
-    ones are there and not empty. */
-static const char *op_param(const smsmux_kv *params, size_t n,
-                            const char *name)
-{
-  const char *v = NULL;
-  size_t i;
-
-  for (i = 0; i < n; i++) /* the last one given wins */
-    if (strcmp(params[i].key, name) == 0)
-      v = params[i].value != NULL ? params[i].value : "";
-  return v;
 }
 
 /** A compact JSON text of `o` in call memory; the object is released. */
@@ -473,10 +437,10 @@ static int mf_open(const smsmux_host *host, smsmux_call *call, void **state)
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the mediasflow plugin needs a host of ABI %d.0 or "
-                      "later with option and decode_text (this host offers "
+                      "the mediasflow plugin needs a host of ABI %d.1 or "
+                      "later with error_lookup (this host offers "
                       "%u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
@@ -530,8 +494,8 @@ static int mf_open(const smsmux_host *host, smsmux_call *call, void **state)
   }
   v = host->config_get(call, "max_sms");
   if (v != NULL && *v != '\0') {
-    if (!is_digits(v) || strlen(v) > 1 || atoi(v) < 1 ||
-        atoi(v) > MF_MAX_SMS_LIMIT) {
+    if (strlen(v) > 1 ||
+        host->parse_uint(v, 1, MF_MAX_SMS_LIMIT, NULL) != 0) {
       mf_close(mf);
       return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
                         "max_sms = %s is not valid: use 1 (Mediasflow's "
@@ -665,15 +629,18 @@ static int login_locked(mediasflow *mf, smsmux_call *call)
                    "Mediasflow refused the login of %s (HTTP %ld): %s; "
                    "nothing was sent",
                    mf->login, resp.status,
-                   m != NULL ? m : body_excerpt(mf, call, &resp));
+                   m != NULL ? m
+                             : h->strf(call, "\"%s\"",
+                                       h->excerpt(call, resp.body,
+                                                  resp.body_len)));
   }
   token = login_token(mf, call, &resp);
   if (token == NULL)
     return h->fail(call, SMSMUX_ERR_TEMPORARY, "login",
                    "Mediasflow answered the login of %s without a token (no "
-                   "Authorization header, no token member): %s; nothing was "
-                   "sent",
-                   mf->login, body_excerpt(mf, call, &resp));
+                   "Authorization header, no token member): \"%s\"; nothing "
+                   "was sent",
+                   mf->login, h->excerpt(call, resp.body, resp.body_len));
   copy = strdup(token);
   if (copy == NULL)
     return h->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
@@ -936,13 +903,6 @@ static int campaign_opt(mediasflow *mf, smsmux_call *call, const char *where,
   return read_tiny_list(mf, call, v, where, &o->tiny_list); /* tinyList */
 }
 
-/** The campaign options `send --option` and `call campaign-send` share,
-    in the order they are read. */
-static const char *const campaign_option_names[] = {
-    "startNow",     "typeSelect", "checkDuplicate", "autoREPLACETOGSM7",
-    "autoREPLACEEMOJI", "billingCode", "campaignName", "brand",
-    "renderer",     "tinyList",   NULL};
-
 /** Apply the campaign options given: `msg`'s --option values when `msg`
     is not NULL (send), else the operation's `params` (campaign-send).
     Returns 0, or -1 after `fail`. */
@@ -958,8 +918,8 @@ static int campaign_opts_read(mediasflow *mf, smsmux_call *call,
     const char *k = campaign_option_names[i];
     /* none of them has an instance key of its name: a value is the
        message's (or the operation's) */
-    const char *v =
-        msg != NULL ? mf->host->option(call, msg, k) : op_param(params, n, k);
+    const char *v = msg != NULL ? mf->host->option(call, msg, k)
+                                : mf->host->param(params, n, k);
     if (v != NULL && campaign_opt(mf, call, where, k, v, o) != 0)
       return -1;
   }
@@ -1098,7 +1058,8 @@ static int campaign_answer_read(mediasflow *mf, smsmux_call *call,
   memset(a, 0, sizeof *a);
   a->doc = json_parse(resp);
   a->id = member_text(mf, call, a->doc, "id");
-  if (a->doc == NULL || a->id == NULL || !is_digits(a->id)) {
+  if (a->doc == NULL || a->id == NULL ||
+      mf->host->parse_uint(a->id, 0, ULLONG_MAX, NULL) != 0) {
     json_object_put(a->doc);
     a->doc = NULL;
     return mf->host->fail(call,
@@ -1106,14 +1067,14 @@ static int campaign_answer_read(mediasflow *mf, smsmux_call *call,
                                   : SMSMUX_ERR_TEMPORARY,
                           NULL,
                           "Mediasflow sent an unreadable answer to %s (no "
-                          "campaign id)%s: %s",
+                          "campaign id)%s: \"%s\"",
                           what,
                           sending ? "; it may have been accepted: check the "
                                     "reports (`smsmux call ... "
                                     "report-period-json`) before sending "
                                     "again"
                                   : "",
-                          body_excerpt(mf, call, resp));
+                          mf->host->excerpt(call, resp->body, resp->body_len));
   }
   a->status = member_text(mf, call, a->doc, "status");
   if (a->status == NULL)
@@ -1229,7 +1190,7 @@ static int send_validated(mediasflow *mf, smsmux_call *call,
     request: sender, scheduleOn.  Returns 0, or -1 after `fail` (INPUT). */
 static int check_sender(mediasflow *mf, smsmux_call *call, const char *s)
 {
-  if (s == NULL || sender_ok(s))
+  if (s == NULL || sender_ok(mf, s))
     return 0;
   return mf->host->fail(call, SMSMUX_ERR_INPUT, NULL,
                         "sender \"%s\" is not valid for Mediasflow: 3 to 11 "
@@ -1410,8 +1371,8 @@ static int report_fetch(mediasflow *mf, smsmux_call *call, const char *path,
     json_object_put(*doc);
     *doc = NULL;
     return mf->host->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                          "Mediasflow sent an unreadable %s: %s", what,
-                          body_excerpt(mf, call, &resp));
+                          "Mediasflow sent an unreadable %s: \"%s\"", what,
+                          mf->host->excerpt(call, resp.body, resp.body_len));
   }
   return 0;
 }
@@ -1419,7 +1380,7 @@ static int report_fetch(mediasflow *mf, smsmux_call *call, const char *path,
 static int check_campaign_id(mediasflow *mf, smsmux_call *call,
                              const char *id)
 {
-  if (is_digits(id) && strlen(id) <= 18)
+  if (strlen(id) <= 18 && mf->host->parse_uint(id, 0, ULLONG_MAX, NULL) == 0)
     return 0;
   return mf->host->fail(call, SMSMUX_ERR_INVALID, NULL,
                         "\"%s\" is not a Mediasflow campaign id: give the "
@@ -1691,8 +1652,12 @@ static int records_of_answer(mediasflow *mf, smsmux_call *call,
     return mf->host->fail(call,
                           sending ? SMSMUX_ERR_UNKNOWN_OUTCOME
                                   : SMSMUX_ERR_TEMPORARY,
-                          NULL, "Mediasflow sent an unreadable answer to %s: %s",
-                          what, body_excerpt(mf, call, resp));
+                          NULL,
+                          "Mediasflow sent an unreadable answer to %s: "
+                          "\"%s\"",
+                          what,
+                          mf->host->excerpt(call, resp->body,
+                                            resp->body_len));
   rows = json_object_is_type(doc, json_type_object) ? report_rows(doc) : doc;
   /* an object whose list is no list of objects ({"recipients": ["11"]})
      is one record, its list joined */
@@ -1824,8 +1789,8 @@ static int records_of_csv(mediasflow *mf, smsmux_call *call,
       (resp->content_type != NULL &&
        strstr(resp->content_type, "html") != NULL))
     return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-                   "Mediasflow sent an unreadable %s: %s", what,
-                   body_excerpt(mf, call, resp));
+                   "Mediasflow sent an unreadable %s: \"%s\"", what,
+                   mf->host->excerpt(call, resp->body, resp->body_len));
   for (i = 1; i < n; i++) {
     nf = csv_fields(mf, call, lines[i], sep, &f);
     h->begin_record(call);
@@ -1942,13 +1907,13 @@ static int op_campaign_send(mediasflow *mf, smsmux_call *call,
                             const smsmux_kv *params, size_t n)
 {
   const smsmux_host *h = mf->host;
-  const char *file = op_param(params, n, "file");
-  const char *mobile = op_param(params, n, "mobile");
-  const char *keys = op_param(params, n, "keys");
-  const char *lists_id = op_param(params, n, "listsId");
-  const char *schedule = op_param(params, n, "scheduleOn");
-  const char *ucs2 = op_param(params, n, "allowUCS2");
-  const char *defaults = op_param(params, n, "defaultForHeader");
+  const char *file = mf->host->param(params, n, "file");
+  const char *mobile = mf->host->param(params, n, "mobile");
+  const char *keys = mf->host->param(params, n, "keys");
+  const char *lists_id = mf->host->param(params, n, "listsId");
+  const char *schedule = mf->host->param(params, n, "scheduleOn");
+  const char *ucs2 = mf->host->param(params, n, "allowUCS2");
+  const char *defaults = mf->host->param(params, n, "defaultForHeader");
   json_object *recipients = NULL, *doc;
   campaign_opts o;
   campaign_answer a;
@@ -1967,17 +1932,18 @@ static int op_campaign_send(mediasflow *mf, smsmux_call *call,
     return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                    "campaign-send: keys= personalises the mobile= "
                    "recipients; a file's columns personalise its own");
-  if (lists_id != NULL && *lists_id != '\0' && !is_digits(lists_id))
+  if (lists_id != NULL && *lists_id != '\0' &&
+      h->parse_uint(lists_id, 0, ULLONG_MAX, NULL) != 0)
     return h->fail(call, SMSMUX_ERR_INVALID, NULL,
                    "campaign-send: listsId=%s is not a list id (the id "
                    "list-upload answered)",
                    lists_id);
 
   campaign_opts_init(mf, &o);
-  o.msg = op_param(params, n, "msg");
-  o.sender = op_param(params, n, "sender");
+  o.msg = mf->host->param(params, n, "msg");
+  o.sender = mf->host->param(params, n, "sender");
   o.lists_id = lists_id != NULL && *lists_id != '\0' ? lists_id : NULL;
-  o.user_owner_id = op_param(params, n, "userOwnerID");
+  o.user_owner_id = mf->host->param(params, n, "userOwnerID");
   if (campaign_opts_read(mf, call, NULL, params, n, &o) != 0 ||
       (ucs2 != NULL &&
        campaign_opt(mf, call, "campaign-send:", "allowUCS2", ucs2, &o) != 0))
@@ -2029,7 +1995,7 @@ fail:
 static int op_campaign_inject(mediasflow *mf, smsmux_call *call,
                               const smsmux_kv *params, size_t n)
 {
-  const char *id = op_param(params, n, "campaignId");
+  const char *id = mf->host->param(params, n, "campaignId");
   campaign_answer a;
 
   if (check_campaign_id(mf, call, id) != 0 ||
@@ -2043,13 +2009,14 @@ static int op_campaign_inject(mediasflow *mf, smsmux_call *call,
 /* ---- reports ---- */
 
 /** Query parameters named in `order` that were given, in that order. */
-static size_t op_query(const smsmux_kv *params, size_t n,
-                       const char *const *order, smsmux_kv *q, size_t max)
+static size_t op_query(const mediasflow *mf, const smsmux_kv *params,
+                       size_t n, const char *const *order, smsmux_kv *q,
+                       size_t max)
 {
   size_t i, k = 0;
 
   for (i = 0; order[i] != NULL && k < max; i++) {
-    const char *v = op_param(params, n, order[i]);
+    const char *v = mf->host->param(params, n, order[i]);
     if (v == NULL)
       continue;
     q[k].key = order[i];
@@ -2080,13 +2047,13 @@ static int op_report(mediasflow *mf, smsmux_call *call,
   static const char *const order_csv[] = {"status", "details", NULL};
   static const char *const order_json[] = {"status", NULL};
   const smsmux_host *h = mf->host;
-  const char *id = op_param(params, n, "campaignId");
+  const char *id = mf->host->param(params, n, "campaignId");
   smsmux_kv q[4];
   size_t nq;
 
   if (check_campaign_id(mf, call, id) != 0)
     return -1;
-  nq = op_query(params, n, csv ? order_csv : order_json, q, 4);
+  nq = op_query(mf, params, n, csv ? order_csv : order_json, q, 4);
   return op_report_get(mf, call,
                        h->strf(call, csv ? "/campaigns/report/%s"
                                          : "/campaigns/reportjson/%s",
@@ -2105,8 +2072,8 @@ static int op_report_period(mediasflow *mf, smsmux_call *call,
   static const char *const order_json[] = {"userID", "status", "types",
                                            "from",   "to",     "search",
                                            NULL};
-  const char *from = op_param(params, n, "from");
-  const char *to = op_param(params, n, "to");
+  const char *from = mf->host->param(params, n, "from");
+  const char *to = mf->host->param(params, n, "to");
   const char *what = csv ? "the CSV report of the period"
                          : "the report of the period";
   smsmux_kv q[8];
@@ -2117,7 +2084,7 @@ static int op_report_period(mediasflow *mf, smsmux_call *call,
   if (period_check(mf, call, from, to,
                    csv ? "report-period-csv:" : "report-period-json:") != 0)
     return -1;
-  nq = op_query(params, n, csv ? order_csv : order_json, q, 8);
+  nq = op_query(mf, params, n, csv ? order_csv : order_json, q, 8);
   return op_report_get(mf, call,
                        csv ? "/campaigns/report/" : "/campaigns/reportjson/",
                        q, nq, csv, what);
@@ -2129,10 +2096,10 @@ static int op_blacklist_add(mediasflow *mf, smsmux_call *call,
                             const smsmux_kv *params, size_t n)
 {
   const smsmux_host *h = mf->host;
-  const char *item = op_param(params, n, "item");
-  const char *type = op_param(params, n, "typeItem");
-  const char *desc = op_param(params, n, "createdDescription");
-  const char *brand = op_param(params, n, "brand");
+  const char *item = mf->host->param(params, n, "item");
+  const char *type = mf->host->param(params, n, "typeItem");
+  const char *desc = mf->host->param(params, n, "createdDescription");
+  const char *brand = mf->host->param(params, n, "brand");
   smsmux_http_response resp;
   json_object *doc;
 
@@ -2194,10 +2161,10 @@ static int op_list_upload(mediasflow *mf, smsmux_call *call,
                           const smsmux_kv *params, size_t n)
 {
   const smsmux_host *h = mf->host;
-  const char *file = op_param(params, n, "file");
-  const char *filename = op_param(params, n, "filename");
-  const char *description = op_param(params, n, "description");
-  const char *owner = op_param(params, n, "userOwnerID");
+  const char *file = mf->host->param(params, n, "file");
+  const char *filename = mf->host->param(params, n, "filename");
+  const char *description = mf->host->param(params, n, "description");
+  const char *owner = mf->host->param(params, n, "userOwnerID");
   const char *data, *base;
   size_t len = 0, np = 0;
   smsmux_http_part parts[4];
