@@ -30,6 +30,7 @@
 #include "../clever-common/clever-common.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,10 @@ static const smsmux_operation clever_operations[] = {
      params_push_info},
     {NULL, NULL, NULL}};
 
+/* The --option names send reads. */
+static const char *const clever_send_options[] = {"voice", "duplicates",
+                                                  NULL};
+
 static const smsmux_provider clever_provider = {
     .size = sizeof(smsmux_provider),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -122,6 +127,7 @@ static const smsmux_provider clever_provider = {
     .replies = clever_replies,
     .cancel = NULL, /* the document has no way to cancel a push */
     .call = clever_call,
+    .send_options = clever_send_options,
 };
 
 SMSMUX_PROVIDER_ENTRY_DECL { return &clever_provider; }
@@ -143,16 +149,6 @@ static void params_add(clever_params *p, const char *key, const char *value)
   p->kv[p->n].key = key;
   p->kv[p->n].value = value;
   p->n++;
-}
-
-static int is_digits(const char *s)
-{
-  if (s == NULL || *s == '\0')
-    return 0;
-  for (; *s != '\0'; s++)
-    if (*s < '0' || *s > '9')
-      return 0;
-  return 1;
 }
 
 static int is_key_char(char c, int first)
@@ -211,25 +207,6 @@ static int64_t parse_date(const char *s)
   tm.tm_sec = se;
   tm.tm_isdst = -1;
   return (int64_t)mktime(&tm);
-}
-
-/** Start of a body, safe to quote in a message: one line of printable
-    ASCII, <= 80 bytes (other bytes shown as '?'). */
-static const char *body_excerpt(const clever *cl, smsmux_call *call,
-                                const smsmux_http_response *resp)
-{
-  char buf[81];
-  size_t i, n = 0;
-
-  if (resp->body == NULL || resp->body_len == 0)
-    return "(empty body)";
-  for (i = 0; i < resp->body_len && n < sizeof buf - 1; i++) {
-    unsigned char c = (unsigned char)resp->body[i];
-    buf[n++] = c < 0x20 ? ' ' : c >= 0x7F ? '?' : (char)c;
-  }
-  buf[n] = '\0';
-  return cl->host->strf(call, "\"%s%s\"", buf,
-                        i < resp->body_len ? "..." : "");
 }
 
 /* ------------------------------------------------------------ answers --- */
@@ -311,6 +288,7 @@ static int answer_parse(const clever *cl, smsmux_call *call,
                         const smsmux_http_response *resp, clever_answer *ans)
 {
   const char *rs;
+  unsigned long long code;
   char *text;
 
   ans->resp = *resp;
@@ -323,9 +301,10 @@ static int answer_parse(const clever *cl, smsmux_call *call,
     return -1;
   ans->n = cl->host->parse_pairs(call, text, "&\n", '=', &ans->pairs);
   rs = pairs_get(ans->pairs, ans->n, "request_status");
-  if (!is_digits(rs) || strlen(rs) != 3)
+  if (rs == NULL || strlen(rs) != 3 ||
+      cl->host->parse_uint(rs, 0, 999, &code) != 0)
     return -1;
-  ans->status = strtol(rs, NULL, 10);
+  ans->status = (long)code;
   return 0;
 }
 
@@ -441,9 +420,9 @@ static int clever_get(const clever *cl, smsmux_call *call, const char *path,
     return h->fail(call,
                    sending ? SMSMUX_ERR_UNKNOWN_OUTCOME
                            : SMSMUX_ERR_TEMPORARY,
-                   NULL, "Clever sent an unreadable answer to %s%s: %s",
+                   NULL, "Clever sent an unreadable answer to %s%s: \"%s\"",
                    what, sending ? " (it may have been carried out)" : "",
-                   body_excerpt(cl, call, &resp));
+                   cl->host->excerpt(call, resp.body, resp.body_len));
   /* an error may also come as HTTP 200 with request_status=4xx/5xx */
   if (ans->status == 204)
     return 1;
@@ -526,9 +505,9 @@ static int clever_open(const smsmux_host *host, smsmux_call *call,
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the clever-http plugin needs a host of ABI %d.0 or "
+                      "the clever-http plugin needs a host of ABI %d.1 or "
                       "later (this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
@@ -617,6 +596,7 @@ static int clever_send(void *state, smsmux_call *call,
   const clever *cl = state;
   const smsmux_host *h = cl->host;
   const char *voice, *duplicates, *recipients, *hdsend = NULL, *ref, *n_dest;
+  unsigned long long count;
   clever_params p;
   clever_answer ans;
   smsmux_status st;
@@ -707,7 +687,8 @@ static int clever_send(void *state, smsmux_call *call,
            "Clever created the push but gave no reference: status and "
            "replies will not find it");
   n_dest = pairs_get(ans.pairs, ans.n, "nb_destination");
-  if (is_digits(n_dest) && strtoul(n_dest, NULL, 10) != msg->n_to)
+  if (h->parse_uint(n_dest, 0, ULLONG_MAX, &count) == 0 &&
+      count != msg->n_to)
     h->log(call, SMSMUX_LOG_WARNING,
            "Clever counts %s recipients in the push, smsmux sent %zu", n_dest,
            msg->n_to);
@@ -800,8 +781,8 @@ static int clever_status(void *state, smsmux_call *call, const char *id)
     if (to == NULL || *to == '\0' || code == NULL)
       return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
                      "Clever sent an acknowledgement of push %s without "
-                     "recipient or status: %s",
-                     id, body_excerpt(cl, call, &ans.resp));
+                     "recipient or status: \"%s\"",
+                     id, h->excerpt(call, ans.resp.body, ans.resp.body_len));
     m = h->status_lookup(clever_delivery_statuses, code);
     memset(&rec, 0, sizeof rec);
     rec.size = sizeof rec;
@@ -840,8 +821,8 @@ static int clever_balance(void *state, smsmux_call *call)
   }
   return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
                  "Clever sent account information without a readable "
-                 "credit: %s",
-                 body_excerpt(cl, call, &ans.resp));
+                 "credit: \"%s\"",
+                 h->excerpt(call, ans.resp.body, ans.resp.body_len));
 }
 
 /* ---------------------------------------------------------- replies ---- */
@@ -911,8 +892,8 @@ static int clever_replies(void *state, smsmux_call *call,
     if (from == NULL || *from == '\0' || text == NULL)
       return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
                      "Clever sent a reply to push %s without recipient or "
-                     "message: %s",
-                     id, body_excerpt(cl, call, &ans.resp));
+                     "message: \"%s\"",
+                     id, h->excerpt(call, ans.resp.body, ans.resp.body_len));
     /* MosPush has no date or paging parameters: smsmux filters here */
     if ((since != 0 && t >= 0 && t < since) ||
         (until != 0 && t >= 0 && t > until))
