@@ -26,6 +26,7 @@
 #include "../clever-common/clever-common.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,10 @@ static const smsmux_operation clever_operations[] = {
      "the predefined messages (GET predefinedmessage, 3.25)", params_none},
     {NULL, NULL, NULL}};
 
+/* The --option names send reads (see send_options_read). */
+static const char *const clever_send_options[] = {"flash", "duplicates",
+                                                  "filename", NULL};
+
 static const smsmux_provider clever_provider = {
     .size = sizeof(smsmux_provider),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -222,6 +227,7 @@ static const smsmux_provider clever_provider = {
     .replies = clever_replies,
     .cancel = clever_cancel,
     .call = clever_call,
+    .send_options = clever_send_options,
 };
 
 SMSMUX_PROVIDER_ENTRY_DECL { return &clever_provider; }
@@ -242,30 +248,15 @@ static const smsmux_status_map clever_push_statuses[] = {
     {"2", SMSMUX_STATUS_SENT, "push traité"},
     {NULL, SMSMUX_STATUS_UNKNOWN, NULL}};
 
-/* Names of smsmux_status, for `call` results (the host's own
-   smsmux_status_name lives in libsmsmux, which plugins do not link). */
-static const char *const clever_status_names[] = {
-    "unknown", "accepted", "scheduled", "sent",     "delivered",
-    "undelivered", "expired", "rejected", "cancelled"};
-
 /* ------------------------------------------------------------ helpers --- */
 
-static int is_digits(const char *s)
-{
-  if (s == NULL || *s == '\0')
-    return 0;
-  for (; *s != '\0'; s++)
-    if (*s < '0' || *s > '9')
-      return 0;
-  return 1;
-}
-
 /** A whole number, optionally negative (a JSON integer field). */
-static int is_integer(const char *s)
+static int is_integer(const clever *cl, const char *s)
 {
   if (s != NULL && *s == '-')
     s++;
-  return is_digits(s) && strlen(s) <= 18;
+  return s != NULL && strlen(s) <= 18 &&
+         cl->host->parse_uint(s, 0, ULLONG_MAX, NULL) == 0;
 }
 
 /** 1 when every character of `s` is in `allowed` or alphanumeric ASCII. */
@@ -319,24 +310,6 @@ static const char *trimmed(const clever *cl, smsmux_call *call, const char *s)
   while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
     len--;
   return cl->host->strf(call, "%.*s", (int)len, s);
-}
-
-/** Start of a body, safe to quote in a message (one line, <= 80 bytes). */
-static const char *body_excerpt(const clever *cl, smsmux_call *call,
-                                const smsmux_http_response *resp)
-{
-  char buf[81];
-  size_t i, n = 0;
-
-  if (resp->body == NULL || resp->body_len == 0)
-    return "(empty body)";
-  for (i = 0; i < resp->body_len && n < sizeof buf - 1; i++) {
-    unsigned char c = (unsigned char)resp->body[i];
-    buf[n++] = (c < 0x20 || c == 0x7F || c >= 0x80) ? ' ' : (char)c;
-  }
-  buf[n] = '\0';
-  return cl->host->strf(call, "\"%s%s\"", buf,
-                        i < resp->body_len ? "..." : "");
 }
 
 /** The value of member `key` of object `o` as a string (numbers as
@@ -398,8 +371,9 @@ static const char *error_words(const clever *cl, smsmux_call *call,
       w = json_str(cl, call, doc, "error");
     json_object_put(doc);
   }
-  return w != NULL ? cl->host->strf(call, "\"%s\"", w)
-                   : body_excerpt(cl, call, resp);
+  return cl->host->strf(
+      call, "\"%s\"",
+      w != NULL ? w : cl->host->excerpt(call, resp->body, resp->body_len));
 }
 
 /* ------------------------------------------------------------ requests -- */
@@ -500,9 +474,9 @@ static int unreadable(const clever *cl, smsmux_call *call,
   /* a state-changing request may have been carried out */
   return cl->host->fail(
       call, sending ? SMSMUX_ERR_UNKNOWN_OUTCOME : SMSMUX_ERR_TEMPORARY,
-      NULL, "Clever REST sent an unreadable answer to %s%s: %s", what,
+      NULL, "Clever REST sent an unreadable answer to %s%s: \"%s\"", what,
       sending ? " (it may have been carried out)" : "",
-      body_excerpt(cl, call, resp));
+      cl->host->excerpt(call, resp->body, resp->body_len));
 }
 
 /** GET `path` and parse the JSON answer into *doc (released by the
@@ -707,9 +681,9 @@ static int clever_open(const smsmux_host *host, smsmux_call *call,
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the clever-rest plugin needs a host of ABI %d.0 or "
+                      "the clever-rest plugin needs a host of ABI %d.1 or "
                       "later (this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
@@ -915,8 +889,8 @@ static int clever_send(void *state, smsmux_call *call,
         json_object_put(doc);
       return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
                      "Clever REST sent an unreadable answer to %s, which "
-                     "may have been accepted: %s",
-                     what, body_excerpt(cl, call, &resp));
+                     "may have been accepted: \"%s\"",
+                     what, cl->host->excerpt(call, resp.body, resp.body_len));
     }
     ref = trimmed(cl, call, json_str(cl, call, push, "reference"));
     json_object_put(doc);
@@ -1054,7 +1028,7 @@ static int clever_balance(void *state, smsmux_call *call)
       !(json_object_is_type(credit, json_type_int) ||
         json_object_is_type(credit, json_type_double) ||
         (json_object_is_type(credit, json_type_string) &&
-         is_integer(json_object_get_string(credit))))) {
+         is_integer(cl, json_object_get_string(credit))))) {
     json_object_put(doc);
     return h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
                    "Clever REST sent an account profile without a credit");
@@ -1339,19 +1313,6 @@ static const clever_op clever_ops[] = {
      params_none, NULL, NULL, NULL, 0},
 };
 
-/** The given value of parameter `name`, or NULL (the last one wins). */
-static const char *op_param(const smsmux_kv *params, size_t n,
-                            const char *name)
-{
-  const char *v = NULL;
-  size_t i;
-
-  for (i = 0; i < n; i++)
-    if (params[i].key != NULL && strcmp(params[i].key, name) == 0)
-      v = params[i].value != NULL ? params[i].value : "";
-  return v;
-}
-
 /** The URL of `op` with its {param} replaced by the checked value, or
     NULL after failing with INPUT.  Values that cannot go in a path
     unescaped are refused rather than escaped by hand. */
@@ -1376,7 +1337,7 @@ static const char *op_path(const clever *cl, smsmux_call *call,
   memcpy(name, open + 1, len);
   name[len] = '\0';
   /* given: the host has checked it; a blank one fails the checks below */
-  value = trimmed(cl, call, op_param(params, n, name));
+  value = trimmed(cl, call, cl->host->param(params, n, name));
   if (strcmp(name, "referencePush") == 0) {
     value = reference_path(cl, call, value);
     if (value == NULL)
@@ -1389,7 +1350,7 @@ static const char *op_path(const clever *cl, smsmux_call *call,
               op->name, value);
       return NULL;
     }
-  } else if (!is_digits(value)) {
+  } else if (h->parse_uint(value, 0, ULLONG_MAX, NULL) != 0) {
     /* id_user, id_contact: "doit être un entier" */
     h->fail(call, SMSMUX_ERR_INPUT, NULL,
             "%s: %s=%s is not valid: a whole number", op->name, name, value);
@@ -1452,7 +1413,7 @@ static json_object *field_value(const clever *cl, smsmux_call *call,
     k++;
   switch (k->kind) {
   case V_INT:
-    if (!is_integer(v)) {
+    if (!is_integer(cl, v)) {
       h->fail(call, SMSMUX_ERR_INPUT, NULL,
               "%s: %s=%s is not valid: a whole number", op->name, param, v);
       return NULL;
@@ -1521,13 +1482,13 @@ static int body_member(const clever *cl, smsmux_call *call,
                        const clever_op *op, const smsmux_kv *params,
                        size_t n, json_object *datas, const char *param)
 {
-  const char *given = op_param(params, n, param);
+  const char *given = cl->host->param(params, n, param);
   const clever_path *p = op->paths;
   json_object *v;
 
   if (given == NULL && op->default_encodage &&
       strcmp(param, "encodage") == 0) {
-    const char *text = op_param(params, n, "text");
+    const char *text = cl->host->param(params, n, "text");
     given = text_encodage(cl, call, text != NULL ? text : "") == 3 ? "3"
                                                                   : "4";
   }
@@ -1558,7 +1519,7 @@ static const char *op_body(const clever *cl, smsmux_call *call,
                            size_t n)
 {
   const smsmux_host *h = cl->host;
-  const char *extra = op_param(params, n, "datas");
+  const char *extra = cl->host->param(params, n, "datas");
   const char *const *f;
   json_object *doc, *datas, *more = NULL;
   const char *body;
@@ -1627,8 +1588,8 @@ static void add_delivery_states(const clever *cl, smsmux_call *call,
       json_object_object_add(
           d, "state",
           json_object_new_string(
-              clever_status_names[def != NULL ? def->status
-                                              : SMSMUX_STATUS_UNKNOWN]));
+              cl->host->status_name(def != NULL ? def->status
+                                                : SMSMUX_STATUS_UNKNOWN)));
   }
 }
 
