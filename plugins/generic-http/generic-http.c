@@ -1156,10 +1156,6 @@ static int open_send_format(gh *g, smsmux_call *call) {
   return 0;
 }
 
-static const char *const gh_status_names[] = {
-    "unknown",     "accepted", "scheduled", "sent",     "delivered",
-    "undelivered", "expired",  "rejected",  "cancelled"};
-
 static int open_status_map(gh *g, smsmux_call *call) {
   const smsmux_host *h = g->host;
   const char *v = cfg(g, call, "status_map");
@@ -1182,8 +1178,8 @@ static int open_status_map(gh *g, smsmux_call *call) {
     return h->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   for (i = 0; i < n; i++) {
     int found = -1;
-    for (j = 0; j < sizeof gh_status_names / sizeof gh_status_names[0]; j++)
-      if (strcmp(kv[i].value, gh_status_names[j]) == 0)
+    for (j = SMSMUX_STATUS_UNKNOWN; j <= SMSMUX_STATUS_CANCELLED; j++)
+      if (strcmp(kv[i].value, h->status_name((smsmux_status)j)) == 0)
         found = (int)j;
     if (found < 0)
       return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
@@ -1239,9 +1235,9 @@ static int gh_open(const smsmux_host *host, smsmux_call *call, void **state) {
   if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
     return -1;
   if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, option))
+      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the generic-http plugin needs a host of ABI %d.0 or "
+                      "the generic-http plugin needs a host of ABI %d.1 or "
                       "later (this host offers %u.%u): rebuild the plugin",
                       SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
   g = calloc(1, sizeof *g);
@@ -1547,19 +1543,6 @@ static int do_request(const gh *g, smsmux_call *call, const gh_req *r,
   return 0;
 }
 
-/** Start of an answer, one line, safe to quote. */
-static const char *excerpt(const gh *g, smsmux_call *call, const char *text) {
-  char buf[101];
-  size_t i;
-
-  for (i = 0; text[i] != '\0' && i < sizeof buf - 1; i++)
-    buf[i] = (unsigned char)text[i] < 0x20 ? ' ' : text[i];
-  buf[i] = '\0';
-  if (i == 0)
-    return "(empty answer)";
-  return g->host->strf(call, "\"%s%s\"", buf, text[i] != '\0' ? "..." : "");
-}
-
 /** Read the answer to request `r`: the error conditions, then the HTTP
     status.  Returns 0 for a success, or -1 after recording the failure.
     `sending`: the request may have changed something. */
@@ -1582,9 +1565,9 @@ static int answer_check(const gh *g, smsmux_call *call, const gh_req *r,
         code = h->strf(call, "%ld", resp->status);
       return h->fail(call, cs->cls, code,
                      "the provider refused the %s request (%s: HTTP %ld, "
-                     "%s)",
+                     "\"%s\")",
                      r->prefix, cs->key, resp->status,
-                     excerpt(g, call, a->text));
+                     h->excerpt(call, a->text, strlen(a->text)));
     }
   }
   if (!in_ranges(g->success, g->n_success, resp->status))
@@ -1639,9 +1622,9 @@ static int send_one(const gh *g, smsmux_call *call, const smsmux_message *msg,
       rc = h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
                    "the provider answered the send with HTTP %ld but no "
                    "message id where id_from says (%s): it may have been "
-                   "sent: %s",
+                   "sent: \"%s\"",
                    resp.status, h->config_get(call, "id_from"),
-                   excerpt(g, call, a.text));
+                   h->excerpt(call, a.text, strlen(a.text)));
   }
   answer_free(&a);
   return rc;
@@ -1741,8 +1724,8 @@ static int gh_status(void *state, smsmux_call *call, const char *id) {
   if (code == NULL) {
     h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
             "the provider's status answer has no status where status_from "
-            "says: %s",
-            excerpt(g, call, a.text));
+            "says: \"%s\"",
+            h->excerpt(call, a.text, strlen(a.text)));
     answer_free(&a);
     return -1;
   }
@@ -1794,8 +1777,8 @@ static int gh_balance(void *state, smsmux_call *call) {
   }
   h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
           "the provider's balance answer has no number where balance_from "
-          "says: %s",
-          excerpt(g, call, a.text));
+          "says: \"%s\"",
+          h->excerpt(call, a.text, strlen(a.text)));
   answer_free(&a);
   return -1;
 }
