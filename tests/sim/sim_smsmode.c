@@ -114,6 +114,10 @@ struct smsmode {
   struct reply *replies;
   struct sim_rng rng; /* not reset: identifiers stay unique for the run */
   long next_key_id;
+  /* every id handed out (messages and replies), not reset either: an open
+     addressing hash set, so that checking a new id does not scan them all */
+  char (*ids)[ID_LEN + 1];
+  size_t n_ids, ids_size; /* ids_size: 0 or a power of two */
 };
 
 /* --------------------------------------------------------------- freeing */
@@ -456,18 +460,49 @@ static int sender_ok(const char *s)
   return 1;
 }
 
+static size_t id_hash(const char *id)
+{
+  uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+  for (; *id; id++)
+    h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+  return (size_t)h;
+}
+
+/* Add `id` to the set of ids handed out; 0 when it was already there. */
+static int id_add(struct smsmode *st, const char *id)
+{
+  if (2 * (st->n_ids + 1) > st->ids_size) {
+    size_t size = st->ids_size ? 2 * st->ids_size : 1024;
+    char (*ids)[ID_LEN + 1] = sim_xcalloc(size, sizeof *ids);
+    for (size_t i = 0; i < st->ids_size; i++) {
+      if (!st->ids[i][0])
+        continue;
+      size_t k = id_hash(st->ids[i]) & (size - 1);
+      while (ids[k][0])
+        k = (k + 1) & (size - 1);
+      memcpy(ids[k], st->ids[i], ID_LEN + 1);
+    }
+    free(st->ids);
+    st->ids = ids;
+    st->ids_size = size;
+  }
+  size_t k = id_hash(id) & (st->ids_size - 1);
+  while (st->ids[k][0]) {
+    if (strcmp(st->ids[k], id) == 0)
+      return 0;
+    k = (k + 1) & (st->ids_size - 1);
+  }
+  memcpy(st->ids[k], id, ID_LEN + 1);
+  st->n_ids++;
+  return 1;
+}
+
+/* A new message or reply id, never handed out before in this run. */
 static void new_id(struct smsmode *st, char *out)
 {
-  for (;;) {
+  do
     sim_rng_alnum(&st->rng, out, ID_LEN);
-    int used = 0;
-    for (struct message *m = st->messages; m && !used; m = m->next)
-      used = strcmp(m->id, out) == 0;
-    for (struct reply *r = st->replies; r && !used; r = r->next)
-      used = strcmp(r->id, out) == 0;
-    if (!used)
-      return;
-  }
+  while (!id_add(st, out));
 }
 
 /* ------------------------------------------------------- send: parameters */
@@ -1621,8 +1656,10 @@ static void smsmode_reset(void *state)
 
 static void smsmode_destroy(void *state)
 {
-  state_clear(state);
-  free(state);
+  struct smsmode *st = state;
+  state_clear(st);
+  free(st->ids);
+  free(st);
 }
 
 const struct sim_provider sim_smsmode = {
