@@ -371,7 +371,7 @@ int http_request(smsmux_call *call, const smsmux_http_request *req,
   sink s;
   CURLcode rc;
   char errbuf[CURL_ERROR_SIZE] = "";
-  char *ua, *url_safe, *auth_hdr = NULL;
+  char *ua, *url_safe = NULL, *auth_hdr = NULL;
   const char *const *secret_params = NULL;
   long status = 0;
   int result = -1;
@@ -488,8 +488,10 @@ int http_request(smsmux_call *call, const smsmux_http_request *req,
     hdrs = curl_slist_append(hdrs, req->headers[i]);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 
-  url_safe = http_redact(inst, url.s, secret_params);
+  /* The redacted URL is for the trace and for a transport failure's
+     message only: not built on the success path without --verbose. */
   if (inst->sm->opts.verbose) {
+    url_safe = http_redact(inst, url.s, secret_params);
     sm_log(inst->sm, SMSMUX_LOG_DEBUG, "%s: > %s %s", inst->cfg->name,
            method_name(req->method), url_safe);
     if (req->auth != SMSMUX_AUTH_NONE)
@@ -510,6 +512,8 @@ int http_request(smsmux_call *call, const smsmux_http_request *req,
     if (inst->sm->opts.verbose)
       sm_log(inst->sm, SMSMUX_LOG_DEBUG, "%s: < no answer: %s",
              inst->cfg->name, curl_easy_strerror(rc));
+    if (!url_safe)
+      url_safe = http_redact(inst, url.s, secret_params);
     transport_failure(call, h, rc, url_safe, errbuf,
                       SMSMUX_HAS_MEMBER(req, smsmux_http_request,
                                         accepts_nothing) &&
