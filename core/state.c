@@ -37,10 +37,65 @@
 #define STATE_BUSY_TIMEOUT_MS 5000
 #define STATE_DB_NAME "state.db"
 
+/* The statements of the calls below, prepared once per connection (on
+   first use) and kept: sqlite3_reset + sqlite3_clear_bindings after each
+   use, finalized by state_close.  A statement is only used with db->lock
+   held and is reset before the lock is released, so threads sharing the
+   handle never see one mid-use. */
+enum stmt_id {
+  ST_BEGIN,
+  ST_COMMIT,
+  ST_ROLLBACK,
+  ST_JOURNAL_GET,
+  ST_JOURNAL_NEW,
+  ST_JOURNAL_RETRY,
+  ST_JOURNAL_UPDATE,
+  ST_JOURNAL_INSERT,
+  ST_IDS_INSERT,
+  ST_ATTEMPT_INSERT,
+  ST_PROVIDER_OF,
+  ST_KV_GET,
+  ST_KV_SET,
+  ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_JOURNAL_GET] = "SELECT ref, status, provider, message_id, result, "
+                       "created, updated FROM journal WHERE ref = ?1",
+    [ST_JOURNAL_NEW] = "INSERT INTO journal (ref, status, created, updated) "
+                       "VALUES (?1, 'pending', ?2, ?2)",
+    [ST_JOURNAL_RETRY] = "UPDATE journal SET status = 'pending', "
+                         "provider = NULL, message_id = NULL, result = NULL, "
+                         "updated = ?2 WHERE ref = ?1",
+    [ST_JOURNAL_UPDATE] = "UPDATE journal SET status = ?2, provider = ?3, "
+                          "message_id = ?4, result = ?5, updated = ?6 "
+                          "WHERE ref = ?1",
+    [ST_JOURNAL_INSERT] = "INSERT INTO journal (ref, status, provider, "
+                          "message_id, result, created, updated) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    [ST_IDS_INSERT] = "INSERT INTO journal_ids (message_id, provider, ref, "
+                      "created) VALUES (?1, ?2, ?3, ?4)",
+    [ST_ATTEMPT_INSERT] = "INSERT INTO attempts (ref_or_id, provider, "
+                          "outcome, class, code, message, at) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_PROVIDER_OF] = "SELECT provider FROM journal_ids "
+                       "WHERE message_id = ?1 AND provider IS NOT NULL "
+                       "ORDER BY created DESC, rowid DESC LIMIT 1",
+    [ST_KV_GET] = "SELECT value, updated FROM kv WHERE ns = ?1 AND key = ?2",
+    [ST_KV_SET] = "INSERT INTO kv (ns, key, value, updated) "
+                  "VALUES (?1, ?2, ?3, ?4) "
+                  "ON CONFLICT (ns, key) DO UPDATE SET value = "
+                  "excluded.value, updated = excluded.updated",
+};
+
 struct state_db {
   sqlite3 *sql;
   char *dir;
   pthread_mutex_t lock;
+  sqlite3_stmt *stmt[ST_COUNT]; /* NULL until first used */
 };
 
 static const char *const schema_v1 =
@@ -217,36 +272,32 @@ static int exec_plain(state_db *db, const char *sql, char *err, size_t errlen,
   return 0;
 }
 
-static int begin_immediate(state_db *db, char *err, size_t errlen) {
-  return exec_plain(db, "BEGIN IMMEDIATE", err, errlen,
-                    "cannot lock state.db");
+/* Done with a statement: back to its initial state, bindings released, so
+   that it holds no read transaction and no copy of the values. */
+static void done(sqlite3_stmt *st) {
+  if (st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  }
 }
 
-static int commit(state_db *db, char *err, size_t errlen) {
-  if (exec_plain(db, "COMMIT", err, errlen, "cannot commit to state.db") ==
-      0)
-    return 0;
-  if (!sqlite3_get_autocommit(db->sql))
-    (void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-  return -1;
-}
-
-static void rollback(state_db *db) {
-  if (!sqlite3_get_autocommit(db->sql))
-    (void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* Prepare `sql` and bind the n text parameters that follow (NULL binds
-   SQL NULL).  Integers are bound by the caller afterwards. */
-static sqlite3_stmt *prepare(state_db *db, const char *sql, char *err,
+/* The kept statement `id` (prepared on first use), with the n text
+   parameters that follow bound (NULL binds SQL NULL).  Integers are bound
+   by the caller afterwards.  Give it back with done(). */
+static sqlite3_stmt *prepare(state_db *db, enum stmt_id id, char *err,
                              size_t errlen, int n, ...) {
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = db->stmt[id];
   va_list ap;
   int i, rc;
-  rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK) {
-    sql_err(db, err, errlen, "cannot prepare a statement", rc);
-    return NULL;
+  if (!st) {
+    rc = sqlite3_prepare_v3(db->sql, stmt_sql[id], -1,
+                            SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+      sql_err(db, err, errlen, "cannot prepare a statement", rc);
+      sqlite3_finalize(st);
+      return NULL;
+    }
+    db->stmt[id] = st;
   }
   va_start(ap, n);
   for (i = 1; i <= n; i++) {
@@ -256,7 +307,7 @@ static sqlite3_stmt *prepare(state_db *db, const char *sql, char *err,
     if (rc != SQLITE_OK) {
       va_end(ap);
       sql_err(db, err, errlen, "cannot bind a value", rc);
-      sqlite3_finalize(st);
+      done(st);
       return NULL;
     }
   }
@@ -274,7 +325,7 @@ static int bind_int(state_db *db, sqlite3_stmt *st, int i, int64_t v,
   return 0;
 }
 
-/* Run a statement that returns no row, then finalize it. */
+/* Run a statement that returns no row, then give it back. */
 static int run_done(state_db *db, sqlite3_stmt *st, char *err, size_t errlen,
                     const char *what) {
   int rc;
@@ -283,11 +334,30 @@ static int run_done(state_db *db, sqlite3_stmt *st, char *err, size_t errlen,
   rc = sqlite3_step(st);
   if (rc != SQLITE_DONE) {
     sql_err(db, err, errlen, what, rc);
-    sqlite3_finalize(st);
+    done(st);
     return -1;
   }
-  sqlite3_finalize(st);
+  done(st);
   return 0;
+}
+
+static int begin_immediate(state_db *db, char *err, size_t errlen) {
+  return run_done(db, prepare(db, ST_BEGIN, err, errlen, 0), err, errlen,
+                  "cannot lock state.db");
+}
+
+static void rollback(state_db *db) {
+  if (!sqlite3_get_autocommit(db->sql))
+    (void)run_done(db, prepare(db, ST_ROLLBACK, NULL, 0, 0), NULL, 0,
+                   "cannot roll back");
+}
+
+static int commit(state_db *db, char *err, size_t errlen) {
+  if (run_done(db, prepare(db, ST_COMMIT, err, errlen, 0), err, errlen,
+               "cannot commit to state.db") == 0)
+    return 0;
+  rollback(db);
+  return -1;
 }
 
 /* Copy a text column; *ok cleared when out of memory. */
@@ -454,8 +524,11 @@ state_db *state_open(const char *dir, char *err, size_t errlen) {
 }
 
 void state_close(state_db *db) {
+  size_t i;
   if (!db)
     return;
+  for (i = 0; i < ST_COUNT; i++)
+    sqlite3_finalize(db->stmt[i]);
   if (db->sql)
     sqlite3_close_v2(db->sql);
   pthread_mutex_destroy(&db->lock);
@@ -483,20 +556,17 @@ static int journal_lookup(state_db *db, const char *ref,
   sqlite3_stmt *st;
   int rc, ok = 1;
 
-  st = prepare(db,
-               "SELECT ref, status, provider, message_id, result, created, "
-               "updated FROM journal WHERE ref = ?1",
-               err, errlen, 1, ref);
+  st = prepare(db, ST_JOURNAL_GET, err, errlen, 1, ref);
   if (!st)
     return -1;
   rc = sqlite3_step(st);
   if (rc == SQLITE_DONE) {
-    sqlite3_finalize(st);
+    done(st);
     return 1;
   }
   if (rc != SQLITE_ROW) {
     sql_err(db, err, errlen, "cannot read the journal", rc);
-    sqlite3_finalize(st);
+    done(st);
     return -1;
   }
   e->ref = column_dup(st, 0, &ok);
@@ -506,7 +576,7 @@ static int journal_lookup(state_db *db, const char *ref,
   e->result = column_dup(st, 4, &ok);
   e->created = (int64_t)sqlite3_column_int64(st, 5);
   e->updated = (int64_t)sqlite3_column_int64(st, 6);
-  sqlite3_finalize(st);
+  done(st);
   if (!ok) {
     state_journal_entry_clear(e);
     set_err(err, errlen, "state_dir %s: out of memory", db->dir);
@@ -515,11 +585,24 @@ static int journal_lookup(state_db *db, const char *ref,
   return 0;
 }
 
+/* Run kept statement `id` with text parameter ?1 = ref and integer
+   ?2 = now. */
+static int run_ref_now(state_db *db, enum stmt_id id, const char *ref,
+                       int64_t now, char *err, size_t errlen) {
+  sqlite3_stmt *st = prepare(db, id, err, errlen, 1, ref);
+  if (!st)
+    return -1;
+  if (bind_int(db, st, 2, now, err, errlen) != 0) {
+    done(st);
+    return -1;
+  }
+  return run_done(db, st, err, errlen, "cannot write the journal");
+}
+
 int state_journal_reserve(state_db *db, const char *ref,
                           state_journal_entry *existing, char *err,
                           size_t errlen) {
   state_journal_entry e;
-  sqlite3_stmt *st;
   int64_t now = now_seconds();
   int found, ret = -1;
 
@@ -537,29 +620,12 @@ int state_journal_reserve(state_db *db, const char *ref,
   if (found < 0)
     goto fail;
   if (found == 1) {
-    st = prepare(db,
-                 "INSERT INTO journal (ref, status, created, updated) "
-                 "VALUES (?1, 'pending', ?2, ?2)",
-                 err, errlen, 1, ref);
-    if (!st || bind_int(db, st, 2, now, err, errlen) != 0) {
-      sqlite3_finalize(st);
-      goto fail;
-    }
-    if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
+    if (run_ref_now(db, ST_JOURNAL_NEW, ref, now, err, errlen) != 0)
       goto fail;
     ret = 0;
   } else if (e.status && strcmp(e.status, "failed") == 0) {
     /* Nothing went out last time: this run may try again. */
-    st = prepare(db,
-                 "UPDATE journal SET status = 'pending', provider = NULL, "
-                 "message_id = NULL, result = NULL, updated = ?2 "
-                 "WHERE ref = ?1",
-                 err, errlen, 1, ref);
-    if (!st || bind_int(db, st, 2, now, err, errlen) != 0) {
-      sqlite3_finalize(st);
-      goto fail;
-    }
-    if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
+    if (run_ref_now(db, ST_JOURNAL_RETRY, ref, now, err, errlen) != 0)
       goto fail;
     ret = 0;
   } else {
@@ -585,73 +651,110 @@ out:
   return ret;
 }
 
-int state_journal_finish(state_db *db, const char *ref, const char *status,
-                         const char *provider, const char *message_id,
-                         const char *result_json, char *err, size_t errlen) {
+/* Inside the transaction: one row of state_journal_finish. */
+static int finish_one(state_db *db, const state_journal_row *r, int64_t now,
+                      char *err, size_t errlen) {
   sqlite3_stmt *st;
+  const char *ref = r->ref && *r->ref ? r->ref : NULL;
+
+  if (ref) {
+    st = prepare(db, ST_JOURNAL_UPDATE, err, errlen, 5, ref, r->status,
+                 r->provider, r->message_id, r->result_json);
+    if (!st)
+      return -1;
+    if (bind_int(db, st, 6, now, err, errlen) != 0) {
+      done(st);
+      return -1;
+    }
+    if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
+      return -1;
+    if (sqlite3_changes(db->sql) == 0) {
+      /* Not reserved first: journal it all the same. */
+      st = prepare(db, ST_JOURNAL_INSERT, err, errlen, 5, ref, r->status,
+                   r->provider, r->message_id, r->result_json);
+      if (!st)
+        return -1;
+      if (bind_int(db, st, 6, now, err, errlen) != 0) {
+        done(st);
+        return -1;
+      }
+      if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
+        return -1;
+    }
+  }
+  if (r->message_id) {
+    st = prepare(db, ST_IDS_INSERT, err, errlen, 3, r->message_id,
+                 r->provider, ref);
+    if (!st)
+      return -1;
+    if (bind_int(db, st, 4, now, err, errlen) != 0) {
+      done(st);
+      return -1;
+    }
+    if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Inside the transaction: one row of state_journal_attempt. */
+static int attempt_one(state_db *db, const state_journal_attempt_row *a,
+                       int64_t now, char *err, size_t errlen) {
+  sqlite3_stmt *st = prepare(db, ST_ATTEMPT_INSERT, err, errlen, 6, a->ref,
+                             a->provider, a->outcome, a->cls, a->code,
+                             a->message);
+  if (!st)
+    return -1;
+  if (bind_int(db, st, 7, now, err, errlen) != 0) {
+    done(st);
+    return -1;
+  }
+  return run_done(db, st, err, errlen, "cannot record an attempt");
+}
+
+int state_journal_finish_all(state_db *db, const state_journal_row *rows,
+                             size_t n_rows,
+                             const state_journal_attempt_row *attempts,
+                             size_t n_attempts, char *err, size_t errlen) {
   int64_t now = now_seconds();
+  size_t i, n_write = n_attempts;
 
   if (!db) {
     set_err(err, errlen, "state: no database");
     return -1;
   }
-  if (!status || (strcmp(status, "sent") != 0 &&
-                  strcmp(status, "failed") != 0 &&
-                  strcmp(status, "unknown") != 0)) {
-    set_err(err, errlen,
-            "state_dir %s: journal status \"%s\" is not sent, failed or "
-            "unknown",
-            db->dir, status ? status : "(null)");
-    return -1;
+  for (i = 0; i < n_rows; i++) {
+    const char *status = rows[i].status;
+    if (!status || (strcmp(status, "sent") != 0 &&
+                    strcmp(status, "failed") != 0 &&
+                    strcmp(status, "unknown") != 0)) {
+      set_err(err, errlen,
+              "state_dir %s: journal status \"%s\" is not sent, failed or "
+              "unknown",
+              db->dir, status ? status : "(null)");
+      return -1;
+    }
+    if ((rows[i].ref && *rows[i].ref) || rows[i].message_id)
+      n_write++; /* else nothing to find it by later */
   }
-  if (ref && !*ref)
-    ref = NULL;
-  if (!ref && !message_id)
-    return 0; /* nothing to find it by later */
+  for (i = 0; i < n_attempts; i++)
+    if (!attempts[i].outcome) {
+      set_err(err, errlen, "state_dir %s: an attempt without an outcome",
+              db->dir);
+      return -1;
+    }
+  if (n_write == 0)
+    return 0;
 
   pthread_mutex_lock(&db->lock);
   if (begin_immediate(db, err, errlen) != 0)
     goto out_err;
-  if (ref) {
-    st = prepare(db,
-                 "UPDATE journal SET status = ?2, provider = ?3, "
-                 "message_id = ?4, result = ?5, updated = ?6 WHERE ref = ?1",
-                 err, errlen, 5, ref, status, provider, message_id,
-                 result_json);
-    if (!st || bind_int(db, st, 6, now, err, errlen) != 0) {
-      sqlite3_finalize(st);
+  for (i = 0; i < n_rows; i++)
+    if (finish_one(db, &rows[i], now, err, errlen) != 0)
       goto fail;
-    }
-    if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
+  for (i = 0; i < n_attempts; i++)
+    if (attempt_one(db, &attempts[i], now, err, errlen) != 0)
       goto fail;
-    if (sqlite3_changes(db->sql) == 0) {
-      /* Not reserved first: journal it all the same. */
-      st = prepare(db,
-                   "INSERT INTO journal (ref, status, provider, message_id, "
-                   "result, created, updated) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                   err, errlen, 5, ref, status, provider, message_id,
-                   result_json);
-      if (!st || bind_int(db, st, 6, now, err, errlen) != 0) {
-        sqlite3_finalize(st);
-        goto fail;
-      }
-      if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
-        goto fail;
-    }
-  }
-  if (message_id) {
-    st = prepare(db,
-                 "INSERT INTO journal_ids (message_id, provider, ref, "
-                 "created) VALUES (?1, ?2, ?3, ?4)",
-                 err, errlen, 3, message_id, provider, ref);
-    if (!st || bind_int(db, st, 4, now, err, errlen) != 0) {
-      sqlite3_finalize(st);
-      goto fail;
-    }
-    if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
-      goto fail;
-  }
   if (commit(db, err, errlen) != 0)
     goto out_err;
   pthread_mutex_unlock(&db->lock);
@@ -663,27 +766,31 @@ out_err:
   return -1;
 }
 
+int state_journal_finish(state_db *db, const char *ref, const char *status,
+                         const char *provider, const char *message_id,
+                         const char *result_json, char *err, size_t errlen) {
+  state_journal_row r;
+  r.ref = ref;
+  r.status = status;
+  r.provider = provider;
+  r.message_id = message_id;
+  r.result_json = result_json;
+  return state_journal_finish_all(db, &r, 1, NULL, 0, err, errlen);
+}
+
 int state_journal_attempt(state_db *db, const char *ref, const char *provider,
                           const char *outcome, const char *cls,
                           const char *code, const char *message) {
-  sqlite3_stmt *st;
-  int ret;
-
+  state_journal_attempt_row a;
   if (!db || !outcome)
     return -1;
-  pthread_mutex_lock(&db->lock);
-  st = prepare(db,
-               "INSERT INTO attempts (ref_or_id, provider, outcome, class, "
-               "code, message, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-               NULL, 0, 6, ref, provider, outcome, cls, code, message);
-  if (!st || bind_int(db, st, 7, now_seconds(), NULL, 0) != 0) {
-    sqlite3_finalize(st);
-    ret = -1;
-  } else {
-    ret = run_done(db, st, NULL, 0, "cannot record an attempt");
-  }
-  pthread_mutex_unlock(&db->lock);
-  return ret;
+  a.ref = ref;
+  a.provider = provider;
+  a.outcome = outcome;
+  a.cls = cls;
+  a.code = code;
+  a.message = message;
+  return state_journal_finish_all(db, NULL, 0, &a, 1, NULL, 0);
 }
 
 int state_provider_of(state_db *db, const char *message_id, char **provider) {
@@ -695,11 +802,7 @@ int state_provider_of(state_db *db, const char *message_id, char **provider) {
   if (!db || !message_id || !provider)
     return -1;
   pthread_mutex_lock(&db->lock);
-  st = prepare(db,
-               "SELECT provider FROM journal_ids "
-               "WHERE message_id = ?1 AND provider IS NOT NULL "
-               "ORDER BY created DESC, rowid DESC LIMIT 1",
-               NULL, 0, 1, message_id);
+  st = prepare(db, ST_PROVIDER_OF, NULL, 0, 1, message_id);
   if (!st) {
     ret = -1;
   } else {
@@ -710,7 +813,7 @@ int state_provider_of(state_db *db, const char *message_id, char **provider) {
     } else {
       ret = rc == SQLITE_DONE ? 1 : -1;
     }
-    sqlite3_finalize(st);
+    done(st);
   }
   pthread_mutex_unlock(&db->lock);
   return ret;
@@ -725,25 +828,24 @@ static int kv_get_locked(state_db *db, const char *ns, const char *key,
   sqlite3_stmt *st;
   int rc, ok = 1;
 
-  st = prepare(db, "SELECT value, updated FROM kv WHERE ns = ?1 AND key = ?2",
-               err, errlen, 2, ns, key);
+  st = prepare(db, ST_KV_GET, err, errlen, 2, ns, key);
   if (!st)
     return -1;
   rc = sqlite3_step(st);
   if (rc == SQLITE_DONE) {
-    sqlite3_finalize(st);
+    done(st);
     return 1;
   }
   if (rc != SQLITE_ROW) {
     sql_err(db, err, errlen, "cannot read the key/value store", rc);
-    sqlite3_finalize(st);
+    done(st);
     return -1;
   }
   if (value)
     *value = column_dup(st, 0, &ok);
   if (updated)
     *updated = (int64_t)sqlite3_column_int64(st, 1);
-  sqlite3_finalize(st);
+  done(st);
   return ok ? 0 : -1;
 }
 
@@ -751,14 +853,11 @@ static int kv_set_locked(state_db *db, const char *ns, const char *key,
                          const char *value, char *err, size_t errlen) {
   sqlite3_stmt *st;
 
-  st = prepare(db,
-               "INSERT INTO kv (ns, key, value, updated) "
-               "VALUES (?1, ?2, ?3, ?4) "
-               "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, "
-               "updated = excluded.updated",
-               err, errlen, 3, ns, key, value);
-  if (!st || bind_int(db, st, 4, now_seconds(), err, errlen) != 0) {
-    sqlite3_finalize(st);
+  st = prepare(db, ST_KV_SET, err, errlen, 3, ns, key, value);
+  if (!st)
+    return -1;
+  if (bind_int(db, st, 4, now_seconds(), err, errlen) != 0) {
+    done(st);
     return -1;
   }
   return run_done(db, st, err, errlen, "cannot write the key/value store");

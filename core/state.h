@@ -67,6 +67,39 @@ int state_journal_attempt(state_db *db, const char *ref, const char *provider,
                           const char *outcome, const char *cls,
                           const char *code, const char *message);
 
+/** One row of state_journal_finish_all: the arguments of
+    state_journal_finish. */
+typedef struct state_journal_row {
+  const char *ref;
+  const char *status;
+  const char *provider;
+  const char *message_id;
+  const char *result_json;
+} state_journal_row;
+
+/** One row of state_journal_finish_all: the arguments of
+    state_journal_attempt (`outcome` must not be NULL). */
+typedef struct state_journal_attempt_row {
+  const char *ref;
+  const char *provider;
+  const char *outcome;
+  const char *cls;
+  const char *code;
+  const char *message;
+} state_journal_attempt_row;
+
+/** state_journal_finish for each of rows[0..n_rows), then
+    state_journal_attempt for each of attempts[0..n_attempts), all in one
+    write transaction: all are recorded or none.  A row with an invalid
+    status or an attempt without an outcome writes nothing; rows with
+    neither ref nor message_id are skipped, and when nothing is left to
+    write the database is not touched.  Either array may be NULL when its
+    count is 0.  0 or -1 (err). */
+int state_journal_finish_all(state_db *db, const state_journal_row *rows,
+                             size_t n_rows,
+                             const state_journal_attempt_row *attempts,
+                             size_t n_attempts, char *err, size_t errlen);
+
 /** Which provider instance sent message `id` (newest first). Returns 0
     and a malloc'd name in *provider, 1 when unknown, -1 on error. */
 int state_provider_of(state_db *db, const char *message_id, char **provider);
