@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -195,6 +196,148 @@ static void test_provider_of(state_db *db) {
   rc = state_provider_of(db, "no-such-id", &p);
   CHECK_INT_EQ(rc, 1, "provider_of an unknown id");
   CHECK(p == NULL, "... leaves no name");
+}
+
+/* How many rows of dir/state.db's `table` match `where`, straight from
+   SQLite (another connection: sees what was committed). */
+static long count_rows(const char *dir, const char *table, const char *where) {
+  char path[512], sql[256];
+  sqlite3 *s = NULL;
+  sqlite3_stmt *st = NULL;
+  long n = -1;
+  path_join(path, sizeof path, dir, "state.db");
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s", table, where);
+  if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = (long)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+  return n;
+}
+
+static void test_finish_all(state_db *db, const char *dir) {
+  state_journal_entry e;
+  char err[512] = "", *p = NULL;
+  state_journal_row rows[4];
+  state_journal_attempt_row att[2];
+  long before;
+  int rc;
+
+  CHECK_INT_EQ(state_journal_reserve(db, "grp-1", &e, err, sizeof err), 0,
+               "finish_all: reserve grp-1");
+  CHECK_INT_EQ(state_journal_reserve(db, "grp-2", &e, err, sizeof err), 0,
+               "finish_all: reserve grp-2");
+  memset(rows, 0, sizeof rows);
+  memset(att, 0, sizeof att);
+  rows[0].status = "sent"; /* a chunk's id, no ref */
+  rows[0].provider = "smsmode-main";
+  rows[0].message_id = "GRP-ID";
+  rows[1].ref = "grp-1";
+  rows[1].status = "sent";
+  rows[1].provider = "smsmode-main";
+  rows[1].message_id = "GRP-ID";
+  rows[2].ref = "grp-2";
+  rows[2].status = "failed";
+  rows[2].provider = "smsmode-main";
+  rows[3].status = "sent"; /* neither ref nor id: skipped */
+  att[0].ref = "GRP-ID";
+  att[0].provider = "clever";
+  att[0].outcome = "failed";
+  att[0].cls = "TEMPORARY";
+  att[0].code = "503";
+  att[0].message = "unavailable";
+  att[1].ref = "GRP-ID";
+  att[1].provider = "smsmode-main";
+  att[1].outcome = "ok";
+  rc = state_journal_finish_all(db, rows, 4, att, 2, err, sizeof err);
+  CHECK_INT_EQ(rc, 0, "finish_all: rows and attempts in one call");
+  if (rc != 0)
+    printf("#   %s\n", err);
+  rc = state_journal_reserve(db, "grp-1", &e, err, sizeof err);
+  CHECK_INT_EQ(rc, 1, "finish_all: grp-1 is journaled");
+  CHECK_STR_EQ(e.status, "sent", "finish_all: grp-1 sent");
+  CHECK_STR_EQ(e.message_id, "GRP-ID", "finish_all: grp-1 id");
+  state_journal_entry_clear(&e);
+  rc = state_journal_reserve(db, "grp-2", &e, err, sizeof err);
+  CHECK_INT_EQ(rc, 0, "finish_all: grp-2 failed, so reserved again");
+  state_journal_entry_clear(&e);
+  CHECK_INT_EQ(state_provider_of(db, "GRP-ID", &p), 0,
+               "finish_all: provider_of the id");
+  CHECK_STR_EQ(p, "smsmode-main", "finish_all: ... its provider");
+  free(p);
+  CHECK_INT_EQ(count_rows(dir, "journal_ids", "message_id = 'GRP-ID'"), 2,
+               "finish_all: the id recorded with and without ref");
+  CHECK_INT_EQ(count_rows(dir, "attempts", "ref_or_id = 'GRP-ID'"), 2,
+               "finish_all: both attempts recorded");
+
+  /* all or nothing: a bad status in any row writes none of them */
+  before = count_rows(dir, "attempts", "1");
+  rows[0].ref = "grp-3";
+  rows[1].status = "delivered";
+  rc = state_journal_finish_all(db, rows, 2, att, 2, err, sizeof err);
+  CHECK_INT_EQ(rc, -1, "finish_all: refuses an unknown status");
+  CHECK(strstr(err, "delivered") != NULL, "finish_all: ... and names it");
+  CHECK_INT_EQ(count_rows(dir, "journal", "ref = 'grp-3'"), 0,
+               "finish_all: ... and writes no row");
+  CHECK_INT_EQ(count_rows(dir, "attempts", "1"), before,
+               "finish_all: ... and no attempt");
+  att[1].outcome = NULL;
+  rc = state_journal_finish_all(db, NULL, 0, att, 2, err, sizeof err);
+  CHECK_INT_EQ(rc, -1, "finish_all: refuses an attempt without outcome");
+  CHECK_INT_EQ(count_rows(dir, "attempts", "1"), before,
+               "finish_all: ... and writes nothing");
+  CHECK_INT_EQ(state_journal_finish_all(db, &rows[3], 1, NULL, 0, err,
+                                        sizeof err),
+               0, "finish_all: nothing to write is fine");
+  CHECK_INT_EQ(state_journal_finish_all(db, NULL, 0, NULL, 0, err,
+                                        sizeof err),
+               0, "finish_all: an empty call is fine");
+  CHECK_INT_EQ(state_journal_finish_all(NULL, NULL, 0, NULL, 0, err,
+                                        sizeof err),
+               -1, "finish_all: no database");
+}
+
+/* Threads sharing one handle: the kept statements are used one call at a
+   time (the handle's mutex). */
+#define NTHREADS 4
+static void *thread_work(void *arg) {
+  state_db *db = arg;
+  char *v = NULL;
+  long bad = 0;
+  int i;
+  for (i = 0; i < NADD; i++) {
+    if (state_kv_add(db, "rr", "threads", 1, NULL) != 0)
+      bad++;
+    if (state_kv_get(db, "rr", "threads", &v, NULL) != 0)
+      bad++;
+    free(v);
+    v = NULL;
+    if (state_journal_attempt(db, "thread-ref", "p", "ok", NULL, NULL,
+                              NULL) != 0)
+      bad++;
+  }
+  return (void *)bad;
+}
+
+static void test_threads(state_db *db) {
+  pthread_t t[NTHREADS];
+  char *v = NULL;
+  long bad = 0;
+  int i, started = 0;
+  for (i = 0; i < NTHREADS; i++)
+    if (pthread_create(&t[i], NULL, thread_work, db) == 0)
+      started++;
+  for (i = 0; i < started; i++) {
+    void *r = NULL;
+    pthread_join(t[i], &r);
+    bad += (long)r;
+  }
+  CHECK_INT_EQ(started, NTHREADS, "threads: started");
+  CHECK_INT_EQ(bad, 0, "threads: every call on the shared handle succeeded");
+  state_kv_get(db, "rr", "threads", &v, NULL);
+  CHECK_STR_EQ(v, "800", "threads: 4 threads x 200 kv adds = 800");
+  free(v);
 }
 
 static void test_kv(state_db *db) {
@@ -443,6 +586,8 @@ int main(void) {
     test_journal(db);
     test_provider_of(db);
     test_kv(db);
+    test_finish_all(db, dir);
+    test_threads(db);
     state_close(db); /* before forking: children open their own */
     test_concurrency(dir, fresh);
   }
