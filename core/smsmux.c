@@ -568,6 +568,11 @@ typedef struct send_state {
   size_t *rcpt_idx;
   smsmux_error_class *rcpt_cls;
   size_t cap_idx, cap_cls, n_idx, n_cls;
+  /* every message id a provider handed back (the provider's name and the
+     id, both owned): journaled by sm_send with the rest, in one
+     transaction */
+  char **ids;
+  size_t n_ids, cap_ids;
 } send_state;
 
 static void add_attempt(send_state *st, const instance *inst, int ok,
@@ -710,12 +715,13 @@ static smsmux_error_class send_chunk(instance *inst, const prepared *p,
                p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED,
                call.message_id, inst->cfg->name, NULL, NULL);
   }
-  {
+  if (call.message_id) {
+    *VEC_PUSH(st->ids, st->n_ids, st->cap_ids) = xstrdup(inst->cfg->name);
+    *VEC_PUSH(st->ids, st->n_ids, st->cap_ids) = xstrdup(call.message_id);
+  }
+  if (call.has_balance) {
     state_db *db = sm_state(inst->sm, NULL);
-    if (db && call.message_id)
-      state_journal_finish(db, NULL, "sent", inst->cfg->name,
-                           call.message_id, NULL, NULL, 0);
-    if (db && call.has_balance) {
+    if (db) {
       /* some providers answer a send with the credit left: the freshest
          balance the router can have */
       char buf[64];
@@ -728,21 +734,6 @@ static smsmux_error_class send_chunk(instance *inst, const prepared *p,
   return SMSMUX_OK;
 }
 
-static void journal_attempts(struct smsmux *sm, const smsmux_send_result *r,
-                             const char *ref) {
-  state_db *db = sm_state(sm, NULL);
-  size_t i;
-  if (!db)
-    return;
-  for (i = 0; i < r->n_attempts; i++) {
-    const smsmux_attempt *a = &r->attempts[i];
-    state_journal_attempt(db, ref ? ref : (r->id ? r->id : ""), a->provider,
-                          a->ok ? "ok" : "failed",
-                          smsmux_error_class_name(a->cls), a->code,
-                          a->message);
-  }
-}
-
 /* The journal status a settled recipient leaves behind. */
 static const char *journal_status_of(smsmux_status s) {
   switch (s) {
@@ -753,6 +744,62 @@ static const char *journal_status_of(smsmux_status s) {
   case SMSMUX_STATUS_CANCELLED: return "failed";
   default: return "sent";
   }
+}
+
+/* What a send leaves in the journal, in one transaction: the message ids
+   the providers handed back, the ref's outcome (`ref_status` non-NULL:
+   --ref was reserved), each reserved row's outcome (rows mode), and the
+   attempts.  A journal failure does not change the send's result. */
+static void journal_send(struct smsmux *sm, state_db *db,
+                         const smsmux_send_result *r, const send_state *st,
+                         const char *ref, const char *ref_status,
+                         const sm_row *rows, const int *row_reserved) {
+  state_journal_row *jr;
+  state_journal_attempt_row *ja;
+  size_t n = 0, i;
+  if (!db)
+    db = sm_state(sm, NULL);
+  if (!db)
+    return;
+  jr = xcalloc(st->n_ids / 2 + 1 + r->n_recipients, sizeof *jr);
+  ja = xcalloc(r->n_attempts ? r->n_attempts : 1, sizeof *ja);
+  for (i = 0; i + 1 < st->n_ids; i += 2) {
+    jr[n].status = "sent";
+    jr[n].provider = st->ids[i];
+    jr[n].message_id = st->ids[i + 1];
+    n++;
+  }
+  if (ref_status) {
+    jr[n].ref = ref;
+    jr[n].status = ref_status;
+    jr[n].provider = r->provider;
+    jr[n].message_id = r->id;
+    n++;
+  }
+  if (rows)
+    for (i = 0; i < r->n_recipients; i++) {
+      size_t k = st->rcpt_idx[i];
+      const smsmux_recipient_result *rr = &r->recipients[i];
+      if (!row_reserved[k])
+        continue;
+      jr[n].ref = rows[k].ref;
+      jr[n].status = journal_status_of(rr->status);
+      jr[n].provider = rr->provider;
+      jr[n].message_id = rr->id;
+      n++;
+    }
+  for (i = 0; i < r->n_attempts; i++) {
+    const smsmux_attempt *a = &r->attempts[i];
+    ja[i].ref = ref ? ref : (r->id ? r->id : "");
+    ja[i].provider = a->provider;
+    ja[i].outcome = a->ok ? "ok" : "failed";
+    ja[i].cls = smsmux_error_class_name(a->cls);
+    ja[i].code = a->code;
+    ja[i].message = a->message;
+  }
+  (void)state_journal_finish_all(db, jr, n, ja, r->n_attempts, NULL, 0);
+  free(jr);
+  free(ja);
 }
 
 /* rows mode: reserve each recipient's own ref.  A recipient already
@@ -828,6 +875,7 @@ smsmux_send_result *sm_send(struct smsmux *sm, const smsmux_send_request *req,
   smsmux_error last = {0};
   int reserved = 0;
   state_db *db = NULL;
+  const char *ref_status = NULL;
 
   memset(&st, 0, sizeof st);
   st.r = r;
@@ -969,28 +1017,22 @@ smsmux_send_result *sm_send(struct smsmux *sm, const smsmux_send_request *req,
     free(m);
   }
 
-  journal_attempts(sm, r, rows ? NULL : req->ref);
-  if (reserved) {
-    const char *status = r->possibly_sent                 ? "unknown"
-                         : r->error.cls == SMSMUX_OK       ? "sent"
-                         : r->provider                    ? "sent"
-                                                          : "failed";
-    state_journal_finish(db, req->ref, status, r->provider, r->id, NULL, NULL,
-                         0);
-  }
+  if (reserved)
+    ref_status = r->possibly_sent                 ? "unknown"
+                 : r->error.cls == SMSMUX_OK       ? "sent"
+                 : r->provider                    ? "sent"
+                                                  : "failed";
 settle_rows:
-  if (rows) {
+  if (rows)
     /* each row's journal entry, from its own recipient line */
     for (i = 0; i < r->n_recipients; i++) {
       size_t k = st.rcpt_idx[i];
-      const smsmux_recipient_result *rr = &r->recipients[i];
       rows[k].rcpt = i;
       rows[k].cls = st.rcpt_cls[i];
-      if (row_reserved[k])
-        state_journal_finish(db, rows[k].ref, journal_status_of(rr->status),
-                             rr->provider, rr->id, NULL, NULL, 0);
     }
-  }
+  /* the ids, the ref or the rows, the attempts: one transaction */
+  journal_send(sm, db, r, &st, rows ? NULL : req->ref, ref_status, rows,
+               row_reserved);
 out:
   if (rows && row_reserved) /* reserved but never settled (cannot happen) */
     for (i = 0; i < p.n_to; i++)
@@ -1009,6 +1051,9 @@ rows_out:
         rows[i].cls = r->error.cls;
   free(st.rcpt_idx);
   free(st.rcpt_cls);
+  for (i = 0; i < st.n_ids; i++)
+    free(st.ids[i]);
+  free(st.ids);
   return r;
 }
 
