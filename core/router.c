@@ -118,17 +118,22 @@ static void breaker_write(struct smsmux *sm, const instance *inst,
   state_kv_set(db, "breaker", inst->cfg->name, v);
 }
 
-/* NULL when the breaker lets the candidate through; else why not. */
-static char *breaker_blocks(struct smsmux *sm, const instance *inst,
+/* NULL when the breaker lets the candidate through; else why not.  The
+   state read is kept in the candidate for router_record. */
+static char *breaker_blocks(struct smsmux *sm, router_candidate *rc,
                             int *half_open) {
   breaker b;
-  int64_t now = (int64_t)time(NULL);
+  int64_t now;
   *half_open = 0;
   if (sm->cfg->breaker_failures <= 0)
-    return NULL;
-  breaker_read(sm, inst, &b);
+    return NULL; /* no breaker: the state db is not asked */
+  breaker_read(sm, rc->inst, &b);
+  rc->breaker_known = 1;
+  rc->breaker_failures = b.failures;
+  rc->breaker_open_until = b.open_until;
   if (b.failures < sm->cfg->breaker_failures)
     return NULL;
+  now = (int64_t)time(NULL);
   if (b.open_until > now)
     return xasprintf("circuit breaker open for %lld s more (%ld failures in "
                      "a row)",
@@ -344,7 +349,7 @@ int router_plan_build(struct smsmux *sm, const router_msg *m,
     if (rc->reason)
       rc->skip = rc->inst->usable ? SKIP_MESSAGE : SKIP_UNUSABLE;
     else if (!force_provider &&
-             (rc->reason = breaker_blocks(sm, rc->inst, &half_open)))
+             (rc->reason = breaker_blocks(sm, rc, &half_open)))
       rc->skip = SKIP_BREAKER;
     rc->eligible = rc->reason == NULL;
     rc->cost = plan_cost(rc->inst, m);
@@ -399,30 +404,42 @@ int router_moves_on(smsmux_error_class cls, int failover_on_unknown) {
 void router_record(struct smsmux *sm, const router_candidate *c,
                    smsmux_error_class cls, double share) {
   breaker b;
-  state_db *db = sm_state(sm, NULL);
+  state_db *db;
+  int breaker_on = sm->cfg->breaker_failures > 0;
+  /* A success on a breaker the plan saw closed changes nothing: no read,
+     no write.  A failure reads it afresh (other threads or processes may
+     have counted theirs since the plan) and counts. */
+  int breaker_reset = breaker_on && cls == SMSMUX_OK &&
+                      (!c->breaker_known || c->breaker_failures ||
+                       c->breaker_open_until);
+  int breaker_count = breaker_on && cls != SMSMUX_OK &&
+                      counts_against_provider(cls);
+  int balance = cls == SMSMUX_OK && c->has_credit;
+  if (!breaker_reset && !breaker_count && !balance)
+    return; /* nothing changes: the state db is not touched */
+  db = sm_state(sm, NULL);
   if (!db)
     return;
-  if (sm->cfg->breaker_failures > 0) {
+  if (breaker_reset) {
     breaker_read(sm, c->inst, &b);
-    if (cls == SMSMUX_OK) {
-      if (b.failures || b.open_until) {
-        b.failures = 0;
-        b.open_until = 0;
-        breaker_write(sm, c->inst, &b);
-      }
-    } else if (counts_against_provider(cls)) {
-      b.failures++;
-      if (b.failures >= sm->cfg->breaker_failures) {
-        b.open_until = (int64_t)time(NULL) + sm->cfg->breaker_cooldown;
-        sm_log(sm, SMSMUX_LOG_WARNING,
-               "%s: %ld failures in a row: skipped for %ld s (circuit "
-               "breaker)",
-               c->inst->cfg->name, b.failures, sm->cfg->breaker_cooldown);
-      }
+    if (b.failures || b.open_until) {
+      b.failures = 0;
+      b.open_until = 0;
       breaker_write(sm, c->inst, &b);
     }
+  } else if (breaker_count) {
+    breaker_read(sm, c->inst, &b);
+    b.failures++;
+    if (b.failures >= sm->cfg->breaker_failures) {
+      b.open_until = (int64_t)time(NULL) + sm->cfg->breaker_cooldown;
+      sm_log(sm, SMSMUX_LOG_WARNING,
+             "%s: %ld failures in a row: skipped for %ld s (circuit "
+             "breaker)",
+             c->inst->cfg->name, b.failures, sm->cfg->breaker_cooldown);
+    }
+    breaker_write(sm, c->inst, &b);
   }
-  if (cls == SMSMUX_OK && c->has_credit) {
+  if (balance) {
     /* what the message used, so the next cheapest choice sees it */
     char *v = NULL;
     int64_t at;

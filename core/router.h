@@ -38,6 +38,11 @@ typedef struct router_candidate {
   double need;   /* provider credit units the message uses */
   int has_credit;/* 1: `credit` is known */
   double credit;
+  /* the breaker state read when the plan was built (breaker_known 1), so
+     that router_record need not read it again after a success */
+  int breaker_known;
+  long breaker_failures;
+  int64_t breaker_open_until;
 } router_candidate;
 
 typedef struct router_plan {
