@@ -115,7 +115,8 @@ static void test_lookup_and_time(smsmux_call *c) {
 
 static void test_text(smsmux_call *c) {
   /* an ISO-8859-1 answer that says so, one that does not, and UTF-8 */
-  CHECK_STR_EQ(host_table.decode_text(c, "Le message a \xE9t\xE9 envoy\xE9", 25,
+  static const char latin1[] = "Le message a \xE9t\xE9 envoy\xE9";
+  CHECK_STR_EQ(host_table.decode_text(c, latin1, sizeof latin1 - 1,
                                       "text/plain; charset=ISO-8859-1", NULL),
                "Le message a \xC3\xA9t\xC3\xA9 envoy\xC3\xA9",
                "decode_text: declared charset used");
@@ -173,7 +174,8 @@ static void test_helpers_11(smsmux_call *c) {
   char longer[400];
   const char *e;
 
-  CHECK_STR_EQ(host_table.excerpt(c, "<html>\r\n  <b>503</b>\n</html>", 29),
+  static const char html[] = "<html>\r\n  <b>503</b>\n</html>";
+  CHECK_STR_EQ(host_table.excerpt(c, html, sizeof html - 1),
                "<html> <b>503</b> </html>", "excerpt: one line, blanks folded");
   CHECK_STR_EQ(host_table.excerpt(c, "Accept\xE9", 7), "Accept\xC3\xA9",
                "excerpt: Latin-1 bytes become UTF-8");
