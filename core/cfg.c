@@ -692,8 +692,12 @@ void cfg_free(cfg *c) {
       free(p->prefix_costs[j].prefix);
     free(p->prefix_costs);
     for (j = 0; j < p->n_keys; j++) {
+      /* values may be secrets: never leave them in freed memory (plugins
+         borrow them instead of copying, so this is the one place) */
+      char *v = (char *)p->keys[j].value;
+      memset(v, 0, strlen(v));
       free((char *)p->keys[j].key);
-      free((char *)p->keys[j].value);
+      free(v);
     }
     free(p->keys);
     free(p->key_literal);

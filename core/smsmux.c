@@ -382,8 +382,10 @@ void smsmux_close(smsmux *sm) {
     http_pool_free(inst->http);
     free(inst->error);
     free(inst->base_url);
-    for (j = 0; inst->secrets && inst->secrets[j]; j++)
+    for (j = 0; inst->secrets && inst->secrets[j]; j++) {
+      memset(inst->secrets[j], 0, strlen(inst->secrets[j]));
       free(inst->secrets[j]);
+    }
     free(inst->secrets);
   }
   free(sm->inst);

@@ -318,7 +318,8 @@ typedef struct smsmux_host {
   /** The instance's configuration value for `key` (lowercase), or the
       descriptor's default for `base_url`, or NULL when unset.  Secret
       references (env:NAME) are already resolved.  Borrowed for the
-      instance's lifetime. (1.0) */
+      instance's lifetime: keep the pointer, do not copy it (the host wipes
+      the values when the instance closes). (1.0) */
   const char *(*config_get)(smsmux_call *call, const char *key);
 
   /** Record the failure of the current operation and return -1, so a

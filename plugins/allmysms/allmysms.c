@@ -68,9 +68,10 @@
     The default MAIL_NOTIF is read through the host at each send. */
 typedef struct allmysms {
   const smsmux_host *host;
-  char *login;    /* clientcode, as configured */
-  char *client;   /* the <CLIENT> tag: the login in upper case */
-  char *password; /* passcode */
+  const char *login;    /* clientcode, as configured (host's, until close) */
+  char *client;         /* the <CLIENT> tag: the login in upper case, in
+                           the open call's memory (lives until close) */
+  const char *password; /* passcode (host's, until close) */
 } allmysms;
 
 static int allmysms_open(const smsmux_host *host, smsmux_call *call,
@@ -459,13 +460,9 @@ static int allmysms_open(const smsmux_host *host, smsmux_call *call,
   if (ams == NULL)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   ams->host = host;
-  ams->login = strdup(login != NULL ? login : "");
-  ams->client = strdup(login != NULL ? login : "");
-  ams->password = strdup(password != NULL ? password : "");
-  if (ams->login == NULL || ams->client == NULL || ams->password == NULL) {
-    allmysms_close(ams);
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-  }
+  ams->login = login != NULL ? login : "";
+  ams->client = host->strf(call, "%s", ams->login);
+  ams->password = password != NULL ? password : "";
   /* "Il doit OBLIGATOIREMENT être en majuscules" (ASCII letters: a login
      is letters and digits) */
   for (i = 0; ams->client[i] != '\0'; i++)
@@ -482,9 +479,6 @@ static void allmysms_close(void *state)
 
   if (ams == NULL)
     return;
-  free(ams->login);
-  free(ams->client);
-  free(ams->password);
   free(ams);
 }
 

@@ -54,8 +54,8 @@
     (voice and duplicates are read per send, through host->option). */
 typedef struct clever {
   const smsmux_host *host;
-  char *login;
-  char *password;
+  const char *login;    /* borrowed from the host until close */
+  const char *password;
 } clever;
 
 static int clever_open(const smsmux_host *host, smsmux_call *call,
@@ -523,12 +523,9 @@ static int clever_open(const smsmux_host *host, smsmux_call *call,
   if (cl == NULL)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   cl->host = host;
-  cl->login = strdup(host->config_get(call, "login"));
-  cl->password = strdup(host->config_get(call, "password"));
-  if (cl->login == NULL || cl->password == NULL) {
-    clever_close(cl);
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-  }
+  /* config values live until close (provider.h): no copies */
+  cl->login = host->config_get(call, "login");
+  cl->password = host->config_get(call, "password");
   *state = cl;
   return 0;
 }
@@ -539,10 +536,6 @@ static void clever_close(void *state)
 
   if (cl == NULL)
     return;
-  free(cl->login);
-  if (cl->password != NULL) /* do not leave the secret in freed memory */
-    memset(cl->password, 0, strlen(cl->password));
-  free(cl->password);
   free(cl);
 }
 

@@ -56,8 +56,8 @@
 /** One configured instance: the host table and copies of its config. */
 typedef struct clever {
   const smsmux_host *host;
-  char *login;
-  char *password;
+  const char *login;    /* borrowed from the host until close */
+  const char *password;
 } clever;
 
 static int clever_open(const smsmux_host *host, smsmux_call *call,
@@ -697,12 +697,9 @@ static int clever_open(const smsmux_host *host, smsmux_call *call,
   if (cl == NULL)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   cl->host = host;
-  cl->login = strdup(login);
-  cl->password = strdup(host->config_get(call, "password"));
-  if (cl->login == NULL || cl->password == NULL) {
-    clever_close(cl);
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-  }
+  /* config values live until close (provider.h): no copies */
+  cl->login = login;
+  cl->password = host->config_get(call, "password");
   *state = cl;
   return 0;
 }
@@ -713,8 +710,6 @@ static void clever_close(void *state)
 
   if (cl == NULL)
     return;
-  free(cl->login);
-  free(cl->password);
   free(cl);
 }
 

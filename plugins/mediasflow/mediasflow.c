@@ -70,10 +70,11 @@
 
 typedef struct mediasflow {
   const smsmux_host *host;
-  char *login;
-  char *password;
-  char *auth_path;
-  char *type_select; /* default typeSelect, or NULL: the provider's (MKG) */
+  /* config values are the host's, borrowed until close: no copies */
+  const char *login;
+  const char *password;
+  const char *auth_path;
+  const char *type_select; /* default typeSelect, or NULL: the provider's */
   int start_now;     /* default startNow: 1 */
   unsigned max_sms;  /* SMS per message the account allows */
   int base_slash;     /* base_url ends with '/' (as 1.2 writes it) */
@@ -459,16 +460,12 @@ static int mf_open(const smsmux_host *host, smsmux_call *call, void **state)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
                       "cannot create the token lock");
   }
-  mf->login = strdup(login != NULL ? login : "");
-  mf->password = strdup(password != NULL ? password : "");
+  mf->login = login != NULL ? login : "";
+  mf->password = password != NULL ? password : "";
   v = host->config_get(call, "base_url");
   mf->base_slash = v != NULL && *v != '\0' && v[strlen(v) - 1] == '/';
   v = host->config_get(call, "auth_path");
-  mf->auth_path = strdup(v != NULL && *v != '\0' ? v : "/auth");
-  if (mf->login == NULL || mf->password == NULL || mf->auth_path == NULL) {
-    mf_close(mf);
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-  }
+  mf->auth_path = v != NULL && *v != '\0' ? v : "/auth";
 
   v = host->config_get(call, "type_select");
   if (v != NULL && *v != '\0') {
@@ -479,7 +476,7 @@ static int mf_open(const smsmux_host *host, smsmux_call *call, void **state)
                         "or NOTIFICATION (alerts, passwords, appointments)",
                         v);
     }
-    mf->type_select = strdup(v);
+    mf->type_select = v;
   }
   v = host->config_get(call, "start_now");
   if (v != NULL && *v != '\0') {
@@ -518,12 +515,6 @@ static void mf_close(void *state)
   if (mf->token != NULL)
     memset(mf->token, 0, strlen(mf->token));
   free(mf->token);
-  if (mf->password != NULL)
-    memset(mf->password, 0, strlen(mf->password));
-  free(mf->password);
-  free(mf->login);
-  free(mf->auth_path);
-  free(mf->type_select);
   free(mf);
 }
 

@@ -58,8 +58,8 @@
     language) are read through the host at each send. */
 typedef struct smsmode {
   const smsmux_host *host;
-  char *access_token;
-  char *base_url;
+  const char *access_token; /* borrowed from the host until close */
+  const char *base_url;
 } smsmode;
 
 static int smsmode_open(const smsmux_host *host, smsmux_call *call,
@@ -530,13 +530,9 @@ static int smsmode_open(const smsmux_host *host, smsmux_call *call,
   sm->host = host;
   /* access_token is a required key: the host has checked it is set */
   v = host->config_get(call, "access_token");
-  sm->access_token = strdup(v != NULL ? v : "");
+  sm->access_token = v != NULL ? v : "";
   v = host->config_get(call, "base_url");
-  sm->base_url = strdup(v != NULL ? v : smsmode_provider.default_base_url);
-  if (sm->access_token == NULL || sm->base_url == NULL) {
-    smsmode_close(sm);
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-  }
+  sm->base_url = v != NULL ? v : smsmode_provider.default_base_url;
   *state = sm;
   return 0;
 }
@@ -547,8 +543,6 @@ static void smsmode_close(void *state)
 
   if (sm == NULL)
     return;
-  free(sm->access_token);
-  free(sm->base_url);
   free(sm);
 }
 
