@@ -68,14 +68,20 @@ static void pool_give(http_pool *p, CURL *h) {
 
 static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
 static int global_refs;
+/* "smsmux/VERSION (+CURLVERSION)": built once, at start-up, not per request
+   (CURLOPT_USERAGENT copies it into the handle) */
+static char user_agent[96];
 
 int http_global_init(void) {
   int rc = 0;
   pthread_mutex_lock(&global_lock);
-  if (global_refs == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+  if (global_refs == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     rc = -1;
-  else
-    global_refs++;
+  } else {
+    if (global_refs++ == 0)
+      snprintf(user_agent, sizeof user_agent, "smsmux/%s (+%s)",
+               smsmux_version(), curl_version_info(CURLVERSION_NOW)->version);
+  }
   pthread_mutex_unlock(&global_lock);
   return rc;
 }
@@ -371,7 +377,7 @@ int http_request(smsmux_call *call, const smsmux_http_request *req,
   sink s;
   CURLcode rc;
   char errbuf[CURL_ERROR_SIZE] = "";
-  char *ua, *url_safe = NULL, *auth_hdr = NULL;
+  char *url_safe = NULL, *auth_hdr = NULL;
   const char *const *secret_params = NULL;
   long status = 0;
   int result = -1;
@@ -415,9 +421,7 @@ int http_request(smsmux_call *call, const smsmux_http_request *req,
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  ua = xasprintf("smsmux/%s (+%s)", smsmux_version(),
-                 curl_version_info(CURLVERSION_NOW)->version);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
@@ -542,7 +546,6 @@ int http_request(smsmux_call *call, const smsmux_http_request *req,
   result = 0;
 out:
   free(url_safe);
-  free(ua);
   free(auth_hdr);
   curl_slist_free_all(hdrs);
   if (mime)
