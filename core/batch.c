@@ -4,7 +4,7 @@
  * (same text and options, one distinct number each) are merged into a
  * group of up to group_max rows.  Groups wait in a bounded queue (add
  * blocks when it is full, so memory does not grow with the input) until a
- * worker sends them with sm_send, the path of smsmux_send: validation,
+ * worker sends them with engine_send, the path of smsmux_send: validation,
  * router plan, chunked failover, max_rps, journal.  Each row keeps its own
  * ref, reserved in the journal before the grouped send and finished after
  * it, so a rerun skips exactly the rows already taken.
@@ -14,7 +14,7 @@
  * groups of the oldest unreported one, which bounds that wait too. */
 #include <config.h>
 
-#include "internal.h"
+#include "engine.h"
 #include "msg.h"
 
 #include <signal.h>
@@ -48,7 +48,7 @@ typedef struct bgroup {
   /* after the send */
   int discarded;      /* cancelled before it was sent */
   smsmux_send_result *r;
-  sm_row *srows;
+  engine_row *srows;
 } bgroup;
 
 struct smsmux_batch {
@@ -110,7 +110,7 @@ static size_t group_limit(struct smsmux_batch *b,
   if (b->opts.group_max)
     return b->opts.group_max;
   if (req->provider) {
-    instance *inst = sm_instance(b->sm, req->provider);
+    instance *inst = engine_instance(b->sm, req->provider);
     if (inst && inst->usable && inst->desc->max_recipients)
       lim = inst->desc->max_recipients;
   } else {
@@ -281,13 +281,13 @@ static void report_group(struct smsmux_batch *b, bgroup *g) {
   b->sum.sends++;
   b->sum.requests += r->n_attempts;
   for (i = 0; i < g->n; i++) {
-    const sm_row *s = &g->srows[i];
+    const engine_row *s = &g->srows[i];
     if (s->rcpt != (size_t)-1 && !s->journaled &&
         status_taken(r->recipients[s->rcpt].status))
       n_new++;
   }
   for (i = 0; i < g->n; i++) {
-    const sm_row *s = &g->srows[i];
+    const engine_row *s = &g->srows[i];
     smsmux_recipient_result *rc =
         s->rcpt != (size_t)-1 ? &r->recipients[s->rcpt] : NULL;
     smsmux_send_result v = *r;
@@ -377,7 +377,7 @@ static void send_group(struct smsmux_batch *b, bgroup *g) {
   req.to = to;
   req.n_to = g->n;
   req.ref = NULL;
-  g->r = sm_send(b->sm, &req, g->srows);
+  g->r = engine_send(b->sm, &req, g->srows);
   free(to);
 }
 

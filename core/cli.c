@@ -323,6 +323,10 @@ static const cli_command *find_command(const char *name) {
   return NULL;
 }
 
+/* The command line, for the file policy (file_named_on_command_line). */
+static int cmdline_argc;
+static char **cmdline_argv;
+
 int main(int argc, char **argv) {
   cli c;
   argscan s = {argc, argv, 1, 0};
@@ -334,6 +338,8 @@ int main(int argc, char **argv) {
                                             {NULL, 0, 0}};
 
   memset(&c, 0, sizeof c);
+  cmdline_argc = argc;
+  cmdline_argv = argv;
   /* The global options, up to the command name. */
   while ((r = next_arg(&c, &s, before_command, &id, &name)) == ARG_FLAG) {
     if (id == F_HELP) {
@@ -369,6 +375,21 @@ int main(int argc, char **argv) {
   return r;
 }
 
+/* Plugins may read the files named on the command line, and no other: an
+   argument that is the path, or KEY=PATH, or KEY=@PATH. */
+static int file_named_on_command_line(void *userdata, const char *path) {
+  int i;
+  (void)userdata;
+  for (i = 1; i < cmdline_argc; i++) {
+    const char *a = cmdline_argv[i], *eq = strchr(a, '=');
+    if (strcmp(a, path) == 0 ||
+        (eq && (strcmp(eq + 1, path) == 0 ||
+                (eq[1] == '@' && strcmp(eq + 2, path) == 0))))
+      return 1;
+  }
+  return 0;
+}
+
 /** Open the configuration (after the arguments were found sound). */
 static int open_library(cli *c) {
   smsmux_options opts;
@@ -378,6 +399,7 @@ static int open_library(cli *c) {
   memset(&err, 0, sizeof err);
   opts.size = sizeof opts;
   opts.verbose = c->verbose;
+  opts.read_file = file_named_on_command_line;
   c->sm = smsmux_open(c->config, &opts, &err);
   if (!c->sm) {
     if (err.cls == SMSMUX_OK) /* the library always says; be safe */

@@ -3,7 +3,7 @@
  * arena until the operation returns (or, for `open`, until `close`). */
 #include "host.h"
 #include "charset.h"
-#include "http.h"
+#include "redact.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -86,6 +86,36 @@ void call_settle(smsmux_call *c, int rc) {
     c->err.cls = SMSMUX_ERR_TEMPORARY;
 }
 
+char *host_redact(const instance *inst, const char *text,
+                  const char *const *secret_params) {
+  return redact_text((const char *const *)inst->secrets, text, secret_params);
+}
+
+void host_open_instance(instance *inst) {
+  smsmux_call call;
+  int rc;
+  if (!inst->cfg->enabled) {
+    inst->error = xstrdup("disabled (enabled = no)");
+    return;
+  }
+  if (!inst->plugin || !inst->plugin->loaded) {
+    inst->error = xstrdup(inst->plugin && inst->plugin->error
+                              ? inst->plugin->error
+                              : "plugin not loaded");
+    return;
+  }
+  call_init(&call, inst, CALL_OPEN);
+  rc = inst->desc->open(&host_table, &call, &inst->state);
+  call_settle(&call, rc);
+  if (call.failed) {
+    inst->error = xasprintf("cannot open: %s", call.err.message);
+    inst->state = NULL;
+  } else {
+    inst->usable = 1;
+  }
+  call_done(&call);
+}
+
 /* ----------------------------------------------------------- services -- */
 
 static void host_log(smsmux_call *c, smsmux_log_level level, const char *fmt,
@@ -94,13 +124,13 @@ static void host_log(smsmux_call *c, smsmux_log_level level, const char *fmt,
                      ...) {
   va_list ap;
   char *line, *safe;
-  if (level == SMSMUX_LOG_DEBUG && !c->inst->sm->opts.verbose)
+  if (level == SMSMUX_LOG_DEBUG && !log_debug_on(c->inst->env->log))
     return;
   va_start(ap, fmt);
   line = xvasprintf(fmt, ap);
   va_end(ap);
-  safe = http_redact(c->inst, line, NULL);
-  sm_log(c->inst->sm, level, "%s: %s", c->inst->cfg->name, safe);
+  safe = host_redact(c->inst, line, NULL);
+  log_write(c->inst->env->log, level, "%s: %s", c->inst->cfg->name, safe);
   free(safe);
   free(line);
 }
@@ -122,7 +152,7 @@ static int host_fail(smsmux_call *c, smsmux_error_class cls, const char *code,
   va_start(ap, fmt);
   msg = xvasprintf(fmt, ap);
   va_end(ap);
-  safe = http_redact(c->inst, msg, NULL);
+  safe = host_redact(c->inst, msg, NULL);
   c->failed = 1;
   err_set(&c->err, cls, code, "%s: %s", c->inst->cfg->name, safe);
   free(safe);
@@ -197,7 +227,7 @@ static const char *host_number_normalise(smsmux_call *c, const char *number) {
   char buf[32], err[256];
   if (!number)
     return NULL;
-  if (msg_number_e164(number, c->inst->sm->cfg->default_cc, buf, sizeof buf,
+  if (msg_number_e164(number, c->inst->env->conf->default_cc, buf, sizeof buf,
                       err, sizeof err) == 0)
     return arena_strdup(call_arena(c), buf);
   return arena_strdup(call_arena(c), number);
@@ -475,6 +505,15 @@ static const char *host_read_file(smsmux_call *c, const char *path,
     host_fail(c, SMSMUX_ERR_INVALID, NULL, "no file name given");
     return NULL;
   }
+  /* which files may be read is the application's decision */
+  if (!c->inst->env->read_file ||
+      !c->inst->env->read_file(c->inst->env->read_file_userdata, path)) {
+    host_fail(c, SMSMUX_ERR_INPUT, "file-not-allowed",
+              "reading %s is not allowed here (only files the application "
+              "allows, e.g. those named on the smsmux command line)",
+              path);
+    return NULL;
+  }
   f = fopen(path, "rb");
   if (!f) {
     host_fail(c, SMSMUX_ERR_INVALID, NULL, "cannot read %s: %s", path,
@@ -674,7 +713,7 @@ const smsmux_host host_table = {
     .log = host_log,
     .config_get = host_config_get,
     .fail = host_fail,
-    .http = http_request,
+    .http = host_http,
     .http_header = host_http_header,
     .alloc = host_alloc,
     .strf = host_strf,

@@ -3,7 +3,7 @@
 #ifndef SMSMUX_HOST_H
 #define SMSMUX_HOST_H
 
-#include "internal.h"
+#include "instance.h"
 
 typedef enum call_kind {
   CALL_OPEN,
@@ -59,5 +59,20 @@ void call_done(smsmux_call *c);
 
 /** After a plugin function returned rc: make sure err reflects it. */
 void call_settle(smsmux_call *c, int rc);
+
+/** Call the plugin's open for `inst`: inst->usable, or inst->error says
+    why not. */
+void host_open_instance(instance *inst);
+
+/** smsmux_host.http (host_http.c): the instance's base_url, timeout and
+    pool, the --verbose trace with secrets redacted, and transport
+    failures worded for the plugin's operation. */
+int host_http(smsmux_call *call, const smsmux_http_request *req,
+              smsmux_http_response *resp);
+
+/** Text with the instance's secrets (and secret-named parameters) masked;
+    malloc'd. */
+char *host_redact(const instance *inst, const char *text,
+                  const char *const *secret_params);
 
 #endif

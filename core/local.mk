@@ -2,16 +2,23 @@
 lib_LTLIBRARIES += core/libsmsmux.la
 pkginclude_HEADERS += include/smsmux/smsmux.h include/smsmux/provider.h
 core_libsmsmux_la_SOURCES = \
-	core/smsmux.c core/internal.h core/batch.c \
-	core/cfg.c core/cfg.h \
-	core/loader.c core/loader.h \
-	core/host.c core/host.h \
-	core/http.c core/http.h \
-	core/msg.c core/msg.h \
+	core/util.c core/util.h \
+	core/log.c core/log.h \
+	core/redact.c core/redact.h \
 	core/charset.c core/charset.h \
-	core/state.c core/state.h \
+	core/msg.c core/msg.h \
+	core/cfg.c core/cfg.h \
+	core/store.c core/store.h \
+	core/health.c core/health.h \
+	core/httpc.c core/httpc.h \
+	core/loader.c core/loader.h \
+	core/instance.c core/instance.h \
+	core/host.c core/host_http.c core/host.h \
 	core/router.c core/router.h \
-	core/util.c core/util.h
+	core/engine.c core/engine.h \
+	core/ops.c \
+	core/batch.c \
+	core/smsmux.c
 core_libsmsmux_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
 core_libsmsmux_la_LIBADD = $(CURL_LIBS) $(XML_LIBS) $(SQLITE_LIBS) \
 	$(LTDL_LIBS) $(INIPARSER_LIBS) $(PTHREAD_LIBS)

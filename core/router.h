@@ -1,12 +1,20 @@
-/* router: which providers may take a message, in which order, and what to
- * do after each failure (DESIGN.md "Routing"): the first matching route,
- * the capability and limit filter, circuit breakers, then the policy
- * (failover, cheapest by credit, roundrobin).  What must outlive one run
- * (breakers, round-robin positions, cached balances) is in the state db. */
+/* router: which providers may take a message, and in which order.  A pure
+ * function: from the configuration, the message's facts and a snapshot of
+ * each candidate (capabilities, usability, breaker, known credit) to an
+ * ordered plan.  It does no I/O: the engine reads the snapshot (health.h)
+ * before and records outcomes after.  A candidate that cannot take the
+ * message stays in the plan with its reason, so `smsmux route` can say why.
+ *
+ * Policies are a table (router.c: policies[]): a new policy is one entry,
+ * a name and an ordering function, plus what it needs in the snapshot. */
 #ifndef SMSMUX_ROUTER_H
 #define SMSMUX_ROUTER_H
 
-#include "internal.h"
+#include <smsmux/smsmux.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "util.h"
 
 /** What the router needs to know of a message. */
 typedef struct router_msg {
@@ -20,6 +28,74 @@ typedef struct router_msg {
   int scheduled;
 } router_msg;
 
+/** What a policy needs in the snapshot besides capabilities. */
+enum {
+  ROUTER_NEEDS_CREDIT = 1u << 0,  /* known balances (cheapest) */
+  ROUTER_NEEDS_POSITION = 1u << 1 /* a round-robin position */
+};
+
+typedef struct router_plan router_plan;
+typedef struct router_env router_env;
+
+typedef struct router_policy {
+  const char *name;
+  unsigned needs; /* ROUTER_NEEDS_* */
+  /* order the eligible candidates (and word their reasons) */
+  void (*order)(router_plan *plan, const router_env *env);
+} router_policy;
+
+/** The policy named `name` (case-sensitive, as configured), or NULL. */
+const router_policy *router_policy_find(const char *name);
+/** "failover, cheapest or roundrobin": for error messages. */
+const char *router_policy_names(void);
+
+/** Each route's policy is a known one; CONFIG error naming file, section
+    and key otherwise. */
+int router_check_config(const cfg *c, smsmux_error *err);
+
+/** Step 1: the route (first match, or forced) and its candidate names. */
+typedef struct router_selection {
+  const char *route;             /* route name, "(default)", "(--provider)" */
+  const router_policy *policy;
+  int failover_on_unknown;
+  int forced_provider;           /* --provider: breakers are not consulted */
+  const char **names;            /* instance names, in route order (malloc'd
+                                    array of borrowed strings) */
+  size_t n;
+} router_selection;
+
+/** Pick the route for `m`.  force_route / force_provider may be NULL; an
+    unknown one is an INPUT error.  0 or -1 (err). */
+int router_select(const cfg *c, const router_msg *m, const char *force_route,
+                  const char *force_provider, router_selection *sel,
+                  smsmux_error *err);
+void router_selection_free(router_selection *sel);
+
+/** One candidate as the engine saw it just before planning. */
+typedef struct router_snapshot {
+  const char *name;
+  const cfg_provider *cfg; /* prices, credit_per_segment, enabled */
+  void *handle;            /* the caller's (an instance): carried along */
+  int usable;              /* loaded and opened */
+  const char *unusable_why;
+  uint32_t caps;           /* SMSMUX_CAP_* */
+  unsigned max_segments, max_text_length, max_sender_length;
+  /* breaker, when breaker_known */
+  int breaker_known;
+  long breaker_failures;
+  int64_t breaker_open_until;
+  /* credit, for policies that need it: known, or why not */
+  int has_credit;
+  double credit;
+  const char *credit_why;
+} router_snapshot;
+
+struct router_env {
+  int64_t now;          /* Unix seconds */
+  long breaker_limit;   /* failures that open a breaker; <= 0: no breaker */
+  int64_t position;     /* round-robin position (ROUTER_NEEDS_POSITION) */
+};
+
 /** Why a candidate is left out. */
 typedef enum router_skip {
   SKIP_NONE = 0,  /* eligible */
@@ -30,46 +106,38 @@ typedef enum router_skip {
 } router_skip;
 
 typedef struct router_candidate {
-  instance *inst;
-  int eligible;  /* 1: may be tried */
+  const router_snapshot *snap; /* borrowed from the caller's array */
+  int eligible;   /* 1: may be tried */
   router_skip skip; /* why not, when not eligible */
-  char *reason;  /* why chosen / why not */
-  double cost;   /* segments x recipients x price */
-  double need;   /* provider credit units the message uses */
-  int has_credit;/* 1: `credit` is known */
-  double credit;
-  /* the breaker state read when the plan was built (breaker_known 1), so
-     that router_record need not read it again after a success */
-  int breaker_known;
-  long breaker_failures;
-  int64_t breaker_open_until;
+  char *reason;   /* why chosen / why not */
+  double cost;    /* segments x recipients x price */
+  double need;    /* provider credit units the message uses */
 } router_candidate;
 
-typedef struct router_plan {
-  char *route;   /* route name, or "(default)" */
-  char *policy;
+struct router_plan {
+  char *route;    /* route name, or "(default)" */
+  const char *policy;
   int failover_on_unknown;
   router_candidate *cand; /* in the order they will be tried */
   size_t n;
-} router_plan;
+};
 
-/** Build the plan.  force_route / force_provider may be NULL.  `sending`
-    is 1 for a real send (a round-robin position is consumed), 0 for
-    `smsmux route`.  Eligible candidates come first, in the order they will
-    be tried, then the others with the reason.  Returns 0, or -1 with err
-    (unknown route or provider). */
-int router_plan_build(struct smsmux *sm, const router_msg *m,
-                      const char *force_route, const char *force_provider,
-                      int sending, router_plan *plan, smsmux_error *err);
-
-/** After an attempt on `c`: breaker bookkeeping (success closes it; a
-    provider failure counts) and, on success, the cached balance goes down
-    by what the message used. */
-void router_record(struct smsmux *sm, const router_candidate *c,
-                   smsmux_error_class cls, double share);
+/** Step 2: the plan, one candidate per snapshot (parallel to sel->names).
+    Eligible candidates come first, in the order they will be tried, then
+    the others with the reason.  0, or -1 on out of memory (err). */
+int router_plan_build(const router_selection *sel, const router_msg *m,
+                      const router_snapshot *snaps, const router_env *env,
+                      router_plan *plan, smsmux_error *err);
 void router_plan_free(router_plan *plan);
+
+/** Why `s` cannot take `m` whatever the policy (malloc'd), or NULL. */
+char *router_ineligible(const router_snapshot *s, const router_msg *m);
 
 /** 1 when a failure of class `cls` moves on to the next provider. */
 int router_moves_on(smsmux_error_class cls, int failover_on_unknown);
+
+/** 1 when a failure of class `cls` says something about the provider (it
+    counts towards its circuit breaker). */
+int router_counts_against_provider(smsmux_error_class cls);
 
 #endif

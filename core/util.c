@@ -92,17 +92,28 @@ void err_clear(smsmux_error *err) {
     memset(err, 0, sizeof *err);
 }
 
-void sb_add(strbuf *b, const char *s, size_t n) {
+int sb_try_add(strbuf *b, const char *s, size_t n) {
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
+    char *p;
     while (cap < b->len + n + 1)
       cap *= 2;
-    b->s = xrealloc(b->s, cap);
+    p = realloc(b->s, cap);
+    if (!p)
+      return -1;
+    b->s = p;
     b->cap = cap;
   }
-  memcpy(b->s + b->len, s, n);
+  if (n)
+    memcpy(b->s + b->len, s, n);
   b->len += n;
   b->s[b->len] = '\0';
+  return 0;
+}
+
+void sb_add(strbuf *b, const char *s, size_t n) {
+  if (sb_try_add(b, s, n))
+    oom();
 }
 
 void sb_adds(strbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
@@ -130,17 +141,54 @@ void sb_free(strbuf *b) {
   b->len = b->cap = 0;
 }
 
+/* A bump arena: blocks of at least ARENA_BLOCK bytes, each allocation
+   carved from the current block (one malloc per block, not per
+   allocation); a request larger than a block gets a block of its own. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_BLOCK 0u /* under ASan: a block per allocation, so that an
+                          overrun past one is caught */
+#else
+#define ARENA_BLOCK 4096u
+#endif
+
 struct arena_block {
   arena_block *next;
+  size_t used, cap;
   max_align_t data[];
 };
 
+void *arena_try_alloc(arena *a, size_t n) {
+  const size_t align = sizeof(max_align_t);
+  size_t need = ARENA_BLOCK ? (n + 1 + align - 1) / align * align : n + 1;
+  arena_block *b = a->head;
+  char *p;
+  if (!b || b->cap - b->used < need) {
+    size_t cap = need > ARENA_BLOCK ? need : ARENA_BLOCK;
+    b = malloc(sizeof *b + cap);
+    if (!b)
+      return NULL;
+    b->used = 0;
+    b->cap = cap;
+    if (a->head && need > ARENA_BLOCK) {
+      /* a big one-off: keep filling the current block afterwards */
+      b->next = a->head->next;
+      a->head->next = b;
+    } else {
+      b->next = a->head;
+      a->head = b;
+    }
+  }
+  p = (char *)b->data + b->used;
+  b->used += need;
+  memset(p, 0, n + 1);
+  return p;
+}
+
 void *arena_alloc(arena *a, size_t n) {
-  arena_block *b = xmalloc(sizeof *b + n + 1);
-  b->next = a->head;
-  a->head = b;
-  memset(b->data, 0, n + 1);
-  return b->data;
+  void *p = arena_try_alloc(a, n);
+  if (!p)
+    oom();
+  return p;
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n) {

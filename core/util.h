@@ -34,6 +34,8 @@ typedef struct strbuf {
   char *s;
   size_t len, cap;
 } strbuf;
+/** Append n bytes; 0, or -1 on out of memory (b unchanged). */
+int sb_try_add(strbuf *b, const char *s, size_t n);
 void sb_add(strbuf *b, const char *s, size_t n);
 void sb_adds(strbuf *b, const char *s);
 void sb_addf(strbuf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
@@ -45,6 +47,9 @@ typedef struct arena_block arena_block;
 typedef struct arena {
   arena_block *head;
 } arena;
+/** n zeroed bytes (plus a NUL after them), max_align_t aligned, carved
+    from the arena's current block; NULL on out of memory. */
+void *arena_try_alloc(arena *a, size_t n);
 void *arena_alloc(arena *a, size_t n);
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);

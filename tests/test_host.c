@@ -217,14 +217,46 @@ static void test_read_file(smsmux_call *c) {
         "read_file: error names the file");
 }
 
+/* The application decides which files plugins may read. */
+static int allow_but_forbidden(void *userdata, const char *path) {
+  (void)userdata;
+  return strstr(path, "forbidden") == NULL;
+}
+
+static void test_read_file_policy(smsmux_call *c) {
+  FILE *f = fopen("test_host_forbidden.tmp", "w");
+  const char *data;
+  size_t len = 0;
+  if (f) {
+    fputs("secret", f);
+    fclose(f);
+  }
+  c->failed = 0;
+  data = host_table.read_file(c, "test_host_forbidden.tmp", &len);
+  CHECK(data == NULL, "read_file: a file the policy refuses gives NULL");
+  CHECK_INT_EQ(c->err.cls, SMSMUX_ERR_INPUT, "read_file: refusal is input");
+  CHECK(strcmp(c->err.code, "file-not-allowed") == 0,
+        "read_file: refusal code file-not-allowed");
+  remove("test_host_forbidden.tmp");
+}
+
 int main(void) {
   cfg_provider p = {0};
+  cfg conf = {0};
+  log_sink log;
+  instance_env env = {0};
   instance inst = {0};
   smsmux_call c;
   smsmux_kv keys[] = {{"voice_title", "Bonjour"}};
   p.name = "t";
   p.keys = keys;
   p.n_keys = 1;
+  conf.default_cc = "33";
+  log_sink_init(&log, NULL, NULL, 0);
+  env.conf = &conf;
+  env.log = &log;
+  env.read_file = allow_but_forbidden;
+  inst.env = &env;
   inst.cfg = &p;
   call_init(&c, &inst, CALL_OP);
   test_pairs(&c);
@@ -234,6 +266,8 @@ int main(void) {
   test_options(&c);
   test_helpers_11(&c);
   test_read_file(&c);
+  test_read_file_policy(&c);
   call_done(&c);
+  log_sink_destroy(&log);
   return CHECK_DONE();
 }

@@ -6,11 +6,11 @@ tests_test_msg_SOURCES = tests/test_msg.c tests/check.h \
 	core/msg.c core/msg.h core/charset.c core/charset.h
 tests_test_msg_CFLAGS = $(AM_CFLAGS)
 TESTS += tests/test_msg
-check_PROGRAMS += tests/test_state
-tests_test_state_SOURCES = tests/test_state.c core/state.c
-tests_test_state_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-tests_test_state_LDADD = $(SQLITE_LIBS) $(PTHREAD_LIBS)
-TESTS += tests/test_state
+check_PROGRAMS += tests/test_store
+tests_test_store_SOURCES = tests/test_store.c core/store.c
+tests_test_store_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_test_store_LDADD = $(SQLITE_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/test_store
 # test_host: the host table's shared parsing helpers (linked against the
 # library, which exports host_table).
 check_PROGRAMS += tests/test_host

@@ -47,6 +47,11 @@ typedef void (*smsmux_log_fn)(void *userdata, smsmux_log_level level,
                               const char *line);
 
 /** Options for smsmux_open. Zero-initialise, set `size`. */
+/** May a plugin read the file `path` (a `file=` or `@FILE` parameter of a
+    provider operation)?  Return 1 to allow.  Called from the thread of the
+    operation. */
+typedef int (*smsmux_file_policy)(void *userdata, const char *path);
+
 typedef struct smsmux_options {
   size_t size;          /**< sizeof(smsmux_options) */
   int verbose;          /**< 1: log requests/responses (secrets redacted) */
@@ -54,11 +59,16 @@ typedef struct smsmux_options {
   void *log_userdata;
   /** Plugin directory overriding the config's plugin_dir, or NULL. */
   const char *plugin_dir;
+  /** Which files plugins may read (host->read_file).  NULL: none; the
+      `smsmux` command allows the files named on its command line, a
+      service should allow none.  (added in 0.2) */
+  smsmux_file_policy read_file;
+  void *read_file_userdata;
 } smsmux_options;
 
 typedef struct smsmux smsmux;
 
-/** Open the configuration `ini_path` (NULL: the lookup order of DESIGN.md:
+/** Open the configuration `ini_path` (NULL: the lookup order of smsmux(1):
     $SMSMUX_CONFIG, ./smsmux.ini, $XDG_CONFIG_HOME/smsmux/smsmux.ini,
     /etc/smsmux/smsmux.ini), load the plugins it names and open every
     enabled instance.  A provider whose plugin fails to load is kept, marked

@@ -1,4 +1,4 @@
-/* state: the SQLite database under state_dir (see state.h).
+/* store: the SQLite database under state_dir (see store.h).
  *
  * Schema (PRAGMA user_version = 1):
  *   journal(ref TEXT NOT NULL UNIQUE, status, provider, message_id, result,
@@ -18,7 +18,7 @@
 #include "config.h"
 #endif
 
-#include "state.h"
+#include "store.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -39,7 +39,7 @@
 
 /* The statements of the calls below, prepared once per connection (on
    first use) and kept: sqlite3_reset + sqlite3_clear_bindings after each
-   use, finalized by state_close.  A statement is only used with db->lock
+   use, finalized by store_close.  A statement is only used with db->lock
    held and is reset before the lock is released, so threads sharing the
    handle never see one mid-use. */
 enum stmt_id {
@@ -91,7 +91,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                   "excluded.value, updated = excluded.updated",
 };
 
-struct state_db {
+struct store_db {
   sqlite3 *sql;
   char *dir;
   pthread_mutex_t lock;
@@ -171,7 +171,7 @@ static const char *sqlite_advice(int rc) {
   }
 }
 
-static void sql_err(state_db *db, char *err, size_t errlen, const char *what,
+static void sql_err(store_db *db, char *err, size_t errlen, const char *what,
                     int rc) {
   set_err(err, errlen, "state_dir %s: %s: %s; %s", db->dir, what,
           sqlite3_errmsg(db->sql), sqlite_advice(rc));
@@ -262,7 +262,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen) {
 
 /* ---- statements ------------------------------------------------------ */
 
-static int exec_plain(state_db *db, const char *sql, char *err, size_t errlen,
+static int exec_plain(store_db *db, const char *sql, char *err, size_t errlen,
                       const char *what) {
   int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
@@ -284,7 +284,7 @@ static void done(sqlite3_stmt *st) {
 /* The kept statement `id` (prepared on first use), with the n text
    parameters that follow bound (NULL binds SQL NULL).  Integers are bound
    by the caller afterwards.  Give it back with done(). */
-static sqlite3_stmt *prepare(state_db *db, enum stmt_id id, char *err,
+static sqlite3_stmt *prepare(store_db *db, enum stmt_id id, char *err,
                              size_t errlen, int n, ...) {
   sqlite3_stmt *st = db->stmt[id];
   va_list ap;
@@ -315,7 +315,7 @@ static sqlite3_stmt *prepare(state_db *db, enum stmt_id id, char *err,
   return st;
 }
 
-static int bind_int(state_db *db, sqlite3_stmt *st, int i, int64_t v,
+static int bind_int(store_db *db, sqlite3_stmt *st, int i, int64_t v,
                     char *err, size_t errlen) {
   int rc = sqlite3_bind_int64(st, i, (sqlite3_int64)v);
   if (rc != SQLITE_OK) {
@@ -326,7 +326,7 @@ static int bind_int(state_db *db, sqlite3_stmt *st, int i, int64_t v,
 }
 
 /* Run a statement that returns no row, then give it back. */
-static int run_done(state_db *db, sqlite3_stmt *st, char *err, size_t errlen,
+static int run_done(store_db *db, sqlite3_stmt *st, char *err, size_t errlen,
                     const char *what) {
   int rc;
   if (!st)
@@ -341,18 +341,18 @@ static int run_done(state_db *db, sqlite3_stmt *st, char *err, size_t errlen,
   return 0;
 }
 
-static int begin_immediate(state_db *db, char *err, size_t errlen) {
+static int begin_immediate(store_db *db, char *err, size_t errlen) {
   return run_done(db, prepare(db, ST_BEGIN, err, errlen, 0), err, errlen,
                   "cannot lock state.db");
 }
 
-static void rollback(state_db *db) {
+static void rollback(store_db *db) {
   if (!sqlite3_get_autocommit(db->sql))
     (void)run_done(db, prepare(db, ST_ROLLBACK, NULL, 0, 0), NULL, 0,
                    "cannot roll back");
 }
 
-static int commit(state_db *db, char *err, size_t errlen) {
+static int commit(store_db *db, char *err, size_t errlen) {
   if (run_done(db, prepare(db, ST_COMMIT, err, errlen, 0), err, errlen,
                "cannot commit to state.db") == 0)
     return 0;
@@ -381,7 +381,7 @@ static int64_t now_seconds(void) { return (int64_t)time(NULL); }
 
 /* ---- open / close ---------------------------------------------------- */
 
-static int setup_schema(state_db *db, char *err, size_t errlen) {
+static int setup_schema(store_db *db, char *err, size_t errlen) {
   sqlite3_stmt *st;
   int rc, version;
 
@@ -428,7 +428,7 @@ static int setup_schema(state_db *db, char *err, size_t errlen) {
    handler) while another process has it open, e.g. several runs creating
    a fresh state.db together: retry for up to the busy timeout.  Once the
    file is in WAL mode, the pragma no longer needs that lock. */
-static int set_wal(state_db *db, char *err, size_t errlen) {
+static int set_wal(store_db *db, char *err, size_t errlen) {
   int waited = 0, rc;
 
   for (;;) {
@@ -452,8 +452,8 @@ static int set_wal(state_db *db, char *err, size_t errlen) {
   return -1;
 }
 
-state_db *state_open(const char *dir, char *err, size_t errlen) {
-  state_db *db;
+store_db *store_open(const char *dir, char *err, size_t errlen) {
+  store_db *db;
   char *path;
   size_t n;
   int rc;
@@ -499,7 +499,7 @@ state_db *state_open(const char *dir, char *err, size_t errlen) {
     else
       set_err(err, errlen, "state_dir %s: cannot open state.db: %s; %s", dir,
               sqlite3_errstr(rc), sqlite_advice(rc));
-    state_close(db);
+    store_close(db);
     return NULL;
   }
   sqlite3_extended_result_codes(db->sql, 1);
@@ -508,7 +508,7 @@ state_db *state_open(const char *dir, char *err, size_t errlen) {
             "state_dir %s: state.db is read-only; make it writable, or set "
             "state_dir in [smsmux] to a writable directory",
             dir);
-    state_close(db);
+    store_close(db);
     return NULL;
   }
   /* The busy timeout first, so that the pragmas below wait too. */
@@ -517,13 +517,13 @@ state_db *state_open(const char *dir, char *err, size_t errlen) {
       exec_plain(db, "PRAGMA synchronous=NORMAL", err, errlen,
                  "cannot set up state.db") != 0 ||
       setup_schema(db, err, errlen) != 0) {
-    state_close(db);
+    store_close(db);
     return NULL;
   }
   return db;
 }
 
-void state_close(state_db *db) {
+void store_close(store_db *db) {
   size_t i;
   if (!db)
     return;
@@ -538,7 +538,7 @@ void state_close(state_db *db) {
 
 /* ---- journal --------------------------------------------------------- */
 
-void state_journal_entry_clear(state_journal_entry *e) {
+void store_journal_entry_clear(store_journal_entry *e) {
   if (!e)
     return;
   free(e->ref);
@@ -551,8 +551,8 @@ void state_journal_entry_clear(state_journal_entry *e) {
 
 /* Inside the transaction: look `ref` up. 0 found (*e filled), 1 none,
    -1 error. */
-static int journal_lookup(state_db *db, const char *ref,
-                          state_journal_entry *e, char *err, size_t errlen) {
+static int journal_lookup(store_db *db, const char *ref,
+                          store_journal_entry *e, char *err, size_t errlen) {
   sqlite3_stmt *st;
   int rc, ok = 1;
 
@@ -578,7 +578,7 @@ static int journal_lookup(state_db *db, const char *ref,
   e->updated = (int64_t)sqlite3_column_int64(st, 6);
   done(st);
   if (!ok) {
-    state_journal_entry_clear(e);
+    store_journal_entry_clear(e);
     set_err(err, errlen, "state_dir %s: out of memory", db->dir);
     return -1;
   }
@@ -587,7 +587,7 @@ static int journal_lookup(state_db *db, const char *ref,
 
 /* Run kept statement `id` with text parameter ?1 = ref and integer
    ?2 = now. */
-static int run_ref_now(state_db *db, enum stmt_id id, const char *ref,
+static int run_ref_now(store_db *db, enum stmt_id id, const char *ref,
                        int64_t now, char *err, size_t errlen) {
   sqlite3_stmt *st = prepare(db, id, err, errlen, 1, ref);
   if (!st)
@@ -599,10 +599,10 @@ static int run_ref_now(state_db *db, enum stmt_id id, const char *ref,
   return run_done(db, st, err, errlen, "cannot write the journal");
 }
 
-int state_journal_reserve(state_db *db, const char *ref,
-                          state_journal_entry *existing, char *err,
+int store_journal_reserve(store_db *db, const char *ref,
+                          store_journal_entry *existing, char *err,
                           size_t errlen) {
-  state_journal_entry e;
+  store_journal_entry e;
   int64_t now = now_seconds();
   int found, ret = -1;
 
@@ -647,12 +647,12 @@ fail:
   ret = -1;
 out:
   pthread_mutex_unlock(&db->lock);
-  state_journal_entry_clear(&e);
+  store_journal_entry_clear(&e);
   return ret;
 }
 
-/* Inside the transaction: one row of state_journal_finish. */
-static int finish_one(state_db *db, const state_journal_row *r, int64_t now,
+/* Inside the transaction: one row of store_journal_finish. */
+static int finish_one(store_db *db, const store_journal_row *r, int64_t now,
                       char *err, size_t errlen) {
   sqlite3_stmt *st;
   const char *ref = r->ref && *r->ref ? r->ref : NULL;
@@ -697,8 +697,8 @@ static int finish_one(state_db *db, const state_journal_row *r, int64_t now,
   return 0;
 }
 
-/* Inside the transaction: one row of state_journal_attempt. */
-static int attempt_one(state_db *db, const state_journal_attempt_row *a,
+/* Inside the transaction: one row of store_journal_attempt. */
+static int attempt_one(store_db *db, const store_journal_attempt_row *a,
                        int64_t now, char *err, size_t errlen) {
   sqlite3_stmt *st = prepare(db, ST_ATTEMPT_INSERT, err, errlen, 6, a->ref,
                              a->provider, a->outcome, a->cls, a->code,
@@ -712,9 +712,9 @@ static int attempt_one(state_db *db, const state_journal_attempt_row *a,
   return run_done(db, st, err, errlen, "cannot record an attempt");
 }
 
-int state_journal_finish_all(state_db *db, const state_journal_row *rows,
+int store_journal_finish_all(store_db *db, const store_journal_row *rows,
                              size_t n_rows,
-                             const state_journal_attempt_row *attempts,
+                             const store_journal_attempt_row *attempts,
                              size_t n_attempts, char *err, size_t errlen) {
   int64_t now = now_seconds();
   size_t i, n_write = n_attempts;
@@ -766,22 +766,22 @@ out_err:
   return -1;
 }
 
-int state_journal_finish(state_db *db, const char *ref, const char *status,
+int store_journal_finish(store_db *db, const char *ref, const char *status,
                          const char *provider, const char *message_id,
                          const char *result_json, char *err, size_t errlen) {
-  state_journal_row r;
+  store_journal_row r;
   r.ref = ref;
   r.status = status;
   r.provider = provider;
   r.message_id = message_id;
   r.result_json = result_json;
-  return state_journal_finish_all(db, &r, 1, NULL, 0, err, errlen);
+  return store_journal_finish_all(db, &r, 1, NULL, 0, err, errlen);
 }
 
-int state_journal_attempt(state_db *db, const char *ref, const char *provider,
+int store_journal_attempt(store_db *db, const char *ref, const char *provider,
                           const char *outcome, const char *cls,
                           const char *code, const char *message) {
-  state_journal_attempt_row a;
+  store_journal_attempt_row a;
   if (!db || !outcome)
     return -1;
   a.ref = ref;
@@ -790,10 +790,10 @@ int state_journal_attempt(state_db *db, const char *ref, const char *provider,
   a.cls = cls;
   a.code = code;
   a.message = message;
-  return state_journal_finish_all(db, NULL, 0, &a, 1, NULL, 0);
+  return store_journal_finish_all(db, NULL, 0, &a, 1, NULL, 0);
 }
 
-int state_provider_of(state_db *db, const char *message_id, char **provider) {
+int store_provider_of(store_db *db, const char *message_id, char **provider) {
   sqlite3_stmt *st;
   int rc, ret, ok = 1;
 
@@ -822,7 +822,7 @@ int state_provider_of(state_db *db, const char *message_id, char **provider) {
 /* ---- key/value ------------------------------------------------------- */
 
 /* Without the mutex: 0 found, 1 none, -1 error. */
-static int kv_get_locked(state_db *db, const char *ns, const char *key,
+static int kv_get_locked(store_db *db, const char *ns, const char *key,
                          char **value, int64_t *updated, char *err,
                          size_t errlen) {
   sqlite3_stmt *st;
@@ -849,7 +849,7 @@ static int kv_get_locked(state_db *db, const char *ns, const char *key,
   return ok ? 0 : -1;
 }
 
-static int kv_set_locked(state_db *db, const char *ns, const char *key,
+static int kv_set_locked(store_db *db, const char *ns, const char *key,
                          const char *value, char *err, size_t errlen) {
   sqlite3_stmt *st;
 
@@ -863,7 +863,7 @@ static int kv_set_locked(state_db *db, const char *ns, const char *key,
   return run_done(db, st, err, errlen, "cannot write the key/value store");
 }
 
-int state_kv_get(state_db *db, const char *ns, const char *key, char **value,
+int store_kv_get(store_db *db, const char *ns, const char *key, char **value,
                  int64_t *updated) {
   int ret;
   if (value)
@@ -878,7 +878,7 @@ int state_kv_get(state_db *db, const char *ns, const char *key, char **value,
   return ret;
 }
 
-int state_kv_set(state_db *db, const char *ns, const char *key,
+int store_kv_set(store_db *db, const char *ns, const char *key,
                  const char *value) {
   int ret;
   if (!db || !ns || !key)
@@ -889,7 +889,7 @@ int state_kv_set(state_db *db, const char *ns, const char *key,
   return ret;
 }
 
-int state_kv_add(state_db *db, const char *ns, const char *key, int64_t delta,
+int store_kv_add(store_db *db, const char *ns, const char *key, int64_t delta,
                  int64_t *before) {
   char *old = NULL;
   char buf[32];

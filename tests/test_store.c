@@ -5,7 +5,7 @@
 #endif
 
 #include "check.h"
-#include "state.h"
+#include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,9 +66,9 @@ static char *pragma_of(const char *dir, const char *pragma) {
 
 static void test_open(const char *dir) {
   char err[512] = "", parent[512], *p;
-  state_db *db;
+  store_db *db;
 
-  db = state_open(dir, err, sizeof err);
+  db = store_open(dir, err, sizeof err);
   CHECK(db != NULL, "open creates the directory and state.db");
   if (!db)
     printf("#   %s\n", err);
@@ -80,7 +80,7 @@ static void test_open(const char *dir) {
   CHECK_INT_EQ(mode_of(parent), 0700, "missing parent made with mode 0700");
   path_join(parent, sizeof parent, dir, "state.db");
   CHECK(access(parent, F_OK) == 0, "state.db exists");
-  state_close(db);
+  store_close(db);
 
   p = pragma_of(dir, "user_version");
   CHECK_STR_EQ(p, "1", "schema user_version is 1");
@@ -89,111 +89,111 @@ static void test_open(const char *dir) {
   CHECK_STR_EQ(p, "wal", "journal_mode is WAL");
   free(p);
 
-  db = state_open(dir, err, sizeof err);
+  db = store_open(dir, err, sizeof err);
   CHECK(db != NULL, "open again (schema present)");
-  state_close(db);
+  store_close(db);
 }
 
-static void test_journal(state_db *db) {
-  state_journal_entry e;
+static void test_journal(store_db *db) {
+  store_journal_entry e;
   char err[512] = "";
   int64_t t0 = (int64_t)time(NULL);
   int rc;
 
-  rc = state_journal_reserve(db, "order-1", &e, err, sizeof err);
+  rc = store_journal_reserve(db, "order-1", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 0, "reserve a new ref");
   CHECK(e.status == NULL && e.ref == NULL, "new ref leaves entry empty");
-  state_journal_entry_clear(&e);
+  store_journal_entry_clear(&e);
 
-  rc = state_journal_reserve(db, "order-1", &e, err, sizeof err);
+  rc = store_journal_reserve(db, "order-1", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 1, "reserve the same ref again: already journaled");
   CHECK_STR_EQ(e.ref, "order-1", "existing entry: ref");
   CHECK_STR_EQ(e.status, "pending", "existing entry: still pending");
   CHECK(e.provider == NULL && e.message_id == NULL && e.result == NULL,
         "pending entry has no provider, id or result");
   CHECK(e.created >= t0 && e.created <= t0 + 5, "existing entry: created");
-  state_journal_entry_clear(&e);
+  store_journal_entry_clear(&e);
 
-  rc = state_journal_finish(db, "order-1", "sent", "smsmode-main", "MSG42",
+  rc = store_journal_finish(db, "order-1", "sent", "smsmode-main", "MSG42",
                             "{\"id\":\"MSG42\"}", err, sizeof err);
   CHECK_INT_EQ(rc, 0, "finish sent");
-  rc = state_journal_reserve(db, "order-1", &e, err, sizeof err);
+  rc = store_journal_reserve(db, "order-1", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 1, "reserve a sent ref: already journaled");
   CHECK_STR_EQ(e.status, "sent", "sent entry: status");
   CHECK_STR_EQ(e.provider, "smsmode-main", "sent entry: provider");
   CHECK_STR_EQ(e.message_id, "MSG42", "sent entry: message id");
   CHECK_STR_EQ(e.result, "{\"id\":\"MSG42\"}", "sent entry: result JSON");
   CHECK(e.updated >= e.created, "sent entry: updated");
-  state_journal_entry_clear(&e);
+  store_journal_entry_clear(&e);
 
-  rc = state_journal_reserve(db, "order-2", &e, err, sizeof err);
+  rc = store_journal_reserve(db, "order-2", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 0, "reserve a second ref");
-  state_journal_entry_clear(&e);
-  rc = state_journal_finish(db, "order-2", "failed", "clever", NULL,
+  store_journal_entry_clear(&e);
+  rc = store_journal_finish(db, "order-2", "failed", "clever", NULL,
                             "{\"error\":{}}", err, sizeof err);
   CHECK_INT_EQ(rc, 0, "finish failed");
-  rc = state_journal_reserve(db, "order-2", &e, err, sizeof err);
+  rc = store_journal_reserve(db, "order-2", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 0, "a failed ref is reserved again");
-  state_journal_entry_clear(&e);
-  rc = state_journal_reserve(db, "order-2", &e, err, sizeof err);
+  store_journal_entry_clear(&e);
+  rc = store_journal_reserve(db, "order-2", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 1, "... and is pending after that");
   CHECK_STR_EQ(e.status, "pending", "re-reserved entry is pending");
   CHECK(e.provider == NULL && e.result == NULL,
         "re-reserved entry forgot the failed outcome");
-  state_journal_entry_clear(&e);
+  store_journal_entry_clear(&e);
 
-  rc = state_journal_finish(db, "order-3", "unknown", "allmysms", NULL, NULL,
+  rc = store_journal_finish(db, "order-3", "unknown", "allmysms", NULL, NULL,
                             err, sizeof err);
   CHECK_INT_EQ(rc, 0, "finish a ref that was not reserved");
-  rc = state_journal_reserve(db, "order-3", &e, err, sizeof err);
+  rc = store_journal_reserve(db, "order-3", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 1, "an unknown outcome is never sent again");
   CHECK_STR_EQ(e.status, "unknown", "unknown entry: status");
-  state_journal_entry_clear(&e);
+  store_journal_entry_clear(&e);
 
-  rc = state_journal_finish(db, "order-1", "delivered", NULL, NULL, NULL, err,
+  rc = store_journal_finish(db, "order-1", "delivered", NULL, NULL, NULL, err,
                             sizeof err);
   CHECK_INT_EQ(rc, -1, "finish refuses an unknown status");
   CHECK(strstr(err, "delivered") != NULL, "... and names it");
 
-  rc = state_journal_reserve(db, "it's; DROP TABLE journal;--", &e, err,
+  rc = store_journal_reserve(db, "it's; DROP TABLE journal;--", &e, err,
                              sizeof err);
   CHECK_INT_EQ(rc, 0, "a ref with quotes is only data");
-  state_journal_entry_clear(&e);
+  store_journal_entry_clear(&e);
 
-  CHECK_INT_EQ(state_journal_attempt(db, "order-1", "clever", "failed",
+  CHECK_INT_EQ(store_journal_attempt(db, "order-1", "clever", "failed",
                                      "TEMPORARY", "503", "unavailable"),
                0, "record an attempt");
-  CHECK_INT_EQ(state_journal_attempt(db, NULL, "smsmode-main", "ok", NULL,
+  CHECK_INT_EQ(store_journal_attempt(db, NULL, "smsmode-main", "ok", NULL,
                                      "0", "Accepted"),
                0, "record an attempt without ref");
 }
 
-static void test_provider_of(state_db *db) {
+static void test_provider_of(store_db *db) {
   char err[512] = "", *p = NULL;
   int rc;
 
-  rc = state_provider_of(db, "MSG42", &p);
+  rc = store_provider_of(db, "MSG42", &p);
   CHECK_INT_EQ(rc, 0, "provider_of an id sent with --ref");
   CHECK_STR_EQ(p, "smsmode-main", "... is its provider");
   free(p);
 
-  rc = state_journal_finish(db, NULL, "sent", "mediasflow", "MF-7", "{}", err,
+  rc = store_journal_finish(db, NULL, "sent", "mediasflow", "MF-7", "{}", err,
                             sizeof err);
   CHECK_INT_EQ(rc, 0, "finish a send without --ref");
-  rc = state_provider_of(db, "MF-7", &p);
+  rc = store_provider_of(db, "MF-7", &p);
   CHECK_INT_EQ(rc, 0, "provider_of an id sent without --ref");
   CHECK_STR_EQ(p, "mediasflow", "... is its provider");
   free(p);
 
-  rc = state_journal_finish(db, NULL, "sent", "clever-rest", "MF-7", "{}",
+  rc = store_journal_finish(db, NULL, "sent", "clever-rest", "MF-7", "{}",
                             err, sizeof err);
   CHECK_INT_EQ(rc, 0, "the same id from another provider");
-  rc = state_provider_of(db, "MF-7", &p);
+  rc = store_provider_of(db, "MF-7", &p);
   CHECK_STR_EQ(p, "clever-rest", "provider_of answers the newest");
   free(p);
 
   p = (char *)"untouched";
-  rc = state_provider_of(db, "no-such-id", &p);
+  rc = store_provider_of(db, "no-such-id", &p);
   CHECK_INT_EQ(rc, 1, "provider_of an unknown id");
   CHECK(p == NULL, "... leaves no name");
 }
@@ -216,17 +216,17 @@ static long count_rows(const char *dir, const char *table, const char *where) {
   return n;
 }
 
-static void test_finish_all(state_db *db, const char *dir) {
-  state_journal_entry e;
+static void test_finish_all(store_db *db, const char *dir) {
+  store_journal_entry e;
   char err[512] = "", *p = NULL;
-  state_journal_row rows[4];
-  state_journal_attempt_row att[2];
+  store_journal_row rows[4];
+  store_journal_attempt_row att[2];
   long before;
   int rc;
 
-  CHECK_INT_EQ(state_journal_reserve(db, "grp-1", &e, err, sizeof err), 0,
+  CHECK_INT_EQ(store_journal_reserve(db, "grp-1", &e, err, sizeof err), 0,
                "finish_all: reserve grp-1");
-  CHECK_INT_EQ(state_journal_reserve(db, "grp-2", &e, err, sizeof err), 0,
+  CHECK_INT_EQ(store_journal_reserve(db, "grp-2", &e, err, sizeof err), 0,
                "finish_all: reserve grp-2");
   memset(rows, 0, sizeof rows);
   memset(att, 0, sizeof att);
@@ -250,19 +250,19 @@ static void test_finish_all(state_db *db, const char *dir) {
   att[1].ref = "GRP-ID";
   att[1].provider = "smsmode-main";
   att[1].outcome = "ok";
-  rc = state_journal_finish_all(db, rows, 4, att, 2, err, sizeof err);
+  rc = store_journal_finish_all(db, rows, 4, att, 2, err, sizeof err);
   CHECK_INT_EQ(rc, 0, "finish_all: rows and attempts in one call");
   if (rc != 0)
     printf("#   %s\n", err);
-  rc = state_journal_reserve(db, "grp-1", &e, err, sizeof err);
+  rc = store_journal_reserve(db, "grp-1", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 1, "finish_all: grp-1 is journaled");
   CHECK_STR_EQ(e.status, "sent", "finish_all: grp-1 sent");
   CHECK_STR_EQ(e.message_id, "GRP-ID", "finish_all: grp-1 id");
-  state_journal_entry_clear(&e);
-  rc = state_journal_reserve(db, "grp-2", &e, err, sizeof err);
+  store_journal_entry_clear(&e);
+  rc = store_journal_reserve(db, "grp-2", &e, err, sizeof err);
   CHECK_INT_EQ(rc, 0, "finish_all: grp-2 failed, so reserved again");
-  state_journal_entry_clear(&e);
-  CHECK_INT_EQ(state_provider_of(db, "GRP-ID", &p), 0,
+  store_journal_entry_clear(&e);
+  CHECK_INT_EQ(store_provider_of(db, "GRP-ID", &p), 0,
                "finish_all: provider_of the id");
   CHECK_STR_EQ(p, "smsmode-main", "finish_all: ... its provider");
   free(p);
@@ -275,7 +275,7 @@ static void test_finish_all(state_db *db, const char *dir) {
   before = count_rows(dir, "attempts", "1");
   rows[0].ref = "grp-3";
   rows[1].status = "delivered";
-  rc = state_journal_finish_all(db, rows, 2, att, 2, err, sizeof err);
+  rc = store_journal_finish_all(db, rows, 2, att, 2, err, sizeof err);
   CHECK_INT_EQ(rc, -1, "finish_all: refuses an unknown status");
   CHECK(strstr(err, "delivered") != NULL, "finish_all: ... and names it");
   CHECK_INT_EQ(count_rows(dir, "journal", "ref = 'grp-3'"), 0,
@@ -283,17 +283,17 @@ static void test_finish_all(state_db *db, const char *dir) {
   CHECK_INT_EQ(count_rows(dir, "attempts", "1"), before,
                "finish_all: ... and no attempt");
   att[1].outcome = NULL;
-  rc = state_journal_finish_all(db, NULL, 0, att, 2, err, sizeof err);
+  rc = store_journal_finish_all(db, NULL, 0, att, 2, err, sizeof err);
   CHECK_INT_EQ(rc, -1, "finish_all: refuses an attempt without outcome");
   CHECK_INT_EQ(count_rows(dir, "attempts", "1"), before,
                "finish_all: ... and writes nothing");
-  CHECK_INT_EQ(state_journal_finish_all(db, &rows[3], 1, NULL, 0, err,
+  CHECK_INT_EQ(store_journal_finish_all(db, &rows[3], 1, NULL, 0, err,
                                         sizeof err),
                0, "finish_all: nothing to write is fine");
-  CHECK_INT_EQ(state_journal_finish_all(db, NULL, 0, NULL, 0, err,
+  CHECK_INT_EQ(store_journal_finish_all(db, NULL, 0, NULL, 0, err,
                                         sizeof err),
                0, "finish_all: an empty call is fine");
-  CHECK_INT_EQ(state_journal_finish_all(NULL, NULL, 0, NULL, 0, err,
+  CHECK_INT_EQ(store_journal_finish_all(NULL, NULL, 0, NULL, 0, err,
                                         sizeof err),
                -1, "finish_all: no database");
 }
@@ -302,25 +302,25 @@ static void test_finish_all(state_db *db, const char *dir) {
    time (the handle's mutex). */
 #define NTHREADS 4
 static void *thread_work(void *arg) {
-  state_db *db = arg;
+  store_db *db = arg;
   char *v = NULL;
   long bad = 0;
   int i;
   for (i = 0; i < NADD; i++) {
-    if (state_kv_add(db, "rr", "threads", 1, NULL) != 0)
+    if (store_kv_add(db, "rr", "threads", 1, NULL) != 0)
       bad++;
-    if (state_kv_get(db, "rr", "threads", &v, NULL) != 0)
+    if (store_kv_get(db, "rr", "threads", &v, NULL) != 0)
       bad++;
     free(v);
     v = NULL;
-    if (state_journal_attempt(db, "thread-ref", "p", "ok", NULL, NULL,
+    if (store_journal_attempt(db, "thread-ref", "p", "ok", NULL, NULL,
                               NULL) != 0)
       bad++;
   }
   return (void *)bad;
 }
 
-static void test_threads(state_db *db) {
+static void test_threads(store_db *db) {
   pthread_t t[NTHREADS];
   char *v = NULL;
   long bad = 0;
@@ -335,51 +335,51 @@ static void test_threads(state_db *db) {
   }
   CHECK_INT_EQ(started, NTHREADS, "threads: started");
   CHECK_INT_EQ(bad, 0, "threads: every call on the shared handle succeeded");
-  state_kv_get(db, "rr", "threads", &v, NULL);
+  store_kv_get(db, "rr", "threads", &v, NULL);
   CHECK_STR_EQ(v, "800", "threads: 4 threads x 200 kv adds = 800");
   free(v);
 }
 
-static void test_kv(state_db *db) {
+static void test_kv(store_db *db) {
   char *v = NULL;
   int64_t upd = 0, before = -1, t0 = (int64_t)time(NULL);
   int rc;
 
-  rc = state_kv_get(db, "breaker", "smsmode", &v, &upd);
+  rc = store_kv_get(db, "breaker", "smsmode", &v, &upd);
   CHECK_INT_EQ(rc, 1, "kv get of a missing key");
   CHECK(v == NULL, "... gives no value");
 
-  CHECK_INT_EQ(state_kv_set(db, "breaker", "smsmode", "open"), 0, "kv set");
-  rc = state_kv_get(db, "breaker", "smsmode", &v, &upd);
+  CHECK_INT_EQ(store_kv_set(db, "breaker", "smsmode", "open"), 0, "kv set");
+  rc = store_kv_get(db, "breaker", "smsmode", &v, &upd);
   CHECK_INT_EQ(rc, 0, "kv get after set");
   CHECK_STR_EQ(v, "open", "... gives the value");
   CHECK(upd >= t0 && upd <= t0 + 5, "... and its time");
   free(v);
   v = NULL;
 
-  CHECK_INT_EQ(state_kv_set(db, "breaker", "smsmode", "closed"), 0,
+  CHECK_INT_EQ(store_kv_set(db, "breaker", "smsmode", "closed"), 0,
                "kv set again");
-  rc = state_kv_get(db, "breaker", "smsmode", &v, NULL);
+  rc = store_kv_get(db, "breaker", "smsmode", &v, NULL);
   CHECK_STR_EQ(v, "closed", "kv set replaces");
   free(v);
   v = NULL;
-  rc = state_kv_get(db, "balance", "smsmode", &v, NULL);
+  rc = store_kv_get(db, "balance", "smsmode", &v, NULL);
   CHECK_INT_EQ(rc, 1, "namespaces are separate");
 
-  rc = state_kv_add(db, "rr", "default", 1, &before);
+  rc = store_kv_add(db, "rr", "default", 1, &before);
   CHECK_INT_EQ(rc, 0, "kv add to a missing key");
   CHECK_INT_EQ(before, 0, "... starts at 0");
-  rc = state_kv_add(db, "rr", "default", 5, &before);
+  rc = store_kv_add(db, "rr", "default", 5, &before);
   CHECK_INT_EQ(before, 1, "kv add returns the previous value");
-  rc = state_kv_add(db, "rr", "default", -2, NULL);
+  rc = store_kv_add(db, "rr", "default", -2, NULL);
   CHECK_INT_EQ(rc, 0, "kv add a negative delta");
-  rc = state_kv_get(db, "rr", "default", &v, NULL);
+  rc = store_kv_get(db, "rr", "default", &v, NULL);
   CHECK_STR_EQ(v, "4", "kv add result");
   free(v);
   v = NULL;
-  rc = state_kv_add(db, "breaker", "smsmode", 1, &before);
+  rc = store_kv_add(db, "breaker", "smsmode", 1, &before);
   CHECK_INT_EQ(rc, -1, "kv add refuses a value that is not an integer");
-  rc = state_kv_get(db, "breaker", "smsmode", &v, NULL);
+  rc = store_kv_get(db, "breaker", "smsmode", &v, NULL);
   CHECK_STR_EQ(v, "closed", "... and leaves it alone");
   free(v);
 }
@@ -424,52 +424,52 @@ static int run_children(int (*fn)(const char *), const char *dir,
 
 static int child_add(const char *dir) {
   char err[512];
-  state_db *db = state_open(dir, err, sizeof err);
+  store_db *db = store_open(dir, err, sizeof err);
   int i, fails = 0;
   if (!db) {
     fprintf(stderr, "child: %s\n", err);
     return 2;
   }
   for (i = 0; i < NADD; i++)
-    if (state_kv_add(db, "rr", "race", 1, NULL) != 0)
+    if (store_kv_add(db, "rr", "race", 1, NULL) != 0)
       fails++;
-  state_close(db);
+  store_close(db);
   return fails ? 1 : 0;
 }
 
 static int child_reserve(const char *dir) {
   char err[512];
-  state_journal_entry e;
-  state_db *db = state_open(dir, err, sizeof err);
+  store_journal_entry e;
+  store_db *db = store_open(dir, err, sizeof err);
   int rc;
   if (!db) {
     fprintf(stderr, "child: %s\n", err);
     return 20;
   }
-  rc = state_journal_reserve(db, "race-ref", &e, err, sizeof err);
+  rc = store_journal_reserve(db, "race-ref", &e, err, sizeof err);
   if (rc < 0)
     fprintf(stderr, "child: %s\n", err);
-  state_journal_entry_clear(&e);
-  state_close(db);
+  store_journal_entry_clear(&e);
+  store_close(db);
   return rc == 0 ? 10 : rc == 1 ? 11 : 12;
 }
 
 static void test_concurrency(const char *dir, const char *fresh) {
   int codes[NPROC], i, zero = 0, one = 0, clean = 1;
   char err[512], *v = NULL;
-  state_db *db;
+  store_db *db;
 
   CHECK(run_children(child_add, dir, codes), "fork adders");
   for (i = 0; i < NPROC; i++)
     if (codes[i] != 0)
       clean = 0;
   CHECK(clean, "every concurrent kv add succeeded");
-  db = state_open(dir, err, sizeof err);
+  db = store_open(dir, err, sizeof err);
   if (db) {
-    state_kv_get(db, "rr", "race", &v, NULL);
+    store_kv_get(db, "rr", "race", &v, NULL);
     CHECK_STR_EQ(v, "1600", "8 processes x 200 kv adds = 1600");
     free(v);
-    state_close(db);
+    store_close(db);
   } else {
     CHECK(0, "reopen after the adders");
   }
@@ -486,12 +486,12 @@ static void test_concurrency(const char *dir, const char *fresh) {
   CHECK_INT_EQ(one, NPROC - 1, "the others see it journaled");
 }
 
-/* state_open(dir) fails, and its message names `dir`. */
+/* store_open(dir) fails, and its message names `dir`. */
 static void expect_open_fails(const char *dir, const char *name) {
   char err[512] = "", label[256];
-  state_db *db = state_open(dir, err, sizeof err);
+  store_db *db = store_open(dir, err, sizeof err);
   CHECK(db == NULL, name);
-  state_close(db);
+  store_close(db);
   snprintf(label, sizeof label, "%s: message names the dir", name);
   CHECK(strstr(err, dir) != NULL, label);
   snprintf(label, sizeof label, "%s: message says what to do", name);
@@ -503,12 +503,12 @@ static void expect_open_fails(const char *dir, const char *name) {
 /* As root, permissions do not stop us: try them as nobody in a child. */
 static int child_unwritable(const char *dir) {
   char err[512] = "";
-  state_db *db;
+  store_db *db;
   if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
     return 3;
-  db = state_open(dir, err, sizeof err);
+  db = store_open(dir, err, sizeof err);
   if (db) {
-    state_close(db);
+    store_close(db);
     return 1;
   }
   if (!strstr(err, dir) || !strstr(err, "set state_dir in [smsmux]")) {
@@ -544,11 +544,11 @@ static void test_unwritable(void) {
   expect_open_fails(under, "state_dir under a regular file is refused");
   {
     char err[512] = "";
-    state_db *db = state_open("", err, sizeof err);
+    store_db *db = store_open("", err, sizeof err);
     CHECK(db == NULL, "an empty state_dir is refused");
     CHECK(strstr(err, "set state_dir in [smsmux]") != NULL,
           "an empty state_dir: message says what to do");
-    state_close(db);
+    store_close(db);
   }
 
   /* A read-only directory, reachable by anyone. */
@@ -567,7 +567,7 @@ static void test_unwritable(void) {
 
 int main(void) {
   char dir[256], fresh[256], err[512] = "";
-  state_db *db;
+  store_db *db;
 
   snprintf(base, sizeof base, "%s", "/tmp/smsmux-test-state-XXXXXX");
   if (!mkdtemp(base)) {
@@ -578,7 +578,7 @@ int main(void) {
   snprintf(fresh, sizeof fresh, "%s/fresh/state", base);
 
   test_open(dir);
-  db = state_open(dir, err, sizeof err);
+  db = store_open(dir, err, sizeof err);
   if (!db) {
     printf("# %s\n", err);
     CHECK(0, "open for the journal tests");
@@ -588,7 +588,7 @@ int main(void) {
     test_kv(db);
     test_finish_all(db, dir);
     test_threads(db);
-    state_close(db); /* before forking: children open their own */
+    store_close(db); /* before forking: children open their own */
     test_concurrency(dir, fresh);
   }
   test_unwritable();

@@ -1,0 +1,72 @@
+/* engine: the handle (struct smsmux) and the send path: prepare (check and
+ * normalise the message) -> plan (health snapshot, then the pure router)
+ * -> send in chunks with failover -> record (journal, breakers, balances).
+ * ops.c, batch.c and smsmux.c build on it. */
+#ifndef SMSMUX_ENGINE_H
+#define SMSMUX_ENGINE_H
+
+#include <pthread.h>
+#include <smsmux/smsmux.h>
+
+#include "cfg.h"
+#include "instance.h"
+#include "loader.h"
+#include "log.h"
+#include "router.h"
+#include "store.h"
+#include "util.h"
+
+struct smsmux {
+  cfg *cfg;
+  smsmux_options opts;
+  log_sink log;
+  instance_env env;       /* what every instance sees of the handle */
+  plugin **plugins;       /* loaded plugins, one per name */
+  size_t n_plugins;
+  instance *inst;         /* one per cfg provider, in file order */
+  size_t n_inst;
+  store_db *store;        /* NULL until first needed */
+  char *store_error;
+  pthread_mutex_t store_lock;
+};
+
+/** The store, opened on first use; NULL with err (CONFIG). */
+store_db *engine_store(struct smsmux *sm, smsmux_error *err);
+
+/** Instance by name (case-insensitive), or NULL. */
+instance *engine_instance(struct smsmux *sm, const char *name);
+
+/** Ask `inst` for its balance (the plugin's `balance`) and cache it for the
+    router; *unit (malloc'd, may be NULL) when unit is given.  0 or -1 with
+    err. */
+int engine_balance(struct smsmux *sm, instance *inst, double *credit,
+                   char **unit, smsmux_error *err);
+
+/** One recipient of a grouped send (core/batch.c): recipients that share
+    a text go out in one request but keep their own journal entry. */
+typedef struct engine_row {
+  const char *ref;        /**< in: this recipient's --ref (REF#N), or NULL */
+  int journaled;          /**< out: 1 already sent under ref, nothing sent;
+                               2 already started (pending/unknown): possibly
+                               sent, nothing sent; 0 otherwise */
+  smsmux_error_class cls; /**< out: SMSMUX_OK when taken (or journaled as
+                               sent), else the class of its failure */
+  size_t rcpt;            /**< out: its line in result->recipients, or
+                               (size_t)-1 when the send stopped before any
+                               (input error, no provider: see cls) */
+} engine_row;
+
+/** smsmux_send, with `rows` NULL.  With `rows` (one per req->to, the
+    numbers distinct once normalised), req->ref is not used: each recipient
+    is reserved in the journal under rows[i].ref before the send (one
+    already journaled is left out of it) and finished after it with its
+    own outcome, so a rerun skips exactly the recipients already taken. */
+smsmux_send_result *engine_send(struct smsmux *sm,
+                                const smsmux_send_request *req,
+                                engine_row *rows);
+
+/** smsmux_route: the plan a send would follow, sending nothing. */
+smsmux_route_explain *engine_explain(struct smsmux *sm,
+                                     const smsmux_send_request *req);
+
+#endif

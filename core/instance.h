@@ -1,0 +1,61 @@
+/* instance: one configured provider ([provider.NAME]) bound to its plugin:
+ * the instance's configuration checked against the plugin's keys, its
+ * secrets (for redaction), its HTTP pool, its request pacing (max_rps),
+ * and the plugin's open/close.  Everything an operation on a provider needs
+ * is reachable from here, so the host table and the HTTP adapter need no
+ * handle. */
+#ifndef SMSMUX_INSTANCE_H
+#define SMSMUX_INSTANCE_H
+
+#include <pthread.h>
+#include <smsmux/provider.h>
+#include <smsmux/smsmux.h>
+
+#include "cfg.h"
+#include "httpc.h"
+#include "loader.h"
+#include "log.h"
+#include "util.h"
+
+/** What the application lets plugins read with host->read_file. */
+typedef struct instance_env {
+  const cfg *conf;              /* the whole configuration */
+  log_sink *log;
+  smsmux_file_policy read_file; /* NULL: no file may be read */
+  void *read_file_userdata;
+} instance_env;
+
+typedef struct instance {
+  const instance_env *env;  /* the handle's, shared by its instances */
+  cfg_provider *cfg;        /* borrowed from env->conf */
+  plugin *plugin;           /* NULL when not loaded */
+  const smsmux_provider *desc; /* &plugin->desc when usable */
+  void *state;              /* the plugin's, between open and close */
+  int usable;               /* loaded, opened, enabled */
+  char *error;              /* why not usable */
+  char *base_url;           /* config or plugin default */
+  char **secrets;           /* secret values to redact, NULL-terminated */
+  arena open_mem;           /* memory handed out during open (to close) */
+  httpc_pool *http;         /* reused curl handles */
+  pthread_mutex_t rate_lock;/* max_rps: guards rate_next */
+  double rate_next;         /* monotonic seconds of the next free slot */
+} instance;
+
+/** Bind `inst` to its configuration and plugin (loaded by the caller, may
+    be NULL or not loaded), check its keys against the plugin's (CONFIG
+    error naming file, section and key) and collect its secrets.  0, or -1
+    with err (the instance must still be passed to instance_close). */
+int instance_init(instance *inst, const instance_env *env, cfg_provider *cp,
+                  plugin *pl, smsmux_error *err);
+
+/** Close the plugin (if opened) and release everything; secrets wiped. */
+void instance_close(instance *inst);
+
+/** max_rps: wait for this instance's next free request slot. */
+void instance_throttle(instance *inst);
+
+/** 1 when `key` is a secret for this instance (plugin flag, or the name
+    when the plugin could not say). */
+int instance_key_is_secret(const instance *inst, const char *key);
+
+#endif

@@ -1,0 +1,549 @@
+/* ops: the single-provider operations (status, replies, credit, cancel,
+ * provider-specific calls) and the listings (providers, plugins, plugin
+ * check), each one plugin call through the host table. */
+#include <config.h>
+
+#include "engine.h"
+#include "host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------- single-provider calls -- */
+
+/* The instance for an operation needing capability `cap` (0: none). */
+static instance *usable_instance(struct smsmux *sm, const char *name,
+                                 uint32_t cap, const char *what,
+                                 smsmux_error *err) {
+  instance *inst = engine_instance(sm, name);
+  char caps[256];
+  if (!inst) {
+    err_set(err, SMSMUX_ERR_INPUT, NULL,
+            "unknown provider \"%s\": `smsmux providers` lists the "
+            "configured ones",
+            name);
+    return NULL;
+  }
+  if (!inst->usable) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "provider %s is unusable: %s",
+            inst->cfg->name, inst->error ? inst->error : "not loaded");
+    return NULL;
+  }
+  if (cap && !(inst->desc->capabilities & cap)) {
+    err_set(err, SMSMUX_ERR_UNSUPPORTED, NULL,
+            "provider %s (plugin %s) does not support %s (it supports: %s)",
+            inst->cfg->name, inst->cfg->plugin, what,
+            smsmux_capabilities_string(inst->desc->capabilities, caps,
+                                       sizeof caps));
+    return NULL;
+  }
+  return inst;
+}
+
+smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
+                                        const char *id) {
+  smsmux_status_result *r = xcalloc(1, sizeof *r);
+  char *found = NULL;
+  instance *inst;
+  smsmux_call call;
+  int rc;
+
+  if (!id || !*id) {
+    err_set(&r->error, SMSMUX_ERR_INPUT, NULL, "status: which message id?");
+    return r;
+  }
+  if (!provider) {
+    store_db *db = engine_store(sm, NULL);
+    if (!db || store_provider_of(db, id, &found) != 0) {
+      err_set(&r->error, SMSMUX_ERR_INPUT, NULL,
+              "message %s is not in the journal of %s: say which provider "
+              "sent it with --provider",
+              id, sm->cfg->state_dir);
+      return r;
+    }
+    provider = found;
+  }
+  r->id = xstrdup(id);
+  r->provider = xstrdup(provider);
+  inst = usable_instance(sm, provider, SMSMUX_CAP_STATUS, "delivery status",
+                         &r->error);
+  free(found);
+  if (!inst)
+    return r;
+  call_init(&call, inst, CALL_STATUS);
+  rc = inst->desc->status(inst->state, &call, id);
+  call_settle(&call, rc);
+  if (call.failed) {
+    r->error = call.err;
+  } else {
+    r->entries = call.statuses;
+    r->n_entries = call.n_statuses;
+    call.statuses = NULL;
+    call.n_statuses = 0;
+  }
+  call_done(&call);
+  return r;
+}
+
+void smsmux_status_result_free(smsmux_status_result *r) {
+  size_t i;
+  if (!r)
+    return;
+  for (i = 0; i < r->n_entries; i++) {
+    free(r->entries[i].to);
+    free(r->entries[i].code);
+    free(r->entries[i].text);
+    free(r->entries[i].at);
+  }
+  free(r->entries);
+  free(r->provider);
+  free(r->id);
+  free(r);
+}
+
+smsmux_replies_result *smsmux_replies(smsmux *sm, const char *provider,
+                                      const smsmux_reply_query *q) {
+  smsmux_replies_result *r = xcalloc(1, sizeof *r);
+  smsmux_reply_query query = {0};
+  instance *inst = NULL;
+  smsmux_call call;
+  int rc;
+  size_t i, n_capable = 0;
+
+  if (q) {
+    size_t n = q->size < sizeof query ? q->size : sizeof query;
+    memcpy(&query, q, n);
+  }
+  query.size = sizeof query;
+  if (!provider) {
+    for (i = 0; i < sm->n_inst; i++)
+      if (sm->inst[i].usable &&
+          (sm->inst[i].desc->capabilities & SMSMUX_CAP_REPLIES)) {
+        inst = &sm->inst[i];
+        n_capable++;
+      }
+    if (n_capable != 1) {
+      err_set(&r->error, SMSMUX_ERR_INPUT, NULL,
+              "%s: say which one with --provider",
+              n_capable ? "several providers can list replies"
+                        : "no configured provider can list replies");
+      return r;
+    }
+    provider = inst->cfg->name;
+  }
+  r->provider = xstrdup(provider);
+  inst = usable_instance(sm, provider, SMSMUX_CAP_REPLIES, "replies",
+                         &r->error);
+  if (!inst)
+    return r;
+  if ((query.since || query.until) && (query.start || query.count)) {
+    err_set(&r->error, SMSMUX_ERR_INPUT, NULL,
+            "replies: give either a date range (--since/--until) or "
+            "pagination (--start/--count), not both");
+    return r;
+  }
+  call_init(&call, inst, CALL_REPLIES);
+  rc = inst->desc->replies(inst->state, &call, &query);
+  call_settle(&call, rc);
+  if (call.failed) {
+    r->error = call.err;
+  } else {
+    r->entries = call.replies;
+    r->n_entries = call.n_replies;
+    call.replies = NULL;
+    call.n_replies = 0;
+  }
+  call_done(&call);
+  return r;
+}
+
+void smsmux_replies_result_free(smsmux_replies_result *r) {
+  size_t i;
+  if (!r)
+    return;
+  for (i = 0; i < r->n_entries; i++) {
+    smsmux_reply_entry *e = &r->entries[i];
+    free(e->from);
+    free(e->to);
+    free(e->text);
+    free(e->at);
+    free(e->id);
+    free(e->message_id);
+  }
+  free(r->entries);
+  free(r->provider);
+  free(r);
+}
+
+static void credit_of(struct smsmux *sm, instance *inst,
+                      smsmux_credit_entry *e) {
+  e->provider = xstrdup(inst->cfg->name);
+  e->ok = engine_balance(sm, inst, &e->credit, &e->unit, &e->error) == 0;
+}
+
+smsmux_credit_result *smsmux_credit(smsmux *sm, const char *provider) {
+  smsmux_credit_result *r = xcalloc(1, sizeof *r);
+  size_t i, cap = 0;
+  if (provider) {
+    instance *inst = usable_instance(sm, provider, SMSMUX_CAP_BALANCE,
+                                     "reading the balance", &r->error);
+    if (inst)
+      credit_of(sm, inst, VEC_PUSH(r->entries, r->n_entries, cap));
+    return r;
+  }
+  for (i = 0; i < sm->n_inst; i++) {
+    instance *inst = &sm->inst[i];
+    smsmux_credit_entry *e;
+    if (!inst->cfg->enabled)
+      continue;
+    if (inst->usable && !(inst->desc->capabilities & SMSMUX_CAP_BALANCE))
+      continue; /* nothing to ask: not a failure */
+    e = VEC_PUSH(r->entries, r->n_entries, cap);
+    if (!inst->usable) {
+      e->provider = xstrdup(inst->cfg->name);
+      err_set(&e->error, SMSMUX_ERR_CONFIG, NULL, "provider %s is unusable: %s",
+              inst->cfg->name, inst->error ? inst->error : "not loaded");
+      continue;
+    }
+    credit_of(sm, inst, e);
+  }
+  return r;
+}
+
+void smsmux_credit_result_free(smsmux_credit_result *r) {
+  size_t i;
+  if (!r)
+    return;
+  for (i = 0; i < r->n_entries; i++) {
+    free(r->entries[i].provider);
+    free(r->entries[i].unit);
+  }
+  free(r->entries);
+  free(r);
+}
+
+int smsmux_cancel(smsmux *sm, const char *provider, const char *id,
+                  smsmux_error *err) {
+  instance *inst;
+  smsmux_call call;
+  int rc;
+  err_clear(err);
+  if (!id || !*id) {
+    err_set(err, SMSMUX_ERR_INPUT, NULL, "cancel: which message id?");
+    return -1;
+  }
+  inst = usable_instance(sm, provider ? provider : "", SMSMUX_CAP_CANCEL,
+                         "cancelling a message", err);
+  if (!inst)
+    return -1;
+  call_init(&call, inst, CALL_CANCEL);
+  rc = inst->desc->cancel(inst->state, &call, id);
+  call_settle(&call, rc);
+  if (call.failed && err)
+    *err = call.err;
+  rc = call.failed ? -1 : 0;
+  call_done(&call);
+  return rc;
+}
+
+/* "name(a, b?)" for listings */
+static char *operation_signature(const smsmux_operation *op) {
+  strbuf b = {0};
+  const char *const *pp;
+  sb_addf(&b, "%s(", op->name);
+  for (pp = op->params; pp && *pp; pp++)
+    sb_addf(&b, "%s%s", pp == op->params ? "" : ", ", *pp);
+  sb_adds(&b, ")");
+  return sb_steal(&b);
+}
+
+static const smsmux_operation *find_operation(const smsmux_provider *d,
+                                              const char *op) {
+  const smsmux_operation *o;
+  for (o = d->operations; o && o->name; o++)
+    if (strcmp(o->name, op) == 0)
+      return o;
+  return NULL;
+}
+
+/* Required parameters present, no unknown ones. */
+static int check_params(const instance *inst, const smsmux_operation *o,
+                        const smsmux_kv *params, size_t n,
+                        smsmux_error *err) {
+  const char *const *pp;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    int known = 0;
+    for (pp = o->params; pp && *pp && !known; pp++) {
+      size_t l = strlen(*pp);
+      if (l && (*pp)[l - 1] == '?')
+        l--;
+      known = strlen(params[i].key) == l && strncmp(params[i].key, *pp, l) == 0;
+    }
+    if (!known) {
+      char *sig = operation_signature(o);
+      err_set(err, SMSMUX_ERR_INPUT, NULL,
+              "%s %s: unknown parameter \"%s\" (usage: %s)", inst->cfg->name,
+              o->name, params[i].key, sig);
+      free(sig);
+      return -1;
+    }
+  }
+  for (pp = o->params; pp && *pp; pp++) {
+    size_t l = strlen(*pp);
+    int present = 0;
+    if (l && (*pp)[l - 1] == '?')
+      continue;
+    for (i = 0; i < n && !present; i++)
+      present = strcmp(params[i].key, *pp) == 0 && params[i].value &&
+                params[i].value[0];
+    if (!present) {
+      char *sig = operation_signature(o);
+      err_set(err, SMSMUX_ERR_INPUT, NULL,
+              "%s %s: missing parameter %s=... (usage: %s)", inst->cfg->name,
+              o->name, *pp, sig);
+      free(sig);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+smsmux_call_result *smsmux_call_op(smsmux *sm, const char *provider,
+                                   const char *op, const smsmux_kv *params,
+                                   size_t n_params) {
+  smsmux_call_result *r = xcalloc(1, sizeof *r);
+  instance *inst;
+  const smsmux_operation *o;
+  smsmux_call call;
+  int rc;
+
+  r->provider = xstrdup(provider);
+  r->op = xstrdup(op);
+  inst = usable_instance(sm, provider ? provider : "", 0, NULL, &r->error);
+  if (!inst)
+    return r;
+  o = op ? find_operation(inst->desc, op) : NULL;
+  if (!o || !inst->desc->call) {
+    strbuf b = {0};
+    const smsmux_operation *it;
+    for (it = inst->desc->operations; it && it->name; it++)
+      sb_addf(&b, "%s%s", b.len ? ", " : "", it->name);
+    err_set(&r->error, SMSMUX_ERR_UNSUPPORTED, NULL,
+            "provider %s (plugin %s) has no operation \"%s\" (it has: %s)",
+            inst->cfg->name, inst->cfg->plugin, op ? op : "",
+            b.len ? b.s : "none");
+    sb_free(&b);
+    return r;
+  }
+  if (check_params(inst, o, params, n_params, &r->error))
+    return r;
+  call_init(&call, inst, CALL_OP);
+  rc = inst->desc->call(inst->state, &call, op, params, n_params);
+  call_settle(&call, rc);
+  if (call.failed) {
+    r->error = call.err;
+  } else {
+    r->records = call.records;
+    r->n_records = call.n_records;
+    call.records = NULL;
+    call.n_records = 0;
+  }
+  call_done(&call);
+  return r;
+}
+
+void smsmux_call_result_free(smsmux_call_result *r) {
+  size_t i, j;
+  if (!r)
+    return;
+  for (i = 0; i < r->n_records; i++) {
+    for (j = 0; j < r->records[i].n_fields; j++) {
+      free((char *)r->records[i].fields[j].key);
+      free((char *)r->records[i].fields[j].value);
+    }
+    free(r->records[i].fields);
+  }
+  free(r->records);
+  free(r->provider);
+  free(r->op);
+  free(r);
+}
+
+/* ------------------------------------------------ providers / plugins -- */
+
+static void fill_info(smsmux_provider_info *it, const plugin *pl) {
+  const smsmux_operation *o;
+  size_t cap = 0;
+  if (!pl)
+    return;
+  it->path = xstrdup(pl->path);
+  if (!pl->loaded)
+    return;
+  it->version = xstrdup(pl->desc.version);
+  it->abi_major = pl->desc.abi_major;
+  it->abi_minor = pl->desc.abi_minor;
+  it->capabilities = pl->desc.capabilities;
+  for (o = pl->desc.operations; o && o->name; o++)
+    *VEC_PUSH(it->operations, it->n_operations, cap) = operation_signature(o);
+}
+
+smsmux_provider_list *smsmux_providers(smsmux *sm) {
+  smsmux_provider_list *l = xcalloc(1, sizeof *l);
+  size_t i;
+  l->items = xcalloc(sm->n_inst ? sm->n_inst : 1, sizeof *l->items);
+  l->n_items = sm->n_inst;
+  for (i = 0; i < sm->n_inst; i++) {
+    smsmux_provider_info *it = &l->items[i];
+    instance *inst = &sm->inst[i];
+    it->name = xstrdup(inst->cfg->name);
+    it->plugin = xstrdup(inst->cfg->plugin);
+    it->enabled = inst->cfg->enabled;
+    it->loaded = inst->usable;
+    it->error = xstrdup(inst->error);
+    fill_info(it, inst->plugin);
+  }
+  return l;
+}
+
+smsmux_provider_list *smsmux_plugins(smsmux *sm) {
+  smsmux_provider_list *l = xcalloc(1, sizeof *l);
+  char **paths = NULL;
+  size_t n = loader_scan(sm->cfg->plugin_dir, &paths), i, j, cap = 0;
+
+  for (i = 0; i < n; i++) {
+    plugin *pl = loader_load_file(paths[i]);
+    smsmux_provider_info *it = VEC_PUSH(l->items, l->n_items, cap);
+    it->name = xstrdup(pl->name);
+    it->plugin = xstrdup(pl->name);
+    it->enabled = 1;
+    it->loaded = pl->loaded;
+    fill_info(it, pl);
+    for (j = 0; j + 1 < l->n_items && pl->loaded; j++)
+      if (strcmp(l->items[j].name, pl->name) == 0 && l->items[j].loaded) {
+        it->loaded = 0;
+        pl->error = xasprintf("two plugins named \"%s\": %s and %s; the "
+                              "first one is used, remove the other",
+                              pl->name, l->items[j].path, pl->path);
+      }
+    it->error = xstrdup(pl->error);
+    loader_unload(pl);
+    free(paths[i]);
+  }
+  free(paths);
+  if (n == 0) {
+    smsmux_provider_info *it = VEC_PUSH(l->items, l->n_items, cap);
+    it->name = xstrdup("(none)");
+    it->error = xasprintf("no plugin found in plugin_dir %s",
+                          sm->cfg->plugin_dir);
+  }
+  return l;
+}
+
+void smsmux_provider_list_free(smsmux_provider_list *l) {
+  size_t i, j;
+  if (!l)
+    return;
+  for (i = 0; i < l->n_items; i++) {
+    smsmux_provider_info *it = &l->items[i];
+    free(it->name);
+    free(it->plugin);
+    free(it->path);
+    free(it->version);
+    free(it->error);
+    for (j = 0; j < it->n_operations; j++)
+      free(it->operations[j]);
+    free(it->operations);
+  }
+  free(l->items);
+  free(l);
+}
+
+/* ------------------------------------------------------ plugin check -- */
+
+static void steal_notes(loader_notes *l, char ***v, size_t *n) {
+  *v = l->v;
+  *n = l->n;
+  memset(l, 0, sizeof *l);
+}
+
+smsmux_plugin_report *smsmux_plugin_check(const char *path) {
+  smsmux_plugin_report *r = xcalloc(1, sizeof *r);
+  loader_notes problems = {0}, warnings = {0};
+  const smsmux_config_key *k;
+  const smsmux_operation *o;
+  size_t cap = 0;
+  plugin *pl;
+
+  r->path = xstrdup(path);
+  r->host_abi_major = SMSMUX_ABI_MAJOR;
+  r->host_abi_minor = SMSMUX_ABI_MINOR;
+  r->host_size = sizeof(smsmux_provider);
+  if (loader_init(&r->error) != 0)
+    return r;
+  pl = loader_check_file(path, &problems, &warnings);
+  r->stem = xstrdup(pl->name);
+  r->opened = pl->opened;
+  r->entry_found = pl->has_entry;
+  r->descriptor_found = pl->has_desc;
+  r->abi_major = pl->abi_major;
+  r->abi_minor = pl->abi_minor;
+  r->declared_size = pl->desc_size;
+  r->readable = pl->readable;
+  r->ok = pl->loaded;
+  if (pl->readable) {
+    const smsmux_provider *d = &pl->desc;
+    r->name = xstrdup(d->name);
+    r->version = xstrdup(d->version);
+    r->summary = xstrdup(d->summary);
+    r->capabilities = d->capabilities;
+    r->max_recipients = d->max_recipients;
+    r->default_base_url = xstrdup(d->default_base_url);
+    for (k = d->config_keys; k && k->name; k++) {
+      unsigned f = k->flags & (SMSMUX_KEY_REQUIRED | SMSMUX_KEY_SECRET);
+      *VEC_PUSH(r->config_keys, r->n_config_keys, cap) = xasprintf(
+          "%s%s", k->name,
+          f == (SMSMUX_KEY_REQUIRED | SMSMUX_KEY_SECRET) ? " (required, secret)"
+          : f == SMSMUX_KEY_REQUIRED                     ? " (required)"
+          : f == SMSMUX_KEY_SECRET                       ? " (secret)"
+                                                         : "");
+    }
+    cap = 0;
+    for (o = d->operations; o && o->name; o++)
+      *VEC_PUSH(r->operations, r->n_operations, cap) = operation_signature(o);
+  }
+  if (!pl->loaded)
+    err_set(&r->error, SMSMUX_ERR_CONFIG, NULL, "%s",
+            pl->error ? pl->error : "the plugin does not load");
+  steal_notes(&problems, &r->problems, &r->n_problems);
+  steal_notes(&warnings, &r->warnings, &r->n_warnings);
+  loader_unload(pl);
+  loader_exit();
+  return r;
+}
+
+void smsmux_plugin_report_free(smsmux_plugin_report *r) {
+  size_t i;
+  if (!r)
+    return;
+  for (i = 0; i < r->n_config_keys; i++)
+    free(r->config_keys[i]);
+  for (i = 0; i < r->n_operations; i++)
+    free(r->operations[i]);
+  for (i = 0; i < r->n_problems; i++)
+    free(r->problems[i]);
+  for (i = 0; i < r->n_warnings; i++)
+    free(r->warnings[i]);
+  free(r->config_keys);
+  free(r->operations);
+  free(r->problems);
+  free(r->warnings);
+  free(r->path);
+  free(r->stem);
+  free(r->name);
+  free(r->version);
+  free(r->summary);
+  free(r->default_base_url);
+  free(r);
+}
