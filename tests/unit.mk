@@ -18,3 +18,11 @@ tests_test_host_SOURCES = tests/test_host.c tests/check.h
 tests_test_host_CFLAGS = $(AM_CFLAGS)
 tests_test_host_LDADD = core/libsmsmux.la
 TESTS += tests/test_host
+# test_router: the router is a pure function: linked with its own layer and
+# those below it (cfg for prices, util), no store, plugin or HTTP.
+check_PROGRAMS += tests/test_router
+tests_test_router_SOURCES = tests/test_router.c tests/check.h \
+	core/router.c core/cfg.c core/util.c
+tests_test_router_CFLAGS = $(AM_CFLAGS)
+tests_test_router_LDADD = $(INIPARSER_LIBS) $(PTHREAD_LIBS)
+TESTS += tests/test_router
