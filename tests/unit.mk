@@ -26,3 +26,12 @@ tests_test_router_SOURCES = tests/test_router.c tests/check.h \
 tests_test_router_CFLAGS = $(AM_CFLAGS)
 tests_test_router_LDADD = $(INIPARSER_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/test_router
+# test_embed: an application using libcurl and libxml2 itself around two
+# smsmux open/close rounds (run by tests/embed.sh with the simulator).
+check_PROGRAMS += tests/test_embed
+tests_test_embed_SOURCES = tests/test_embed.c tests/check.h
+tests_test_embed_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
+tests_test_embed_LDADD = core/libsmsmux.la $(CURL_LIBS) $(XML_LIBS)
+TESTS += tests/embed.sh
+EXTRA_DIST += tests/embed.sh
+EXTRA_DIST += tests/layering.sh docs/ARCHITECTURE.md

@@ -20,7 +20,7 @@
  * The guide has no balance request: the plugin declares no balance
  * capability, and `smsmux credit` does not list it.
  *
- * Login (DESIGN.md; the guide names no login URL): POST base_url +
+ * Login (docs/providers/mediasflow.md; the guide names no login URL): POST base_url +
  * auth_path (default /auth) with {"login","password"}; the token is the
  * `Authorization: Bearer` header of the answer, else its `token` member.
  * The token is the one mutable thing of an instance: `send` may run on

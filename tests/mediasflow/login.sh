@@ -1,5 +1,5 @@
 #!/bin/sh
-# Mediasflow conformance: the login DESIGN.md describes (the guide names no
+# Mediasflow conformance: the login docs/providers/mediasflow.md describes (the guide names no
 # login URL): POST base_url + auth_path {"login","password"} as JSON, the
 # token taken from the answer's `Authorization: Bearer` header (else a
 # `token` member), sent back as `Authorization: Bearer T` on every request,
@@ -17,7 +17,7 @@ assert_eq "POST $API/auth
 POST $API/campaigns/inject" "$(req_paths)" "login_comes_before_the_first_request"
 assert_request "login_posts_to_auth_path_default" POST "$API/auth" "" 0
 assert_eq "application/json" "$(req '.content_type' 0)" "login_body_is_json"
-# byte for byte: login first, then password, as DESIGN.md writes them
+# byte for byte: login first, then password, as docs/providers/mediasflow.md writes them
 assert_eq '{"login":"demo","password":"demo-password"}' "$(req '.body' 0)" \
   "login_body_carries_login_and_password"
 assert_eq null "$(req '.headers.authorization' 0)" "login_itself_carries_no_token"
