@@ -7,7 +7,9 @@
  * worker sends them with engine_send, the path of smsmux_send: validation,
  * router plan, chunked failover, max_rps, journal.  Each row keeps its own
  * ref, reserved in the journal before the grouped send and finished after
- * it, so a rerun skips exactly the rows already taken.
+ * it, so a rerun skips exactly the rows already taken.  Rows share a
+ * group only when they share the ref too: the store keys each recipient by
+ * (ref, number) with the message's fingerprint.
  *
  * Rows are reported in the order they were added: finished groups wait
  * for the earlier ones, and a worker takes a group only within `window`
@@ -300,8 +302,8 @@ static void report_group(struct smsmux_batch *b, bgroup *g) {
     v.n_recipients = rc ? 1 : 0;
     v.duplicate = s->journaled == 1;
     v.possibly_sent = s->journaled == 2 || s->cls == SMSMUX_ERR_UNKNOWN_OUTCOME;
-    v.provider = taken || v.duplicate ? rc->provider : NULL;
-    v.id = taken || v.duplicate ? (rc->id ? rc->id : r->id) : NULL;
+    v.provider = rc && (taken || v.duplicate) ? rc->provider : NULL;
+    v.id = rc && (taken || v.duplicate) ? (rc->id ? rc->id : r->id) : NULL;
     v.cost = taken && !v.duplicate && n_new ? r->cost / (double)n_new : 0;
     memset(&v.error, 0, sizeof v.error);
     if (s->cls != SMSMUX_OK) {
@@ -476,12 +478,6 @@ int smsmux_batch_add(smsmux_batch *b, const smsmux_send_request *req,
     err_set(err, SMSMUX_ERR_INPUT, NULL, "malformed send request");
     return -1;
   }
-  if (req->ref && *req->ref && req->n_to != 1) {
-    err_set(err, SMSMUX_ERR_INPUT, NULL,
-            "a batch request with a ref names one number (the ref is that "
-            "recipient's)");
-    return -1;
-  }
   pthread_mutex_lock(&b->lock);
   cancelled = b->cancelled || b->closing;
   pthread_mutex_unlock(&b->lock);
@@ -508,6 +504,8 @@ int smsmux_batch_add(smsmux_batch *b, const smsmux_send_request *req,
     }
     if (b->open && (b->open->solo || b->open->n >= b->open->limit ||
                     !same_message(b->open, req) ||
+                    /* one ref per group: the store keys (ref, number) */
+                    (b->open->n && !same_str(b->open->rows[0].ref, ref)) ||
                     (b->open->seen &&
                      b->open->seen[seen_slot(b->open, e164)])))
       flush_open(b);

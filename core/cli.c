@@ -1097,16 +1097,10 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
     row++;
     if (personal)
       text_render(m->text, t, &text);
-    if (m->ref) {
-      char idx[32];
-      snprintf(idx, sizeof idx, "#%lu", row);
-      sb_reset(&ref);
-      sb_add(&ref, m->ref, strlen(m->ref));
-      sb_add(&ref, idx, strlen(idx));
-    }
+    /* every row under the one --ref: the store keys each recipient by
+       (ref, number) and the content, never by the row's position */
     to[0] = tofile_number(t);
-    fill_request(&req, m, to, 1, personal ? text.s : m->text,
-                 m->ref ? ref.s : NULL);
+    fill_request(&req, m, to, 1, personal ? text.s : m->text, m->ref);
     if (smsmux_batch_add(batch, &req, tofile_line(t), &stop) < 0)
       break;
   }

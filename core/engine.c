@@ -7,6 +7,8 @@
 #include "host.h"
 #include "msg.h"
 
+#include <openssl/evp.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +22,14 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err) {
   pthread_mutex_lock(&sm->store_lock);
   if (!sm->store && !sm->store_error) {
     char buf[512] = "";
-    sm->store = store_open(sm->cfg->state_dir, buf, sizeof buf);
+    int created = 0;
+    sm->store = store_open(sm->cfg->state_dir, &created, buf, sizeof buf);
     if (!sm->store)
       sm->store_error = xstrdup(buf);
+    else if (created)
+      log_write(&sm->log, SMSMUX_LOG_INFO,
+                "created the store %s/state.db (mode 0600)",
+                sm->cfg->state_dir);
   }
   db = sm->store;
   if (!db)
@@ -342,11 +349,13 @@ static int plan_message(struct smsmux *sm, const router_msg *m,
    provider failure counts) and, on success, the cached balance goes down
    by what the message used.  Nothing to change: the store is not asked. */
 static void record_attempt(struct smsmux *sm, const router_candidate *c,
-                           smsmux_error_class cls, double share) {
+                           smsmux_error_class cls, double share,
+                           int balance_known) {
   long limit = sm->cfg->breaker_failures, opened;
   int success = cls == SMSMUX_OK;
   int breaker = limit > 0 && (success || router_counts_against_provider(cls));
-  int spend = success && c->snap->has_credit;
+  /* a balance the send answer carried counts this message already */
+  int spend = success && c->snap->has_credit && !balance_known;
   health_breaker seen;
   store_db *db;
   if (!breaker && !spend)
@@ -374,15 +383,15 @@ typedef struct send_state {
   smsmux_send_result *r;
   size_t cap_rcpt, cap_att;
   /* parallel to r->recipients: the index of each in prepared.to, and the
-     class of its outcome (SMSMUX_OK when taken); what engine_send's rows need */
+     class of its outcome (SMSMUX_OK when taken); what engine_send's rows
+     need */
   size_t *rcpt_idx;
   smsmux_error_class *rcpt_cls;
   size_t cap_idx, cap_cls, n_idx, n_cls;
-  /* every message id a provider handed back (the provider's name and the
-     id, both owned): journaled by engine_send with the rest, in one
-     transaction */
-  char **ids;
-  size_t n_ids, cap_ids;
+  store_db *db;
+  char id[40];          /* the message's id in the store */
+  const char **marked;  /* per recipient: the provider its row was last
+                           marked `sending` for (borrowed name), or NULL */
 } send_state;
 
 static void add_attempt(send_state *st, const instance *inst, int ok,
@@ -427,55 +436,155 @@ static void log_unknown_options(instance *inst, const smsmux_message *m) {
       found = str_ieq(*k, m->options[i].key);
     if (!found)
       log_write(inst->env->log, SMSMUX_LOG_DEBUG,
-             "%s: option %s is not one the %s plugin reads: ignored",
-             inst->cfg->name, m->options[i].key, inst->cfg->plugin);
+                "%s: option %s is not one the %s plugin reads: ignored",
+                inst->cfg->name, m->options[i].key, inst->cfg->plugin);
   }
 }
 
+static void message_of(const prepared *p, const smsmux_send_request *req,
+                       char **to, size_t n, smsmux_message *m) {
+  memset(m, 0, sizeof *m);
+  m->size = sizeof *m;
+  m->kind = p->kind;
+  m->text = p->text;
+  m->encoding = p->info.encoding;
+  m->segments = p->info.segments;
+  m->text_units = p->info.units;
+  m->to = (const char *const *)to;
+  m->n_to = n;
+  m->from = req->from;
+  m->at = p->at;
+  m->ref = req->ref;
+  m->image_url = req->image_url;
+  m->video_url = req->video_url;
+  m->audio_url = req->audio_url;
+  m->duration = req->duration;
+  m->subject = req->subject;
+  m->options = req->options;
+  m->n_options = req->options ? req->n_options : 0;
+}
+
+/* The store state a recipient line leaves behind. */
+static const char *store_state_of(smsmux_status s, int scheduled) {
+  switch (s) {
+  case SMSMUX_STATUS_UNKNOWN: return "unknown";
+  case SMSMUX_STATUS_REJECTED: return "failed";
+  case SMSMUX_STATUS_SCHEDULED: return "scheduled";
+  default: return scheduled ? "scheduled" : "accepted";
+  }
+}
+
+/* The chunk's recipient lines, from the plugin's report (or "accepted"
+   with the message id), and their outcomes for the store. */
+static void settle_accepted(send_state *st, const prepared *p,
+                            const instance *inst, smsmux_call *call,
+                            const size_t *idx, char **to, size_t n,
+                            store_outcome *out) {
+  size_t i, j;
+  for (i = 0; i < n; i++) {
+    const call_recipient *cr = NULL;
+    smsmux_recipient_result *rr;
+    if (i < call->n_recipients && call->recipients[i].to &&
+        strcmp(call->recipients[i].to, to[i]) == 0)
+      cr = &call->recipients[i];
+    for (j = 0; j < call->n_recipients && !cr; j++)
+      if (call->recipients[j].to &&
+          strcmp(call->recipients[j].to, to[i]) == 0)
+        cr = &call->recipients[j];
+    if (cr)
+      add_rcpt(st, idx[i], SMSMUX_OK, to[i], cr->status,
+               cr->id ? cr->id : call->message_id, inst->cfg->name, cr->code,
+               cr->text);
+    else
+      add_rcpt(st, idx[i], SMSMUX_OK, to[i],
+               p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED,
+               call->message_id, inst->cfg->name, NULL, NULL);
+    rr = &st->r->recipients[st->r->n_recipients - 1];
+    out[i].number = to[i];
+    out[i].state = store_state_of(rr->status, p->at != 0);
+    out[i].provider = inst->cfg->name;
+    out[i].provider_id = rr->id;
+    out[i].code = rr->code;
+    out[i].text = rr->text;
+  }
+}
+
+/* The chunk's rows are `sending` through inst in the store (durably) before
+   its request leaves; the ones store_reserve marked for it already are
+   not written again.  -1 (err) when the store cannot say so: the chunk is
+   not sent. */
+static int chunk_sending(send_state *st, const instance *inst,
+                         const size_t *idx, char **to, size_t n,
+                         smsmux_error *err) {
+  size_t i, need = 0;
+  char msg[512] = "";
+  for (i = 0; i < n; i++)
+    need += st->marked[idx[i]] != inst->cfg->name;
+  if (need == 0)
+    return 0;
+  if (store_mark_sending(st->db, st->id, (const char *const *)to, n,
+                         inst->cfg->name, msg, sizeof msg)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s: nothing was sent", msg);
+    return -1;
+  }
+  for (i = 0; i < n; i++)
+    st->marked[idx[i]] = inst->cfg->name;
+  return 0;
+}
+
 /* Send the recipients p->to[idx[0..n)] through inst; 0 on success, else
-   the error class. */
+   the error class.  *balance_known: the answer carried the credit left. */
 static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
                                      const prepared *p,
                                      const smsmux_send_request *req,
                                      const size_t *idx, size_t n,
-                                     send_state *st, smsmux_error *err) {
+                                     send_state *st, smsmux_error *err,
+                                     int *balance_known) {
   smsmux_call call;
   smsmux_message m;
   char **to = xcalloc(n ? n : 1, sizeof *to);
-  size_t i, j;
+  store_outcome *out = xcalloc(n ? n : 1, sizeof *out);
+  store_attempt att;
+  size_t i;
   int rc;
 
+  *balance_known = 0;
   for (i = 0; i < n; i++)
     to[i] = p->to[idx[i]];
-  memset(&m, 0, sizeof m);
-  m.size = sizeof m;
-  m.kind = p->kind;
-  m.text = p->text;
-  m.encoding = p->info.encoding;
-  m.segments = p->info.segments;
-  m.text_units = p->info.units;
-  m.to = (const char *const *)to;
-  m.n_to = n;
-  m.from = req->from;
-  m.at = p->at;
-  m.ref = req->ref;
-  m.image_url = req->image_url;
-  m.video_url = req->video_url;
-  m.audio_url = req->audio_url;
-  m.duration = req->duration;
-  m.subject = req->subject;
-  m.options = req->options;
-  m.n_options = req->options ? req->n_options : 0;
-
+  if (chunk_sending(st, inst, idx, to, n, err)) {
+    free(out);
+    free(to);
+    return err->cls;
+  }
+  message_of(p, req, to, n, &m);
   instance_throttle(inst);
   call_init(&call, inst, CALL_SEND);
   log_unknown_options(inst, &m);
   rc = inst->desc->send(inst->state, &call, &m);
   call_settle(&call, rc);
+  memset(&att, 0, sizeof att);
+  att.provider = inst->cfg->name;
   if (call.failed) {
     *err = call.err;
     add_attempt(st, inst, 0, &call.err, n);
+    att.outcome = "failed";
+    att.cls = smsmux_error_class_name(err->cls);
+    att.code = err->code[0] ? err->code : NULL;
+    att.message = err->message;
+    /* settled here only as far as the store goes: nothing accepted is
+       `failed` (safe to send again, and failover may), a possible send
+       `unknown` */
+    for (i = 0; i < n; i++) {
+      out[i].number = to[i];
+      out[i].state = err->cls == SMSMUX_ERR_UNKNOWN_OUTCOME ? "unknown"
+                                                             : "failed";
+      out[i].provider = inst->cfg->name;
+      out[i].code = att.code;
+      out[i].text = err->message;
+    }
+    store_finish(st->db, st->id, out, n, &att, 1);
     call_done(&call);
+    free(out);
     free(to);
     return err->cls;
   }
@@ -484,166 +593,260 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
     st->r->provider = xstrdup(inst->cfg->name);
     st->r->id = xstrdup(call.message_id);
   }
-  /* every recipient of the chunk gets a line: the plugin's own, or
-     "accepted" with the message id (plugins mostly report recipients in
-     the order given: that one is looked at first) */
-  for (i = 0; i < n; i++) {
-    const call_recipient *cr = NULL;
-    if (i < call.n_recipients && call.recipients[i].to &&
-        strcmp(call.recipients[i].to, to[i]) == 0)
-      cr = &call.recipients[i];
-    for (j = 0; j < call.n_recipients && !cr; j++)
-      if (call.recipients[j].to && strcmp(call.recipients[j].to, to[i]) == 0)
-        cr = &call.recipients[j];
-    if (cr)
-      add_rcpt(st, idx[i], SMSMUX_OK, to[i], cr->status,
-               cr->id ? cr->id : call.message_id, inst->cfg->name, cr->code,
-               cr->text);
-    else
-      add_rcpt(st, idx[i], SMSMUX_OK, to[i],
-               p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED,
-               call.message_id, inst->cfg->name, NULL, NULL);
-  }
-  if (call.message_id) {
-    *VEC_PUSH(st->ids, st->n_ids, st->cap_ids) = xstrdup(inst->cfg->name);
-    *VEC_PUSH(st->ids, st->n_ids, st->cap_ids) = xstrdup(call.message_id);
-  }
-  if (call.has_balance)
+  settle_accepted(st, p, inst, &call, idx, to, n, out);
+  att.outcome = "ok";
+  store_finish(st->db, st->id, out, n, &att, 1);
+  if (call.has_balance) {
     /* some providers answer a send with the credit left: the freshest
-       balance the router can have */
-    health_balance_store(engine_store(sm, NULL), inst->cfg->name,
-                         call.balance);
+       balance the router can have (and it already counts this message) */
+    health_balance_store(st->db, inst->cfg->name, call.balance);
+    *balance_known = 1;
+  }
+  (void)sm;
   call_done(&call);
+  free(out);
   free(to);
   return SMSMUX_OK;
 }
 
-/* The journal status a settled recipient leaves behind. */
-static const char *journal_status_of(smsmux_status s) {
-  switch (s) {
-  case SMSMUX_STATUS_UNKNOWN: return "unknown";
-  case SMSMUX_STATUS_REJECTED:
-  case SMSMUX_STATUS_UNDELIVERED:
-  case SMSMUX_STATUS_EXPIRED:
-  case SMSMUX_STATUS_CANCELLED: return "failed";
-  default: return "sent";
-  }
+/* --------------------------------------------------------- fingerprint -- */
+
+static void fp_add(EVP_MD_CTX *ctx, const char *s) {
+  char len[24];
+  int n = snprintf(len, sizeof len, "%zu:", s ? strlen(s) : (size_t)0);
+  EVP_DigestUpdate(ctx, s ? len : "-", s ? (size_t)n : 1);
+  if (s)
+    EVP_DigestUpdate(ctx, s, strlen(s));
 }
 
-/* What a send leaves in the journal, in one transaction: the message ids
-   the providers handed back, the ref's outcome (`ref_status` non-NULL:
-   --ref was reserved), each reserved row's outcome (rows mode), and the
-   attempts.  A journal failure does not change the send's result. */
-static void journal_send(struct smsmux *sm, store_db *db,
-                         const smsmux_send_result *r, const send_state *st,
-                         const char *ref, const char *ref_status,
-                         const engine_row *rows, const int *row_reserved) {
-  store_journal_row *jr;
-  store_journal_attempt_row *ja;
-  size_t n = 0, i;
-  if (!db)
-    db = engine_store(sm, NULL);
-  if (!db)
-    return;
-  jr = xcalloc(st->n_ids / 2 + 1 + r->n_recipients, sizeof *jr);
-  ja = xcalloc(r->n_attempts ? r->n_attempts : 1, sizeof *ja);
-  for (i = 0; i + 1 < st->n_ids; i += 2) {
-    jr[n].status = "sent";
-    jr[n].provider = st->ids[i];
-    jr[n].message_id = st->ids[i + 1];
-    n++;
-  }
-  if (ref_status) {
-    jr[n].ref = ref;
-    jr[n].status = ref_status;
-    jr[n].provider = r->provider;
-    jr[n].message_id = r->id;
-    n++;
-  }
-  if (rows)
-    for (i = 0; i < r->n_recipients; i++) {
-      size_t k = st->rcpt_idx[i];
-      const smsmux_recipient_result *rr = &r->recipients[i];
-      if (!row_reserved[k])
-        continue;
-      jr[n].ref = rows[k].ref;
-      jr[n].status = journal_status_of(rr->status);
-      jr[n].provider = rr->provider;
-      jr[n].message_id = rr->id;
-      n++;
-    }
-  for (i = 0; i < r->n_attempts; i++) {
-    const smsmux_attempt *a = &r->attempts[i];
-    ja[i].ref = ref ? ref : (r->id ? r->id : "");
-    ja[i].provider = a->provider;
-    ja[i].outcome = a->ok ? "ok" : "failed";
-    ja[i].cls = smsmux_error_class_name(a->cls);
-    ja[i].code = a->code;
-    ja[i].message = a->message;
-  }
-  (void)store_journal_finish_all(db, jr, n, ja, r->n_attempts, NULL, 0);
-  free(jr);
-  free(ja);
+static int by_option_key(const void *a, const void *b) {
+  const smsmux_kv *x = *(const smsmux_kv *const *)a;
+  const smsmux_kv *y = *(const smsmux_kv *const *)b;
+  int c = strcmp(x->key ? x->key : "", y->key ? y->key : "");
+  return c ? c : strcmp(x->value ? x->value : "", y->value ? y->value : "");
 }
 
-/* rows mode: reserve each recipient's own ref.  A recipient already
-   journaled is not sent again: it gets its line (from the journal) and
-   leaves `pending`.  -1 (r->error set, the rows reserved so far marked
-   "failed" so that a rerun tries them) when the journal fails. */
-static int reserve_rows(struct smsmux *sm, const prepared *p, engine_row *rows,
-                        int *reserved, size_t *pending, size_t *n_pending,
-                        send_state *st, store_db **dbp) {
+/* Hex SHA-256 of the canonical content (kind, text, sender, schedule,
+   media, options in key order): what makes a ref's send "the same".  The
+   route and a forced provider are not content. */
+static int fingerprint(const prepared *p, const smsmux_send_request *req,
+                       char hex[65]) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  unsigned char md[32];
+  unsigned len = 0, i;
+  char num[64];
+  size_t k, n = req->options ? req->n_options : 0;
+  const smsmux_kv **opts = xcalloc(n ? n : 1, sizeof *opts);
+  if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+    EVP_MD_CTX_free(ctx);
+    free(opts);
+    return -1;
+  }
+  snprintf(num, sizeof num, "smsmux-1 %d %lld %u", (int)p->kind,
+           (long long)p->at, req->duration);
+  fp_add(ctx, num);
+  fp_add(ctx, p->text);
+  fp_add(ctx, req->from);
+  fp_add(ctx, req->image_url);
+  fp_add(ctx, req->video_url);
+  fp_add(ctx, req->audio_url);
+  fp_add(ctx, req->subject);
+  for (k = 0; k < n; k++)
+    opts[k] = &req->options[k];
+  qsort(opts, n, sizeof *opts, by_option_key);
+  for (k = 0; k < n; k++) {
+    fp_add(ctx, opts[k]->key);
+    fp_add(ctx, opts[k]->value);
+  }
+  free(opts);
+  if (!EVP_DigestFinal_ex(ctx, md, &len) || len != sizeof md) {
+    EVP_MD_CTX_free(ctx);
+    return -1;
+  }
+  EVP_MD_CTX_free(ctx);
+  for (i = 0; i < len; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  return 0;
+}
+
+/* ------------------------------------------------------------- reserve -- */
+
+/* A recipient the store already holds for this ref: its line, nothing
+   sent.  Returns the class it leaves. */
+static smsmux_error_class claimed_line(send_state *st, const prepared *p,
+                                       const char *ref, size_t i,
+                                       const store_rcpt *c) {
   smsmux_send_result *r = st->r;
-  size_t i, k;
+  char *m;
+  smsmux_error_class cls;
+  if (c->claim == STORE_CLAIM_SENT) {
+    add_rcpt(st, i, SMSMUX_OK, p->to[i],
+             strcmp(c->state, "scheduled") == 0 ? SMSMUX_STATUS_SCHEDULED
+                                                : SMSMUX_STATUS_ACCEPTED,
+             c->provider_id, c->provider, NULL, "already sent under this ref");
+    return SMSMUX_OK;
+  }
+  if (c->claim == STORE_CLAIM_POSSIBLY) {
+    m = xasprintf("a send with --ref %s to %s was already started (%s%s%s) "
+                  "and its outcome is not known: nothing was sent again; "
+                  "check `smsmux status`%s%s before using a new --ref",
+                  ref, p->to[i], c->state, c->provider ? " via " : "",
+                  c->provider ? c->provider : "", c->provider_id ? " " : "",
+                  c->provider_id ? c->provider_id : "");
+    cls = SMSMUX_ERR_UNKNOWN_OUTCOME;
+    add_rcpt(st, i, cls, p->to[i], SMSMUX_STATUS_UNKNOWN, c->provider_id,
+             c->provider, "possibly-sent", m);
+    r->possibly_sent = 1;
+    err_set(&r->error, cls, NULL, "%s", m);
+  } else {
+    m = xasprintf("--ref %s: %s was already sent another message under this "
+                  "ref (message %s, %s): nothing was sent to it; use a new "
+                  "--ref for a new message",
+                  ref, p->to[i], c->message_id ? c->message_id : "?",
+                  c->state ? c->state : "?");
+    cls = SMSMUX_ERR_INPUT;
+    add_rcpt(st, i, cls, p->to[i], SMSMUX_STATUS_REJECTED, NULL, NULL,
+             "ref-conflict", m);
+    if (r->error.cls == SMSMUX_OK)
+      err_set(&r->error, cls, "ref-conflict", "%s", m);
+  }
+  free(m);
+  return cls;
+}
+
+/* Record the message and its recipients before anything leaves; the first
+   chunk `sending` for the first candidate.  Recipients to send go into
+   pending[].  -1 (r->error) when the store cannot: nothing is sent. */
+static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
+                   const smsmux_send_request *req, const char *ref,
+                   const router_candidate *first, size_t *pending,
+                   size_t *n_pending, engine_row *rows) {
+  smsmux_send_result *r = st->r;
+  store_rcpt *rc = xcalloc(p->n_to ? p->n_to : 1, sizeof *rc);
+  const instance *inst = cand_instance(first);
+  size_t max = inst->desc->max_recipients ? inst->desc->max_recipients : 1;
+  store_msg m;
+  char fp[65], msg[512] = "";
+  size_t i, n_dup = 0;
+
+  memset(&m, 0, sizeof m);
+  if (fingerprint(p, req, fp)) {
+    err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL,
+            "cannot compute the message fingerprint (libcrypto)");
+    free(rc);
+    return -1;
+  }
+  m.ref = ref && *ref ? ref : NULL;
+  m.fingerprint = fp;
+  for (i = 0; i < p->n_to; i++) {
+    rc[i].number = p->to[i];
+    /* with a ref some may turn out duplicates: then the chunks shift and
+       chunk_sending marks what reserve did not */
+    rc[i].sending = i < max;
+  }
+  if (store_reserve(st->db, &m, rc, p->n_to, inst->cfg->name, msg,
+                    sizeof msg)) {
+    err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL, "%s: nothing was sent", msg);
+    free(rc);
+    return -1;
+  }
+  memcpy(st->id, m.id, sizeof st->id);
   *n_pending = 0;
   for (i = 0; i < p->n_to; i++) {
-    store_journal_entry e = {0};
-    char msg[512] = "";
-    int rc;
-    if (!rows[i].ref || !*rows[i].ref) {
+    if (rc[i].claim == STORE_CLAIM_NEW || rc[i].claim == STORE_CLAIM_RETRY) {
+      if (rc[i].sending)
+        st->marked[i] = inst->cfg->name;
       pending[(*n_pending)++] = i;
-      continue;
-    }
-    if (!*dbp && !(*dbp = engine_store(sm, &r->error)))
-      rc = -1;
-    else
-      rc = store_journal_reserve(*dbp, rows[i].ref, &e, msg, sizeof msg);
-    if (rc < 0) {
-      if (r->error.cls == SMSMUX_OK)
-        err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL, "%s", msg);
-      for (k = 0; k < i; k++)
-        if (reserved[k]) {
-          store_journal_finish(*dbp, rows[k].ref, "failed", NULL, NULL, NULL,
-                               NULL, 0);
-          reserved[k] = 0;
-        }
-      return -1;
-    }
-    if (rc == 0) {
-      reserved[i] = 1;
-      pending[(*n_pending)++] = i;
-      continue;
-    }
-    if (e.status && strcmp(e.status, "sent") == 0) {
-      rows[i].journaled = 1;
-      add_rcpt(st, i, SMSMUX_OK, p->to[i], SMSMUX_STATUS_ACCEPTED,
-               e.message_id, e.provider, NULL, NULL);
     } else {
-      char *m = xasprintf(
-          "a send with --ref %s was already started (%s%s%s) and its "
-          "outcome is not known: nothing was sent again; check `smsmux "
-          "status`%s%s before using a new --ref",
-          rows[i].ref, e.status ? e.status : "pending",
-          e.provider ? " via " : "", e.provider ? e.provider : "",
-          e.message_id ? " " : "", e.message_id ? e.message_id : "");
-      rows[i].journaled = 2;
-      add_rcpt(st, i, SMSMUX_ERR_UNKNOWN_OUTCOME, p->to[i],
-               SMSMUX_STATUS_UNKNOWN, e.message_id, e.provider, NULL, m);
-      free(m);
+      smsmux_error_class cls = claimed_line(st, p, m.ref, i, &rc[i]);
+      n_dup += rc[i].claim == STORE_CLAIM_SENT;
+      if (rows)
+        rows[i].journaled = rc[i].claim == STORE_CLAIM_SENT ? 1 : 2;
+      (void)cls;
     }
-    store_journal_entry_clear(&e);
+    store_rcpt_clear(&rc[i]);
   }
+  if (*n_pending == 0 && n_dup == p->n_to) {
+    r->duplicate = 1;
+    r->provider = xstrdup(r->recipients[0].provider);
+    r->id = xstrdup(r->recipients[0].id);
+  }
+  (void)sm;
+  free(rc);
   return 0;
+}
+
+/* ---------------------------------------------------------------- send -- */
+
+/* Failover, chunk by chunk, from candidate c on: recipients a provider
+   refused with a "move on" class go to the next candidate; the others are
+   settled.  Returns the recipients still pending (every candidate failed
+   them) in pending[0..*n_pending). */
+static void send_with_failover(struct smsmux *sm, send_state *st,
+                               const prepared *p,
+                               const smsmux_send_request *req,
+                               const router_plan *plan, size_t c,
+                               size_t *pending, size_t *n_pending,
+                               smsmux_error *last) {
+  smsmux_send_result *r = st->r;
+  size_t *next = NULL, n_next, cap_next = 0, i;
+  for (; c < plan->n && *n_pending; c++) {
+    const router_candidate *rc = &plan->cand[c];
+    instance *inst;
+    size_t max, off;
+    if (!rc->eligible)
+      continue;
+    inst = cand_instance(rc);
+    max = inst->desc->max_recipients ? inst->desc->max_recipients : 1;
+    n_next = 0;
+    for (off = 0; off < *n_pending; off += max) {
+      size_t n = *n_pending - off < max ? *n_pending - off : max;
+      smsmux_error e = {0};
+      int balance_known = 0;
+      smsmux_error_class cls = send_chunk(sm, inst, p, req, pending + off, n,
+                                          st, &e, &balance_known);
+      record_attempt(sm, rc, cls, (double)n / (double)p->n_to, balance_known);
+      if (cls == SMSMUX_OK) {
+        r->cost += rc->cost * (double)n / (double)p->n_to;
+        continue;
+      }
+      *last = e;
+      if (router_moves_on(cls, plan->failover_on_unknown) && c + 1 < plan->n) {
+        for (i = 0; i < n; i++)
+          *VEC_PUSH(next, n_next, cap_next) = pending[off + i];
+        continue;
+      }
+      /* settled as failed (or possibly sent) */
+      if (cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
+        r->possibly_sent = 1;
+      for (i = 0; i < n; i++)
+        add_rcpt(st, pending[off + i], cls, p->to[pending[off + i]],
+                 cls == SMSMUX_ERR_UNKNOWN_OUTCOME ? SMSMUX_STATUS_UNKNOWN
+                                                   : SMSMUX_STATUS_REJECTED,
+                 NULL, rc->snap->name, e.code[0] ? e.code : NULL, e.message);
+      if (r->error.cls == SMSMUX_OK || cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
+        r->error = e;
+    }
+    if (n_next)
+      memcpy(pending, next, n_next * sizeof *pending);
+    *n_pending = n_next;
+  }
+  free(next);
+}
+
+static void result_fill_rows(const send_state *st, engine_row *rows,
+                             const smsmux_send_request *req) {
+  size_t i;
+  if (!rows)
+    return;
+  for (i = 0; i < st->r->n_recipients; i++) {
+    size_t k = st->rcpt_idx[i];
+    rows[k].rcpt = i;
+    rows[k].cls = st->rcpt_cls[i];
+  }
+  for (i = 0; req && i < req->n_to; i++)
+    if (rows[i].rcpt == (size_t)-1 && rows[i].cls == SMSMUX_OK)
+      rows[i].cls = st->r->error.cls;
 }
 
 smsmux_send_result *engine_send(struct smsmux *sm,
@@ -655,17 +858,13 @@ smsmux_send_result *engine_send(struct smsmux *sm,
   router_msg rm;
   planned pl;
   router_plan *plan = &pl.plan;
-  size_t *pending = NULL, *next = NULL;
-  int *row_reserved = NULL;
-  size_t n_pending = 0, n_next = 0, cap_next = 0, i, c;
+  size_t *pending = NULL, n_pending = 0, i, c;
   smsmux_error last = {0};
-  int reserved = 0;
-  store_db *db = NULL;
-  const char *ref_status = NULL;
+  const char *ref;
 
   memset(&st, 0, sizeof st);
-  st.r = r;
   memset(&pl, 0, sizeof pl);
+  st.r = r;
   if (rows)
     for (i = 0; req && i < req->n_to; i++) {
       rows[i].journaled = 0;
@@ -679,15 +878,11 @@ smsmux_send_result *engine_send(struct smsmux *sm,
   if (rows && p.n_to != req->n_to) {
     err_set(&r->error, SMSMUX_ERR_INPUT, NULL,
             "the same number twice in one grouped send");
-    prepared_free(&p);
-    goto rows_out;
+    goto out;
   }
   router_msg_of(&p, req, &rm);
-  if (plan_message(sm, &rm, req, 1, &pl, &r->error)) {
-    planned_free(&pl);
-    prepared_free(&p);
-    goto rows_out;
-  }
+  if (plan_message(sm, &rm, req, 1, &pl, &r->error))
+    goto out;
   r->route = xstrdup(plan->route);
   for (c = 0; c < plan->n && !plan->cand[c].eligible; c++)
     ;
@@ -695,107 +890,22 @@ smsmux_send_result *engine_send(struct smsmux *sm,
     no_candidate_error(plan, &r->error);
     goto out;
   }
-
+  /* every send is recorded before anything leaves: no store, no send */
+  if (!(st.db = engine_store(sm, &r->error)))
+    goto out;
+  st.marked = xcalloc(p.n_to ? p.n_to : 1, sizeof *st.marked);
   pending = xcalloc(p.n_to ? p.n_to : 1, sizeof *pending);
-  if (rows) {
-    /* one ref per recipient: each is journaled on its own */
-    row_reserved = xcalloc(p.n_to ? p.n_to : 1, sizeof *row_reserved);
-    if (reserve_rows(sm, &p, rows, row_reserved, pending, &n_pending, &st,
-                     &db))
-      goto out;
-    if (n_pending == 0 && p.n_to) {
-      r->duplicate = 1;
-      goto settle_rows;
-    }
-  } else if (req->ref && *req->ref) {
-    /* --ref: the journal makes a retried command a no-op */
-    store_journal_entry e = {0};
-    char msg[512] = "";
-    int rc;
-    db = engine_store(sm, &r->error);
-    if (!db)
-      goto out;
-    rc = store_journal_reserve(db, req->ref, &e, msg, sizeof msg);
-    if (rc < 0) {
-      err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL, "%s", msg);
-      goto out;
-    }
-    if (rc == 1) {
-      r->duplicate = 1;
-      r->provider = xstrdup(e.provider);
-      r->id = xstrdup(e.message_id);
-      if (e.status && strcmp(e.status, "sent") != 0) {
-        r->possibly_sent = 1;
-        err_set(&r->error, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
-                "a send with --ref %s was already started (%s%s%s) and its "
-                "outcome is not known: nothing was sent again; check "
-                "`smsmux status`%s%s before using a new --ref",
-                req->ref, e.status, e.provider ? " via " : "",
-                e.provider ? e.provider : "", e.message_id ? " " : "",
-                e.message_id ? e.message_id : "");
-      }
-      store_journal_entry_clear(&e);
-      goto out;
-    }
-    reserved = 1;
-  }
-  if (!rows) {
-    for (i = 0; i < p.n_to; i++)
-      pending[i] = i;
-    n_pending = p.n_to;
-  }
-
-  /* Failover, chunk by chunk: recipients a provider refused with a
-     "move on" class go to the next candidate; the others are settled. */
-  for (; c < plan->n && n_pending; c++) {
-    router_candidate *rc = &plan->cand[c];
-    size_t max, off;
-    if (!rc->eligible)
-      continue;
-    max = cand_instance(rc)->desc->max_recipients
-              ? cand_instance(rc)->desc->max_recipients
-              : 1;
-    n_next = 0;
-    for (off = 0; off < n_pending; off += max) {
-      size_t n = n_pending - off < max ? n_pending - off : max;
-      smsmux_error e = {0};
-      smsmux_error_class cls =
-          send_chunk(sm, cand_instance(rc), &p, req, pending + off, n, &st, &e);
-      record_attempt(sm, rc, cls, (double)n / (double)p.n_to);
-      if (cls == SMSMUX_OK) {
-        r->cost += rc->cost * (double)n / (double)p.n_to;
-        continue;
-      }
-      last = e;
-      if (router_moves_on(cls, plan->failover_on_unknown) && c + 1 < plan->n) {
-        for (i = 0; i < n; i++)
-          *VEC_PUSH(next, n_next, cap_next) = pending[off + i];
-      } else {
-        /* settled as failed (or possibly sent) */
-        smsmux_status s = cls == SMSMUX_ERR_UNKNOWN_OUTCOME
-                              ? SMSMUX_STATUS_UNKNOWN
-                              : SMSMUX_STATUS_REJECTED;
-        if (cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
-          r->possibly_sent = 1;
-        for (i = 0; i < n; i++)
-          add_rcpt(&st, pending[off + i], cls, p.to[pending[off + i]], s,
-                   NULL, rc->snap->name, e.code[0] ? e.code : NULL,
-                   e.message);
-        if (r->error.cls == SMSMUX_OK ||
-            cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
-          r->error = e;
-      }
-    }
-    if (n_next)
-      memcpy(pending, next, n_next * sizeof *pending);
-    n_pending = n_next;
-  }
+  ref = rows ? rows[0].ref : req->ref;
+  if (reserve(sm, &st, &p, req, ref, &plan->cand[c], pending, &n_pending,
+              rows))
+    goto out;
+  send_with_failover(sm, &st, &p, req, plan, c, pending, &n_pending, &last);
   /* recipients still pending: every candidate failed them */
   for (i = 0; i < n_pending; i++)
     add_rcpt(&st, pending[i], last.cls ? last.cls : SMSMUX_ERR_TEMPORARY,
              p.to[pending[i]], SMSMUX_STATUS_REJECTED, NULL, NULL,
              last.code[0] ? last.code : NULL, last.message);
-  if (n_pending && (r->error.cls == SMSMUX_OK))
+  if (n_pending && r->error.cls == SMSMUX_OK)
     r->error = last;
   if (r->error.cls != SMSMUX_OK && r->provider && !r->possibly_sent) {
     /* partly sent: say so */
@@ -804,44 +914,15 @@ smsmux_send_result *engine_send(struct smsmux *sm,
     snprintf(r->error.message, sizeof r->error.message, "%s", m);
     free(m);
   }
-
-  if (reserved)
-    ref_status = r->possibly_sent                 ? "unknown"
-                 : r->error.cls == SMSMUX_OK       ? "sent"
-                 : r->provider                    ? "sent"
-                                                  : "failed";
-settle_rows:
-  if (rows)
-    /* each row's journal entry, from its own recipient line */
-    for (i = 0; i < r->n_recipients; i++) {
-      size_t k = st.rcpt_idx[i];
-      rows[k].rcpt = i;
-      rows[k].cls = st.rcpt_cls[i];
-    }
-  /* the ids, the ref or the rows, the attempts: one transaction */
-  journal_send(sm, db, r, &st, rows ? NULL : req->ref, ref_status, rows,
-               row_reserved);
 out:
-  if (rows && row_reserved) /* reserved but never settled (cannot happen) */
-    for (i = 0; i < p.n_to; i++)
-      if (row_reserved[i] && rows[i].rcpt == (size_t)-1)
-        store_journal_finish(db, rows[i].ref, "failed", NULL, NULL, NULL,
-                             NULL, 0);
   free(pending);
-  free(next);
-  free(row_reserved);
+  free(st.marked);
   planned_free(&pl);
   prepared_free(&p);
 rows_out:
-  if (rows)
-    for (i = 0; req && i < req->n_to; i++)
-      if (rows[i].rcpt == (size_t)-1 && rows[i].cls == SMSMUX_OK)
-        rows[i].cls = r->error.cls;
+  result_fill_rows(&st, rows, req);
   free(st.rcpt_idx);
   free(st.rcpt_cls);
-  for (i = 0; i < st.n_ids; i++)
-    free(st.ids[i]);
-  free(st.ids);
   return r;
 }
 

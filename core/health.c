@@ -17,35 +17,50 @@ void health_breaker_read(store_db *db, const char *name, health_breaker *b) {
   free(v);
 }
 
-static void breaker_write(store_db *db, const char *name,
-                          const health_breaker *b) {
-  char v[64];
-  snprintf(v, sizeof v, "%ld %lld", b->failures, (long long)b->open_until);
-  store_kv_set(db, "breaker", name, v);
+typedef struct breaker_change {
+  int success;
+  long limit, cooldown;
+  long opened; /* out: failures, when this change opened it */
+} breaker_change;
+
+/* The new breaker value from the stored one, in the store's transaction
+   (so concurrent workers and processes never lose a count). */
+static char *breaker_next(const char *old, void *ud) {
+  breaker_change *c = ud;
+  long failures = 0;
+  long long until = 0;
+  char *v;
+  if (old && sscanf(old, "%ld %lld", &failures, &until) != 2)
+    failures = 0, until = 0;
+  if (c->success) {
+    if (!failures && !until)
+      return NULL; /* closed already: nothing to write */
+    failures = 0;
+    until = 0;
+  } else {
+    failures++;
+    if (failures >= c->limit) {
+      until = (long long)time(NULL) + c->cooldown;
+      c->opened = failures;
+    }
+  }
+  v = malloc(64);
+  if (v)
+    snprintf(v, 64, "%ld %lld", failures, until);
+  return v;
 }
 
 long health_breaker_record(store_db *db, const char *name, int success,
                            const health_breaker *seen, long limit,
                            long cooldown) {
-  health_breaker b;
+  breaker_change c = {success, limit, cooldown, 0};
   if (!db || limit <= 0)
     return 0;
   if (success && seen && !seen->failures && !seen->open_until)
     return 0; /* closed when planned, still closed: no read, no write */
-  /* read afresh: other threads or processes may have counted since */
-  health_breaker_read(db, name, &b);
-  if (success) {
-    if (b.failures || b.open_until) {
-      memset(&b, 0, sizeof b);
-      breaker_write(db, name, &b);
-    }
+  if (store_kv_update(db, "breaker", name, breaker_next, &c))
     return 0;
-  }
-  b.failures++;
-  if (b.failures >= limit)
-    b.open_until = (int64_t)time(NULL) + cooldown;
-  breaker_write(db, name, &b);
-  return b.failures >= limit ? b.failures : 0;
+  return c.opened;
 }
 
 int64_t health_rr_position(store_db *db, const char *route, int consume) {
@@ -83,10 +98,10 @@ void health_balance_store(store_db *db, const char *name, double credit) {
   store_kv_set(db, "balance", name, buf);
 }
 
+/* The value goes down, its time stays that of the last real reading: the
+   cache expires balance_ttl after the provider was last asked, however
+   many sends happened since. */
 void health_balance_spend(store_db *db, const char *name, double used) {
-  char *v = NULL;
-  int64_t at;
-  if (db && store_kv_get(db, "balance", name, &v, &at) == 0 && v)
-    health_balance_store(db, name, strtod(v, NULL) - used);
-  free(v);
+  if (db)
+    store_kv_add_real(db, "balance", name, -used);
 }

@@ -19,9 +19,9 @@ core_libsmsmux_la_SOURCES = \
 	core/ops.c \
 	core/batch.c \
 	core/smsmux.c
-core_libsmsmux_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
+core_libsmsmux_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
 core_libsmsmux_la_LIBADD = $(CURL_LIBS) $(XML_LIBS) $(SQLITE_LIBS) \
-	$(LTDL_LIBS) $(INIPARSER_LIBS) $(PTHREAD_LIBS)
+	$(LTDL_LIBS) $(INIPARSER_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 core_libsmsmux_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined
 
 bin_PROGRAMS += smsmux

@@ -1,19 +1,30 @@
 /* store: the SQLite database under state_dir (see store.h).
  *
- * Schema (PRAGMA user_version = 1):
- *   journal(ref TEXT NOT NULL UNIQUE, status, provider, message_id, result,
- *           created, updated)           one row per --ref
- *   journal_ids(message_id, provider, ref, created)
- *                                       every message id handed back by a
- *                                       provider, with or without --ref
- *   attempts(ref_or_id, provider, outcome, class, code, message, at)
- *   kv(ns, key, value, updated, PRIMARY KEY(ns, key))
+ * Schema (PRAGMA user_version = 2):
+ *   messages(id PRIMARY KEY, tenant, ref, fingerprint, created)
+ *   recipients(message_id, tenant, ref, number, fingerprint, state,
+ *              provider, provider_id, code, text, created, updated,
+ *              PRIMARY KEY (message_id, number));
+ *              UNIQUE (tenant, ref, number) where ref is set
+ *   attempts(message_id, provider, outcome, class, code, message, at)
+ *   kv(ns, key, value, updated, PRIMARY KEY (ns, key))
+ * Version 1 (a journal keyed by --ref#row) is kept as it was: its rows were
+ * keyed by a row's position, which version 2 no longer trusts; its message
+ * ids still answer store_provider_of.
  *
- * Concurrency: WAL journal, a 5 s busy timeout, and every read-modify-write
- * in a BEGIN IMMEDIATE transaction, so that concurrent processes serialise
- * on the write lock instead of racing.  Inside one process a mutex makes
- * each call atomic, so one handle may be shared by threads.  Every value
- * reaches SQL through a bound parameter. */
+ * Writes: callers queue jobs; one writer thread per handle takes every job
+ * waiting, runs them in one BEGIN IMMEDIATE transaction (each job inside a
+ * SAVEPOINT, so one failing job does not undo the others) and commits: one
+ * fsync of the WAL (synchronous=FULL) for the whole group.  A durable job's
+ * caller waits for that commit; store_finish's jobs do not wait (they ride
+ * with the next commit, and store_flush/store_close wait for them).
+ *
+ * Reads: a small pool of read-only connections (WAL lets them read while
+ * the writer writes); a connection is taken for one read and given back, a
+ * mutex guards only the pool's list.
+ *
+ * Test hook: SMSMUX_STORE_FAULT=reserve-busy:N makes the Nth store_reserve
+ * of the process fail as SQLITE_BUSY would (tests/store-damage.sh). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -21,6 +32,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -28,34 +40,88 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
-#define STATE_SCHEMA_VERSION 1
-#define STATE_BUSY_TIMEOUT_MS 5000
-#define STATE_DB_NAME "state.db"
+#define STORE_SCHEMA_VERSION 2
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_DB_NAME "state.db"
+#define STORE_MARKER ".smsmux-store"
+#define STORE_READERS_KEPT 8
 
-/* The statements of the calls below, prepared once per connection (on
-   first use) and kept: sqlite3_reset + sqlite3_clear_bindings after each
-   use, finalized by store_close.  A statement is only used with db->lock
-   held and is reset before the lock is released, so threads sharing the
-   handle never see one mid-use. */
+/* ---------------------------------------------------------------- sql -- */
+
+static const char *const schema_v2 =
+    "CREATE TABLE IF NOT EXISTS messages ("
+    "  id TEXT PRIMARY KEY,"
+    "  tenant TEXT NOT NULL,"
+    "  ref TEXT,"
+    "  fingerprint TEXT NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS messages_by_created ON messages(created);"
+    "CREATE TABLE IF NOT EXISTS recipients ("
+    "  message_id TEXT NOT NULL,"
+    "  tenant TEXT NOT NULL,"
+    "  ref TEXT,"
+    "  number TEXT NOT NULL,"
+    "  fingerprint TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  provider TEXT,"
+    "  provider_id TEXT,"
+    "  code TEXT,"
+    "  text TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  PRIMARY KEY (message_id, number));"
+    "CREATE UNIQUE INDEX IF NOT EXISTS recipients_by_ref"
+    "  ON recipients(tenant, ref, number) WHERE ref IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS recipients_by_provider_id"
+    "  ON recipients(provider_id) WHERE provider_id IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS attempts ("
+    "  message_id TEXT NOT NULL,"
+    "  provider TEXT,"
+    "  outcome TEXT NOT NULL,"
+    "  class TEXT,"
+    "  code TEXT,"
+    "  message TEXT,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS attempts_by_message ON attempts(message_id);"
+    "CREATE TABLE IF NOT EXISTS kv ("
+    "  ns TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  value TEXT,"
+    "  updated INTEGER NOT NULL,"
+    "  PRIMARY KEY (ns, key));"
+    "PRAGMA user_version = 2;";
+
+/* version 1's attempts table has other columns: kept under another name */
+static const char *const migrate_v1 =
+    "ALTER TABLE attempts RENAME TO attempts_v1;";
+
 enum stmt_id {
   ST_BEGIN,
   ST_COMMIT,
   ST_ROLLBACK,
-  ST_JOURNAL_GET,
-  ST_JOURNAL_NEW,
-  ST_JOURNAL_RETRY,
-  ST_JOURNAL_UPDATE,
-  ST_JOURNAL_INSERT,
-  ST_IDS_INSERT,
+  ST_SAVEPOINT,
+  ST_RELEASE,
+  ST_ROLLBACK_TO,
+  ST_MSG_INSERT,
+  ST_RCPT_BY_REF,
+  ST_RCPT_INSERT,
+  ST_RCPT_RETRY,
+  ST_RCPT_SENDING,
+  ST_RCPT_FINISH,
+  ST_RCPT_REQUEUE,
   ST_ATTEMPT_INSERT,
-  ST_PROVIDER_OF,
   ST_KV_GET,
   ST_KV_SET,
+  ST_KV_ADD_REAL,
+  ST_PRUNE_ATTEMPTS,
+  ST_PRUNE_RCPTS,
+  ST_PRUNE_MSGS,
   ST_COUNT
 };
 
@@ -63,75 +129,89 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_JOURNAL_GET] = "SELECT ref, status, provider, message_id, result, "
-                       "created, updated FROM journal WHERE ref = ?1",
-    [ST_JOURNAL_NEW] = "INSERT INTO journal (ref, status, created, updated) "
-                       "VALUES (?1, 'pending', ?2, ?2)",
-    [ST_JOURNAL_RETRY] = "UPDATE journal SET status = 'pending', "
-                         "provider = NULL, message_id = NULL, result = NULL, "
-                         "updated = ?2 WHERE ref = ?1",
-    [ST_JOURNAL_UPDATE] = "UPDATE journal SET status = ?2, provider = ?3, "
-                          "message_id = ?4, result = ?5, updated = ?6 "
-                          "WHERE ref = ?1",
-    [ST_JOURNAL_INSERT] = "INSERT INTO journal (ref, status, provider, "
-                          "message_id, result, created, updated) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-    [ST_IDS_INSERT] = "INSERT INTO journal_ids (message_id, provider, ref, "
-                      "created) VALUES (?1, ?2, ?3, ?4)",
-    [ST_ATTEMPT_INSERT] = "INSERT INTO attempts (ref_or_id, provider, "
+    [ST_SAVEPOINT] = "SAVEPOINT job",
+    [ST_RELEASE] = "RELEASE job",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO job",
+    [ST_MSG_INSERT] = "INSERT OR IGNORE INTO messages (id, tenant, ref, "
+                      "fingerprint, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_RCPT_BY_REF] = "SELECT message_id, fingerprint, state, provider, "
+                       "provider_id FROM recipients "
+                       "WHERE tenant = ?1 AND ref = ?2 AND number = ?3",
+    [ST_RCPT_INSERT] = "INSERT INTO recipients (message_id, tenant, ref, "
+                       "number, fingerprint, state, provider, created, "
+                       "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    [ST_RCPT_RETRY] = "UPDATE recipients SET message_id = ?1, state = ?6, "
+                      "fingerprint = ?5, provider = ?7, provider_id = NULL, "
+                      "code = NULL, text = NULL, updated = ?8 "
+                      "WHERE tenant = ?2 AND ref = ?3 AND number = ?4",
+    [ST_RCPT_SENDING] = "UPDATE recipients SET state = 'sending', "
+                        "provider = ?3, updated = ?4 "
+                        "WHERE message_id = ?1 AND number = ?2",
+    [ST_RCPT_FINISH] = "UPDATE recipients SET state = ?3, provider = ?4, "
+                       "provider_id = ?5, code = ?6, text = ?7, "
+                       "updated = ?8 WHERE message_id = ?1 AND number = ?2",
+    [ST_RCPT_REQUEUE] = "UPDATE recipients SET state = 'queued', "
+                        "updated = ?3 WHERE message_id = ?1 AND number = ?2 "
+                        "AND state IN ('queued', 'sending')",
+    [ST_ATTEMPT_INSERT] = "INSERT INTO attempts (message_id, provider, "
                           "outcome, class, code, message, at) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_PROVIDER_OF] = "SELECT provider FROM journal_ids "
-                       "WHERE message_id = ?1 AND provider IS NOT NULL "
-                       "ORDER BY created DESC, rowid DESC LIMIT 1",
     [ST_KV_GET] = "SELECT value, updated FROM kv WHERE ns = ?1 AND key = ?2",
     [ST_KV_SET] = "INSERT INTO kv (ns, key, value, updated) "
                   "VALUES (?1, ?2, ?3, ?4) "
                   "ON CONFLICT (ns, key) DO UPDATE SET value = "
                   "excluded.value, updated = excluded.updated",
+    [ST_KV_ADD_REAL] = "UPDATE kv SET value = printf('%.6f', "
+                       "CAST(value AS REAL) + ?3) WHERE ns = ?1 AND key = ?2",
+    [ST_PRUNE_ATTEMPTS] =
+        "DELETE FROM attempts WHERE message_id IN (SELECT m.id FROM "
+        "messages m WHERE m.created < ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "recipients r WHERE r.message_id = m.id AND r.state IN "
+        "('queued', 'sending')))",
+    [ST_PRUNE_RCPTS] =
+        "DELETE FROM recipients WHERE message_id IN (SELECT m.id FROM "
+        "messages m WHERE m.created < ?1) AND state NOT IN "
+        "('queued', 'sending')",
+    [ST_PRUNE_MSGS] = "DELETE FROM messages WHERE created < ?1 AND NOT "
+                      "EXISTS (SELECT 1 FROM recipients r WHERE "
+                      "r.message_id = messages.id)",
+};
+
+/* A connection and its kept statements (prepared on first use). */
+typedef struct conn {
+  sqlite3 *sql;
+  sqlite3_stmt *stmt[ST_COUNT];
+  struct conn *next; /* in the reader pool */
+} conn;
+
+/* A unit of work for the writer: run inside the group's transaction. */
+typedef struct job job;
+struct job {
+  job *next;
+  int (*run)(store_db *db, job *j); /* 0 or -1 with j->err */
+  void (*release)(job *j);          /* async jobs: free the payload */
+  int wait;                         /* the caller waits for the commit */
+  int finished, rc;
+  char err[512];
+  void *arg;
 };
 
 struct store_db {
-  sqlite3 *sql;
-  char *dir;
-  pthread_mutex_t lock;
-  sqlite3_stmt *stmt[ST_COUNT]; /* NULL until first used */
+  char *dir, *path;
+  conn w;                   /* the writer's (used by its thread only) */
+  pthread_t writer;
+  int writer_started;
+  pthread_mutex_t lock;     /* queue, closing, finished flags */
+  pthread_cond_t has_work, job_done;
+  job *head, *tail;
+  int closing;
+  unsigned long commits;
+  pthread_mutex_t pool_lock;
+  conn *readers;            /* idle read connections */
+  size_t n_readers;
 };
 
-static const char *const schema_v1 =
-    "CREATE TABLE IF NOT EXISTS journal ("
-    "  ref TEXT NOT NULL UNIQUE,"
-    "  status TEXT NOT NULL,"
-    "  provider TEXT,"
-    "  message_id TEXT,"
-    "  result TEXT,"
-    "  created INTEGER NOT NULL,"
-    "  updated INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS journal_ids ("
-    "  message_id TEXT NOT NULL,"
-    "  provider TEXT,"
-    "  ref TEXT,"
-    "  created INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS journal_ids_by_id"
-    "  ON journal_ids(message_id, created);"
-    "CREATE TABLE IF NOT EXISTS attempts ("
-    "  ref_or_id TEXT,"
-    "  provider TEXT,"
-    "  outcome TEXT NOT NULL,"
-    "  class TEXT,"
-    "  code TEXT,"
-    "  message TEXT,"
-    "  at INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS attempts_by_ref ON attempts(ref_or_id, at);"
-    "CREATE TABLE IF NOT EXISTS kv ("
-    "  ns TEXT NOT NULL,"
-    "  key TEXT NOT NULL,"
-    "  value TEXT,"
-    "  updated INTEGER NOT NULL,"
-    "  PRIMARY KEY (ns, key));"
-    "PRAGMA user_version = 1;";
-
-/* ---- error text ----------------------------------------------------- */
+/* ------------------------------------------------------------- errors -- */
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -143,6 +223,18 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err, errlen, fmt, ap);
   va_end(ap);
+}
+
+static char *dupstr(const char *s) {
+  size_t n;
+  char *p;
+  if (!s)
+    return NULL;
+  n = strlen(s) + 1;
+  p = malloc(n);
+  if (p)
+    memcpy(p, s, n);
+  return p;
 }
 
 /* What the user can do about an SQLite failure. */
@@ -164,30 +256,14 @@ static const char *sqlite_advice(int rc) {
     return "check the disk and the directory";
   case SQLITE_CORRUPT:
   case SQLITE_NOTADB:
-    return "state.db is damaged: move it away (the journal of sends is "
-           "lost with it) or set state_dir in [smsmux] to another directory";
+    return "state.db is damaged: restore it from a backup, or move it and "
+           "its .smsmux-store marker away to start afresh (smsmux then "
+           "forgets what it sent: a --ref used before may send again)";
   default:
     return "see the SQLite message";
   }
 }
 
-static void sql_err(store_db *db, char *err, size_t errlen, const char *what,
-                    int rc) {
-  set_err(err, errlen, "state_dir %s: %s: %s; %s", db->dir, what,
-          sqlite3_errmsg(db->sql), sqlite_advice(rc));
-}
-
-static char *xstrdup(const char *s) {
-  size_t n;
-  char *p;
-  if (!s)
-    return NULL;
-  n = strlen(s) + 1;
-  p = malloc(n);
-  if (p)
-    memcpy(p, s, n);
-  return p;
-}
 
 /* ---- the state directory -------------------------------------------- */
 
@@ -218,7 +294,7 @@ static int make_one_dir(const char *path) {
 
 /* mkdir -p with mode 0700; on failure names the component that failed. */
 static int make_dirs(const char *dir, char *err, size_t errlen) {
-  char *path = xstrdup(dir);
+  char *path = dupstr(dir);
   char *p;
   if (!path) {
     set_err(err, errlen, "state_dir %s: out of memory", dir);
@@ -260,20 +336,17 @@ static int make_dirs(const char *dir, char *err, size_t errlen) {
   return 0;
 }
 
-/* ---- statements ------------------------------------------------------ */
 
-static int exec_plain(store_db *db, const char *sql, char *err, size_t errlen,
-                      const char *what) {
-  int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
-  if (rc != SQLITE_OK) {
-    sql_err(db, err, errlen, what, rc);
-    return -1;
-  }
-  return 0;
+static void sql_err(store_db *db, sqlite3 *sql, char *err, size_t errlen,
+                    const char *what, int rc) {
+  set_err(err, errlen, "state_dir %s: %s: %s; %s", db->dir, what,
+          sql ? sqlite3_errmsg(sql) : sqlite3_errstr(rc), sqlite_advice(rc));
 }
 
-/* Done with a statement: back to its initial state, bindings released, so
-   that it holds no read transaction and no copy of the values. */
+static int64_t now_seconds(void) { return (int64_t)time(NULL); }
+
+/* --------------------------------------------------------- statements -- */
+
 static void done(sqlite3_stmt *st) {
   if (st) {
     sqlite3_reset(st);
@@ -281,23 +354,22 @@ static void done(sqlite3_stmt *st) {
   }
 }
 
-/* The kept statement `id` (prepared on first use), with the n text
-   parameters that follow bound (NULL binds SQL NULL).  Integers are bound
-   by the caller afterwards.  Give it back with done(). */
-static sqlite3_stmt *prepare(store_db *db, enum stmt_id id, char *err,
-                             size_t errlen, int n, ...) {
-  sqlite3_stmt *st = db->stmt[id];
+/* The kept statement `id` of `c`, with the n text parameters that follow
+   bound (NULL binds SQL NULL); integers are bound by the caller. */
+static sqlite3_stmt *prep(store_db *db, conn *c, enum stmt_id id, char *err,
+                          size_t errlen, int n, ...) {
+  sqlite3_stmt *st = c->stmt[id];
   va_list ap;
   int i, rc;
   if (!st) {
-    rc = sqlite3_prepare_v3(db->sql, stmt_sql[id], -1,
+    rc = sqlite3_prepare_v3(c->sql, stmt_sql[id], -1,
                             SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK) {
-      sql_err(db, err, errlen, "cannot prepare a statement", rc);
+      sql_err(db, c->sql, err, errlen, "cannot prepare a statement", rc);
       sqlite3_finalize(st);
       return NULL;
     }
-    db->stmt[id] = st;
+    c->stmt[id] = st;
   }
   va_start(ap, n);
   for (i = 1; i <= n; i++) {
@@ -306,7 +378,7 @@ static sqlite3_stmt *prepare(store_db *db, enum stmt_id id, char *err,
            : sqlite3_bind_null(st, i);
     if (rc != SQLITE_OK) {
       va_end(ap);
-      sql_err(db, err, errlen, "cannot bind a value", rc);
+      sql_err(db, c->sql, err, errlen, "cannot bind a value", rc);
       done(st);
       return NULL;
     }
@@ -315,49 +387,33 @@ static sqlite3_stmt *prepare(store_db *db, enum stmt_id id, char *err,
   return st;
 }
 
-static int bind_int(store_db *db, sqlite3_stmt *st, int i, int64_t v,
-                    char *err, size_t errlen) {
-  int rc = sqlite3_bind_int64(st, i, (sqlite3_int64)v);
-  if (rc != SQLITE_OK) {
-    sql_err(db, err, errlen, "cannot bind a value", rc);
-    return -1;
-  }
-  return 0;
-}
-
 /* Run a statement that returns no row, then give it back. */
-static int run_done(store_db *db, sqlite3_stmt *st, char *err, size_t errlen,
-                    const char *what) {
+static int run_done(store_db *db, conn *c, sqlite3_stmt *st, char *err,
+                    size_t errlen, const char *what) {
   int rc;
   if (!st)
     return -1;
   rc = sqlite3_step(st);
+  done(st);
   if (rc != SQLITE_DONE) {
-    sql_err(db, err, errlen, what, rc);
-    done(st);
+    sql_err(db, c->sql, err, errlen, what, rc);
     return -1;
   }
-  done(st);
   return 0;
 }
 
-static int begin_immediate(store_db *db, char *err, size_t errlen) {
-  return run_done(db, prepare(db, ST_BEGIN, err, errlen, 0), err, errlen,
-                  "cannot lock state.db");
+static int run_plain(store_db *db, conn *c, enum stmt_id id, char *err,
+                     size_t errlen, const char *what) {
+  return run_done(db, c, prep(db, c, id, err, errlen, 0), err, errlen, what);
 }
 
-static void rollback(store_db *db) {
-  if (!sqlite3_get_autocommit(db->sql))
-    (void)run_done(db, prepare(db, ST_ROLLBACK, NULL, 0, 0), NULL, 0,
-                   "cannot roll back");
-}
-
-static int commit(store_db *db, char *err, size_t errlen) {
-  if (run_done(db, prepare(db, ST_COMMIT, err, errlen, 0), err, errlen,
-               "cannot commit to state.db") == 0)
-    return 0;
-  rollback(db);
-  return -1;
+static void conn_close(conn *c) {
+  size_t i;
+  for (i = 0; i < ST_COUNT; i++)
+    sqlite3_finalize(c->stmt[i]);
+  if (c->sql)
+    sqlite3_close_v2(c->sql);
+  memset(c, 0, sizeof *c);
 }
 
 /* Copy a text column; *ok cleared when out of memory. */
@@ -367,97 +423,308 @@ static char *column_dup(sqlite3_stmt *st, int i, int *ok) {
   if (sqlite3_column_type(st, i) == SQLITE_NULL)
     return NULL;
   t = sqlite3_column_text(st, i);
-  if (!t) {
-    *ok = 0;
-    return NULL;
-  }
-  p = xstrdup((const char *)t);
+  p = t ? dupstr((const char *)t) : NULL;
   if (!p)
     *ok = 0;
   return p;
 }
 
-static int64_t now_seconds(void) { return (int64_t)time(NULL); }
+/* --------------------------------------------------------------- open -- */
 
-/* ---- open / close ---------------------------------------------------- */
-
-static int setup_schema(store_db *db, char *err, size_t errlen) {
-  sqlite3_stmt *st;
-  int rc, version;
-
-  if (begin_immediate(db, err, errlen) != 0)
-    return -1;
-  rc = sqlite3_prepare_v2(db->sql, "PRAGMA user_version", -1, &st, NULL);
+static int conn_open(store_db *db, conn *c, int readonly, char *err,
+                     size_t errlen) {
+  int rc = sqlite3_open_v2(db->path, &c->sql,
+                           readonly ? SQLITE_OPEN_READONLY
+                                    : SQLITE_OPEN_READWRITE,
+                           NULL);
   if (rc != SQLITE_OK) {
-    sql_err(db, err, errlen, "cannot read state.db", rc);
-    rollback(db);
+    sql_err(db, c->sql, err, errlen, "cannot open state.db", rc);
+    conn_close(c);
     return -1;
   }
-  rc = sqlite3_step(st);
-  if (rc != SQLITE_ROW) {
-    sql_err(db, err, errlen, "cannot read state.db", rc);
-    sqlite3_finalize(st);
-    rollback(db);
-    return -1;
-  }
-  version = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-
-  if (version > STATE_SCHEMA_VERSION) {
-    set_err(err, errlen,
-            "state_dir %s: state.db has schema version %d, newer than this "
-            "smsmux knows (%d); upgrade smsmux, or set state_dir in "
-            "[smsmux] to another directory",
-            db->dir, version, STATE_SCHEMA_VERSION);
-    rollback(db);
-    return -1;
-  }
-  if (version < 1) {
-    if (exec_plain(db, schema_v1, err, errlen,
-                   "cannot create the tables in state.db") != 0) {
-      rollback(db);
-      return -1;
-    }
-  }
-  /* Later versions migrate here: if (version < 2) { ALTER ...; } */
-  return commit(db, err, errlen);
+  sqlite3_extended_result_codes(c->sql, 1);
+  sqlite3_busy_timeout(c->sql, STORE_BUSY_TIMEOUT_MS);
+  /* the last connection of a run does not checkpoint the WAL at close:
+     the next run (or SQLite's own auto-checkpoint) does it */
+  sqlite3_db_config(c->sql, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  return 0;
 }
 
 /* Switch to WAL.  Changing the journal mode needs the database to
    itself, and SQLite answers SQLITE_BUSY at once (without the busy
-   handler) while another process has it open, e.g. several runs creating
-   a fresh state.db together: retry for up to the busy timeout.  Once the
-   file is in WAL mode, the pragma no longer needs that lock. */
+   handler) while another process has it open: retry for up to the busy
+   timeout. */
 static int set_wal(store_db *db, char *err, size_t errlen) {
   int waited = 0, rc;
-
   for (;;) {
     sqlite3_stmt *st = NULL;
-    rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode=WAL", -1, &st,
+    rc = sqlite3_prepare_v2(db->w.sql, "PRAGMA journal_mode=WAL", -1, &st,
                             NULL);
     if (rc == SQLITE_OK) {
       rc = sqlite3_step(st);
       sqlite3_finalize(st);
     }
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-      return 0; /* a file system without WAL keeps its mode: still safe */
-    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
-      break;
-    if (waited >= STATE_BUSY_TIMEOUT_MS)
+      return 0;
+    if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+        waited >= STORE_BUSY_TIMEOUT_MS)
       break;
     sqlite3_sleep(10);
     waited += 10;
   }
-  sql_err(db, err, errlen, "cannot switch state.db to WAL", rc);
+  sql_err(db, db->w.sql, err, errlen, "cannot use state.db", rc);
   return -1;
 }
 
-store_db *store_open(const char *dir, char *err, size_t errlen) {
-  store_db *db;
-  char *path;
-  size_t n;
-  int rc;
+static int read_version(store_db *db, int *version, char *err,
+                        size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db->w.sql, "PRAGMA user_version", -1, &st, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    sql_err(db, db->w.sql, err, errlen, "cannot read state.db", rc);
+    sqlite3_finalize(st);
+    return -1;
+  }
+  *version = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return 0;
+}
 
+static int exec_sql(store_db *db, const char *sql, char *err, size_t errlen,
+                    const char *what) {
+  int rc = sqlite3_exec(db->w.sql, sql, NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    sql_err(db, db->w.sql, err, errlen, what, rc);
+    return -1;
+  }
+  return 0;
+}
+
+/* The schema: created, migrated, or refused when newer or missing from a
+   store that was set up before (fresh = this run made the file). */
+static int setup_schema(store_db *db, int fresh, int marked, char *err,
+                        size_t errlen) {
+  int version;
+  if (run_plain(db, &db->w, ST_BEGIN, err, errlen, "cannot lock state.db") ||
+      read_version(db, &version, err, errlen))
+    goto fail;
+  if (version > STORE_SCHEMA_VERSION) {
+    set_err(err, errlen,
+            "state_dir %s: state.db has schema version %d, newer than this "
+            "smsmux knows (%d); upgrade smsmux, or set state_dir in "
+            "[smsmux] to another directory",
+            db->dir, version, STORE_SCHEMA_VERSION);
+    goto fail;
+  }
+  if (version == 0 && !fresh && marked) {
+    set_err(err, errlen,
+            "state_dir %s: state.db holds no smsmux tables although the "
+            "store was set up here (%s): it was emptied or replaced; "
+            "restore it from a backup, or move it and %s away to start "
+            "afresh (a --ref used before may then send again)",
+            db->dir, STORE_MARKER, STORE_MARKER);
+    goto fail;
+  }
+  if (version == 1 && exec_sql(db, migrate_v1, err, errlen,
+                               "cannot upgrade state.db"))
+    goto fail;
+  if (version < 2 && exec_sql(db, schema_v2, err, errlen,
+                              "cannot create the tables in state.db"))
+    goto fail;
+  return run_plain(db, &db->w, ST_COMMIT, err, errlen,
+                   "cannot commit to state.db");
+fail:
+  if (!sqlite3_get_autocommit(db->w.sql))
+    (void)run_plain(db, &db->w, ST_ROLLBACK, NULL, 0, "rollback");
+  return -1;
+}
+
+/* A file that exists must look like a whole SQLite database: an empty or
+   truncated one is damage, never a fresh start. */
+static int check_file(store_db *db, const struct stat *st, char *err,
+                      size_t errlen) {
+  unsigned char h[100];
+  uint32_t page, pages, counter, valid_for;
+  int fd;
+  ssize_t got;
+  if (st->st_size == 0) {
+    set_err(err, errlen,
+            "state_dir %s: state.db is empty (0 bytes): it was emptied, so "
+            "smsmux cannot tell what it sent; restore it from a backup, or "
+            "move it and %s away to start afresh (a --ref used before may "
+            "then send again)",
+            db->dir, STORE_MARKER);
+    return -1;
+  }
+  fd = open(db->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    set_err(err, errlen, "state_dir %s: cannot read state.db: %s", db->dir,
+            strerror(errno));
+    return -1;
+  }
+  got = read(fd, h, sizeof h);
+  close(fd);
+  if (got != (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0) {
+    set_err(err, errlen,
+            "state_dir %s: state.db is not an SQLite database (truncated or "
+            "overwritten); %s",
+            db->dir, sqlite_advice(SQLITE_NOTADB));
+    return -1;
+  }
+  page = (uint32_t)h[16] << 8 | h[17];
+  if (page == 1)
+    page = 65536;
+  pages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 |
+          (uint32_t)h[30] << 8 | h[31];
+  counter = (uint32_t)h[24] << 24 | (uint32_t)h[25] << 16 |
+            (uint32_t)h[26] << 8 | h[27];
+  valid_for = (uint32_t)h[92] << 24 | (uint32_t)h[93] << 16 |
+              (uint32_t)h[94] << 8 | h[95];
+  if (valid_for == counter && (uint64_t)pages * page > (uint64_t)st->st_size) {
+    set_err(err, errlen,
+            "state_dir %s: state.db is truncated (%lld bytes, its header "
+            "says %llu); %s",
+            db->dir, (long long)st->st_size,
+            (unsigned long long)pages * page, sqlite_advice(SQLITE_CORRUPT));
+    return -1;
+  }
+  return 0;
+}
+
+/* A new state.db is made whole under a temporary name (mode 0600, WAL,
+   schema) and then linked into place: another process racing to create it
+   either wins (its file is used) or loses (ours is), and nobody ever sees
+   a half-made file, so an empty state.db always means damage. */
+static int create_fresh(store_db *db, int *fresh, char *err, size_t errlen) {
+  size_t n = strlen(db->path) + 48;
+  char *tmp = malloc(n);
+  sqlite3 *s = NULL;
+  int fd, rc;
+  if (!tmp) {
+    set_err(err, errlen, "state_dir %s: out of memory", db->dir);
+    return -1;
+  }
+  snprintf(tmp, n, "%s.new-%ld-%lx", db->path, (long)getpid(),
+           (unsigned long)pthread_self());
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    set_err(err, errlen,
+            "state_dir %s: cannot create state.db: %s; make it writable, or "
+            "set state_dir in [smsmux] to a writable directory",
+            db->dir, strerror(errno));
+    free(tmp);
+    return -1;
+  }
+  close(fd);
+  rc = sqlite3_open_v2(tmp, &s, SQLITE_OPEN_READWRITE, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(s, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(s, "BEGIN", NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(s, schema_v2, NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    sql_err(db, s, err, errlen, "cannot create state.db", rc);
+  sqlite3_close(s); /* checkpoints: the temporary WAL goes away */
+  if (rc == SQLITE_OK) {
+    if (link(tmp, db->path) == 0)
+      *fresh = 1;
+    else if (errno != EEXIST) {
+      set_err(err, errlen, "state_dir %s: cannot create state.db: %s",
+              db->dir, strerror(errno));
+      rc = -1;
+    }
+  }
+  unlink(tmp);
+  free(tmp);
+  return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Create state.db (0600, whatever the umask) when missing.  A missing
+   file in a directory that carries the marker was removed: refused. */
+static int create_or_check(store_db *db, int *fresh, int *marked, char *err,
+                           size_t errlen) {
+  struct stat st;
+  char *marker;
+  size_t n = strlen(db->dir) + sizeof "/" STORE_MARKER;
+  marker = malloc(n);
+  if (!marker) {
+    set_err(err, errlen, "state_dir %s: out of memory", db->dir);
+    return -1;
+  }
+  snprintf(marker, n, "%s/%s", db->dir, STORE_MARKER);
+  *marked = access(marker, F_OK) == 0;
+  free(marker);
+  *fresh = 0;
+  if (stat(db->path, &st) == 0)
+    return check_file(db, &st, err, errlen);
+  if (errno != ENOENT) {
+    set_err(err, errlen, "state_dir %s: cannot read state.db: %s", db->dir,
+            strerror(errno));
+    return -1;
+  }
+  if (*marked) {
+    set_err(err, errlen,
+            "state_dir %s: state.db is missing although the store was set up "
+            "here (%s): it was removed, so smsmux cannot tell what it sent; "
+            "restore it from a backup, or remove %s too to start afresh (a "
+            "--ref used before may then send again)",
+            db->dir, STORE_MARKER, STORE_MARKER);
+    return -1;
+  }
+  return create_fresh(db, fresh, err, errlen);
+}
+
+static void write_marker(store_db *db) {
+  size_t n = strlen(db->dir) + sizeof "/" STORE_MARKER;
+  char *marker = malloc(n), line[64];
+  int fd;
+  if (!marker)
+    return;
+  snprintf(marker, n, "%s/%s", db->dir, STORE_MARKER);
+  fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    int len = snprintf(line, sizeof line, "smsmux store, created %lld\n",
+                       (long long)now_seconds());
+    if (write(fd, line, (size_t)len) < 0) { /* best effort */
+    }
+    fsync(fd);
+    close(fd);
+  }
+  free(marker);
+}
+
+static void *writer_main(void *arg);
+
+static void db_free(store_db *db) {
+  conn *c;
+  conn_close(&db->w);
+  while ((c = db->readers)) {
+    db->readers = c->next;
+    conn_close(c);
+    free(c);
+  }
+  pthread_mutex_destroy(&db->lock);
+  pthread_mutex_destroy(&db->pool_lock);
+  pthread_cond_destroy(&db->has_work);
+  pthread_cond_destroy(&db->job_done);
+  free(db->dir);
+  free(db->path);
+  free(db);
+}
+
+store_db *store_open(const char *dir, int *created, char *err,
+                     size_t errlen) {
+  store_db *db;
+  size_t n;
+  int fresh = 0, marked = 0;
+
+  if (created)
+    *created = 0;
   if (!dir || !*dir) {
     set_err(err, errlen,
             "state_dir is empty; set state_dir in [smsmux] to a writable "
@@ -466,472 +733,786 @@ store_db *store_open(const char *dir, char *err, size_t errlen) {
   }
   if (make_dirs(dir, err, errlen) != 0)
     return NULL;
-
   db = calloc(1, sizeof *db);
-  if (!db || !(db->dir = xstrdup(dir))) {
+  n = strlen(dir) + sizeof "/" STORE_DB_NAME;
+  if (!db || !(db->dir = dupstr(dir)) || !(db->path = malloc(n))) {
+    if (db)
+      free(db->dir);
     free(db);
     set_err(err, errlen, "state_dir %s: out of memory", dir);
     return NULL;
   }
-  n = strlen(dir) + sizeof "/" STATE_DB_NAME;
-  path = malloc(n);
-  if (!path) {
-    set_err(err, errlen, "state_dir %s: out of memory", dir);
-    free(db->dir);
-    free(db);
-    return NULL;
-  }
-  snprintf(path, n, "%s/%s", dir, STATE_DB_NAME);
-  if (pthread_mutex_init(&db->lock, NULL) != 0) {
-    set_err(err, errlen, "state_dir %s: cannot create a mutex", dir);
-    free(path);
-    free(db->dir);
-    free(db);
-    return NULL;
-  }
+  snprintf(db->path, n, "%s/%s", dir, STORE_DB_NAME);
+  pthread_mutex_init(&db->lock, NULL);
+  pthread_mutex_init(&db->pool_lock, NULL);
+  pthread_cond_init(&db->has_work, NULL);
+  pthread_cond_init(&db->job_done, NULL);
 
-  rc = sqlite3_open_v2(path, &db->sql,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-  free(path);
-  if (rc != SQLITE_OK) {
-    if (db->sql)
-      sql_err(db, err, errlen, "cannot open state.db", rc);
-    else
-      set_err(err, errlen, "state_dir %s: cannot open state.db: %s; %s", dir,
-              sqlite3_errstr(rc), sqlite_advice(rc));
-    store_close(db);
-    return NULL;
-  }
-  sqlite3_extended_result_codes(db->sql, 1);
-  if (sqlite3_db_readonly(db->sql, "main") == 1) {
+  if (create_or_check(db, &fresh, &marked, err, errlen) ||
+      conn_open(db, &db->w, 0, err, errlen))
+    goto fail;
+  if (sqlite3_db_readonly(db->w.sql, "main") == 1) {
     set_err(err, errlen,
             "state_dir %s: state.db is read-only; make it writable, or set "
             "state_dir in [smsmux] to a writable directory",
             dir);
-    store_close(db);
-    return NULL;
+    goto fail;
   }
-  /* The busy timeout first, so that the pragmas below wait too. */
-  sqlite3_busy_timeout(db->sql, STATE_BUSY_TIMEOUT_MS);
-  if (set_wal(db, err, errlen) != 0 ||
-      exec_plain(db, "PRAGMA synchronous=NORMAL", err, errlen,
-                 "cannot set up state.db") != 0 ||
-      setup_schema(db, err, errlen) != 0) {
-    store_close(db);
-    return NULL;
+  if (set_wal(db, err, errlen) ||
+      exec_sql(db, "PRAGMA synchronous=FULL", err, errlen,
+               "cannot set up state.db") ||
+      setup_schema(db, fresh, marked, err, errlen))
+    goto fail;
+  if (!marked)
+    write_marker(db);
+  if (pthread_create(&db->writer, NULL, writer_main, db) != 0) {
+    set_err(err, errlen, "state_dir %s: cannot start the writer thread",
+            dir);
+    goto fail;
   }
+  db->writer_started = 1;
+  if (created)
+    *created = fresh;
   return db;
+fail:
+  db_free(db);
+  return NULL;
 }
 
 void store_close(store_db *db) {
-  size_t i;
   if (!db)
     return;
-  for (i = 0; i < ST_COUNT; i++)
-    sqlite3_finalize(db->stmt[i]);
-  if (db->sql)
-    sqlite3_close_v2(db->sql);
-  pthread_mutex_destroy(&db->lock);
-  free(db->dir);
-  free(db);
+  if (db->writer_started) {
+    pthread_mutex_lock(&db->lock);
+    db->closing = 1;
+    pthread_cond_signal(&db->has_work);
+    pthread_mutex_unlock(&db->lock);
+    pthread_join(db->writer, NULL);
+  }
+  db_free(db);
 }
 
-/* ---- journal --------------------------------------------------------- */
-
-void store_journal_entry_clear(store_journal_entry *e) {
-  if (!e)
-    return;
-  free(e->ref);
-  free(e->status);
-  free(e->provider);
-  free(e->message_id);
-  free(e->result);
-  memset(e, 0, sizeof *e);
+unsigned long store_commits(store_db *db) {
+  unsigned long n;
+  pthread_mutex_lock(&db->lock);
+  n = db->commits;
+  pthread_mutex_unlock(&db->lock);
+  return n;
 }
 
-/* Inside the transaction: look `ref` up. 0 found (*e filled), 1 none,
-   -1 error. */
-static int journal_lookup(store_db *db, const char *ref,
-                          store_journal_entry *e, char *err, size_t errlen) {
-  sqlite3_stmt *st;
+/* ------------------------------------------------------------- writer -- */
+
+static void finish_job(store_db *db, job *j, int rc, const char *err) {
+  if (rc && err && !j->err[0])
+    snprintf(j->err, sizeof j->err, "%s", err);
+  j->rc = rc;
+  if (j->wait) {
+    pthread_mutex_lock(&db->lock);
+    j->finished = 1;
+    pthread_cond_broadcast(&db->job_done);
+    pthread_mutex_unlock(&db->lock);
+  } else {
+    if (rc)
+      fprintf(stderr, "smsmux: a store write was lost: %s\n", j->err);
+    if (j->release)
+      j->release(j);
+    free(j);
+  }
+}
+
+/* One group: every job waiting, one transaction, one commit. */
+static void run_group(store_db *db, job *list) {
+  char err[512] = "";
+  job *j, *next;
+  int rc = run_plain(db, &db->w, ST_BEGIN, err, sizeof err,
+                     "cannot lock state.db");
+  for (j = list; j && rc == 0; j = j->next) {
+    if (run_plain(db, &db->w, ST_SAVEPOINT, j->err, sizeof j->err,
+                  "cannot write to state.db")) {
+      j->rc = -1;
+      continue;
+    }
+    j->rc = j->run(db, j);
+    if (j->rc)
+      (void)run_plain(db, &db->w, ST_ROLLBACK_TO, NULL, 0, "rollback");
+    (void)run_plain(db, &db->w, ST_RELEASE, NULL, 0, "release");
+  }
+  if (rc == 0 && run_plain(db, &db->w, ST_COMMIT, err, sizeof err,
+                           "cannot commit to state.db")) {
+    rc = -1;
+    if (!sqlite3_get_autocommit(db->w.sql))
+      (void)run_plain(db, &db->w, ST_ROLLBACK, NULL, 0, "rollback");
+  }
+  if (rc == 0) {
+    pthread_mutex_lock(&db->lock);
+    db->commits++;
+    pthread_mutex_unlock(&db->lock);
+  }
+  for (j = list; j; j = next) {
+    next = j->next;
+    finish_job(db, j, rc ? -1 : j->rc, rc ? err : NULL);
+  }
+}
+
+static void *writer_main(void *arg) {
+  store_db *db = arg;
+  for (;;) {
+    job *list;
+    pthread_mutex_lock(&db->lock);
+    while (!db->head && !db->closing)
+      pthread_cond_wait(&db->has_work, &db->lock);
+    list = db->head;
+    db->head = db->tail = NULL;
+    if (!list && db->closing) {
+      pthread_mutex_unlock(&db->lock);
+      return NULL;
+    }
+    pthread_mutex_unlock(&db->lock);
+    run_group(db, list);
+  }
+}
+
+static void enqueue(store_db *db, job *j) {
+  pthread_mutex_lock(&db->lock);
+  j->next = NULL;
+  if (db->tail)
+    db->tail->next = j;
+  else
+    db->head = j;
+  db->tail = j;
+  pthread_cond_signal(&db->has_work);
+  pthread_mutex_unlock(&db->lock);
+}
+
+/* Queue `j` and wait for its group's commit: j->rc, j->err. */
+static int run_job(store_db *db, job *j, char *err, size_t errlen) {
+  j->wait = 1;
+  j->finished = 0;
+  j->rc = 0;
+  j->err[0] = '\0';
+  enqueue(db, j);
+  pthread_mutex_lock(&db->lock);
+  while (!j->finished)
+    pthread_cond_wait(&db->job_done, &db->lock);
+  pthread_mutex_unlock(&db->lock);
+  if (j->rc)
+    set_err(err, errlen, "%s", j->err[0] ? j->err : "store write failed");
+  return j->rc;
+}
+
+static int nothing(store_db *db, job *j) {
+  (void)db;
+  (void)j;
+  return 0;
+}
+
+int store_flush(store_db *db, char *err, size_t errlen) {
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = nothing;
+  return run_job(db, &j, err, errlen);
+}
+
+/* ------------------------------------------------------------ reserve -- */
+
+static unsigned long fault_countdown(const char *what) {
+  const char *f = getenv("SMSMUX_STORE_FAULT");
+  size_t n = strlen(what);
+  if (!f || strncmp(f, what, n) != 0 || f[n] != ':')
+    return 0;
+  return strtoul(f + n + 1, NULL, 10);
+}
+
+static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long reserves_seen;
+
+/* 1 when this reserve is the one the test hook fails. */
+static int reserve_fault(void) {
+  unsigned long at = fault_countdown("reserve-busy"), n;
+  if (!at)
+    return 0;
+  pthread_mutex_lock(&fault_lock);
+  n = ++reserves_seen;
+  pthread_mutex_unlock(&fault_lock);
+  return n == at;
+}
+
+typedef struct reserve_arg {
+  store_msg *m;
+  store_rcpt *rows;
+  size_t n;
+  const char *provider;
+} reserve_arg;
+
+static void make_id(char id[40]) {
+  struct timespec ts;
+  uint64_t r = 0;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+    r = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)getpid();
+  /* milliseconds first: ids sort by creation time */
+  snprintf(id, 40, "m%011" PRIx64 "%016" PRIx64,
+           (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, r);
+}
+
+/* What an existing row of the same (tenant, ref, number) means.  A row
+   nothing was accepted for (queued, failed) is sent again, with the new
+   content if it changed (the user fixed the text after a refusal: nothing
+   can go out twice); one that may have gone out is never sent again, and
+   another content for it is a conflict. */
+static store_claim claim_of(const char *state, int same_content) {
+  if (strcmp(state, "queued") == 0 || strcmp(state, "failed") == 0)
+    return STORE_CLAIM_RETRY;
+  if (!same_content)
+    return STORE_CLAIM_CONFLICT;
+  if (strcmp(state, "sending") == 0 || strcmp(state, "unknown") == 0)
+    return STORE_CLAIM_POSSIBLY;
+  return STORE_CLAIM_SENT;
+}
+
+static int reserve_lookup(store_db *db, job *j, const reserve_arg *a,
+                          store_rcpt *r, const char *tenant) {
+  sqlite3_stmt *st = prep(db, &db->w, ST_RCPT_BY_REF, j->err, sizeof j->err,
+                          3, tenant, a->m->ref, r->number);
   int rc, ok = 1;
-
-  st = prepare(db, ST_JOURNAL_GET, err, errlen, 1, ref);
   if (!st)
     return -1;
   rc = sqlite3_step(st);
   if (rc == SQLITE_DONE) {
     done(st);
-    return 1;
+    r->claim = STORE_CLAIM_NEW;
+    return 0;
   }
   if (rc != SQLITE_ROW) {
-    sql_err(db, err, errlen, "cannot read the journal", rc);
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db", rc);
     done(st);
     return -1;
   }
-  e->ref = column_dup(st, 0, &ok);
-  e->status = column_dup(st, 1, &ok);
-  e->provider = column_dup(st, 2, &ok);
-  e->message_id = column_dup(st, 3, &ok);
-  e->result = column_dup(st, 4, &ok);
-  e->created = (int64_t)sqlite3_column_int64(st, 5);
-  e->updated = (int64_t)sqlite3_column_int64(st, 6);
+  r->message_id = column_dup(st, 0, &ok);
+  r->state = column_dup(st, 2, &ok);
+  r->provider = column_dup(st, 3, &ok);
+  r->provider_id = column_dup(st, 4, &ok);
+  r->claim = claim_of(r->state ? r->state : "",
+                      sqlite3_column_text(st, 1) &&
+                          strcmp((const char *)sqlite3_column_text(st, 1),
+                                 a->m->fingerprint) == 0);
   done(st);
   if (!ok) {
-    store_journal_entry_clear(e);
-    set_err(err, errlen, "state_dir %s: out of memory", db->dir);
+    set_err(j->err, sizeof j->err, "out of memory");
     return -1;
   }
   return 0;
 }
 
-/* Run kept statement `id` with text parameter ?1 = ref and integer
-   ?2 = now. */
-static int run_ref_now(store_db *db, enum stmt_id id, const char *ref,
-                       int64_t now, char *err, size_t errlen) {
-  sqlite3_stmt *st = prepare(db, id, err, errlen, 1, ref);
-  if (!st)
-    return -1;
-  if (bind_int(db, st, 2, now, err, errlen) != 0) {
-    done(st);
-    return -1;
-  }
-  return run_done(db, st, err, errlen, "cannot write the journal");
-}
-
-int store_journal_reserve(store_db *db, const char *ref,
-                          store_journal_entry *existing, char *err,
-                          size_t errlen) {
-  store_journal_entry e;
-  int64_t now = now_seconds();
-  int found, ret = -1;
-
-  memset(&e, 0, sizeof e);
-  if (existing)
-    memset(existing, 0, sizeof *existing);
-  if (!db || !ref || !*ref) {
-    set_err(err, errlen, "state: reserve needs a database and a --ref");
-    return -1;
-  }
-  pthread_mutex_lock(&db->lock);
-  if (begin_immediate(db, err, errlen) != 0)
-    goto out;
-  found = journal_lookup(db, ref, &e, err, errlen);
-  if (found < 0)
-    goto fail;
-  if (found == 1) {
-    if (run_ref_now(db, ST_JOURNAL_NEW, ref, now, err, errlen) != 0)
-      goto fail;
-    ret = 0;
-  } else if (e.status && strcmp(e.status, "failed") == 0) {
-    /* Nothing went out last time: this run may try again. */
-    if (run_ref_now(db, ST_JOURNAL_RETRY, ref, now, err, errlen) != 0)
-      goto fail;
-    ret = 0;
-  } else {
-    /* "sent", "unknown", or "pending" (another run is sending it, or one
-       stopped mid-send): never send it again. */
-    ret = 1;
-  }
-  if (commit(db, err, errlen) != 0) {
-    ret = -1;
-    goto out;
-  }
-  if (ret == 1 && existing) {
-    *existing = e;
-    memset(&e, 0, sizeof e);
-  }
-  goto out;
-fail:
-  rollback(db);
-  ret = -1;
-out:
-  pthread_mutex_unlock(&db->lock);
-  store_journal_entry_clear(&e);
-  return ret;
-}
-
-/* Inside the transaction: one row of store_journal_finish. */
-static int finish_one(store_db *db, const store_journal_row *r, int64_t now,
-                      char *err, size_t errlen) {
-  sqlite3_stmt *st;
-  const char *ref = r->ref && *r->ref ? r->ref : NULL;
-
-  if (ref) {
-    st = prepare(db, ST_JOURNAL_UPDATE, err, errlen, 5, ref, r->status,
-                 r->provider, r->message_id, r->result_json);
-    if (!st)
+static int reserve_run(store_db *db, job *j) {
+  reserve_arg *a = j->arg;
+  const char *tenant = a->m->tenant ? a->m->tenant : "";
+  char now[24];
+  size_t i, taken = 0;
+  snprintf(now, sizeof now, "%lld", (long long)now_seconds());
+  for (i = 0; i < a->n; i++) {
+    store_rcpt *r = &a->rows[i];
+    const char *state = r->sending ? "sending" : "queued";
+    const char *prov = r->sending ? a->provider : NULL;
+    sqlite3_stmt *st;
+    r->claim = STORE_CLAIM_NEW;
+    if (a->m->ref && reserve_lookup(db, j, a, r, tenant))
       return -1;
-    if (bind_int(db, st, 6, now, err, errlen) != 0) {
-      done(st);
+    if (r->claim == STORE_CLAIM_NEW)
+      st = prep(db, &db->w, ST_RCPT_INSERT, j->err, sizeof j->err, 8,
+                a->m->id, tenant, a->m->ref, r->number, a->m->fingerprint,
+                state, prov, now);
+    else if (r->claim == STORE_CLAIM_RETRY)
+      st = prep(db, &db->w, ST_RCPT_RETRY, j->err, sizeof j->err, 8,
+                a->m->id, tenant, a->m->ref, r->number, a->m->fingerprint,
+                state, prov, now);
+    else
+      continue;
+    if (run_done(db, &db->w, st, j->err, sizeof j->err,
+                 "cannot write to state.db"))
       return -1;
-    }
-    if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
-      return -1;
-    if (sqlite3_changes(db->sql) == 0) {
-      /* Not reserved first: journal it all the same. */
-      st = prepare(db, ST_JOURNAL_INSERT, err, errlen, 5, ref, r->status,
-                   r->provider, r->message_id, r->result_json);
-      if (!st)
-        return -1;
-      if (bind_int(db, st, 6, now, err, errlen) != 0) {
-        done(st);
-        return -1;
-      }
-      if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
-        return -1;
-    }
+    taken++;
   }
-  if (r->message_id) {
-    st = prepare(db, ST_IDS_INSERT, err, errlen, 3, r->message_id,
-                 r->provider, ref);
-    if (!st)
-      return -1;
-    if (bind_int(db, st, 4, now, err, errlen) != 0) {
-      done(st);
-      return -1;
-    }
-    if (run_done(db, st, err, errlen, "cannot write the journal") != 0)
+  if (taken) {
+    sqlite3_stmt *st = prep(db, &db->w, ST_MSG_INSERT, j->err, sizeof j->err,
+                            5, a->m->id, tenant, a->m->ref,
+                            a->m->fingerprint, now);
+    if (run_done(db, &db->w, st, j->err, sizeof j->err,
+                 "cannot write to state.db"))
       return -1;
   }
   return 0;
 }
 
-/* Inside the transaction: one row of store_journal_attempt. */
-static int attempt_one(store_db *db, const store_journal_attempt_row *a,
-                       int64_t now, char *err, size_t errlen) {
-  sqlite3_stmt *st = prepare(db, ST_ATTEMPT_INSERT, err, errlen, 6, a->ref,
-                             a->provider, a->outcome, a->cls, a->code,
-                             a->message);
-  if (!st)
-    return -1;
-  if (bind_int(db, st, 7, now, err, errlen) != 0) {
-    done(st);
-    return -1;
-  }
-  return run_done(db, st, err, errlen, "cannot record an attempt");
+void store_rcpt_clear(store_rcpt *r) {
+  free(r->state);
+  free(r->provider);
+  free(r->provider_id);
+  free(r->message_id);
+  r->state = r->provider = r->provider_id = r->message_id = NULL;
 }
 
-int store_journal_finish_all(store_db *db, const store_journal_row *rows,
-                             size_t n_rows,
-                             const store_journal_attempt_row *attempts,
-                             size_t n_attempts, char *err, size_t errlen) {
-  int64_t now = now_seconds();
-  size_t i, n_write = n_attempts;
-
-  if (!db) {
-    set_err(err, errlen, "state: no database");
+int store_reserve(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
+                  const char *provider, char *err, size_t errlen) {
+  reserve_arg a = {m, rows, n, provider};
+  job j;
+  size_t i;
+  if (!m->id[0])
+    make_id(m->id);
+  if (reserve_fault()) {
+    set_err(err, errlen,
+            "state_dir %s: cannot lock state.db: database is locked "
+            "(injected); %s",
+            db->dir, sqlite_advice(SQLITE_BUSY));
     return -1;
   }
-  for (i = 0; i < n_rows; i++) {
-    const char *status = rows[i].status;
-    if (!status || (strcmp(status, "sent") != 0 &&
-                    strcmp(status, "failed") != 0 &&
-                    strcmp(status, "unknown") != 0)) {
-      set_err(err, errlen,
-              "state_dir %s: journal status \"%s\" is not sent, failed or "
-              "unknown",
-              db->dir, status ? status : "(null)");
-      return -1;
-    }
-    if ((rows[i].ref && *rows[i].ref) || rows[i].message_id)
-      n_write++; /* else nothing to find it by later */
-  }
-  for (i = 0; i < n_attempts; i++)
-    if (!attempts[i].outcome) {
-      set_err(err, errlen, "state_dir %s: an attempt without an outcome",
-              db->dir);
-      return -1;
-    }
-  if (n_write == 0)
+  memset(&j, 0, sizeof j);
+  j.run = reserve_run;
+  j.arg = &a;
+  if (run_job(db, &j, err, errlen) == 0)
     return 0;
-
-  pthread_mutex_lock(&db->lock);
-  if (begin_immediate(db, err, errlen) != 0)
-    goto out_err;
-  for (i = 0; i < n_rows; i++)
-    if (finish_one(db, &rows[i], now, err, errlen) != 0)
-      goto fail;
-  for (i = 0; i < n_attempts; i++)
-    if (attempt_one(db, &attempts[i], now, err, errlen) != 0)
-      goto fail;
-  if (commit(db, err, errlen) != 0)
-    goto out_err;
-  pthread_mutex_unlock(&db->lock);
-  return 0;
-fail:
-  rollback(db);
-out_err:
-  pthread_mutex_unlock(&db->lock);
+  for (i = 0; i < n; i++) /* nothing was recorded */
+    store_rcpt_clear(&rows[i]);
   return -1;
 }
 
-int store_journal_finish(store_db *db, const char *ref, const char *status,
-                         const char *provider, const char *message_id,
-                         const char *result_json, char *err, size_t errlen) {
-  store_journal_row r;
-  r.ref = ref;
-  r.status = status;
-  r.provider = provider;
-  r.message_id = message_id;
-  r.result_json = result_json;
-  return store_journal_finish_all(db, &r, 1, NULL, 0, err, errlen);
+/* --------------------------------------------------- sending, finish -- */
+
+typedef struct numbers_arg {
+  const char *id, *provider;
+  const char *const *numbers;
+  size_t n;
+  enum stmt_id st;
+} numbers_arg;
+
+static int numbers_run(store_db *db, job *j) {
+  numbers_arg *a = j->arg;
+  char now[24];
+  size_t i;
+  snprintf(now, sizeof now, "%lld", (long long)now_seconds());
+  for (i = 0; i < a->n; i++) {
+    sqlite3_stmt *st =
+        a->st == ST_RCPT_SENDING
+            ? prep(db, &db->w, ST_RCPT_SENDING, j->err, sizeof j->err, 4,
+                   a->id, a->numbers[i], a->provider, now)
+            : prep(db, &db->w, ST_RCPT_REQUEUE, j->err, sizeof j->err, 3,
+                   a->id, a->numbers[i], now);
+    if (run_done(db, &db->w, st, j->err, sizeof j->err,
+                 "cannot write to state.db"))
+      return -1;
+  }
+  return 0;
 }
 
-int store_journal_attempt(store_db *db, const char *ref, const char *provider,
-                          const char *outcome, const char *cls,
-                          const char *code, const char *message) {
-  store_journal_attempt_row a;
-  if (!db || !outcome)
-    return -1;
-  a.ref = ref;
-  a.provider = provider;
-  a.outcome = outcome;
-  a.cls = cls;
-  a.code = code;
-  a.message = message;
-  return store_journal_finish_all(db, NULL, 0, &a, 1, NULL, 0);
+int store_mark_sending(store_db *db, const char *id,
+                       const char *const *numbers, size_t n,
+                       const char *provider, char *err, size_t errlen) {
+  numbers_arg a = {id, provider, numbers, n, ST_RCPT_SENDING};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = numbers_run;
+  j.arg = &a;
+  return run_job(db, &j, err, errlen);
 }
 
-int store_provider_of(store_db *db, const char *message_id, char **provider) {
-  sqlite3_stmt *st;
-  int rc, ret, ok = 1;
+int store_requeue(store_db *db, const char *id, const char *const *numbers,
+                  size_t n, char *err, size_t errlen) {
+  numbers_arg a = {id, NULL, numbers, n, ST_RCPT_REQUEUE};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = numbers_run;
+  j.arg = &a;
+  return run_job(db, &j, err, errlen);
+}
 
-  if (provider)
-    *provider = NULL;
-  if (!db || !message_id || !provider)
+/* store_finish's payload: one block holding copies of every string. */
+typedef struct finish_arg {
+  char *id;
+  store_outcome *o;
+  size_t n_o;
+  store_attempt *a;
+  size_t n_a;
+  char *strings;
+} finish_arg;
+
+static int finish_run(store_db *db, job *j) {
+  finish_arg *f = j->arg;
+  char now[24];
+  size_t i;
+  snprintf(now, sizeof now, "%lld", (long long)now_seconds());
+  for (i = 0; i < f->n_o; i++) {
+    const store_outcome *o = &f->o[i];
+    sqlite3_stmt *st = prep(db, &db->w, ST_RCPT_FINISH, j->err, sizeof j->err,
+                            8, f->id, o->number, o->state, o->provider,
+                            o->provider_id, o->code, o->text, now);
+    if (run_done(db, &db->w, st, j->err, sizeof j->err,
+                 "cannot write to state.db"))
+      return -1;
+  }
+  for (i = 0; i < f->n_a; i++) {
+    const store_attempt *a = &f->a[i];
+    sqlite3_stmt *st = prep(db, &db->w, ST_ATTEMPT_INSERT, j->err,
+                            sizeof j->err, 7, f->id, a->provider, a->outcome,
+                            a->cls, a->code, a->message, now);
+    if (run_done(db, &db->w, st, j->err, sizeof j->err,
+                 "cannot write to state.db"))
+      return -1;
+  }
+  return 0;
+}
+
+static void finish_release(job *j) { free(j->arg); }
+
+/* Copy s into the block at *p; the copy, or NULL for NULL. */
+static const char *put(char **p, const char *s) {
+  size_t n;
+  char *at = *p;
+  if (!s)
+    return NULL;
+  n = strlen(s) + 1;
+  memcpy(at, s, n);
+  *p += n;
+  return at;
+}
+
+static size_t len0(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+int store_finish(store_db *db, const char *id, const store_outcome *o,
+                 size_t n_o, const store_attempt *a, size_t n_a) {
+  size_t bytes = len0(id), i;
+  finish_arg *f;
+  job *j;
+  char *p;
+  for (i = 0; i < n_o; i++)
+    bytes += len0(o[i].number) + len0(o[i].state) + len0(o[i].provider) +
+             len0(o[i].provider_id) + len0(o[i].code) + len0(o[i].text);
+  for (i = 0; i < n_a; i++)
+    bytes += len0(a[i].provider) + len0(a[i].outcome) + len0(a[i].cls) +
+             len0(a[i].code) + len0(a[i].message);
+  f = malloc(sizeof *f + n_o * sizeof *f->o + n_a * sizeof *f->a + bytes);
+  j = calloc(1, sizeof *j);
+  if (!f || !j) {
+    /* out of memory: write it now, from the caller's own data */
+    finish_arg local = {(char *)id, (store_outcome *)o, n_o,
+                        (store_attempt *)a, n_a, NULL};
+    job sync;
+    free(f);
+    free(j);
+    memset(&sync, 0, sizeof sync);
+    sync.run = finish_run;
+    sync.arg = &local;
+    run_job(db, &sync, NULL, 0);
     return -1;
-  pthread_mutex_lock(&db->lock);
-  st = prepare(db, ST_PROVIDER_OF, NULL, 0, 1, message_id);
-  if (!st) {
-    ret = -1;
-  } else {
+  }
+  f->o = (store_outcome *)(f + 1);
+  f->a = (store_attempt *)(f->o + n_o);
+  p = (char *)(f->a + n_a);
+  f->id = (char *)put(&p, id);
+  f->n_o = n_o;
+  f->n_a = n_a;
+  for (i = 0; i < n_o; i++) {
+    f->o[i].number = put(&p, o[i].number);
+    f->o[i].state = put(&p, o[i].state);
+    f->o[i].provider = put(&p, o[i].provider);
+    f->o[i].provider_id = put(&p, o[i].provider_id);
+    f->o[i].code = put(&p, o[i].code);
+    f->o[i].text = put(&p, o[i].text);
+  }
+  for (i = 0; i < n_a; i++) {
+    f->a[i].provider = put(&p, a[i].provider);
+    f->a[i].outcome = put(&p, a[i].outcome);
+    f->a[i].cls = put(&p, a[i].cls);
+    f->a[i].code = put(&p, a[i].code);
+    f->a[i].message = put(&p, a[i].message);
+  }
+  j->run = finish_run;
+  j->release = finish_release;
+  j->arg = f;
+  enqueue(db, j);
+  return 0;
+}
+
+/* --------------------------------------------------------------- prune -- */
+
+typedef struct prune_arg {
+  int64_t before;
+  long removed;
+} prune_arg;
+
+static int prune_run(store_db *db, job *j) {
+  prune_arg *a = j->arg;
+  static const enum stmt_id order[] = {ST_PRUNE_ATTEMPTS, ST_PRUNE_RCPTS,
+                                       ST_PRUNE_MSGS};
+  size_t i;
+  for (i = 0; i < 3; i++) {
+    sqlite3_stmt *st = prep(db, &db->w, order[i], j->err, sizeof j->err, 0);
+    if (!st || sqlite3_bind_int64(st, 1, a->before) != SQLITE_OK ||
+        run_done(db, &db->w, st, j->err, sizeof j->err,
+                 "cannot prune state.db"))
+      return -1;
+    if (order[i] == ST_PRUNE_MSGS)
+      a->removed = (long)sqlite3_changes(db->w.sql);
+  }
+  return 0;
+}
+
+int store_prune(store_db *db, int64_t before, long *removed, char *err,
+                size_t errlen) {
+  prune_arg a = {before, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = prune_run;
+  j.arg = &a;
+  if (run_job(db, &j, err, errlen))
+    return -1;
+  if (removed)
+    *removed = a.removed;
+  return 0;
+}
+
+/* --------------------------------------------------------------- reads -- */
+
+static conn *reader_take(store_db *db) {
+  conn *c;
+  pthread_mutex_lock(&db->pool_lock);
+  c = db->readers;
+  if (c) {
+    db->readers = c->next;
+    db->n_readers--;
+  }
+  pthread_mutex_unlock(&db->pool_lock);
+  if (c)
+    return c;
+  c = calloc(1, sizeof *c);
+  if (c && conn_open(db, c, 1, NULL, 0)) {
+    free(c);
+    c = NULL;
+  }
+  return c;
+}
+
+static void reader_give(store_db *db, conn *c) {
+  pthread_mutex_lock(&db->pool_lock);
+  if (db->n_readers < STORE_READERS_KEPT) {
+    c->next = db->readers;
+    db->readers = c;
+    db->n_readers++;
+    c = NULL;
+  }
+  pthread_mutex_unlock(&db->pool_lock);
+  if (c) {
+    conn_close(c);
+    free(c);
+  }
+}
+
+/* One text column of the first row of `sql` with one text parameter:
+   0 found (*out malloc'd), 1 none, -1 error. */
+static int read_one(store_db *db, const char *sql, const char *param,
+                    char **out) {
+  conn *c = reader_take(db);
+  sqlite3_stmt *st = NULL;
+  int rc, ret = -1, ok = 1;
+  *out = NULL;
+  if (!c)
+    return -1;
+  if (sqlite3_prepare_v2(c->sql, sql, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT) == SQLITE_OK) {
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-      *provider = column_dup(st, 0, &ok);
-      ret = (ok && *provider) ? 0 : -1;
-    } else {
-      ret = rc == SQLITE_DONE ? 1 : -1;
+      *out = column_dup(st, 0, &ok);
+      ret = ok && *out ? 0 : -1;
+    } else if (rc == SQLITE_DONE) {
+      ret = 1;
     }
-    done(st);
   }
-  pthread_mutex_unlock(&db->lock);
+  sqlite3_finalize(st);
+  reader_give(db, c);
   return ret;
 }
 
-/* ---- key/value ------------------------------------------------------- */
-
-/* Without the mutex: 0 found, 1 none, -1 error. */
-static int kv_get_locked(store_db *db, const char *ns, const char *key,
-                         char **value, int64_t *updated, char *err,
-                         size_t errlen) {
-  sqlite3_stmt *st;
-  int rc, ok = 1;
-
-  st = prepare(db, ST_KV_GET, err, errlen, 2, ns, key);
-  if (!st)
-    return -1;
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_DONE) {
-    done(st);
-    return 1;
-  }
-  if (rc != SQLITE_ROW) {
-    sql_err(db, err, errlen, "cannot read the key/value store", rc);
-    done(st);
-    return -1;
-  }
-  if (value)
-    *value = column_dup(st, 0, &ok);
-  if (updated)
-    *updated = (int64_t)sqlite3_column_int64(st, 1);
-  done(st);
-  return ok ? 0 : -1;
+int store_provider_of(store_db *db, const char *id, char **provider) {
+  static const char *const lookups[] = {
+      "SELECT provider FROM recipients WHERE provider_id = ?1 AND provider "
+      "IS NOT NULL ORDER BY updated DESC LIMIT 1",
+      "SELECT provider FROM recipients WHERE message_id = ?1 AND provider "
+      "IS NOT NULL ORDER BY updated DESC LIMIT 1",
+      /* a store made by version 1 */
+      "SELECT provider FROM journal_ids WHERE message_id = ?1 AND provider "
+      "IS NOT NULL ORDER BY created DESC, rowid DESC LIMIT 1"};
+  size_t i;
+  int rc = 1;
+  *provider = NULL;
+  for (i = 0; i < 3 && rc == 1; i++)
+    rc = read_one(db, lookups[i], id, provider);
+  return rc < 0 && i == 3 ? 1 : rc; /* no journal_ids table: unknown */
 }
 
-static int kv_set_locked(store_db *db, const char *ns, const char *key,
-                         const char *value, char *err, size_t errlen) {
-  sqlite3_stmt *st;
-
-  st = prepare(db, ST_KV_SET, err, errlen, 3, ns, key, value);
-  if (!st)
-    return -1;
-  if (bind_int(db, st, 4, now_seconds(), err, errlen) != 0) {
-    done(st);
-    return -1;
-  }
-  return run_done(db, st, err, errlen, "cannot write the key/value store");
-}
+/* ---------------------------------------------------------- key/value -- */
 
 int store_kv_get(store_db *db, const char *ns, const char *key, char **value,
                  int64_t *updated) {
-  int ret;
+  conn *c;
+  sqlite3_stmt *st;
+  int rc, ret = -1, ok = 1;
   if (value)
     *value = NULL;
   if (updated)
     *updated = 0;
-  if (!db || !ns || !key)
+  if (!db || !ns || !key || !(c = reader_take(db)))
     return -1;
-  pthread_mutex_lock(&db->lock);
-  ret = kv_get_locked(db, ns, key, value, updated, NULL, 0);
-  pthread_mutex_unlock(&db->lock);
+  st = prep(db, c, ST_KV_GET, NULL, 0, 2, ns, key);
+  if (st) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+      ret = 1;
+    else if (rc == SQLITE_ROW) {
+      if (value)
+        *value = column_dup(st, 0, &ok);
+      if (updated)
+        *updated = (int64_t)sqlite3_column_int64(st, 1);
+      ret = ok ? 0 : -1;
+    }
+    done(st);
+  }
+  reader_give(db, c);
   return ret;
 }
 
-int store_kv_set(store_db *db, const char *ns, const char *key,
-                 const char *value) {
-  int ret;
-  if (!db || !ns || !key)
+/* Read ns/key inside the writer's transaction. */
+static int kv_get_w(store_db *db, job *j, const char *ns, const char *key,
+                    char **value) {
+  sqlite3_stmt *st = prep(db, &db->w, ST_KV_GET, j->err, sizeof j->err, 2,
+                          ns, key);
+  int rc, ok = 1;
+  *value = NULL;
+  if (!st)
     return -1;
-  pthread_mutex_lock(&db->lock);
-  ret = kv_set_locked(db, ns, key, value, NULL, 0);
-  pthread_mutex_unlock(&db->lock);
-  return ret;
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    *value = column_dup(st, 0, &ok);
+  done(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return -1;
+  return ok ? (rc == SQLITE_ROW ? 0 : 1) : -1;
 }
 
-int store_kv_add(store_db *db, const char *ns, const char *key, int64_t delta,
-                 int64_t *before) {
-  char *old = NULL;
-  char buf[32];
+static int kv_set_w(store_db *db, job *j, const char *ns, const char *key,
+                    const char *value) {
+  sqlite3_stmt *st = prep(db, &db->w, ST_KV_SET, j->err, sizeof j->err, 3,
+                          ns, key, value);
+  if (!st || sqlite3_bind_int64(st, 4, now_seconds()) != SQLITE_OK) {
+    done(st);
+    return -1;
+  }
+  return run_done(db, &db->w, st, j->err, sizeof j->err,
+                  "cannot write the key/value store");
+}
+
+typedef struct kv_arg {
+  const char *ns, *key, *value;
+  int64_t delta, before;
+  double real;
+  char *(*fn)(const char *old, void *ud);
+  void *ud;
+} kv_arg;
+
+static int kv_set_run(store_db *db, job *j) {
+  kv_arg *a = j->arg;
+  return kv_set_w(db, j, a->ns, a->key, a->value);
+}
+
+static int kv_add_run(store_db *db, job *j) {
+  kv_arg *a = j->arg;
+  char *old = NULL, buf[32];
   int64_t cur = 0;
-  int found;
-
-  if (before)
-    *before = 0;
-  if (!db || !ns || !key)
-    return -1;
-  pthread_mutex_lock(&db->lock);
-  if (begin_immediate(db, NULL, 0) != 0)
-    goto out_err;
-  found = kv_get_locked(db, ns, key, &old, NULL, NULL, 0);
+  int found = kv_get_w(db, j, a->ns, a->key, &old);
   if (found < 0)
-    goto fail;
+    return -1;
   if (found == 0 && old) {
     char *end;
     long long v;
     errno = 0;
     v = strtoll(old, &end, 10);
-    if (errno != 0 || end == old || *end != '\0')
-      goto fail; /* not an integer: leave it alone */
+    if (errno != 0 || end == old || *end != '\0') {
+      free(old);
+      set_err(j->err, sizeof j->err, "%s/%s is not an integer", a->ns,
+              a->key);
+      return -1;
+    }
     cur = (int64_t)v;
   }
-  if ((delta > 0 && cur > INT64_MAX - delta) ||
-      (delta < 0 && cur < INT64_MIN - delta))
-    goto fail;
-  snprintf(buf, sizeof buf, "%" PRId64, cur + delta);
-  if (kv_set_locked(db, ns, key, buf, NULL, 0) != 0)
-    goto fail;
-  if (commit(db, NULL, 0) != 0)
-    goto out_err;
   free(old);
-  pthread_mutex_unlock(&db->lock);
+  if ((a->delta > 0 && cur > INT64_MAX - a->delta) ||
+      (a->delta < 0 && cur < INT64_MIN - a->delta)) {
+    set_err(j->err, sizeof j->err, "%s/%s would overflow", a->ns, a->key);
+    return -1;
+  }
+  snprintf(buf, sizeof buf, "%" PRId64, cur + a->delta);
+  a->before = cur;
+  return kv_set_w(db, j, a->ns, a->key, buf);
+}
+
+static int kv_add_real_run(store_db *db, job *j) {
+  kv_arg *a = j->arg;
+  sqlite3_stmt *st = prep(db, &db->w, ST_KV_ADD_REAL, j->err, sizeof j->err,
+                          2, a->ns, a->key);
+  if (!st || sqlite3_bind_double(st, 3, a->real) != SQLITE_OK) {
+    done(st);
+    return -1;
+  }
+  return run_done(db, &db->w, st, j->err, sizeof j->err,
+                  "cannot write the key/value store");
+}
+
+static int kv_update_run(store_db *db, job *j) {
+  kv_arg *a = j->arg;
+  char *old = NULL, *val;
+  int rc;
+  if (kv_get_w(db, j, a->ns, a->key, &old) < 0)
+    return -1;
+  val = a->fn(old, a->ud);
+  free(old);
+  if (!val)
+    return 0;
+  rc = kv_set_w(db, j, a->ns, a->key, val);
+  free(val);
+  return rc;
+}
+
+static int kv_job(store_db *db, int (*run)(store_db *, job *), kv_arg *a) {
+  job j;
+  if (!db || !a->ns || !a->key)
+    return -1;
+  memset(&j, 0, sizeof j);
+  j.run = run;
+  j.arg = a;
+  return run_job(db, &j, NULL, 0);
+}
+
+int store_kv_set(store_db *db, const char *ns, const char *key,
+                 const char *value) {
+  kv_arg a = {.ns = ns, .key = key, .value = value};
+  return kv_job(db, kv_set_run, &a);
+}
+
+int store_kv_add(store_db *db, const char *ns, const char *key, int64_t delta,
+                 int64_t *before) {
+  kv_arg a = {.ns = ns, .key = key, .delta = delta};
+  int rc = kv_job(db, kv_add_run, &a);
   if (before)
-    *before = cur;
-  return 0;
-fail:
-  rollback(db);
-out_err:
-  free(old);
-  pthread_mutex_unlock(&db->lock);
-  return -1;
+    *before = rc == 0 ? a.before : 0;
+  return rc;
+}
+
+int store_kv_add_real(store_db *db, const char *ns, const char *key,
+                      double delta) {
+  kv_arg a = {.ns = ns, .key = key, .real = delta};
+  return kv_job(db, kv_add_real_run, &a);
+}
+
+int store_kv_update(store_db *db, const char *ns, const char *key,
+                    char *(*fn)(const char *old, void *ud), void *ud) {
+  kv_arg a = {.ns = ns, .key = key, .fn = fn, .ud = ud};
+  return kv_job(db, kv_update_run, &a);
 }

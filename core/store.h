@@ -1,12 +1,30 @@
 /* store: what outlives one run, in SQLite under state_dir (state.db).
- * The journal of sends (keyed by --ref, so a retried command never sends
- * twice, and by message id, so `status`/`replies` find the provider), and
- * a small key/value store with timestamps for the router (breaker state,
- * round-robin position, cached balances).  Safe for concurrent processes:
- * WAL mode, a 5 s busy timeout, and BEGIN IMMEDIATE for read-modify-write.
- * One handle may be shared by the threads of a process (each call holds a
- * mutex); it must not be used across fork(): open one in the child.
- * Times are Unix seconds.  The schema carries PRAGMA user_version (1). */
+ *
+ * Messages and their recipients (keyed by (tenant, ref, E.164 number) when
+ * a ref is given, with the message's fingerprint, so a retried send never
+ * goes out twice and a reused ref with another content is a conflict), the
+ * attempts, and a small key/value table for the router (breakers,
+ * round-robin positions, cached balances).
+ *
+ * States of a recipient: queued -> sending (written durably before its
+ * request leaves) -> accepted | scheduled | failed (nothing was accepted:
+ * safe to send again) | unknown (possibly sent: never sent again by
+ * smsmux) -> the delivery statuses.  After any stop, only recipients whose
+ * request was in flight can be left `sending`; reopening reads them as
+ * `unknown`.
+ *
+ * Writes go through one writer thread that commits the jobs of every
+ * thread together (group commit: one transaction, one fsync, many rows);
+ * a durable write returns once its transaction is on disk.  Reads use their
+ * own connections (WAL), never the writer's, and no mutex is held across
+ * I/O.  Safe for concurrent processes (BEGIN IMMEDIATE, busy timeout).
+ *
+ * Damage is never taken for a fresh start: an empty, truncated or corrupt
+ * state.db, one of a newer schema, or one removed while the directory still
+ * carries its marker (.smsmux-store) is an error naming the file and what
+ * to do.  A missing one (no marker) is created with mode 0600.
+ *
+ * Times are Unix seconds.  Every value reaches SQL as a bound parameter. */
 #ifndef SMSMUX_STORE_H
 #define SMSMUX_STORE_H
 
@@ -15,107 +33,128 @@
 
 typedef struct store_db store_db;
 
-/** Open (creating dir and its missing parents with mode 0700, and the
-    schema when missing) `dir`/state.db.  NULL with err filled
-    ("state_dir DIR: <what failed>: <why>; <what to do>").  An existing
-    directory keeps its mode; a state.db written by a newer smsmux (higher
-    user_version) is refused. */
-store_db *store_open(const char *dir, char *err, size_t errlen);
+/** Open (creating `dir` with mode 0700 and state.db with mode 0600 when
+    missing) `dir`/state.db.  *created is set to 1 when this call created
+    the store (the caller says so once).  NULL with err filled ("state_dir
+    DIR: <what failed>: <why>; <what to do>"). */
+store_db *store_open(const char *dir, int *created, char *err, size_t errlen);
+/** Wait for every pending write, then close. */
 void store_close(store_db *db);
+/** Wait until every write queued so far is committed.  0 or -1 (err). */
+int store_flush(store_db *db, char *err, size_t errlen);
 
-/** Journal entry of one send. Strings owned by the caller after lookup
-    (free with store_journal_entry_clear). */
-typedef struct store_journal_entry {
-  char *ref;        /**< --ref, or NULL */
-  char *status;     /**< "pending", "sent", "failed", "unknown" */
-  char *provider;   /**< instance that took it, or NULL */
-  char *message_id; /**< provider's id, or NULL */
-  char *result;     /**< the send result as JSON text (for replay), or NULL */
-  int64_t created;  /**< Unix seconds */
-  int64_t updated;
-} store_journal_entry;
+/* ------------------------------------------------------------- messages -- */
 
-void store_journal_entry_clear(store_journal_entry *e);
+/** A message's identity in the store. */
+typedef struct store_msg {
+  char id[40];             /**< in/out: "" makes a new sortable id */
+  const char *tenant;      /**< NULL: "" (the operator) */
+  const char *ref;         /**< idempotency key, or NULL */
+  const char *fingerprint; /**< hex SHA-256 of the canonical content */
+} store_msg;
 
-/** Reserve `ref` for a new send, atomically across processes. Returns 0
-    when reserved (a "pending" row now exists; a "failed" entry is reset to
-    "pending" and returns 0 too), 1 when `ref` is already journaled as
-    "sent", "unknown" or "pending" (*existing filled: the caller must not
-    send; "pending" means another run is sending it or stopped mid-send, so
-    report it as possibly sent), -1 on error (err).  *existing is
-    overwritten (zeroed unless 1 is returned; clear it after a 1); it may
-    be NULL. */
-int store_journal_reserve(store_db *db, const char *ref,
-                          store_journal_entry *existing, char *err,
-                          size_t errlen);
+/** What store_reserve found for one recipient. */
+typedef enum store_claim {
+  STORE_CLAIM_NEW = 0,     /**< recorded now: send it */
+  STORE_CLAIM_RETRY,       /**< recorded before, nothing accepted (queued or
+                                failed): send it (with this content, even
+                                when it changed: nothing went out) */
+  STORE_CLAIM_SENT,        /**< the same content was taken already: a
+                                duplicate, nothing to send */
+  STORE_CLAIM_POSSIBLY,    /**< the same content went out with an unknown
+                                outcome (sending, unknown): nothing to send */
+  STORE_CLAIM_CONFLICT     /**< the ref and number hold another content
+                                that was (or may have been) sent */
+} store_claim;
 
-/** Record the outcome of a send: status "sent", "failed" or "unknown",
-    the provider and id (may be NULL), and the result JSON.  With a `ref`,
-    its journal row is updated (inserted when it was not reserved).  `ref`
-    may be NULL (sends without --ref are journaled by id only).  A non-NULL
-    `message_id` is also recorded for store_provider_of; a send that got
-    several ids records the others with further calls, `ref` NULL.
-    0 or -1 (err). */
-int store_journal_finish(store_db *db, const char *ref, const char *status,
-                         const char *provider, const char *message_id,
-                         const char *result_json, char *err, size_t errlen);
+typedef struct store_rcpt {
+  const char *number;      /**< in: E.164 */
+  int sending;             /**< in: 1 to record it `sending` (its request
+                                leaves next), 0 `queued` */
+  store_claim claim;       /**< out */
+  /* out, for SENT / POSSIBLY / CONFLICT (malloc'd, store_rcpt_clear) */
+  char *state, *provider, *provider_id, *message_id;
+} store_rcpt;
 
-/** Record one attempt (provider, outcome "ok"/"failed", error class name,
-    raw code, message) of the send identified by ref or message id (the
-    `ref` argument carries either; any but outcome may be NULL). 0 or -1. */
-int store_journal_attempt(store_db *db, const char *ref, const char *provider,
-                          const char *outcome, const char *cls,
-                          const char *code, const char *message);
+void store_rcpt_clear(store_rcpt *r);
 
-/** One row of store_journal_finish_all: the arguments of
-    store_journal_finish. */
-typedef struct store_journal_row {
-  const char *ref;
-  const char *status;
+/** Record message `m` and its recipients (one transaction, durable on
+    return).  `provider` is the one the `sending` rows go to (may be NULL
+    when none is).  With a ref, each number is first looked up under
+    (tenant, ref, number): see store_claim.  0, or -1 (err): nothing was
+    recorded. */
+int store_reserve(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
+                  const char *provider, char *err, size_t errlen);
+
+/** Recipients `numbers` of message `id` go out now through `provider`:
+    recorded `sending`, durable on return.  0 or -1 (err). */
+int store_mark_sending(store_db *db, const char *id,
+                       const char *const *numbers, size_t n,
+                       const char *provider, char *err, size_t errlen);
+
+/** The outcome of one recipient. */
+typedef struct store_outcome {
+  const char *number;
+  const char *state;       /* accepted, scheduled, failed, unknown, or a
+                              delivery status a provider answered at once */
+  const char *provider, *provider_id, *code, *text;
+} store_outcome;
+
+/** One attempt of message `id`. */
+typedef struct store_attempt {
   const char *provider;
-  const char *message_id;
-  const char *result_json;
-} store_journal_row;
+  const char *outcome;     /* "ok" or "failed" */
+  const char *cls, *code, *message;
+} store_attempt;
 
-/** One row of store_journal_finish_all: the arguments of
-    store_journal_attempt (`outcome` must not be NULL). */
-typedef struct store_journal_attempt_row {
-  const char *ref;
-  const char *provider;
-  const char *outcome;
-  const char *cls;
-  const char *code;
-  const char *message;
-} store_journal_attempt_row;
+/** Outcomes and attempts of message `id`, queued for the writer (copied;
+    committed with the next group, and at the latest by store_flush or
+    store_close).  0, or -1 when out of memory (then written at once). */
+int store_finish(store_db *db, const char *id, const store_outcome *o,
+                 size_t n_o, const store_attempt *a, size_t n_a);
 
-/** store_journal_finish for each of rows[0..n_rows), then
-    store_journal_attempt for each of attempts[0..n_attempts), all in one
-    write transaction: all are recorded or none.  A row with an invalid
-    status or an attempt without an outcome writes nothing; rows with
-    neither ref nor message_id are skipped, and when nothing is left to
-    write the database is not touched.  Either array may be NULL when its
-    count is 0.  0 or -1 (err). */
-int store_journal_finish_all(store_db *db, const store_journal_row *rows,
-                             size_t n_rows,
-                             const store_journal_attempt_row *attempts,
-                             size_t n_attempts, char *err, size_t errlen);
+/** Recipients still `queued` or `sending` of message `id` go back to
+    `queued` (a stopped run that sent nothing for them).  Durable. */
+int store_requeue(store_db *db, const char *id, const char *const *numbers,
+                  size_t n, char *err, size_t errlen);
 
-/** Which provider instance sent message `id` (newest first). Returns 0
-    and a malloc'd name in *provider, 1 when unknown, -1 on error. */
-int store_provider_of(store_db *db, const char *message_id, char **provider);
+/** Which provider instance sent provider message id (or smsmux message
+    id) `id`: 0 and a malloc'd name, 1 unknown, -1 error. */
+int store_provider_of(store_db *db, const char *id, char **provider);
 
-/** Router key/value store: namespace + key -> text value + timestamp
-    (when it was last set).  kv_get: *value malloc'd (NULL for a NULL
-    value); value and updated may be NULL when not wanted. */
+/** Rows older than `before` (Unix seconds) removed: messages whose every
+    recipient is settled, their recipients and attempts.  *removed counts
+    the messages.  0 or -1 (err). */
+int store_prune(store_db *db, int64_t before, long *removed, char *err,
+                size_t errlen);
+
+/** The number of commits (each one fsync of the WAL) made by this
+    handle so far: for benchmarks. */
+unsigned long store_commits(store_db *db);
+
+/* ---------------------------------------------------------- key/value -- */
+
+/** Router key/value store: namespace + key -> text value + the time it
+    was set.  kv_get: *value malloc'd (NULL for a NULL value); value and
+    updated may be NULL.  0 found, 1 none, -1 error. */
 int store_kv_get(store_db *db, const char *ns, const char *key, char **value,
-                 int64_t *updated);                 /* 0 found, 1 none, -1 */
+                 int64_t *updated);
+/** Set the value (and its time to now).  0 or -1. */
 int store_kv_set(store_db *db, const char *ns, const char *key,
-                 const char *value);                /* 0 or -1 */
-/** Atomically add `delta` to the integer value (missing = 0) and return the
-    previous value in *before (round-robin positions, failure counters).
-    -1, value untouched, when the stored value is not a decimal integer or
-    the sum overflows.  `before` may be NULL. */
+                 const char *value);
+/** Atomically add `delta` to the integer value (missing = 0); the
+    previous value in *before (may be NULL).  -1, value untouched, when the
+    stored value is not a decimal integer or the sum overflows. */
 int store_kv_add(store_db *db, const char *ns, const char *key, int64_t delta,
                  int64_t *before);
+/** Atomically add `delta` to a decimal number value, keeping its time
+    (a balance spent is not a balance read).  Missing: nothing.  0 or -1. */
+int store_kv_add_real(store_db *db, const char *ns, const char *key,
+                      double delta);
+/** Atomically read-modify-write the value of ns/key in one transaction:
+    `fn` gets the current value (NULL when missing) and returns the new one
+    (malloc'd; NULL: leave it).  0 or -1. */
+int store_kv_update(store_db *db, const char *ns, const char *key,
+                    char *(*fn)(const char *old, void *ud), void *ud);
 
 #endif

@@ -7,6 +7,6 @@ apt-get update
 apt-get install -y --no-install-recommends \
   build-essential autoconf automake libtool pkg-config ca-certificates \
   libcurl4-openssl-dev libxml2-dev libjson-c-dev libltdl-dev \
-  libiniparser-dev libsqlite3-dev libmicrohttpd-dev \
+  libiniparser-dev libsqlite3-dev libmicrohttpd-dev libssl-dev \
   jq curl abigail-tools \
   clang libclang-rt-14-dev llvm

@@ -1,5 +1,7 @@
-/* Unit test of core/state.c: the journal of sends, the provider lookup by
- * message id, the key/value store, and their safety across processes. */
+/* Unit test of core/store.c: recipients keyed by (tenant, ref, number) with
+ * the message fingerprint (new, duplicate, conflict, retry, possibly sent),
+ * the state machine, group commit, damage never taken for a fresh start,
+ * the key/value store (atomic under threads and processes), prune. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -64,14 +66,22 @@ static char *pragma_of(const char *dir, const char *pragma) {
   return out;
 }
 
-static void test_open(const char *dir) {
-  char err[512] = "", parent[512], *p;
-  store_db *db;
-
-  db = store_open(dir, err, sizeof err);
-  CHECK(db != NULL, "open creates the directory and state.db");
+static store_db *open_ok(const char *dir, int *created, const char *name) {
+  char err[512] = "";
+  store_db *db = store_open(dir, created, err, sizeof err);
+  CHECK(db != NULL, name);
   if (!db)
     printf("#   %s\n", err);
+  return db;
+}
+
+static void test_open(const char *dir) {
+  char parent[512], *p;
+  int created = -1;
+  store_db *db = open_ok(dir, &created, "open creates the directory and "
+                                        "state.db");
+
+  CHECK_INT_EQ(created, 1, "open says it created the store");
   CHECK_INT_EQ(mode_of(dir), 0700, "state_dir has mode 0700");
   snprintf(parent, sizeof parent, "%s", dir);
   p = strrchr(parent, '/');
@@ -79,242 +89,154 @@ static void test_open(const char *dir) {
     *p = '\0';
   CHECK_INT_EQ(mode_of(parent), 0700, "missing parent made with mode 0700");
   path_join(parent, sizeof parent, dir, "state.db");
-  CHECK(access(parent, F_OK) == 0, "state.db exists");
+  CHECK_INT_EQ(mode_of(parent), 0600, "state.db has mode 0600");
+  path_join(parent, sizeof parent, dir, ".smsmux-store");
+  CHECK(access(parent, F_OK) == 0, "the store's marker exists");
   store_close(db);
 
   p = pragma_of(dir, "user_version");
-  CHECK_STR_EQ(p, "1", "schema user_version is 1");
+  CHECK_STR_EQ(p, "2", "schema user_version is 2");
   free(p);
   p = pragma_of(dir, "journal_mode");
   CHECK_STR_EQ(p, "wal", "journal_mode is WAL");
   free(p);
 
-  db = store_open(dir, err, sizeof err);
-  CHECK(db != NULL, "open again (schema present)");
+  created = -1;
+  db = open_ok(dir, &created, "open again (schema present)");
+  CHECK_INT_EQ(created, 0, "open again: not created");
   store_close(db);
 }
 
-static void test_journal(store_db *db) {
-  store_journal_entry e;
+/* reserve one number under ref with fingerprint fp */
+static store_claim reserve1(store_db *db, const char *ref, const char *fp,
+                            const char *number, int sending, store_rcpt *out,
+                            char id[40]) {
+  store_msg m;
+  store_rcpt r;
   char err[512] = "";
-  int64_t t0 = (int64_t)time(NULL);
-  int rc;
-
-  rc = store_journal_reserve(db, "order-1", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "reserve a new ref");
-  CHECK(e.status == NULL && e.ref == NULL, "new ref leaves entry empty");
-  store_journal_entry_clear(&e);
-
-  rc = store_journal_reserve(db, "order-1", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 1, "reserve the same ref again: already journaled");
-  CHECK_STR_EQ(e.ref, "order-1", "existing entry: ref");
-  CHECK_STR_EQ(e.status, "pending", "existing entry: still pending");
-  CHECK(e.provider == NULL && e.message_id == NULL && e.result == NULL,
-        "pending entry has no provider, id or result");
-  CHECK(e.created >= t0 && e.created <= t0 + 5, "existing entry: created");
-  store_journal_entry_clear(&e);
-
-  rc = store_journal_finish(db, "order-1", "sent", "smsmode-main", "MSG42",
-                            "{\"id\":\"MSG42\"}", err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "finish sent");
-  rc = store_journal_reserve(db, "order-1", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 1, "reserve a sent ref: already journaled");
-  CHECK_STR_EQ(e.status, "sent", "sent entry: status");
-  CHECK_STR_EQ(e.provider, "smsmode-main", "sent entry: provider");
-  CHECK_STR_EQ(e.message_id, "MSG42", "sent entry: message id");
-  CHECK_STR_EQ(e.result, "{\"id\":\"MSG42\"}", "sent entry: result JSON");
-  CHECK(e.updated >= e.created, "sent entry: updated");
-  store_journal_entry_clear(&e);
-
-  rc = store_journal_reserve(db, "order-2", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "reserve a second ref");
-  store_journal_entry_clear(&e);
-  rc = store_journal_finish(db, "order-2", "failed", "clever", NULL,
-                            "{\"error\":{}}", err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "finish failed");
-  rc = store_journal_reserve(db, "order-2", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "a failed ref is reserved again");
-  store_journal_entry_clear(&e);
-  rc = store_journal_reserve(db, "order-2", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 1, "... and is pending after that");
-  CHECK_STR_EQ(e.status, "pending", "re-reserved entry is pending");
-  CHECK(e.provider == NULL && e.result == NULL,
-        "re-reserved entry forgot the failed outcome");
-  store_journal_entry_clear(&e);
-
-  rc = store_journal_finish(db, "order-3", "unknown", "allmysms", NULL, NULL,
-                            err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "finish a ref that was not reserved");
-  rc = store_journal_reserve(db, "order-3", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 1, "an unknown outcome is never sent again");
-  CHECK_STR_EQ(e.status, "unknown", "unknown entry: status");
-  store_journal_entry_clear(&e);
-
-  rc = store_journal_finish(db, "order-1", "delivered", NULL, NULL, NULL, err,
-                            sizeof err);
-  CHECK_INT_EQ(rc, -1, "finish refuses an unknown status");
-  CHECK(strstr(err, "delivered") != NULL, "... and names it");
-
-  rc = store_journal_reserve(db, "it's; DROP TABLE journal;--", &e, err,
-                             sizeof err);
-  CHECK_INT_EQ(rc, 0, "a ref with quotes is only data");
-  store_journal_entry_clear(&e);
-
-  CHECK_INT_EQ(store_journal_attempt(db, "order-1", "clever", "failed",
-                                     "TEMPORARY", "503", "unavailable"),
-               0, "record an attempt");
-  CHECK_INT_EQ(store_journal_attempt(db, NULL, "smsmode-main", "ok", NULL,
-                                     "0", "Accepted"),
-               0, "record an attempt without ref");
-}
-
-static void test_provider_of(store_db *db) {
-  char err[512] = "", *p = NULL;
-  int rc;
-
-  rc = store_provider_of(db, "MSG42", &p);
-  CHECK_INT_EQ(rc, 0, "provider_of an id sent with --ref");
-  CHECK_STR_EQ(p, "smsmode-main", "... is its provider");
-  free(p);
-
-  rc = store_journal_finish(db, NULL, "sent", "mediasflow", "MF-7", "{}", err,
-                            sizeof err);
-  CHECK_INT_EQ(rc, 0, "finish a send without --ref");
-  rc = store_provider_of(db, "MF-7", &p);
-  CHECK_INT_EQ(rc, 0, "provider_of an id sent without --ref");
-  CHECK_STR_EQ(p, "mediasflow", "... is its provider");
-  free(p);
-
-  rc = store_journal_finish(db, NULL, "sent", "clever-rest", "MF-7", "{}",
-                            err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "the same id from another provider");
-  rc = store_provider_of(db, "MF-7", &p);
-  CHECK_STR_EQ(p, "clever-rest", "provider_of answers the newest");
-  free(p);
-
-  p = (char *)"untouched";
-  rc = store_provider_of(db, "no-such-id", &p);
-  CHECK_INT_EQ(rc, 1, "provider_of an unknown id");
-  CHECK(p == NULL, "... leaves no name");
-}
-
-/* How many rows of dir/state.db's `table` match `where`, straight from
-   SQLite (another connection: sees what was committed). */
-static long count_rows(const char *dir, const char *table, const char *where) {
-  char path[512], sql[256];
-  sqlite3 *s = NULL;
-  sqlite3_stmt *st = NULL;
-  long n = -1;
-  path_join(path, sizeof path, dir, "state.db");
-  snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s", table, where);
-  if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-      sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    n = (long)sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(s);
-  return n;
-}
-
-static void test_finish_all(store_db *db, const char *dir) {
-  store_journal_entry e;
-  char err[512] = "", *p = NULL;
-  store_journal_row rows[4];
-  store_journal_attempt_row att[2];
-  long before;
-  int rc;
-
-  CHECK_INT_EQ(store_journal_reserve(db, "grp-1", &e, err, sizeof err), 0,
-               "finish_all: reserve grp-1");
-  CHECK_INT_EQ(store_journal_reserve(db, "grp-2", &e, err, sizeof err), 0,
-               "finish_all: reserve grp-2");
-  memset(rows, 0, sizeof rows);
-  memset(att, 0, sizeof att);
-  rows[0].status = "sent"; /* a chunk's id, no ref */
-  rows[0].provider = "smsmode-main";
-  rows[0].message_id = "GRP-ID";
-  rows[1].ref = "grp-1";
-  rows[1].status = "sent";
-  rows[1].provider = "smsmode-main";
-  rows[1].message_id = "GRP-ID";
-  rows[2].ref = "grp-2";
-  rows[2].status = "failed";
-  rows[2].provider = "smsmode-main";
-  rows[3].status = "sent"; /* neither ref nor id: skipped */
-  att[0].ref = "GRP-ID";
-  att[0].provider = "clever";
-  att[0].outcome = "failed";
-  att[0].cls = "TEMPORARY";
-  att[0].code = "503";
-  att[0].message = "unavailable";
-  att[1].ref = "GRP-ID";
-  att[1].provider = "smsmode-main";
-  att[1].outcome = "ok";
-  rc = store_journal_finish_all(db, rows, 4, att, 2, err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "finish_all: rows and attempts in one call");
-  if (rc != 0)
+  memset(&m, 0, sizeof m);
+  memset(&r, 0, sizeof r);
+  m.ref = ref;
+  m.fingerprint = fp;
+  r.number = number;
+  r.sending = sending;
+  if (store_reserve(db, &m, &r, 1, sending ? "p1" : NULL, err, sizeof err)) {
     printf("#   %s\n", err);
-  rc = store_journal_reserve(db, "grp-1", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 1, "finish_all: grp-1 is journaled");
-  CHECK_STR_EQ(e.status, "sent", "finish_all: grp-1 sent");
-  CHECK_STR_EQ(e.message_id, "GRP-ID", "finish_all: grp-1 id");
-  store_journal_entry_clear(&e);
-  rc = store_journal_reserve(db, "grp-2", &e, err, sizeof err);
-  CHECK_INT_EQ(rc, 0, "finish_all: grp-2 failed, so reserved again");
-  store_journal_entry_clear(&e);
-  CHECK_INT_EQ(store_provider_of(db, "GRP-ID", &p), 0,
-               "finish_all: provider_of the id");
-  CHECK_STR_EQ(p, "smsmode-main", "finish_all: ... its provider");
-  free(p);
-  CHECK_INT_EQ(count_rows(dir, "journal_ids", "message_id = 'GRP-ID'"), 2,
-               "finish_all: the id recorded with and without ref");
-  CHECK_INT_EQ(count_rows(dir, "attempts", "ref_or_id = 'GRP-ID'"), 2,
-               "finish_all: both attempts recorded");
-
-  /* all or nothing: a bad status in any row writes none of them */
-  before = count_rows(dir, "attempts", "1");
-  rows[0].ref = "grp-3";
-  rows[1].status = "delivered";
-  rc = store_journal_finish_all(db, rows, 2, att, 2, err, sizeof err);
-  CHECK_INT_EQ(rc, -1, "finish_all: refuses an unknown status");
-  CHECK(strstr(err, "delivered") != NULL, "finish_all: ... and names it");
-  CHECK_INT_EQ(count_rows(dir, "journal", "ref = 'grp-3'"), 0,
-               "finish_all: ... and writes no row");
-  CHECK_INT_EQ(count_rows(dir, "attempts", "1"), before,
-               "finish_all: ... and no attempt");
-  att[1].outcome = NULL;
-  rc = store_journal_finish_all(db, NULL, 0, att, 2, err, sizeof err);
-  CHECK_INT_EQ(rc, -1, "finish_all: refuses an attempt without outcome");
-  CHECK_INT_EQ(count_rows(dir, "attempts", "1"), before,
-               "finish_all: ... and writes nothing");
-  CHECK_INT_EQ(store_journal_finish_all(db, &rows[3], 1, NULL, 0, err,
-                                        sizeof err),
-               0, "finish_all: nothing to write is fine");
-  CHECK_INT_EQ(store_journal_finish_all(db, NULL, 0, NULL, 0, err,
-                                        sizeof err),
-               0, "finish_all: an empty call is fine");
-  CHECK_INT_EQ(store_journal_finish_all(NULL, NULL, 0, NULL, 0, err,
-                                        sizeof err),
-               -1, "finish_all: no database");
+    return (store_claim)-1;
+  }
+  if (id)
+    memcpy(id, m.id, 40);
+  if (out)
+    *out = r;
+  else
+    store_rcpt_clear(&r);
+  return r.claim;
 }
 
-/* Threads sharing one handle: the kept statements are used one call at a
-   time (the handle's mutex). */
+static void finish1(store_db *db, const char *id, const char *number,
+                    const char *state, const char *provider_id) {
+  store_outcome o = {number, state, "p1", provider_id, NULL, NULL};
+  store_attempt a = {"p1", strcmp(state, "failed") ? "ok" : "failed", NULL,
+                     NULL, NULL};
+  char err[256];
+  store_finish(db, id, &o, 1, &a, 1);
+  store_flush(db, err, sizeof err);
+}
+
+static void test_claims(store_db *db) {
+  store_rcpt r;
+  char id[40], id2[40], *prov = NULL;
+  const char *fa = "aaaa", *fb = "bbbb";
+
+  CHECK_INT_EQ(reserve1(db, "camp1", fa, "+33600000001", 1, NULL, id),
+               STORE_CLAIM_NEW, "reserve: a new (ref, number) is new");
+  CHECK(id[0] == 'm' && strlen(id) == 28, "reserve: a message id is made");
+  CHECK_INT_EQ(reserve1(db, "camp1", fa, "+33600000001", 1, &r, NULL),
+               STORE_CLAIM_POSSIBLY,
+               "reserve: the same while `sending`: possibly sent");
+  CHECK_STR_EQ(r.state, "sending", "reserve: ... its state is said");
+  store_rcpt_clear(&r);
+  finish1(db, id, "+33600000001", "accepted", "SMS-1");
+  CHECK_INT_EQ(reserve1(db, "camp1", fa, "+33600000001", 1, &r, NULL),
+               STORE_CLAIM_SENT, "reserve: same ref, number, content: sent");
+  CHECK_STR_EQ(r.provider_id, "SMS-1", "reserve: ... with the provider's id");
+  CHECK_STR_EQ(r.provider, "p1", "reserve: ... and the provider");
+  store_rcpt_clear(&r);
+  CHECK_INT_EQ(reserve1(db, "camp1", fb, "+33600000001", 1, &r, NULL),
+               STORE_CLAIM_CONFLICT,
+               "reserve: same ref and number, other content: conflict");
+  CHECK_STR_EQ(r.message_id, id, "reserve: ... names the message");
+  store_rcpt_clear(&r);
+  CHECK_INT_EQ(reserve1(db, "camp1", fb, "+33600000002", 1, NULL, NULL),
+               STORE_CLAIM_NEW,
+               "reserve: same ref, another number: new (rows are keyed by "
+               "number, not position)");
+  CHECK_INT_EQ(reserve1(db, "camp2", fa, "+33600000001", 1, NULL, NULL),
+               STORE_CLAIM_NEW, "reserve: another ref: new");
+  CHECK_INT_EQ(reserve1(db, NULL, fa, "+33600000001", 1, NULL, NULL),
+               STORE_CLAIM_NEW, "reserve: no ref: always new");
+
+  /* failed: nothing accepted, safe to send again */
+  CHECK_INT_EQ(reserve1(db, "camp3", fa, "+33600000003", 1, NULL, id),
+               STORE_CLAIM_NEW, "reserve: camp3 new");
+  finish1(db, id, "+33600000003", "failed", NULL);
+  CHECK_INT_EQ(reserve1(db, "camp3", fa, "+33600000003", 1, NULL, id2),
+               STORE_CLAIM_RETRY, "reserve: after `failed`: send again");
+  finish1(db, id2, "+33600000003", "failed", NULL);
+  CHECK_INT_EQ(reserve1(db, "camp3", fb, "+33600000003", 1, NULL, id2),
+               STORE_CLAIM_RETRY,
+               "reserve: after `failed`, another content may go (nothing "
+               "went out)");
+  finish1(db, id2, "+33600000003", "unknown", NULL);
+  CHECK_INT_EQ(reserve1(db, "camp3", fa, "+33600000003", 1, NULL, NULL),
+               STORE_CLAIM_CONFLICT,
+               "reserve: after `unknown`, another content is a conflict");
+  CHECK_INT_EQ(reserve1(db, "camp3", fb, "+33600000003", 1, NULL, NULL),
+               STORE_CLAIM_POSSIBLY, "reserve: after `unknown`: never again");
+
+  /* queued (reserved, never left): sent by the next run */
+  CHECK_INT_EQ(reserve1(db, "camp4", fa, "+33600000004", 0, NULL, id),
+               STORE_CLAIM_NEW, "reserve: queued");
+  CHECK_INT_EQ(reserve1(db, "camp4", fa, "+33600000004", 0, NULL, NULL),
+               STORE_CLAIM_RETRY, "reserve: still queued: send it");
+
+  /* requeue: a stopped run gives back what it did not send */
+  CHECK_INT_EQ(reserve1(db, "camp5", fa, "+33600000005", 1, NULL, id), 0,
+               "reserve: camp5");
+  {
+    const char *nums[] = {"+33600000005"};
+    char err[256];
+    CHECK_INT_EQ(store_requeue(db, id, nums, 1, err, sizeof err), 0,
+                 "requeue");
+  }
+  CHECK_INT_EQ(reserve1(db, "camp5", fa, "+33600000005", 1, NULL, NULL),
+               STORE_CLAIM_RETRY, "requeued: the rerun sends it");
+
+  CHECK_INT_EQ(store_provider_of(db, "SMS-1", &prov), 0,
+               "provider_of: by the provider's id");
+  CHECK_STR_EQ(prov, "p1", "provider_of: the instance");
+  free(prov);
+  CHECK_INT_EQ(store_provider_of(db, "nope", &prov), 1,
+               "provider_of: unknown id");
+}
+
+/* Concurrent durable writes from threads share commits (group commit). */
 #define NTHREADS 4
 static void *thread_work(void *arg) {
   store_db *db = arg;
-  char *v = NULL;
+  char *v = NULL, num[32];
   long bad = 0;
   int i;
   for (i = 0; i < NADD; i++) {
+    char id[40];
     if (store_kv_add(db, "rr", "threads", 1, NULL) != 0)
       bad++;
     if (store_kv_get(db, "rr", "threads", &v, NULL) != 0)
       bad++;
     free(v);
     v = NULL;
-    if (store_journal_attempt(db, "thread-ref", "p", "ok", NULL, NULL,
-                              NULL) != 0)
+    snprintf(num, sizeof num, "+3361%07d", (int)(pthread_self() % 1000) * 1000 + i);
+    if (reserve1(db, NULL, "cccc", num, 1, NULL, id) != STORE_CLAIM_NEW)
       bad++;
   }
   return (void *)bad;
@@ -324,6 +246,7 @@ static void test_threads(store_db *db) {
   pthread_t t[NTHREADS];
   char *v = NULL;
   long bad = 0;
+  unsigned long c0 = store_commits(db), c1;
   int i, started = 0;
   for (i = 0; i < NTHREADS; i++)
     if (pthread_create(&t[i], NULL, thread_work, db) == 0)
@@ -333,22 +256,34 @@ static void test_threads(store_db *db) {
     pthread_join(t[i], &r);
     bad += (long)r;
   }
+  c1 = store_commits(db);
   CHECK_INT_EQ(started, NTHREADS, "threads: started");
   CHECK_INT_EQ(bad, 0, "threads: every call on the shared handle succeeded");
   store_kv_get(db, "rr", "threads", &v, NULL);
   CHECK_STR_EQ(v, "800", "threads: 4 threads x 200 kv adds = 800");
   free(v);
+  printf("#   %d durable writes, %lu commits\n", 2 * NTHREADS * NADD, c1 - c0);
+  CHECK(c1 - c0 <= (unsigned long)(2 * NTHREADS * NADD),
+        "threads: never more commits than writes");
+  CHECK(c1 - c0 > 0, "threads: writes were committed");
+}
+
+static char *breaker_inc(const char *old, void *ud) {
+  char *v = malloc(32);
+  (void)ud;
+  if (v)
+    snprintf(v, 32, "%ld", old ? strtol(old, NULL, 10) + 1 : 1L);
+  return v;
 }
 
 static void test_kv(store_db *db) {
   char *v = NULL;
-  int64_t upd = 0, before = -1, t0 = (int64_t)time(NULL);
+  int64_t upd = 0, upd2 = 0, before = -1, t0 = (int64_t)time(NULL);
   int rc;
 
   rc = store_kv_get(db, "breaker", "smsmode", &v, &upd);
   CHECK_INT_EQ(rc, 1, "kv get of a missing key");
   CHECK(v == NULL, "... gives no value");
-
   CHECK_INT_EQ(store_kv_set(db, "breaker", "smsmode", "open"), 0, "kv set");
   rc = store_kv_get(db, "breaker", "smsmode", &v, &upd);
   CHECK_INT_EQ(rc, 0, "kv get after set");
@@ -356,32 +291,52 @@ static void test_kv(store_db *db) {
   CHECK(upd >= t0 && upd <= t0 + 5, "... and its time");
   free(v);
   v = NULL;
-
-  CHECK_INT_EQ(store_kv_set(db, "breaker", "smsmode", "closed"), 0,
-               "kv set again");
-  rc = store_kv_get(db, "breaker", "smsmode", &v, NULL);
-  CHECK_STR_EQ(v, "closed", "kv set replaces");
-  free(v);
-  v = NULL;
-  rc = store_kv_get(db, "balance", "smsmode", &v, NULL);
-  CHECK_INT_EQ(rc, 1, "namespaces are separate");
-
   rc = store_kv_add(db, "rr", "default", 1, &before);
   CHECK_INT_EQ(rc, 0, "kv add to a missing key");
   CHECK_INT_EQ(before, 0, "... starts at 0");
   rc = store_kv_add(db, "rr", "default", 5, &before);
   CHECK_INT_EQ(before, 1, "kv add returns the previous value");
-  rc = store_kv_add(db, "rr", "default", -2, NULL);
-  CHECK_INT_EQ(rc, 0, "kv add a negative delta");
-  rc = store_kv_get(db, "rr", "default", &v, NULL);
-  CHECK_STR_EQ(v, "4", "kv add result");
-  free(v);
-  v = NULL;
   rc = store_kv_add(db, "breaker", "smsmode", 1, &before);
   CHECK_INT_EQ(rc, -1, "kv add refuses a value that is not an integer");
-  rc = store_kv_get(db, "breaker", "smsmode", &v, NULL);
-  CHECK_STR_EQ(v, "closed", "... and leaves it alone");
+
+  /* a balance spent keeps the time of its last reading */
+  store_kv_set(db, "balance", "p1", "100.000000");
+  store_kv_get(db, "balance", "p1", NULL, &upd);
+  sleep(1);
+  CHECK_INT_EQ(store_kv_add_real(db, "balance", "p1", -2.5), 0,
+               "kv add_real");
+  store_kv_get(db, "balance", "p1", &v, &upd2);
+  CHECK_STR_EQ(v, "97.500000", "kv add_real: value goes down");
+  CHECK_INT_EQ(upd2, upd, "kv add_real: the time stays the reading's");
   free(v);
+  v = NULL;
+  CHECK_INT_EQ(store_kv_add_real(db, "balance", "none", -1), 0,
+               "kv add_real of a missing key: nothing");
+  CHECK_INT_EQ(store_kv_get(db, "balance", "none", &v, NULL), 1,
+               "kv add_real of a missing key: still missing");
+
+  CHECK_INT_EQ(store_kv_update(db, "breaker", "x", breaker_inc, NULL), 0,
+               "kv update");
+  store_kv_update(db, "breaker", "x", breaker_inc, NULL);
+  store_kv_get(db, "breaker", "x", &v, NULL);
+  CHECK_STR_EQ(v, "2", "kv update: read-modify-write");
+  free(v);
+}
+
+static void test_prune(store_db *db) {
+  char id[40], err[256];
+  long removed = -1;
+  reserve1(db, "old", "dddd", "+33600000099", 1, NULL, id);
+  finish1(db, id, "+33600000099", "accepted", "SMS-99");
+  reserve1(db, "old", "dddd", "+33600000098", 0, NULL, NULL); /* queued */
+  CHECK_INT_EQ(store_prune(db, (int64_t)time(NULL) + 10, &removed, err,
+                           sizeof err),
+               0, "prune");
+  CHECK(removed >= 1, "prune: settled messages removed");
+  CHECK_INT_EQ(reserve1(db, "old", "dddd", "+33600000099", 1, NULL, NULL),
+               STORE_CLAIM_NEW, "prune: a pruned recipient is forgotten");
+  CHECK_INT_EQ(reserve1(db, "old", "dddd", "+33600000098", 0, NULL, NULL),
+               STORE_CLAIM_RETRY, "prune: a queued one is kept");
 }
 
 /* Start NPROC children at once (they wait on a pipe), each running fn;
@@ -424,14 +379,15 @@ static int run_children(int (*fn)(const char *), const char *dir,
 
 static int child_add(const char *dir) {
   char err[512];
-  store_db *db = store_open(dir, err, sizeof err);
+  store_db *db = store_open(dir, NULL, err, sizeof err);
   int i, fails = 0;
   if (!db) {
     fprintf(stderr, "child: %s\n", err);
     return 2;
   }
   for (i = 0; i < NADD; i++)
-    if (store_kv_add(db, "rr", "race", 1, NULL) != 0)
+    if (store_kv_add(db, "rr", "race", 1, NULL) != 0 ||
+        store_kv_update(db, "breaker", "race", breaker_inc, NULL) != 0)
       fails++;
   store_close(db);
   return fails ? 1 : 0;
@@ -439,41 +395,39 @@ static int child_add(const char *dir) {
 
 static int child_reserve(const char *dir) {
   char err[512];
-  store_journal_entry e;
-  store_db *db = store_open(dir, err, sizeof err);
-  int rc;
+  store_db *db = store_open(dir, NULL, err, sizeof err);
+  store_claim c;
   if (!db) {
     fprintf(stderr, "child: %s\n", err);
     return 20;
   }
-  rc = store_journal_reserve(db, "race-ref", &e, err, sizeof err);
-  if (rc < 0)
-    fprintf(stderr, "child: %s\n", err);
-  store_journal_entry_clear(&e);
+  c = reserve1(db, "race-ref", "eeee", "+33600000001", 1, NULL, NULL);
   store_close(db);
-  return rc == 0 ? 10 : rc == 1 ? 11 : 12;
+  return c == STORE_CLAIM_NEW ? 10 : c == STORE_CLAIM_POSSIBLY ? 11 : 12;
 }
 
 static void test_concurrency(const char *dir, const char *fresh) {
   int codes[NPROC], i, zero = 0, one = 0, clean = 1;
-  char err[512], *v = NULL;
+  char *v = NULL;
   store_db *db;
 
   CHECK(run_children(child_add, dir, codes), "fork adders");
   for (i = 0; i < NPROC; i++)
     if (codes[i] != 0)
       clean = 0;
-  CHECK(clean, "every concurrent kv add succeeded");
-  db = store_open(dir, err, sizeof err);
+  CHECK(clean, "every concurrent kv add and update succeeded");
+  db = open_ok(dir, NULL, "reopen after the adders");
   if (db) {
     store_kv_get(db, "rr", "race", &v, NULL);
     CHECK_STR_EQ(v, "1600", "8 processes x 200 kv adds = 1600");
     free(v);
+    v = NULL;
+    store_kv_get(db, "breaker", "race", &v, NULL);
+    CHECK_STR_EQ(v, "1600",
+                 "8 processes x 200 breaker updates = 1600 (none lost)");
+    free(v);
     store_close(db);
-  } else {
-    CHECK(0, "reopen after the adders");
   }
-
   /* A fresh directory: the children also race creating it and the schema. */
   CHECK(run_children(child_reserve, fresh, codes), "fork reservers");
   for (i = 0; i < NPROC; i++) {
@@ -482,14 +436,100 @@ static void test_concurrency(const char *dir, const char *fresh) {
     else if (codes[i] == 11)
       one++;
   }
-  CHECK_INT_EQ(zero, 1, "exactly one racing reserve gets the ref");
-  CHECK_INT_EQ(one, NPROC - 1, "the others see it journaled");
+  CHECK_INT_EQ(zero, 1, "exactly one racing reserve gets (ref, number)");
+  CHECK_INT_EQ(one, NPROC - 1, "the others see it possibly sent");
+}
+
+/* Damage is never taken for a fresh start. */
+static void expect_damaged(const char *dir, const char *what,
+                           const char *name) {
+  char err[512] = "", label[256];
+  store_db *db = store_open(dir, NULL, err, sizeof err);
+  CHECK(db == NULL, name);
+  store_close(db);
+  snprintf(label, sizeof label, "%s: message says %s", name, what);
+  CHECK(strstr(err, what) != NULL, label);
+  snprintf(label, sizeof label, "%s: message names the dir", name);
+  CHECK(strstr(err, dir) != NULL, label);
+  printf("#   %s\n", err);
+}
+
+static void test_damage(void) {
+  char dir[300], db_path[400], cmd[2048];
+  store_db *db;
+  int fd;
+
+  snprintf(dir, sizeof dir, "%s/damage", base);
+  path_join(db_path, sizeof db_path, dir, "state.db");
+  db = open_ok(dir, NULL, "damage: a store");
+  reserve1(db, "r", "ffff", "+33600000001", 1, NULL, NULL);
+  store_close(db);
+
+  fd = open(db_path, O_WRONLY | O_TRUNC); /* : > state.db */
+  if (fd >= 0)
+    close(fd);
+  expect_damaged(dir, "empty (0 bytes)", "an emptied state.db is refused");
+
+  snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", db_path, db_path,
+           db_path);
+  CHECK(system(cmd) == 0, "damage: rm state.db*");
+  expect_damaged(dir, "missing although the store was set up",
+                 "a removed state.db is refused (the marker stays)");
+
+  fd = open(db_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd >= 0) {
+    CHECK(write(fd, "not a database at all, just some text bytes......"
+                    "..................................................",
+                100) == 100,
+          "damage: garbage written");
+    close(fd);
+  }
+  expect_damaged(dir, "not an SQLite database", "a garbage state.db is "
+                                                "refused");
+
+  /* a real database cut in half */
+  unlink(db_path);
+  path_join(cmd, sizeof cmd, dir, ".smsmux-store");
+  unlink(cmd);
+  db = open_ok(dir, NULL, "damage: a fresh store again");
+  {
+    int i;
+    char num[32];
+    for (i = 0; i < 300; i++) {
+      snprintf(num, sizeof num, "+336%08d", i);
+      reserve1(db, "bulk", "gggg", num, 1, NULL, NULL);
+    }
+  }
+  store_close(db);
+  {
+    sqlite3 *s = NULL; /* fold the WAL into the file, then cut the file */
+    sqlite3_open(db_path, &s);
+    sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_close(s);
+  }
+  CHECK(truncate(db_path, 8192) == 0, "damage: truncate");
+  expect_damaged(dir, "truncated", "a truncated state.db is refused");
+
+  /* a newer schema */
+  unlink(db_path);
+  path_join(cmd, sizeof cmd, dir, ".smsmux-store");
+  unlink(cmd);
+  db = open_ok(dir, NULL, "damage: fresh once more");
+  store_close(db);
+  {
+    sqlite3 *s = NULL;
+    sqlite3_open(db_path, &s);
+    sqlite3_exec(s, "PRAGMA user_version = 9", NULL, NULL, NULL);
+    sqlite3_close(s);
+  }
+  expect_damaged(dir, "newer than this smsmux knows",
+                 "a store of a newer schema is refused");
 }
 
 /* store_open(dir) fails, and its message names `dir`. */
 static void expect_open_fails(const char *dir, const char *name) {
   char err[512] = "", label[256];
-  store_db *db = store_open(dir, err, sizeof err);
+  store_db *db = store_open(dir, NULL, err, sizeof err);
   CHECK(db == NULL, name);
   store_close(db);
   snprintf(label, sizeof label, "%s: message names the dir", name);
@@ -506,7 +546,7 @@ static int child_unwritable(const char *dir) {
   store_db *db;
   if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
     return 3;
-  db = store_open(dir, err, sizeof err);
+  db = store_open(dir, NULL, err, sizeof err);
   if (db) {
     store_close(db);
     return 1;
@@ -544,7 +584,7 @@ static void test_unwritable(void) {
   expect_open_fails(under, "state_dir under a regular file is refused");
   {
     char err[512] = "";
-    store_db *db = store_open("", err, sizeof err);
+    store_db *db = store_open("", NULL, err, sizeof err);
     CHECK(db == NULL, "an empty state_dir is refused");
     CHECK(strstr(err, "set state_dir in [smsmux]") != NULL,
           "an empty state_dir: message says what to do");
@@ -566,7 +606,7 @@ static void test_unwritable(void) {
 }
 
 int main(void) {
-  char dir[256], fresh[256], err[512] = "";
+  char dir[256], fresh[256];
   store_db *db;
 
   snprintf(base, sizeof base, "%s", "/tmp/smsmux-test-state-XXXXXX");
@@ -578,19 +618,16 @@ int main(void) {
   snprintf(fresh, sizeof fresh, "%s/fresh/state", base);
 
   test_open(dir);
-  db = store_open(dir, err, sizeof err);
-  if (!db) {
-    printf("# %s\n", err);
-    CHECK(0, "open for the journal tests");
-  } else {
-    test_journal(db);
-    test_provider_of(db);
+  db = open_ok(dir, NULL, "open for the store tests");
+  if (db) {
+    test_claims(db);
     test_kv(db);
-    test_finish_all(db, dir);
     test_threads(db);
+    test_prune(db);
     store_close(db); /* before forking: children open their own */
     test_concurrency(dir, fresh);
   }
+  test_damage();
   test_unwritable();
 
   rm_rf(base);
