@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define GH_VERSION "1.0.0"
+#define GH_VERSION "1.1.0"
 
 /* The most recipients one send hands the plugin (the core splits longer
    lists).  The instance's own max_recipients (default 1) then cuts that
@@ -128,22 +129,32 @@ typedef struct gh_extractor {
   const char *arg;
   long field;  /* field:N, 1-based */
   regex_t *re; /* regex:EXPR */
+  /* a JSON pointer with a * token (json:/messages/STAR/code): the pointer
+     of the list ("" for the answer itself) and the pointer inside each
+     element ("" for the element); NULL for a pointer without * */
+  const char *list, *rest;
 } gh_extractor;
 
 typedef struct gh_range {
   long lo, hi;
 } gh_range;
 
-typedef enum gh_cond_kind { CO_STATUS, CO_REGEX, CO_JSON } gh_cond_kind;
+typedef enum gh_cond_kind { CO_STATUS, CO_REGEX, CO_VALUE } gh_cond_kind;
+
+/** How a value is compared: SOURCE, SOURCE=V, SOURCE!=V, SOURCE=LO..HI,
+    SOURCE=~EXPR. */
+typedef enum gh_cmp { CMP_EXISTS, CMP_EQ, CMP_NE, CMP_RANGE, CMP_MATCH } gh_cmp;
 
 /** One condition on an answer. */
 typedef struct gh_cond {
   gh_cond_kind kind;
   gh_range *ranges; /* status: */
   size_t n_ranges;
-  regex_t *re;         /* regex: */
-  const char *pointer; /* json:/pointer[=VALUE] */
-  const char *value;   /* NULL: the member only has to exist */
+  regex_t *re;       /* regex:, and =~ */
+  gh_extractor src;  /* a value of the answer: json:, field:, pairs:, ... */
+  gh_cmp cmp;
+  const char *value; /* = and != */
+  double lo, hi;     /* =LO..HI (open ends: -HUGE_VAL, HUGE_VAL) */
 } gh_cond;
 
 /** The conditions of one error class (any of them matches). */
@@ -197,7 +208,15 @@ typedef struct gh {
   const char *enc_gsm7, *enc_ucs2;
   gh_range *success;
   size_t n_success;
-  gh_extractor code_from;
+  gh_extractor code_from, error_text_from;
+  gh_extractor send_balance_from, send_price_from;
+  gh_extractor status_to, status_at;
+  /* the list every list condition reads (json:/LIST/STAR/...), when
+     they all read the same one: a send answer's list of one element per
+     recipient is then read recipient by recipient */
+  const char *cond_list;
+  const char *default_sender;
+  int sender_format; /* -1: as given, else a smsmux_number_style */
   const char *field_separator;
   gh_condset classes[N_CLASSES];
   smsmux_status_map *status_map;
@@ -250,7 +269,20 @@ static const smsmux_config_key gh_config_keys[] = {
      "where the message id is: json:/ptr, regex:EXPR, field:N, pairs:KEY, "
      "header:NAME, body"},
     {"code_from", 0,
-     "where the provider's raw code is (same forms as id_from)"},
+     "where the provider's raw code is, for every failure (same forms as "
+     "id_from)"},
+    {"error_text_from", 0,
+     "where the provider's error text is, for every failure (same forms as "
+     "id_from)"},
+    {"default_sender", 0, "${sender} when the message has no --from"},
+    {"sender_format", 0,
+     "a numeric sender reformatted: keep (default), numbers (as "
+     "numbers_format), e164, digits, 00 or national"},
+    {"send_balance_from", 0,
+     "where a send answer says the balance left (a number): fed to the "
+     "router's balance cache"},
+    {"send_price_from", 0,
+     "where a send answer says what it cost (a number): logged"},
     {"field_separator", 0, "separator of field:N (default |)"},
     {"auth_when", 0,
      "answers that are AUTH errors: status:LIST, regex:EXPR, json:/ptr=V, "
@@ -271,7 +303,11 @@ static const smsmux_config_key gh_config_keys[] = {
     {"status_params", 0, "the status request's parameters (may use ${id})"},
     {"status_query", 0, "the status request's query besides a body"},
     {"status_body", 0, "none (default), form or json"},
-    {"status_from", 0, "where the raw status code is"},
+    {"status_from", 0,
+     "where the raw status code is; json:/list/*/member: one record per "
+     "element"},
+    {"status_to", 0, "where a status record's recipient is"},
+    {"status_at", 0, "where a status record's time is"},
     {"status_map", 0,
      "CODE:STATUS, ... normalised statuses of raw codes (accepted, "
      "scheduled, sent, delivered, undelivered, expired, rejected, "
@@ -532,6 +568,26 @@ typedef struct gh_ctx {
   const char *id; /* status only */
 } gh_ctx;
 
+/** The sender of `m` (--from, else default_sender), reformatted by
+    sender_format when it is a phone number; NULL when there is none. */
+static const char *sender_value(const gh *g, smsmux_call *call,
+                                const smsmux_message *m) {
+  const smsmux_host *h = g->host;
+  const char *v = m->from != NULL && *m->from != '\0' ? m->from
+                                                      : g->default_sender;
+  const char *d;
+
+  if (v == NULL || g->sender_format < 0)
+    return v;
+  d = v + (*v == '+');
+  if (*d == '\0' || strspn(d, "0123456789") != strlen(d))
+    return v; /* alphanumeric: as it is */
+  d = h->number_normalise(call, v);
+  if (d == NULL || d[0] != '+')
+    return v; /* no phone number the host can read (a short code) */
+  return h->number_format(call, d, (smsmux_number_style)g->sender_format);
+}
+
 /** Expand `t`.  Returns call memory, or NULL with *absent set when an
     optional value (sender, ref, at, cfg, option) is missing: the caller
     then leaves the whole parameter out. */
@@ -561,7 +617,7 @@ static const char *tpl_expand(const gh *g, smsmux_call *call, const gh_tpl *t,
       v = m->text != NULL ? m->text : "";
       break;
     case PH_SENDER:
-      v = m->from != NULL && *m->from != '\0' ? m->from : NULL;
+      v = sender_value(g, call, m);
       break;
     case PH_AT:
       v = m->at != 0 ? h->format_time(call, m->at, p->arg) : NULL;
@@ -663,14 +719,38 @@ static unsigned params_uses(const gh_params *ps) {
 
 /* ---------------------------------------------------------- extractors -- */
 
-static int extractor_parse(gh *g, smsmux_call *call, const char *key,
-                           gh_extractor *ex) {
+/** A JSON pointer with a "*" token: where the list is, and the pointer
+    inside each element.  One * per pointer. */
+static int pointer_split(gh *g, smsmux_call *call, const char *key,
+                         gh_extractor *ex) {
   const smsmux_host *h = g->host;
-  const char *s = cfg(g, call, key);
+  const char *p = ex->arg, *q;
+
+  for (q = p; q != NULL && *q != '\0'; q = strchr(q + 1, '/')) {
+    if (q[0] == '/' && q[1] == '*' && (q[2] == '/' || q[2] == '\0')) {
+      const char *r;
+      ex->list = h->strf(call, "%.*s", (int)(q - p), p);
+      ex->rest = q + 2;
+      for (r = ex->rest; r != NULL && *r != '\0'; r = strchr(r + 1, '/'))
+        if (r[1] == '*' && (r[2] == '/' || r[2] == '\0'))
+          return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                         "%s: \"%s\": one * per pointer (a list of lists "
+                         "cannot be read)",
+                         key, ex->arg);
+      return 0;
+    }
+  }
+  return 0;
+}
+
+/** Parse extractor text `s` of key `key` into `ex`; `regex` says whether
+    regex:EXPR is allowed (not in a condition, where regex: is a condition
+    of its own). */
+static int extractor_from(gh *g, smsmux_call *call, const char *key,
+                          const char *s, int regex, gh_extractor *ex) {
+  const smsmux_host *h = g->host;
 
   memset(ex, 0, sizeof *ex);
-  if (s == NULL)
-    return 0;
   if (strcmp(s, "body") == 0) {
     ex->kind = EX_BODY;
   } else if (strncmp(s, "json:", 5) == 0) {
@@ -680,7 +760,9 @@ static int extractor_parse(gh *g, smsmux_call *call, const char *key,
       return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
                      "%s: \"%s\" is no JSON pointer: write json:/member/0/name",
                      key, ex->arg);
-  } else if (strncmp(s, "regex:", 6) == 0) {
+    if (pointer_split(g, call, key, ex) != 0)
+      return -1;
+  } else if (regex && strncmp(s, "regex:", 6) == 0) {
     ex->kind = EX_REGEX;
     ex->arg = s + 6;
     ex->re = compile(g, call, key, ex->arg);
@@ -698,14 +780,31 @@ static int extractor_parse(gh *g, smsmux_call *call, const char *key,
   } else if (strncmp(s, "header:", 7) == 0 && s[7] != '\0') {
     ex->kind = EX_HEADER;
     ex->arg = s + 7;
-  } else {
+  } else if (regex) {
     return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
                    "%s: \"%s\" is not valid: use json:/POINTER, regex:EXPR "
                    "(its first group), field:N, pairs:KEY, header:NAME or "
                    "body",
                    key, s);
+  } else {
+    return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                   "%s: \"%s\" is not a condition: use status:LIST, "
+                   "regex:EXPR, or a value (json:/POINTER, field:N, "
+                   "pairs:KEY, header:NAME, body) alone or with =V, !=V, "
+                   "=LO..HI or =~EXPR, joined by ||",
+                   key, s);
   }
   return 0;
+}
+
+static int extractor_parse(gh *g, smsmux_call *call, const char *key,
+                           gh_extractor *ex) {
+  const char *s = cfg(g, call, key);
+
+  memset(ex, 0, sizeof *ex);
+  if (s == NULL)
+    return 0;
+  return extractor_from(g, call, key, s, 1, ex);
 }
 
 /** One answer, decoded once and parsed as JSON on demand. */
@@ -714,6 +813,10 @@ typedef struct gh_answer {
   const char *text; /* UTF-8 */
   json_object *json;
   int json_tried;
+  /* the element of a list (json:/list/STAR/...) a condition held on, or a
+     status record is read from: pointers into the same list read it */
+  const char *focus_list;
+  size_t focus;
 } gh_answer;
 
 static json_object *answer_json(gh_answer *a) {
@@ -734,8 +837,60 @@ static const char *json_value_text(const gh *g, smsmux_call *call,
   return g->host->strf(call, "%s", json_object_get_string(v));
 }
 
+/** The list a pointer with * names: an array, or any other value as a
+    list of one (APIs that answer an object for one message and an array
+    for several); NULL when the answer has no such member. */
+static json_object *answer_list(gh_answer *a, const gh_extractor *ex) {
+  json_object *doc = answer_json(a), *l = NULL;
+
+  if (doc == NULL)
+    return NULL;
+  if (ex->list[0] == '\0')
+    return doc;
+  if (json_pointer_get(doc, ex->list, &l) != 0)
+    return NULL;
+  return l;
+}
+
+static size_t list_len(json_object *l) {
+  if (l == NULL)
+    return 0;
+  return json_object_is_type(l, json_type_array) ? json_object_array_length(l)
+                                                 : 1;
+}
+
+static json_object *list_at(json_object *l, size_t i) {
+  return json_object_is_type(l, json_type_array)
+             ? json_object_array_get_idx(l, i)
+             : l;
+}
+
+/** The member `rest` of list element `e` (1), or 0 when it has none. */
+static int elem_get(json_object *e, const char *rest, json_object **o) {
+  *o = NULL;
+  if (e == NULL)
+    return 0;
+  if (rest[0] == '\0') {
+    *o = e;
+    return 1;
+  }
+  return json_pointer_get(e, rest, o) == 0;
+}
+
+static const char *trimmed(const gh *g, smsmux_call *call, const char *v) {
+  char **f;
+
+  if (v == NULL)
+    return NULL;
+  g->host->split(call, v, "\x01", &f); /* trims */
+  v = f != NULL ? f[0] : v;
+  return *v != '\0' ? v : NULL;
+}
+
 /** The value `ex` reads in `a`, trimmed, in call memory; NULL when the
-    answer does not have it. */
+    answer does not have it.  A pointer with * reads the element in focus
+    when it names the focused list, else the first element that has the
+    value. */
 static const char *extract(const gh *g, smsmux_call *call,
                            const gh_extractor *ex, gh_answer *a) {
   const smsmux_host *h = g->host;
@@ -752,8 +907,20 @@ static const char *extract(const gh *g, smsmux_call *call,
   }
   case EX_JSON: {
     json_object *doc = answer_json(a), *o = NULL;
-    if (doc != NULL && json_pointer_get(doc, ex->arg, &o) == 0)
+    if (ex->list != NULL) {
+      json_object *l = answer_list(a, ex);
+      size_t n = list_len(l), i;
+      if (a->focus_list != NULL && strcmp(a->focus_list, ex->list) == 0) {
+        if (a->focus < n && elem_get(list_at(l, a->focus), ex->rest, &o))
+          v = json_value_text(g, call, o);
+      } else {
+        for (i = 0; i < n && v == NULL; i++)
+          if (elem_get(list_at(l, i), ex->rest, &o))
+            v = trimmed(g, call, json_value_text(g, call, o));
+      }
+    } else if (doc != NULL && json_pointer_get(doc, ex->arg, &o) == 0) {
       v = json_value_text(g, call, o);
+    }
     break;
   }
   case EX_REGEX: {
@@ -784,15 +951,92 @@ static const char *extract(const gh *g, smsmux_call *call,
     v = h->http_header(call, ex->arg);
     break;
   }
-  if (v != NULL) {
-    char **f;
-    h->split(call, v, "\x01", &f); /* trims */
-    v = f != NULL ? f[0] : v;
-  }
-  return v != NULL && *v != '\0' ? v : NULL;
+  return trimmed(g, call, v);
 }
 
 /* ---------------------------------------------------------- conditions -- */
+
+/** A number, the whole of `s` (trimmed); 0 with *out, or -1. */
+static int parse_number(const char *s, double *out) {
+  char *end;
+  double d;
+
+  while (*s == ' ' || *s == '\t')
+    s++;
+  if (*s == '\0')
+    return -1;
+  errno = 0;
+  d = strtod(s, &end);
+  while (*end == ' ' || *end == '\t')
+    end++;
+  if (errno != 0 || *end != '\0' || d != d)
+    return -1;
+  *out = d;
+  return 0;
+}
+
+/** LO..HI, LO.. or ..HI (numbers): 0 with the bounds, or -1. */
+static int parse_bounds(const smsmux_host *h, smsmux_call *call,
+                        const char *s, double *lo, double *hi) {
+  const char *dots = strstr(s, "..");
+  char *left;
+
+  if (dots == NULL)
+    return -1;
+  left = h->strf(call, "%.*s", (int)(dots - s), s);
+  *lo = -HUGE_VAL;
+  *hi = HUGE_VAL;
+  if (*left == '\0' && dots[2] == '\0')
+    return -1;
+  if (*left != '\0' && parse_number(left, lo) != 0)
+    return -1;
+  if (dots[2] != '\0' && parse_number(dots + 2, hi) != 0)
+    return -1;
+  return 0;
+}
+
+/** A condition on a value: SOURCE, SOURCE=V, SOURCE!=V, SOURCE=LO..HI,
+    SOURCE=~EXPR. */
+static int cond_value_parse(gh *g, smsmux_call *call, const char *key,
+                            char *one, gh_cond *c) {
+  const smsmux_host *h = g->host;
+  char *colon = strchr(one, ':'), *eq, **f;
+  const char *value = NULL;
+
+  c->kind = CO_VALUE;
+  c->cmp = CMP_EXISTS;
+  /* the operator comes after the source's own "kind:" */
+  eq = strchr(colon != NULL ? colon : one, '=');
+  if (eq != NULL) {
+    value = eq + 1;
+    if (eq > one && eq[-1] == '!') {
+      c->cmp = CMP_NE;
+      eq[-1] = '\0';
+    } else if (eq[1] == '~') {
+      c->cmp = CMP_MATCH;
+      value = eq + 2;
+    } else {
+      c->cmp = CMP_EQ;
+    }
+    *eq = '\0';
+    h->split(call, value, "\x01", &f); /* trims */
+    value = f[0];
+    h->split(call, one, "\x01", &f);
+    one = f[0];
+  }
+  if (extractor_from(g, call, key, one, 0, &c->src) != 0)
+    return -1;
+  if (c->cmp == CMP_MATCH) {
+    c->re = compile(g, call, key, value);
+    if (c->re == NULL)
+      return -1;
+  } else if (c->cmp == CMP_EQ &&
+             parse_bounds(h, call, value, &c->lo, &c->hi) == 0) {
+    c->cmp = CMP_RANGE;
+  }
+  c->value = value;
+  return 0;
+}
 
 static int conds_parse(gh *g, smsmux_call *call, gh_condset *cs) {
   const smsmux_host *h = g->host;
@@ -830,19 +1074,8 @@ static int conds_parse(gh *g, smsmux_call *call, gh_condset *cs) {
       c->re = compile(g, call, cs->key, one + 6);
       if (c->re == NULL)
         return -1;
-    } else if (strncmp(one, "json:/", 6) == 0) {
-      char *eq = strchr(one, '=');
-      c->kind = CO_JSON;
-      if (eq != NULL) {
-        *eq = '\0';
-        c->value = eq + 1;
-      }
-      c->pointer = one + 5;
-    } else {
-      return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
-                     "%s: \"%s\" is not a condition: use status:LIST, "
-                     "regex:EXPR or json:/POINTER[=VALUE], joined by ||",
-                     cs->key, one);
+    } else if (cond_value_parse(g, call, cs->key, one, c) != 0) {
+      return -1;
     }
     p = end != NULL ? end + 2 : NULL;
   }
@@ -850,25 +1083,90 @@ static int conds_parse(gh *g, smsmux_call *call, gh_condset *cs) {
   return 0;
 }
 
+/** Whether value `v` (NULL: none) passes the comparison of `c`; `present`
+    says whether the member is there at all (a JSON null or object is
+    present without a value). */
+static int cmp_holds(const gh_cond *c, int present, const char *v) {
+  double d;
+
+  switch (c->cmp) {
+  case CMP_EXISTS:
+    return present;
+  case CMP_EQ:
+    return v != NULL && strcmp(v, c->value) == 0;
+  case CMP_NE:
+    return v != NULL && strcmp(v, c->value) != 0;
+  case CMP_RANGE:
+    return v != NULL && parse_number(v, &d) == 0 && d >= c->lo && d <= c->hi;
+  case CMP_MATCH:
+    return v != NULL && regexec(c->re, v, 0, NULL, 0) == 0;
+  }
+  return 0;
+}
+
+/** Whether condition `c` holds on answer `a`.  A pointer with * holds when
+    it holds on any element of the list: every element is examined, and the
+    first one it holds on is put in focus (code_from and error_text_from
+    then read that element). */
+/** Which conditions a check reads. */
+typedef enum gh_scope {
+  SCOPE_ALL,    /* every condition; a list's any element */
+  SCOPE_NOLIST, /* only the conditions that read no list */
+  SCOPE_ELEM    /* only those that read the focused list, at its focus */
+} gh_scope;
+
+static int cond_reads_list(const gh_cond *c) {
+  return c->kind == CO_VALUE && c->src.kind == EX_JSON && c->src.list != NULL;
+}
+
 static int cond_holds(const gh *g, smsmux_call *call, const gh_cond *c,
-                      gh_answer *a) {
+                      gh_answer *a, gh_scope scope) {
+  if (scope == SCOPE_NOLIST && cond_reads_list(c))
+    return 0;
+  if (scope == SCOPE_ELEM) {
+    json_object *o = NULL;
+    int present;
+    if (!cond_reads_list(c) || a->focus_list == NULL ||
+        strcmp(c->src.list, a->focus_list) != 0 ||
+        a->focus >= list_len(answer_list(a, &c->src)))
+      return 0;
+    present =
+        elem_get(list_at(answer_list(a, &c->src), a->focus), c->src.rest, &o);
+    return cmp_holds(c, present, present ? json_value_text(g, call, o) : NULL);
+  }
   switch (c->kind) {
   case CO_STATUS:
     return in_ranges(c->ranges, c->n_ranges, a->resp->status);
   case CO_REGEX:
     return regexec(c->re, a->text, 0, NULL, 0) == 0;
-  case CO_JSON: {
+  case CO_VALUE:
+    break;
+  }
+  if (c->src.kind == EX_JSON) {
     json_object *doc = answer_json(a), *o = NULL;
-    const char *v;
-    if (doc == NULL || json_pointer_get(doc, c->pointer, &o) != 0)
+    if (doc == NULL)
       return 0;
-    if (c->value == NULL)
-      return 1;
-    v = json_value_text(g, call, o);
-    return v != NULL && strcmp(v, c->value) == 0;
+    if (c->src.list != NULL) {
+      json_object *l = answer_list(a, &c->src);
+      size_t n = list_len(l), i;
+      for (i = 0; i < n; i++) {
+        int present = elem_get(list_at(l, i), c->src.rest, &o);
+        if (cmp_holds(c, present,
+                      present ? json_value_text(g, call, o) : NULL)) {
+          a->focus_list = c->src.list;
+          a->focus = i;
+          return 1;
+        }
+      }
+      return 0;
+    }
+    if (json_pointer_get(doc, c->src.arg, &o) != 0)
+      return 0;
+    return cmp_holds(c, 1, json_value_text(g, call, o));
+  } else {
+    const char *v = extract(g, call, &c->src, a);
+    return cmp_holds(c, v != NULL, v);
   }
-  }
-  return 0;
 }
 
 /* -------------------------------------------------------------- open --- */
@@ -1198,7 +1496,7 @@ static int open_status_map(gh *g, smsmux_call *call) {
 static int open_answers(gh *g, smsmux_call *call) {
   const smsmux_host *h = g->host;
   const char *v;
-  size_t i;
+  size_t i, lists = 0;
 
   v = cfg(g, call, "success_status");
   if (parse_ranges(g, call, "success_status", v != NULL ? v : "2xx",
@@ -1206,13 +1504,50 @@ static int open_answers(gh *g, smsmux_call *call) {
     return -1;
   v = h->config_get(call, "field_separator");
   g->field_separator = v != NULL && *v != '\0' ? v : "|";
-  if (extractor_parse(g, call, "code_from", &g->code_from) != 0)
+  if (extractor_parse(g, call, "code_from", &g->code_from) != 0 ||
+      extractor_parse(g, call, "error_text_from", &g->error_text_from) != 0 ||
+      extractor_parse(g, call, "send_balance_from", &g->send_balance_from) !=
+          0 ||
+      extractor_parse(g, call, "send_price_from", &g->send_price_from) != 0 ||
+      extractor_parse(g, call, "status_to", &g->status_to) != 0 ||
+      extractor_parse(g, call, "status_at", &g->status_at) != 0)
     return -1;
+  if (!g->status.set && (g->status_to.kind != EX_NONE ||
+                         g->status_at.kind != EX_NONE))
+    return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                   "%s is set but status_url is not",
+                   g->status_to.kind != EX_NONE ? "status_to" : "status_at");
+  {
+    /* a record's recipient and time come from its own element */
+    const gh_extractor *ex[2] = {&g->status_to, &g->status_at};
+    const char *const names[2] = {"status_to", "status_at"};
+    for (i = 0; i < 2; i++)
+      if (ex[i]->list != NULL && (g->status.from.list == NULL ||
+                                  strcmp(ex[i]->list, g->status.from.list)))
+        return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                       "%s: \"%s\" reads a list (*), but not the list "
+                       "status_from reads one record per element of: use "
+                       "json:%s/*/...",
+                       names[i], ex[i]->arg,
+                       g->status.from.list != NULL ? g->status.from.list
+                                                   : "/LIST");
+  }
   for (i = 0; i < N_CLASSES; i++) {
+    size_t j;
     g->classes[i].key = gh_class_keys[i];
     g->classes[i].cls = gh_class_values[i];
     if (conds_parse(g, call, &g->classes[i]) != 0)
       return -1;
+    for (j = 0; j < g->classes[i].n; j++) {
+      const gh_cond *c = &g->classes[i].c[j];
+      if (!cond_reads_list(c))
+        continue;
+      if (lists == 0)
+        g->cond_list = c->src.list;
+      else if (g->cond_list != NULL && strcmp(g->cond_list, c->src.list) != 0)
+        g->cond_list = NULL; /* several lists: no per-recipient reading */
+      lists++;
+    }
   }
   if (extractor_parse(g, call, "id_from", &g->send.from) != 0)
     return -1;
@@ -1227,6 +1562,38 @@ static int open_answers(gh *g, smsmux_call *call) {
   v = cfg(g, call, "balance_unit");
   g->balance_unit = v != NULL ? v : "credits";
   return open_status_map(g, call);
+}
+
+static int open_sender(gh *g, smsmux_call *call) {
+  const smsmux_host *h = g->host;
+  const char *v = cfg(g, call, "sender_format");
+  size_t i;
+
+  g->default_sender = cfg(g, call, "default_sender");
+  if (g->default_sender != NULL)
+    for (i = 0; g->default_sender[i] != '\0'; i++)
+      if ((unsigned char)g->default_sender[i] < 0x20)
+        return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                       "default_sender: a control character in the sender");
+  if (v == NULL || strcmp(v, "keep") == 0)
+    g->sender_format = -1;
+  else if (strcmp(v, "numbers") == 0)
+    g->sender_format = (int)g->numbers;
+  else if (strcmp(v, "e164") == 0)
+    g->sender_format = SMSMUX_NUM_E164;
+  else if (strcmp(v, "digits") == 0)
+    g->sender_format = SMSMUX_NUM_DIGITS;
+  else if (strcmp(v, "00") == 0)
+    g->sender_format = SMSMUX_NUM_00;
+  else if (strcmp(v, "national") == 0)
+    g->sender_format = SMSMUX_NUM_NATIONAL;
+  else
+    return h->fail(call, SMSMUX_ERR_CONFIG, NULL,
+                   "sender_format: \"%s\" is not valid: use keep (as given), "
+                   "numbers (as numbers_format), e164, digits, 00 or "
+                   "national",
+                   v);
+  return 0;
 }
 
 static int gh_open(const smsmux_host *host, smsmux_call *call, void **state) {
@@ -1254,7 +1621,8 @@ static int gh_open(const smsmux_host *host, smsmux_call *call, void **state) {
       req_parse(g, call, &g->send, "send", OP_SEND, "POST") != 0 ||
       req_parse(g, call, &g->balance, "balance", OP_BALANCE, "GET") != 0 ||
       req_parse(g, call, &g->status, "status", OP_STATUS, "GET") != 0 ||
-      open_send_format(g, call) != 0 || open_answers(g, call) != 0) {
+      open_send_format(g, call) != 0 || open_answers(g, call) != 0 ||
+      open_sender(g, call) != 0) {
     gh_close(g);
     return -1;
   }
@@ -1543,36 +1911,95 @@ static int do_request(const gh *g, smsmux_call *call, const gh_req *r,
   return 0;
 }
 
+/** The provider's code and error text in answer `a` (code_from and
+    error_text_from), each NULL when not configured or not there. */
+static void answer_reason(const gh *g, smsmux_call *call, gh_answer *a,
+                          const char **code, const char **text) {
+  *code = extract(g, call, &g->code_from, a);
+  *text = extract(g, call, &g->error_text_from, a);
+}
+
+/** ": TEXT" when the provider gave an error text, else "". */
+static const char *said(const gh *g, smsmux_call *call, const char *text) {
+  return text != NULL ? g->host->strf(call, ": %s", text) : "";
+}
+
 /** Read the answer to request `r`: the error conditions, then the HTTP
     status.  Returns 0 for a success, or -1 after recording the failure.
-    `sending`: the request may have changed something. */
-static int answer_check(const gh *g, smsmux_call *call, const gh_req *r,
-                        gh_answer *a, int sending) {
-  const smsmux_host *h = g->host;
-  const smsmux_http_response *resp = a->resp;
-  const char *code;
+    `sending`: the request may have changed something.  Every failure
+    carries code_from's value and error_text_from's text when the answer
+    has them. */
+/** The first error class (in the order auth, credit, invalid, temporary,
+    permanent) with a condition of `scope` holding on `a`, or NULL. */
+static const gh_condset *class_of(const gh *g, smsmux_call *call,
+                                  gh_answer *a, gh_scope scope) {
   size_t i, j;
 
-  a->text = h->decode_text(call, resp->body, resp->body_len, resp->content_type,
-                           g->answer_charset);
-  for (i = 0; i < N_CLASSES; i++) {
-    const gh_condset *cs = &g->classes[i];
-    for (j = 0; j < cs->n; j++) {
-      if (!cond_holds(g, call, &cs->c[j], a))
-        continue;
-      code = extract(g, call, &g->code_from, a);
-      if (code == NULL)
-        code = h->strf(call, "%ld", resp->status);
-      return h->fail(call, cs->cls, code,
-                     "the provider refused the %s request (%s: HTTP %ld, "
-                     "\"%s\")",
-                     r->prefix, cs->key, resp->status,
-                     h->excerpt(call, a->text, strlen(a->text)));
-    }
-  }
-  if (!in_ranges(g->success, g->n_success, resp->status))
+  for (i = 0; i < N_CLASSES; i++)
+    for (j = 0; j < g->classes[i].n; j++)
+      if (cond_holds(g, call, &g->classes[i].c[j], a, scope))
+        return &g->classes[i];
+  return NULL;
+}
+
+/** Fail request `r` with the class of `cs`. */
+static int answer_fail(const gh *g, smsmux_call *call, const gh_req *r,
+                       gh_answer *a, const gh_condset *cs) {
+  const smsmux_host *h = g->host;
+  const char *code, *text;
+
+  answer_reason(g, call, a, &code, &text);
+  if (code == NULL)
+    code = h->strf(call, "%ld", a->resp->status);
+  return h->fail(call, cs->cls, code,
+                 "the provider refused the %s request%s (%s: HTTP %ld, "
+                 "\"%s\")",
+                 r->prefix, said(g, call, text), cs->key, a->resp->status,
+                 h->excerpt(call, a->text, strlen(a->text)));
+}
+
+static void answer_decode(const gh *g, smsmux_call *call, gh_answer *a) {
+  const smsmux_http_response *resp = a->resp;
+
+  a->text = g->host->decode_text(call, resp->body, resp->body_len,
+                                 resp->content_type, g->answer_charset);
+}
+
+/** The HTTP status of `a`, once its conditions are read. */
+static int answer_status(const gh *g, smsmux_call *call, const gh_req *r,
+                         gh_answer *a, int sending);
+
+static int answer_check(const gh *g, smsmux_call *call, const gh_req *r,
+                        gh_answer *a, int sending) {
+  const gh_condset *cs;
+
+  answer_decode(g, call, a);
+  cs = class_of(g, call, a, SCOPE_ALL);
+  if (cs != NULL)
+    return answer_fail(g, call, r, a, cs);
+  return answer_status(g, call, r, a, sending);
+}
+
+static int answer_status(const gh *g, smsmux_call *call, const gh_req *r,
+                         gh_answer *a, int sending) {
+  const smsmux_host *h = g->host;
+  const smsmux_http_response *resp = a->resp;
+  const char *code, *text;
+  smsmux_error_class cls;
+
+  if (in_ranges(g->success, g->n_success, resp->status))
+    return 0;
+  if (g->code_from.kind == EX_NONE && g->error_text_from.kind == EX_NONE)
     return h->fail_http(call, resp, sending);
-  return 0;
+  /* the host's class for the status, with the provider's own words */
+  answer_reason(g, call, a, &code, &text);
+  cls = h->http_class(resp->status, sending);
+  return h->fail(
+      call, cls, code != NULL ? code : h->strf(call, "HTTP %ld", resp->status),
+      "HTTP %ld: the provider refused the %s request%s%s (\"%s\")",
+      resp->status, r->prefix, said(g, call, text),
+      cls == SMSMUX_ERR_UNKNOWN_OUTCOME ? "; it may have been accepted" : "",
+      h->excerpt(call, a->text, strlen(a->text)));
 }
 
 static void answer_free(gh_answer *a) {
@@ -1583,11 +2010,127 @@ static void answer_free(gh_answer *a) {
 
 /* ---------------------------------------------------------------- send -- */
 
-/** Send recipients [from, from + n) in one request; 0 with *id (or NULL),
-    or -1 after the failure was recorded. */
+/** What an accepted send's answer says it cost and left on the account:
+    the balance goes to the host's balance sink, which keeps it as the
+    router's cached balance of this instance; the price is logged.  A
+    value that is not a number is ignored (the message was accepted). */
+static void send_money(const gh *g, smsmux_call *call, gh_answer *a) {
+  const smsmux_host *h = g->host;
+  const char *v;
+  double d;
+
+  v = extract(g, call, &g->send_price_from, a);
+  if (v != NULL && parse_number(v, &d) == 0)
+    h->log(call, SMSMUX_LOG_INFO, "the provider charged %g %s for the send",
+           d, g->balance_unit);
+  else if (g->send_price_from.kind != EX_NONE)
+    h->log(call, SMSMUX_LOG_WARNING,
+           "send_price_from: no number in the send answer (%s)",
+           v != NULL ? v : "missing");
+  v = extract(g, call, &g->send_balance_from, a);
+  if (v != NULL && parse_number(v, &d) == 0)
+    h->set_balance(call, d, g->balance_unit);
+  else if (g->send_balance_from.kind != EX_NONE)
+    h->log(call, SMSMUX_LOG_WARNING,
+           "send_balance_from: no number in the send answer (%s)",
+           v != NULL ? v : "missing");
+}
+
+/** One recipient's outcome in a request. */
+typedef struct gh_out {
+  smsmux_status st;
+  const char *id, *code, *text;
+} gh_out;
+
+/** Read the answer to a send of `n` recipients into `out`.  When every
+    list condition reads one list and the answer's list has one element per
+    recipient, each element is read for its recipient (in the order sent):
+    the elements a condition holds on are that recipient's refusal, the
+    others are accepted; only when all are refused does the request fail.
+    Otherwise a condition holding anywhere fails the request.  0, or -1
+    after the failure was recorded. */
+static int send_answer(const gh *g, smsmux_call *call, gh_answer *a, size_t n,
+                       gh_out *out, const char **id) {
+  const smsmux_host *h = g->host;
+  const char *list = g->cond_list;
+  const gh_condset *cs;
+  size_t i, refused = 0;
+
+  *id = NULL;
+  answer_decode(g, call, a);
+  if (list != NULL) {
+    gh_extractor ex;
+    memset(&ex, 0, sizeof ex);
+    ex.list = list;
+    if (list_len(answer_list(a, &ex)) != n)
+      list = NULL; /* not one element per recipient: read as a whole */
+  }
+  cs = class_of(g, call, a, list != NULL ? SCOPE_NOLIST : SCOPE_ALL);
+  if (cs != NULL)
+    return answer_fail(g, call, &g->send, a, cs);
+  if (list == NULL || !in_ranges(g->success, g->n_success, a->resp->status)) {
+    /* an HTTP error status with a list: the list's conditions first */
+    if (list != NULL && (cs = class_of(g, call, a, SCOPE_ALL)) != NULL)
+      return answer_fail(g, call, &g->send, a, cs);
+    if (answer_status(g, call, &g->send, a, 1) != 0)
+      return -1;
+  }
+  for (i = 0; list != NULL && i < n; i++) {
+    a->focus_list = list;
+    a->focus = i;
+    cs = class_of(g, call, a, SCOPE_ELEM);
+    if (cs == NULL)
+      continue;
+    refused++;
+    out[i].st = SMSMUX_STATUS_REJECTED;
+    answer_reason(g, call, a, &out[i].code, &out[i].text);
+    if (out[i].text == NULL)
+      out[i].text = h->strf(call, "refused by the provider (%s)", cs->key);
+  }
+  if (list != NULL && refused == n) {
+    a->focus = 0;
+    return answer_fail(g, call, &g->send, a,
+                       class_of(g, call, a, SCOPE_ELEM));
+  }
+  a->focus_list = NULL;
+  if (g->send.from.kind == EX_NONE)
+    return 0;
+  for (i = 0; i < n; i++) {
+    if (out[i].st == SMSMUX_STATUS_REJECTED)
+      continue;
+    if (list != NULL && g->send.from.list != NULL &&
+        strcmp(g->send.from.list, list) == 0) {
+      a->focus_list = list; /* each recipient's own id */
+      a->focus = i;
+    }
+    out[i].id = extract(g, call, &g->send.from, a);
+    if (*id == NULL)
+      *id = out[i].id;
+  }
+  a->focus_list = NULL;
+  if (*id == NULL) {
+    const char *code, *text;
+    answer_reason(g, call, a, &code, &text);
+    return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, code,
+                   "the provider answered the send with HTTP %ld but no "
+                   "message id where id_from says (%s)%s: it may have been "
+                   "sent: \"%s\"",
+                   a->resp->status, h->config_get(call, "id_from"),
+                   said(g, call, text),
+                   h->excerpt(call, a->text, strlen(a->text)));
+  }
+  for (i = 0; i < n; i++)
+    if (out[i].st != SMSMUX_STATUS_REJECTED && out[i].id == NULL)
+      out[i].id = *id;
+  return 0;
+}
+
+/** Send recipients [from, from + n) in one request; 0 with their outcomes
+    in `out` (status `st` when accepted) and *id (or NULL), or -1 after the
+    failure was recorded. */
 static int send_one(const gh *g, smsmux_call *call, const smsmux_message *msg,
                     size_t from, size_t n, const char *charset,
-                    const char **id) {
+                    smsmux_status st, gh_out *out, const char **id) {
   const smsmux_host *h = g->host;
   gh_ctx c;
   smsmux_http_response resp;
@@ -1595,6 +2138,7 @@ static int send_one(const gh *g, smsmux_call *call, const smsmux_message *msg,
   size_t i;
   int rc;
 
+  *id = NULL;
   memset(&c, 0, sizeof c);
   c.msg = msg;
   c.count = n;
@@ -1609,23 +2153,16 @@ static int send_one(const gh *g, smsmux_call *call, const smsmux_message *msg,
     } else {
       c.to_list = h->strf(call, "%s%s%s", c.to_list, g->separator, num);
     }
+    memset(&out[i], 0, sizeof out[i]);
+    out[i].st = st;
   }
   if (do_request(g, call, &g->send, &c, charset, &resp) != 0)
     return -1;
   memset(&a, 0, sizeof a);
   a.resp = &resp;
-  rc = answer_check(g, call, &g->send, &a, 1);
-  *id = NULL;
-  if (rc == 0 && g->send.from.kind != EX_NONE) {
-    *id = extract(g, call, &g->send.from, &a);
-    if (*id == NULL)
-      rc = h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
-                   "the provider answered the send with HTTP %ld but no "
-                   "message id where id_from says (%s): it may have been "
-                   "sent: \"%s\"",
-                   resp.status, h->config_get(call, "id_from"),
-                   h->excerpt(call, a.text, strlen(a.text)));
-  }
+  rc = send_answer(g, call, &a, n, out, id);
+  if (rc == 0)
+    send_money(g, call, &a);
   answer_free(&a);
   return rc;
 }
@@ -1638,6 +2175,7 @@ static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   size_t per = g->max_per_request, off, i;
   const char *charset, *first_id = NULL;
   smsmux_status st;
+  gh_out *out;
 
   if (msg->kind != SMSMUX_KIND_SMS)
     return h->fail(call, SMSMUX_ERR_INVALID, NULL,
@@ -1656,11 +2194,14 @@ static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   st = msg->at > (int64_t)time(NULL) ? SMSMUX_STATUS_SCHEDULED
                                      : SMSMUX_STATUS_ACCEPTED;
 
+  out = h->alloc(call, per * sizeof *out);
+  if (out == NULL)
+    return h->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
   for (off = 0; off < msg->n_to; off += per) {
     size_t n = msg->n_to - off < per ? msg->n_to - off : per;
-    const char *id;
+    const char *id = NULL;
 
-    if (send_one(g, call, msg, off, n, charset, &id) != 0) {
+    if (send_one(g, call, msg, off, n, charset, st, out, &id) != 0) {
       if (off == 0)
         return -1; /* nothing was sent: the router decides */
       /* Earlier requests were accepted: reporting a failure now would
@@ -1686,7 +2227,8 @@ static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg) {
       h->set_message_id(call, id);
     }
     for (i = off; i < off + n; i++)
-      h->add_recipient(call, msg->to[i], st, id, NULL, NULL);
+      h->add_recipient(call, msg->to[i], out[i - off].st, out[i - off].id,
+                       out[i - off].code, out[i - off].text);
   }
   if (first_id == NULL && g->send.from.kind == EX_NONE)
     h->log(call, SMSMUX_LOG_DEBUG,
@@ -1705,6 +2247,7 @@ static int gh_status(void *state, smsmux_call *call, const char *id) {
   gh_answer a;
   gh_ctx c;
   const char *code;
+  size_t n = 1, i, records = 0;
 
   if (!g->status.set)
     return h->fail(call, SMSMUX_ERR_UNSUPPORTED, NULL,
@@ -1720,23 +2263,38 @@ static int gh_status(void *state, smsmux_call *call, const char *id) {
     answer_free(&a);
     return -1;
   }
-  code = extract(g, call, &g->status.from, &a);
-  if (code == NULL) {
-    h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
+  /* one record, or one per element of status_from's list */
+  if (g->status.from.list != NULL)
+    n = list_len(answer_list(&a, &g->status.from));
+  for (i = 0; i < n; i++) {
+    if (g->status.from.list != NULL) {
+      a.focus_list = g->status.from.list;
+      a.focus = i;
+    }
+    code = extract(g, call, &g->status.from, &a);
+    if (code == NULL)
+      continue; /* an element without a status is no record */
+    m = h->status_lookup(g->status_map, code);
+    memset(&rec, 0, sizeof rec);
+    rec.size = sizeof rec;
+    rec.to = extract(g, call, &g->status_to, &a);
+    rec.status = m != NULL ? m->status : SMSMUX_STATUS_UNKNOWN;
+    rec.code = code;
+    rec.at = extract(g, call, &g->status_at, &a);
+    h->add_status(call, &rec);
+    records++;
+  }
+  if (records == 0) {
+    const char *why, *text;
+    answer_reason(g, call, &a, &why, &text);
+    h->fail(call, SMSMUX_ERR_TEMPORARY, why,
             "the provider's status answer has no status where status_from "
-            "says: \"%s\"",
-            h->excerpt(call, a.text, strlen(a.text)));
+            "says%s: \"%s\"",
+            said(g, call, text), h->excerpt(call, a.text, strlen(a.text)));
     answer_free(&a);
     return -1;
   }
   answer_free(&a);
-  m = h->status_lookup(g->status_map, code);
-  memset(&rec, 0, sizeof rec);
-  rec.size = sizeof rec;
-  rec.to = NULL;
-  rec.status = m != NULL ? m->status : SMSMUX_STATUS_UNKNOWN;
-  rec.code = code;
-  h->add_status(call, &rec);
   return 0;
 }
 
@@ -1775,10 +2333,14 @@ static int gh_balance(void *state, smsmux_call *call) {
       return 0;
     }
   }
-  h->fail(call, SMSMUX_ERR_TEMPORARY, NULL,
-          "the provider's balance answer has no number where balance_from "
-          "says: \"%s\"",
-          h->excerpt(call, a.text, strlen(a.text)));
+  {
+    const char *why, *text;
+    answer_reason(g, call, &a, &why, &text);
+    h->fail(call, SMSMUX_ERR_TEMPORARY, why,
+            "the provider's balance answer has no number where balance_from "
+            "says%s: \"%s\"",
+            said(g, call, text), h->excerpt(call, a.text, strlen(a.text)));
+  }
   answer_free(&a);
   return -1;
 }

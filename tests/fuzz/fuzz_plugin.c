@@ -246,6 +246,73 @@ static const char *config_value(const smsmux_config_key *k) {
   return "fuzz";
 }
 
+/* Plugins whose keys describe the whole API (generic-http) get a fixed
+   configuration instead of config_value's guesses: one open accepts, whose
+   answers go through every kind of extractor (json: with and without a
+   list, pairs:, field:, regex:, header:, body) and of condition (status:,
+   regex:, =, !=, LO..HI, =~, on lists too), per-recipient lists, and
+   status records per element. */
+typedef struct fuzz_key {
+  const char *plugin, *key, *value;
+} fuzz_key;
+
+static const fuzz_key fuzz_keys[] = {
+    {"generic-http", "login", "fuzzlogin"},
+    {"generic-http", "password", "s3cretPassw0rd"},
+    {"generic-http", "auth", "basic"},
+    {"generic-http", "headers", "X-Api: ${login} & X-Cfg: ${cfg:base_url}"},
+    {"generic-http", "send_url", "/send"},
+    {"generic-http", "send_body", "json"},
+    {"generic-http", "send_params",
+     "msg.text=${text} & msg.to=${to_list} & msg.from=${sender} & "
+     "msg.at=${at_utc:%Y-%m-%dT%H:%M:%SZ} & msg.ref=${ref} & "
+     "msg.parts:number=${segments} & msg.enc:number=${encoding} & "
+     "msg.stop=${option:stop}"},
+    {"generic-http", "send_query", "n=${count}"},
+    {"generic-http", "recipients_separator", ";"},
+    {"generic-http", "max_recipients", "2"},
+    {"generic-http", "numbers_format", "00"},
+    {"generic-http", "encoding_values", "0,8"},
+    {"generic-http", "default_sender", "Fuzz"},
+    {"generic-http", "sender_format", "numbers"},
+    {"generic-http", "success_status", "200-202"},
+    {"generic-http", "id_from", "json:/results/*/id"},
+    {"generic-http", "code_from", "json:/results/*/code"},
+    {"generic-http", "error_text_from", "regex:error=([^&]*)"},
+    {"generic-http", "auth_when", "status:401,403 || json:/error=~^(auth|login)"},
+    {"generic-http", "credit_when", "pairs:Status=103 || field:1=33"},
+    {"generic-http", "invalid_when",
+     "json:/results/*/code=20..29 || header:X-Invalid"},
+    {"generic-http", "temporary_when",
+     "regex:^(31|50) *\\| || body=~busy || status:429"},
+    {"generic-http", "permanent_when",
+     "json:/results/*/code!=0 || pairs:Status!=100 || field:2=..-1"},
+    {"generic-http", "send_balance_from", "pairs:Credits"},
+    {"generic-http", "send_price_from", "header:X-Price"},
+    {"generic-http", "balance_url", "/balance"},
+    {"generic-http", "balance_from", "field:2"},
+    {"generic-http", "status_url", "/status/${id}"},
+    {"generic-http", "status_from", "json:/deliveries/*/status"},
+    {"generic-http", "status_to", "json:/deliveries/*/to"},
+    {"generic-http", "status_at", "json:/deliveries/*/at"},
+    {"generic-http", "status_map", "0:sent, 1:delivered, 2:undelivered"},
+    {NULL, NULL, NULL}};
+
+/* 1 when plugin `name` has a fixed configuration; then *v is its value for
+   `key` (NULL: unset). */
+static int fixed_value(const char *name, const char *key, const char **v) {
+  const fuzz_key *f;
+  int fixed = 0;
+  *v = NULL;
+  for (f = fuzz_keys; f->plugin; f++)
+    if (strcmp(f->plugin, name) == 0) {
+      fixed = 1;
+      if (strcmp(f->key, key) == 0)
+        *v = f->value;
+    }
+  return fixed;
+}
+
 typedef struct fuzz_env {
   const smsmux_provider *desc;
   smsmux_host host;
@@ -310,7 +377,9 @@ static void env_init(void) {
   env.provider.key_literal = calloc(n + 1, sizeof *env.provider.key_literal);
   env.inst.secrets = calloc(n + 1, sizeof *env.inst.secrets);
   for (k = env.desc->config_keys; k && k->name; k++) {
-    const char *v = config_value(k);
+    const char *v;
+    if (!fixed_value(env.desc->name, k->name, &v))
+      v = config_value(k);
     if (!v)
       continue;
     env.provider.keys[env.provider.n_keys].key = k->name;

@@ -37,6 +37,12 @@ tests_fuzz_replay_allmysms_SOURCES = $(fuzz_sources) \
 tests_fuzz_replay_allmysms_CFLAGS = $(fuzz_cflags)
 tests_fuzz_replay_allmysms_LDADD = $(fuzz_ldadd)
 
+check_PROGRAMS += tests/fuzz/replay-generic-http
+tests_fuzz_replay_generic_http_SOURCES = $(fuzz_sources) \
+	plugins/generic-http/generic-http.c
+tests_fuzz_replay_generic_http_CFLAGS = $(fuzz_cflags)
+tests_fuzz_replay_generic_http_LDADD = $(fuzz_ldadd)
+
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh tests/fuzz/mkseed.sh \
 	tests/fuzz/seeds.sh tests/fuzz/corpus tests/fuzz/crashes docs/fuzzing.md

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-plugins=${*:-smsmode clever-http clever-rest mediasflow allmysms}
+plugins=${*:-smsmode clever-http clever-rest mediasflow allmysms generic-http}
 cc=${FUZZ_CC:-clang}
 build=${FUZZ_BUILD_DIR:-tests/fuzz/build}
 

@@ -1244,7 +1244,53 @@ EOF
 )"
 }
 
-names=${*:-smsmode clever-http clever-rest mediasflow allmysms}
+# generic-http, with the fixed configuration fuzz_plugin.c gives it
+# (fuzz_keys): JSON answers with a list per recipient (json:/results/*/...),
+# key=value, field and plain answers for the other conditions, headers,
+# status records per element of json:/deliveries/*, a field:2 balance.
+seeds_generic_http() {
+  n=generic-http
+  js="Content-Type: application/json"
+  seed $n send-list-accepted send 0 0 200 "$js\nX-Price: 0.09" \
+    '{"results":[{"id":"m1","code":0},{"id":"m2","code":0}]}'
+  seed $n send-list-one-refused send 0 0 200 "$js" \
+    '{"results":[{"id":"m1","code":0},{"code":21,"error":"Num\0303\0251ro invalide"}]}'
+  seed $n send-list-all-refused send 0 0 200 "$js" \
+    '{"results":[{"code":5},{"code":"7"}]}'
+  seed $n send-list-longer send 0 0 200 "$js" \
+    '{"results":[{"id":"m1","code":0},{"id":"m2","code":0},{"id":"m3","code":29}]}'
+  seed $n send-object-one-recipient send 32 0 200 "$js" \
+    '{"results":{"id":"m1","code":0}}'
+  seed $n send-unicode-scheduled-sender send 71 1 200 "$js" \
+    '{"results":[{"id":"u1","code":0.0},{"id":null,"code":0}]}'
+  seed $n send-balance send 0 0 200 "Content-Type: text/plain" \
+    '{"results":[{"id":"m1","code":0},{"id":"m2","code":0}]}\nStatus=100&Credits=41.5'
+  seed $n send-pairs-credit send 0 0 200 "Content-Type: text/plain; charset=ISO-8859-15" \
+    "Status=103&error=Cr\0351dit insuffisant"
+  seed $n send-pairs-refused send 0 0 200 "" "Status=102\nerror=Identifiant incorrect"
+  seed $n send-field-credit send 0 0 200 "" "33|Cr\0351dits insuffisants"
+  seed $n send-field-negative send 0 0 200 "" "OK|-4|x"
+  seed $n send-regex-temporary send 0 0 200 "" "31 | Temporairement inaccessible"
+  seed $n send-busy send 0 0 200 "" "busy, try later"
+  seed $n send-auth-json send 0 0 200 "$js" '{"error":"auth token expired"}'
+  seed $n send-header-invalid send 0 0 200 "$js\nX-Invalid: yes" '{}'
+  seed $n send-http400-code send 0 0 400 "$js" \
+    '{"results":[{"code":"E_NUM"}],"error":"number refused"}'
+  seed $n send-http401 send 0 0 401 "" ""
+  seed $n send-http500 send 0 0 500 "" "<html>oops</html>"
+  seed $n send-timeout send 0 0 50 "" ""
+  seed $n status-deliveries status 0 0 200 "$js" \
+    '{"deliveries":[{"to":"33600000001","status":"1","at":"2024-01-01 10:00:00"},{"to":"0600000002","status":2,"at":null},{"status":null},[],3]}'
+  seed $n status-object status 1 0 200 "$js" \
+    '{"deliveries":{"to":"+33600000001","status":"0"}}'
+  seed $n status-empty status 2 0 200 "$js" '{"deliveries":[]}'
+  seed $n status-not-json status 0 0 200 "" "error=not found"
+  seed $n balance balance 0 0 200 "" "OK|212.5"
+  seed $n balance-not-a-number balance 0 0 200 "" "OK|abc"
+  seed $n balance-credit-error balance 0 0 200 "" "33|no credit"
+}
+
+names=${*:-smsmode clever-http clever-rest mediasflow allmysms generic-http}
 for name in $names; do
   "seeds_$(echo "$name" | tr - _)"
 done

@@ -65,6 +65,21 @@ bad_config bad_regex auth_when "$SEND
 auth_when = regex:(unclosed"
 bad_config bad_condition credit_when "$SEND
 credit_when = body:33"
+bad_config bad_match_regex invalid_when "$SEND
+invalid_when = json:/code=~(unclosed"
+bad_config two_stars_in_a_pointer code_from "$SEND
+code_from = json:/a/*/b/*/code"
+bad_config bad_sender_format sender_format "$SEND
+sender_format = intl"
+bad_config status_to_without_url status_to "$SEND
+status_to = json:/to"
+bad_config status_to_of_another_list status_to "$SEND
+status_url = /InfosPush/
+status_params = reference=\${id}
+status_from = json:/deliveries/*/status
+status_to = json:/other/*/to"
+bad_config bad_send_balance_from send_balance_from "$SEND
+send_balance_from = xml:credit"
 bad_config bad_auth auth "$SEND
 auth = digest"
 bad_config basic_without_password password "$SEND

@@ -4,6 +4,7 @@ generic_http_tests = \
 	tests/generic-http/clever-http.sh \
 	tests/generic-http/smsmode.sh \
 	tests/generic-http/json.sh \
-	tests/generic-http/config.sh
+	tests/generic-http/config.sh \
+	tests/generic-http/answers.sh
 TESTS += $(generic_http_tests)
 EXTRA_DIST += $(generic_http_tests) tests/generic-http/common.sh

@@ -59,7 +59,8 @@ enum fault_mode {
   FAULT_TIMEOUT_AFTER_ACCEPT,
   FAULT_CODE,
   FAULT_GARBAGE,
-  FAULT_CLOSE
+  FAULT_CLOSE,
+  FAULT_ANSWER
 };
 
 static const char *const fault_names[] = {
@@ -71,6 +72,7 @@ static const char *const fault_names[] = {
   [FAULT_CODE] = "code",
   [FAULT_GARBAGE] = "garbage",
   [FAULT_CLOSE] = "close",
+  [FAULT_ANSWER] = "answer",
 };
 
 struct fault {
@@ -78,6 +80,8 @@ struct fault {
   long long remaining; /* requests still to fault; -1: until reset */
   int code;            /* FAULT_CODE */
   unsigned ms;         /* FAULT_SLOW, FAULT_TIMEOUT_AFTER_ACCEPT */
+  char body[4096];     /* FAULT_ANSWER: the answer given, as it is */
+  char type[128];      /* FAULT_ANSWER: its Content-Type */
 };
 
 /* ------------------------------------------------------------ global state */
@@ -559,7 +563,7 @@ static void ctl_fault(const struct sim_request *req, struct sim_response *resp)
     sim_ctl_error(resp, 400, "missing parameter: mode");
     return;
   }
-  struct fault f = { FAULT_NONE, -1, 0, 0 };
+  struct fault f = { FAULT_NONE, -1, 0, 0, "", "" };
   size_t m;
   for (m = 0; m < sizeof fault_names / sizeof fault_names[0]; m++)
     if (strcmp(fault_names[m], mode) == 0)
@@ -588,6 +592,25 @@ static void ctl_fault(const struct sim_request *req, struct sim_response *resp)
     return;
   }
   f.code = (int)v;
+  if (f.mode == FAULT_ANSWER) {
+    /* any answer shape a test needs that no provider module produces */
+    const char *body = sim_param(req, "body");
+    const char *type = sim_param_nonempty(req, "type");
+    if (!body || strlen(body) >= sizeof f.body ||
+        (type && strlen(type) >= sizeof f.type)) {
+      sim_ctl_error(resp, 400, "mode=answer needs body=B (under %zu bytes)",
+                    sizeof f.body);
+      return;
+    }
+    if (r == 0)
+      f.code = 200;
+    else if (f.code < 100 || f.code > 599) {
+      sim_ctl_error(resp, 400, "mode=answer: code=%d is no HTTP status", f.code);
+      return;
+    }
+    strcpy(f.body, body);
+    strcpy(f.type, type ? type : "application/json");
+  }
   if (f.mode == FAULT_NONE)
     memset(&f, 0, sizeof f);
   faults[prov] = f;
@@ -843,6 +866,9 @@ static enum fault_mode serve_provider(size_t prov, struct MHD_Connection *conn,
     }
     break;
   case FAULT_CLOSE:
+    break;
+  case FAULT_ANSWER:
+    sim_respond(resp, (unsigned)f.code, f.type, f.body, strlen(f.body));
     break;
   }
   pthread_mutex_unlock(&state_lock);
