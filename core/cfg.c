@@ -9,6 +9,7 @@
 #include <iniparser/iniparser.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,43 @@ static int in_list(const char *const *list, const char *s) {
 
 int cfg_is_host_key(const char *key) {
   return in_list(host_provider_keys, key) || str_starts(key, "cost.");
+}
+
+/* ------------------------------------------------------------- trust -- */
+
+/* "uid 65534 (nobody)", or "uid 1234" when it has no name. */
+static char *uid_name(uid_t uid) {
+  struct passwd pw, *res = NULL;
+  char buf[1024];
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res)
+    return xasprintf("uid %u (%s)", (unsigned)uid, res->pw_name);
+  return xasprintf("uid %u", (unsigned)uid);
+}
+
+char *cfg_unsafe_path(const char *path, const struct stat *st,
+                      const char *what) {
+  uid_t me = geteuid();
+  if (st->st_uid != 0 && st->st_uid != me) {
+    char *owner = uid_name(st->st_uid), *user = uid_name(me), *msg;
+    msg = xasprintf("%s: refusing this %s: it is owned by %s, neither root "
+                    "nor the user running smsmux (%s), who could change it "
+                    "behind your back; run `chown %u %s` (or move it to a "
+                    "place of your own)",
+                    path, what, owner, user, (unsigned)me, path);
+    free(owner);
+    free(user);
+    return msg;
+  }
+  if (st->st_mode & (S_IWGRP | S_IWOTH))
+    return xasprintf("%s: refusing this %s: it is writable by group or "
+                     "others (mode %04o), so anyone of them could change "
+                     "what smsmux %s; run `chmod go-w %s`",
+                     path, what, (unsigned)(st->st_mode & 07777),
+                     S_ISDIR(st->st_mode) || strstr(what, "plugin")
+                         ? "runs"
+                         : "reads",
+                     path);
+  return NULL;
 }
 
 /* ------------------------------------------------------------ lookup -- */

@@ -4,6 +4,7 @@
 #define SMSMUX_CFG_H
 
 #include <smsmux/smsmux.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 typedef struct cfg_prefix_cost {
@@ -59,6 +60,15 @@ typedef struct cfg {
     unset), SYSCONFDIR/smsmux/smsmux.ini. Returns malloc'd path or NULL
     with err listing the places tried. */
 char *cfg_find(const char *explicit_path, smsmux_error *err);
+
+/** NULL when the file or directory `path` (stat'd into `st`) can be
+    trusted, else a malloc'd message saying why not and how to fix it.
+    Like ssh's StrictModes: it must be owned by root or by the user running
+    smsmux, and not writable by group or others, or someone else could
+    change what smsmux reads or runs.  `what` names it ("configuration",
+    "plugin directory", ...). */
+char *cfg_unsafe_path(const char *path, const struct stat *st,
+                      const char *what);
 
 /** Load and check the file.  NULL with err (class CONFIG) on any error. */
 cfg *cfg_load(const char *path, smsmux_error *err);
