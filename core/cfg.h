@@ -39,8 +39,17 @@ typedef struct cfg_route {
   int failover_on_unknown;
 } cfg_route;
 
+/** Where a section header or a key is written in the file. */
+typedef struct cfg_line {
+  char *section; /* lowercase, as iniparser stores it */
+  char *key;     /* lowercase; NULL for the [section] line itself */
+  int line;      /* 1-based */
+} cfg_line;
+
 typedef struct cfg {
   char *path;        /* file read */
+  cfg_line *lines;   /* every section and key, in file order */
+  size_t n_lines;
   mode_t mode;       /* its permission bits */
   char *plugin_dir;  /* ':'-separated list, absolute */
   char *state_dir;   /* absolute */
