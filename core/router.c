@@ -190,8 +190,11 @@ static int by_cost(const void *a, const void *b) {
 
 /* Stable partition: eligible first, keeping their relative order. */
 static void eligible_first(router_plan *plan) {
-  router_candidate *tmp = xcalloc(plan->n ? plan->n : 1, sizeof *tmp);
+  router_candidate *tmp;
   size_t i, k = 0;
+  if (plan->n == 0) /* no candidate: plan->cand is NULL, nothing to move */
+    return;
+  tmp = xcalloc(plan->n, sizeof *tmp);
   for (i = 0; i < plan->n; i++)
     if (plan->cand[i].eligible)
       tmp[k++] = plan->cand[i];

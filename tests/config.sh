@@ -311,6 +311,20 @@ run_smsmux --config "$TMP/creds.ini" send --to 0612345678 --text hi
 assert_eq 2 "$RC" "user without password in base_url: refused too"
 assert_not_contains "$OUT$ERR" "SECRET-VALUE" "user in base_url: not shown"
 
+# ---- no provider configured -----------------------------------------------
+# a configuration error; in the sanitizer build (UBSan stops the process on
+# undefined behaviour) this also checks the router's empty plan
+write_config noprov.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state
+EOF2
+run_smsmux --config "$TMP/noprov.ini" --json send --to 0612345678 --text hi
+assert_eq 2 "$RC" "no provider configured: send exits 2"
+assert_contains "$(jqr .error.message)" "no provider is configured" "no provider configured: says so"
+run_smsmux --config "$TMP/noprov.ini" route --to 0612345678 --text hi
+assert_eq 2 "$RC" "no provider configured: route exits 2"
+
 # ---- who may write the configuration (ssh's StrictModes) ------------------
 write_config perms.ini <<'EOF2'
 [smsmux]
