@@ -162,10 +162,12 @@ static int ini_error(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  /* "iniparser: syntax error in FILE (LINE):\n-> TEXT" */
-  paren = strstr(buf, " (");
+  /* "iniparser: syntax error in FILE (LINE):\n-> TEXT": the last '(' of
+     the first line */
+  buf[strcspn(buf, "\n")] = '\0';
+  paren = strrchr(buf, '(');
   if (ini_err_count++ == 0 && paren)
-    ini_err_line = atoi(paren + 2);
+    ini_err_line = atoi(paren + 1);
   explicit_bzero(buf, sizeof buf);
   return 0;
 }
