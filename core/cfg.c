@@ -5,20 +5,29 @@
 #include "cfg.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <iniparser/iniparser.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+#ifndef DOCDIR
+#define DOCDIR "/usr/share/doc/smsmux"
+#endif
+/* conf/smsmux.ini, installed with the documentation */
+#define EXAMPLE_CONFIG DOCDIR "/smsmux.ini"
 #ifndef PLUGINDIR
 #define PLUGINDIR "/usr/lib/smsmux/plugins"
 #endif
@@ -42,6 +51,43 @@ static int in_list(const char *const *list, const char *s) {
 
 int cfg_is_host_key(const char *key) {
   return in_list(host_provider_keys, key) || str_starts(key, "cost.");
+}
+
+/* ------------------------------------------------------------- trust -- */
+
+/* "uid 65534 (nobody)", or "uid 1234" when it has no name. */
+static char *uid_name(uid_t uid) {
+  struct passwd pw, *res = NULL;
+  char buf[1024];
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res)
+    return xasprintf("uid %u (%s)", (unsigned)uid, res->pw_name);
+  return xasprintf("uid %u", (unsigned)uid);
+}
+
+char *cfg_unsafe_path(const char *path, const struct stat *st,
+                      const char *what) {
+  uid_t me = geteuid();
+  if (st->st_uid != 0 && st->st_uid != me) {
+    char *owner = uid_name(st->st_uid), *user = uid_name(me), *msg;
+    msg = xasprintf("%s: refusing this %s: it is owned by %s, neither root "
+                    "nor the user running smsmux (%s), who could change it "
+                    "behind your back; run `chown %u %s` (or move it to a "
+                    "place of your own)",
+                    path, what, owner, user, (unsigned)me, path);
+    free(owner);
+    free(user);
+    return msg;
+  }
+  if (st->st_mode & (S_IWGRP | S_IWOTH))
+    return xasprintf("%s: refusing this %s: it is writable by group or "
+                     "others (mode %04o), so anyone of them could change "
+                     "what smsmux %s; run `chmod go-w %s`",
+                     path, what, (unsigned)(st->st_mode & 07777),
+                     S_ISDIR(st->st_mode) || strstr(what, "plugin")
+                         ? "runs"
+                         : "reads",
+                     path);
+  return NULL;
 }
 
 /* ------------------------------------------------------------ lookup -- */
@@ -79,36 +125,247 @@ char *cfg_find(const char *explicit_path, smsmux_error *err) {
   else if (home && *home)
     cand[1] = xasprintf("%s/.config/smsmux/smsmux.ini", home);
   cand[2] = xstrdup(SYSCONFDIR "/smsmux/smsmux.ini");
-  for (i = 0; i < 3 && !found; i++)
+  /* a /usr/local build still reads the system-wide file the README and
+     --help name */
+  if (strcmp(SYSCONFDIR, "/etc") != 0)
+    cand[3] = xstrdup("/etc/smsmux/smsmux.ini");
+  for (i = 0; i < 4 && !found; i++)
     if (cand[i] && readable(cand[i]))
       found = xstrdup(cand[i]);
   if (!found)
     err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "no configuration found (tried $SMSMUX_CONFIG, %s, %s, %s): "
-            "pass --config FILE or copy conf/smsmux.ini to one of them",
+            "no configuration found (tried $SMSMUX_CONFIG, %s, %s, %s%s%s): "
+            "pass --config FILE, or copy the annotated example %s to one of "
+            "them and edit it",
             cand[0], cand[1] ? cand[1] : "$XDG_CONFIG_HOME/smsmux/smsmux.ini",
-            cand[2]);
-  for (i = 0; i < 3; i++)
+            cand[2], cand[3] ? ", " : "", cand[3] ? cand[3] : "",
+            EXAMPLE_CONFIG);
+  for (i = 0; i < 4; i++)
     free(cand[i]);
   return found;
 }
 
 /* ------------------------------------------------------------ errors -- */
 
-/* iniparser reports syntax errors through a process-wide callback: collect
- * them into a buffer while one load runs (loads are serialised). */
+/* iniparser reports syntax errors through a process-wide callback, with
+ * the offending line in the text (a secret, often): keep only the line
+ * number of the first one while one load runs (loads are serialised), and
+ * wipe the text.  The pre-scan below finds every error iniparser 4.1 would
+ * first, so this is a safety net. */
 static pthread_mutex_t ini_lock = PTHREAD_MUTEX_INITIALIZER;
-static char ini_errbuf[512];
+static int ini_err_count, ini_err_line;
 
 static int ini_error(const char *fmt, ...) {
+  char buf[2048];
+  const char *paren;
   va_list ap;
-  size_t len = strlen(ini_errbuf);
-  if (len >= sizeof ini_errbuf - 1)
-    return 0;
   va_start(ap, fmt);
-  vsnprintf(ini_errbuf + len, sizeof ini_errbuf - len, fmt, ap);
+  vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  /* "iniparser: syntax error in FILE (LINE):\n-> TEXT": the last '(' of
+     the first line */
+  buf[strcspn(buf, "\n")] = '\0';
+  paren = strrchr(buf, '(');
+  if (ini_err_count++ == 0 && paren)
+    ini_err_line = atoi(paren + 1);
+  explicit_bzero(buf, sizeof buf);
   return 0;
+}
+
+/* Line of `key` in [sec] (key NULL: of the section header), 0 if unknown. */
+int cfg_line_of(const cfg *c, const char *sec, const char *key) {
+  size_t i;
+  int header = 0;
+  for (i = 0; i < c->n_lines; i++) {
+    const cfg_line *l = &c->lines[i];
+    if (!sec || strcmp(l->section, sec) != 0)
+      continue;
+    if (!l->key && !header)
+      header = l->line;
+    if (key && l->key && strcmp(l->key, key) == 0)
+      return l->line;
+  }
+  return header;
+}
+
+/* A configuration error about [sec] key (either may be NULL): "FILE:LINE: "
+   (or "FILE: " when the line is unknown), then the message. */
+static void cfg_err(smsmux_error *err, const cfg *c, const char *sec,
+                    const char *key, const char *fmt, ...)
+    UTIL_PRINTF(5, 6);
+static void cfg_err(smsmux_error *err, const cfg *c, const char *sec,
+                    const char *key, const char *fmt, ...) {
+  va_list ap;
+  char *msg;
+  int line = cfg_line_of(c, sec, key);
+  va_start(ap, fmt);
+  msg = xvasprintf(fmt, ap);
+  va_end(ap);
+  if (line > 0)
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s:%d: %s", c->path, line, msg);
+  else
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: %s", c->path, msg);
+  free(msg);
+}
+
+/* ---------------------------------------------------------- pre-scan -- */
+
+/* iniparser 4.1 keeps the last of two sections or keys of one name, takes
+ * a key written before any section, and reads `key = "abc` as abc; its
+ * error messages echo the line, value included.  This pass reads the file
+ * the way iniparser does (a line ending in '\' continues on the next one;
+ * '#' or ';' starts a comment line; a value ends at ';' or '#' unless
+ * quoted) and refuses all of that, naming file and line, never the value.
+ * It records where each section and key is, for later messages. */
+
+#define INI_MAX_LINE 1022 /* iniparser's buffer: 1024 with '\n' and NUL */
+
+static void add_line(cfg *c, size_t *cap, const char *sec, const char *key,
+                     int line) {
+  cfg_line *l = VEC_PUSH(c->lines, c->n_lines, *cap);
+  l->section = xstrdup(sec);
+  l->key = key ? xstrdup(key) : NULL;
+  l->line = line;
+}
+
+static void lower(char *s) {
+  for (; *s; s++)
+    if (*s >= 'A' && *s <= 'Z')
+      *s = (char)(*s - 'A' + 'a');
+}
+
+/* One logical line (continuations joined, trimmed) at line `no`; `sec` is
+   the current section ("" before the first).  0, or -1 with err. */
+static int scan_line(cfg *c, size_t *cap, char *line, int no, char **sec,
+                     smsmux_error *err) {
+  char *eq, *key, *val;
+  size_t len = strlen(line), i;
+
+  if (len == 0 || line[0] == '#' || line[0] == ';')
+    return 0;
+  if (line[0] == '[') {
+    char *name;
+    if (line[len - 1] != ']') {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s:%d: a section header that does not end with ']'", c->path,
+              no);
+      return -1;
+    }
+    line[len - 1] = '\0';
+    name = str_trim(line + 1);
+    lower(name);
+    if (!*name || strchr(name, '[') || strchr(name, ']')) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s:%d: a section header needs one name: [smsmux], "
+              "[provider.NAME] or [route.NAME]",
+              c->path, no);
+      return -1;
+    }
+    for (i = 0; i < c->n_lines; i++)
+      if (!c->lines[i].key && strcmp(c->lines[i].section, name) == 0) {
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s:%d: [%s] appears a second time (first at line %d): "
+                "write each section once",
+                c->path, no, name, c->lines[i].line);
+        return -1;
+      }
+    free(*sec);
+    *sec = xstrdup(name);
+    add_line(c, cap, name, NULL, no);
+    return 0;
+  }
+  eq = strchr(line, '=');
+  if (!eq) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s:%d: syntax error: not `key = value`, a [section] or a "
+            "comment (the line is not shown: it may hold a secret)",
+            c->path, no);
+    return -1;
+  }
+  *eq = '\0';
+  key = str_trim(line);
+  val = str_trim(eq + 1);
+  lower(key);
+  if (!*key) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s:%d: syntax error: a value without a key before its '='",
+            c->path, no);
+    return -1;
+  }
+  if (!**sec) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s:%d: key \"%s\" is outside any section; put it under "
+            "[smsmux] or a [provider.NAME]",
+            c->path, no, key);
+    return -1;
+  }
+  if ((val[0] == '"' || val[0] == '\'') && !strchr(val + 1, val[0])) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL,
+            "%s:%d: [%s] %s: unterminated quote: the value opens with %c "
+            "and the line ends before it is closed",
+            c->path, no, *sec, key, val[0]);
+    return -1;
+  }
+  for (i = 0; i < c->n_lines; i++)
+    if (c->lines[i].key && strcmp(c->lines[i].section, *sec) == 0 &&
+        strcmp(c->lines[i].key, key) == 0) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s:%d: [%s] %s: set a second time (first at line %d): keep "
+              "one",
+              c->path, no, *sec, key, c->lines[i].line);
+      return -1;
+    }
+  add_line(c, cap, *sec, key, no);
+  return 0;
+}
+
+static int prescan(cfg *c, FILE *f, smsmux_error *err) {
+  char *buf = NULL, *sec = xstrdup("");
+  size_t bufcap = 0, cap = 0;
+  strbuf logical = {0};
+  ssize_t n;
+  int no = 0, first = 0, rc = 0;
+
+  while (rc == 0 && (n = getline(&buf, &bufcap, f)) >= 0) {
+    size_t len = (size_t)n;
+    no++;
+    if (len > 0 && buf[len - 1] == '\n')
+      buf[--len] = '\0';
+    if (len > INI_MAX_LINE) {
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s:%d: line longer than %d characters (the INI reader's "
+              "limit)",
+              c->path, no, INI_MAX_LINE);
+      rc = -1;
+      break;
+    }
+    while (len > 0 && isspace((unsigned char)buf[len - 1]))
+      buf[--len] = '\0';
+    if (!logical.len)
+      first = no;
+    if (len > 0 && buf[len - 1] == '\\') {
+      sb_add(&logical, buf, len - 1); /* continued on the next line */
+      continue;
+    }
+    sb_add(&logical, buf, len);
+    if (logical.s)
+      rc = scan_line(c, &cap, str_trim(logical.s), first, &sec, err);
+    if (logical.s)
+      explicit_bzero(logical.s, logical.len);
+    logical.len = 0;
+    if (logical.s)
+      logical.s[0] = '\0';
+  }
+  if (rc == 0 && logical.len)
+    rc = scan_line(c, &cap, str_trim(logical.s), first, &sec, err);
+  if (logical.s)
+    explicit_bzero(logical.s, logical.len);
+  if (buf)
+    explicit_bzero(buf, bufcap);
+  free(buf);
+  sb_free(&logical);
+  free(sec);
+  return rc;
 }
 
 /* ------------------------------------------------------------ values -- */
@@ -151,11 +408,24 @@ static int parse_bool(const char *v, int *out) {
   return 0;
 }
 
+/* A finite number: strtod also reads "nan" and "inf", which compare false
+   with every bound (max_rps = nan switched the limiter off). */
 static int parse_double(const char *v, double *out) {
   char *end;
   errno = 0;
   *out = strtod(v, &end);
-  return (errno || end == v || *str_trim(end)) ? -1 : 0;
+  return (errno || end == v || *str_trim(end) || !isfinite(*out)) ? -1 : 0;
+}
+
+#define MAX_AMOUNT 1e6 /* a price or credits per segment: far above any */
+
+/* "http://user:pw@host/": credentials in the authority part. */
+static int url_has_userinfo(const char *v) {
+  const char *auth = strstr(v, "://");
+  size_t n;
+  auth = auth ? auth + 3 : v;
+  n = strcspn(auth, "/?#");
+  return memchr(auth, '@', n) != NULL;
 }
 
 static int parse_long(const char *v, long *out) {
@@ -186,16 +456,15 @@ static void free_list(char **l, size_t n) {
 
 /* A value may reference the environment: "env:NAME" (so secrets need not
  * be written in the file).  Returns a malloc'd value or NULL with err. */
-static char *resolve_value(const char *file, const char *sec, const char *key,
+static char *resolve_value(const cfg *c, const char *sec, const char *key,
                            const char *v, int *literal, smsmux_error *err) {
   *literal = 1;
   if (str_starts(v, "env:")) {
     const char *e = getenv(v + 4);
     *literal = 0;
     if (!e) {
-      err_set(err, SMSMUX_ERR_CONFIG, NULL,
-              "%s: [%s] %s: environment variable %s is not set", file, sec,
-              key, v + 4);
+      cfg_err(err, c, sec, key, "[%s] %s: environment variable %s is not set",
+              sec, key, v + 4);
       return NULL;
     }
     return xstrdup(e);
@@ -214,10 +483,10 @@ static int get_seconds(cfg *c, dictionary *d, const char *key, long def,
   v = iniparser_getstring(d, full, NULL);
   *out = def;
   if (v && (parse_long(v, out) || *out < min || *out > max)) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [smsmux] %s: \"%s\" is not a whole number between %ld and "
+    cfg_err(err, c, "smsmux", key,
+            "[smsmux] %s: \"%s\" is not a whole number between %ld and "
             "%ld",
-            c->path, key, v, min, max);
+            key, v, min, max);
     return -1;
   }
   return 0;
@@ -236,11 +505,11 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
     for (i = 0; i < nk; i++) {
       const char *k = keys[i] + strlen("smsmux:");
       if (!in_list(smsmux_keys, k)) {
-        err_set(err, SMSMUX_ERR_CONFIG, NULL,
-                "%s: [smsmux] %s: unknown key (known: plugin_dir, routes, "
+        cfg_err(err, c, "smsmux", k,
+                "[smsmux] %s: unknown key (known: plugin_dir, routes, "
                 "timeout, state_dir, default_country, breaker_failures, "
                 "breaker_cooldown, balance_ttl)",
-                c->path, k);
+                k);
         free(keys);
         return -1;
       }
@@ -268,10 +537,10 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
   v = iniparser_getstring(d, "smsmux:timeout", NULL);
   if (v && (parse_long(v, &c->timeout) || c->timeout <= 0 ||
             c->timeout > 3600)) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [smsmux] timeout: \"%s\" is not a number of seconds "
+    cfg_err(err, c, "smsmux", "timeout",
+            "[smsmux] timeout: \"%s\" is not a number of seconds "
             "between 1 and 3600",
-            c->path, v);
+            v);
     return -1;
   }
 
@@ -286,10 +555,10 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
   if (*v == '+')
     v++;
   if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 3) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [smsmux] default_country: \"%s\" is not a country calling "
+    cfg_err(err, c, "smsmux", "default_country",
+            "[smsmux] default_country: \"%s\" is not a country calling "
             "code (e.g. 33)",
-            c->path, v);
+            v);
     return -1;
   }
   c->default_cc = xstrdup(v);
@@ -311,9 +580,9 @@ static int load_provider(cfg *c, dictionary *d, const char *sec,
   size_t kcap = 0, pcap = 0;
 
   if (!*name) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [%s]: a provider section needs a name: [provider.NAME]",
-            c->path, sec);
+    cfg_err(err, c, sec, NULL,
+            "[%s]: a provider section needs a name: [provider.NAME]",
+            sec);
     return -1;
   }
   p = VEC_PUSH(c->providers, c->n_providers, cap);
@@ -330,7 +599,7 @@ static int load_provider(cfg *c, dictionary *d, const char *sec,
     const char *k = keys[i] + strlen(sec) + 1;
     const char *raw = iniparser_getstring(d, keys[i], "");
     int literal;
-    char *v = resolve_value(c->path, sec, k, raw, &literal, err);
+    char *v = resolve_value(c, sec, k, raw, &literal, err);
     smsmux_kv *kv;
     if (!v) {
       free(keys);
@@ -344,19 +613,32 @@ static int load_provider(cfg *c, dictionary *d, const char *sec,
     if (strcmp(k, "plugin") == 0) {
       p->plugin = xstrdup(v);
     } else if (strcmp(k, "base_url") == 0) {
+      /* never shown: it would be printed, logged and stored with requests */
+      if (url_has_userinfo(v)) {
+        cfg_err(err, c, sec, "base_url",
+                "[%s] base_url: holds credentials (user:password@ before the "
+                "host); remove them from the URL and set them with the "
+                "plugin's own keys (e.g. login, password, access_token: "
+                "`smsmux plugins` lists each plugin's), which are kept "
+                "secret",
+                sec);
+        free(keys);
+        return -1;
+      }
       if (*v && !str_starts(v, "http://") && !str_starts(v, "https://")) {
-        err_set(err, SMSMUX_ERR_CONFIG, NULL,
-                "%s: [%s] base_url: \"%s\" is not an http:// or https:// URL",
-                c->path, sec, v);
+        cfg_err(err, c, sec, "base_url",
+                "[%s] base_url: \"%s\" is not an http:// or https:// URL",
+                sec, v);
         free(keys);
         return -1;
       }
       p->base_url = *v ? xstrdup(v) : NULL;
     } else if (strcmp(k, "cost") == 0 || str_starts(k, "cost.")) {
       double x;
-      if (parse_double(v, &x) || x < 0) {
-        err_set(err, SMSMUX_ERR_CONFIG, NULL,
-                "%s: [%s] %s: \"%s\" is not a price (a number >= 0)", c->path,
+      if (parse_double(v, &x) || x < 0 || x > MAX_AMOUNT) {
+        cfg_err(err, c, sec, k,
+                "[%s] %s: \"%s\" is not a price (a number from 0 to "
+                "1000000)",
                 sec, k, v);
         free(keys);
         return -1;
@@ -368,10 +650,10 @@ static int load_provider(cfg *c, dictionary *d, const char *sec,
         cfg_prefix_cost *pc;
         if (*pre != '+' || strlen(pre) < 2 ||
             strspn(pre + 1, "0123456789") != strlen(pre + 1)) {
-          err_set(err, SMSMUX_ERR_CONFIG, NULL,
-                  "%s: [%s] %s: a price per destination is written "
+          cfg_err(err, c, sec, k,
+                  "[%s] %s: a price per destination is written "
                   "cost.+PREFIX (e.g. cost.+32)",
-                  c->path, sec, k);
+                  sec, k);
           free(keys);
           return -1;
         }
@@ -381,37 +663,40 @@ static int load_provider(cfg *c, dictionary *d, const char *sec,
       }
     } else if (strcmp(k, "credit_per_segment") == 0) {
       if (parse_double(v, &p->credit_per_segment) ||
-          p->credit_per_segment < 0) {
-        err_set(err, SMSMUX_ERR_CONFIG, NULL,
-                "%s: [%s] credit_per_segment: \"%s\" is not a number >= 0",
-                c->path, sec, v);
+          p->credit_per_segment < 0 || p->credit_per_segment > MAX_AMOUNT) {
+        cfg_err(err, c, sec, "credit_per_segment",
+                "[%s] credit_per_segment: \"%s\" is not a number from 0 "
+                "to 1000000",
+                sec, v);
         free(keys);
         return -1;
       }
     } else if (strcmp(k, "enabled") == 0) {
       if (parse_bool(v, &p->enabled)) {
-        err_set(err, SMSMUX_ERR_CONFIG, NULL,
-                "%s: [%s] enabled: \"%s\" is not yes or no", c->path, sec, v);
+        cfg_err(err, c, sec, "enabled",
+                "[%s] enabled: \"%s\" is not yes or no",
+                sec, v);
         free(keys);
         return -1;
       }
     } else if (strcmp(k, "max_rps") == 0) {
       if (parse_double(v, &p->max_rps) || p->max_rps < 0 ||
-          p->max_rps > 1e6) {
-        err_set(err, SMSMUX_ERR_CONFIG, NULL,
-                "%s: [%s] max_rps: \"%s\" is not a number of requests per "
-                "second (0 or leave it out: no limit)",
-                c->path, sec, v);
+          (p->max_rps > 0 && p->max_rps < 0.001) || p->max_rps > 1e6) {
+        cfg_err(err, c, sec, "max_rps",
+                "[%s] max_rps: \"%s\" is not a number of requests per "
+                "second from 0.001 to 1000000 (0 or leave it out: no "
+                "limit)",
+                sec, v);
         free(keys);
         return -1;
       }
     } else if (strcmp(k, "timeout") == 0) {
       if (parse_long(v, &p->timeout) || p->timeout <= 0 ||
           p->timeout > 3600) {
-        err_set(err, SMSMUX_ERR_CONFIG, NULL,
-                "%s: [%s] timeout: \"%s\" is not a number of seconds between "
+        cfg_err(err, c, sec, "timeout",
+                "[%s] timeout: \"%s\" is not a number of seconds between "
                 "1 and 3600",
-                c->path, sec, v);
+                sec, v);
         free(keys);
         return -1;
       }
@@ -419,10 +704,10 @@ static int load_provider(cfg *c, dictionary *d, const char *sec,
   }
   free(keys);
   if (!p->plugin || !*p->plugin) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [%s] plugin: missing; say which plugin serves this provider "
+    cfg_err(err, c, sec, "plugin",
+            "[%s] plugin: missing; say which plugin serves this provider "
             "(smsmode, clever-http, clever-rest, mediasflow, allmysms)",
-            c->path, sec);
+            sec);
     return -1;
   }
   return 0;
@@ -446,17 +731,17 @@ static int parse_match(cfg *c, cfg_route *r, const char *sec, const char *v,
     if (!slot || !eq[1]) {
       if (eq)
         *eq = '=';
-      err_set(err, SMSMUX_ERR_CONFIG, NULL,
-              "%s: [%s] match: \"%s\" is not kind=..., to=+PREFIX or "
+      cfg_err(err, c, sec, "match",
+              "[%s] match: \"%s\" is not kind=..., to=+PREFIX or "
               "from=...",
-              c->path, sec, parts[i]);
+              sec, parts[i]);
       free_list(parts, n);
       return -1;
     }
     if (slot == &r->match_kind && strcmp(eq + 1, "sms") != 0 &&
         strcmp(eq + 1, "mms") != 0 && strcmp(eq + 1, "voice") != 0) {
-      err_set(err, SMSMUX_ERR_CONFIG, NULL,
-              "%s: [%s] match: kind=%s: kind is sms, mms or voice", c->path,
+      cfg_err(err, c, sec, "match",
+              "[%s] match: kind=%s: kind is sms, mms or voice",
               sec, eq + 1);
       free_list(parts, n);
       return -1;
@@ -479,8 +764,8 @@ static int load_route(cfg *c, dictionary *d, const char *name,
 
   snprintf(sec, sizeof sec, "route.%s", name);
   if (!iniparser_find_entry(d, sec)) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [smsmux] routes: route \"%s\" has no [%s] section", c->path,
+    cfg_err(err, c, "smsmux", "routes",
+            "[smsmux] routes: route \"%s\" has no [%s] section",
             name, sec);
     return -1;
   }
@@ -491,10 +776,10 @@ static int load_route(cfg *c, dictionary *d, const char *name,
   for (i = 0; i < nk; i++) {
     const char *k = keys[i] + strlen(sec) + 1;
     if (!in_list(route_keys, k)) {
-      err_set(err, SMSMUX_ERR_CONFIG, NULL,
-              "%s: [%s] %s: unknown key (known: match, policy, providers, "
+      cfg_err(err, c, sec, k,
+              "[%s] %s: unknown key (known: match, policy, providers, "
               "failover_on_unknown)",
-              c->path, sec, k);
+              sec, k);
       free(keys);
       return -1;
     }
@@ -508,20 +793,15 @@ static int load_route(cfg *c, dictionary *d, const char *name,
   if (v && *v && parse_match(c, r, sec, v, err))
     return -1;
   snprintf(key, sizeof key, "%s:policy", sec);
+  /* checked against the router's table of policies (router_check_config),
+     the one list of them */
   v = iniparser_getstring(d, key, "failover");
-  if (strcmp(v, "failover") && strcmp(v, "cheapest") &&
-      strcmp(v, "roundrobin")) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [%s] policy: \"%s\" is not failover, cheapest or roundrobin",
-            c->path, sec, v);
-    return -1;
-  }
   r->policy = xstrdup(v);
   snprintf(key, sizeof key, "%s:failover_on_unknown", sec);
   v = iniparser_getstring(d, key, "no");
   if (parse_bool(v, &r->failover_on_unknown)) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [%s] failover_on_unknown: \"%s\" is not yes or no", c->path,
+    cfg_err(err, c, sec, "failover_on_unknown",
+            "[%s] failover_on_unknown: \"%s\" is not yes or no",
             sec, v);
     return -1;
   }
@@ -529,18 +809,18 @@ static int load_route(cfg *c, dictionary *d, const char *name,
   v = iniparser_getstring(d, key, "");
   r->providers = split_list(v, &r->n_providers);
   if (r->n_providers == 0) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL,
-            "%s: [%s] providers: empty; list the provider instances this "
+    cfg_err(err, c, sec, "providers",
+            "[%s] providers: empty; list the provider instances this "
             "route uses",
-            c->path, sec);
+            sec);
     return -1;
   }
   for (j = 0; j < r->n_providers; j++)
     if (!cfg_provider_find(c, r->providers[j])) {
-      err_set(err, SMSMUX_ERR_CONFIG, NULL,
-              "%s: [%s] providers: \"%s\" is not a configured provider "
+      cfg_err(err, c, sec, "providers",
+              "[%s] providers: \"%s\" is not a configured provider "
               "(no [provider.%s] section)",
-              c->path, sec, r->providers[j], r->providers[j]);
+              sec, r->providers[j], r->providers[j]);
       return -1;
     }
   return 0;
@@ -565,13 +845,24 @@ static int check_sections(cfg *c, dictionary *d, smsmux_error *err) {
     const char *s = iniparser_getsecname(d, i);
     if (strcmp(s, "smsmux") && !str_starts(s, "provider.") &&
         !str_starts(s, "route.")) {
-      err_set(err, SMSMUX_ERR_CONFIG, NULL,
-              "%s: [%s]: unknown section (known: [smsmux], [provider.NAME], "
+      cfg_err(err, c, s, NULL,
+              "[%s]: unknown section (known: [smsmux], [provider.NAME], "
               "[route.NAME])",
-              c->path, s);
+              s);
       return -1;
     }
   }
+  return 0;
+}
+
+/* Any key a plugin reads (credentials are among them, wherever the value
+   comes from: the file or env:). */
+static int holds_secrets(const cfg *c) {
+  size_t i, j;
+  for (i = 0; i < c->n_providers; i++)
+    for (j = 0; j < c->providers[i].n_keys; j++)
+      if (!cfg_is_host_key(c->providers[i].keys[j].key))
+        return 1;
   return 0;
 }
 
@@ -582,7 +873,8 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
   char *dir, *slash, **route_names = NULL;
   size_t n_route_names = 0, j;
   int n, i, rc = -1;
-  char resolved[PATH_MAX];
+  char resolved[PATH_MAX], *why;
+  FILE *f;
 
   c->path = xstrdup(path);
   if (stat(path, &st) != 0) {
@@ -595,31 +887,47 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
     cfg_free(c);
     return NULL;
   }
-  c->mode = st.st_mode & 07777;
-
-  pthread_mutex_lock(&ini_lock);
-  ini_errbuf[0] = '\0';
-  iniparser_set_error_callback(ini_error);
-  d = iniparser_load(path);
-  iniparser_set_error_callback(NULL);
-  if (!d) {
-    char *nl;
-    str_trim(ini_errbuf);
-    while ((nl = strchr(ini_errbuf, '\n')))
-      *nl = ' ';
-    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: not a valid INI file: %s", path,
-            ini_errbuf[0] ? ini_errbuf : "cannot parse it");
-    pthread_mutex_unlock(&ini_lock);
+  /* Before reading a byte: a file someone else may write could point
+     plugin_dir anywhere, and its plugins run as us. */
+  if ((why = cfg_unsafe_path(path, &st, "configuration"))) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s", why);
+    free(why);
     cfg_free(c);
     return NULL;
   }
-  if (ini_errbuf[0]) {
-    /* iniparser 4.1 reports some errors and still returns a dictionary */
-    str_trim(ini_errbuf);
-    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: not a valid INI file: %s", path,
-            ini_errbuf);
+  c->mode = st.st_mode & 07777;
+
+  f = fopen(path, "r");
+  if (!f) {
+    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: cannot read: %s", path,
+            strerror(errno));
+    cfg_free(c);
+    return NULL;
+  }
+  rc = prescan(c, f, err);
+  fclose(f);
+  if (rc) {
+    cfg_free(c);
+    return NULL;
+  }
+  rc = -1;
+
+  pthread_mutex_lock(&ini_lock);
+  ini_err_count = ini_err_line = 0;
+  iniparser_set_error_callback(ini_error);
+  d = iniparser_load(path);
+  iniparser_set_error_callback(NULL); /* iniparser's default again */
+  if (!d || ini_err_count) {
+    if (ini_err_line > 0)
+      err_set(err, SMSMUX_ERR_CONFIG, NULL,
+              "%s:%d: not a valid INI line (not shown: it may hold a secret)",
+              path, ini_err_line);
+    else
+      err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: not a valid INI file",
+              path);
     pthread_mutex_unlock(&ini_lock);
-    iniparser_freedict(d);
+    if (d)
+      iniparser_freedict(d);
     cfg_free(c);
     return NULL;
   }
@@ -661,12 +969,17 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
       if (strcmp(route_names[j], s + 6) == 0)
         listed = 1;
     if (!listed) {
-      err_set(err, SMSMUX_ERR_CONFIG, NULL,
-              "%s: [%s] is never reachable: add \"%s\" to [smsmux] routes",
-              path, s, s + 6);
+      cfg_err(err, c, s, NULL,
+              "[%s] is never reachable: add \"%s\" to [smsmux] routes",
+              s, s + 6);
       goto out;
     }
   }
+  /* Plugin keys hold the credentials: from now on no core dump, and no
+     ptrace or /proc/PID/mem by other processes of the same user, can read
+     them.  Never switched back: copies may linger in freed memory. */
+  if (holds_secrets(c))
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   rc = 0;
 out:
   free_list(route_names, n_route_names);
@@ -713,6 +1026,11 @@ void cfg_free(cfg *c) {
     free_list(r->providers, r->n_providers);
   }
   free(c->routes);
+  for (i = 0; i < c->n_lines; i++) {
+    free(c->lines[i].section);
+    free(c->lines[i].key);
+  }
+  free(c->lines);
   free(c->path);
   free(c->plugin_dir);
   free(c->state_dir);

@@ -4,6 +4,7 @@
 #define SMSMUX_CFG_H
 
 #include <smsmux/smsmux.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 typedef struct cfg_prefix_cost {
@@ -38,8 +39,17 @@ typedef struct cfg_route {
   int failover_on_unknown;
 } cfg_route;
 
+/** Where a section header or a key is written in the file. */
+typedef struct cfg_line {
+  char *section; /* lowercase, as iniparser stores it */
+  char *key;     /* lowercase; NULL for the [section] line itself */
+  int line;      /* 1-based */
+} cfg_line;
+
 typedef struct cfg {
   char *path;        /* file read */
+  cfg_line *lines;   /* every section and key, in file order */
+  size_t n_lines;
   mode_t mode;       /* its permission bits */
   char *plugin_dir;  /* ':'-separated list, absolute */
   char *state_dir;   /* absolute */
@@ -60,9 +70,22 @@ typedef struct cfg {
     with err listing the places tried. */
 char *cfg_find(const char *explicit_path, smsmux_error *err);
 
+/** NULL when the file or directory `path` (stat'd into `st`) can be
+    trusted, else a malloc'd message saying why not and how to fix it.
+    Like ssh's StrictModes: it must be owned by root or by the user running
+    smsmux, and not writable by group or others, or someone else could
+    change what smsmux reads or runs.  `what` names it ("configuration",
+    "plugin directory", ...). */
+char *cfg_unsafe_path(const char *path, const struct stat *st,
+                      const char *what);
+
 /** Load and check the file.  NULL with err (class CONFIG) on any error. */
 cfg *cfg_load(const char *path, smsmux_error *err);
 void cfg_free(cfg *c);
+
+/** The line of `key` in section `sec` ("route.x", lowercase; key NULL:
+    the section header), or 0 when unknown. */
+int cfg_line_of(const cfg *c, const char *sec, const char *key);
 
 /** The provider named `name`, or NULL. */
 cfg_provider *cfg_provider_find(cfg *c, const char *name);

@@ -86,7 +86,7 @@ static const char usage_text[] =
     "Options (before the command; also accepted after it):\n"
     "  -c, --config FILE  configuration file; without it: $SMSMUX_CONFIG,\n"
     "                     ./smsmux.ini, $XDG_CONFIG_HOME/smsmux/smsmux.ini,\n"
-    "                     /etc/smsmux/smsmux.ini\n"
+    "                     " SYSCONFDIR "/smsmux/smsmux.ini, /etc/smsmux/smsmux.ini\n"
     "      --json         one JSON document on stdout, on failure too\n"
     "      --verbose      log provider requests and answers on stderr\n"
     "                     (secrets redacted)\n"

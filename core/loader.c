@@ -1,41 +1,60 @@
-/* loader: plugins are opened with libltdl with local symbol binding, so two
- * plugins never see each other's symbols; only smsmux_provider_entry is
+/* loader: plugins are opened with dlopen(RTLD_NOW | RTLD_LOCAL), so two
+ * plugins never see each other's symbols, every symbol a plugin uses is
+ * bound before any of its code runs, and only smsmux_provider_entry is
  * looked up.  The descriptor is copied into a zeroed host struct, at most
  * the size the plugin declared (libfuse habit), so a plugin built for an
- * older minor simply has NULL in the members it did not know. */
+ * older minor simply has NULL in the members it did not know.
+ *
+ * Before dlopen sees a file (its constructors run as the user running
+ * smsmux, maybe root), the loader checks, in this order: the directory and
+ * the file are owned by root or that user and writable by nobody else
+ * (cfg_unsafe_path); a libtool .la is resolved to the library it names;
+ * the library is a complete ELF shared object of this machine's class
+ * (a truncated one would be mapped past its end: SIGBUS inside dlopen);
+ * and which symbols it exports (docs/ABI.md: exactly one).
+ *
+ * Why dlopen and not libltdl (used before): libltdl binds lazily and has no
+ * advise to bind now, so a plugin with an unresolved symbol loaded, passed
+ * `plugins --check`, then killed the process at its first call ("symbol
+ * lookup error", exit 127).  libltdl's remaining service was reading .la
+ * files, which la_library does for the one field that matters (dlname), so
+ * that the file checked is exactly the file opened. */
 #include "loader.h"
 #include "cfg.h"
 #include "util.h"
 
 #include <dirent.h>
-#include <ltdl.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static pthread_mutex_t loader_lock = PTHREAD_MUTEX_INITIALIZER;
 static int loader_refs;
 
+/* Nothing to initialise since plugins are opened with dlopen; the count is
+   kept so callers pair init and exit as before. */
 int loader_init(smsmux_error *err) {
-  int rc = 0;
+  (void)err;
   pthread_mutex_lock(&loader_lock);
-  if (loader_refs == 0 && lt_dlinit() != 0) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot initialise libltdl: %s",
-            lt_dlerror());
-    rc = -1;
-  } else {
-    loader_refs++;
-  }
+  loader_refs++;
   pthread_mutex_unlock(&loader_lock);
-  return rc;
+  return 0;
 }
 
 void loader_exit(void) {
   pthread_mutex_lock(&loader_lock);
-  if (loader_refs > 0 && --loader_refs == 0)
-    lt_dlexit();
+  if (loader_refs > 0)
+    loader_refs--;
   pthread_mutex_unlock(&loader_lock);
 }
 
@@ -120,24 +139,299 @@ static void note(loader_notes *l, char *msg) {
     free(msg);
 }
 
-/* Why dlopen refused a file, in words: libltdl's own message for a file
-   that is not a shared object at all is often a bare "file not found". */
-static char *not_loadable(const char *path, const char *ltdl_msg) {
-  unsigned char magic[4] = {0};
-  FILE *f = fopen(path, "rb");
-  size_t got = f ? fread(magic, 1, sizeof magic, f) : 0;
+/* The directory part of `path` ("." when it has none). */
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    return xstrdup(".");
+  if (slash == path)
+    return xstrdup("/");
+  return xstrndup(path, (size_t)(slash - path));
+}
+
+/* NULL when `path` and the directory holding it can be trusted (see
+   cfg_unsafe_path); for a symbolic link, the file it leads to and that
+   file's directory as well.  `what` names the file in the message. */
+static char *untrusted(const char *path, const char *what) {
+  struct stat st;
+  char *dirs[2] = {NULL, NULL}, *msg = NULL, *real = realpath(path, NULL);
+  size_t i;
+
+  dirs[0] = dir_of(path);
+  if (real) {
+    dirs[1] = dir_of(real);
+    if (strcmp(dirs[0], dirs[1]) == 0) {
+      free(dirs[1]);
+      dirs[1] = NULL;
+    }
+  }
+  for (i = 0; i < 2 && !msg; i++)
+    if (dirs[i]) {
+      if (stat(dirs[i], &st) != 0)
+        msg = xasprintf("%s: %s", dirs[i], strerror(errno));
+      else
+        msg = cfg_unsafe_path(dirs[i], &st, "plugin directory");
+    }
+  if (!msg) {
+    if (stat(path, &st) != 0)
+      msg = xasprintf("%s: %s", path, strerror(errno));
+    else
+      msg = cfg_unsafe_path(real ? real : path, &st, what);
+  }
+  free(dirs[0]);
+  free(dirs[1]);
+  free(real);
+  return msg;
+}
+
+static int is_la(const char *path) {
   size_t l = strlen(path);
-  if (f)
-    fclose(f);
-  if (l > 3 && strcmp(path + l - 3, ".la") == 0)
-    return xasprintf("%s: cannot load: %s", path,
-                     ltdl_msg ? ltdl_msg : "unknown libltdl error");
-  if (got < 4 || memcmp(magic, "\177ELF", 4) != 0)
-    return xasprintf("%s: not a smsmux plugin: not a shared library (no ELF "
-                     "header)",
-                     path);
-  return xasprintf("%s: cannot load: %s", path,
-                   ltdl_msg ? ltdl_msg : "unknown libltdl error");
+  return l > 3 && strcmp(path + l - 3, ".la") == 0;
+}
+
+/* The shared library a libtool .la file names (its dlname): next to it
+   once installed, in .libs/ in a build tree (installed=no).  NULL with
+   *why when there is none. */
+static char *la_library(const char *la, char **why) {
+  FILE *f = fopen(la, "r");
+  char line[1024], *dlname = NULL, *dir, *cand[2], *found = NULL;
+  int installed = 1;
+  size_t i;
+
+  if (!f) {
+    *why = xasprintf("%s: cannot read: %s", la, strerror(errno));
+    return NULL;
+  }
+  while (fgets(line, sizeof line, f)) {
+    if (str_starts(line, "dlname='")) {
+      char *q = strchr(line + 8, '\'');
+      free(dlname);
+      dlname = q ? xstrndup(line + 8, (size_t)(q - line - 8)) : NULL;
+    } else if (str_starts(line, "installed=no")) {
+      installed = 0;
+    }
+  }
+  fclose(f);
+  if (!dlname || !*dlname || strchr(dlname, '/') ||
+      strcmp(dlname, "..") == 0) {
+    *why = xasprintf("%s: not a smsmux plugin: a libtool file that names no "
+                     "shared library (no dlname)",
+                     la);
+    free(dlname);
+    return NULL;
+  }
+  dir = dir_of(la);
+  cand[installed ? 1 : 0] = xasprintf("%s/.libs/%s", dir, dlname);
+  cand[installed ? 0 : 1] = xasprintf("%s/%s", dir, dlname);
+  for (i = 0; i < 2 && !found; i++)
+    if (file_exists(cand[i]))
+      found = xstrdup(cand[i]);
+  if (!found)
+    *why = xasprintf("%s: cannot load: the library it names, %s, is in "
+                     "neither %s nor %s/.libs",
+                     la, dlname, dir, dir);
+  free(cand[0]);
+  free(cand[1]);
+  free(dir);
+  free(dlname);
+  return found;
+}
+
+#if __SIZEOF_POINTER__ == 8
+#define HOST_ELFCLASS ELFCLASS64
+#else
+#define HOST_ELFCLASS ELFCLASS32
+#endif
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_ELFDATA ELFDATA2LSB
+#else
+#define HOST_ELFDATA ELFDATA2MSB
+#endif
+#define MAX_PLUGIN_BYTES ((off_t)256 << 20)
+
+/* [off, off + len) lies inside a file of `size` bytes. */
+static int in_file(uint64_t off, uint64_t len, uint64_t size) {
+  return off <= size && len <= size - off;
+}
+
+/* The names of the symbols `img` (a whole ELF file) defines and exports
+   other than the entry point, from its dynamic symbol table.  A library
+   without section headers (stripped with sstrip) is not examined. */
+static void extra_exports(const unsigned char *img, uint64_t size,
+                          const ElfW(Ehdr) *eh, loader_notes *out) {
+  size_t i;
+  for (i = 0; i < eh->e_shnum; i++) {
+    ElfW(Shdr) sh, strsh;
+    size_t j, n;
+    memcpy(&sh, img + eh->e_shoff + i * sizeof sh, sizeof sh);
+    if (sh.sh_type != SHT_DYNSYM || sh.sh_entsize != sizeof(ElfW(Sym)) ||
+        !in_file(sh.sh_offset, sh.sh_size, size) || sh.sh_link >= eh->e_shnum)
+      continue;
+    memcpy(&strsh, img + eh->e_shoff + sh.sh_link * sizeof strsh,
+           sizeof strsh);
+    if (strsh.sh_type != SHT_STRTAB ||
+        !in_file(strsh.sh_offset, strsh.sh_size, size))
+      continue;
+    n = sh.sh_size / sizeof(ElfW(Sym));
+    for (j = 1; j < n; j++) {
+      ElfW(Sym) sym;
+      const char *name;
+      unsigned bind, type, vis;
+      memcpy(&sym, img + sh.sh_offset + j * sizeof sym, sizeof sym);
+      bind = ELF64_ST_BIND(sym.st_info);
+      type = ELF64_ST_TYPE(sym.st_info);
+      vis = ELF64_ST_VISIBILITY(sym.st_other);
+      if (sym.st_shndx == SHN_UNDEF ||
+          (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE) ||
+          (type != STT_FUNC && type != STT_OBJECT && type != STT_TLS &&
+           type != STT_GNU_IFUNC) ||
+          (vis != STV_DEFAULT && vis != STV_PROTECTED) ||
+          sym.st_name >= strsh.sh_size)
+        continue;
+      name = (const char *)img + strsh.sh_offset + sym.st_name;
+      if (memchr(name, '\0', strsh.sh_size - sym.st_name) == NULL || !*name)
+        continue;
+      /* AddressSanitizer adds __odr_asan.X next to each exported global X:
+         counted once, as X */
+      if (strcmp(name, SMSMUX_PROVIDER_ENTRY) != 0 &&
+          !str_starts(name, "__odr_asan"))
+        note(out, xstrdup(name));
+    }
+  }
+}
+
+/* NULL when `lib` is a complete ELF shared object of this machine's class
+   and byte order, else why not (malloc'd).  dlopen maps each segment as the
+   headers describe it: a file cut short (an interrupted copy) would be
+   mapped past its end and the first access would kill the process with
+   SIGBUS, so every header, segment and section must lie in the file.  The
+   symbols it exports besides the entry point go to `exports`. */
+static char *elf_problem(const char *lib, loader_notes *exports) {
+  int fd = open(lib, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  unsigned char *img = NULL;
+  uint64_t size;
+  size_t got = 0, i;
+  ElfW(Ehdr) eh;
+  char *why = NULL;
+
+  if (fd < 0)
+    return xasprintf("%s: cannot read: %s", lib, strerror(errno));
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return xasprintf("%s: not a smsmux plugin: not a regular file", lib);
+  }
+  if (st.st_size > MAX_PLUGIN_BYTES) {
+    close(fd);
+    return xasprintf("%s: not a smsmux plugin: %lld bytes, too large for "
+                     "one",
+                     lib, (long long)st.st_size);
+  }
+  size = (uint64_t)st.st_size;
+  img = xmalloc(size ? (size_t)size : 1);
+  while (got < size) {
+    ssize_t r = read(fd, img + got, (size_t)size - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    got += (size_t)r;
+  }
+  close(fd);
+  if (got != size) {
+    why = xasprintf("%s: cannot read it whole (%zu of %llu bytes): was it "
+                    "being replaced?",
+                    lib, got, (unsigned long long)size);
+    goto out;
+  }
+  if (size < SELFMAG || memcmp(img, ELFMAG, SELFMAG) != 0) {
+    why = xasprintf("%s: not a smsmux plugin: not a shared library (no ELF "
+                    "header)",
+                    lib);
+    goto out;
+  }
+  if (size < EI_NIDENT || img[EI_CLASS] != HOST_ELFCLASS ||
+      img[EI_DATA] != HOST_ELFDATA) {
+    why = xasprintf("%s: not a smsmux plugin for this machine: an ELF file "
+                    "of another class or byte order (this smsmux is %d-bit "
+                    "%s-endian)",
+                    lib, (int)(8 * sizeof(void *)),
+                    HOST_ELFDATA == ELFDATA2LSB ? "little" : "big");
+    goto out;
+  }
+  if (size < sizeof eh) {
+    why = xasprintf("%s: not a smsmux plugin: truncated shared library "
+                    "(%llu bytes, less than an ELF header): reinstall it",
+                    lib, (unsigned long long)size);
+    goto out;
+  }
+  memcpy(&eh, img, sizeof eh);
+  if (eh.e_type != ET_DYN) {
+    why = xasprintf("%s: not a smsmux plugin: an ELF %s, not a shared "
+                    "library",
+                    lib,
+                    eh.e_type == ET_EXEC  ? "executable"
+                    : eh.e_type == ET_REL ? "object file (.o)"
+                    : eh.e_type == ET_CORE ? "core dump"
+                                           : "file of an unknown type");
+    goto out;
+  }
+  if (eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 ||
+      !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(ElfW(Phdr)), size) ||
+      (eh.e_shnum &&
+       (eh.e_shentsize != sizeof(ElfW(Shdr)) ||
+        !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(ElfW(Shdr)),
+                 size)))) {
+    why = xasprintf("%s: not a smsmux plugin: truncated or damaged shared "
+                    "library (%llu bytes; its ELF header points past the "
+                    "end): reinstall it",
+                    lib, (unsigned long long)size);
+    goto out;
+  }
+  for (i = 0; i < eh.e_phnum; i++) {
+    ElfW(Phdr) ph;
+    memcpy(&ph, img + eh.e_phoff + i * sizeof ph, sizeof ph);
+    if (ph.p_type != PT_NULL && ph.p_filesz &&
+        !in_file(ph.p_offset, ph.p_filesz, size)) {
+      why = xasprintf("%s: not a smsmux plugin: truncated shared library: "
+                      "%llu bytes, but its segments reach byte %llu: "
+                      "reinstall it",
+                      lib, (unsigned long long)size,
+                      (unsigned long long)ph.p_offset +
+                          (unsigned long long)ph.p_filesz);
+      goto out;
+    }
+  }
+  for (i = 0; i < eh.e_shnum; i++) {
+    ElfW(Shdr) sh;
+    memcpy(&sh, img + eh.e_shoff + i * sizeof sh, sizeof sh);
+    if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL &&
+        !in_file(sh.sh_offset, sh.sh_size, size)) {
+      why = xasprintf("%s: not a smsmux plugin: truncated or damaged shared "
+                      "library (%llu bytes; a section reaches byte %llu): "
+                      "reinstall it",
+                      lib, (unsigned long long)size,
+                      (unsigned long long)sh.sh_offset +
+                          (unsigned long long)sh.sh_size);
+      goto out;
+    }
+  }
+  extra_exports(img, size, &eh, exports);
+out:
+  free(img);
+  return why;
+}
+
+/* dlerror()'s text without the file name it starts with. */
+static const char *dl_reason(const char *lib, const char *msg) {
+  size_t l = strlen(lib);
+  if (!msg)
+    return "unknown dynamic loader error";
+  if (strncmp(msg, lib, l) == 0 && msg[l] == ':')
+    msg += l + 1;
+  while (*msg == ' ')
+    msg++;
+  return msg;
 }
 
 plugin *loader_load_file(const char *path) {
@@ -147,43 +441,59 @@ plugin *loader_load_file(const char *path) {
 plugin *loader_check_file(const char *path, loader_notes *problems,
                           loader_notes *warnings) {
   plugin *p = xcalloc(1, sizeof *p);
-  lt_dladvise adv;
-  lt_dlhandle h = NULL;
+  void *h = NULL;
   smsmux_provider_entry_fn entry;
   const smsmux_provider *d;
   size_t declared;
-  loader_notes found = {0};
+  loader_notes found = {0}, exports = {0};
+  char *lib = NULL;
 
   p->path = xstrdup(path);
   p->name = stem_of(path);
   if (!file_exists(path)) {
     p->error = xasprintf("%s: no such plugin file", path);
-    note(problems, xstrdup(p->error));
-    return p;
+    goto refused;
   }
+  /* Nothing of the file reaches the dynamic loader before these pass. */
+  if ((p->error = untrusted(path, "plugin")))
+    goto refused;
+  if (is_la(path)) {
+    if (!(lib = la_library(path, &p->error)))
+      goto refused;
+    if ((p->error = untrusted(lib, "plugin library")))
+      goto refused;
+  } else {
+    lib = xstrdup(path);
+  }
+  if ((p->error = elf_problem(lib, &exports)))
+    goto refused;
+
   pthread_mutex_lock(&loader_lock);
-  if (lt_dladvise_init(&adv) == 0) {
-    lt_dladvise_local(&adv);
-    h = lt_dlopenadvise(path, adv);
-    lt_dladvise_destroy(&adv);
-  }
+  dlerror();
+  h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
-    p->error = not_loadable(path, lt_dlerror());
-    pthread_mutex_unlock(&loader_lock);
-    note(problems, xstrdup(p->error));
-    return p;
+    const char *msg = dl_reason(lib, dlerror());
+    p->error = xasprintf(
+        "%s: cannot load: %s%s", path, msg,
+        strstr(msg, "undefined symbol")
+            ? " (the plugin uses a symbol that neither it nor the libraries "
+              "it links define: rebuild it against this smsmux and its "
+              "libraries)"
+            : "");
   }
   pthread_mutex_unlock(&loader_lock);
+  if (!h)
+    goto refused;
+  free(lib);
+  lib = NULL;
   p->handle = h;
   p->opened = 1;
 
-  entry = (smsmux_provider_entry_fn)(uintptr_t)lt_dlsym(h,
-                                                        SMSMUX_PROVIDER_ENTRY);
+  entry = (smsmux_provider_entry_fn)(uintptr_t)dlsym(h, SMSMUX_PROVIDER_ENTRY);
   if (!entry) {
     p->error = xasprintf("%s: not a smsmux plugin (no %s symbol)", path,
                          SMSMUX_PROVIDER_ENTRY);
-    note(problems, xstrdup(p->error));
-    return p;
+    goto refused;
   }
   p->has_entry = 1;
   d = entry();
@@ -191,8 +501,7 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
     p->error = xasprintf("%s: %s() returned NULL: the plugin refused to "
                          "initialise",
                          path, SMSMUX_PROVIDER_ENTRY);
-    note(problems, xstrdup(p->error));
-    return p;
+    goto refused;
   }
   p->has_desc = 1;
   declared = d->size;
@@ -208,6 +517,22 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
     p->desc.size = sizeof p->desc;
     p->readable = 1;
   }
+  if (exports.n) {
+    strbuf names = {0};
+    size_t i;
+    for (i = 0; i < exports.n && i < 5; i++)
+      sb_addf(&names, "%s%s", i ? ", " : "", exports.v[i]);
+    if (exports.n > 5)
+      sb_addf(&names, " and %zu more", exports.n - 5);
+    note(&found,
+         xasprintf("exports %zu symbol%s besides %s (%s): a plugin exports "
+                   "that one alone (docs/ABI.md); build it with "
+                   "-fvisibility=hidden, or make the others static",
+                   exports.n, exports.n > 1 ? "s" : "", SMSMUX_PROVIDER_ENTRY,
+                   names.s));
+    sb_free(&names);
+  }
+  loader_notes_free(&exports);
   if (found.n) {
     size_t i;
     p->error = xasprintf("%s: %s", path, found.v[0]);
@@ -219,6 +544,12 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
     return p;
   }
   p->loaded = 1;
+  return p;
+
+refused:
+  free(lib);
+  loader_notes_free(&exports);
+  note(problems, xstrdup(p->error));
   return p;
 }
 
@@ -412,7 +743,7 @@ void loader_unload(plugin *p) {
     return;
   if (p->handle) {
     pthread_mutex_lock(&loader_lock);
-    lt_dlclose((lt_dlhandle)p->handle);
+    dlclose(p->handle);
     pthread_mutex_unlock(&loader_lock);
   }
   free(p->name);

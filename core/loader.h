@@ -1,7 +1,9 @@
-/* loader: find, open and check provider plugins (libltdl, local symbols).
- * Each failure has its own clear message: file missing, not a smsmux
- * plugin, entry returned NULL, another ABI major, required functions
- * missing, two plugins with one name. */
+/* loader: find, check and open provider plugins (dlopen, every symbol
+ * bound at load, local symbols).  Each failure has its own clear message:
+ * file missing, file or directory others could write, not a complete
+ * shared library, a symbol defined nowhere, not a smsmux plugin, entry
+ * returned NULL, another ABI major, required functions missing, symbols
+ * exported besides the entry, two plugins with one name. */
 #ifndef SMSMUX_LOADER_H
 #define SMSMUX_LOADER_H
 
@@ -10,7 +12,7 @@
 typedef struct plugin {
   char *name;             /* file stem == descriptor name */
   char *path;             /* file opened */
-  void *handle;           /* lt_dlhandle */
+  void *handle;           /* dlopen handle */
   smsmux_provider desc;   /* copy, zero-filled past the plugin's size */
   size_t desc_size;       /* size the plugin declared */
   int loaded;             /* 1 when desc is usable */
@@ -30,7 +32,8 @@ typedef struct loader_notes {
 } loader_notes;
 void loader_notes_free(loader_notes *l);
 
-/** Refcounted lt_dlinit/lt_dlexit. */
+/** Paired around the use of plugins (a reference count; dlopen itself
+    needs no initialisation). */
 int loader_init(smsmux_error *err);
 void loader_exit(void);
 

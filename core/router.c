@@ -321,9 +321,18 @@ int router_check_config(const cfg *c, smsmux_error *err) {
   size_t i;
   for (i = 0; i < c->n_routes; i++)
     if (!router_policy_find(c->routes[i].policy)) {
-      err_set(err, SMSMUX_ERR_CONFIG, NULL,
-              "%s: [route.%s] policy: \"%s\" is not %s", c->path,
-              c->routes[i].name, c->routes[i].policy, router_policy_names());
+      char sec[300];
+      int line;
+      snprintf(sec, sizeof sec, "route.%s", c->routes[i].name);
+      line = cfg_line_of(c, sec, "policy");
+      if (line > 0)
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s:%d: [%s] policy: \"%s\" is not %s", c->path, line, sec,
+                c->routes[i].policy, router_policy_names());
+      else
+        err_set(err, SMSMUX_ERR_CONFIG, NULL,
+                "%s: [%s] policy: \"%s\" is not %s", c->path, sec,
+                c->routes[i].policy, router_policy_names());
       return -1;
     }
   return 0;

@@ -60,6 +60,36 @@ if [ ! -e /etc/smsmux/smsmux.ini ]; then
   assert_json '.error.class' config "no configuration: class config"
   assert_contains "$ERR" "smsmux: " "no configuration: message on stderr"
   assert_contains "$ERR" "smsmux.ini" "no configuration: names the files looked for"
+  assert_contains "$ERR" ", /etc/smsmux/smsmux.ini)" "no configuration: /etc/smsmux/smsmux.ini looked for last"
+  assert_contains "$ERR" "copy the annotated example /" "no configuration: points at the installed example"
+  assert_contains "$ERR" "/doc/smsmux/smsmux.ini to one of them" "no configuration: the example's installed path"
+fi
+
+# /etc/smsmux/smsmux.ini is read whatever the sysconfdir (a /usr/local build
+# too): shown in a private mount namespace whose /etc has a smsmux/ layer
+# (root, and a kernel that allows it)
+mkdir -p "$TMP/etc-layer/smsmux"
+config from_etc etc-layer/smsmux/smsmux.ini
+in_etc() { # ARGS...: smsmux with $TMP/etc-layer over /etc, sets OUT ERR RC
+  set +e
+  unshare -m --propagation private sh -c \
+    'mount -t overlay overlay -o "lowerdir=$1:/etc" /etc || exit 99; shift; exec "$@"' \
+    sh "$TMP/etc-layer" "$SMSMUX" "$@" >"$TMP/.out" 2>"$TMP/.err"
+  RC=$?
+  OUT=$(cat "$TMP/.out")
+  ERR=$(cat "$TMP/.err")
+}
+if [ "$(id -u)" = 0 ] && [ ! -e /etc/smsmux/smsmux.ini ] &&
+   unshare -m --propagation private sh -c \
+     'mount -t overlay overlay -o "lowerdir=$1:/etc" /etc && test -d /etc/smsmux' \
+     sh "$TMP/etc-layer" 2>/dev/null; then
+  export XDG_CONFIG_HOME="$TMP/nothing-here"
+  cd "$TMP/elsewhere" || exit 99
+  in_etc --json send --to 0612345678 --text "lookup etc"
+  assert_eq 0 "$RC" "/etc/smsmux/smsmux.ini: exit 0 ($ERR)"
+  assert_json '.provider' from_etc "/etc/smsmux/smsmux.ini read"
+else
+  echo "# skipped: /etc/smsmux/smsmux.ini lookup (needs root and overlay mounts)"
 fi
 
 finish

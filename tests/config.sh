@@ -13,7 +13,8 @@ expect_config_error() {
   assert_contains "$(jqr .error.message)" "$TMP/$1.ini" "$3: names the file"
 }
 
-expect_config_error syntax "not a valid INI file" "malformed INI" <<'EOF2'
+expect_config_error syntax "syntax.ini:1: a section header that does not end with ']'" \
+  "malformed INI" <<'EOF2'
 [smsmux
 plugin_dir = x
 EOF2
@@ -33,7 +34,7 @@ expect_config_error noplugin "[provider.a] plugin: missing" "provider without pl
 [provider.a]
 cost = 1
 EOF2
-expect_config_error badcost "[provider.a] cost: \"cheap\" is not a price" "bad cost" <<'EOF2'
+expect_config_error badcost "badcost.ini:3: [provider.a] cost: \"cheap\" is not a price" "bad cost" <<'EOF2'
 [provider.a]
 plugin = smsmode
 cost = cheap
@@ -182,5 +183,212 @@ sed "s|^plugin_dir = .*|plugin_dir = $PLUGINS|; s|^state_dir .*|state_dir = $TMP
 chmod 600 "$TMP/demo.ini"
 run_smsmux --config "$TMP/demo.ini" --json providers
 assert_json '[.providers[] | select(.loaded)] | length' 5 "conf/demo.ini: five instances usable"
+
+# ---- syntax: file and line, never the line itself ------------------------
+# expect_line_error NAME "FILE-SUFFIX:LINE: message" WHAT (config on stdin);
+# SECRET-VALUE, wherever the config has it, must not appear anywhere
+expect_line_error() {
+  write_config "$1.ini"
+  run_smsmux --config "$TMP/$1.ini" --json providers
+  assert_eq 2 "$RC" "$3: exit 2"
+  assert_json .error.class config "$3: class config"
+  assert_contains "$(jqr .error.message)" "$TMP/$2" "$3: names file and line"
+  assert_not_contains "$OUT$ERR" "SECRET-VALUE" "$3: value not shown (--json)"
+  run_smsmux --config "$TMP/$1.ini" providers
+  assert_contains "$ERR" "$TMP/$2" "$3: names file and line on stderr"
+  assert_not_contains "$OUT$ERR" "SECRET-VALUE" "$3: value not shown (stderr)"
+}
+expect_line_error noequal "noequal.ini:4: syntax error" "line without =" <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+[provider.a]
+access_token SECRET-VALUE
+plugin = smsmode
+EOF2
+expect_line_error dupsec "dupsec.ini:5: [provider.a] appears a second time (first at line 1)" \
+  "duplicate section" <<'EOF2'
+[provider.a]
+plugin = smsmode
+access_token = SECRET-VALUE
+; the same section again, differently written
+[ Provider.A ]
+access_token = other
+EOF2
+expect_line_error dupkey "dupkey.ini:4: [provider.a] access_token: set a second time (first at line 3)" \
+  "duplicate key" <<'EOF2'
+[provider.a]
+plugin = smsmode
+access_token = SECRET-VALUE
+Access_Token = SECRET-VALUE-2
+EOF2
+expect_line_error outside "outside.ini:2: key \"access_token\" is outside any section" \
+  "key before any section" <<'EOF2'
+; a comment first
+access_token = SECRET-VALUE
+[provider.a]
+plugin = smsmode
+EOF2
+expect_line_error dquote "dquote.ini:3: [provider.a] access_token: unterminated quote" \
+  "unterminated double quote" <<'EOF2'
+[provider.a]
+plugin = smsmode
+access_token = "SECRET-VALUE
+EOF2
+expect_line_error squote "squote.ini:4: [provider.a] login: unterminated quote" \
+  "unterminated single quote, after a continued line" <<'EOF2'
+[provider.a]
+plugin = \
+  smsmode
+login = 'SECRET-VALUE
+EOF2
+# quoted values, comments and a continued line are still fine
+write_config fine.ini <<'EOF2'
+# comment
+[smsmux]
+plugin_dir = @PLUGINS@   ; trailing comment
+[provider.a]
+plugin = smsmode
+access_token = "a;b#c"
+cost = \
+  0.04
+EOF2
+run_smsmux --config "$TMP/fine.ini" --json providers
+assert_eq 0 "$RC" "quotes, comments and continued lines accepted"
+expect_config_error cont 'cont.ini:3: [provider.a] cost: "cheap" is not a price' \
+  "a continued line is one line, named by its first" <<'EOF2'
+[provider.a]
+plugin = smsmode
+cost = \
+  cheap
+EOF2
+
+# a config that is a link to a file that is no INI (here /etc/shadow, when
+# readable): none of its content is shown
+if [ -r /etc/shadow ] && [ -s /etc/shadow ]; then
+  ln -s /etc/shadow "$TMP/shadow.ini"
+  first=$(head -n 1 /etc/shadow | cut -d: -f1-2)
+  run_smsmux --config "$TMP/shadow.ini" --json providers
+  assert_eq 2 "$RC" "link to /etc/shadow: exit 2"
+  assert_contains "$(jqr .error.message)" "shadow.ini:1: syntax error" "link to /etc/shadow: file and line"
+  assert_not_contains "$OUT$ERR" "$first" "link to /etc/shadow: its first line not shown"
+fi
+
+# ---- numbers: finite and in range -----------------------------------------
+for bad in "cost = nan" "cost = inf" "cost = -1" "cost = 1e7" "cost.+32 = nan" \
+  "max_rps = nan" "max_rps = -inf" "max_rps = -1" "max_rps = 1e-9" \
+  "credit_per_segment = nan" "credit_per_segment = -0.5" "credit_per_segment = 1e9"; do
+  key=${bad%% =*}
+  write_config num.ini <<EOF2
+[smsmux]
+plugin_dir = @PLUGINS@
+[provider.a]
+plugin = smsmode
+access_token = x
+$bad
+EOF2
+  run_smsmux --config "$TMP/num.ini" --json providers
+  assert_eq 2 "$RC" "$bad: refused"
+  assert_contains "$(jqr .error.message)" "num.ini:6: [provider.a] $key:" "$bad: names file, line and key"
+done
+
+# ---- credentials inside base_url ------------------------------------------
+write_config creds.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+[provider.a]
+plugin = smsmode
+access_token = x
+base_url = http://user:SECRET-VALUE@127.0.0.1:9/api
+EOF2
+run_smsmux --config "$TMP/creds.ini" --json providers
+assert_eq 2 "$RC" "credentials in base_url: exit 2"
+assert_contains "$(jqr .error.message)" "creds.ini:6: [provider.a] base_url: holds credentials" \
+  "credentials in base_url: says so"
+assert_contains "$(jqr .error.message)" "plugin's own keys" "credentials in base_url: says where they go"
+assert_not_contains "$OUT$ERR" "SECRET-VALUE" "credentials in base_url: not shown"
+sed -i 's|^base_url = .*|base_url = https://SECRET-VALUE@127.0.0.1:9|' "$TMP/creds.ini"
+run_smsmux --config "$TMP/creds.ini" send --to 0612345678 --text hi
+assert_eq 2 "$RC" "user without password in base_url: refused too"
+assert_not_contains "$OUT$ERR" "SECRET-VALUE" "user in base_url: not shown"
+
+# ---- no provider configured -----------------------------------------------
+# a configuration error; in the sanitizer build (UBSan stops the process on
+# undefined behaviour) this also checks the router's empty plan
+write_config noprov.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state
+EOF2
+run_smsmux --config "$TMP/noprov.ini" --json send --to 0612345678 --text hi
+assert_eq 2 "$RC" "no provider configured: send exits 2"
+assert_contains "$(jqr .error.message)" "no provider is configured" "no provider configured: says so"
+run_smsmux --config "$TMP/noprov.ini" route --to 0612345678 --text hi
+assert_eq 2 "$RC" "no provider configured: route exits 2"
+
+# ---- who may write the configuration (ssh's StrictModes) ------------------
+write_config perms.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+[provider.a]
+plugin = smsmode
+access_token = env:SMSMUX_TEST_TOKEN
+EOF2
+chmod 666 "$TMP/perms.ini"
+SMSMUX_TEST_TOKEN=abc run_smsmux --config "$TMP/perms.ini" --json providers
+assert_eq 2 "$RC" "world-writable config: exit 2"
+assert_contains "$(jqr .error.message)" "$TMP/perms.ini: refusing this configuration: it is writable by group or others (mode 0666)" \
+  "world-writable config: says why"
+assert_contains "$(jqr .error.message)" "chmod go-w $TMP/perms.ini" "world-writable config: says how to fix it"
+chmod 620 "$TMP/perms.ini"
+SMSMUX_TEST_TOKEN=abc run_smsmux --config "$TMP/perms.ini" providers
+assert_eq 2 "$RC" "group-writable config: exit 2"
+chmod 644 "$TMP/perms.ini"
+SMSMUX_TEST_TOKEN=abc run_smsmux --config "$TMP/perms.ini" providers
+assert_eq 0 "$RC" "mode 0644, no secret in it, own file: accepted"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+  chmod 600 "$TMP/perms.ini" && chown nobody "$TMP/perms.ini"
+  SMSMUX_TEST_TOKEN=abc run_smsmux --config "$TMP/perms.ini" --json providers
+  assert_eq 2 "$RC" "config owned by another user: exit 2"
+  assert_contains "$(jqr .error.message)" "refusing this configuration: it is owned by uid $(id -u nobody) (nobody), neither root nor the user running smsmux" \
+    "config owned by another user: says why"
+  assert_contains "$(jqr .error.message)" "chown 0 $TMP/perms.ini" "config owned by another user: says how to fix it"
+  chown root "$TMP/perms.ini"
+fi
+
+# ---- no core dump of a process holding secrets ----------------------------
+# Observable from outside as another user: a non-dumpable process's /proc
+# files belong to root.  smsmux runs as nobody, and waits on a slow answer.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+  sim_start
+  sim_fault smsmode slow "ms=3000"
+  chmod 711 "$TMP"
+  mkdir -m 700 "$TMP/nobody" && chown nobody "$TMP/nobody"
+  write_config nobody/dump.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/nobody/state
+[provider.a]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+EOF2
+  chown nobody "$TMP/nobody/dump.ini"
+  setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$TMP/nobody" \
+    "$SMSMUX" --config "$TMP/nobody/dump.ini" send --to 0612345678 --text hi \
+    >"$TMP/nobody/out" 2>&1 &
+  pid=$!
+  owner=
+  i=0
+  while [ $i -lt 40 ]; do # until it is waiting for the simulator
+    if [ "$(sim_requests smsmode | jq length)" -ge 1 ]; then
+      owner=$(stat -c %u "/proc/$pid/environ" 2>/dev/null); break
+    fi
+    sleep 0.1; i=$((i + 1))
+  done
+  wait $pid
+  assert_eq 0 "$?" "non-dumpable: the send itself succeeds ($(cat "$TMP/nobody/out"))"
+  assert_eq 0 "$owner" "non-dumpable once a config holding secrets is loaded"
+  chmod 700 "$TMP"
+fi
 
 finish

@@ -198,4 +198,141 @@ assert_eq 2 "$RC" "check_without_file_is_a_usage_error"
 run_smsmux plugins --check "$TEST_PLUGINS/good.la" extra
 assert_eq 2 "$RC" "check_with_extra_argument_is_a_usage_error"
 
+# ---- files that must never reach the dynamic loader ----------------------
+# Every test plugin has a constructor that appends its name to
+# $SMSMUX_TEST_CONSTRUCTOR_MARK: a refused plugin's code must not have run.
+MARK=$TMP/constructor-ran
+export SMSMUX_TEST_CONSTRUCTOR_MARK="$MARK"
+good_so=$TEST_PLUGINS/.libs/good.so
+plugin_config() { # NAME DIR PLUGIN: config of one instance NAME
+  write_config "$1.ini" <<EOF2
+[smsmux]
+plugin_dir = $2
+state_dir = @TMP@/state
+[provider.$1]
+plugin = $3
+EOF2
+}
+
+# the control: a copy in a directory of our own loads, and its constructor
+# leaves the mark (so the mark's absence below means something)
+mkdir -m 755 "$TMP/own" && cp "$good_so" "$TMP/own/good.so"
+rm -f "$MARK"
+check "$TMP/own/good.so"
+assert_eq 0 "$RC" "trust_own_copy_loads"
+assert_eq good "$(cat "$MARK" 2>/dev/null)" "trust_own_copy_constructor_ran"
+
+# a truncated library (an interrupted copy): a clear error, never SIGBUS
+mkdir -m 755 "$TMP/trunc"
+# (cut at 8 KiB: inside the segments dlopen maps, which crashed with SIGBUS)
+head -c 8192 "$good_so" >"$TMP/trunc/good.so"
+check "$TMP/trunc/good.so"
+assert_eq 2 "$RC" "truncated_check_exits_2"
+assert_contains "$(jqr .error.message)" "truncated" "truncated_check_says_truncated"
+assert_json .opened false "truncated_check_never_opened"
+plugin_config tr "$TMP/trunc" good
+run_smsmux --config "$TMP/tr.ini" --json plugins
+assert_eq 0 "$RC" "truncated_plugins_lists_it"
+assert_contains "$(jqr '.plugins[0].error')" "truncated" "truncated_plugins_says_why"
+run_smsmux --config "$TMP/tr.ini" --json send --to 0612345678 --text hi
+assert_eq 2 "$RC" "truncated_send_exits_2"
+assert_contains "$(jqr .error.message)" "truncated" "truncated_send_says_why"
+# cut after the segments but before the section headers, inside the ELF
+# header itself, and right after it
+size=$(wc -c <"$good_so")
+head -c $((size - 100)) "$good_so" >"$TMP/trunc/good.so"
+check "$TMP/trunc/good.so"
+assert_eq 2 "$RC" "truncated_sections_exits_2"
+assert_contains "$(jqr .error.message)" "truncated" "truncated_sections_says_truncated"
+head -c 40 "$good_so" >"$TMP/trunc/good.so"
+check "$TMP/trunc/good.so"
+assert_eq 2 "$RC" "truncated_header_exits_2"
+assert_contains "$(jqr .error.message)" "truncated" "truncated_header_says_truncated"
+head -c 64 "$good_so" >"$TMP/trunc/good.so"
+check "$TMP/trunc/good.so"
+assert_eq 2 "$RC" "header_only_exits_2"
+assert_contains "$(jqr .error.message)" "truncated" "header_only_says_truncated"
+
+# a symbol defined nowhere: refused at load with its name, no constructor
+rm -f "$MARK"
+check "$TEST_PLUGINS/unresolved.la"
+assert_eq 2 "$RC" "unresolved_check_exits_2"
+assert_json .ok false "unresolved_check_not_ok"
+assert_contains "$(jqr '.problems[0]')" "undefined symbol: smsmux_test_defined_nowhere" \
+  "unresolved_check_names_the_symbol"
+run_smsmux plugins --check "$TEST_PLUGINS/unresolved.la"
+assert_contains "$OUT" "unresolved.la: does not load" "unresolved_check_text_does_not_load"
+plugin_config un @TEST_PLUGINS@ unresolved
+run_smsmux --config "$TMP/un.ini" --json send --to 0612345678 --text hi
+assert_eq 2 "$RC" "unresolved_send_exits_2_not_127"
+assert_json .error.class config "unresolved_send_config_error_in_json"
+assert_contains "$(jqr .error.message)" "undefined symbol: smsmux_test_defined_nowhere" \
+  "unresolved_send_names_the_symbol"
+assert_eq "" "$(cat "$MARK" 2>/dev/null)" "unresolved_constructor_never_ran"
+
+# more exported than the entry point
+check "$TEST_PLUGINS/exports.la"
+assert_eq 2 "$RC" "exports_check_exits_2"
+e=$(jqr '.problems | join("\n")')
+assert_contains "$e" "exports 2 symbols besides smsmux_provider_entry" "exports_check_counts_them"
+assert_contains "$e" "tp_exported_helper" "exports_check_names_the_function"
+assert_contains "$e" "tp_exported_table" "exports_check_names_the_object"
+
+# a directory or file someone else could write, or owned by someone else:
+# refused before the dynamic loader sees it (the constructor never runs)
+mkdir -m 755 "$TMP/open" && cp "$good_so" "$TMP/open/good.so" && chmod 777 "$TMP/open"
+rm -f "$MARK"
+check "$TMP/open/good.so"
+assert_eq 2 "$RC" "trust_writable_dir_exits_2"
+assert_contains "$(jqr .error.message)" "$TMP/open: refusing this plugin directory: it is writable by group or others (mode 0777)" \
+  "trust_writable_dir_says_why"
+assert_contains "$(jqr .error.message)" "chmod go-w $TMP/open" "trust_writable_dir_says_how_to_fix"
+plugin_config op "$TMP/open" good
+run_smsmux --config "$TMP/op.ini" --json send --to 0612345678 --text hi
+assert_eq 2 "$RC" "trust_writable_dir_send_exits_2"
+run_smsmux --config "$TMP/op.ini" --json plugins
+assert_contains "$(jqr '.plugins[0].error')" "writable by group or others" "trust_writable_dir_plugins_says_why"
+assert_eq "" "$(cat "$MARK" 2>/dev/null)" "trust_writable_dir_constructor_never_ran"
+chmod 755 "$TMP/open" && chmod 666 "$TMP/open/good.so"
+check "$TMP/open/good.so"
+assert_eq 2 "$RC" "trust_writable_file_exits_2"
+assert_contains "$(jqr .error.message)" "$TMP/open/good.so: refusing this plugin: it is writable by group or others (mode 0666)" \
+  "trust_writable_file_says_why"
+chmod 644 "$TMP/open/good.so"
+ln -s "$TMP/open/good.so" "$TMP/own/link.so"
+chmod 775 "$TMP/open"
+check "$TMP/own/link.so"
+assert_eq 2 "$RC" "trust_symlink_into_writable_dir_exits_2"
+assert_contains "$(jqr .error.message)" "$TMP/open: refusing" "trust_symlink_checks_where_it_leads"
+chmod 755 "$TMP/open"
+# a libtool .la: the library it names (in .libs/) is checked as well
+mkdir -m 755 "$TMP/la" "$TMP/la/.libs"
+cp "$TEST_PLUGINS/good.la" "$TMP/la/" && cp "$good_so" "$TMP/la/.libs/"
+check "$TMP/la/good.la"
+assert_eq 0 "$RC" "trust_la_copy_loads"
+chmod 777 "$TMP/la/.libs"
+check "$TMP/la/good.la"
+assert_eq 2 "$RC" "trust_la_writable_libs_dir_exits_2"
+assert_contains "$(jqr .error.message)" "$TMP/la/.libs: refusing this plugin directory" \
+  "trust_la_writable_libs_dir_says_why"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+  chown nobody "$TMP/open/good.so"
+  rm -f "$MARK"
+  check "$TMP/open/good.so"
+  assert_eq 2 "$RC" "trust_foreign_file_exits_2"
+  assert_contains "$(jqr .error.message)" "refusing this plugin: it is owned by uid $(id -u nobody) (nobody), neither root nor the user running smsmux" \
+    "trust_foreign_file_says_why"
+  assert_contains "$(jqr .error.message)" "chown 0 $TMP/open/good.so" "trust_foreign_file_says_how_to_fix"
+  chown root "$TMP/open/good.so" && chown nobody "$TMP/open"
+  check "$TMP/open/good.so"
+  assert_eq 2 "$RC" "trust_foreign_dir_exits_2"
+  assert_contains "$(jqr .error.message)" "$TMP/open: refusing this plugin directory: it is owned by uid" \
+    "trust_foreign_dir_says_why"
+  assert_eq "" "$(cat "$MARK" 2>/dev/null)" "trust_foreign_constructor_never_ran"
+  chown root "$TMP/open"
+else
+  echo "# skipped: the other-owner cases need root and a nobody user"
+fi
+unset SMSMUX_TEST_CONSTRUCTOR_MARK
+
 finish

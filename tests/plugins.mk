@@ -76,3 +76,19 @@ tests_plugins_frozen10_la_CPPFLAGS = -I$(top_srcdir)/tests/abi
 tests_plugins_frozen10_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_plugins_frozen10_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
 EXTRA_DIST += tests/abi/provider-1.0.h
+
+# Calls a function defined nowhere (from send only): refused at load, naming
+# the symbol, instead of killing the first send (tests/loader.sh).
+check_LTLIBRARIES += tests/plugins/unresolved.la
+tests_plugins_unresolved_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_unresolved_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"unresolved\" -DTP_UNRESOLVED
+tests_plugins_unresolved_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_unresolved_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+# Exports a function and an array besides the entry point (docs/ABI.md:
+# exactly one symbol).
+check_LTLIBRARIES += tests/plugins/exports.la
+tests_plugins_exports_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_exports_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"exports\" -DTP_EXTRA_EXPORTS
+tests_plugins_exports_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_exports_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags)

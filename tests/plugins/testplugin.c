@@ -2,10 +2,37 @@
  * broken in one way (see tests/plugins.mk).  TP_NAME is the file stem. */
 #include <smsmux/provider.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef TP_NAME
 #error TP_NAME must name the plugin
+#endif
+
+/* Every build: a constructor that leaves a mark when asked to, so a test
+   can tell whether the host let the plugin's code run at all (it must not
+   for a plugin it refuses before loading: another owner, a writable
+   directory, a symbol defined nowhere). */
+__attribute__((constructor)) static void tp_constructor(void) {
+  const char *mark = getenv("SMSMUX_TEST_CONSTRUCTOR_MARK");
+  FILE *f = mark ? fopen(mark, "a") : NULL;
+  if (f) {
+    fputs(TP_NAME "\n", f);
+    fclose(f);
+  }
+}
+
+#ifdef TP_UNRESOLVED
+/* Defined nowhere, and called only from send: with lazy binding the plugin
+   loads, passes a check, and the first send dies ("symbol lookup error"). */
+extern int smsmux_test_defined_nowhere(void);
+#endif
+
+#ifdef TP_EXTRA_EXPORTS
+/* Exported besides the entry point: docs/ABI.md allows that one alone. */
+SMSMUX_EXPORT int tp_exported_helper(void);
+SMSMUX_EXPORT int tp_exported_helper(void) { return 1; }
+SMSMUX_EXPORT int tp_exported_table[2] = {1, 2};
 #endif
 
 static int tp_open(const smsmux_host *host, smsmux_call *call, void **state) {
@@ -21,6 +48,10 @@ static void tp_close(void *state) { (void)state; }
 static int tp_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   const smsmux_host *host = state;
   size_t i;
+#ifdef TP_UNRESOLVED
+  if (smsmux_test_defined_nowhere())
+    return -1;
+#endif
   host->set_message_id(call, TP_NAME "-1");
   for (i = 0; i < msg->n_to; i++)
     host->add_recipient(call, msg->to[i], SMSMUX_STATUS_ACCEPTED, NULL, NULL,
