@@ -13,12 +13,16 @@
  * (a truncated one would be mapped past its end: SIGBUS inside dlopen);
  * and which symbols it exports (docs/ABI.md: exactly one).
  *
- * Why dlopen and not libltdl (used before): libltdl binds lazily and has no
- * advise to bind now, so a plugin with an unresolved symbol loaded, passed
- * `plugins --check`, then killed the process at its first call ("symbol
- * lookup error", exit 127).  libltdl's remaining service was reading .la
- * files, which la_library does for the one field that matters (dlname), so
- * that the file checked is exactly the file opened. */
+ * Binding now, with libltdl: libltdl binds lazily and has no advise to
+ * bind now, so a plugin with an unresolved symbol used to load, pass
+ * `plugins --check`, then kill the process at its first call ("symbol
+ * lookup error", exit 127).  So the library is first opened with
+ * dlopen(RTLD_NOW | RTLD_LOCAL), which relocates every symbol or fails
+ * naming the missing one; libltdl then opens the same, already bound,
+ * object (the dynamic loader keeps one copy: lt_dlopenadvise with local
+ * symbols returns it) and the first handle is closed.  The .la file is
+ * read by la_library for the one field that matters (dlname), so that the
+ * file checked is exactly the file opened. */
 #include "loader.h"
 #include "cfg.h"
 #include "util.h"
@@ -30,6 +34,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <ltdl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,21 +46,38 @@
 static pthread_mutex_t loader_lock = PTHREAD_MUTEX_INITIALIZER;
 static int loader_refs;
 
-/* Nothing to initialise since plugins are opened with dlopen; the count is
-   kept so callers pair init and exit as before. */
+/* lt_dlinit/lt_dlexit, paired: libltdl counts its own users too, so an
+   application's own use of it is not disturbed. */
 int loader_init(smsmux_error *err) {
-  (void)err;
+  int rc = 0;
   pthread_mutex_lock(&loader_lock);
-  loader_refs++;
+  if (loader_refs == 0 && lt_dlinit() != 0) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot initialise libltdl: %s",
+            lt_dlerror());
+    rc = -1;
+  } else {
+    loader_refs++;
+  }
   pthread_mutex_unlock(&loader_lock);
-  return 0;
+  return rc;
 }
 
 void loader_exit(void) {
   pthread_mutex_lock(&loader_lock);
-  if (loader_refs > 0)
-    loader_refs--;
+  if (loader_refs > 0 && --loader_refs == 0)
+    lt_dlexit();
   pthread_mutex_unlock(&loader_lock);
+}
+
+/* libltdl's handle of `lib`, opened after dlopen bound it (see the top). */
+static lt_dlhandle ltdl_open_bound(const char *lib, void *bound) {
+  lt_dladvise advise;
+  lt_dlhandle h = NULL;
+  if (lt_dladvise_init(&advise) == 0 && lt_dladvise_local(&advise) == 0)
+    h = lt_dlopenadvise(lib, advise);
+  lt_dladvise_destroy(&advise);
+  dlclose(bound); /* libltdl's handle keeps the object */
+  return h;
 }
 
 static int file_exists(const char *p) {
@@ -442,6 +464,7 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
                           loader_notes *warnings) {
   plugin *p = xcalloc(1, sizeof *p);
   void *h = NULL;
+  lt_dlhandle lh = NULL;
   smsmux_provider_entry_fn entry;
   const smsmux_provider *d;
   size_t declared;
@@ -481,15 +504,18 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
               "libraries)"
             : "");
   }
+  if (h && !(lh = ltdl_open_bound(lib, h)))
+    p->error = xasprintf("%s: cannot load: %s", path, lt_dlerror());
   pthread_mutex_unlock(&loader_lock);
-  if (!h)
+  if (!lh)
     goto refused;
   free(lib);
   lib = NULL;
-  p->handle = h;
+  p->handle = lh;
   p->opened = 1;
 
-  entry = (smsmux_provider_entry_fn)(uintptr_t)dlsym(h, SMSMUX_PROVIDER_ENTRY);
+  entry = (smsmux_provider_entry_fn)(uintptr_t)lt_dlsym(lh,
+                                                        SMSMUX_PROVIDER_ENTRY);
   if (!entry) {
     p->error = xasprintf("%s: not a smsmux plugin (no %s symbol)", path,
                          SMSMUX_PROVIDER_ENTRY);
@@ -743,7 +769,7 @@ void loader_unload(plugin *p) {
     return;
   if (p->handle) {
     pthread_mutex_lock(&loader_lock);
-    dlclose(p->handle);
+    lt_dlclose(p->handle);
     pthread_mutex_unlock(&loader_lock);
   }
   free(p->name);
