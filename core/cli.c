@@ -51,12 +51,6 @@ typedef struct strv {
   size_t n, cap;
 } strv;
 
-/** A growable byte buffer, always NUL-terminated once used. */
-typedef struct strbuf {
-  char *s;
-  size_t len, cap;
-} strbuf;
-
 static int json_mode; /* for out_of_memory(), which has no cli at hand */
 
 /* -------------------------------------------------- usage and errors -- */
@@ -273,15 +267,9 @@ static int parse_local_time(const char *s, int64_t *when, char norm[20]);
 static void set_error(smsmux_error *err, smsmux_error_class cls,
                       const char *fmt, ...) SMSMUX_PRINTF(3, 4);
 static void out_of_memory(void) __attribute__((noreturn));
-static void *xrealloc(void *p, size_t n);
 static void strv_push_n(strv *sv, const char *s, size_t n);
 static void strv_push(strv *sv, const char *s);
 static void strv_free(strv *sv);
-static void sb_reserve(strbuf *b, size_t more);
-static void sb_add(strbuf *b, const char *s, size_t n);
-static void sb_addc(strbuf *b, char c);
-static void sb_reset(strbuf *b);
-static void sb_free(strbuf *b);
 
 /* ------------------------------------------------------ the commands -- */
 
@@ -420,35 +408,20 @@ static void msgargs_free(msgargs *m) {
 }
 
 static int parse_message_args(cli *c, int argc, char **argv, msgargs *m);
-static int read_text_file(const char *path, char **out, smsmux_error *err);
 static void fill_request(smsmux_send_request *req, const msgargs *m,
                          const char *const *to, size_t n_to, const char *text,
                          const char *ref);
 
-/** The recipient file reader: see the --to-file part below. */
-typedef struct tofile tofile;
-static int tofile_open(tofile **out, const char *path, smsmux_error *err);
-static int tofile_next(tofile *t, smsmux_error *err);
-static int tofile_rewind(tofile *t, smsmux_error *err);
-static void tofile_close(tofile *t);
-static const char *tofile_number(const tofile *t);
-static unsigned long tofile_line(const tofile *t);
-static const char *tofile_name(const tofile *t);
-static int tofile_check_row(const tofile *t, smsmux_error *err);
-static int tofile_has_columns(const tofile *t);
-static int text_has_placeholder(const char *text);
-static int text_check_placeholders(const char *text, const tofile *t,
-                                   smsmux_error *err);
-static void text_render(const char *text, const tofile *t, strbuf *out);
-
 static int send_single(cli *c, const msgargs *m, const char *const *to,
                        size_t n_to);
-static int count_rows(tofile *t, unsigned long *total, smsmux_error *err);
-static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total);
+static int count_rows(smsmux_recipients *t, const char *path,
+                      unsigned long *total, smsmux_error *err);
+static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
+                     unsigned long total);
 
 static int cmd_send(cli *c, int argc, char **argv) {
   msgargs m;
-  tofile *t = NULL;
+  smsmux_recipients *t = NULL;
   smsmux_error err;
   unsigned long total;
   int rc;
@@ -466,10 +439,9 @@ static int cmd_send(cli *c, int argc, char **argv) {
   /* A file, plain list or CSV, with or without ${COLUMN}: one row per
      recipient through the batch API (rows with the same text share
      requests); a file that can be read twice is checked first. */
-  if (tofile_open(&t, m.to_file, &err) < 0 ||
-      (text_has_placeholder(m.text) &&
-       text_check_placeholders(m.text, t, &err) < 0) ||
-      count_rows(t, &total, &err) < 0) {
+  if (!(t = smsmux_recipients_open(m.to_file, "--to-file", &err)) ||
+      smsmux_template_check(m.text, t, &err) < 0 ||
+      count_rows(t, m.to_file, &total, &err) < 0) {
     rc = fail(c, &err);
     goto out;
   }
@@ -477,8 +449,7 @@ static int cmd_send(cli *c, int argc, char **argv) {
   if (rc == EXIT_DONE)
     rc = send_rows(c, &m, t, total);
 out:
-  if (t)
-    tofile_close(t);
+  smsmux_recipients_close(t);
   msgargs_free(&m);
   return help_done(rc);
 }
@@ -643,14 +614,17 @@ static int parse_message_args(cli *c, int argc, char **argv, msgargs *m) {
     return usage_error(c, "%s needs a text: --text TEXT or --text-file FILE",
                        c->command);
   if (m->text_file) {
-    if (read_text_file(m->text_file, &m->text_owned, &err) < 0)
+    m->text_owned = smsmux_read_text_file(m->text_file, "--text-file", &err);
+    if (!m->text_owned)
       return fail(c, &err);
     m->text = m->text_owned;
   }
   if (!m->text)
     m->text = "";
   if (m->option_keys.n) {
-    m->options = xrealloc(NULL, m->option_keys.n * sizeof *m->options);
+    m->options = calloc(m->option_keys.n, sizeof *m->options);
+    if (!m->options)
+      out_of_memory();
     for (size_t i = 0; i < m->option_keys.n; i++) {
       m->options[i].key = m->option_keys.v[i];
       m->options[i].value = m->option_values.v[i];
@@ -906,24 +880,22 @@ static void print_row_human(const smsmux_send_result *r, unsigned long line,
  * sent, and its row count shown in the progress line; *total is 0 for
  * stdin or a pipe, whose rows are checked as they come.
  */
-static int count_rows(tofile *t, unsigned long *total, smsmux_error *err) {
+static int count_rows(smsmux_recipients *t, const char *path,
+                      unsigned long *total, smsmux_error *err) {
   int k;
   *total = 0;
-  if (tofile_rewind(t, NULL) < 0)
+  if (smsmux_recipients_rewind(t, NULL) < 0)
     return 0;
-  while ((k = tofile_next(t, err)) == 1) {
-    if (tofile_check_row(t, err) < 0)
-      return -1;
+  while ((k = smsmux_recipients_next(t, err)) == 1)
     ++*total;
-  }
   if (k < 0)
     return -1;
   if (*total == 0) {
     set_error(err, SMSMUX_ERR_INPUT, "--to-file %s holds no number",
-              tofile_name(t));
+              strcmp(path, "-") == 0 ? "stdin" : path);
     return -1;
   }
-  return tofile_rewind(t, err);
+  return smsmux_recipients_rewind(t, err);
 }
 
 /* One CSV field of the --results file, quoted when it must be. */
@@ -1015,16 +987,18 @@ static void print_summary_human(const smsmux_batch_summary *s) {
     printf("  %lu not sent (interrupted)\n", s->not_sent);
 }
 
-static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
+static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
+                     unsigned long total) {
   smsmux_error stop;
   smsmux_batch_options bo;
   smsmux_batch *batch;
   smsmux_batch_summary *sum;
   rowrun run;
-  strbuf text = {0}, ref = {0};
+  char *ref = NULL;
+  size_t ref_size = 0;
   unsigned long row = 0, handled;
   struct sigaction sa, old_sa;
-  int personal = text_has_placeholder(m->text);
+  int personal = smsmux_template_has_placeholders(m->text);
 
   memset(&stop, 0, sizeof stop);
   memset(&run, 0, sizeof run);
@@ -1066,26 +1040,28 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
 
   if (c->json)
     cli_json_batch_begin();
-  while (!interrupted && tofile_next(t, &stop) == 1) {
+  if (m->ref) { /* REF#ROW */
+    ref_size = strlen(m->ref) + 32;
+    ref = malloc(ref_size);
+    if (!ref)
+      out_of_memory();
+  }
+  while (!interrupted && smsmux_recipients_next(t, &stop) == 1) {
     const char *to[1];
     smsmux_send_request req;
+    char *text = NULL;
+    int k;
 
-    if (tofile_check_row(t, &stop) < 0)
-      break;
     row++;
-    if (personal)
-      text_render(m->text, t, &text);
-    if (m->ref) {
-      char idx[32];
-      snprintf(idx, sizeof idx, "#%lu", row);
-      sb_reset(&ref);
-      sb_add(&ref, m->ref, strlen(m->ref));
-      sb_add(&ref, idx, strlen(idx));
-    }
-    to[0] = tofile_number(t);
-    fill_request(&req, m, to, 1, personal ? text.s : m->text,
-                 m->ref ? ref.s : NULL);
-    if (smsmux_batch_add(batch, &req, tofile_line(t), &stop) < 0)
+    if (personal && !(text = smsmux_template_render(m->text, t)))
+      out_of_memory();
+    if (ref)
+      snprintf(ref, ref_size, "%s#%lu", m->ref, row);
+    to[0] = smsmux_recipients_number(t);
+    fill_request(&req, m, to, 1, personal ? text : m->text, ref);
+    k = smsmux_batch_add(batch, &req, smsmux_recipients_line(t), &stop);
+    free(text);
+    if (k < 0)
       break;
   }
   if (interrupted)
@@ -1128,8 +1104,7 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
               sum->unknown == 1 ? "it" : "them");
   }
   smsmux_batch_summary_free(sum);
-  sb_free(&text);
-  sb_free(&ref);
+  free(ref);
   return run.rc;
 }
 
@@ -1137,10 +1112,10 @@ static int send_rows(cli *c, const msgargs *m, tofile *t, unsigned long total) {
 
 static int cmd_route(cli *c, int argc, char **argv) {
   msgargs m;
-  tofile *t = NULL;
+  smsmux_recipients *t = NULL;
   smsmux_error err;
   strv numbers = {0};
-  strbuf text = {0};
+  char *text = NULL;
   smsmux_send_request req;
   smsmux_route_explain *r;
   const char *use_text;
@@ -1153,27 +1128,26 @@ static int cmd_route(cli *c, int argc, char **argv) {
   use_text = m.text;
   if (m.to_file) {
     int personal;
-    if (tofile_open(&t, m.to_file, &err) < 0) {
+    t = smsmux_recipients_open(m.to_file, "--to-file", &err);
+    if (!t || smsmux_template_check(m.text, t, &err) < 0) {
       rc = fail(c, &err);
       goto out;
     }
-    personal = text_has_placeholder(m.text);
-    if (personal && text_check_placeholders(m.text, t, &err) < 0) {
-      rc = fail(c, &err);
-      goto out;
-    }
+    personal = smsmux_template_has_placeholders(m.text);
     /* Every number; a personalised text is explained as the first row
        will read. */
-    for (int k; (k = tofile_next(t, &err)) != 0;) {
-      if (k < 0 || tofile_check_row(t, &err) < 0) {
+    for (int k; (k = smsmux_recipients_next(t, &err)) != 0;) {
+      if (k < 0) {
         rc = fail(c, &err);
         goto out;
       }
       if (personal && numbers.n == 0) {
-        text_render(m.text, t, &text);
-        use_text = text.s;
+        text = smsmux_template_render(m.text, t);
+        if (!text)
+          out_of_memory();
+        use_text = text;
       }
-      strv_push(&numbers, tofile_number(t));
+      strv_push(&numbers, smsmux_recipients_number(t));
     }
     if (numbers.n == 0) {
       set_error(&err, SMSMUX_ERR_INPUT, "%s holds no number", m.to_file);
@@ -1214,10 +1188,9 @@ static int cmd_route(cli *c, int argc, char **argv) {
   rc = smsmux_exit_code(r->error.cls);
   smsmux_route_explain_free(r);
 out:
-  if (t)
-    tofile_close(t);
+  smsmux_recipients_close(t);
   strv_free(&numbers);
-  sb_free(&text);
+  free(text);
   msgargs_free(&m);
   return help_done(rc);
 }
@@ -1468,7 +1441,9 @@ static int cmd_call(cli *c, int argc, char **argv) {
                         "each provider's operations)");
   if (rc != EXIT_DONE)
     goto out;
-  params = xrealloc(NULL, (a.extra.n ? a.extra.n : 1) * sizeof *params);
+  params = calloc(a.extra.n ? a.extra.n : 1, sizeof *params);
+  if (!params)
+    out_of_memory();
   for (size_t i = 0; i < a.extra.n; i++) {
     const char *eq = strchr(a.extra.v[i], '=');
     if (!eq || eq == a.extra.v[i]) {
@@ -1733,514 +1708,6 @@ static void print_provider_list(const smsmux_provider_list *l, int plugins) {
   }
 }
 
-/* ------------------------------------------------------- --text-file -- */
-
-/* A text longer than this is surely the wrong file. */
-#define TEXT_FILE_MAX (1024 * 1024)
-
-static size_t utf8_invalid_at(const unsigned char *s, size_t len);
-
-/** Read `path` ("-": stdin) as UTF-8; drop a BOM and trailing newlines. */
-static int read_text_file(const char *path, char **out, smsmux_error *err) {
-  int from_stdin = strcmp(path, "-") == 0;
-  FILE *fp = from_stdin ? stdin : fopen(path, "rb");
-  const char *name = from_stdin ? "stdin" : path;
-  strbuf b = {0};
-  char chunk[8192];
-  size_t n, bad, start = 0;
-
-  if (!fp) {
-    set_error(err, SMSMUX_ERR_INPUT, "cannot read --text-file %s: %s", path,
-              strerror(errno));
-    return -1;
-  }
-  sb_reserve(&b, 0);
-  b.s[0] = '\0';
-  while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-    if (b.len + n > TEXT_FILE_MAX) {
-      set_error(err, SMSMUX_ERR_INPUT,
-                "--text-file %s is larger than 1 MiB: is it the right file?",
-                name);
-      goto fail;
-    }
-    sb_add(&b, chunk, n);
-  }
-  if (ferror(fp)) {
-    set_error(err, SMSMUX_ERR_INPUT, "cannot read --text-file %s: %s", name,
-              strerror(errno));
-    goto fail;
-  }
-  if (memchr(b.s, '\0', b.len)) {
-    set_error(err, SMSMUX_ERR_INPUT,
-              "--text-file %s holds NUL bytes: it is not a text file", name);
-    goto fail;
-  }
-  if (b.len >= 3 && memcmp(b.s, "\xEF\xBB\xBF", 3) == 0)
-    start = 3;
-  bad = utf8_invalid_at((const unsigned char *)b.s + start, b.len - start);
-  if (bad != (size_t)-1) {
-    set_error(err, SMSMUX_ERR_INPUT,
-              "--text-file %s is not valid UTF-8 (byte %zu): save it as "
-              "UTF-8",
-              name, bad + start);
-    goto fail;
-  }
-  while (b.len > start && (b.s[b.len - 1] == '\n' || b.s[b.len - 1] == '\r'))
-    b.s[--b.len] = '\0';
-  if (start)
-    memmove(b.s, b.s + start, b.len - start + 1);
-  if (!from_stdin)
-    fclose(fp);
-  *out = b.s;
-  return 0;
-fail:
-  if (!from_stdin)
-    fclose(fp);
-  sb_free(&b);
-  return -1;
-}
-
-/** Offset of the first byte that is not valid UTF-8, or (size_t)-1. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    unsigned char c = s[i];
-    size_t need;
-    uint32_t cp, min;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if ((c & 0xE0) == 0xC0) {
-      need = 1;
-      cp = c & 0x1F;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      need = 2;
-      cp = c & 0x0F;
-      min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      need = 3;
-      cp = c & 0x07;
-      min = 0x10000;
-    } else {
-      return i;
-    }
-    if (need >= len - i) /* cut short */
-      return i;
-    for (size_t k = 1; k <= need; k++) {
-      if ((s[i + k] & 0xC0) != 0x80)
-        return i;
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return i;
-    i += need + 1;
-  }
-  return (size_t)-1;
-}
-
-/* --------------------------------------------------------- --to-file -- */
-
-/*
- * The recipient file, read one record at a time so that memory does not
- * grow with it.  Its first meaningful line decides the format: with a ','
- * or ';' it is a CSV header (the more frequent of the two is the
- * separator); a lone word naming a number column is a one-column header;
- * anything else is the first number of a plain list.  CSV fields may be
- * quoted ("a;b", "say ""hi"""), even across lines.
- */
-struct tofile {
-  const char *path; /**< as given ("-": stdin) */
-  const char *name; /**< for messages */
-  FILE *fp;
-  int from_stdin;
-  char sep;       /**< ',' or ';' for a CSV; 0 for a plain list */
-  strv cols;      /**< header names (CSV) */
-  size_t num_col; /**< index of the number column */
-  char *line;     /**< getline buffer */
-  size_t line_cap;
-  unsigned long line_no;  /**< physical lines read so far */
-  unsigned long rec_line; /**< first line of the current record */
-  int pending;            /**< `line` holds a record not yet returned */
-  off_t data_offset;      /**< where the records start (rewind) */
-  unsigned long data_line;
-  strbuf fieldbuf;   /**< the current record's fields, NUL-separated */
-  size_t *field_off; /**< offsets into fieldbuf */
-  size_t n_fields, fields_cap;
-};
-
-/* Column names that hold the numbers (case-insensitive). */
-static const char *const number_columns[] = {
-    "to",  "number",   "numero", "num\xc3\xa9ro", "mobile", "gsm",
-    "sms", "portable", NULL};
-
-static int read_meaningful_line(tofile *t, smsmux_error *err);
-static int parse_record(tofile *t, smsmux_error *err);
-
-static int tofile_open(tofile **out, const char *path, smsmux_error *err) {
-  tofile *t = xrealloc(NULL, sizeof *t);
-  struct stat st;
-  int k;
-
-  memset(t, 0, sizeof *t);
-  *out = t;
-  t->path = path;
-  t->from_stdin = strcmp(path, "-") == 0;
-  t->name = t->from_stdin ? "stdin" : path;
-  t->fp = t->from_stdin ? stdin : fopen(path, "r");
-  if (!t->fp) {
-    set_error(err, SMSMUX_ERR_INPUT, "cannot read --to-file %s: %s", path,
-              strerror(errno));
-    return -1;
-  }
-  if (!t->from_stdin && fstat(fileno(t->fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-    set_error(err, SMSMUX_ERR_INPUT, "--to-file %s is a directory", path);
-    return -1;
-  }
-  k = read_meaningful_line(t, err);
-  if (k < 0)
-    return -1;
-  if (k == 0) {
-    set_error(err, SMSMUX_ERR_INPUT, "--to-file %s holds no number", t->name);
-    return -1;
-  }
-  {
-    const char *l = t->line;
-    size_t commas = 0, semis = 0;
-    for (l = t->line; *l; l++) {
-      commas += *l == ',';
-      semis += *l == ';';
-    }
-    if (commas || semis) {
-      t->sep = semis >= commas ? ';' : ',';
-    } else {
-      /* One word: a header if it names a number column. */
-      const char *b = t->line;
-      size_t len;
-      while (isspace((unsigned char)*b))
-        b++;
-      len = strlen(b);
-      while (len && isspace((unsigned char)b[len - 1]))
-        len--;
-      for (const char *const *n = number_columns; *n; n++)
-        if (strlen(*n) == len && strncasecmp(*n, b, len) == 0)
-          t->sep = ',';
-      if (!t->sep) { /* a plain list: this line is the first number */
-        t->pending = 1;
-        t->data_offset = 0;
-        t->data_line = 0;
-        return 0;
-      }
-    }
-  }
-  if (parse_record(t, err) < 0)
-    return -1;
-  for (size_t i = 0; i < t->n_fields; i++)
-    strv_push(&t->cols, t->fieldbuf.s + t->field_off[i]);
-  t->num_col = (size_t)-1;
-  for (size_t i = 0; i < t->cols.n && t->num_col == (size_t)-1; i++)
-    for (const char *const *n = number_columns; *n; n++)
-      if (strcasecmp(t->cols.v[i], *n) == 0) {
-        t->num_col = i;
-        break;
-      }
-  if (t->num_col == (size_t)-1) {
-    set_error(err, SMSMUX_ERR_INPUT,
-              "--to-file %s: the header line names no number column; name "
-              "it to, number, numero, mobile, gsm, sms or portable (or give "
-              "one number per line without a header)",
-              t->name);
-    return -1;
-  }
-  t->data_line = t->line_no;
-  if (!t->from_stdin) {
-    t->data_offset = ftello(t->fp);
-    if (t->data_offset < 0)
-      t->data_offset = 0;
-  }
-  return 0;
-}
-
-/** Next record: 1 (fields ready), 0 at the end, -1 with err. */
-static int tofile_next(tofile *t, smsmux_error *err) {
-  if (t->pending) {
-    t->pending = 0;
-  } else {
-    int k = read_meaningful_line(t, err);
-    if (k <= 0)
-      return k;
-  }
-  if (parse_record(t, err) < 0)
-    return -1;
-  /* A row of empty fields (";;;" from a spreadsheet) is a blank line. */
-  for (size_t i = 0; i < t->n_fields; i++)
-    if (t->fieldbuf.s[t->field_off[i]])
-      return 1;
-  return tofile_next(t, err);
-}
-
-/** Back to the first record; -1 when the file cannot seek (stdin, pipe). */
-static int tofile_rewind(tofile *t, smsmux_error *err) {
-  if (t->from_stdin || fseeko(t->fp, t->data_offset, SEEK_SET) < 0) {
-    if (err)
-      set_error(err, SMSMUX_ERR_INPUT, "cannot read --to-file %s again",
-                t->name);
-    return -1;
-  }
-  t->line_no = t->data_line;
-  t->pending = 0;
-  return 0;
-}
-
-static void tofile_close(tofile *t) {
-  if (t->fp && !t->from_stdin)
-    fclose(t->fp);
-  free(t->line);
-  strv_free(&t->cols);
-  sb_free(&t->fieldbuf);
-  free(t->field_off);
-  free(t);
-}
-
-static const char *tofile_field(const tofile *t, size_t i) {
-  return i < t->n_fields ? t->fieldbuf.s + t->field_off[i] : "";
-}
-
-static const char *tofile_number(const tofile *t) {
-  return tofile_field(t, t->sep ? t->num_col : 0);
-}
-
-static unsigned long tofile_line(const tofile *t) { return t->rec_line; }
-
-static const char *tofile_name(const tofile *t) { return t->name; }
-
-static int tofile_has_columns(const tofile *t) { return t->sep != 0; }
-
-/** Is the current record complete: the header's field count, a number? */
-static int tofile_check_row(const tofile *t, smsmux_error *err) {
-  if (t->sep) {
-    size_t n = t->n_fields;
-    while (n > t->cols.n && !*tofile_field(t, n - 1))
-      n--; /* empty trailing cells are harmless */
-    if (n != t->cols.n) {
-      set_error(err, SMSMUX_ERR_INPUT,
-                "--to-file %s line %lu: %zu field%s where the header has %zu "
-                "(separator '%c'); quote values that hold it",
-                t->name, t->rec_line, t->n_fields, t->n_fields == 1 ? "" : "s",
-                t->cols.n, t->sep);
-      return -1;
-    }
-  }
-  if (!*tofile_number(t)) {
-    set_error(err, SMSMUX_ERR_INPUT, "--to-file %s line %lu: no number%s%s",
-              t->name, t->rec_line, t->sep ? " in column " : "",
-              t->sep ? t->cols.v[t->num_col] : "");
-    return -1;
-  }
-  return 0;
-}
-
-/** Read lines until one that is neither blank nor a # comment:
-    1 (in t->line, newline stripped), 0 at the end, -1 on a read error. */
-static int read_meaningful_line(tofile *t, smsmux_error *err) {
-  for (;;) {
-    ssize_t n = getline(&t->line, &t->line_cap, t->fp);
-    const char *p;
-    if (n < 0) {
-      if (ferror(t->fp)) {
-        set_error(err, SMSMUX_ERR_INPUT, "cannot read --to-file %s: %s",
-                  t->name, strerror(errno));
-        return -1;
-      }
-      return 0;
-    }
-    t->line_no++;
-    while (n > 0 && (t->line[n - 1] == '\n' || t->line[n - 1] == '\r'))
-      t->line[--n] = '\0';
-    if (t->line_no == 1 && strncmp(t->line, "\xEF\xBB\xBF", 3) == 0)
-      memmove(t->line, t->line + 3, (size_t)n - 2); /* a UTF-8 BOM */
-    for (p = t->line; isspace((unsigned char)*p); p++)
-      ;
-    if (*p == '\0' || *p == '#')
-      continue;
-    t->rec_line = t->line_no;
-    return 1;
-  }
-}
-
-static void add_field(tofile *t, size_t start) {
-  if (t->n_fields == t->fields_cap) {
-    t->fields_cap = t->fields_cap ? 2 * t->fields_cap : 16;
-    t->field_off = xrealloc(t->field_off, t->fields_cap * sizeof *t->field_off);
-  }
-  t->field_off[t->n_fields++] = start;
-}
-
-/** Split t->line (and, inside quotes, the lines after it) into fields.
-    Unquoted fields are trimmed; a plain list has one field, the line. */
-static int parse_record(tofile *t, smsmux_error *err) {
-  const char *p = t->line;
-  size_t start;
-
-  sb_reset(&t->fieldbuf);
-  t->n_fields = 0;
-  if (!t->sep) {
-    const char *e;
-    while (isspace((unsigned char)*p))
-      p++;
-    e = p + strlen(p);
-    while (e > p && isspace((unsigned char)e[-1]))
-      e--;
-    add_field(t, 0);
-    sb_add(&t->fieldbuf, p, (size_t)(e - p));
-    return 0;
-  }
-  for (;;) { /* one field per turn */
-    int quoted = 0;
-    while (*p == ' ' || *p == '\t')
-      p++;
-    start = t->fieldbuf.len;
-    add_field(t, start);
-    if (*p == '"') {
-      quoted = 1;
-      p++;
-      for (;;) {
-        if (*p == '\0') { /* the quoted field goes on on the next line */
-          ssize_t n = getline(&t->line, &t->line_cap, t->fp);
-          if (n < 0) {
-            set_error(err, SMSMUX_ERR_INPUT,
-                      "--to-file %s line %lu: a quoted field is not closed "
-                      "(missing '\"')",
-                      t->name, t->rec_line);
-            return -1;
-          }
-          t->line_no++;
-          while (n > 0 && (t->line[n - 1] == '\n' || t->line[n - 1] == '\r'))
-            t->line[--n] = '\0';
-          sb_addc(&t->fieldbuf, '\n');
-          p = t->line;
-          continue;
-        }
-        if (*p == '"') {
-          if (p[1] == '"') {
-            sb_addc(&t->fieldbuf, '"');
-            p += 2;
-            continue;
-          }
-          p++;
-          break;
-        }
-        sb_addc(&t->fieldbuf, *p++);
-      }
-    }
-    while (*p && *p != t->sep)
-      sb_addc(&t->fieldbuf, *p++);
-    if (!quoted || t->fieldbuf.len > start) {
-      /* trim what is outside quotes */
-      size_t e = t->fieldbuf.len;
-      while (e > start &&
-             (t->fieldbuf.s[e - 1] == ' ' || t->fieldbuf.s[e - 1] == '\t'))
-        e--;
-      t->fieldbuf.len = e;
-    }
-    sb_addc(&t->fieldbuf, '\0');
-    if (*p != t->sep)
-      return 0;
-    p++;
-  }
-}
-
-/* ------------------------------------------------------ placeholders -- */
-
-/** Next "${NAME}" at or after `s`: its start, and NAME's bounds; NULL
-    when there is none (a "${" never closed is plain text). */
-static const char *next_placeholder(const char *s, const char **name,
-                                    size_t *len) {
-  const char *p = strstr(s, "${"), *end;
-  if (!p || !(end = strchr(p + 2, '}')))
-    return NULL;
-  *name = p + 2;
-  *len = (size_t)(end - (p + 2));
-  return p;
-}
-
-static int text_has_placeholder(const char *text) {
-  const char *name;
-  size_t len;
-  return next_placeholder(text, &name, &len) != NULL;
-}
-
-/** Column index of placeholder NAME (case-insensitive, trimmed), or -1. */
-static long column_index(const tofile *t, const char *name, size_t len) {
-  while (len && isspace((unsigned char)*name)) {
-    name++;
-    len--;
-  }
-  while (len && isspace((unsigned char)name[len - 1]))
-    len--;
-  for (size_t i = 0; i < t->cols.n; i++)
-    if (strlen(t->cols.v[i]) == len &&
-        strncasecmp(t->cols.v[i], name, len) == 0)
-      return (long)i;
-  return -1;
-}
-
-/** Every placeholder of the text must name a column of the file. */
-static int text_check_placeholders(const char *text, const tofile *t,
-                                   smsmux_error *err) {
-  const char *p = text, *name = "";
-  size_t len = 0;
-
-  if (!tofile_has_columns(t)) {
-    next_placeholder(text, &name, &len);
-    set_error(err, SMSMUX_ERR_INPUT,
-              "the text uses ${%.*s} but --to-file %s is a plain list of "
-              "numbers: give it a header line (e.g. numero;%.*s) and the "
-              "values in columns",
-              (int)len, name, t->name, (int)len, name);
-    return -1;
-  }
-  while ((p = next_placeholder(p, &name, &len)) != NULL) {
-    if (column_index(t, name, len) < 0) {
-      strbuf cols = {0};
-      for (size_t i = 0; i < t->cols.n; i++) {
-        if (i)
-          sb_add(&cols, ", ", 2);
-        sb_add(&cols, t->cols.v[i], strlen(t->cols.v[i]));
-      }
-      set_error(err, SMSMUX_ERR_INPUT,
-                "the text uses ${%.*s} but --to-file %s has no such column "
-                "(its columns: %s)",
-                (int)len, name, t->name, cols.s ? cols.s : "");
-      sb_free(&cols);
-      return -1;
-    }
-    p = name + len + 1;
-  }
-  return 0;
-}
-
-/** The text with every ${COLUMN} replaced by the current record's value. */
-static void text_render(const char *text, const tofile *t, strbuf *out) {
-  const char *p = text, *ph, *name;
-  size_t len;
-
-  sb_reset(out);
-  while ((ph = next_placeholder(p, &name, &len)) != NULL) {
-    long col = column_index(t, name, len);
-    sb_add(out, p, (size_t)(ph - p));
-    if (col >= 0) {
-      const char *v = tofile_field(t, (size_t)col);
-      sb_add(out, v, strlen(v));
-    } else {
-      sb_add(out, ph, len + 3);
-    }
-    p = name + len + 1;
-  }
-  sb_add(out, p, strlen(p));
-}
-
 /* ------------------------------------------------- errors and exits -- */
 
 /** Report a usage error (stderr, and the JSON error document with --json)
@@ -2442,26 +1909,20 @@ static void out_of_memory(void) {
   exit(EXIT_FAILED);
 }
 
-static void *xrealloc(void *p, size_t n) {
-  p = realloc(p, n ? n : 1);
-  if (!p)
-    out_of_memory();
-  return p;
-}
-
-static char *xstrndup(const char *s, size_t n) {
-  char *d = xrealloc(NULL, n + 1);
-  memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
-}
-
 static void strv_push_n(strv *sv, const char *s, size_t n) {
+  char *copy;
   if (sv->n == sv->cap) {
-    sv->cap = sv->cap ? 2 * sv->cap : 8;
-    sv->v = xrealloc(sv->v, sv->cap * sizeof *sv->v);
+    size_t cap = sv->cap ? 2 * sv->cap : 8;
+    char **v = realloc(sv->v, cap * sizeof *v);
+    if (!v)
+      out_of_memory();
+    sv->v = v;
+    sv->cap = cap;
   }
-  sv->v[sv->n++] = xstrndup(s, n);
+  copy = strndup(s, n);
+  if (!copy)
+    out_of_memory();
+  sv->v[sv->n++] = copy;
 }
 
 static void strv_push(strv *sv, const char *s) {
@@ -2473,35 +1934,6 @@ static void strv_free(strv *sv) {
     free(sv->v[i]);
   free(sv->v);
   memset(sv, 0, sizeof *sv);
-}
-
-static void sb_reserve(strbuf *b, size_t more) {
-  if (b->len + more + 1 > b->cap) {
-    b->cap = b->cap ? b->cap : 64;
-    while (b->len + more + 1 > b->cap)
-      b->cap *= 2;
-    b->s = xrealloc(b->s, b->cap);
-  }
-}
-
-static void sb_add(strbuf *b, const char *s, size_t n) {
-  sb_reserve(b, n);
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-static void sb_addc(strbuf *b, char c) { sb_add(b, &c, 1); }
-
-static void sb_reset(strbuf *b) {
-  b->len = 0;
-  sb_reserve(b, 0);
-  b->s[0] = '\0';
-}
-
-static void sb_free(strbuf *b) {
-  free(b->s);
-  memset(b, 0, sizeof *b);
 }
 
 static void set_error(smsmux_error *err, smsmux_error_class cls,

@@ -9,6 +9,7 @@ core_libsmsmux_la_SOURCES = \
 	core/http.c core/http.h \
 	core/msg.c core/msg.h \
 	core/charset.c core/charset.h \
+	core/recipients.c \
 	core/state.c core/state.h \
 	core/router.c core/router.h \
 	core/util.c core/util.h

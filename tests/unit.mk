@@ -18,3 +18,10 @@ tests_test_host_SOURCES = tests/test_host.c tests/check.h
 tests_test_host_CFLAGS = $(AM_CFLAGS)
 tests_test_host_LDADD = core/libsmsmux.la
 TESTS += tests/test_host
+# test_recipients: the recipient file reader, ${COLUMN} templates and text
+# files (core/recipients.c and core/charset.c compiled in).
+check_PROGRAMS += tests/test_recipients
+tests_test_recipients_SOURCES = tests/test_recipients.c tests/check.h \
+	core/recipients.c core/charset.c core/charset.h
+tests_test_recipients_CFLAGS = $(AM_CFLAGS)
+TESTS += tests/test_recipients
