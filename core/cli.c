@@ -1,6 +1,7 @@
 /* cli: the `smsmux` command.  Parses the arguments, runs one command
  * against libsmsmux (include/smsmux/smsmux.h) and prints the outcome:
- * short human lines, or one JSON document with --json (cli_json.c).
+ * short human lines, or with --json one JSON document built by the
+ * library (smsmux_*_json).
  *
  * Exit status: 0 done; 1 the provider(s) refused or failed; 2 usage,
  * configuration or input error; 3 outcome unknown (possibly sent).
@@ -10,9 +11,7 @@
 #include <config.h>
 #endif
 
-#include "cli.h"
-
-#include <json-c/json.h>
+#include <smsmux/smsmux.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -267,6 +266,7 @@ static int parse_local_time(const char *s, int64_t *when, char norm[20]);
 static void set_error(smsmux_error *err, smsmux_error_class cls,
                       const char *fmt, ...) SMSMUX_PRINTF(3, 4);
 static void out_of_memory(void) __attribute__((noreturn));
+static void print_json(char *text);
 static void strv_push_n(strv *sv, const char *s, size_t n);
 static void strv_push(strv *sv, const char *s);
 static void strv_free(strv *sv);
@@ -672,7 +672,7 @@ static int send_single(cli *c, const msgargs *m, const char *const *to,
   if (!r)
     out_of_memory();
   if (c->json) {
-    cli_json_send(r);
+    print_json(smsmux_send_result_json(r));
     if (r->possibly_sent)
       fprintf(stderr, "smsmux: WARNING: POSSIBLY SENT: %s\n", r->error.message);
     else
@@ -941,6 +941,7 @@ typedef struct rowrun {
   progress prog;
   int out_tty; /**< stdout is the progress line's terminal too */
   FILE *results;
+  unsigned long json_items; /**< items of the JSON document printed */
   int rc;
 } rowrun;
 
@@ -953,8 +954,15 @@ static void on_row(void *userdata, const smsmux_batch_row *row) {
   rr->rc = worse_exit(rr->rc, send_exit_code(r));
   if (trouble || (rr->out_tty && !rr->c->json))
     progress_clear(&rr->prog);
-  if (rr->c->json)
-    cli_json_batch_item(r, line);
+  if (rr->c->json) {
+    char *item = smsmux_batch_item_json(r, line);
+    if (!item)
+      out_of_memory();
+    if (rr->json_items++ > 0)
+      fputc(',', stdout);
+    fputs(item, stdout);
+    free(item);
+  }
   if (r->possibly_sent)
     fprintf(stderr, "smsmux: line %lu (%s): WARNING: POSSIBLY SENT%s%s: %s\n",
             line, or_dash(row->to), r->provider ? " via " : "",
@@ -969,6 +977,23 @@ static void on_row(void *userdata, const smsmux_batch_row *row) {
   rr->prog.done++;
   progress_show(&rr->prog,
                 trouble || (rr->out_tty && !rr->c->json));
+}
+
+/** The end of the batch document: `],"summary":{...}`, the error object
+    when the run stopped early, and the closing brace. */
+static void print_batch_end_json(const smsmux_batch_summary *s,
+                                 const smsmux_error *err) {
+  char *summary = smsmux_batch_summary_json(s), *error = NULL;
+  if (!summary ||
+      (err->cls != SMSMUX_OK && !(error = smsmux_error_object_json(err))))
+    out_of_memory();
+  printf("],\"summary\":%s", summary);
+  if (error)
+    printf(",\"error\":%s", error);
+  fputs("}\n", stdout);
+  fflush(stdout);
+  free(summary);
+  free(error);
 }
 
 static void print_summary_human(const smsmux_batch_summary *s) {
@@ -1039,7 +1064,7 @@ static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
   run.prog.last = run.prog.start;
 
   if (c->json)
-    cli_json_batch_begin();
+    fputs("{\"messages\":[", stdout);
   if (m->ref) { /* REF#ROW */
     ref_size = strlen(m->ref) + 32;
     ref = malloc(ref_size);
@@ -1089,7 +1114,7 @@ static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
     run.rc = worse_exit(run.rc, smsmux_exit_code(stop.cls));
   print_error(&stop);
   if (c->json) {
-    cli_json_batch_end(sum, &stop);
+    print_batch_end_json(sum, &stop);
   } else {
     print_summary_human(sum);
     if (run.prog.on && sum->seconds > 0)
@@ -1171,7 +1196,7 @@ static int cmd_route(cli *c, int argc, char **argv) {
   if (!r)
     out_of_memory();
   if (c->json) {
-    cli_json_route(r);
+    print_json(smsmux_route_explain_json(r));
   } else {
     if (r->route || r->policy)
       printf("route %s (%s): %s, %u segment%s\n", or_dash(r->route),
@@ -1279,7 +1304,7 @@ static int cmd_status(cli *c, int argc, char **argv) {
   if (!r)
     out_of_memory();
   if (c->json) {
-    cli_json_status(r);
+    print_json(smsmux_status_result_json(r));
   } else if (r->error.cls == SMSMUX_OK) {
     printf("%s id %s: %zu recipient%s\n", or_dash(r->provider), or_dash(r->id),
            r->n_entries, r->n_entries == 1 ? "" : "s");
@@ -1328,7 +1353,7 @@ static int cmd_replies(cli *c, int argc, char **argv) {
   if (!r)
     out_of_memory();
   if (c->json) {
-    cli_json_replies(r);
+    print_json(smsmux_replies_result_json(r));
   } else if (r->error.cls == SMSMUX_OK) {
     if (r->n_entries == 0)
       printf("no replies\n");
@@ -1368,7 +1393,7 @@ static int cmd_credit(cli *c, int argc, char **argv) {
   if (!r)
     out_of_memory();
   if (c->json)
-    cli_json_credit(r);
+    print_json(smsmux_credit_result_json(r));
   rc = smsmux_exit_code(r->error.cls);
   for (size_t i = 0; i < r->n_entries; i++) {
     const smsmux_credit_entry *e = &r->entries[i];
@@ -1417,7 +1442,7 @@ static int cmd_cancel(cli *c, int argc, char **argv) {
       err.cls == SMSMUX_OK)
     set_error(&err, SMSMUX_ERR_SYSTEM, "cancel failed");
   if (c->json)
-    cli_json_cancel(a.provider, a.pos[0], &err);
+    print_json(smsmux_cancel_json(a.provider, a.pos[0], &err));
   else if (err.cls == SMSMUX_OK)
     printf("cancelled %s on %s\n", a.pos[0], a.provider);
   print_error(&err);
@@ -1463,7 +1488,7 @@ static int cmd_call(cli *c, int argc, char **argv) {
   if (!r)
     out_of_memory();
   if (c->json) {
-    cli_json_call(r);
+    print_json(smsmux_call_result_json(r));
   } else if (r->error.cls == SMSMUX_OK) {
     if (r->n_records == 0)
       printf("%s on %s: done\n", a.pos[0], a.provider);
@@ -1502,7 +1527,8 @@ static int list_command(cli *c, int argc, char **argv, int plugins) {
   if (!l)
     out_of_memory();
   if (c->json)
-    cli_json_provider_list(plugins ? "plugins" : "providers", l);
+    print_json(
+        smsmux_provider_list_json(plugins ? "plugins" : "providers", l));
   else
     print_provider_list(l, plugins);
   smsmux_provider_list_free(l);
@@ -1541,82 +1567,6 @@ static int cmd_plugins(cli *c, int argc, char **argv) {
   if (check)
     return check_plugin(c, check);
   return list_command(c, argc, argv, 1);
-}
-
-static void json_add_strings(json_object *o, const char *key,
-                             char *const *v, size_t n) {
-  json_object *a = json_object_new_array();
-  for (size_t i = 0; i < n; i++)
-    json_object_array_add(a, json_object_new_string(v[i]));
-  json_object_object_add(o, key, a);
-}
-
-static json_object *json_string_or_null(const char *s) {
-  return s ? json_object_new_string(s) : NULL;
-}
-
-/** `plugins --check` as one JSON document (kept here rather than in
-    cli_json.c: the report has no other printer). */
-static void print_plugin_report_json(const smsmux_plugin_report *r) {
-  json_object *o = json_object_new_object(), *caps = json_object_new_array();
-  char abi[32];
-  json_object_object_add(o, "path", json_string_or_null(r->path));
-  json_object_object_add(o, "ok", json_object_new_boolean(r->ok != 0));
-  json_object_object_add(o, "entry_symbol",
-                         json_object_new_string(SMSMUX_PROVIDER_ENTRY));
-  json_object_object_add(o, "opened", json_object_new_boolean(r->opened != 0));
-  json_object_object_add(o, "entry_found",
-                         json_object_new_boolean(r->entry_found != 0));
-  json_object_object_add(o, "descriptor_found",
-                         json_object_new_boolean(r->descriptor_found != 0));
-  if (r->descriptor_found) {
-    snprintf(abi, sizeof abi, "%u.%u", r->abi_major, r->abi_minor);
-    json_object_object_add(o, "abi", json_object_new_string(abi));
-    json_object_object_add(o, "descriptor_size",
-                           json_object_new_int64((int64_t)r->declared_size));
-  } else {
-    json_object_object_add(o, "abi", NULL);
-    json_object_object_add(o, "descriptor_size", NULL);
-  }
-  snprintf(abi, sizeof abi, "%u.%u", r->host_abi_major, r->host_abi_minor);
-  json_object_object_add(o, "host_abi", json_object_new_string(abi));
-  json_object_object_add(o, "host_descriptor_size",
-                         json_object_new_int64((int64_t)r->host_size));
-  json_object_object_add(o, "name", json_string_or_null(r->name));
-  json_object_object_add(o, "version", json_string_or_null(r->version));
-  json_object_object_add(o, "summary", json_string_or_null(r->summary));
-  for (unsigned b = 0; b < 32; b++) {
-    uint32_t bit = (uint32_t)1 << b;
-    const char *name = smsmux_capability_name(bit);
-    if ((r->capabilities & bit) && name)
-      json_object_array_add(caps, json_object_new_string(name));
-  }
-  json_object_object_add(o, "capabilities", caps);
-  json_object_object_add(o, "max_recipients",
-                         r->readable ? json_object_new_int64(r->max_recipients)
-                                     : NULL);
-  json_object_object_add(o, "default_base_url",
-                         json_string_or_null(r->default_base_url));
-  json_add_strings(o, "config_keys", r->config_keys, r->n_config_keys);
-  json_add_strings(o, "operations", r->operations, r->n_operations);
-  json_add_strings(o, "problems", r->problems, r->n_problems);
-  json_add_strings(o, "warnings", r->warnings, r->n_warnings);
-  if (r->error.cls != SMSMUX_OK) {
-    json_object *e = json_object_new_object();
-    json_object_object_add(
-        e, "class",
-        json_object_new_string(smsmux_error_class_name(r->error.cls)));
-    json_object_object_add(e, "code", json_string_or_null(
-                                          r->error.code[0] ? r->error.code
-                                                           : NULL));
-    json_object_object_add(e, "message",
-                           json_object_new_string(r->error.message));
-    json_object_object_add(o, "error", e);
-  }
-  puts(json_object_to_json_string_ext(
-      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-  fflush(stdout);
-  json_object_put(o);
 }
 
 static void print_plugin_report(const smsmux_plugin_report *r) {
@@ -1665,7 +1615,7 @@ static int check_plugin(cli *c, const char *path) {
   if (!r)
     out_of_memory();
   if (c->json)
-    print_plugin_report_json(r);
+    print_json(smsmux_plugin_report_json(r));
   else
     print_plugin_report(r);
   print_error(&r->error);
@@ -1727,7 +1677,7 @@ static int usage_error(const cli *c, const char *fmt, ...) {
   else
     fputs("Run 'smsmux --help' for usage.\n", stderr);
   if (c->json)
-    cli_json_error(&err);
+    print_json(smsmux_error_json(&err));
   return EXIT_USAGE;
 }
 
@@ -1736,7 +1686,7 @@ static int fail(const cli *c, const smsmux_error *err) {
   fprintf(stderr, "smsmux: %s\n",
           err->message[0] ? err->message : smsmux_error_class_name(err->cls));
   if (c->json)
-    cli_json_error(err);
+    print_json(smsmux_error_json(err));
   return smsmux_exit_code(err->cls);
 }
 
@@ -1899,6 +1849,15 @@ static int parse_local_time(const char *s, int64_t *when, char norm[20]) {
 }
 
 /* ------------------------------------------------- memory and text -- */
+
+/** Print a JSON document of the library (NULL: out of memory). */
+static void print_json(char *text) {
+  if (!text)
+    out_of_memory();
+  puts(text);
+  fflush(stdout);
+  free(text);
+}
 
 static void out_of_memory(void) {
   if (json_mode)

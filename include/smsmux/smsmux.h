@@ -467,6 +467,61 @@ char *smsmux_template_render(const char *text, const smsmux_recipients *r);
 char *smsmux_read_text_file(const char *path, const char *what,
                             smsmux_error *err);
 
+/* ---------------------------------------------------- JSON results ------ */
+
+/*
+ * The results above as JSON text: the documents `smsmux --json` prints
+ * (one line, no trailing newline, no "\/" escapes).  Missing values are
+ * null; an "error" object {"class","code","message"} is added when the
+ * result's error class is not SMSMUX_OK.  Each function returns malloc'd
+ * text (free() it), or NULL when out of memory.
+ */
+
+/** {"error":{"class","code","message"}}: an error alone; the message is
+    the class name when empty. */
+char *smsmux_error_json(const smsmux_error *err);
+/** The inner {"class","code","message"} object of smsmux_error_json. */
+char *smsmux_error_object_json(const smsmux_error *err);
+/** {"provider","id","route","encoding","segments","cost","duplicate",
+    "possibly_sent","recipients":[{"to","status","id","provider","code",
+    "text"}],"attempts":[{"provider","result","class","code","message"}]}
+    and "error" when it failed. */
+char *smsmux_send_result_json(const smsmux_send_result *r);
+/** One item of a batch document: the send object of a row with "line"
+    (the tag given to smsmux_batch_add) added at the end.  The batch
+    document is {"messages":[ITEM,...],"summary":SUMMARY} with
+    ,"error":ERROR_OBJECT before the closing brace when the run stopped
+    early: written piece by piece, it never holds every row in memory. */
+char *smsmux_batch_item_json(const smsmux_send_result *r, uint64_t line);
+/** The batch's {"rows","sent","refused","failed" (= refused, its name
+    before 0.2),"unknown","duplicate","not_sent","sends","requests",
+    "seconds","providers":{"NAME":{"sent","refused","unknown"}}}. */
+char *smsmux_batch_summary_json(const smsmux_batch_summary *s);
+/** {"route","policy","encoding","segments","candidates":[{"provider",
+    "chosen","reason","cost"}]}. */
+char *smsmux_route_explain_json(const smsmux_route_explain *r);
+/** {"provider","id","recipients":[{"to","status","code","text","at"}]}. */
+char *smsmux_status_result_json(const smsmux_status_result *r);
+/** {"provider","replies":[{"from","to","text","at","id","message_id"}]}. */
+char *smsmux_replies_result_json(const smsmux_replies_result *r);
+/** {"credits":[{"provider","credit","unit"} or {"provider","error"}]}. */
+char *smsmux_credit_result_json(const smsmux_credit_result *r);
+/** {"provider","id","cancelled"} for smsmux_cancel's outcome `err`. */
+char *smsmux_cancel_json(const char *provider, const char *id,
+                         const smsmux_error *err);
+/** {"provider","op","records":[{"KEY":"VALUE",...}]}. */
+char *smsmux_call_result_json(const smsmux_call_result *r);
+/** {"KEY":[{"name","plugin","path","version","abi","capabilities",
+    "enabled","loaded","error","operations"}]}: KEY is "providers" for
+    smsmux_providers, "plugins" for smsmux_plugins. */
+char *smsmux_provider_list_json(const char *key,
+                                const smsmux_provider_list *l);
+/** {"path","ok","entry_symbol","opened","entry_found","descriptor_found",
+    "abi","descriptor_size","host_abi","host_descriptor_size","name",
+    "version","summary","capabilities","max_recipients","default_base_url",
+    "config_keys","operations","problems","warnings"} (and "error"). */
+char *smsmux_plugin_report_json(const smsmux_plugin_report *r);
+
 #ifdef __cplusplus
 }
 #endif
