@@ -1,4 +1,4 @@
-# libsmsmux and the smsmux command.
+# libsmsmux.
 lib_LTLIBRARIES += core/libsmsmux.la
 pkginclude_HEADERS += include/smsmux/smsmux.h include/smsmux/provider.h
 core_libsmsmux_la_SOURCES = \
@@ -18,7 +18,3 @@ core_libsmsmux_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS) \
 core_libsmsmux_la_LIBADD = $(CURL_LIBS) $(XML_LIBS) $(SQLITE_LIBS) $(JSONC_LIBS) \
 	$(LTDL_LIBS) $(INIPARSER_LIBS) $(PTHREAD_LIBS)
 core_libsmsmux_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined
-
-bin_PROGRAMS += smsmux
-smsmux_SOURCES = core/cli.c
-smsmux_LDADD = core/libsmsmux.la

@@ -1,0 +1,7 @@
+# The smsmux command.  It uses libsmsmux through <smsmux/smsmux.h> only:
+# the include path holds include/ and not core/, so an internal header
+# cannot slip in.
+bin_PROGRAMS += smsmux
+smsmux_SOURCES = cli/cli.c
+smsmux_CPPFLAGS = -I$(top_srcdir)/include
+smsmux_LDADD = core/libsmsmux.la
