@@ -2,6 +2,6 @@
 # the include path holds include/ and not core/, so an internal header
 # cannot slip in.
 bin_PROGRAMS += smsmux
-smsmux_SOURCES = cli/cli.c
+smsmux_SOURCES = cli/cli.c cli/cli.h cli/args.c cli/send.c cli/batch.c
 smsmux_CPPFLAGS = -I$(top_srcdir)/include
 smsmux_LDADD = core/libsmsmux.la
