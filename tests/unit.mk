@@ -25,3 +25,10 @@ tests_test_recipients_SOURCES = tests/test_recipients.c tests/check.h \
 	core/recipients.c core/charset.c core/charset.h
 tests_test_recipients_CFLAGS = $(AM_CFLAGS)
 TESTS += tests/test_recipients
+# test_result_json: the --json documents built from hand-made results
+# (linked against the library).
+check_PROGRAMS += tests/test_result_json
+tests_test_result_json_SOURCES = tests/test_result_json.c tests/check.h
+tests_test_result_json_CFLAGS = $(AM_CFLAGS)
+tests_test_result_json_LDADD = core/libsmsmux.la -lm
+TESTS += tests/test_result_json
