@@ -1,4 +1,4 @@
-# libsmsmux and the smsmux command.
+# libsmsmux.
 lib_LTLIBRARIES += core/libsmsmux.la
 pkginclude_HEADERS += include/smsmux/smsmux.h include/smsmux/provider.h
 core_libsmsmux_la_SOURCES = \
@@ -7,6 +7,8 @@ core_libsmsmux_la_SOURCES = \
 	core/redact.c core/redact.h \
 	core/charset.c core/charset.h \
 	core/msg.c core/msg.h \
+	core/recipients.c \
+	core/result_json.c \
 	core/cfg.c core/cfg.h \
 	core/store.c core/store.h \
 	core/health.c core/health.h \
@@ -19,12 +21,8 @@ core_libsmsmux_la_SOURCES = \
 	core/ops.c \
 	core/batch.c \
 	core/smsmux.c
-core_libsmsmux_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
-core_libsmsmux_la_LIBADD = $(CURL_LIBS) $(XML_LIBS) $(SQLITE_LIBS) \
+core_libsmsmux_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS) \
+	$(SQLITE_CFLAGS) $(JSONC_CFLAGS) $(CRYPTO_CFLAGS)
+core_libsmsmux_la_LIBADD = $(CURL_LIBS) $(XML_LIBS) $(SQLITE_LIBS) $(JSONC_LIBS) \
 	$(LTDL_LIBS) $(INIPARSER_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 core_libsmsmux_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined
-
-bin_PROGRAMS += smsmux
-smsmux_SOURCES = core/cli.c core/cli_json.c core/cli.h
-smsmux_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-smsmux_LDADD = core/libsmsmux.la $(JSONC_LIBS)

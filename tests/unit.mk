@@ -35,3 +35,17 @@ tests_test_embed_LDADD = core/libsmsmux.la $(CURL_LIBS) $(XML_LIBS)
 TESTS += tests/embed.sh
 EXTRA_DIST += tests/embed.sh
 EXTRA_DIST += tests/layering.sh docs/ARCHITECTURE.md
+# test_recipients: the recipient file reader, ${COLUMN} templates and text
+# files (core/recipients.c and core/charset.c compiled in).
+check_PROGRAMS += tests/test_recipients
+tests_test_recipients_SOURCES = tests/test_recipients.c tests/check.h \
+	core/recipients.c core/charset.c core/charset.h
+tests_test_recipients_CFLAGS = $(AM_CFLAGS)
+TESTS += tests/test_recipients
+# test_result_json: the --json documents built from hand-made results
+# (linked against the library).
+check_PROGRAMS += tests/test_result_json
+tests_test_result_json_SOURCES = tests/test_result_json.c tests/check.h
+tests_test_result_json_CFLAGS = $(AM_CFLAGS)
+tests_test_result_json_LDADD = core/libsmsmux.la -lm
+TESTS += tests/test_result_json

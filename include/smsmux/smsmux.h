@@ -402,6 +402,136 @@ void smsmux_batch_cancel(smsmux_batch *b);
 smsmux_batch_summary *smsmux_batch_finish(smsmux_batch *b);
 void smsmux_batch_summary_free(smsmux_batch_summary *s);
 
+/* ----------------------------------------------- recipient files ------ */
+
+/*
+ * The recipient file of `smsmux send --to-file`: one number per line, or a
+ * CSV (',' or ';') whose header line names the number column (to, number,
+ * numero, mobile, gsm, sms, portable; case-insensitive).  Blank lines and
+ * lines starting with # are skipped; CSV fields may be quoted ("a;b",
+ * "say ""hi""", even across lines); a UTF-8 BOM is dropped.  The file is
+ * read one record at a time: memory does not grow with it.  Error messages
+ * name the file as "WHAT NAME" (WHAT as given to _open, NAME the path or
+ * "stdin").  Out of memory is an error of class SMSMUX_ERR_SYSTEM; nothing
+ * aborts.  A reader is used by one thread at a time.
+ */
+
+typedef struct smsmux_recipients smsmux_recipients;
+
+/** Open `path` ("-": stdin) and read up to its first record: the header
+    when there is one.  `what` names the file in messages (e.g.
+    "--to-file"; NULL: "recipient file").  NULL with err (class INPUT:
+    unreadable, a directory, no number at all, a header naming no number
+    column). */
+smsmux_recipients *smsmux_recipients_open(const char *path, const char *what,
+                                          smsmux_error *err);
+/** Read the next record: 1 when it is ready (a number, and in a CSV the
+    header's field count), 0 at the end, -1 with err (class INPUT: the
+    line and what is wrong; the next call goes on after that record). */
+int smsmux_recipients_next(smsmux_recipients *r, smsmux_error *err);
+/** Back to the first record: 0, or -1 with err (class INPUT; err may be
+    NULL) when the file cannot be read twice (stdin, a pipe). */
+int smsmux_recipients_rewind(smsmux_recipients *r, smsmux_error *err);
+/** The current record's number, trimmed (valid until the next call). */
+const char *smsmux_recipients_number(const smsmux_recipients *r);
+/** Line of the file where the current record starts (1-based). */
+unsigned long smsmux_recipients_line(const smsmux_recipients *r);
+/** Columns of the header: 0 for a plain list of numbers. */
+size_t smsmux_recipients_n_columns(const smsmux_recipients *r);
+/** Name of column `i` as the header spells it, or NULL past the end. */
+const char *smsmux_recipients_column(const smsmux_recipients *r, size_t i);
+/** The current record's field `i` ("" past the end; a plain list has one
+    field, the number), valid until the next call. */
+const char *smsmux_recipients_field(const smsmux_recipients *r, size_t i);
+/** Close the file (not stdin) and free the reader; NULL is accepted. */
+void smsmux_recipients_close(smsmux_recipients *r);
+
+/* ------------------------------------------------------ templates ------ */
+
+/*
+ * A text personalised per recipient: "${COLUMN}" is replaced by the
+ * current record's value of that column (name matched case-insensitively,
+ * spaces around it ignored).  A "${" never closed by "}" is plain text.
+ */
+
+/** 1 when `text` holds at least one ${...} placeholder, else 0. */
+int smsmux_template_has_placeholders(const char *text);
+/** 0 when every placeholder of `text` names a column of `r` (or there is
+    none); -1 with err (class INPUT) naming the first unknown column and
+    the file's columns, or saying that a plain list has no columns. */
+int smsmux_template_check(const char *text, const smsmux_recipients *r,
+                          smsmux_error *err);
+/** `text` with each placeholder replaced by the current record's value
+    (an unknown column is left as written).  Malloc'd (free() it), NULL
+    when out of memory. */
+char *smsmux_template_render(const char *text, const smsmux_recipients *r);
+
+/* ----------------------------------------------------- text files ------ */
+
+/** Read a message text from `path` ("-": stdin): at most 1 MiB of valid
+    UTF-8 without NUL bytes; a BOM and trailing newlines are dropped.
+    `what` names the file in messages (e.g. "--text-file"; NULL: "text
+    file").  Malloc'd text (free() it), or NULL with err (class INPUT; the
+    offset of the first byte that is not UTF-8; SYSTEM when out of
+    memory). */
+char *smsmux_read_text_file(const char *path, const char *what,
+                            smsmux_error *err);
+
+/* ---------------------------------------------------- JSON results ------ */
+
+/*
+ * The results above as JSON text: the documents `smsmux --json` prints
+ * (one line, no trailing newline, no "\/" escapes).  Missing values are
+ * null; an "error" object {"class","code","message"} is added when the
+ * result's error class is not SMSMUX_OK.  Each function returns malloc'd
+ * text (free() it), or NULL when out of memory.
+ */
+
+/** {"error":{"class","code","message"}}: an error alone; the message is
+    the class name when empty. */
+char *smsmux_error_json(const smsmux_error *err);
+/** The inner {"class","code","message"} object of smsmux_error_json. */
+char *smsmux_error_object_json(const smsmux_error *err);
+/** {"provider","id","route","encoding","segments","cost","duplicate",
+    "possibly_sent","recipients":[{"to","status","id","provider","code",
+    "text"}],"attempts":[{"provider","result","class","code","message"}]}
+    and "error" when it failed. */
+char *smsmux_send_result_json(const smsmux_send_result *r);
+/** One item of a batch document: the send object of a row with "line"
+    (the tag given to smsmux_batch_add) added at the end.  The batch
+    document is {"messages":[ITEM,...],"summary":SUMMARY} with
+    ,"error":ERROR_OBJECT before the closing brace when the run stopped
+    early: written piece by piece, it never holds every row in memory. */
+char *smsmux_batch_item_json(const smsmux_send_result *r, uint64_t line);
+/** The batch's {"rows","sent","refused","failed" (= refused, its name
+    before 0.2),"unknown","duplicate","not_sent","sends","requests",
+    "seconds","providers":{"NAME":{"sent","refused","unknown"}}}. */
+char *smsmux_batch_summary_json(const smsmux_batch_summary *s);
+/** {"route","policy","encoding","segments","candidates":[{"provider",
+    "chosen","reason","cost"}]}. */
+char *smsmux_route_explain_json(const smsmux_route_explain *r);
+/** {"provider","id","recipients":[{"to","status","code","text","at"}]}. */
+char *smsmux_status_result_json(const smsmux_status_result *r);
+/** {"provider","replies":[{"from","to","text","at","id","message_id"}]}. */
+char *smsmux_replies_result_json(const smsmux_replies_result *r);
+/** {"credits":[{"provider","credit","unit"} or {"provider","error"}]}. */
+char *smsmux_credit_result_json(const smsmux_credit_result *r);
+/** {"provider","id","cancelled"} for smsmux_cancel's outcome `err`. */
+char *smsmux_cancel_json(const char *provider, const char *id,
+                         const smsmux_error *err);
+/** {"provider","op","records":[{"KEY":"VALUE",...}]}. */
+char *smsmux_call_result_json(const smsmux_call_result *r);
+/** {"KEY":[{"name","plugin","path","version","abi","capabilities",
+    "enabled","loaded","error","operations"}]}: KEY is "providers" for
+    smsmux_providers, "plugins" for smsmux_plugins. */
+char *smsmux_provider_list_json(const char *key,
+                                const smsmux_provider_list *l);
+/** {"path","ok","entry_symbol","opened","entry_found","descriptor_found",
+    "abi","descriptor_size","host_abi","host_descriptor_size","name",
+    "version","summary","capabilities","max_recipients","default_base_url",
+    "config_keys","operations","problems","warnings"} (and "error"). */
+char *smsmux_plugin_report_json(const smsmux_plugin_report *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,7 +44,6 @@ mkdir -p "$build/core"
 echo "fuzz: building the core with $cc ($($cc --version | head -n 1))"
 core_objs=
 for src in core/*.c; do
-  case $src in core/cli*.c) continue ;; esac # the command, not the library
   obj="$build/core/$(basename "$src" .c).o"
   # shellcheck disable=SC2086 # word splitting of the flag lists is wanted
   $cc $san -fsanitize=fuzzer-no-link $cppflags $pkg_cflags -c "$src" -o "$obj"
