@@ -70,6 +70,9 @@ busy=$!
 i=0
 while [ ! -s "$TMP/busy.port" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
 busy_port=$(cat "$TMP/busy.port")
+case $busy_port in
+  '' | *[!0-9]*) fail "a listener holds a port (perl)" "got: $busy_port"; finish; exit ;;
+esac
 demo "$busy_port"
 kill "$busy" 2>/dev/null; wait "$busy" 2>/dev/null
 assert_eq 0 "$RC" "with its port held by another program: the demo exits 0"
