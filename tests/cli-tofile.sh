@@ -135,7 +135,7 @@ assert_json '.error.message | test("numero")' true "no number column: lists the 
 printf 'numero;prenom\n' >"$TMP/header-only.csv"
 run_smsmux --config "$CONFIG" --json send --to-file "$TMP/header-only.csv" --text 'Hi ${prenom}'
 assert_eq 2 "$RC" "header without rows: exit 2"
-assert_eq 0 "$(send_count)" "input errors: nothing was sent"
+assert_nothing_sent smsmode "input errors: nothing was sent"
 
 # --- a row the provider refuses does not stop the others -----------------
 sim_reset

@@ -1,40 +1,151 @@
 #!/bin/sh
-# The demo: smsmux-sim on the port conf/demo.ini names, one SMS through the
-# sMsmode plugin over HTTP, then its delivery status, the credit and the
-# replies, all read back from the simulator.  Run by `make demo`.
+# The demo (`make demo`): one SMS through the sMsmode plugin over HTTP, its
+# delivery status and a reply, a failover, an MMS, two routing choices and
+# every provider's credit, all against smsmux-sim.  Every command is
+# printed as it can be pasted into a shell (from the directory `make demo`
+# ran in), before its output.
+#
+# The simulator: conf/demo.ini names port 8742.  When a smsmux-sim already
+# answers there (its control API /_sim/providers responds), the demo uses
+# it and leaves it running; otherwise it starts one on that port, or, when
+# another program holds the port, on a free port; a simulator it started
+# is stopped at the end.
+#
+# The configuration: conf/demo.ini itself when the build is in the source
+# tree and the simulator is on 8742 (the README tour's setting); otherwise
+# a copy with the simulator's port and this build's plugins, written to
+# .demo-state/demo.ini of the build directory (kept, so that the printed
+# commands still work afterwards while a simulator runs on that port).
+#
+# Environment (for tests/demo-run.sh): SMSMUX, SMSMUX_SIM (the programs),
+# SMSMUX_DEMO_PORT (instead of 8742), SMSMUX_DEMO_DIR (instead of
+# .demo-state).
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-SMSMUX="$top_builddir/smsmux"
-SIM="$top_builddir/smsmux-sim"
-CONF="$top_srcdir/conf/demo.ini"
-PORT=8742
+SMSMUX=${SMSMUX:-$top_builddir/smsmux}
+SIM=${SMSMUX_SIM:-$top_builddir/smsmux-sim}
+DEFAULT_PORT=8742
+PORT=${SMSMUX_DEMO_PORT:-$DEFAULT_PORT}
+DEMO_DIR=${SMSMUX_DEMO_DIR:-$top_builddir/.demo-state}
 
-chmod 600 "$CONF" # it holds the simulator's demo token
-rm -rf "$top_srcdir/.demo-state"
-"$SIM" --port $PORT --quiet &
-sim=$!
-trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || :' EXIT INT TERM
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$PORT/_sim/requests?provider=smsmode"; do
-  i=$((i + 1))
-  [ $i -lt 100 ] || { echo "demo: smsmux-sim did not start on port $PORT" >&2; exit 1; }
-  sleep 0.05
+for tool in curl; do
+  command -v $tool >/dev/null 2>&1 ||
+    { echo "demo: $tool is needed (sh scripts/install-deps.sh installs it)" >&2; exit 1; }
 done
 
-run() { printf '\n$ smsmux %s\n' "$*"; "$SMSMUX" --config "$CONF" "$@"; }
-ctl() { curl -s -X POST "http://127.0.0.1:$PORT/_sim/$1" >/dev/null; }
+# q ARG: ARG quoted for a POSIX shell, only when it needs it
+q() {
+  case $1 in
+    '' | *[!A-Za-z0-9_@%+=:,./-]*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+# shown PATH [PREFIX]: PATH relative to the current directory when below
+# it, after PREFIX ("./" for a program)
+shown() {
+  case $1 in
+    "$PWD"/*) printf '%s%s' "${2-}" "${1#"$PWD"/}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+# say CMD ARGS...: print the command line as it can be pasted
+say() {
+  printf '\n$'
+  for a in "$@"; do printf ' %s' "$(q "$a")"; done
+  printf '\n'
+}
+
+sim_url() { printf 'http://127.0.0.1:%s' "$1"; }
+sim_answers() { curl -s -f -m 2 "$(sim_url "$1")/_sim/providers" 2>/dev/null | grep -q '"smsmode"'; }
+
+# ---- the simulator ---------------------------------------------------------
+sim=
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smsmux-demo.XXXXXX")
+cleanup() {
+  if [ -n "$sim" ]; then kill "$sim" 2>/dev/null || :; wait "$sim" 2>/dev/null || :; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# start_sim PORT: a simulator on PORT (0: a free one); sets sim and PORT,
+# or returns 1 when it could not listen
+start_sim() {
+  rm -f "$tmp/port"
+  "$SIM" --port "$1" --port-file "$tmp/port" --quiet 2>"$tmp/sim.err" &
+  sim=$!
+  i=0
+  until [ -s "$tmp/port" ]; do
+    if ! kill -0 "$sim" 2>/dev/null; then
+      wait "$sim" 2>/dev/null || :
+      sim=
+      return 1
+    fi
+    i=$((i + 1))
+    [ $i -lt 200 ] || { echo "demo: smsmux-sim did not start" >&2; cat "$tmp/sim.err" >&2; exit 1; }
+    sleep 0.05
+  done
+  PORT=$(cat "$tmp/port")
+}
+
+if sim_answers "$PORT"; then
+  # its faults off, or an earlier run's could spoil this one
+  for p in smsmode clever-http clever-rest mediasflow allmysms; do
+    curl -s -o /dev/null -X POST "$(sim_url "$PORT")/_sim/fault?provider=$p&mode=none"
+  done
+  echo "(using the smsmux-sim already running on port $PORT, its faults switched off; it is left running)"
+elif start_sim "$PORT"; then
+  echo "(smsmux-sim started on port $PORT; it stops when the demo ends)"
+else
+  taken=$PORT
+  start_sim 0 || { echo "demo: smsmux-sim cannot start:" >&2; cat "$tmp/sim.err" >&2; exit 1; }
+  echo "(port $taken is taken by another program: smsmux-sim started on port $PORT instead)"
+fi
+URL=$(sim_url "$PORT")
+
+# ---- the configuration -----------------------------------------------------
+rm -rf "$DEMO_DIR"
+if [ "$PORT" = "$DEFAULT_PORT" ] && [ -z "${SMSMUX_DEMO_DIR:-}" ] &&
+   [ "$(cd "$top_srcdir" && pwd -P)" = "$(cd "$top_builddir" && pwd -P)" ]; then
+  CONF=$top_srcdir/conf/demo.ini
+  chmod 600 "$CONF" # it holds the simulator's demo token
+else
+  mkdir -p "$DEMO_DIR"
+  CONF=$DEMO_DIR/demo.ini
+  ( umask 077
+    sed -e "s|127\\.0\\.0\\.1:$DEFAULT_PORT|127.0.0.1:$PORT|g" \
+        -e "s|^plugin_dir *=.*|plugin_dir = $top_builddir/plugins|" \
+        -e "s|^state_dir *=.*|state_dir = $DEMO_DIR|" \
+        "$top_srcdir/conf/demo.ini" >"$CONF" )
+  echo "(configuration: $(shown "$CONF"), conf/demo.ini for this build and port)"
+fi
+
+# run ARGS...: print and run smsmux with the demo configuration
+run() {
+  say "$(shown "$SMSMUX" ./)" --config "$(shown "$CONF")" "$@"
+  "$SMSMUX" --config "$CONF" "$@" || { rc=$?; echo "demo: that command failed (exit $rc)" >&2; exit $rc; }
+}
+# ctl QUERY: print and run one request to the simulator's control API
+ctl() {
+  say curl -s -X POST "$URL/_sim/$1"
+  answer=$(curl -s -X POST "$URL/_sim/$1")
+  printf '%s\n' "$answer"
+}
 
 run providers
 run send --to 0612345678 --text "Bonjour Maman"
-id=$("$SMSMUX" --config "$CONF" --json send --to 0612345678,0698765434 \
-     --text "Rendez-vous à 15h, répondez OUI ou NON" | jq -r .id)
-printf '\n(the simulator moves delivery reports on and receives a reply)\n'
+run send --to 0612345678,0698765434 --text "Rendez-vous à 15h, répondez OUI ou NON" >"$tmp/sent"
+cat "$tmp/sent"
+id=$(sed -n 's/^sent via .* id \([^:]*\):.*/\1/p' "$tmp/sent")
+[ -n "$id" ] || { echo "demo: no message id in the answer above" >&2; exit 1; }
+
+printf '\n(the simulator moves the delivery reports on, twice, and the first phone answers)\n'
 ctl "advance?provider=smsmode"
 ctl "advance?provider=smsmode"
-ctl "reply?provider=smsmode&token=demo-token&from=33612345678&text=OUI&message_id=$id"
-run status --provider smsmode "$id"
-run replies --provider smsmode
+ctl "reply?provider=smsmode&from=33612345678&text=OUI&message_id=$id"
+run status "$id"
+run replies --provider smsmode "$id"
 
 printf '\n(sMsmode goes down for one request: the message fails over)\n'
 ctl "fault?provider=smsmode&mode=down&count=1"

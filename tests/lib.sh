@@ -8,7 +8,14 @@
 #   assert_eq 0 "$RC" "send exits 0"
 #   assert_json '.provider' smsmode "provider in JSON"
 #   sim_requests smsmode            # JSON array of the requests sMsmode got
+#   assert_nothing_sent smsmode "input error: nothing sent"
 #   finish                          # prints "N passed, N failed", exit status
+#
+# A control request the simulator does not answer (it died, or never
+# started) is recorded, and `finish` then fails: a check such as "no
+# request reached the provider" must not pass because nobody was there to
+# count (sim_ctl is mostly called inside $(...), where a failed assertion
+# would be lost).
 set -u
 
 : "${top_srcdir:?run through make check}"
@@ -102,12 +109,25 @@ sim_start() {
 sim_ctl() {
   _m=$1; _p=$2; shift 2
   curl -sS -X "$_m" "$SIM_URL/_sim/$_p" "$@"
+  _rc=$?
+  if [ $_rc -ne 0 ]; then
+    echo "sim_ctl $_m /_sim/$_p: no answer from the simulator (curl exit $_rc)" >>"$TMP/.sim-unanswered"
+  fi
+  return $_rc
 }
 # sim_requests PROVIDER: JSON array of requests the provider received
 sim_requests() { sim_ctl GET "requests?provider=$1"; }
 # sim_fault PROVIDER MODE [extra query]: switch a fault on
 sim_fault() { sim_ctl POST "fault?provider=$1&mode=$2${3:+&$3}" >/dev/null; }
 sim_reset() { sim_ctl POST reset >/dev/null; }
+# assert_nothing_sent PROVIDER WHAT: the simulator answers, and its request
+# log for PROVIDER is an empty array (not merely empty output)
+assert_nothing_sent() {
+  _log=$(sim_requests "$1")
+  _n=$(printf '%s' "$_log" | jq -e 'if type == "array" then length else error("not a request log") end' 2>/dev/null) ||
+    _n="(no request log: the simulator did not answer: $(printf '%s' "$_log" | head -c 200))"
+  assert_eq 0 "$_n" "$2"
+}
 
 # write_config NAME: stdin to $TMP/NAME (mode 0600), with @SIM@ -> $SIM_URL,
 # @PLUGINS@ -> build-tree plugin dir, @TMP@ -> $TMP
@@ -121,6 +141,9 @@ write_config() {
 
 # finish: summary line and exit status
 finish() {
+  if [ -s "$TMP/.sim-unanswered" ]; then
+    fail "the simulator answered every control request" "$(cat "$TMP/.sim-unanswered")"
+  fi
   printf '%d passed, %d failed\n' "$_passed" "$_failed"
   [ "$_failed" -eq 0 ]
 }

@@ -204,7 +204,7 @@ sim_reset
 run_smsmux $B --json send --to 0612345678 --text "all open"
 assert_eq 1 "$RC" "every breaker open: exit 1"
 assert_json .error.class temporary "every breaker open: class temporary"
-assert_eq "" "$(send_tokens)" "every breaker open: nothing sent"
+assert_nothing_sent smsmode "every breaker open: nothing sent"
 
 # ----------------------------------------------------- failover_on_unknown
 write_config unk.ini <<'EOF2'
@@ -307,7 +307,7 @@ run_smsmux --config "$TMP/nommsprov.ini" --json send --kind mms --to 0612345678 
 assert_eq 2 "$RC" "no MMS-capable provider: exit 2"
 assert_json .error.class input "no MMS-capable provider: class input"
 assert_contains "$(jqr .error.message)" "lacks the mms capability" "says which capability is missing"
-assert_eq 0 "$(sim_requests smsmode | jq length)" "no MMS-capable provider: nothing sent"
+assert_nothing_sent smsmode "no MMS-capable provider: nothing sent"
 run_smsmux $M --json route --kind voice --to 0612345678 --text "allo"
 assert_json '.candidates[] | select(.provider=="mms") | .reason' "lacks the voice capability" \
   "voice never goes to a provider without it"

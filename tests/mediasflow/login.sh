@@ -161,29 +161,80 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $T" "$SI
 assert_eq 401 "$CODE" "sim_expire_makes_tokens_refused"
 
 # --- secrets never show -----------------------------------------------------------
+# A password that cannot be hidden by luck: the JSON body escapes its tab
+# (as \t), so the password as configured is nowhere in the body and only a
+# redaction that understands the body hides it; and no fragment of it may
+# show (a redaction that stops early leaves the tail).  assert_no_fragment
+# checks every 5 characters of the secret, as written and as JSON writes it.
+#   TODO (the redaction rework of core/http.c): add SECRET2 below, with a
+#   '"' and a '\', to the loop at the end; today the redaction stops at the
+#   escaped quote and the tail of such a password shows in the trace.
+#   SECRET2='pw"q\u0t3-tail2'
+SECRET=$(printf 's3/cr\tet+pw&x=é~tail9')
+TAB=$(printf '\t')
+assert_no_fragment() { # TEXT SECRET WHAT
+  _esc=$(printf '%s' "$2" | sed "s/$TAB/\\\\t/g")
+  _bad=
+  for _s in "$2" "$_esc"; do
+    _i=1
+    while [ $_i -le $(( ${#_s} - 4 )) ]; do
+      _frag=$(printf '%s' "$_s" | cut -c "$_i-$((_i + 4))")
+      case $1 in *"$_frag"*) _bad="$_bad [$_frag]" ;; esac
+      _i=$((_i + 1))
+    done
+  done
+  if [ -z "$_bad" ]; then pass "$3"; else fail "$3" "fragments of the secret:$_bad"; fi
+}
+MF_SECRET_PASSWORD=$SECRET
+export MF_SECRET_PASSWORD
+write_config secret.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state-secret
+
+[provider.mf]
+plugin = mediasflow
+base_url = @SIM@/mediasflow/api/v1
+login = demo
+password = env:MF_SECRET_PASSWORD
+EOF2
 sim_reset
-sim_mf_ctl POST account "login=demo&token_uses=1" >/dev/null
-run_smsmux --config "$CONFIG" --json --verbose send --provider mf --to +33632545311 \
+sim_mf_ctl POST account "login=demo&token_uses=1&password=$(jq -rn --arg s "$SECRET" '$s | @uri')" >/dev/null
+run_smsmux --config "$TMP/secret.ini" --json --verbose send --provider mf --to +33632545311 \
   --text 'Bonjour' --option startNow=false
 assert_eq 0 "$RC" "verbose_send_exits_0"
+assert_eq "$SECRET" "$(req '.body | fromjson | .password' 0)" "the_login_sent_the_whole_password"
+assert_contains "$(req '.body' 0)" 's3/cr\tet' "the_login_body_escapes_the_passwords_tab"
 assert_contains "$ERR" "Authorization: Bearer ***" "verbose_trace_shows_bearer_redacted"
 assert_contains "$ERR" '"password":"***"' "verbose_trace_redacts_the_login_password"
-assert_not_contains "$OUT$ERR" "demo-password" "password_never_in_verbose_or_json"
+assert_no_fragment "$OUT$ERR" "$SECRET" "no_fragment_of_the_password_in_verbose_or_json"
 N=0
 for t in $(sim_tokens); do
   N=$((N + 1))
   assert_not_contains "$OUT$ERR" "$t" "token_${N}_never_in_verbose_or_json"
 done
 assert_eq 2 "$N" "verbose_run_had_two_tokens_to_hide"
-run_smsmux --config "$CONFIG" --json --verbose status --provider mf 943
+run_smsmux --config "$TMP/secret.ini" --json --verbose status --provider mf 943
+N=0
 for t in $(sim_tokens); do
-  assert_not_contains "$OUT$ERR" "$t" "token_never_in_verbose_status"
+  N=$((N + 1))
+  assert_not_contains "$OUT$ERR" "$t" "token_${N}_never_in_verbose_status"
 done
+[ "$N" -ge 1 ] && pass "verbose_status_had_tokens_to_hide ($N)" ||
+  fail "verbose_status_had_tokens_to_hide" "the simulator listed no token"
+assert_no_fragment "$OUT$ERR" "$SECRET" "no_fragment_of_the_password_in_verbose_status"
+# the same password refused: the error says so without quoting it
+sim_mf_ctl POST account "login=demo&password=another" >/dev/null
+sim_mf_ctl POST expire "login=demo" >/dev/null
+run_smsmux --config "$TMP/secret.ini" --json --verbose send --provider mf --to +33632545311 --text x
+assert_json .error.class auth "refused_password_is_an_auth_error"
+assert_no_fragment "$OUT$ERR" "$SECRET" "no_fragment_of_the_password_when_it_is_refused"
 sim_reset
 sim_mf_ctl POST account "login=demo&token_in=body" >/dev/null
 run_smsmux --config "$CONFIG" --json --verbose send --provider mf --to +33632545311 --text x
 T=$(sim_tokens | head -n 1)
 assert_contains "$ERR" '"token":"***"' "verbose_trace_redacts_a_token_member"
 assert_not_contains "$OUT$ERR" "$T" "token_member_never_in_verbose_or_json"
+assert_not_contains "$OUT$ERR" "demo-password" "password_never_in_verbose_or_json"
 
 finish

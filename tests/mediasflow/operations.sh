@@ -10,16 +10,28 @@
 . "$top_srcdir/tests/mediasflow/common.sh"
 
 op() { mf call --provider mf "$@"; }
+# the answer Mediasflow gave to the last request of the last command, as
+# the --verbose trace shows it: what the plugin's records must render
+answered() { printf '%s\n' "$ERR" | sed -n 's/^smsmux: mf: < \({.*}\)$/\1/p' | tail -n 1; }
+# jq filter: an answer member as the plugin renders it in a record
+RENDER='if type == "null" then ""
+  elif type == "array" and all(.[]; type != "object" and type != "array")
+  then map(tostring) | join(",")
+  elif type == "object" or type == "array" then tojson else tostring end'
 inject_count() { sim_requests mediasflow | jq '[.[] | select(.path | endswith("/campaigns/inject"))] | length'; }
 
 # --- 2.1.3: prepared campaign (startNow FALSE), the example answer 2.1.3.1 ----
 sim_reset
-op campaign-send mobile=0632545311 msg='Ceci est un test d'"'"'envoi SMS pour ${PRENOM}' startNow=false
+mf --verbose call --provider mf campaign-send mobile=0632545311 \
+  msg='Ceci est un test d'"'"'envoi SMS pour ${PRENOM}' startNow=false
+ANSWER=$(answered)
 assert_eq 0 "$RC" "campaign_send_prepared_exits_0"
 assert_body "campaign_send_prepared_request" \
   '{"listRecipient":[{"mobile":"0632545311"}],"msg":"Ceci est un test d'"'"'envoi SMS pour ${PRENOM}","startNow":false}'
-# The guide's answer, member for member (its dates, campaign name and
-# pathToCampaign depend on the moment: compared by shape below)
+# The plugin's records against the answer it received (from the trace),
+# member for member; the simulator's answer against the guide's 2.1.3.1
+# (its dates, campaign name and pathToCampaign depend on the moment:
+# compared by shape below).
 cat >"$TMP/answer-2.1.3.1.json" <<'EOF2'
 {"userOwnerID": "5e1f4f4e7e9b504fcfd49eb2", "customerID": "5e1f1fa1392b6a759299b09a",
  "id": 943, "sendToSelect": "SMS", "typeSelect": "MKG",
@@ -45,8 +57,11 @@ cat >"$TMP/answer-2.1.3.1.json" <<'EOF2'
  "countBlackListMEDIASFLOW": 0, "countBlackListCUSTOMER": 0, "countBlackListBRAND": 0}
 EOF2
 GUIDE=$(cat "$TMP/answer-2.1.3.1.json")
+assert_eq object "$(jqr type "$ANSWER")" "prepared_answer_is_in_the_trace"
 assert_json '.records[0] | keys_unsorted | join(",")' \
-  "$(jqr 'keys_unsorted | join(",")' "$GUIDE")" "prepared_answer_has_the_guide_members_in_order"
+  "$(jqr 'keys_unsorted | join(",")' "$ANSWER")" "prepared_answer_members_kept_in_the_answers_order"
+assert_eq "$(jqr 'keys_unsorted | join(",")' "$GUIDE")" "$(jqr 'keys_unsorted | join(",")' "$ANSWER")" \
+  "simulator_prepared_answer_has_the_guide_members_in_order"
 for k in userOwnerID customerID id sendToSelect typeSelect countRecipient \
          countInvalidRecipient countInBlackListRecipient countDuplicateRecipient \
          renderer sender status shortCode message checkDuplicate allowUCS2 \
@@ -54,10 +69,13 @@ for k in userOwnerID customerID id sendToSelect typeSelect countRecipient \
          countPosted countDuplicate countNotAllow countNotValid countErrorRendering \
          countMaxCrediteOver countMaxCreditFound scheduled isInScheduler countBlackList \
          countBlackListMEDIASFLOW countBlackListCUSTOMER countBlackListBRAND; do
-  assert_json ".records[0].$k" "$(jqr ".$k" "$GUIDE")" "prepared_answer_${k}_as_in_the_guide"
+  assert_json ".records[0].$k" "$(jqr ".$k | $RENDER" "$ANSWER")" "prepared_answer_${k}_as_answered"
+  assert_eq "$(jqr ".$k" "$GUIDE")" "$(jqr ".$k" "$ANSWER")" "simulator_prepared_answer_${k}_as_in_the_guide"
 done
 assert_json '.records[0].listInCampaign | fromjson | tojson' \
-  "$(jqr '.listInCampaign | tojson' "$GUIDE")" "prepared_answer_listInCampaign_as_in_the_guide"
+  "$(jqr '.listInCampaign | tojson' "$ANSWER")" "prepared_answer_listInCampaign_as_answered"
+assert_eq "$(jqr '.listInCampaign | tojson' "$GUIDE")" "$(jqr '.listInCampaign | tojson' "$ANSWER")" \
+  "simulator_prepared_answer_listInCampaign_as_in_the_guide"
 # jq would print the guide's 1.0 as 1: the text itself
 assert_json '.records[0].creditCount' '1.0' "prepared_answer_creditCount_as_in_the_guide"
 assert_json '.records[0].defaultForHeader' '{}' "prepared_answer_defaultForHeader_empty_object"
@@ -240,9 +258,10 @@ base_url = @SIM@/mediasflow/api/v1
 login = lists
 password = lists-password
 EOF2
-run_smsmux --config "$TMP/lists.ini" --json call --provider mf list-upload \
+run_smsmux --config "$TMP/lists.ini" --json --verbose call --provider mf list-upload \
   file="$TMP/liste_demo.csv" filename=liste_demo
 assert_eq 0 "$RC" "list_upload_exits_0"
+ANSWER=$(answered)
 assert_request "list_upload_posts_lists_upload" POST "$API/lists/upload" ""
 assert_contains "$(req '.content_type')" "multipart/form-data; boundary=" "list_upload_is_multipart"
 BODY=$(req '.body')
@@ -277,12 +296,19 @@ cat >"$TMP/answer-2.9.1.json" <<'EOF2'
  "validCountryCounter": {"FR": 10}, "validNumberEMAIL": 0, "validNumberMOBILE": 10}
 EOF2
 GUIDE=$(cat "$TMP/answer-2.9.1.json")
+assert_eq object "$(jqr type "$ANSWER")" "list_upload_answer_is_in_the_trace"
 assert_json '.records[0] | keys_unsorted | join(",")' \
-  "$(jqr 'keys_unsorted | join(",")' "$GUIDE")" "list_upload_answer_has_the_guide_members_in_order"
+  "$(jqr 'keys_unsorted | join(",")' "$ANSWER")" "list_upload_answer_members_kept_in_the_answers_order"
+assert_eq "$(jqr 'keys_unsorted | join(",")' "$GUIDE")" "$(jqr 'keys_unsorted | join(",")' "$ANSWER")" \
+  "simulator_list_upload_answer_has_the_guide_members_in_order"
+# every member, rendered as the plugin documents it (record_of)
+for k in $(jqr 'keys_unsorted[]' "$ANSWER"); do
+  assert_json ".records[0][\"$k\"]" "$(jqr ".[\"$k\"] | $RENDER" "$ANSWER")" "list_upload_answer_${k}_as_answered"
+done
 for k in campainId charsetDetected countDuplicateEmail countDuplicateMobile customerID \
          description globalInvalidLine id invalidNumberEMAIL invalidNumberMOBILE listName \
          maxSizeDataLine size type userOwnerID validNumberEMAIL validNumberMOBILE; do
-  assert_json ".records[0].$k" "$(jqr ".$k" "$GUIDE")" "list_upload_answer_${k}_as_in_the_guide"
+  assert_eq "$(jqr ".$k" "$GUIDE")" "$(jqr ".$k" "$ANSWER")" "simulator_list_upload_answer_${k}_as_in_the_guide"
 done
 # arrays of values come as comma lists, objects as JSON (key order aside:
 # the guide's follows a Java hash map)
@@ -293,8 +319,8 @@ done
 assert_json '.records[0].emptyKeys | split(",") | sort | join(",")' \
   "$(jqr '.emptyKeys | sort | join(",")' "$GUIDE")" "list_upload_answer_emptyKeys_as_in_the_guide"
 for k in computedHeaderSize maxDatasMap validCountryCounter invalidCountryCounter; do
-  assert_eq "$(jqr ".$k" "$GUIDE" | jq -cS .)" "$(jqr ".records[0].$k" | jq -cS .)" \
-    "list_upload_answer_${k}_as_in_the_guide"
+  assert_eq "$(jqr ".$k" "$GUIDE" | jq -cS .)" "$(jqr ".$k" "$ANSWER" | jq -cS .)" \
+    "simulator_list_upload_answer_${k}_as_in_the_guide"
 done
 assert_json '.records[0].creationDate | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z\\[UTC\\]$")' \
   true "list_upload_answer_creationDate_in_the_guide_format"
