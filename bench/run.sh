@@ -1,24 +1,41 @@
 #!/bin/sh
 # bench/run.sh - the figures of docs/PERFORMANCE.md, in one run:
-#   1. N single-recipient sMsmode sends through libsmsmux (batch API, W
-#      workers, smsmode plugin) and the same HTTP requests with bare
-#      libcurl (W threads, one reused handle each), against smsmux-sim:
-#      messages/s, the ratio, CPU time per message, peak RSS;
+#   1. N single-recipient personalised sMsmode sends ("Bonjour i" to its
+#      own number, each with its own ref: nothing grouped, every message
+#      through the journal) through libsmsmux (batch API, W workers,
+#      smsmode plugin) and the very same HTTP requests with bare libcurl
+#      (W threads, one reused handle each), for W in WS (4 and 16), against
+#      smsmux-sim and against a static-reply nginx (bench/fake.sh) that
+#      cannot be the bottleneck: messages/s, the ratio, CPU time per message
+#      of the client and of the server, peak RSS; then the fsync and
+#      fdatasync calls per message of each client, counted by strace on a
+#      shorter run (NF messages);
 #   2. a LINES-line --to-file through the smsmux command (max_rps off):
 #      RSS at the start, middle and end of the run, and its peak;
 #   3. the cold start of `smsmux providers` with the five plugins loaded;
-#   4. instructions per message under callgrind (C sends, one worker).
+#   4. instructions per message under callgrind (C sends, one worker);
+#   5. Kannel (Debian's package) as a reference: the same N messages over
+#      its /cgi-bin/sendsms, W concurrent requests, through a generic HTTP
+#      SMSC to the static nginx (bench/kannel.sh).
 # Run it with `make bench`, or after `make all bench/bench_send
 # bench/bare_curl`:  top_srcdir=. top_builddir=. sh bench/run.sh
-# Knobs (environment): N (20000), W (4), LINES (1000000), C (200),
-# SIM_THREADS (8), SKIP (space-separated parts to skip: send file cold
-# callgrind).  Nothing here asserts a timing: it prints figures.
+# Knobs (environment): N (5000), WS (4 16), NF (1000), LINES (1000000),
+# C (200), SIM_THREADS (8), SKIP (space-separated parts to skip: send sim
+# static fsync file cold callgrind kannel; sim and static skip one target
+# of part 1, fsync its strace runs).  W (4): the workers of parts 2 and 4.
+# Missing nginx, strace or kannel: as root, the script installs them with
+# apt-get (INSTALL=0 to never do that); else those parts are skipped.
+# Nothing here asserts a timing: it prints figures.  On a shared 2-CPU
+# machine they move by tens of percent from run to run.
 set -u
 
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
-N=${N:-20000}
+N=${N:-5000}
 W=${W:-4}
+WS=${WS:-4 16}
+NF=${NF:-1000}
+INSTALL=${INSTALL:-1}
 LINES=${LINES:-1000000}
 C=${C:-200}
 SIM_THREADS=${SIM_THREADS:-8}
@@ -36,8 +53,12 @@ export LD_LIBRARY_PATH="$B/core/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/smsmux-bench.XXXXXX")
 SIM_PID=
+FAKE_DIR=
+KANNEL_DIR=
 cleanup() {
   if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; fi
+  [ -n "$KANNEL_DIR" ] && sh "$top_srcdir/bench/kannel.sh" stop "$KANNEL_DIR"
+  [ -n "$FAKE_DIR" ] && sh "$top_srcdir/bench/fake.sh" stop "$FAKE_DIR"
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -64,7 +85,7 @@ fresh_account() {
   curl -sS -X POST "$SIM/_sim/account?provider=smsmode&token=$TOKEN&postpay=1&credit=0" >/dev/null
 }
 
-mkconfig() { # mkconfig FILE STATE_DIR
+mkconfig() { # mkconfig FILE STATE_DIR [BASE_URL]
   umask 077
   cat >"$1" <<EOF
 [smsmux]
@@ -73,36 +94,126 @@ state_dir = $2
 
 [provider.smsmode]
 plugin = smsmode
-base_url = $SIM/smsmode/http/1.6
+base_url = ${3:-$SIM/smsmode/http/1.6}
 access_token = $TOKEN
 EOF
   umask 022
+}
+
+# have COMMAND PACKAGE: COMMAND is there, or installed now (root, INSTALL=1)
+have() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ -x "/usr/sbin/$1" ] && return 0
+  if [ "$(id -u)" = 0 ] && [ "$INSTALL" = 1 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "(installing $2 for the benchmark)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" \
+      >"$TMP/apt-$2.log" 2>&1 || tail -n 5 "$TMP/apt-$2.log" >&2
+    command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]
+    return
+  fi
+  return 1
+}
+
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# proc_cpu PID...: user+system clock ticks so far of these processes and
+# of their children (nginx's workers)
+proc_cpu() {
+  for p in "$@"; do
+    echo "$p"
+    ps -o pid= --ppid "$p" 2>/dev/null
+  done | while read -r q; do
+    [ -r "/proc/$q/stat" ] && sed 's/^.*) //' "/proc/$q/stat" | awk '{ print $12 + $13 }'
+  done | awk '{ t += $1 } END { print t + 0 }'
+}
+# us_per MSGS TICKS: microseconds of CPU per message
+us_per() { echo "scale=1; $2 * 1000000 / $HZ / $1" | bc; }
+ratio() { [ -n "$1" ] && [ -n "$2" ] && printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
+# fsyncs FILE: fsync + fdatasync calls in a `strace -c` summary
+fsyncs() {
+  awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$1"
 }
 
 field() { # field NAME LINE
   printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-# --- 1. throughput: libsmsmux vs bare libcurl --------------------------------
+# --- 1. personalised single-recipient sends: libsmsmux vs bare libcurl ------
+# target_row TARGET W BASE SERVER_PIDS: one line of the table; the raw lines
+# of both programs go to $TMP/send.raw
+target_row() {
+  tgt=$1 w=$2 base=$3 spids=$4
+  [ "$tgt" = sim ] && fresh_account
+  c0=$(proc_cpu $spids)
+  bare=$("$B/bench/bare_curl" -p "$base" "$TOKEN" "$N" "$w") ||
+    echo "bare_curl ($tgt, $w): some requests failed" >&2
+  c1a=$(proc_cpu $spids)
+  [ "$tgt" = sim ] && fresh_account
+  rm -rf "$TMP/state-send"
+  mkconfig "$TMP/send.ini" "$TMP/state-send" "$base"
+  c1=$(proc_cpu $spids)
+  lib=$(run "$B/bench/bench_send" "$TMP/send.ini" "$N" "$w" 1 -p -r "bench-$tgt-$w") ||
+    echo "bench_send ($tgt, $w): some sends failed" >&2
+  c2=$(proc_cpu $spids)
+  printf '%s W=%s: %s\n%s W=%s: %s\n' "$tgt" "$w" "$bare" "$tgt" "$w" "$lib" >>"$TMP/send.raw"
+  br=$(field rate "$bare"); lr=$(field rate "$lib")
+  bc_=$(field cpu_us "$bare"); lc=$(field cpu_us "$lib")
+  echo "| $tgt | $w | $br | $lr | $(ratio "$lr" "$br") | $bc_ | $lc | $(ratio "$lc" "$bc_") |" \
+       "$(us_per "$N" $((c1a - c0))) / $(us_per "$N" $((c2 - c1))) |" \
+       "$(field maxrss_kb "$bare") / $(field maxrss_kb "$lib") |" \
+       "$(field ok "$bare") / $(field ok "$lib") |"
+}
+
 if ! skip send; then
   echo
-  echo "== 1. $N single-recipient sends, $W workers/threads, sMsmode on smsmux-sim"
-  fresh_account
-  bare=$("$B/bench/bare_curl" "$SIM/smsmode/http/1.6" "$TOKEN" "$N" "$W") ||
-    echo "bare_curl: some requests failed" >&2
-  echo "$bare"
-  fresh_account
-  mkconfig "$TMP/send.ini" "$TMP/state-send"
-  lib=$(run "$B/bench/bench_send" "$TMP/send.ini" "$N" "$W") ||
-    echo "bench_send: some sends failed" >&2
-  echo "$lib"
-  br=$(field rate "$bare"); lr=$(field rate "$lib")
-  echo "| | messages/s | CPU us/message | peak RSS KiB |"
-  echo "|---|---|---|---|"
-  echo "| bare libcurl | $br | $(field cpu_us "$bare") | $(field maxrss_kb "$bare") |"
-  echo "| libsmsmux    | $lr | $(field cpu_us "$lib") | $(field maxrss_kb "$lib") |"
-  echo "ratio libsmsmux / bare libcurl: $(echo "scale=3; $lr / $br" | bc)" \
-       "(goal: >= 0.90)"
+  echo "== 1. $N personalised single-recipient sends (own text, own number, own ref), sMsmode"
+  FAKE=
+  if ! skip static; then
+    if have nginx nginx-light; then
+      FAKE_DIR=$TMP/fake
+      if fport=$(sh "$top_srcdir/bench/fake.sh" start "$FAKE_DIR"); then
+        FAKE=http://127.0.0.1:$fport
+        echo "static fake: $("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/^.*: //'), one worker, on $FAKE"
+      else
+        FAKE_DIR=
+      fi
+    else
+      echo "nginx is not installed (apt-get install nginx-light): no static fake"
+    fi
+  fi
+  : >"$TMP/send.raw"
+  echo
+  echo "| server | W | bare libcurl msg/s | libsmsmux msg/s | ratio (goal >= 0.90) | bare CPU us/msg | libsmsmux CPU us/msg | CPU ratio (goal <= 1.30) | server CPU us/msg (bare / lib run) | peak RSS KiB (bare / lib) | ok (bare / lib) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  for w in $WS; do
+    skip sim || target_row sim "$w" "$SIM/smsmode/http/1.6" "$SIM_PID"
+    [ -n "$FAKE" ] && target_row static "$w" "$FAKE/http/1.6" "$(cat "$FAKE_DIR/nginx.pid")"
+  done
+  echo
+  echo "(the raw lines:)"
+  sed 's/^/  /' "$TMP/send.raw"
+
+  if ! skip fsync; then
+    echo
+    if have strace strace; then
+      base=$SIM/smsmode/http/1.6 where=smsmux-sim
+      [ -n "$FAKE" ] && base=$FAKE/http/1.6 where="the static fake"
+      w=$(echo "$WS" | awk '{ print $1 }')
+      [ -n "$FAKE" ] || fresh_account
+      run strace -f -c -e trace=fsync,fdatasync -o "$TMP/strace.bare" \
+        "$B/bench/bare_curl" -p "$base" "$TOKEN" "$NF" "$w" >/dev/null
+      [ -n "$FAKE" ] || fresh_account
+      rm -rf "$TMP/state-send"
+      mkconfig "$TMP/send.ini" "$TMP/state-send" "$base"
+      run strace -f -c -e trace=fsync,fdatasync -o "$TMP/strace.lib" \
+        "$B/bench/bench_send" "$TMP/send.ini" "$NF" "$w" 1 -p -r bench-fsync >/dev/null
+      fb=$(fsyncs "$TMP/strace.bare"); fl=$(fsyncs "$TMP/strace.lib")
+      echo "fsync + fdatasync calls (strace -f -c, $NF messages, W=$w, $where):" \
+           "libsmsmux $fl ($(printf '%.3f' "$(echo "scale=4; $fl / $NF" | bc)") per message)," \
+           "bare libcurl $fb ($(printf '%.3f' "$(echo "scale=4; $fb / $NF" | bc)") per message)"
+    else
+      echo "strace is not installed: fsyncs per message not counted"
+    fi
+  fi
 fi
 
 # --- 2. a LINES-line file through the CLI: RSS stays flat ---------------------
