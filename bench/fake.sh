@@ -38,8 +38,9 @@ fake_start() { # fake_start DIR: prints the port
   tries=0
   while [ $tries -lt 20 ]; do
     tries=$((tries + 1))
-    # a port in 20000..59999 that nothing listens on (ss when present)
-    port=$(( 20000 + ( $(od -An -N2 -tu2 /dev/urandom) % 40000 ) ))
+    # a port in 20000..32767 (below Linux's ephemeral range) that nothing
+    # listens on (ss when present)
+    port=$(( 20000 + ( $(od -An -N2 -tu2 /dev/urandom) % 12768 ) ))
     if command -v ss >/dev/null 2>&1 &&
        ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then
       continue

@@ -7,7 +7,7 @@ bench_bare_curl_SOURCES = bench/bare_curl.c
 bench_bare_curl_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 bench_bare_curl_LDADD = $(CURL_LIBS) $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT)
-EXTRA_DIST += bench/run.sh bench/fake.sh docs/PERFORMANCE.md
+EXTRA_DIST += bench/run.sh bench/fake.sh bench/kannel.sh docs/PERFORMANCE.md
 
 bench: all bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \

@@ -137,6 +137,25 @@ field() { # field NAME LINE
   printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
+# start_fake: the static nginx of bench/fake.sh, once; FAKE is its URL ("" if
+# it cannot run)
+FAKE=
+start_fake() {
+  [ -n "$FAKE" ] && return 0
+  have nginx nginx-light || {
+    echo "nginx is not installed (apt-get install nginx-light): no static fake"
+    return 1
+  }
+  FAKE_DIR=$TMP/fake
+  if fport=$(sh "$top_srcdir/bench/fake.sh" start "$FAKE_DIR"); then
+    FAKE=http://127.0.0.1:$fport
+    echo "static fake: $("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/^.*: //'), one worker, on $FAKE (bench/fake.sh)"
+  else
+    FAKE_DIR=
+    return 1
+  fi
+}
+
 # --- 1. personalised single-recipient sends: libsmsmux vs bare libcurl ------
 # target_row TARGET W BASE SERVER_PIDS: one line of the table; the raw lines
 # of both programs go to $TMP/send.raw
@@ -166,20 +185,7 @@ target_row() {
 if ! skip send; then
   echo
   echo "== 1. $N personalised single-recipient sends (own text, own number, own ref), sMsmode"
-  FAKE=
-  if ! skip static; then
-    if have nginx nginx-light; then
-      FAKE_DIR=$TMP/fake
-      if fport=$(sh "$top_srcdir/bench/fake.sh" start "$FAKE_DIR"); then
-        FAKE=http://127.0.0.1:$fport
-        echo "static fake: $("$(command -v nginx || echo /usr/sbin/nginx)" -v 2>&1 | sed 's/^.*: //'), one worker, on $FAKE"
-      else
-        FAKE_DIR=
-      fi
-    else
-      echo "nginx is not installed (apt-get install nginx-light): no static fake"
-    fi
-  fi
+  skip static || start_fake
   : >"$TMP/send.raw"
   echo
   echo "| server | W | bare libcurl msg/s | libsmsmux msg/s | ratio (goal >= 0.90) | bare CPU us/msg | libsmsmux CPU us/msg | CPU ratio (goal <= 1.30) | server CPU us/msg (bare / lib run) | peak RSS KiB (bare / lib) | ok (bare / lib) |"
@@ -325,6 +331,77 @@ if ! skip callgrind; then
                     n = split(obj, parts, "/"); o[parts[n]] += ir }
              END { for (k in o) printf "  %-32s %14d  %5.1f%%\n", k, o[k], 100 * o[k] / '"$inn"' }' |
         sort -k2 -n -r | head -n 8
+    fi
+  fi
+fi
+
+# --- 5. Kannel as a reference ---------------------------------------------------
+if ! skip kannel; then
+  echo
+  echo "== 5. Kannel reference: $N messages over its /cgi-bin/sendsms (\"Bonjour i\", own number), generic HTTP SMSC to the static fake"
+  start_fake
+  if [ -z "$FAKE" ]; then
+    echo "no static fake: skipped"
+  elif ! have bearerbox kannel; then
+    echo "Kannel is not installed (apt-get install kannel): skipped"
+  else
+    echo "$("$(command -v bearerbox || echo /usr/sbin/bearerbox)" --version 2>&1 | head -n 1)," \
+         "store-type = file, max-pending-submits = 100 (bench/kannel.sh)"
+    echo
+    echo "| W | sendsms answered msg/s | end to end msg/s (all N at the fake) | Kannel CPU us/msg (bearerbox + smsbox) | driver CPU us/msg | fake CPU us/msg | at the fake / N |"
+    echo "|---|---|---|---|---|---|---|"
+    for w in $WS; do
+      KANNEL_DIR=$TMP/kannel-$w
+      if ! url=$(sh "$top_srcdir/bench/kannel.sh" start "$KANNEL_DIR" 0 "$FAKE/kannel"); then
+        KANNEL_DIR=
+        break
+      fi
+      : >"$FAKE_DIR/kannel.log"
+      kp=$(sh "$top_srcdir/bench/kannel.sh" pids "$KANNEL_DIR")
+      fp=$(cat "$FAKE_DIR/nginx.pid")
+      c0=$(proc_cpu $kp); f0=$(proc_cpu "$fp")
+      t0=$(date +%s%N)
+      drv=$("$B/bench/bare_curl" -k -p "$url" bench:bench "$N" "$w") ||
+        echo "bare_curl -k (W=$w): some requests were not accepted: $drv" >&2
+      t1=$(date +%s%N)
+      i=0
+      while [ "$(wc -l <"$FAKE_DIR/kannel.log")" -lt "$N" ] && [ $i -lt 1200 ]; do
+        i=$((i + 1))
+        sleep 0.05
+      done
+      t2=$(date +%s%N)
+      c1=$(proc_cpu $kp); f1=$(proc_cpu "$fp")
+      got=$(wc -l <"$FAKE_DIR/kannel.log")
+      echo "| $w | $(field rate "$drv") | $(( N * 1000000 / ((t2 - t0) / 1000) )) |" \
+           "$(us_per "$N" $((c1 - c0))) | $(field cpu_us "$drv") | $(us_per "$N" $((f1 - f0))) | $got / $N |"
+      sh "$top_srcdir/bench/kannel.sh" stop "$KANNEL_DIR"
+      KANNEL_DIR=
+    done
+    # Kannel's fsyncs: strace attached to bearerbox and smsbox for NF messages
+    if ! skip fsync && have strace strace; then
+      w=$(echo "$WS" | awk '{ print $1 }')
+      KANNEL_DIR=$TMP/kannel-fsync
+      if url=$(sh "$top_srcdir/bench/kannel.sh" start "$KANNEL_DIR" 0 "$FAKE/kannel"); then
+        : >"$FAKE_DIR/kannel.log"
+        set -- $(sh "$top_srcdir/bench/kannel.sh" pids "$KANNEL_DIR")
+        strace -f -c -e trace=fsync,fdatasync -o "$TMP/strace.kannel" -p "$1" -p "$2" 2>/dev/null &
+        spid=$!
+        sleep 1 # strace attaches to every thread
+        "$B/bench/bare_curl" -k -p "$url" bench:bench "$NF" "$w" >/dev/null
+        i=0
+        while [ "$(wc -l <"$FAKE_DIR/kannel.log")" -lt "$NF" ] && [ $i -lt 1200 ]; do
+          i=$((i + 1))
+          sleep 0.05
+        done
+        kill -INT "$spid" 2>/dev/null
+        wait "$spid" 2>/dev/null
+        fk=$(fsyncs "$TMP/strace.kannel")
+        echo
+        echo "fsync + fdatasync calls of bearerbox + smsbox (strace -f -c -p, $NF messages, W=$w):" \
+             "$fk ($(printf '%.3f' "$(echo "scale=4; $fk / $NF" | bc)") per message)"
+        sh "$top_srcdir/bench/kannel.sh" stop "$KANNEL_DIR"
+      fi
+      KANNEL_DIR=
     fi
   fi
 fi
