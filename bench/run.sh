@@ -7,7 +7,8 @@
 #      (W threads, one reused handle each), for W in WS (4 and 16), against
 #      smsmux-sim and against a static-reply nginx (bench/fake.sh) that
 #      cannot be the bottleneck: messages/s, the ratio, CPU time per message
-#      of the client and of the server, peak RSS; then the fsync and
+#      of the client and of the server, peak RSS (and libsmsmux once more
+#      without refs: what the journal path costs); then the fsync and
 #      fdatasync calls per message of each client, counted by strace on a
 #      shorter run (NF messages);
 #   2. a LINES-line --to-file through the smsmux command (max_rps off):
@@ -173,13 +174,20 @@ target_row() {
   lib=$(run "$B/bench/bench_send" "$TMP/send.ini" "$N" "$w" 1 -p -r "bench-$tgt-$w") ||
     echo "bench_send ($tgt, $w): some sends failed" >&2
   c2=$(proc_cpu $spids)
-  printf '%s W=%s: %s\n%s W=%s: %s\n' "$tgt" "$w" "$bare" "$tgt" "$w" "$lib" >>"$TMP/send.raw"
+  # the same without refs: what the journal path costs
+  [ "$tgt" = sim ] && fresh_account
+  rm -rf "$TMP/state-send"
+  noref=$(run "$B/bench/bench_send" "$TMP/send.ini" "$N" "$w" 1 -p) ||
+    echo "bench_send without refs ($tgt, $w): some sends failed" >&2
+  printf '%s W=%s: %s\n%s W=%s: %s\n%s W=%s (no ref): %s\n' "$tgt" "$w" "$bare" \
+    "$tgt" "$w" "$lib" "$tgt" "$w" "$noref" >>"$TMP/send.raw"
   br=$(field rate "$bare"); lr=$(field rate "$lib")
   bc_=$(field cpu_us "$bare"); lc=$(field cpu_us "$lib")
   echo "| $tgt | $w | $br | $lr | $(ratio "$lr" "$br") | $bc_ | $lc | $(ratio "$lc" "$bc_") |" \
        "$(us_per "$N" $((c1a - c0))) / $(us_per "$N" $((c2 - c1))) |" \
        "$(field maxrss_kb "$bare") / $(field maxrss_kb "$lib") |" \
-       "$(field ok "$bare") / $(field ok "$lib") |"
+       "$(field ok "$bare") / $(field ok "$lib") |" \
+       "$(field rate "$noref") ($(field cpu_us "$noref")) |"
 }
 
 if ! skip send; then
@@ -188,8 +196,8 @@ if ! skip send; then
   skip static || start_fake
   : >"$TMP/send.raw"
   echo
-  echo "| server | W | bare libcurl msg/s | libsmsmux msg/s | ratio (goal >= 0.90) | bare CPU us/msg | libsmsmux CPU us/msg | CPU ratio (goal <= 1.30) | server CPU us/msg (bare / lib run) | peak RSS KiB (bare / lib) | ok (bare / lib) |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| server | W | bare libcurl msg/s | libsmsmux msg/s | ratio (goal >= 0.90) | bare CPU us/msg | libsmsmux CPU us/msg | CPU ratio (goal <= 1.30) | server CPU us/msg (bare / lib run) | peak RSS KiB (bare / lib) | ok (bare / lib) | libsmsmux without refs: msg/s (CPU us/msg) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for w in $WS; do
     skip sim || target_row sim "$w" "$SIM/smsmode/http/1.6" "$SIM_PID"
     [ -n "$FAKE" ] && target_row static "$w" "$FAKE/http/1.6" "$(cat "$FAKE_DIR/nginx.pid")"
