@@ -14,7 +14,8 @@
 #   2. a LINES-line --to-file through the smsmux command (max_rps off):
 #      RSS at the start, middle and end of the run, and its peak;
 #   3. the cold start of `smsmux providers` with the five plugins loaded;
-#   4. instructions per message under callgrind (C sends, one worker);
+#   4. instructions per message under callgrind (C sends, one worker; the
+#      same text without refs, then personalised texts with a ref each);
 #   5. Kannel (Debian's package) as a reference: the same N messages over
 #      its /cgi-bin/sendsms, W concurrent requests, through a generic HTTP
 #      SMSC to the static nginx (bench/kannel.sh).
@@ -332,6 +333,14 @@ if ! skip callgrind; then
     i0=$(total "$TMP/cg.0"); inn=$(total "$TMP/cg.n")
     echo "instructions: $inn for $C sends, $i0 for open+close alone"
     echo "per message: $(( inn / C )) (all), $(( (inn - i0) / C )) (without open/close)"
+    # issue 10's messages: personalised, a ref each (fresh journal)
+    fresh_account
+    rm -rf "$TMP/state-cg"
+    run valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.r" \
+      "$B/bench/bench_send" "$TMP/cg.ini" "$C" 1 1 -p -r cg >/dev/null 2>"$TMP/cgr.err"
+    ir=$(total "$TMP/cg.r")
+    echo "personalised, a ref each: $(( ir / C )) per message (all)," \
+         "$(( (ir - i0) / C )) (without open/close)"
     if command -v callgrind_annotate >/dev/null 2>&1; then
       echo "where they go (exclusive Ir by object, the $C-send run):"
       callgrind_annotate --inclusive=no "$TMP/cg.n" 2>/dev/null |
