@@ -80,7 +80,8 @@ http {
 EOF
     rm -f "$dir/nginx.pid"
     : >"$dir/error.log"
-    "$NGINX" -p "$dir" -c "$dir/nginx.conf" >"$dir/nginx.out" 2>&1 &
+    # -e: not even the start-up error log in /var/log (nginx >= 1.19.5)
+    "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/nginx.out" 2>&1 &
     echo $! >"$dir/nginx.launcher"
     i=0
     while [ $i -lt 100 ]; do
