@@ -343,11 +343,15 @@ if ! skip callgrind; then
          "$(( (ir - i0) / C )) (without open/close)"
     if command -v callgrind_annotate >/dev/null 2>&1; then
       echo "where they go (exclusive Ir by object, the $C-send run):"
-      callgrind_annotate --inclusive=no "$TMP/cg.n" 2>/dev/null |
+      callgrind_annotate --inclusive=no "$TMP/cg.n" >"$TMP/cga.out" 2>"$TMP/cga.err"
+      <"$TMP/cga.out" \
         awk '/\[/ { ir = $1; gsub(",", "", ir); obj = $NF; gsub(/[][]/, "", obj);
                     n = split(obj, parts, "/"); o[parts[n]] += ir }
              END { for (k in o) printf "  %-32s %14d  %5.1f%%\n", k, o[k], 100 * o[k] / '"$inn"' }' |
         sort -k2 -n -r | head -n 8
+      # (it has come out empty, once in a few full runs: say why)
+      grep -q '\[' "$TMP/cga.out" ||
+        { echo "  callgrind_annotate gave no per-object lines:"; tail -n 3 "$TMP/cga.err"; }
     fi
   fi
 fi
