@@ -2,11 +2,15 @@
  * sends, made with nothing but libcurl: W threads, one reused handle each
  * (keep-alive), the same URL and query string as the smsmode plugin's
  * (GET BASE/sendSMS.do?accessToken=T&message=Bench+message&numero=336...),
- * the answer read and its code checked.  The yardstick of the benchmark.
- * Prints one line like bench_send's:
+ * the answer read and its code checked ("0 |").  The yardstick of the
+ * benchmark.  Prints one line like bench_send's:
  *   bare_curl N=... workers=... ok=... seconds=... rate=... cpu_us=... maxrss_kb=...
  *
- * usage: bare_curl BASE_URL TOKEN N WORKERS */
+ * usage: bare_curl [-p] [-k] BASE_URL TOKEN N WORKERS
+ *   -p  personalised: message i says "Bonjour i" (bench_send -p)
+ *   -k  Kannel's sendsms instead: GET BASE_URL?username=U&password=P&to=...
+ *       &text=... with TOKEN = U:P, success = HTTP 202 (bench/kannel.sh)
+ * Message i (0-based) goes to 336 followed by 10000000 + i on 8 digits. */
 #include <curl/curl.h>
 
 #include <pthread.h>
@@ -17,6 +21,8 @@
 #include <time.h>
 
 static const char *base, *token;
+static int personal, kannel;
+static char kuser[128], kpass[128];
 static unsigned long total;
 static unsigned long next_i, ok_count;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -38,7 +44,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *userdata) {
 static void *worker(void *arg) {
   CURL *h = curl_easy_init();
   unsigned long ok = 0;
-  char url[512];
+  char url[512], text[64];
   (void)arg;
   for (;;) {
     unsigned long i;
@@ -49,9 +55,18 @@ static void *worker(void *arg) {
     pthread_mutex_unlock(&lock);
     if (i >= total)
       break;
-    snprintf(url, sizeof url,
-             "%s/sendSMS.do?accessToken=%s&message=Bench+message&numero=336%08lu",
-             base, token, 10000000ul + i);
+    if (personal)
+      snprintf(text, sizeof text, "Bonjour+%lu", i);
+    else
+      snprintf(text, sizeof text, "Bench+message");
+    if (kannel)
+      snprintf(url, sizeof url,
+               "%s?username=%s&password=%s&to=%%2B336%08lu&text=%s", base,
+               kuser, kpass, 10000000ul + i, text);
+    else
+      snprintf(url, sizeof url,
+               "%s/sendSMS.do?accessToken=%s&message=%s&numero=336%08lu", base,
+               token, text, 10000000ul + i);
     b.len = 0;
     b.data[0] = '\0';
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -61,7 +76,8 @@ static void *worker(void *arg) {
     curl_easy_setopt(h, CURLOPT_USERAGENT, "smsmux/bench");
     if (curl_easy_perform(h) == CURLE_OK &&
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-        status == 200 && strncmp(b.data, "0 |", 3) == 0)
+        (kannel ? status == 202
+                : status == 200 && strncmp(b.data, "0 |", 3) == 0))
       ok++;
   }
   curl_easy_cleanup(h);
@@ -78,12 +94,32 @@ int main(int argc, char **argv) {
   struct rusage ru;
   double secs, cpu;
 
+  while (argc > 1 && argv[1][0] == '-') {
+    if (strcmp(argv[1], "-p") == 0)
+      personal = 1;
+    else if (strcmp(argv[1], "-k") == 0)
+      kannel = 1;
+    else
+      break;
+    argv++;
+    argc--;
+  }
   if (argc < 5) {
-    fprintf(stderr, "usage: bare_curl BASE_URL TOKEN N WORKERS\n");
+    fprintf(stderr, "usage: bare_curl [-p] [-k] BASE_URL TOKEN N WORKERS\n");
     return 2;
   }
   base = argv[1];
   token = argv[2];
+  if (kannel) {
+    const char *colon = strchr(token, ':');
+    if (!colon || (size_t)(colon - token) >= sizeof kuser ||
+        strlen(colon + 1) >= sizeof kpass) {
+      fprintf(stderr, "bare_curl: -k wants TOKEN = USER:PASSWORD\n");
+      return 2;
+    }
+    memcpy(kuser, token, (size_t)(colon - token));
+    strcpy(kpass, colon + 1);
+  }
   total = strtoul(argv[3], NULL, 10);
   w = (unsigned)strtoul(argv[4], NULL, 10);
   if (w == 0 || w > 256)

@@ -1,4 +1,4 @@
-# The benchmark (issue 6, docs/PERFORMANCE.md): `make bench`.  Its two
+# The benchmark (issues 6 and 10, docs/PERFORMANCE.md): `make bench`.  Its two
 # programs are built on demand only (not by `make` or `make check`).
 EXTRA_PROGRAMS = bench/bench_send bench/bare_curl
 bench_bench_send_SOURCES = bench/bench_send.c
@@ -7,7 +7,7 @@ bench_bare_curl_SOURCES = bench/bare_curl.c
 bench_bare_curl_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 bench_bare_curl_LDADD = $(CURL_LIBS) $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT)
-EXTRA_DIST += bench/run.sh docs/PERFORMANCE.md
+EXTRA_DIST += bench/run.sh bench/fake.sh bench/kannel.sh docs/PERFORMANCE.md
 
 bench: all bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
