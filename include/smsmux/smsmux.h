@@ -532,6 +532,112 @@ char *smsmux_provider_list_json(const char *key,
     "config_keys","operations","problems","warnings"} (and "error"). */
 char *smsmux_plugin_report_json(const smsmux_plugin_report *r);
 
+/* ------------------------------------------------- the durable queue ---- */
+
+/*
+ * The service's path (smsmuxd): a message is recorded in the store, whole
+ * and durably (fsync, group commit), before smsmux_submit returns; worker
+ * threads (smsmux_workers_start) then claim queued messages, route and
+ * send them through the same engine as smsmux_send, and record every
+ * outcome.  After a crash, a restart sends every queued message and never
+ * re-sends one that may have gone out (recipients left `sending` become
+ * `unknown`).  A message scheduled for later (`at`) waits in the queue when
+ * the provider chosen for it cannot schedule, and is sent when due.
+ *
+ * Messages belong to a tenant ("" or NULL: the operator); every lookup
+ * names the tenant, and another tenant's message is "not found".
+ * Answers are JSON text (malloc'd; free() it), the documents of the
+ * daemon's API:
+ *   {"id","status","encoding","segments","units","ref","created","at",
+ *    "recipients":[{"to","status","provider","provider_id","code","text",
+ *                   "updated"}],
+ *    "attempts":[{"provider","result","class","code","message","at"}]}
+ * (status: queued, scheduled, sending, accepted, failed, unknown,
+ * cancelled, or a delivery status: the message's, from its recipients').
+ */
+
+/** What smsmux_submit did. */
+typedef enum smsmux_submit_status {
+  SMSMUX_SUBMIT_REFUSED = -1,  /**< nothing queued: err says why */
+  SMSMUX_SUBMIT_QUEUED = 0,    /**< new, durably queued (HTTP 202) */
+  SMSMUX_SUBMIT_DUPLICATE = 1  /**< same ref, same content: *json is the
+                                    original message (HTTP 200) */
+} smsmux_submit_status;
+
+/** Check `req` as smsmux_send would (numbers, text, sender, `at`, a
+    capable provider), then queue it for `tenant`.  req->ref is the
+    idempotency key: the same ref with the same content is a duplicate,
+    with another content a conflict.  On success *json is the message
+    document.  On SMSMUX_SUBMIT_REFUSED, err: class INPUT (bad input; code
+    "ref-conflict": the ref holds another content; code "no-provider": no
+    configured provider can take such a message), CONFIG or SYSTEM (the
+    store is unavailable).  `callback_url` (may be NULL) is kept with the
+    message for its delivery events.  (added in 0.2) */
+smsmux_submit_status smsmux_submit(smsmux *sm, const char *tenant,
+                                   const smsmux_send_request *req,
+                                   const char *callback_url, char **json,
+                                   smsmux_error *err);
+
+/** The message document of `id` for `tenant`, or NULL when there is no
+    such message for that tenant (err class INPUT, code "not-found") or
+    the store cannot be read (err). (added in 0.2) */
+char *smsmux_message_json(smsmux *sm, const char *tenant, const char *id,
+                          smsmux_error *err);
+
+/** {"messages":[DOCUMENT...],"next_cursor":"..."|null}: the tenant's
+    messages, newest first, with `status` (NULL: any), created at or after
+    `since` (Unix seconds; 0: any), at most `limit` (1..1000; 0: 100),
+    after `cursor` (NULL: from the newest; else a next_cursor handed back
+    before).  NULL with err (INPUT for a bad cursor or status). (0.2) */
+char *smsmux_messages_json(smsmux *sm, const char *tenant, const char *status,
+                           int64_t since, unsigned limit, const char *cursor,
+                           smsmux_error *err);
+
+/** Cancel a message still queued or scheduled in the queue (its
+    recipients become `cancelled`; nothing is sent).  0 done; -1 with err:
+    INPUT code "not-found" (no such message for the tenant), INPUT code
+    "not-cancellable" (already sent or sending), or SYSTEM. (0.2) */
+int smsmux_message_cancel(smsmux *sm, const char *tenant, const char *id,
+                          smsmux_error *err);
+
+/** Worker threads sending what is queued. */
+typedef struct smsmux_workers smsmux_workers;
+
+/** Start `n` workers (1..256) on `sm`.  Recipients a previous process left
+    `sending` become `unknown` first (they may have gone out: never sent
+    again).  NULL with err. (0.2) */
+smsmux_workers *smsmux_workers_start(smsmux *sm, unsigned n,
+                                     smsmux_error *err);
+
+/** Stop: no new claim; requests in flight finish and are recorded;
+    messages claimed but not yet sent go back to `queued`.  Returns once
+    every worker has exited, then frees `w`.  NULL is accepted. (0.2) */
+void smsmux_workers_stop(smsmux_workers *w);
+
+/** Counts for monitoring (/metrics, /readyz). */
+typedef struct smsmux_queue_stats {
+  size_t size;                /**< sizeof(smsmux_queue_stats) */
+  unsigned long queued;       /**< recipients waiting (due or scheduled) */
+  unsigned long sending;      /**< recipients in flight */
+  unsigned long workers_busy; /**< workers sending right now */
+  unsigned long sent, failed, unknown; /**< recipients settled by this
+                                          handle's workers since start */
+  unsigned long attempts_ok, attempts_failed; /**< provider requests */
+  int store_ok;               /**< 1: the store answered */
+  int providers_usable;       /**< instances loaded and opened */
+} smsmux_queue_stats;
+
+/** Fill *st (set st->size first).  0, or -1 when the store cannot be
+    read (st->store_ok 0). (0.2) */
+int smsmux_queue_stats_get(smsmux *sm, smsmux_queue_stats *st);
+
+/** Remove what is older than `retention_days` (0: the configuration's
+    [smsmux] retention_days, default 90): settled messages, their
+    recipients and attempts.  A ref is forgotten with its rows.  *removed
+    counts the messages.  0 or -1 (err). (0.2) */
+int smsmux_store_prune(smsmux *sm, unsigned retention_days, long *removed,
+                       smsmux_error *err);
+
 #ifdef __cplusplus
 }
 #endif
