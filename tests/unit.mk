@@ -34,6 +34,8 @@ tests_test_embed_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
 tests_test_embed_LDADD = core/libsmsmux.la $(CURL_LIBS) $(XML_LIBS)
 TESTS += tests/embed.sh
 EXTRA_DIST += tests/embed.sh
+# The layering check (docs/ARCHITECTURE.md "Layers").
+TESTS += tests/layering.sh
 EXTRA_DIST += tests/layering.sh docs/ARCHITECTURE.md
 # test_recipients: the recipient file reader, ${COLUMN} templates and text
 # files (core/recipients.c and core/charset.c compiled in).
