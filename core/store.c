@@ -65,8 +65,9 @@ static const char *const schema_v2 =
     "  not_before INTEGER NOT NULL DEFAULT 0," /* held until (scheduled) */
     "  callback_url TEXT,"
     "  encoding TEXT,"
-    "  segments INTEGER);"
-    "CREATE INDEX IF NOT EXISTS messages_by_created ON messages(created);"
+    "  segments INTEGER) WITHOUT ROWID;"
+    /* ids start with their creation time: (tenant, id) orders and bounds
+       both the listings and prune, no index on created needed */
     "CREATE INDEX IF NOT EXISTS messages_by_tenant ON messages(tenant, id);"
     "CREATE TABLE IF NOT EXISTS recipients ("
     "  message_id TEXT NOT NULL,"
@@ -82,7 +83,7 @@ static const char *const schema_v2 =
     "  created INTEGER NOT NULL,"
     "  updated INTEGER NOT NULL,"
     "  claimed_by TEXT,"          /* the worker that took a queued one */
-    "  PRIMARY KEY (message_id, number));"
+    "  PRIMARY KEY (message_id, number)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS recipients_queued"
     "  ON recipients(state, message_id) WHERE state = 'queued';"
     "CREATE UNIQUE INDEX IF NOT EXISTS recipients_by_ref"
@@ -1495,7 +1496,7 @@ static int claim_run(store_db *db, job *j) {
   rc = sqlite3_prepare_v2(db->w.sql,
                           "SELECT number FROM recipients WHERE message_id = "
                           "?1 AND state = 'queued' AND claimed_by IS NULL "
-                          "ORDER BY rowid",
+                          "ORDER BY number",
                           -1, &st, NULL);
   if (rc != SQLITE_OK)
     goto sqlfail;
@@ -1695,7 +1696,7 @@ static int read_message_rows(conn *c, store_message *m, int *ok) {
   int rc = sqlite3_prepare_v2(c->sql,
                               "SELECT number, state, provider, provider_id, "
                               "code, text, updated FROM recipients WHERE "
-                              "message_id = ?1 ORDER BY rowid",
+                              "message_id = ?1 ORDER BY number",
                               -1, &st, NULL);
   if (rc != SQLITE_OK)
     return -1;
