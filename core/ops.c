@@ -117,6 +117,7 @@ smsmux_replies_result *smsmux_replies(smsmux *sm, const char *provider,
   }
   query.size = sizeof query;
   if (!provider) {
+    engine_open_all(sm);
     for (i = 0; i < sm->n_inst; i++)
       if (sm->inst[i].usable &&
           (sm->inst[i].desc->capabilities & SMSMUX_CAP_REPLIES)) {
@@ -185,6 +186,8 @@ static void credit_of(struct smsmux *sm, instance *inst,
 smsmux_credit_result *smsmux_credit(smsmux *sm, const char *provider) {
   smsmux_credit_result *r = xcalloc(1, sizeof *r);
   size_t i, cap = 0;
+  if (!provider)
+    engine_open_all(sm);
   if (provider) {
     instance *inst = usable_instance(sm, provider, SMSMUX_CAP_BALANCE,
                                      "reading the balance", &r->error);
@@ -392,6 +395,7 @@ static void fill_info(smsmux_provider_info *it, const plugin *pl) {
 smsmux_provider_list *smsmux_providers(smsmux *sm) {
   smsmux_provider_list *l = xcalloc(1, sizeof *l);
   size_t i;
+  engine_open_all(sm);
   l->items = xcalloc(sm->n_inst ? sm->n_inst : 1, sizeof *l->items);
   l->n_items = sm->n_inst;
   for (i = 0; i < sm->n_inst; i++) {
