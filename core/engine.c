@@ -780,8 +780,11 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
     } else {
       smsmux_error_class cls = claimed_line(st, p, m.ref, i, &rc[i]);
       n_dup += rc[i].claim == STORE_CLAIM_SENT;
+      /* a conflict is refused input, not a possible send */
       if (rows)
-        rows[i].journaled = rc[i].claim == STORE_CLAIM_SENT ? 1 : 2;
+        rows[i].journaled = rc[i].claim == STORE_CLAIM_SENT       ? 1
+                            : rc[i].claim == STORE_CLAIM_POSSIBLY ? 2
+                                                                  : 0;
       (void)cls;
     }
     store_rcpt_clear(&rc[i]);

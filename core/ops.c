@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------- single-provider calls -- */
 
@@ -550,4 +551,42 @@ void smsmux_plugin_report_free(smsmux_plugin_report *r) {
   free(r->summary);
   free(r->default_base_url);
   free(r);
+}
+
+/* -------------------------------------------------------------- prune -- */
+
+unsigned smsmux_retention_days(const smsmux *sm) {
+  return sm ? (unsigned)sm->cfg->retention_days : 0;
+}
+
+int smsmux_store_prune(smsmux *sm, unsigned retention_days, long *removed,
+                       smsmux_error *err) {
+  store_db *db;
+  char msg[512] = "";
+  long days, n = 0;
+  err_clear(err);
+  if (removed)
+    *removed = 0;
+  if (!sm) {
+    err_set(err, SMSMUX_ERR_INPUT, NULL, "smsmux_store_prune: no handle");
+    return -1;
+  }
+  days = retention_days ? (long)retention_days : sm->cfg->retention_days;
+  if (days < 1 || days > 36500) {
+    err_set(err, SMSMUX_ERR_INPUT, NULL,
+            "retention of %ld days: give a number of days between 1 and "
+            "36500",
+            days);
+    return -1;
+  }
+  if (!(db = engine_store(sm, err)))
+    return -1;
+  if (store_prune(db, (int64_t)time(NULL) - (int64_t)days * 86400, &n, msg,
+                  sizeof msg)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s", msg);
+    return -1;
+  }
+  if (removed)
+    *removed = n;
+  return 0;
 }
