@@ -179,7 +179,57 @@ assert_eq 2 "$RC" "invalid UTF-8 text: exit 2"
 run_smsmux $C send --to 0612345678 --kind mms --text "mms"
 assert_eq 2 "$RC" "MMS without an MMS provider: exit 2"
 assert_contains "$ERR" "lacks the mms capability" "says which capability is missing"
+run_smsmux $C --json send --to 0612345678 --text "$(printf ' \t ')"
+assert_eq 2 "$RC" "whitespace-only text: exit 2"
+assert_json .error.class input "whitespace-only text: class input"
+assert_contains "$(jqr .error.message)" "only white space" "whitespace-only text: says so"
+for bad in "0612345678,,0698765432" "0612345678," " " ", "; do
+  run_smsmux $C --json send --to "$bad" --text "x"
+  assert_eq 2 "$RC" "--to '$bad' (an empty item): exit 2"
+  assert_json .error.class input "--to '$bad': class input"
+done
+run_smsmux $C --json send --to 0612345678 --text x --option stop=99
+assert_eq 2 "$RC" "--option stop=99: exit 2"
+assert_json .error.class input "--option stop=99: class input"
+assert_contains "$(jqr .error.message)" "stop=1" "--option stop=99: names the accepted values"
+run_smsmux $C --json send --to 0612345678 --text x --option reply=maybe
+assert_eq 2 "$RC" "--option reply=maybe: exit 2"
+assert_json .error.class input "--option reply=maybe: class input"
+# input quoted in an error is escaped and cut: a terminal escape in a
+# number is shown as \e, a 100 kB number does not make a 100 kB error
+ESC=$(printf '\033')
+run_smsmux $C --json send --to "06${ESC}[2J12" --text x
+assert_eq 2 "$RC" "number with a terminal escape: exit 2"
+assert_contains "$(jqr .error.message)" '"06\e[2J12"' "the escape is shown escaped"
+assert_not_contains "$ERR$OUT" "$ESC" "no raw escape in stderr or the JSON"
+run_smsmux $C --json send --to 0612345678 --text x --option "stop=1${ESC}[2J"
+assert_contains "$(jqr .error.message)" 'stop=1\e[2J' "an option value's escape is shown escaped"
+assert_not_contains "$ERR$OUT" "$ESC" "no raw escape from an option value"
+big=$(head -c 100000 /dev/zero | tr '\0' 7)
+run_smsmux $C --json send --to "$big" --text x
+assert_eq 2 "$RC" "a 100 kB number: exit 2"
+n=$(printf '%s' "$ERR" | wc -c)
+[ "$n" -lt 1000 ] && pass "a 100 kB number gives a short error ($n bytes)" ||
+  fail "a 100 kB number gives a short error" "stderr has $n bytes"
 assert_eq 0 "$(count_sends)" "no input error reached the provider"
+
+# option values off the command line: KEY=@- reads stdin, KEY=env:NAME
+printf '2\n' >"$TMP/stop.value"
+run_smsmux $C --json send --to 0612345678 --text "stdin option" --option stop=@- <"$TMP/stop.value"
+assert_eq 0 "$RC" "--option stop=@-: exit 0"
+assert_contains "$(sim_requests smsmode | jq -r '.[-1].query')" "&stop=2" "--option stop=@- sends the value read from stdin"
+STOP_FROM_ENV=1
+export STOP_FROM_ENV
+run_smsmux $C --json send --to 0612345678 --text "env option" --option stop=env:STOP_FROM_ENV
+assert_eq 0 "$RC" "--option stop=env:NAME: exit 0"
+assert_contains "$(sim_requests smsmode | jq -r '.[-1].query')" "&stop=1" "--option stop=env:NAME sends the variable's value"
+n=$(count_sends)
+run_smsmux $C --json send --to 0612345678 --text x --option stop=env:STOP_NOT_SET_ANYWHERE
+assert_eq 2 "$RC" "--option from an unset variable: exit 2"
+assert_contains "$ERR" "STOP_NOT_SET_ANYWHERE is not set" "the unset variable is named"
+run_smsmux $C --json send --to 0612345678 --text x --option stop=@- --option reply=@- <"$TMP/stop.value"
+assert_eq 2 "$RC" "two @- values: exit 2"
+assert_eq "$n" "$(count_sends)" "value source errors send nothing"
 
 # unicode: 70/71 characters, 1/2 segments
 run_smsmux $C --json route --to 0612345678 --text "$(printf '☺%.0s' $(seq 1 70))"

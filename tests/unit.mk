@@ -1,9 +1,10 @@
 # C unit tests (TAP-like output, see tests/check.h).
-# test_msg: core/msg.c and core/charset.c, compiled in directly so the test
-# does not need the rest of libsmsmux.
+# test_msg: core/msg.c, core/charset.c and core/util.c, compiled in directly
+# so the test does not need the rest of libsmsmux.
 check_PROGRAMS += tests/test_msg
 tests_test_msg_SOURCES = tests/test_msg.c tests/check.h \
-	core/msg.c core/msg.h core/charset.c core/charset.h
+	core/msg.c core/msg.h core/charset.c core/charset.h \
+	core/util.c core/util.h
 tests_test_msg_CFLAGS = $(AM_CFLAGS)
 TESTS += tests/test_msg
 check_PROGRAMS += tests/test_store
