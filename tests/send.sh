@@ -240,6 +240,97 @@ assert_json .encoding ucs2 "unicode text is ucs2"
 
 # secrets never appear: --verbose trace, JSON, errors
 sim_reset
+# The passwords hold every character that once let a fragment through
+# (" \ & = % + ; space, tab, non-ASCII): in a query (sMsmode's token), a
+# JSON body, a form body and a query built by generic-http, under a name
+# that is secret and under one that is not (then only the value can be
+# recognised, in its wire form: URL-encoded, JSON-escaped).  No 4 bytes of
+# any of them, as they are or as the wire writes them, may show in stderr,
+# the --json output or the store.
+TAB=$(printf '\t')
+PW_SECRET=$(printf 'Qz"7\\k&m=9%%4+Zq;w X\tyÉtailA')
+TK_SECRET=$(printf 'Kv\\"8;Wj=%%7Eq&+ é"uTailB')
+export PW_SECRET TK_SECRET
+write_config secrets.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state-secrets
+timeout = 2
+breaker_failures = 0
+[provider.sms]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = env:TK_SECRET
+[provider.json]
+plugin = generic-http
+base_url = @SIM@/clever-rest/api
+auth = basic
+login = clevertec
+password = env:PW_SECRET
+token = env:TK_SECRET
+send_url = /pushs
+send_body = json
+send_params = credential=${password} & datas.key=${token} & \
+  datas.password=${password} & datas.text=${text} & datas.number_list=${to}
+headers = Content-Type: application/json
+[provider.form]
+plugin = generic-http
+base_url = @SIM@/clever-rest/api
+password = env:PW_SECRET
+token = env:TK_SECRET
+send_url = /pushs
+send_body = form
+send_params = credential=${password} & key=${token} & pass=${password} & \
+  text=${text} & to=${to}
+[provider.query]
+plugin = generic-http
+base_url = @SIM@/clever-rest/api
+password = env:PW_SECRET
+token = env:TK_SECRET
+send_url = /pushs
+send_method = GET
+send_params = credential=${password} & key=${token} & text=${text} & to=${to}
+EOF2
+: >"$TMP/shown"
+for p in sms json form query; do
+  run_smsmux --config "$TMP/secrets.ini" --verbose --json send --provider $p \
+    --to 0612345678 --text "secret $p"
+  printf '%s\n%s\n' "$ERR" "$OUT" >>"$TMP/shown"
+  assert_contains "$ERR" "> " "--verbose traced the $p request"
+  assert_contains "$ERR" "***" "--verbose masked something in the $p request"
+done
+assert_eq "$PW_SECRET" "$(sim_requests clever-rest | jq -r '.[0].body | fromjson | .credential')" \
+  "the JSON body carried the whole password (the test is not vacuous)"
+assert_contains "$(sim_requests clever-rest | jq -r '.[1].body')" "credential=Qz%227" \
+  "the form body carried the password"
+assert_contains "$(sim_requests smsmode | jq -r '.[0].query')" "accessToken=Kv%5C%228" \
+  "the query carried the token"
+run_smsmux --config "$TMP/secrets.ini" --json status --provider sms 1234
+printf '%s\n%s\n' "$ERR" "$OUT" >>"$TMP/shown"
+# the store, as bytes (sqlite3 may not be installed)
+for f in "$TMP"/state-secrets/*; do
+  [ -f "$f" ] && LC_ALL=C tr '\000' '\n' <"$f" >>"$TMP/shown"
+done
+[ -s "$TMP/state-secrets/state.db" ] && pass "the store was written" || fail "the store was written"
+# no_fragment SECRET WHAT: no 4 bytes of SECRET, as is, URL-encoded or
+# JSON-escaped, in $TMP/shown
+no_fragment() {
+  _bad=
+  for _s in "$1" "$(jq -rn --arg s "$1" '$s | @uri')" "$(jq -n --arg s "$1" '$s' | sed 's/^"//; s/"$//')"; do
+    _n=$(printf '%s' "$_s" | LC_ALL=C wc -c)
+    _i=1
+    while [ "$_i" -le $((_n - 3)) ]; do
+      _frag=$(printf '%s' "$_s" | LC_ALL=C cut -b "$_i-$((_i + 3))")
+      if LC_ALL=C grep -aqF -- "$_frag" "$TMP/shown"; then _bad="$_bad [$_frag]"; fi
+      _i=$((_i + 1))
+    done
+  done
+  if [ -z "$_bad" ]; then pass "$2"; else fail "$2" "fragments shown:$_bad"; fi
+}
+no_fragment "$PW_SECRET" "no fragment of the password in stderr, --json or the store"
+no_fragment "$TK_SECRET" "no fragment of the token in stderr, --json or the store"
+
+sim_reset
 run_smsmux $C --verbose --json send --to 0612345678 --text "trace"
 assert_contains "$ERR" "accessToken=***" "--verbose redacts the token in the URL"
 assert_contains "$ERR" "> GET" "--verbose traces the request"

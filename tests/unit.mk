@@ -50,3 +50,10 @@ tests_test_result_json_SOURCES = tests/test_result_json.c tests/check.h
 tests_test_result_json_CFLAGS = $(AM_CFLAGS)
 tests_test_result_json_LDADD = core/libsmsmux.la -lm
 TESTS += tests/test_result_json
+# test_redact: secret masking (core/redact.c and core/util.c compiled in).
+check_PROGRAMS += tests/test_redact
+tests_test_redact_SOURCES = tests/test_redact.c tests/check.h \
+	core/redact.c core/redact.h core/util.c core/util.h
+tests_test_redact_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_redact_LDADD = $(JSONC_LIBS)
+TESTS += tests/test_redact
