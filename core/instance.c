@@ -143,6 +143,8 @@ void instance_close(instance *inst) {
   httpc_pool_free(inst->http);
   free(inst->error);
   free(inst->base_url);
+  free(inst->notify_report_url);
+  free(inst->notify_reply_url);
   for (j = 0; inst->secrets && inst->secrets[j]; j++) {
     explicit_bzero(inst->secrets[j], strlen(inst->secrets[j]));
     free(inst->secrets[j]);
