@@ -78,6 +78,15 @@ smsmux *smsmux_open(const char *ini_path, const smsmux_options *opts,
 void smsmux_close(smsmux *sm);
 /** The configuration file actually used. */
 const char *smsmux_config_path(const smsmux *sm);
+/** The value of `key` in `section` of the configuration, as smsmux reads
+    it: env:NAME expanded, and for [server] (smsmuxd's section) the default
+    filled in when the key is absent (every [server] key has a value, ""
+    when it has no default).  `section` is "server" or "provider.NAME";
+    names are case-insensitive.  NULL when the section or key is unknown.
+    Borrowed: valid until smsmux_close.  The value may be a secret
+    (admin_key): never log it.  (added in 0.2) */
+const char *smsmux_config_value(const smsmux *sm, const char *section,
+                                const char *key);
 
 /* ------------------------------------------------------------- send ------ */
 
