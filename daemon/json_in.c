@@ -130,6 +130,12 @@ static int get_string(json_object *v, const char *name, const char **out,
     return -1;
   }
   *out = json_object_get_string(v);
+  if (strlen(*out) != n) {
+    *out = NULL;
+    in_err(err, "bad-value", "\"%s\" holds a NUL character (\\u0000)",
+           name);
+    return -1;
+  }
   return 0;
 }
 

@@ -1,0 +1,7 @@
+# smsmuxd's tests: real HTTP with curl against the daemon and smsmux-sim.
+TESTS += tests/daemon/config.sh
+EXTRA_DIST += tests/daemon/lib.sh tests/daemon/config.sh
+TESTS += tests/daemon/kannel.sh
+EXTRA_DIST += tests/daemon/kannel.sh
+TESTS += tests/daemon/abuse.sh
+EXTRA_DIST += tests/daemon/abuse.sh
