@@ -5,3 +5,5 @@ TESTS += tests/daemon/kannel.sh
 EXTRA_DIST += tests/daemon/kannel.sh
 TESTS += tests/daemon/abuse.sh
 EXTRA_DIST += tests/daemon/abuse.sh
+TESTS += tests/daemon/api.sh
+EXTRA_DIST += tests/daemon/api.sh
