@@ -7,3 +7,5 @@ TESTS += tests/daemon/abuse.sh
 EXTRA_DIST += tests/daemon/abuse.sh
 TESTS += tests/daemon/api.sh
 EXTRA_DIST += tests/daemon/api.sh
+TESTS += tests/daemon/lifecycle.sh
+EXTRA_DIST += tests/daemon/lifecycle.sh
