@@ -503,6 +503,9 @@ int json_in_time(const char *in, char *out, size_t outlen) {
     has_zone = 1;
     s += 6;
   }
+  /* years smsmux can write back as YYYY (and a message may wait for) */
+  if (tm.tm_year < 1970 - 1900 || tm.tm_year > 9998 - 1900)
+    return -1;
   if (*s || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
       tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
       tm.tm_min > 59 || sec > 60)

@@ -47,6 +47,8 @@ post_json /v1/messages '{"to": "0612345678", "text": "x", "duration": 1.5}'
 assert_eq 400 "$STATUS" "a fractional duration: 400"
 post_json /v1/messages '{"to": "0612345678", "text": "x", "duration": 1e400}'
 assert_eq 400 "$STATUS" "a huge number: 400"
+post_json /v1/messages '{"to": "0612345678", "text": "x", "at": "0581-12-24T18:00:00Z"}'
+assert_eq 400 "$STATUS" "a time before 1970: 400"
 post_json /v1/messages '{"to": "0612345678", "text": "x", "at": "tomorrow"}'
 assert_eq 400 "$STATUS" "a bad time: 400"
 assert_json .error.code bad-value "... code bad-value"

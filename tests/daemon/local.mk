@@ -9,3 +9,5 @@ TESTS += tests/daemon/api.sh
 EXTRA_DIST += tests/daemon/api.sh
 TESTS += tests/daemon/lifecycle.sh
 EXTRA_DIST += tests/daemon/lifecycle.sh
+TESTS += tests/daemon/openapi.sh
+EXTRA_DIST += tests/daemon/openapi.sh tests/daemon/openapi.jq
