@@ -980,10 +980,10 @@ static int load_server(cfg *c, dictionary *d, const char *dir,
         return -1;
       if (literal && *v && server_is_secret(k) && (c->mode & 077)) {
         cfg_err(err, c, "server", k,
-                "%s holds the secret [server] %s but is readable by group "
-                "or others (mode %04o): run `chmod 600 %s`, or write the "
-                "value as env:VARIABLE",
-                c->path, k, (unsigned)c->mode, c->path);
+                "holds the secret [server] %s but is readable by group or "
+                "others (mode %04o): run `chmod 600 %s`, or write the value "
+                "as env:VARIABLE",
+                k, (unsigned)c->mode, c->path);
         free(v);
         return -1;
       }
