@@ -45,7 +45,7 @@ assert_json '.recipients[0].to' +33612345601 "the recipient in E.164"
 assert_json .encoding gsm7 "encoding reported"
 assert_json .segments 1 "segments reported"
 id=$(jqr .id)
-wait_until "the message is accepted" test "$(status_of "$id")" = accepted
+wait_until "the message is accepted" 'test "$(status_of "$id")" = accepted'
 api GET "/v1/messages/$id"
 assert_eq 200 "$STATUS" "GET /v1/messages/ID: 200"
 assert_json '.recipients[0].provider' smsmode "GET /v1/messages/ID: the provider that took it"
@@ -64,7 +64,7 @@ assert_contains "$(jqr .at)" "2031-06-01" "the time is kept"
 post_json /v1/messages '{"to": "0612345604", "text": "Une fois"}' -H 'Idempotency-Key: order-42'
 assert_eq 202 "$STATUS" "first with Idempotency-Key: 202"
 first=$(jqr .id)
-wait_until "the keyed message is accepted" test "$(status_of "$first")" = accepted
+wait_until "the keyed message is accepted" 'test "$(status_of "$first")" = accepted'
 post_json /v1/messages '{"to": "0612345604", "text": "Une fois"}' -H 'Idempotency-Key: order-42'
 assert_eq 200 "$STATUS" "the same again: 200"
 assert_json .id "$first" "... with the original message"
@@ -117,7 +117,8 @@ assert_eq 404 "$STATUS" "an unknown id: 404"
 # second message waits in the queue
 sim_fault smsmode slow "count=1&ms=2500"
 post_json /v1/messages '{"to": "0612345606", "text": "Lent"}'
-wait_until "the worker took the slow one" test "$(status_of "$(jqr .id)")" = sending
+slowid=$(jqr .id)
+wait_until "the worker took the slow one" 'test "$(status_of "$slowid")" = sending'
 post_json /v1/messages '{"to": "0612345607", "text": "Annule"}'
 queued=$(jqr .id)
 api DELETE "/v1/messages/$queued"
@@ -130,7 +131,7 @@ assert_eq 409 "$STATUS" "DELETE a sent message: 409"
 assert_json .error.code not-cancellable "... code not-cancellable"
 api DELETE /v1/messages/m00000000000000000000000000
 assert_eq 404 "$STATUS" "DELETE an unknown id: 404"
-wait_until "the slow one is sent" test "$(sends_to 33612345606)" = 1
+wait_until "the slow one is sent" 'test "$(sends_to 33612345606)" = 1'
 sleep 0.5
 assert_eq 0 "$(sends_to 33612345607)" "the cancelled message was never sent"
 
@@ -141,7 +142,7 @@ assert_json .accepted 2 "two accepted"
 assert_json '.refused[0].line' 2 "line 2 refused"
 assert_json '.refused[0].error.class' input "... with its error"
 batch=$(jqr .id)
-wait_until "the batch is done" sh -c "curl -sS -H 'Authorization: Bearer $KEY' '$D_URL/v1/batches/$batch' | jq -e .done >/dev/null"
+wait_until "the batch is done" 'curl -sS -H "Authorization: Bearer $KEY" "$D_URL/v1/batches/$batch" | jq -e .done >/dev/null'
 api GET "/v1/batches/$batch"
 assert_eq 200 "$STATUS" "GET /v1/batches/ID: 200"
 assert_json .statuses.accepted 2 "both accepted"
@@ -158,7 +159,7 @@ printf 'number;name\n0612345621;Alice\n0612345622;Bob\n' >"$TMP/b.csv"
 api POST '/v1/batches?text=Bonjour%20%24%7Bname%7D&ref=csv1' -H 'Content-Type: text/csv' --data-binary @"$TMP/b.csv"
 assert_eq 202 "$STATUS" "POST /v1/batches (CSV): 202"
 assert_json .accepted 2 "two rows accepted"
-wait_until "the CSV rows reached sMsmode" test "$(sends_to 33612345622)" = 1
+wait_until "the CSV rows reached sMsmode" 'test "$(sends_to 33612345622)" = 1'
 assert_contains "$(sim_requests smsmode | jq -r '[.[] | select(tostring | contains("33612345622"))][0] | .query + (.body // "")')" "Bob" "the text is personalised"
 api POST '/v1/batches?text=x' -H 'Content-Type: application/xml' --data-binary '<a/>'
 assert_eq 415 "$STATUS" "a batch neither JSON nor CSV: 415"

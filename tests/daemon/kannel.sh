@@ -19,19 +19,19 @@ kannel() { # kannel METHOD QUERY [curl args]: $STATUS $OUT (no Bearer key)
 kannel GET "username=admin&password=$KEY&to=0612345671&text=Hello+world"
 assert_eq 202 "$STATUS" "GET sendsms: 202"
 assert_eq "0: Accepted for delivery" "$OUT" "Kannel's answer text"
-wait_until "the message reached sMsmode" test "$(sends_to 33612345671)" = 1
+wait_until "the message reached sMsmode" 'test "$(sends_to 33612345671)" = 1'
 assert_contains "$(sim_requests smsmode | jq -r '.[-1] | .query + .body')" "Hello" "the text went out ('+' is a space)"
 
 # several receivers separated by spaces, a sender, a forced smsc
 kannel GET "username=admin&password=$KEY&to=0612345672+0612345673&text=Two&from=Shop&smsc=smsmode"
 assert_eq 202 "$STATUS" "two receivers: 202"
-wait_until "both receivers reached sMsmode" test "$(sends_to 33612345673)" -ge 1
+wait_until "both receivers reached sMsmode" 'test "$(sends_to 33612345673)" -ge 1'
 assert_eq 1 "$(sends_to 33612345672)" "first receiver sent"
 
 # UCS-2: coding=2, text in UTF-16BE (Kannel's default charset for it)
 kannel GET "username=admin&password=$KEY&to=0612345674&coding=2&text=%04%1F%04%40%04%38%04%32%04%35%04%42"
 assert_eq 202 "$STATUS" "coding=2 with UTF-16BE text: 202"
-wait_until "the UCS-2 message reached sMsmode" test "$(sends_to 33612345674)" = 1
+wait_until "the UCS-2 message reached sMsmode" 'test "$(sends_to 33612345674)" = 1'
 
 # charset=ISO-8859-1
 kannel GET "username=admin&password=$KEY&to=0612345675&charset=ISO-8859-1&text=caf%E9"
@@ -52,7 +52,7 @@ STATUS=$(curl -sS -o "$TMP/.k" -w '%{http_code}' -H 'Content-Type: text/plain; c
   --data-binary 'Posted text' "$D_URL/cgi-bin/sendsms")
 assert_eq 202 "$STATUS" "POST with X-Kannel-* headers: 202"
 assert_eq "0: Accepted for delivery" "$(cat "$TMP/.k")" "... answered as Kannel"
-wait_until "the POSTed message reached sMsmode" test "$(sends_to 33612345677)" = 1
+wait_until "the POSTed message reached sMsmode" 'test "$(sends_to 33612345677)" = 1'
 
 # POST as a form
 kannel POST "" --data-urlencode username=admin --data-urlencode "password=$KEY" \
@@ -64,7 +64,10 @@ kannel GET "username=admin&password=$KEY&to=0612345679&text=later&deferred=60"
 assert_eq 202 "$STATUS" "deferred=60: 202"
 assert_eq "3: Queued for later delivery" "$OUT" "Kannel's answer for a deferred message"
 
-# authorization, as Kannel answers it
+# authorization, as Kannel answers it (the form and the deferred message
+# have reached the simulator first: the count below is settled)
+wait_until "the form and the deferred message reached sMsmode" \
+  'test "$(sends_to 33612345678)" = 1 && test "$(sends_to 33612345679)" = 1'
 before=$(sim_requests smsmode | jq length)
 kannel GET "username=admin&password=wrong-password&to=0612345670&text=x"
 assert_eq 403 "$STATUS" "wrong password: 403"

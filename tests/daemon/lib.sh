@@ -67,13 +67,19 @@ post_json() {
   api POST "$_p" -H 'Content-Type: application/json' --data-binary "$_j" "$@"
 }
 
-# wait_until WHAT CMD...: until CMD succeeds (15 s), else a failure
+# wait_until WHAT 'SHELL TEXT': until the text, evaluated afresh each time
+# (quote it: a "$(...)" in double quotes would be expanded once, by the
+# caller), succeeds (15 s), else a failure
 wait_until() {
   _what=$1; shift
   _i=0
-  until "$@"; do
+  until eval "$1"; do
     _i=$((_i + 1))
-    if [ $_i -gt 300 ]; then fail "$_what (waited 15 s)"; return 1; fi
+    if [ $_i -gt 300 ]; then
+      fail "$_what (waited 15 s)" "the daemon's last lines:" "$(tail -n 15 "$TMP/d.log" 2>/dev/null)" \
+        "its newest messages: $(curl -sS -H "Authorization: Bearer $KEY" "$D_URL/v1/messages?limit=3" 2>&1 | head -c 3000)"
+      return 1
+    fi
     sleep 0.05
   done
   return 0

@@ -14,6 +14,7 @@ daemon_config
 sed -i 's/^workers = .*/workers = 1/' "$TMP/d.ini"
 daemon_start
 checked=0
+status_of() { api GET "/v1/messages/$1"; jqr .status; }
 
 # conforms TEMPLATE METHOD: the last answer ($STATUS, $OUT) against DOC
 conforms() {
@@ -46,7 +47,7 @@ nokey GET /metrics; conforms /metrics get
 post_json /v1/messages '{"to": ["0612345601", "0612345602"], "text": "Bonjour", "ref": "o1"}'
 conforms /v1/messages post
 id=$(jqr .id)
-wait_until "sent" sh -c "curl -sS -H 'Authorization: Bearer $KEY' '$D_URL/v1/messages/$id' | jq -e '.status == \"accepted\"' >/dev/null"
+wait_until "sent" 'test "$(status_of "$id")" = accepted'
 post_json /v1/messages '{"to": ["0612345601", "0612345602"], "text": "Bonjour", "ref": "o1"}'
 assert_eq 200 "$STATUS" "(a repeat: 200)"; conforms /v1/messages post
 post_json /v1/messages '{"to": ["0612345601", "0612345602"], "text": "Autre", "ref": "o1"}'
@@ -72,7 +73,7 @@ api DELETE /v1/messages/m0000; conforms /v1/messages/{id} delete
 sim_fault smsmode slow "count=1&ms=2000"
 post_json /v1/messages '{"to": "0612345604", "text": "lent"}'
 slow=$(jqr .id)
-wait_until "the worker is busy" sh -c "curl -sS -H 'Authorization: Bearer $KEY' '$D_URL/v1/messages/$slow' | jq -e '.status == \"sending\"' >/dev/null"
+wait_until "the worker is busy" 'test "$(status_of "$slow")" = sending'
 post_json /v1/messages '{"to": "0612345605", "text": "annule"}'
 api DELETE "/v1/messages/$(jqr .id)"
 assert_eq 200 "$STATUS" "(cancel: 200)"; conforms /v1/messages/{id} delete
