@@ -997,6 +997,12 @@ static int load_server(cfg *c, dictionary *d, const char *dir,
     kv->value = v;
     if (server_key(c, dir, k, v, err))
       return -1;
+    /* the paths as the file means them: relative to its directory */
+    if ((strcmp(k, "tls_cert") == 0 && sv->tls_cert) ||
+        (strcmp(k, "tls_key") == 0 && sv->tls_key)) {
+      free(v);
+      kv->value = xstrdup(k[4] == 'c' ? sv->tls_cert : sv->tls_key);
+    }
   }
   if (!sv->tls_cert != !sv->tls_key) {
     cfg_err(err, c, "server", sv->tls_cert ? "tls_cert" : "tls_key",

@@ -298,8 +298,9 @@ server *server_start(const server_conf *conf, unsigned *port, char *errbuf,
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     if (*port == 0 && info)
       *port = info->port;
-    dlog(SMSMUX_LOG_INFO, "listening on %s://%s (port %u)",
-         s->cert ? "https" : "http", item, info ? info->port : 0);
+    dlog(SMSMUX_LOG_INFO, "listening on %s://%.*s:%u/",
+         s->cert ? "https" : "http", (int)(strrchr(item, ':') - item), item,
+         info ? info->port : 0);
   }
   free(list);
   return s;

@@ -11,3 +11,5 @@ TESTS += tests/daemon/lifecycle.sh
 EXTRA_DIST += tests/daemon/lifecycle.sh
 TESTS += tests/daemon/openapi.sh
 EXTRA_DIST += tests/daemon/openapi.sh tests/daemon/openapi.jq
+TESTS += tests/daemon/tls.sh
+EXTRA_DIST += tests/daemon/tls.sh
