@@ -26,6 +26,7 @@ struct server {
   struct MHD_Daemon *d[MAX_LISTENERS];
   size_t n;
   size_t max_body;
+  double request_timeout; /* seconds a body may take in all */
   char *cert, *key;
 };
 
@@ -104,6 +105,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
     return MHD_YES;
   }
   if (*upload_size) {
+    /* a body trickled in never resets the clock: the idle timeout alone
+       would let one byte every few seconds hold the connection forever */
+    if (now_mono() - r->started > s->request_timeout) {
+      dlog(SMSMUX_LOG_INFO, "%s %s: body not received within %.0f s: "
+                            "connection closed",
+           r->method, r->url, s->request_timeout);
+      return MHD_NO;
+    }
     if (!r->too_large) {
       if (r->len + *upload_size > s->max_body) {
         r->too_large = 1;
@@ -248,6 +257,7 @@ server *server_start(const server_conf *conf, unsigned *port, char *errbuf,
     return NULL;
   }
   s->max_body = conf->max_body;
+  s->request_timeout = conf->request_timeout;
   if (conf->tls_cert) {
     if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
       snprintf(errbuf, errlen, "[server] tls_cert: this libmicrohttpd is "

@@ -106,6 +106,17 @@ out=$(perl -MIO::Socket::INET -e '
 case $out in "closed after "[0-4]" s") out=closed ;; esac
 assert_eq closed "$out" "a slow client is dropped after request_timeout"
 
+# a body trickled one byte a second: cut once request_timeout has passed
+out=$(perl -MIO::Socket::INET -e '
+  $SIG{PIPE} = "IGNORE";
+  my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) or die "connect: $!";
+  print $s "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+  my $t = time;
+  for (1 .. 15) { last unless syswrite($s, "{"); sleep 1; }
+  print "stopped after ", time - $t, " s";' "$D_PORT" 2>&1)
+case $out in "stopped after "[2-6]" s") pass "a trickled body is cut after request_timeout ($out)" ;;
+  *) fail "a trickled body is cut after request_timeout" "$out" ;; esac
+
 # 10,000 idle connections (or as many as the fd limit allows)
 n=10000
 lim=$(ulimit -n 2>/dev/null || echo 1024)
