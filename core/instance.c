@@ -50,7 +50,7 @@ static int unknown_key(const instance *inst, const char *key,
   err_set(err, SMSMUX_ERR_CONFIG, NULL,
           "%s: [provider.%s] %s: unknown key for plugin %s (its keys: %s; "
           "host keys: plugin, base_url, cost, cost.+PREFIX, "
-          "credit_per_segment, enabled, timeout, max_rps)",
+          "credit_per_segment, enabled, timeout, max_rps, hook_token)",
           inst->env->conf->path, p->name, key, p->plugin,
           known.s ? known.s : "none");
   sb_free(&known);
