@@ -2,8 +2,8 @@
 # Fuzz the answer parsing of each provider plugin with libFuzzer:
 #   sh tests/fuzz/run.sh [SECONDS [NAME...]]   (default 20 s per plugin)
 # For every plugin named (default: the list below) whose source exists, builds
-# tests/fuzz/fuzz_plugin.c + the plugin + the core with
-# clang -fsanitize=fuzzer,address,undefined, seeds it with
+# tests/fuzz/fuzz_plugin.c + the plugin + the plugin helper library (sdk/) +
+# the core with clang -fsanitize=fuzzer,address,undefined, seeds it with
 # tests/fuzz/corpus/NAME/ and tests/fuzz/crashes/NAME/, and runs it for
 # SECONDS.  Exits 1 when a fuzzer found a crash, a leak or a timeout, and
 # prints the reproducer path (copy it into tests/fuzz/crashes/NAME/).
@@ -50,6 +50,17 @@ for src in core/*.c; do
   core_objs="$core_objs $obj"
 done
 
+# The plugin helper library, as each plugin links it (hidden symbols).
+sdk_objs=
+mkdir -p "$build/sdk"
+for src in sdk/*.c; do
+  obj="$build/sdk/$(basename "$src" .c).o"
+  # shellcheck disable=SC2086
+  $cc $san -fsanitize=fuzzer-no-link -fvisibility=hidden $cppflags $pkg_cflags \
+    -c "$src" -o "$obj"
+  sdk_objs="$sdk_objs $obj"
+done
+
 # A plugin is fuzzed once its source has a descriptor.
 has_plugin() {
   [ -f "plugins/$1/$1.c" ] &&
@@ -73,7 +84,8 @@ for name in $plugins; do
     -c "plugins/$name/$name.c" -o "$build/$name/plugin.o"
   # shellcheck disable=SC2086
   $cc $san -fsanitize=fuzzer $cppflags $pkg_cflags \
-    tests/fuzz/fuzz_plugin.c "$build/$name/plugin.o" $core_objs $libs -o "$bin"
+    tests/fuzz/fuzz_plugin.c "$build/$name/plugin.o" $sdk_objs $core_objs $libs \
+    -o "$bin"
 
   seeds=
   for d in "tests/fuzz/corpus/$name" "tests/fuzz/crashes/$name"; do
