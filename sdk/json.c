@@ -62,6 +62,21 @@ const char *smsmux_json_text(const smsmux_host *host,
                                    smsmux_json_member(o, name));
 }
 
+const char *smsmux_json_body_text(const smsmux_host *host, smsmux_call *call,
+                                  const smsmux_http_response *resp,
+                                  const char *const *names)
+{
+  json_object *doc = smsmux_json_parse_body(resp);
+  const char *v = NULL;
+
+  if (doc == NULL)
+    return NULL;
+  for (; v == NULL && *names != NULL; names++)
+    v = smsmux_json_text(host, call, doc, *names);
+  json_object_put(doc);
+  return v;
+}
+
 long smsmux_json_long(json_object *o, const char *name, long dflt)
 {
   json_object *v = smsmux_json_member(o, name);

@@ -184,6 +184,35 @@ static void test_json_members(void) {
   json_object_put(arr);
 }
 
+static void test_json_body_text(void) {
+  static const char *const names[] = {"message", "error", NULL};
+  smsmux_http_response resp;
+
+  memset(&resp, 0, sizeof resp);
+  resp.size = sizeof resp;
+  resp.status = 401;
+  resp.body = "{\"error\":\"bad token\",\"code\":7}";
+  resp.body_len = strlen(resp.body);
+  CHECK_STR_EQ(smsmux_json_body_text(&host, NULL, &resp, names), "bad token",
+               "body_text: the second name when the first is absent");
+  resp.body = "{\"message\":{\"fr\":\"non\"},\"error\":\"E12\"}";
+  resp.body_len = strlen(resp.body);
+  CHECK_STR_EQ(smsmux_json_body_text(&host, NULL, &resp, names), "E12",
+               "body_text: a member that is no scalar is passed over");
+  resp.body = "{\"message\":\"Quota\",\"error\":\"E12\"}";
+  resp.body_len = strlen(resp.body);
+  CHECK_STR_EQ(smsmux_json_body_text(&host, NULL, &resp, names), "Quota",
+               "body_text: the first name first");
+  resp.body = "Service Unavailable";
+  resp.body_len = strlen(resp.body);
+  CHECK(smsmux_json_body_text(&host, NULL, &resp, names) == NULL,
+        "body_text: a body that is no JSON");
+  resp.body = "[\"message\"]";
+  resp.body_len = strlen(resp.body);
+  CHECK(smsmux_json_body_text(&host, NULL, &resp, names) == NULL,
+        "body_text: a body that is no object");
+}
+
 static void test_json_dump(void) {
   json_object *o =
       parse("{ \"url\" : \"https://x.example/a\", \"n\" : [1, 2] }");
@@ -204,6 +233,7 @@ int main(void) {
   host_reset(sizeof host, SMSMUX_ABI_MAJOR, SMSMUX_ABI_MINOR);
   test_json_parse();
   test_json_members();
+  test_json_body_text();
   test_json_dump();
   for (i = 0; i < n_kept; i++)
     free(kept[i]);

@@ -92,6 +92,15 @@ SMSMUX_HELPER const char *
 smsmux_json_text(const smsmux_host *host, smsmux_call *call,
                                struct json_object *o, const char *name);
 
+/** The first of the members `names` (NULL-terminated) of an HTTP
+    answer's JSON body that is a scalar, as text in the call's memory: the
+    provider's own words in an error answer ({"message": ...} or
+    {"error": ...}).  NULL when the body is not a JSON object with one. */
+SMSMUX_HELPER const char *
+smsmux_json_body_text(const smsmux_host *host, smsmux_call *call,
+                      const smsmux_http_response *resp,
+                      const char *const *names);
+
 /** Member `name` of `o` as an integer, whether written as a number or a
     string of digits (json-c's conversion: a fraction is cut, other text
     is 0); `dflt` when absent or null. */

@@ -318,15 +318,9 @@ static const char *trimmed(const clever *cl, smsmux_call *call, const char *s)
 static const char *error_words(const clever *cl, smsmux_call *call,
                                const smsmux_http_response *resp)
 {
-  json_object *doc = smsmux_json_parse_body(resp);
-  const char *w = NULL;
+  static const char *const names[] = {"message", "error", NULL};
+  const char *w = smsmux_json_body_text(cl->host, call, resp, names);
 
-  if (doc != NULL) {
-    w = smsmux_json_text(cl->host, call, doc, "message");
-    if (w == NULL)
-      w = smsmux_json_text(cl->host, call, doc, "error");
-    json_object_put(doc);
-  }
   return cl->host->strf(
       call, "\"%s\"",
       w != NULL ? w : cl->host->excerpt(call, resp->body, resp->body_len));

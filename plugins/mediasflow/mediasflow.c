@@ -304,16 +304,9 @@ static const char *json_dump_put(const mediasflow *mf, smsmux_call *call,
 static const char *answer_message(const mediasflow *mf, smsmux_call *call,
                                   const smsmux_http_response *resp)
 {
-  json_object *o = smsmux_json_parse_body(resp);
-  const char *m = NULL;
+  static const char *const names[] = {"message", "error", NULL};
 
-  if (o != NULL) {
-    m = smsmux_json_text(mf->host, call, o, "message");
-    if (m == NULL)
-      m = smsmux_json_text(mf->host, call, o, "error");
-    json_object_put(o);
-  }
-  return m;
+  return smsmux_json_body_text(mf->host, call, resp, names);
 }
 
 /** Parse the guide's scheduleOn format (UTC).  0, or -1 when malformed. */
