@@ -38,12 +38,32 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err) {
   return db;
 }
 
+/* Instances are opened on first use, so a command that needs one provider
+   does not log in to the others (smsmux_open only loads and checks). */
+static instance *ready(instance *inst) {
+  if (__atomic_load_n(&inst->open_tried, __ATOMIC_ACQUIRE))
+    return inst;
+  pthread_mutex_lock(&inst->open_lock);
+  if (!inst->open_tried) {
+    host_open_instance(inst);
+    __atomic_store_n(&inst->open_tried, 1, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&inst->open_lock);
+  return inst;
+}
+
 instance *engine_instance(struct smsmux *sm, const char *name) {
   size_t i;
   for (i = 0; i < sm->n_inst; i++)
     if (str_ieq(sm->inst[i].cfg->name, name))
-      return &sm->inst[i];
+      return ready(&sm->inst[i]);
   return NULL;
+}
+
+void engine_open_all(struct smsmux *sm) {
+  size_t i;
+  for (i = 0; i < sm->n_inst; i++)
+    ready(&sm->inst[i]);
 }
 
 
@@ -102,8 +122,9 @@ static int is_media_url(const char *u) {
 
 static int prepare(struct smsmux *sm, const smsmux_send_request *req,
                    prepared *p, smsmux_error *err) {
-  char msg[512];
+  char msg[512], q[SMSMUX_QUOTE_SIZE];
   size_t i, j, cap = 0;
+  int blank;
 
   memset(p, 0, sizeof *p);
   if (!req || req->size < offsetof(smsmux_send_request, n_options)) {
@@ -118,12 +139,16 @@ static int prepare(struct smsmux *sm, const smsmux_send_request *req,
     return -1;
   }
   p->text = req->text ? req->text : "";
-  if (!*p->text && p->kind != SMSMUX_KIND_MMS) {
+  /* a text of spaces and line ends only says nothing: refused as none */
+  blank = p->text[strspn(p->text, " \t\r\n\v\f")] == '\0';
+  if (blank && p->kind != SMSMUX_KIND_MMS) {
     err_set(err, SMSMUX_ERR_INPUT, NULL,
-            "no text: give the message with --text or --text-file");
+            *p->text ? "the text is only white space: give the message with "
+                       "--text or --text-file"
+                     : "no text: give the message with --text or --text-file");
     return -1;
   }
-  if (p->kind == SMSMUX_KIND_MMS && !*p->text && !req->image_url &&
+  if (p->kind == SMSMUX_KIND_MMS && blank && !req->image_url &&
       !req->video_url && !req->audio_url) {
     err_set(err, SMSMUX_ERR_INPUT, NULL,
             "an MMS needs a text or a media (--image, --video, --audio)");
@@ -135,7 +160,7 @@ static int prepare(struct smsmux *sm, const smsmux_send_request *req,
       if (urls[i] && !is_media_url(urls[i])) {
         err_set(err, SMSMUX_ERR_INPUT, NULL,
                 "media URL \"%s\" must start with http:// or https://",
-                urls[i]);
+                smsmux_quote_input(urls[i], q, sizeof q));
         return -1;
       }
   }
@@ -183,7 +208,7 @@ static int prepare(struct smsmux *sm, const smsmux_send_request *req,
       err_set(err, SMSMUX_ERR_INPUT, NULL,
               "--at \"%s\" is in the past: give a future date or leave it "
               "out to send now",
-              req->at);
+              smsmux_quote_input(req->at, q, sizeof q));
       prepared_free(p);
       return -1;
     }
@@ -760,8 +785,11 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
     } else {
       smsmux_error_class cls = claimed_line(st, p, m.ref, i, &rc[i]);
       n_dup += rc[i].claim == STORE_CLAIM_SENT;
+      /* a conflict is refused input, not a possible send */
       if (rows)
-        rows[i].journaled = rc[i].claim == STORE_CLAIM_SENT ? 1 : 2;
+        rows[i].journaled = rc[i].claim == STORE_CLAIM_SENT       ? 1
+                            : rc[i].claim == STORE_CLAIM_POSSIBLY ? 2
+                                                                  : 0;
       (void)cls;
     }
     store_rcpt_clear(&rc[i]);

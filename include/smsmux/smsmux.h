@@ -42,6 +42,17 @@ int smsmux_exit_code(smsmux_error_class cls);
     (class INPUT) saying what is wrong and the expected format. */
 int smsmux_parse_time(const char *s, int64_t *when, smsmux_error *err);
 
+/** Room for smsmux_quote_input's output: 200 bytes, "…" and the NUL. */
+#define SMSMUX_QUOTE_SIZE 204
+/** `s` (user input: a number, a line of a file, an option value) made safe
+    to quote in a message: control characters, DEL and the C1 and
+    direction-changing characters escaped (\n, \t, \r, \e, \xNN,
+    \u{NNNN}), '"' and '\' as \" and \\, bytes that are not UTF-8 as
+    \xNN, and cut on a character boundary with "…" when longer than
+    `size` - 4 bytes.  Written to `buf` (SMSMUX_QUOTE_SIZE bytes, or
+    fewer for a shorter cut); returns `buf` ("" for a NULL `s`). */
+const char *smsmux_quote_input(const char *s, char *buf, size_t size);
+
 /** Where trace and log lines go (stderr by default). */
 typedef void (*smsmux_log_fn)(void *userdata, smsmux_log_level level,
                               const char *line);
@@ -78,6 +89,9 @@ smsmux *smsmux_open(const char *ini_path, const smsmux_options *opts,
 void smsmux_close(smsmux *sm);
 /** The configuration file actually used. */
 const char *smsmux_config_path(const smsmux *sm);
+/** [smsmux] retention_days of the configuration (default 90): what
+    smsmux_store_prune keeps when given 0. (added in 0.2) */
+unsigned smsmux_retention_days(const smsmux *sm);
 
 /* ------------------------------------------------------------- send ------ */
 
