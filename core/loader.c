@@ -322,21 +322,14 @@ static void extra_exports(const unsigned char *img, uint64_t size,
   }
 }
 
-/* NULL when `lib` is a complete ELF shared object of this machine's class
-   and byte order, else why not (malloc'd).  dlopen maps each segment as the
-   headers describe it: a file cut short (an interrupted copy) would be
-   mapped past its end and the first access would kill the process with
-   SIGBUS, so every header, segment and section must lie in the file.  The
-   symbols it exports besides the entry point go to `exports`. */
-static char *elf_problem(const char *lib, loader_notes *exports) {
+/* Read regular file `lib` whole (at most MAX_PLUGIN_BYTES) into *img
+   (malloc'd, *size bytes).  NULL, or why not (malloc'd; *img NULL). */
+static char *read_whole(const char *lib, unsigned char **img, uint64_t *size) {
   int fd = open(lib, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   struct stat st;
-  unsigned char *img = NULL;
-  uint64_t size;
-  size_t got = 0, i;
-  ElfW(Ehdr) eh;
-  char *why = NULL;
+  size_t got = 0;
 
+  *img = NULL;
   if (fd < 0)
     return xasprintf("%s: cannot read: %s", lib, strerror(errno));
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -349,10 +342,10 @@ static char *elf_problem(const char *lib, loader_notes *exports) {
                      "one",
                      lib, (long long)st.st_size);
   }
-  size = (uint64_t)st.st_size;
-  img = xmalloc(size ? (size_t)size : 1);
-  while (got < size) {
-    ssize_t r = read(fd, img + got, (size_t)size - got);
+  *size = (uint64_t)st.st_size;
+  *img = xmalloc(*size ? (size_t)*size : 1);
+  while (got < *size) {
+    ssize_t r = read(fd, *img + got, (size_t)*size - got);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0)
@@ -360,86 +353,111 @@ static char *elf_problem(const char *lib, loader_notes *exports) {
     got += (size_t)r;
   }
   close(fd);
-  if (got != size) {
-    why = xasprintf("%s: cannot read it whole (%zu of %llu bytes): was it "
-                    "being replaced?",
-                    lib, got, (unsigned long long)size);
-    goto out;
+  if (got != *size) {
+    free(*img);
+    *img = NULL;
+    return xasprintf("%s: cannot read it whole (%zu of %llu bytes): was it "
+                     "being replaced?",
+                     lib, got, (unsigned long long)*size);
   }
-  if (size < SELFMAG || memcmp(img, ELFMAG, SELFMAG) != 0) {
-    why = xasprintf("%s: not a smsmux plugin: not a shared library (no ELF "
-                    "header)",
-                    lib);
-    goto out;
-  }
+  return NULL;
+}
+
+/* The ELF header of `img` (`size` bytes) into *eh: NULL when it is a
+   shared object of this machine's class and byte order whose header
+   tables lie in the file, else why not (malloc'd). */
+static char *elf_header_problem(const char *lib, const unsigned char *img,
+                                uint64_t size, ElfW(Ehdr) *eh) {
+  if (size < SELFMAG || memcmp(img, ELFMAG, SELFMAG) != 0)
+    return xasprintf("%s: not a smsmux plugin: not a shared library (no ELF "
+                     "header)",
+                     lib);
   if (size < EI_NIDENT || img[EI_CLASS] != HOST_ELFCLASS ||
-      img[EI_DATA] != HOST_ELFDATA) {
-    why = xasprintf("%s: not a smsmux plugin for this machine: an ELF file "
-                    "of another class or byte order (this smsmux is %d-bit "
-                    "%s-endian)",
-                    lib, (int)(8 * sizeof(void *)),
-                    HOST_ELFDATA == ELFDATA2LSB ? "little" : "big");
-    goto out;
-  }
-  if (size < sizeof eh) {
-    why = xasprintf("%s: not a smsmux plugin: truncated shared library "
-                    "(%llu bytes, less than an ELF header): reinstall it",
-                    lib, (unsigned long long)size);
-    goto out;
-  }
-  memcpy(&eh, img, sizeof eh);
-  if (eh.e_type != ET_DYN) {
-    why = xasprintf("%s: not a smsmux plugin: an ELF %s, not a shared "
-                    "library",
-                    lib,
-                    eh.e_type == ET_EXEC  ? "executable"
-                    : eh.e_type == ET_REL ? "object file (.o)"
-                    : eh.e_type == ET_CORE ? "core dump"
-                                           : "file of an unknown type");
-    goto out;
-  }
-  if (eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 ||
-      !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(ElfW(Phdr)), size) ||
-      (eh.e_shnum &&
-       (eh.e_shentsize != sizeof(ElfW(Shdr)) ||
-        !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(ElfW(Shdr)),
-                 size)))) {
-    why = xasprintf("%s: not a smsmux plugin: truncated or damaged shared "
-                    "library (%llu bytes; its ELF header points past the "
-                    "end): reinstall it",
-                    lib, (unsigned long long)size);
-    goto out;
-  }
-  for (i = 0; i < eh.e_phnum; i++) {
+      img[EI_DATA] != HOST_ELFDATA)
+    return xasprintf("%s: not a smsmux plugin for this machine: an ELF file "
+                     "of another class or byte order (this smsmux is %d-bit "
+                     "%s-endian)",
+                     lib, (int)(8 * sizeof(void *)),
+                     HOST_ELFDATA == ELFDATA2LSB ? "little" : "big");
+  if (size < sizeof *eh)
+    return xasprintf("%s: not a smsmux plugin: truncated shared library "
+                     "(%llu bytes, less than an ELF header): reinstall it",
+                     lib, (unsigned long long)size);
+  memcpy(eh, img, sizeof *eh);
+  if (eh->e_type != ET_DYN)
+    return xasprintf("%s: not a smsmux plugin: an ELF %s, not a shared "
+                     "library",
+                     lib,
+                     eh->e_type == ET_EXEC  ? "executable"
+                     : eh->e_type == ET_REL ? "object file (.o)"
+                     : eh->e_type == ET_CORE ? "core dump"
+                                             : "file of an unknown type");
+  if (eh->e_phentsize != sizeof(ElfW(Phdr)) || eh->e_phnum == 0 ||
+      !in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(ElfW(Phdr)),
+               size) ||
+      (eh->e_shnum &&
+       (eh->e_shentsize != sizeof(ElfW(Shdr)) ||
+        !in_file(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)),
+                 size))))
+    return xasprintf("%s: not a smsmux plugin: truncated or damaged shared "
+                     "library (%llu bytes; its ELF header points past the "
+                     "end): reinstall it",
+                     lib, (unsigned long long)size);
+  return NULL;
+}
+
+/* NULL when every segment and section `eh` lists lies in the `size`
+   bytes of `img`, else why not (malloc'd). */
+static char *elf_extent_problem(const char *lib, const unsigned char *img,
+                                uint64_t size, const ElfW(Ehdr) *eh) {
+  size_t i;
+
+  for (i = 0; i < eh->e_phnum; i++) {
     ElfW(Phdr) ph;
-    memcpy(&ph, img + eh.e_phoff + i * sizeof ph, sizeof ph);
+    memcpy(&ph, img + eh->e_phoff + i * sizeof ph, sizeof ph);
     if (ph.p_type != PT_NULL && ph.p_filesz &&
-        !in_file(ph.p_offset, ph.p_filesz, size)) {
-      why = xasprintf("%s: not a smsmux plugin: truncated shared library: "
-                      "%llu bytes, but its segments reach byte %llu: "
-                      "reinstall it",
-                      lib, (unsigned long long)size,
-                      (unsigned long long)ph.p_offset +
-                          (unsigned long long)ph.p_filesz);
-      goto out;
-    }
+        !in_file(ph.p_offset, ph.p_filesz, size))
+      return xasprintf("%s: not a smsmux plugin: truncated shared library: "
+                       "%llu bytes, but its segments reach byte %llu: "
+                       "reinstall it",
+                       lib, (unsigned long long)size,
+                       (unsigned long long)ph.p_offset +
+                           (unsigned long long)ph.p_filesz);
   }
-  for (i = 0; i < eh.e_shnum; i++) {
+  for (i = 0; i < eh->e_shnum; i++) {
     ElfW(Shdr) sh;
-    memcpy(&sh, img + eh.e_shoff + i * sizeof sh, sizeof sh);
+    memcpy(&sh, img + eh->e_shoff + i * sizeof sh, sizeof sh);
     if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL &&
-        !in_file(sh.sh_offset, sh.sh_size, size)) {
-      why = xasprintf("%s: not a smsmux plugin: truncated or damaged shared "
-                      "library (%llu bytes; a section reaches byte %llu): "
-                      "reinstall it",
-                      lib, (unsigned long long)size,
-                      (unsigned long long)sh.sh_offset +
-                          (unsigned long long)sh.sh_size);
-      goto out;
-    }
+        !in_file(sh.sh_offset, sh.sh_size, size))
+      return xasprintf("%s: not a smsmux plugin: truncated or damaged shared "
+                       "library (%llu bytes; a section reaches byte %llu): "
+                       "reinstall it",
+                       lib, (unsigned long long)size,
+                       (unsigned long long)sh.sh_offset +
+                           (unsigned long long)sh.sh_size);
   }
-  extra_exports(img, size, &eh, exports);
-out:
+  return NULL;
+}
+
+/* NULL when `lib` is a complete ELF shared object of this machine's class
+   and byte order, else why not (malloc'd).  dlopen maps each segment as the
+   headers describe it: a file cut short (an interrupted copy) would be
+   mapped past its end and the first access would kill the process with
+   SIGBUS, so every header, segment and section must lie in the file.  The
+   symbols it exports besides the entry point go to `exports`. */
+static char *elf_problem(const char *lib, loader_notes *exports) {
+  unsigned char *img;
+  uint64_t size = 0;
+  ElfW(Ehdr) eh;
+  char *why = read_whole(lib, &img, &size);
+
+  if (why)
+    return why;
+  why = elf_header_problem(lib, img, size, &eh);
+  if (!why)
+    why = elf_extent_problem(lib, img, size, &eh);
+  if (!why)
+    extra_exports(img, size, &eh, exports);
   free(img);
   return why;
 }
@@ -456,6 +474,54 @@ static const char *dl_reason(const char *lib, const char *msg) {
   return msg;
 }
 
+/* Open `lib` (the shared object of plugin file `path`) with every symbol
+   bound now, then through libltdl.  The handle, or NULL with *error set
+   (malloc'd). */
+static lt_dlhandle open_bound(const char *path, const char *lib,
+                              char **error) {
+  void *h;
+  lt_dlhandle lh = NULL;
+
+  pthread_mutex_lock(&loader_lock);
+  dlerror();
+  h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char *msg = dl_reason(lib, dlerror());
+    *error = xasprintf(
+        "%s: cannot load: %s%s", path, msg,
+        strstr(msg, "undefined symbol")
+            ? " (the plugin uses a symbol that neither it nor the libraries "
+              "it links define: rebuild it against this smsmux and its "
+              "libraries)"
+            : "");
+  }
+  if (h && !(lh = ltdl_open_bound(lib, h)))
+    *error = xasprintf("%s: cannot load: %s", path, lt_dlerror());
+  pthread_mutex_unlock(&loader_lock);
+  return lh;
+}
+
+/* The problem of a plugin exporting symbols besides the entry point
+   (`exports`, the first five named), noted in `found`. */
+static void note_exports(loader_notes *found, const loader_notes *exports) {
+  strbuf names = {0};
+  size_t i;
+
+  if (!exports->n)
+    return;
+  for (i = 0; i < exports->n && i < 5; i++)
+    sb_addf(&names, "%s%s", i ? ", " : "", exports->v[i]);
+  if (exports->n > 5)
+    sb_addf(&names, " and %zu more", exports->n - 5);
+  note(found,
+       xasprintf("exports %zu symbol%s besides %s (%s): a plugin exports "
+                 "that one alone (docs/ABI.md); build it with "
+                 "-fvisibility=hidden, or make the others static",
+                 exports->n, exports->n > 1 ? "s" : "", SMSMUX_PROVIDER_ENTRY,
+                 names.s));
+  sb_free(&names);
+}
+
 plugin *loader_load_file(const char *path) {
   return loader_check_file(path, NULL, NULL);
 }
@@ -463,8 +529,7 @@ plugin *loader_load_file(const char *path) {
 plugin *loader_check_file(const char *path, loader_notes *problems,
                           loader_notes *warnings) {
   plugin *p = xcalloc(1, sizeof *p);
-  void *h = NULL;
-  lt_dlhandle lh = NULL;
+  lt_dlhandle lh;
   smsmux_provider_entry_fn entry;
   const smsmux_provider *d;
   size_t declared;
@@ -491,23 +556,7 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
   if ((p->error = elf_problem(lib, &exports)))
     goto refused;
 
-  pthread_mutex_lock(&loader_lock);
-  dlerror();
-  h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    const char *msg = dl_reason(lib, dlerror());
-    p->error = xasprintf(
-        "%s: cannot load: %s%s", path, msg,
-        strstr(msg, "undefined symbol")
-            ? " (the plugin uses a symbol that neither it nor the libraries "
-              "it links define: rebuild it against this smsmux and its "
-              "libraries)"
-            : "");
-  }
-  if (h && !(lh = ltdl_open_bound(lib, h)))
-    p->error = xasprintf("%s: cannot load: %s", path, lt_dlerror());
-  pthread_mutex_unlock(&loader_lock);
-  if (!lh)
+  if (!(lh = open_bound(path, lib, &p->error)))
     goto refused;
   free(lib);
   lib = NULL;
@@ -543,21 +592,7 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
     p->desc.size = sizeof p->desc;
     p->readable = 1;
   }
-  if (exports.n) {
-    strbuf names = {0};
-    size_t i;
-    for (i = 0; i < exports.n && i < 5; i++)
-      sb_addf(&names, "%s%s", i ? ", " : "", exports.v[i]);
-    if (exports.n > 5)
-      sb_addf(&names, " and %zu more", exports.n - 5);
-    note(&found,
-         xasprintf("exports %zu symbol%s besides %s (%s): a plugin exports "
-                   "that one alone (docs/ABI.md); build it with "
-                   "-fvisibility=hidden, or make the others static",
-                   exports.n, exports.n > 1 ? "s" : "", SMSMUX_PROVIDER_ENTRY,
-                   names.s));
-    sb_free(&names);
-  }
+  note_exports(&found, &exports);
   loader_notes_free(&exports);
   if (found.n) {
     size_t i;

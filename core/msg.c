@@ -185,37 +185,68 @@ static int is_space(int c) {
 
 #define NUM_DIGITS_MAX 32 /* more is "too long" whatever the count */
 
-int msg_number_e164(const char *in, const char *default_cc, char *out,
-                    size_t outlen, char *err, size_t errlen) {
-  char q[QUOTE_MAX], cc[4] = "", digits[NUM_DIGITS_MAX + 4], intl[40];
-  const char *p, *end, *what = NULL;
-  const struct country_rule *rule;
-  size_t nd = 0, total = 0, ccl = 0, il;
-  int plus = 0;
+/* The default country code `default_cc` (1 to 3 digits, "+33" tolerated)
+   into cc; "" when there is none.  -1 after set_err when it is not one. */
+static int number_default_cc(const char *default_cc, const char *q,
+                             char cc[4], char *err, size_t errlen) {
+  const char *c;
+  size_t ccl;
 
-  if (out && outlen)
-    out[0] = '\0';
-  quote(in, q, sizeof q);
-  if (!in)
-    in = "";
-
-  /* default country code: 1..3 digits, "+33" tolerated */
-  if (default_cc && *default_cc) {
-    const char *c = default_cc + (*default_cc == '+');
-
-    ccl = strlen(c);
-    if (ccl < 1 || ccl > 3 || strspn(c, "0123456789") != ccl || c[0] == '0') {
-      set_err(err, errlen,
-              "bad number \"%s\": the default country code \"%s\" is not "
-              "1 to 3 digits",
-              q, default_cc);
-      return -1;
-    }
-    memcpy(cc, c, ccl + 1);
+  cc[0] = '\0';
+  if (!default_cc || !*default_cc)
+    return 0;
+  c = default_cc + (*default_cc == '+');
+  ccl = strlen(c);
+  if (ccl < 1 || ccl > 3 || strspn(c, "0123456789") != ccl || c[0] == '0') {
+    set_err(err, errlen,
+            "bad number \"%s\": the default country code \"%s\" is not "
+            "1 to 3 digits",
+            q, default_cc);
+    return -1;
   }
+  memcpy(cc, c, ccl + 1);
+  return 0;
+}
 
-  p = in;
-  end = in + strlen(in);
+/* Why character `c` at `p` (before `end`) cannot be in a number, or NULL
+   when it is a digit or a separator; *skip gets how many more characters
+   it takes ("(0)", the national trunk 0 shown for reading: 2). */
+static const char *number_char(const char *p, const char *end,
+                               const char *digits, size_t nd, int plus,
+                               size_t *skip) {
+  unsigned char c = (unsigned char)*p;
+
+  *skip = 0;
+  if (is_digit(c))
+    return NULL;
+  if (c == '(' && p + 2 < end && p[1] == '0' && p[2] == ')' &&
+      (plus || (nd >= 2 && digits[0] == '0' && digits[1] == '0')) &&
+      nd > (plus ? 0u : 2u)) {
+    /* "+33 (0)6 12 34 56 78": the national trunk 0, shown for reading */
+    *skip = 2;
+    return NULL;
+  }
+  if (c == ' ' || c == '\t' || c == '.' || c == '-' || c == '(' || c == ')')
+    return NULL;
+  if (is_alpha(c))
+    return "letters are not allowed in a phone number";
+  if (c == '+')
+    return "'+' is only allowed at the start";
+  return "only digits, '+' at the start and the separators "
+         "space . - ( ) are allowed";
+}
+
+/* The digits of `in` into digits (NUL-terminated, at most NUM_DIGITS_MAX
+   kept), *nd their count, *plus 1 when it starts with '+': spaces around
+   it, separators and "(0)" dropped.  -1 after set_err when it is empty,
+   holds anything else, or has no digits or too many. */
+static int number_digits(const char *in, const char *q, char *digits,
+                         size_t *nd, int *plus, char *err, size_t errlen) {
+  const char *p = in, *end = in + strlen(in), *what = NULL;
+  size_t total = 0, skip;
+
+  *nd = 0;
+  *plus = 0;
   while (p < end && is_space((unsigned char)*p))
     p++;
   while (end > p && is_space((unsigned char)end[-1]))
@@ -225,41 +256,23 @@ int msg_number_e164(const char *in, const char *default_cc, char *out,
     return -1;
   }
   if (*p == '+') {
-    plus = 1;
+    *plus = 1;
     p++;
   }
-  for (; p < end; p++) {
-    unsigned char c = (unsigned char)*p;
-
-    if (is_digit(c)) {
-      if (nd < NUM_DIGITS_MAX)
-        digits[nd++] = (char)c;
+  for (; p < end && !what; p++) {
+    what = number_char(p, end, digits, *nd, *plus, &skip);
+    if (!what && is_digit((unsigned char)*p)) {
+      if (*nd < NUM_DIGITS_MAX)
+        digits[(*nd)++] = *p;
       total++;
-    } else if (c == '(' && p + 2 < end && p[1] == '0' && p[2] == ')' &&
-               (plus || (nd >= 2 && digits[0] == '0' && digits[1] == '0')) &&
-               nd > (plus ? 0u : 2u)) {
-      /* "+33 (0)6 12 34 56 78": the national trunk 0, shown for reading */
-      p += 2;
-    } else if (c == ' ' || c == '\t' || c == '.' || c == '-' || c == '(' ||
-               c == ')') {
-      continue;
-    } else if (is_alpha(c)) {
-      what = "letters are not allowed in a phone number";
-      break;
-    } else if (c == '+') {
-      what = "'+' is only allowed at the start";
-      break;
-    } else {
-      what = "only digits, '+' at the start and the separators "
-             "space . - ( ) are allowed";
-      break;
     }
+    p += skip;
   }
   if (what) {
     set_err(err, errlen, "bad number \"%s\": %s", q, what);
     return -1;
   }
-  digits[nd] = '\0';
+  digits[*nd] = '\0';
   if (total == 0) {
     set_err(err, errlen, "bad number \"%s\": no digits", q);
     return -1;
@@ -270,11 +283,22 @@ int msg_number_e164(const char *in, const char *default_cc, char *out,
             q, total);
     return -1;
   }
+  return 0;
+}
+
+/* The number with its country code and no prefix ("33612345678") into
+   intl, from its `nd` digits: after '+', after "00", a national number
+   (starting with 0) in the default country `cc`, or bare digits, country
+   code first.  -1 after set_err. */
+static int number_international(const char *q, const char *digits, size_t nd,
+                                int plus, const char *cc, char *intl,
+                                size_t intllen, char *err, size_t errlen) {
+  const struct country_rule *rule;
 
   if (plus) {
-    snprintf(intl, sizeof intl, "%s", digits);
+    snprintf(intl, intllen, "%s", digits);
   } else if (digits[0] == '0' && digits[1] == '0') {
-    snprintf(intl, sizeof intl, "%s", digits + 2);
+    snprintf(intl, intllen, "%s", digits + 2);
     if (!intl[0]) {
       set_err(err, errlen,
               "bad number \"%s\": nothing after the international prefix 00",
@@ -297,14 +321,23 @@ int msg_number_e164(const char *in, const char *default_cc, char *out,
               q, rule->adjective, rule->nsn + 1, nd);
       return -1;
     }
-    snprintf(intl, sizeof intl, "%s%s", cc, digits + 1);
+    snprintf(intl, intllen, "%s%s", cc, digits + 1);
   } else {
     /* Digits with no prefix: international, country code first
        ("33612345678").  Validated below like a "+" number. */
-    snprintf(intl, sizeof intl, "%s", digits);
+    snprintf(intl, intllen, "%s", digits);
   }
+  return 0;
+}
 
-  il = strlen(intl);
+/* Check an international number `intl` (country code first, no prefix):
+   a country code, E.164's 8 to 15 digits, and the rules of the countries
+   in country_rules.  -1 after set_err. */
+static int number_check_international(const char *q, const char *intl,
+                                      int plus, char *err, size_t errlen) {
+  const struct country_rule *rule;
+  size_t il = strlen(intl), rl;
+
   if (intl[0] == '0') {
     set_err(err, errlen,
             "bad number \"%s\": no country code starts with 0 (after %s)", q,
@@ -326,24 +359,42 @@ int msg_number_e164(const char *in, const char *default_cc, char *out,
     return -1;
   }
   rule = rule_for(intl);
-  if (rule) {
-    size_t rl = strlen(rule->cc);
-
-    if (intl[rl] == '0') {
-      set_err(err, errlen,
-              "bad number \"%s\": no 0 after the country code +%s "
-              "(write +%s%s)",
-              q, rule->cc, rule->cc, intl + rl + 1);
-      return -1;
-    }
-    if (il - rl != rule->nsn) {
-      set_err(err, errlen,
-              "bad number \"%s\": a %s number has %u digits after +%s "
-              "(this one has %zu)",
-              q, rule->adjective, rule->nsn, rule->cc, il - rl);
-      return -1;
-    }
+  if (!rule)
+    return 0;
+  rl = strlen(rule->cc);
+  if (intl[rl] == '0') {
+    set_err(err, errlen,
+            "bad number \"%s\": no 0 after the country code +%s "
+            "(write +%s%s)",
+            q, rule->cc, rule->cc, intl + rl + 1);
+    return -1;
   }
+  if (il - rl != rule->nsn) {
+    set_err(err, errlen,
+            "bad number \"%s\": a %s number has %u digits after +%s "
+            "(this one has %zu)",
+            q, rule->adjective, rule->nsn, rule->cc, il - rl);
+    return -1;
+  }
+  return 0;
+}
+
+int msg_number_e164(const char *in, const char *default_cc, char *out,
+                    size_t outlen, char *err, size_t errlen) {
+  char q[QUOTE_MAX], cc[4], digits[NUM_DIGITS_MAX + 4], intl[40];
+  size_t nd, il;
+  int plus;
+
+  if (out && outlen)
+    out[0] = '\0';
+  quote(in, q, sizeof q);
+  if (number_default_cc(default_cc, q, cc, err, errlen) != 0 ||
+      number_digits(in ? in : "", q, digits, &nd, &plus, err, errlen) != 0 ||
+      number_international(q, digits, nd, plus, cc, intl, sizeof intl, err,
+                           errlen) != 0 ||
+      number_check_international(q, intl, plus, err, errlen) != 0)
+    return -1;
+  il = strlen(intl);
   if (!out || outlen < il + 2) {
     set_err(err, errlen, "bad number \"%s\": output buffer too small", q);
     return -1;

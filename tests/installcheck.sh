@@ -4,9 +4,11 @@
 #  1. the installed smsmux finds its installed plugins with no plugin_dir
 #     in the configuration;
 #  2. the installed SDK alone builds a plugin: examples/myprovider compiled
-#     with `pkg-config --cflags smsmux-provider` (the installed .pc, nothing
-#     from the source tree but the example's .c), checked with the
-#     installed `smsmux plugins --check`, configured in a temporary
+#     with `pkg-config --cflags smsmux-provider` and linked with its
+#     `--libs` (the installed .pc, headers and helper library
+#     libsmsmux-plugin.a, nothing from the source tree but the example's
+#     .c), checked with the installed `smsmux plugins --check` (which
+#     refuses a plugin exporting a helper), configured in a temporary
 #     plugin_dir and sent through to the installed smsmux-sim.
 # Usage: installcheck.sh BINDIR LIBDIR [DESTDIR] [SRCDIR]
 set -eu
@@ -66,12 +68,18 @@ ok "the .pc's plugindir is where the plugins were installed"
 pkg-config --exists smsmux || die "smsmux.pc not installed"
 ok "smsmux.pc installed"
 
-# the example, with the installed header only
+libs=$(pkg-config --libs smsmux-provider)
+case " $libs " in *' -lsmsmux-plugin '*) ;; *) die "pkg-config --libs smsmux-provider does not name the helper library: $libs" ;; esac
+ls "$libdir/libsmsmux-plugin.a" >/dev/null 2>&1 ||
+  die "the helper library libsmsmux-plugin.a is not installed in $libdir"
+ok "pkg-config --libs smsmux-provider names the installed helper library"
+
+# the example, with the installed headers and helper library only
 mkdir "$tmp/plugins" "$tmp/src"
 cp "$srcdir/examples/myprovider/myprovider.c" "$tmp/src/"
-(cd "$tmp/src" && cc -shared -fPIC $cflags myprovider.c -o "$tmp/plugins/myprovider.so") ||
-  die "the example does not build with pkg-config --cflags smsmux-provider ($cflags)"
-ok "example builds with the installed SDK only ($cflags)"
+(cd "$tmp/src" && cc -shared -fPIC $cflags myprovider.c $libs -o "$tmp/plugins/myprovider.so") ||
+  die "the example does not build with pkg-config --cflags --libs smsmux-provider ($cflags $libs)"
+ok "example builds with the installed SDK only ($cflags $libs)"
 
 out=$("$bindir/smsmux" --json plugins --check "$tmp/plugins/myprovider.so") ||
   die "the installed smsmux rejects the example:" "$out"

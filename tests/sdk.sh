@@ -1,9 +1,10 @@
 #!/bin/sh
 # The plugin SDK from a plugin author's side:
-#  - examples/myprovider, built out of tree with nothing but cc and the
-#    public header, dropped into a temporary plugin_dir, checked with
-#    `plugins --check`, configured and sent through to smsmux-sim (it
-#    speaks the simulator's sMsmode API);
+#  - examples/myprovider, built out of tree with nothing but cc, the
+#    public headers and the helper library (sdk/libsmsmux-plugin.a, the
+#    archive `make install` installs), dropped into a temporary plugin_dir,
+#    checked with `plugins --check`, configured and sent through to
+#    smsmux-sim (it speaks the simulator's sMsmode API);
 #  - tests/plugins/frozen10, built against the frozen ABI 1.0 header only,
 #    keeps loading and sending as provider.h grows.
 # (tests/installcheck.sh builds the same example against the INSTALLED SDK.)
@@ -12,14 +13,17 @@
 mkdir -p "$TMP/plugins"
 # exactly what docs/PLUGINS.md tells a plugin author to type
 if cc -shared -fPIC -I"$top_srcdir/include" "$top_srcdir/examples/myprovider/myprovider.c" \
-    -o "$TMP/plugins/myprovider.so" 2>"$TMP/cc.err"; then
-  pass "example_builds_with_plain_cc_and_the_public_header"
+    -L"$top_builddir/sdk" -lsmsmux-plugin -o "$TMP/plugins/myprovider.so" 2>"$TMP/cc.err"; then
+  pass "example_builds_with_plain_cc_the_public_headers_and_the_helper_library"
 else
-  fail "example_builds_with_plain_cc_and_the_public_header" "$(cat "$TMP/cc.err")"
+  fail "example_builds_with_plain_cc_the_public_headers_and_the_helper_library" "$(cat "$TMP/cc.err")"
 fi
 
 run_smsmux --json plugins --check "$TMP/plugins/myprovider.so"
 assert_eq 0 "$RC" "example_passes_plugins_check"
+# the helpers it links (SMSMUX_NEED_HOST) stay hidden: the entry alone
+assert_json '[.problems[], .warnings[]] | length' 0 \
+  "example_with_the_helper_library_exports_the_entry_alone"
 assert_json '.name + " " + .abi' "myprovider $ABI_VERSION" "example_check_reports_name_and_abi"
 assert_json '.config_keys | join(",")' "access_token (required, secret)" \
   "example_check_reports_its_secret_key"
@@ -69,6 +73,18 @@ sim_fault smsmode down
 run_smsmux --config "$CONFIG" --json send --provider mine --to 0612345678 --text 'down'
 assert_eq 1 "$RC" "provider_down_exits_1"
 assert_json '.error.class' temporary "provider_down_is_temporary"
+sim_reset
+
+# an answer it cannot read: quoted through host->excerpt (one line, no
+# control characters, valid UTF-8), not as raw bytes
+sim_fault smsmode garbage
+run_smsmux --config "$CONFIG" --json send --provider mine --to 0612345678 --text 'garbled'
+assert_eq 3 "$RC" "unreadable_answer_exits_3"
+assert_json '.error.class' unknown_outcome "unreadable_answer_is_unknown_outcome"
+assert_json '[.error.message | explode[] | select(. < 32)] | length' 0 \
+  "unreadable_answer_quoted_without_control_characters"
+assert_json '.error.message | contains("unreadable answer from the provider: <html>oops")' true \
+  "unreadable_answer_quoted"
 sim_reset
 
 # ---- a plugin built against the frozen ABI 1.0 header ---------------------

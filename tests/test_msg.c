@@ -234,6 +234,18 @@ static void test_numbers(void) {
   num_bad("+", "33", "no digits");
   num_bad("00", "33", "nothing after");
   num_bad("0612345678", "3x", "default country code");
+  /* 20 digits are read, 21 are too many to read at all; past 32 only the
+     count goes on */
+  num_bad("+12345678901234567890", "33",
+          "too long (20 digits with the country code");
+  num_bad("+123456789012345678901", "33",
+          "too long (21 digits; E.164 allows at most 15)");
+  num_bad("1234567890123456789012345678901234567890", "33",
+          "too long (40 digits;");
+  /* "(0)" is a trunk 0 only after a country code: right after 00 it is a
+     0 of the number */
+  num_bad("00(0)33612345678", "33", "no country code starts with 0 (after 00)");
+  num_ok("0033(0)612345678", "33", "+33612345678");
 
   /* The error reads the way the brief shows it. */
   msg_number_e164("06 12", "33", NULL, 0, err, sizeof err);

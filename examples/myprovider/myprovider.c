@@ -10,10 +10,11 @@
  *   -> "0 | Accepted | <message id>"  on success
  *   -> "32 | Authentication error"    (or another code) on failure
  *
- * Build it with nothing but the installed SDK:
+ * Build it with nothing but the installed SDK (the header, and the helper
+ * library linked into the plugin):
  *
  *   cc -shared -fPIC $(pkg-config --cflags smsmux-provider) \
- *      myprovider.c -o myprovider.so
+ *      myprovider.c $(pkg-config --libs smsmux-provider) -o myprovider.so
  *
  * then copy myprovider.so into a plugin_dir and configure an instance:
  *
@@ -26,9 +27,11 @@
  *
  * Everything the plugin needs from smsmux (configuration, HTTP, memory,
  * character sets, number formats, results, errors) comes through the
- * `smsmux_host` table given to `open`: a plugin links no smsmux library
- * and no libcurl of its own.
+ * `smsmux_host` table given to `open`: a plugin links no libsmsmux and no
+ * libcurl of its own, only the small static helper library of the SDK
+ * (plugin-helpers.h), which becomes part of the plugin.
  */
+#include <smsmux/plugin-helpers.h>
 #include <smsmux/provider.h>
 
 #include <stdlib.h>
@@ -47,6 +50,11 @@ typedef struct myprovider {
 static int my_open(const smsmux_host *host, smsmux_call *call, void **state) {
   myprovider *p;
 
+  /* This plugin quotes answers with host->excerpt, which ABI 1.1 added:
+     refuse, with a message saying so, a host too old to have it (a helper
+     of the SDK's library). */
+  if (SMSMUX_NEED_HOST(host, call, "myprovider", 1, excerpt) != 0)
+    return -1;
   /* The host has already checked that every REQUIRED key is set. */
   p = calloc(1, sizeof *p);
   if (p == NULL)
@@ -136,7 +144,8 @@ static int my_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   if (fields[0][0] == '\0' || *end != '\0')
     /* a send whose answer we cannot read may still have been accepted */
     return h->fail(call, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
-                   "unreadable answer from the provider: %.80s", resp.body);
+                   "unreadable answer from the provider: %s",
+                   h->excerpt(call, resp.body, resp.body_len));
   if (code != 0)
     return h->fail(call, error_class(code), fields[0],
                    "the provider refused the message: %s %s", fields[0],

@@ -21,6 +21,7 @@
  * copies of its configuration, written once in open and only read after,
  * so any number of threads may use one instance at once.
  */
+#include <smsmux/plugin-helpers.h>
 #include <smsmux/provider.h>
 
 #include <libxml/parser.h>
@@ -434,14 +435,8 @@ static int allmysms_open(const smsmux_host *host, smsmux_call *call,
   const char *login, *password, *v;
   size_t i;
 
-  if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
+  if (SMSMUX_NEED_HOST(host, call, "allmysms", 1, error_lookup) != 0)
     return -1;
-  if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the allmysms plugin needs a host of ABI %d.1 or later "
-                      "(this host offers %u.%u): rebuild the plugin",
-                      SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
   /* the default MAIL_NOTIF is read at each send; it is checked here, so
      that a wrong one is a configuration error of the instance */

@@ -25,6 +25,7 @@
  * copies of its configuration, written in open and only read after, so any
  * number of threads may use one instance at once.
  */
+#include <smsmux/plugin-helpers.h>
 #include <smsmux/provider.h>
 
 #include "../clever-common/clever-common.h"
@@ -502,14 +503,8 @@ static int clever_open(const smsmux_host *host, smsmux_call *call,
 {
   clever *cl;
 
-  if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
+  if (SMSMUX_NEED_HOST(host, call, "clever-http", 1, error_lookup) != 0)
     return -1;
-  if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the clever-http plugin needs a host of ABI %d.1 or "
-                      "later (this host offers %u.%u): rebuild the plugin",
-                      SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
   if (config_value_check(host, call, "voice", voice_values,
                          "tts (text to speech) or vocal, the push types "

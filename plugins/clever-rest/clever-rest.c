@@ -21,6 +21,7 @@
  * copies of its configuration, written once in open and only read after,
  * so any number of threads may use one instance at once.
  */
+#include <smsmux/plugin-helpers.h>
 #include <smsmux/provider.h>
 
 #include "../clever-common/clever-common.h"
@@ -312,65 +313,14 @@ static const char *trimmed(const clever *cl, smsmux_call *call, const char *s)
   return cl->host->strf(call, "%.*s", (int)len, s);
 }
 
-/** The value of member `key` of object `o` as a string (numbers as
-    written), or NULL when absent or null.  Call memory. */
-static const char *json_str(const clever *cl, smsmux_call *call,
-                            json_object *o, const char *key)
-{
-  json_object *v;
-
-  if (o == NULL || !json_object_is_type(o, json_type_object) ||
-      !json_object_object_get_ex(o, key, &v) || v == NULL)
-    return NULL;
-  return cl->host->strf(call, "%s", json_object_get_string(v));
-}
-
-/** Serialise `doc` into call memory (no slash escaping: filenames). */
-static const char *json_text(const clever *cl, smsmux_call *call,
-                             json_object *doc)
-{
-  return cl->host->strf(
-      call, "%s",
-      json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                              JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
-/** Parse a JSON answer; NULL when the body is not JSON.  The caller
-    releases the result with json_object_put. */
-static json_object *json_parse_body(const smsmux_http_response *resp)
-{
-  json_tokener *tok;
-  json_object *doc;
-
-  if (resp->body == NULL || resp->body_len == 0)
-    return NULL;
-  tok = json_tokener_new();
-  if (tok == NULL)
-    return NULL;
-  doc = json_tokener_parse_ex(tok, resp->body, (int)resp->body_len);
-  if (json_tokener_get_error(tok) != json_tokener_success) {
-    if (doc != NULL)
-      json_object_put(doc);
-    doc = NULL;
-  }
-  json_tokener_free(tok);
-  return doc;
-}
-
 /** The provider's own words in an error answer: a JSON "message" (or
     "error") member, else the start of the body. */
 static const char *error_words(const clever *cl, smsmux_call *call,
                                const smsmux_http_response *resp)
 {
-  json_object *doc = json_parse_body(resp);
-  const char *w = NULL;
+  static const char *const names[] = {"message", "error", NULL};
+  const char *w = smsmux_json_body_text(cl->host, call, resp, names);
 
-  if (doc != NULL) {
-    w = json_str(cl, call, doc, "message");
-    if (w == NULL)
-      w = json_str(cl, call, doc, "error");
-    json_object_put(doc);
-  }
   return cl->host->strf(
       call, "\"%s\"",
       w != NULL ? w : cl->host->excerpt(call, resp->body, resp->body_len));
@@ -490,7 +440,7 @@ static int clever_get_json(const clever *cl, smsmux_call *call,
   *doc = NULL;
   if (clever_http(cl, call, SMSMUX_HTTP_GET, path, NULL, 0, what, &resp) != 0)
     return -1;
-  *doc = json_parse_body(&resp);
+  *doc = smsmux_json_parse_body(&resp);
   if (*doc == NULL || !json_object_is_type(*doc, json_type_object)) {
     if (*doc != NULL)
       json_object_put(*doc);
@@ -576,7 +526,7 @@ static void flatten(const clever *cl, smsmux_call *call, json_object *o,
                                 !json_object_is_type(e, json_type_array));
       }
       if (!scalars) {
-        h->add_result(call, name, json_text(cl, call, v));
+        h->add_result(call, name, smsmux_json_dump(h, call, v));
         continue;
       }
       for (i = 0; i < n; i++) {
@@ -678,14 +628,8 @@ static int clever_open(const smsmux_host *host, smsmux_call *call,
   clever *cl;
   const char *login;
 
-  if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
+  if (SMSMUX_NEED_HOST(host, call, "clever-rest", 1, error_lookup) != 0)
     return -1;
-  if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the clever-rest plugin needs a host of ABI %d.1 or "
-                      "later (this host offers %u.%u): rebuild the plugin",
-                      SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
   login = host->config_get(call, "login");
   if (strchr(login, ':') != NULL)
@@ -862,7 +806,7 @@ static int clever_send(void *state, smsmux_call *call,
   if (o.filename != NULL)
     json_object_object_add(datas, "filename",
                            json_object_new_string(o.filename));
-  body = json_text(cl, call, doc);
+  body = smsmux_json_dump(h, call, doc);
   json_object_put(doc);
   if (msg->ref != NULL)
     h->log(call, SMSMUX_LOG_DEBUG,
@@ -877,7 +821,7 @@ static int clever_send(void *state, smsmux_call *call,
      (202 Accepted: created later, no reference to follow it with). */
   ref = NULL;
   if (resp.body_len > 0 || resp.status != 202) {
-    doc = json_parse_body(&resp);
+    doc = smsmux_json_parse_body(&resp);
     if (doc == NULL || !json_object_object_get_ex(doc, "push", &push) ||
         !json_object_is_type(push, json_type_object)) {
       if (doc != NULL)
@@ -887,7 +831,7 @@ static int clever_send(void *state, smsmux_call *call,
                      "may have been accepted: \"%s\"",
                      what, cl->host->excerpt(call, resp.body, resp.body_len));
     }
-    ref = trimmed(cl, call, json_str(cl, call, push, "reference"));
+    ref = trimmed(cl, call, smsmux_json_text(h, call, push, "reference"));
     json_object_put(doc);
   }
   if (ref != NULL && *ref != '\0')
@@ -923,10 +867,10 @@ static int status_of_push(const clever *cl, smsmux_call *call,
   if (clever_get_member(cl, call, h->strf(call, "/pushs/%s", ref), what,
                         "push", json_type_object, &doc, &push) != 0)
     return -1;
-  code = json_str(cl, call, push, "status");
+  code = smsmux_json_text(h, call, push, "status");
   if (code == NULL) /* the screenshot of 3.14 spells it "statut" */
-    code = json_str(cl, call, push, "statut");
-  hd_send = trimmed(cl, call, json_str(cl, call, push, "hd_send"));
+    code = smsmux_json_text(h, call, push, "statut");
+  hd_send = trimmed(cl, call, smsmux_json_text(h, call, push, "hd_send"));
   json_object_put(doc);
 
   def = h->status_lookup(clever_push_statuses, code);
@@ -982,18 +926,18 @@ static int clever_status(void *state, smsmux_call *call, const char *id)
 
     if (d == NULL || !json_object_is_type(d, json_type_object))
       continue;
-    code = json_str(cl, call, d, "status");
+    code = smsmux_json_text(h, call, d, "status");
     def = h->status_lookup(clever_delivery_statuses, code);
-    received = json_str(cl, call, d, "date_receive");
+    received = smsmux_json_text(h, call, d, "date_receive");
     memset(&rec, 0, sizeof rec);
     rec.size = sizeof rec;
-    rec.to = trimmed(cl, call, json_str(cl, call, d, "recipient"));
+    rec.to = trimmed(cl, call, smsmux_json_text(h, call, d, "recipient"));
     rec.status = def != NULL ? def->status : SMSMUX_STATUS_UNKNOWN;
     rec.code = code != NULL ? code : "";
     rec.text = def != NULL ? def->text : "status not in the Clever tables";
     rec.at = received != NULL && *received != '\0'
                  ? received
-                 : json_str(cl, call, d, "date_send");
+                 : smsmux_json_text(h, call, d, "date_send");
     h->add_status(call, &rec);
   }
   json_object_put(doc);
@@ -1081,7 +1025,7 @@ static int clever_replies(void *state, smsmux_call *call,
 
     if (m == NULL || !json_object_is_type(m, json_type_object))
       continue;
-    at = trimmed(cl, call, json_str(cl, call, m, "date_receive"));
+    at = trimmed(cl, call, smsmux_json_text(h, call, m, "date_receive"));
     if ((since != NULL && (at == NULL || strcmp(at, since) < 0)) ||
         (until != NULL && (at == NULL || strcmp(at, until) > 0)))
       continue;
@@ -1091,8 +1035,8 @@ static int clever_replies(void *state, smsmux_call *call,
       break;
     memset(&r, 0, sizeof r);
     r.size = sizeof r;
-    r.from = trimmed(cl, call, json_str(cl, call, m, "recipient"));
-    r.text = json_str(cl, call, m, "message");
+    r.from = trimmed(cl, call, smsmux_json_text(h, call, m, "recipient"));
+    r.text = smsmux_json_text(h, call, m, "message");
     if (r.text == NULL)
       r.text = "";
     r.at = at;
@@ -1125,7 +1069,7 @@ static int clever_cancel(void *state, smsmux_call *call, const char *id)
   /* "204 No Content"; a 200 with a JSON body is read as done too, but
      a body that is not JSON is no answer of this API */
   if (resp.body_len > 0) {
-    doc = json_parse_body(&resp);
+    doc = smsmux_json_parse_body(&resp);
     if (doc == NULL)
       return unreadable(cl, call, &resp, 1,
                         h->strf(call, "deleting push %s", ref));
@@ -1557,7 +1501,7 @@ static const char *op_body(const clever *cl, smsmux_call *call,
     }
     json_object_put(more);
   }
-  body = json_text(cl, call, doc);
+  body = smsmux_json_dump(h, call, doc);
   json_object_put(doc);
   return body;
 }
@@ -1575,7 +1519,7 @@ static void add_delivery_states(const clever *cl, smsmux_call *call,
   n = json_object_array_length(list);
   for (i = 0; i < n; i++) {
     json_object *d = json_object_array_get_idx(list, i);
-    const char *code = json_str(cl, call, d, "status");
+    const char *code = smsmux_json_text(cl->host, call, d, "status");
     const smsmux_status_map *def =
         cl->host->status_lookup(clever_delivery_statuses, code);
     /* the record of this delivery is added after: see clever_call */
@@ -1628,7 +1572,7 @@ static int clever_call(void *state, smsmux_call *call, const char *name,
     /* "204 No Content": nothing to show; a body that is not JSON is no
        answer of this API */
     if (resp.body_len > 0) {
-      doc = json_parse_body(&resp);
+      doc = smsmux_json_parse_body(&resp);
       if (doc == NULL)
         return unreadable(cl, call, &resp, sending, what);
       json_object_put(doc);
@@ -1641,7 +1585,7 @@ static int clever_call(void *state, smsmux_call *call, const char *name,
            "%s: accepted, to be carried out later (202, no details)", what);
     return 0;
   }
-  doc = json_parse_body(&resp);
+  doc = smsmux_json_parse_body(&resp);
   if (doc == NULL || !(json_object_is_type(doc, json_type_object) ||
                        json_object_is_type(doc, json_type_array))) {
     if (doc != NULL)

@@ -14,6 +14,7 @@
  * expressions) and only read afterwards, so one instance serves any number
  * of threads at once (regexec on a compiled regex_t is thread-safe).
  */
+#include <smsmux/plugin-helpers.h>
 #include <smsmux/provider.h>
 
 #include <errno.h>
@@ -822,19 +823,9 @@ typedef struct gh_answer {
 static json_object *answer_json(gh_answer *a) {
   if (!a->json_tried) {
     a->json_tried = 1;
-    a->json = json_tokener_parse(a->text);
+    a->json = smsmux_json_parse(a->text, strlen(a->text));
   }
   return a->json;
-}
-
-static const char *json_value_text(const gh *g, smsmux_call *call,
-                                   json_object *v) {
-  if (v == NULL || json_object_is_type(v, json_type_null))
-    return NULL;
-  if (json_object_is_type(v, json_type_object) ||
-      json_object_is_type(v, json_type_array))
-    return NULL;
-  return g->host->strf(call, "%s", json_object_get_string(v));
 }
 
 /** The list a pointer with * names: an array, or any other value as a
@@ -912,14 +903,14 @@ static const char *extract(const gh *g, smsmux_call *call,
       size_t n = list_len(l), i;
       if (a->focus_list != NULL && strcmp(a->focus_list, ex->list) == 0) {
         if (a->focus < n && elem_get(list_at(l, a->focus), ex->rest, &o))
-          v = json_value_text(g, call, o);
+          v = smsmux_json_scalar(g->host, call, o);
       } else {
         for (i = 0; i < n && v == NULL; i++)
           if (elem_get(list_at(l, i), ex->rest, &o))
-            v = trimmed(g, call, json_value_text(g, call, o));
+            v = trimmed(g, call, smsmux_json_scalar(g->host, call, o));
       }
     } else if (doc != NULL && json_pointer_get(doc, ex->arg, &o) == 0) {
-      v = json_value_text(g, call, o);
+      v = smsmux_json_scalar(g->host, call, o);
     }
     break;
   }
@@ -1132,7 +1123,8 @@ static int cond_holds(const gh *g, smsmux_call *call, const gh_cond *c,
       return 0;
     present =
         elem_get(list_at(answer_list(a, &c->src), a->focus), c->src.rest, &o);
-    return cmp_holds(c, present, present ? json_value_text(g, call, o) : NULL);
+    return cmp_holds(c, present,
+                     present ? smsmux_json_scalar(g->host, call, o) : NULL);
   }
   switch (c->kind) {
   case CO_STATUS:
@@ -1152,7 +1144,7 @@ static int cond_holds(const gh *g, smsmux_call *call, const gh_cond *c,
       for (i = 0; i < n; i++) {
         int present = elem_get(list_at(l, i), c->src.rest, &o);
         if (cmp_holds(c, present,
-                      present ? json_value_text(g, call, o) : NULL)) {
+                      present ? smsmux_json_scalar(g->host, call, o) : NULL)) {
           a->focus_list = c->src.list;
           a->focus = i;
           return 1;
@@ -1162,7 +1154,7 @@ static int cond_holds(const gh *g, smsmux_call *call, const gh_cond *c,
     }
     if (json_pointer_get(doc, c->src.arg, &o) != 0)
       return 0;
-    return cmp_holds(c, 1, json_value_text(g, call, o));
+    return cmp_holds(c, 1, smsmux_json_scalar(g->host, call, o));
   } else {
     const char *v = extract(g, call, &c->src, a);
     return cmp_holds(c, v != NULL, v);
@@ -1599,14 +1591,8 @@ static int open_sender(gh *g, smsmux_call *call) {
 static int gh_open(const smsmux_host *host, smsmux_call *call, void **state) {
   gh *g;
 
-  if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
+  if (SMSMUX_NEED_HOST(host, call, "generic-http", 1, error_lookup) != 0)
     return -1;
-  if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the generic-http plugin needs a host of ABI %d.1 or "
-                      "later (this host offers %u.%u): rebuild the plugin",
-                      SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
   g = calloc(1, sizeof *g);
   if (g == NULL)
     return host->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
@@ -1763,10 +1749,7 @@ static const char *json_body(const gh *g, smsmux_call *call, const gh_req *r,
     }
     json_object_object_add(o, name, leaf);
   }
-  out = h->strf(
-      call, "%s",
-      json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+  out = smsmux_json_dump(h, call, root);
   json_object_put(root);
   return out;
 }

@@ -2,6 +2,6 @@
 plugin_LTLIBRARIES += plugins/mediasflow.la
 plugins_mediasflow_la_SOURCES = plugins/mediasflow/mediasflow.c
 plugins_mediasflow_la_CFLAGS = $(plugin_cflags) $(JSONC_CFLAGS) -pthread
-plugins_mediasflow_la_LIBADD = $(JSONC_LIBS) $(PTHREAD_LIBS)
+plugins_mediasflow_la_LIBADD = $(plugin_helpers) $(JSONC_LIBS) $(PTHREAD_LIBS)
 plugins_mediasflow_la_LDFLAGS = $(AM_LDFLAGS) $(plugin_ldflags)
 EXTRA_DIST += docs/providers/mediasflow.md

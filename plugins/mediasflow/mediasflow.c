@@ -30,6 +30,7 @@
  * once.  The token is a secret: it never goes to a log, an error or a
  * result, and the traced requests carry it as "Bearer ***".
  */
+#include <smsmux/plugin-helpers.h>
 #include <smsmux/provider.h>
 
 #include <errno.h>
@@ -289,58 +290,13 @@ static int valid_renderer(const char *s)
 }
 
 /** A compact JSON text of `o` in call memory; the object is released. */
-static const char *json_text(const mediasflow *mf, smsmux_call *call,
-                             json_object *o)
+static const char *json_dump_put(const mediasflow *mf, smsmux_call *call,
+                                 json_object *o)
 {
-  const char *s = json_object_to_json_string_ext(
-      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-  const char *copy = mf->host->strf(call, "%s", s != NULL ? s : "null");
+  const char *copy = smsmux_json_dump(mf->host, call, o);
+
   json_object_put(o);
   return copy;
-}
-
-/** Parse a body as JSON; NULL when it is not. */
-static json_object *json_parse(const smsmux_http_response *resp)
-{
-  json_tokener *tok;
-  json_object *o;
-
-  if (resp->body == NULL || resp->body_len == 0)
-    return NULL;
-  tok = json_tokener_new();
-  if (tok == NULL)
-    return NULL;
-  o = json_tokener_parse_ex(tok, resp->body, (int)resp->body_len);
-  if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
-    json_object_put(o);
-    o = NULL;
-  }
-  json_tokener_free(tok);
-  return o;
-}
-
-static json_object *member(json_object *o, const char *name)
-{
-  json_object *v = NULL;
-
-  if (o != NULL && json_object_is_type(o, json_type_object) &&
-      json_object_object_get_ex(o, name, &v))
-    return v;
-  return NULL;
-}
-
-/** A scalar member as text (numbers too), copied to call memory; NULL when
-    absent, null, an object or an array. */
-static const char *member_text(const mediasflow *mf, smsmux_call *call,
-                               json_object *o, const char *name)
-{
-  json_object *v = member(o, name);
-
-  if (v == NULL || json_object_is_type(v, json_type_null) ||
-      json_object_is_type(v, json_type_object) ||
-      json_object_is_type(v, json_type_array))
-    return NULL;
-  return mf->host->strf(call, "%s", json_object_get_string(v));
 }
 
 /** The provider's words in an error answer: {"message": ...} (also
@@ -348,16 +304,9 @@ static const char *member_text(const mediasflow *mf, smsmux_call *call,
 static const char *answer_message(const mediasflow *mf, smsmux_call *call,
                                   const smsmux_http_response *resp)
 {
-  json_object *o = json_parse(resp);
-  const char *m = NULL;
+  static const char *const names[] = {"message", "error", NULL};
 
-  if (o != NULL) {
-    m = member_text(mf, call, o, "message");
-    if (m == NULL)
-      m = member_text(mf, call, o, "error");
-    json_object_put(o);
-  }
-  return m;
+  return smsmux_json_body_text(mf->host, call, resp, names);
 }
 
 /** Parse the guide's scheduleOn format (UTC).  0, or -1 when malformed. */
@@ -435,15 +384,8 @@ static int mf_open(const smsmux_host *host, smsmux_call *call, void **state)
   mediasflow *mf;
   const char *login, *password, *v;
 
-  if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
+  if (SMSMUX_NEED_HOST(host, call, "mediasflow", 1, error_lookup) != 0)
     return -1;
-  if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the mediasflow plugin needs a host of ABI %d.1 or "
-                      "later with error_lookup (this host offers "
-                      "%u.%u): rebuild the plugin",
-                      SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
   /* login and password are required keys: the host has checked that they
      are set */
@@ -549,9 +491,9 @@ static const char *login_token(const mediasflow *mf, smsmux_call *call,
     if (*h != '\0')
       return h;
   }
-  o = json_parse(resp);
+  o = smsmux_json_parse_body(resp);
   if (o != NULL) {
-    t = member_text(mf, call, o, "token");
+    t = smsmux_json_text(mf->host, call, o, "token");
     json_object_put(o);
     if (t != NULL && strncasecmp(t, "Bearer ", 7) == 0)
       t += 7;
@@ -581,7 +523,7 @@ static int login_locked(mediasflow *mf, smsmux_call *call)
   req.method = SMSMUX_HTTP_POST;
   req.path = mf_path(mf, mf->auth_path);
   req.body_kind = SMSMUX_BODY_RAW;
-  req.body = json_text(mf, call, body);
+  req.body = json_dump_put(mf, call, body);
   req.body_len = strlen(req.body);
   req.content_type = "application/json";
   req.secret_params = mf_secret_params;
@@ -747,7 +689,7 @@ static int mf_post_json(mediasflow *mf, smsmux_call *call, const char *path,
      "des structures JSON intégrées dans les POST": the body is JSON, so it
      is announced as JSON (as its Swagger does) */
   req.content_type = "application/json";
-  req.body = json_text(mf, call, doc);
+  req.body = json_dump_put(mf, call, doc);
   req.body_len = strlen(req.body);
   return mf_http(mf, call, &req, resp);
 }
@@ -1032,23 +974,14 @@ typedef struct campaign_answer {
   long count_valid, count_recipient;
 } campaign_answer;
 
-static long member_long(json_object *o, const char *name, long dflt)
-{
-  json_object *v = member(o, name);
-
-  if (v == NULL || json_object_is_type(v, json_type_null))
-    return dflt;
-  return (long)json_object_get_int64(v);
-}
-
 static int campaign_answer_read(mediasflow *mf, smsmux_call *call,
                                 const smsmux_http_response *resp,
                                 int sending, const char *what,
                                 campaign_answer *a)
 {
   memset(a, 0, sizeof *a);
-  a->doc = json_parse(resp);
-  a->id = member_text(mf, call, a->doc, "id");
+  a->doc = smsmux_json_parse_body(resp);
+  a->id = smsmux_json_text(mf->host, call, a->doc, "id");
   if (a->doc == NULL || a->id == NULL ||
       mf->host->parse_uint(a->id, 0, ULLONG_MAX, NULL) != 0) {
     json_object_put(a->doc);
@@ -1067,11 +1000,11 @@ static int campaign_answer_read(mediasflow *mf, smsmux_call *call,
                                   : "",
                           mf->host->excerpt(call, resp->body, resp->body_len));
   }
-  a->status = member_text(mf, call, a->doc, "status");
+  a->status = smsmux_json_text(mf->host, call, a->doc, "status");
   if (a->status == NULL)
     a->status = "";
-  a->count_valid = member_long(a->doc, "countValid", -1);
-  a->count_recipient = member_long(a->doc, "countRecipient", -1);
+  a->count_valid = smsmux_json_long(a->doc, "countValid", -1);
+  a->count_recipient = smsmux_json_long(a->doc, "countRecipient", -1);
   return 0;
 }
 
@@ -1133,9 +1066,9 @@ static int send_report(mediasflow *mf, smsmux_call *call,
            "(invalid %ld, blacklisted %ld, duplicates %ld): `smsmux status "
            "%s` shows which",
            a->count_valid, a->count_recipient, a->id,
-           member_long(a->doc, "countInvalidRecipient", 0),
-           member_long(a->doc, "countInBlackListRecipient", 0),
-           member_long(a->doc, "countDuplicateRecipient", 0), a->id);
+           smsmux_json_long(a->doc, "countInvalidRecipient", 0),
+           smsmux_json_long(a->doc, "countInBlackListRecipient", 0),
+           smsmux_json_long(a->doc, "countDuplicateRecipient", 0), a->id);
   for (i = 0; i < msg->n_to; i++)
     h->add_recipient(call, msg->to[i],
                      msg->at != 0 ? SMSMUX_STATUS_SCHEDULED
@@ -1164,9 +1097,10 @@ static int send_validated(mediasflow *mf, smsmux_call *call,
                  "Mediasflow prepared campaign %s with no valid recipient "
                  "(invalid %ld, blacklisted %ld, duplicates %ld): nothing "
                  "was sent",
-                 draft.id, member_long(draft.doc, "countInvalidRecipient", 0),
-                 member_long(draft.doc, "countInBlackListRecipient", 0),
-                 member_long(draft.doc, "countDuplicateRecipient", 0));
+                 draft.id,
+                 smsmux_json_long(draft.doc, "countInvalidRecipient", 0),
+                 smsmux_json_long(draft.doc, "countInBlackListRecipient", 0),
+                 smsmux_json_long(draft.doc, "countDuplicateRecipient", 0));
     json_object_put(draft.doc);
     return rc;
   }
@@ -1312,7 +1246,7 @@ static json_object *report_rows(json_object *doc)
   if (doc != NULL && json_object_is_type(doc, json_type_array))
     return doc;
   for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-    v = member(doc, names[i]);
+    v = smsmux_json_member(doc, names[i]);
     if (v != NULL && json_object_is_type(v, json_type_array))
       return v;
   }
@@ -1327,7 +1261,7 @@ static const char *row_text(const mediasflow *mf, smsmux_call *call,
   const char *v;
 
   for (; *names != NULL; names++)
-    if ((v = member_text(mf, call, row, *names)) != NULL)
+    if ((v = smsmux_json_text(mf->host, call, row, *names)) != NULL)
       return v;
   return NULL;
 }
@@ -1356,7 +1290,7 @@ static int report_fetch(mediasflow *mf, smsmux_call *call, const char *path,
     return -1;
   if (resp.status < 200 || resp.status > 299)
     return answer_fail(mf, call, &resp, 0, what);
-  *doc = json_parse(&resp);
+  *doc = smsmux_json_parse_body(&resp);
   *rows = report_rows(*doc);
   if (*rows == NULL) {
     json_object_put(*doc);
@@ -1562,8 +1496,8 @@ static int mf_cancel(void *state, smsmux_call *call, const char *id)
     return answer_fail(mf, call, &resp, 1,
                        h->strf(call, "cancelling campaign %s", id));
   /* "Une fois annulée, la campagne est remise en statut DRAFT" */
-  doc = json_parse(&resp);
-  status = member_text(mf, call, doc, "status");
+  doc = smsmux_json_parse_body(&resp);
+  status = smsmux_json_text(mf->host, call, doc, "status");
   if (status != NULL && strcmp(status, "DRAFT") != 0)
     h->log(call, SMSMUX_LOG_WARNING,
            "Mediasflow answered the cancellation of campaign %s with status "
@@ -1608,10 +1542,10 @@ static void record_of(mediasflow *mf, smsmux_call *call, json_object *o)
                       e != NULL ? json_object_get_string(e) : "");
         }
       } else {
-        s = json_text(mf, call, json_object_get(v));
+        s = smsmux_json_dump(h, call, v);
       }
     } else if (json_object_is_type(v, json_type_object)) {
-      s = json_text(mf, call, json_object_get(v));
+      s = smsmux_json_dump(h, call, v);
     } else {
       s = json_object_get_string(v);
     }
@@ -1636,7 +1570,7 @@ static int records_of_answer(mediasflow *mf, smsmux_call *call,
                              const smsmux_http_response *resp,
                              const char *what, int sending)
 {
-  json_object *doc = json_parse(resp), *rows;
+  json_object *doc = smsmux_json_parse_body(resp), *rows;
   size_t i;
 
   if (doc == NULL)

@@ -19,6 +19,7 @@
  * copies of its configuration, written once in open and only read after,
  * so any number of threads may use one instance at once.
  */
+#include <smsmux/plugin-helpers.h>
 #include <smsmux/provider.h>
 
 #include <errno.h>
@@ -490,14 +491,8 @@ static int smsmode_open(const smsmux_host *host, smsmux_call *call,
   smsmode *sm;
   const char *v;
 
-  if (host == NULL || !SMSMUX_HAS_MEMBER(host, smsmux_host, fail))
+  if (SMSMUX_NEED_HOST(host, call, "smsmode", 1, error_lookup) != 0)
     return -1;
-  if (host->abi_major != SMSMUX_ABI_MAJOR ||
-      !SMSMUX_HAS_MEMBER(host, smsmux_host, error_lookup))
-    return host->fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                      "the smsmode plugin needs a host of ABI %d.1 or later "
-                      "(this host offers %u.%u): rebuild the plugin",
-                      SMSMUX_ABI_MAJOR, host->abi_major, host->abi_minor);
 
   /* the send defaults are read at each send; they are checked here, so
      that a wrong one is a configuration error of the instance */
@@ -1413,7 +1408,7 @@ static int op_api_key_create(const smsmode *sm, smsmux_call *call)
                   &p, 1, &resp) != 0)
     return -1;
 
-  doc = json_tokener_parse(resp.body);
+  doc = smsmux_json_parse_body(&resp);
   if (doc == NULL || !json_object_is_type(doc, json_type_object)) {
     if (doc != NULL)
       json_object_put(doc);

@@ -1,10 +1,11 @@
 # Fuzz regression: replay the seed corpus and every crash found so far
 # (tests/fuzz/corpus/NAME/, tests/fuzz/crashes/NAME/) through the libFuzzer
 # harness, built with the normal compiler and a small main.  One program
-# per plugin: the harness + that plugin's source, built in (not loaded).
+# per plugin: the harness + that plugin's source, built in (not loaded),
+# with the plugin helper library (sdk/) the plugin links.
 # The fuzzing itself is tests/fuzz/run.sh (clang); see docs/fuzzing.md.
 fuzz_cflags = $(plugin_cflags) $(JSONC_CFLAGS) $(XML_CFLAGS)
-fuzz_ldadd = core/libsmsmux.la $(JSONC_LIBS) $(XML_LIBS)
+fuzz_ldadd = $(plugin_helpers) core/libsmsmux.la $(JSONC_LIBS) $(XML_LIBS)
 fuzz_sources = tests/fuzz/fuzz_plugin.c tests/fuzz/replay_main.c \
 	tests/fuzz/fuzz.h
 

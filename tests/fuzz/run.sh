@@ -2,8 +2,8 @@
 # Fuzz the answer parsing of each provider plugin with libFuzzer:
 #   sh tests/fuzz/run.sh [SECONDS [NAME...]]   (default 20 s per plugin)
 # For every plugin named (default: the list below) whose source exists, builds
-# tests/fuzz/fuzz_plugin.c + the plugin + the core with
-# clang -fsanitize=fuzzer,address,undefined, seeds it with
+# tests/fuzz/fuzz_plugin.c + the plugin + the plugin helper library (sdk/) +
+# the core with clang -fsanitize=fuzzer,address,undefined, seeds it with
 # tests/fuzz/corpus/NAME/ and tests/fuzz/crashes/NAME/, and runs it for
 # SECONDS.  Exits 1 when a fuzzer found a crash, a leak or a timeout, and
 # prints the reproducer path (copy it into tests/fuzz/crashes/NAME/).
@@ -36,7 +36,7 @@ fi
 
 san="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cppflags="-DHAVE_CONFIG_H -I. -Iinclude -Icore -DPLUGINDIR=\"/nonexistent\" -DSYSCONFDIR=\"/etc\""
-pkgs="libcurl json-c libxml-2.0 sqlite3"
+pkgs="libcurl json-c libxml-2.0 sqlite3 libcrypto"
 pkg_cflags=$(pkg-config --cflags $pkgs)
 libs="$(pkg-config --libs $pkgs) -lltdl -liniparser -lpthread"
 
@@ -48,6 +48,17 @@ for src in core/*.c; do
   # shellcheck disable=SC2086 # word splitting of the flag lists is wanted
   $cc $san -fsanitize=fuzzer-no-link $cppflags $pkg_cflags -c "$src" -o "$obj"
   core_objs="$core_objs $obj"
+done
+
+# The plugin helper library, as each plugin links it (hidden symbols).
+sdk_objs=
+mkdir -p "$build/sdk"
+for src in sdk/*.c; do
+  obj="$build/sdk/$(basename "$src" .c).o"
+  # shellcheck disable=SC2086
+  $cc $san -fsanitize=fuzzer-no-link -fvisibility=hidden $cppflags $pkg_cflags \
+    -c "$src" -o "$obj"
+  sdk_objs="$sdk_objs $obj"
 done
 
 # A plugin is fuzzed once its source has a descriptor.
@@ -79,7 +90,8 @@ for name in $plugins; do
       -c "plugins/$name/$name.c" -o "$build/$name/plugin.o"
     # shellcheck disable=SC2086
     $cc $san -fsanitize=fuzzer $cppflags $pkg_cflags \
-      tests/fuzz/fuzz_plugin.c "$build/$name/plugin.o" $core_objs $libs -o "$bin"
+      tests/fuzz/fuzz_plugin.c "$build/$name/plugin.o" $sdk_objs $core_objs $libs \
+      -o "$bin"
   fi
 
   seeds=
