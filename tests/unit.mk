@@ -7,10 +7,14 @@ tests_test_msg_SOURCES = tests/test_msg.c tests/check.h \
 tests_test_msg_CFLAGS = $(AM_CFLAGS)
 TESTS += tests/test_msg
 check_PROGRAMS += tests/test_store
-tests_test_store_SOURCES = tests/test_store.c core/store.c
-tests_test_store_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-tests_test_store_LDADD = $(SQLITE_LIBS) $(PTHREAD_LIBS)
+tests_test_store_SOURCES = tests/test_store.c core/store.c \
+	core/store_dispatch.c core/store_pg.c core/store_backend.h
+tests_test_store_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
+tests_test_store_LDADD = $(SQLITE_LIBS) $(PQ_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/test_store
+# the same suite on PostgreSQL (a private server started by tests/pg.sh)
+TESTS += tests/store-pg.sh
+EXTRA_DIST += tests/store-pg.sh tests/pg.sh
 # test_host: the host table's shared parsing helpers (linked against the
 # library, which exports host_table).
 check_PROGRAMS += tests/test_host
