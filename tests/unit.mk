@@ -58,7 +58,9 @@ TESTS += tests/test_result_json
 # test_queue: the durable queue's API against the simulator (tests/queue.sh).
 check_PROGRAMS += tests/test_queue
 tests_test_queue_SOURCES = tests/test_queue.c tests/check.h
-tests_test_queue_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
-tests_test_queue_LDADD = core/libsmsmux.la $(JSONC_LIBS) $(SQLITE_LIBS)
+tests_test_queue_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) \
+	$(PQ_CFLAGS)
+tests_test_queue_LDADD = core/libsmsmux.la $(JSONC_LIBS) $(SQLITE_LIBS) \
+	$(PQ_LIBS)
 TESTS += tests/queue.sh
 EXTRA_DIST += tests/queue.sh
