@@ -1208,6 +1208,8 @@ static int claim_body(pg_db *db, pconn *c, void *arg, char *err,
   store_claimed_clear(cl); /* a run again starts afresh */
   a->found = 0;
   a->next_due = 0;
+  int tries = 0;
+again:
   if (!(r = px(db, c, P_CLAIM_PICK, err, errlen, 1, a->now)))
     return -1;
   if (PQntuples(r) == 0) {
@@ -1239,9 +1241,15 @@ static int claim_body(pg_db *db, pconn *c, void *arg, char *err,
   PQclear(r);
   if (!ok)
     goto oom;
+  if (!cl->n && ++tries < 8) {
+    /* another node claimed them between this statement's snapshot and
+       the lock: look for the next one */
+    store_claimed_clear(cl);
+    goto again;
+  }
   if (cl->n)
     qsort(cl->numbers, cl->n, sizeof *cl->numbers, cmp_str);
-  a->found = cl->n > 0; /* none: another node took them meanwhile */
+  a->found = cl->n > 0;
   return 0;
 oom:
   set_err(err, errlen, "out of memory");

@@ -574,6 +574,86 @@ static int child_reserve(const char *dir) {
   return c == STORE_CLAIM_NEW ? 10 : c == STORE_CLAIM_POSSIBLY ? 11 : 12;
 }
 
+/* A worker process: claims until nothing is due, sends (records each
+   recipient accepted), and appends the id of each message it claimed to
+   claims_log. */
+static char claims_log[600];
+
+static int child_claim(const char *dir) {
+  char err[512], token[32], line[64];
+  store_db *db = open_any(dir, NULL, err, sizeof err);
+  int fd, rc;
+  if (!db) {
+    fprintf(stderr, "child: %s\n", err);
+    return 2;
+  }
+  fd = open(claims_log, O_WRONLY | O_APPEND | O_CREAT, 0600);
+  snprintf(token, sizeof token, "w%ld", (long)getpid());
+  for (;;) {
+    store_claimed c;
+    int64_t next;
+    size_t k;
+    rc = store_queue_claim(db, token, (int64_t)time(NULL), &c, &next, err,
+                           sizeof err);
+    if (rc != 0)
+      break;
+    snprintf(line, sizeof line, "%s\n", c.id);
+    if (write(fd, line, strlen(line)) < 0)
+      rc = -1;
+    for (k = 0; k < c.n; k++) {
+      store_outcome o = {c.numbers[k], "accepted", "p1", NULL, NULL, NULL};
+      store_finish(db, c.id, &o, 1, NULL, 0);
+    }
+    store_claimed_clear(&c);
+  }
+  close(fd);
+  store_close(db);
+  return rc == 1 ? 0 : 1;
+}
+
+/* NQUEUED messages queued, NPROC processes claiming at once: each
+   message is claimed by exactly one of them. */
+#define NQUEUED 60
+static void test_claim_race(const char *dir) {
+  static char ids[NQUEUED][40];
+  char num[32], line[64];
+  int codes[NPROC], i, clean = 1, twice = 0, never = 0, seen[NQUEUED];
+  store_db *db = open_ok(dir, NULL, "claim race: open");
+  FILE *f;
+  if (!db)
+    return;
+  for (i = 0; i < NQUEUED; i++) {
+    snprintf(num, sizeof num, "+3362%07d", i);
+    if (put1(db, NULL, num, 0, ids[i]))
+      clean = 0;
+    seen[i] = 0;
+  }
+  store_close(db);
+  CHECK(clean, "claim race: 60 messages queued");
+  snprintf(claims_log, sizeof claims_log, "%s/claims.log", base);
+  unlink(claims_log);
+  CHECK(run_children(child_claim, dir, codes), "claim race: fork workers");
+  for (i = 0; i < NPROC; i++)
+    if (codes[i] != 0)
+      clean = 0;
+  CHECK(clean, "claim race: every worker claimed until nothing was due");
+  f = fopen(claims_log, "r");
+  while (f && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = '\0';
+    for (i = 0; i < NQUEUED; i++)
+      if (strcmp(line, ids[i]) == 0)
+        seen[i]++;
+  }
+  if (f)
+    fclose(f);
+  for (i = 0; i < NQUEUED; i++) {
+    twice += seen[i] > 1;
+    never += seen[i] == 0;
+  }
+  CHECK_INT_EQ(twice, 0, "claim race: no message claimed twice");
+  CHECK_INT_EQ(never, 0, "claim race: every message claimed");
+}
+
 static void test_concurrency(const char *dir, const char *fresh) {
   int codes[NPROC], i, zero = 0, one = 0, clean = 1;
   char *v = NULL;
@@ -799,6 +879,11 @@ static int pg_main(const char *url, const char *fresh) {
   store_db *db;
 
   setenv("SMSMUX_STORE_LEASE", "3", 1);
+  snprintf(base, sizeof base, "%s", "/tmp/smsmux-test-pg-XXXXXX");
+  if (!mkdtemp(base)) {
+    perror("mkdtemp");
+    return 1;
+  }
   db = open_ok(url, &created, "pg: open an empty database");
   CHECK_INT_EQ(created, 1, "pg: open says it created the tables");
   store_close(db);
@@ -813,6 +898,7 @@ static int pg_main(const char *url, const char *fresh) {
     test_prune(db);
     store_close(db); /* before forking: children open their own */
     test_concurrency(url, fresh);
+    test_claim_race(url);
   }
 
   /* the password never shows, whatever fails */
@@ -855,6 +941,7 @@ static int pg_main(const char *url, const char *fresh) {
   CHECK(strstr(err, "not an smsmux store") != NULL,
         "pg: ... message says so");
   printf("#   %s\n", err);
+  rm_rf(base);
   return CHECK_DONE();
 }
 
@@ -882,6 +969,7 @@ int main(int argc, char **argv) {
     test_prune(db);
     store_close(db); /* before forking: children open their own */
     test_concurrency(dir, fresh);
+    test_claim_race(dir);
   }
   test_damage();
   test_unwritable();
