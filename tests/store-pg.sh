@@ -26,9 +26,11 @@ store = $2
 [provider.smsmode]
 plugin = smsmode
 base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
+access_token = env:SMSMUX_TEST_TOKEN
 EOF2
 }
+SMSMUX_TEST_TOKEN=demo-token
+export SMSMUX_TEST_TOKEN
 pg_createdb cli
 pw_url=$(pg_url cli | sed "s|^postgresql://$PG_USER@|postgresql://$PG_USER:s3cret-pw@|")
 
@@ -47,6 +49,7 @@ conf readable "$pw_url"
 chmod 640 "$TMP/readable.ini"
 run_smsmux --config "$TMP/readable.ini" --json send --to 0612345678 --text hi
 assert_eq 2 "$RC" "a literal password in a group-readable file: refused"
+assert_contains "$ERR$OUT" "holds the secret [smsmux] store" "... naming the key"
 assert_contains "$ERR$OUT" "chmod 600" "... saying how to fix it"
 assert_not_contains "$ERR$OUT" "s3cret-pw" "... without the password"
 assert_eq 0 "$(sim_requests smsmode | jq length)" "nothing was sent by the refused runs"
