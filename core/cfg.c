@@ -35,7 +35,7 @@
 static const char *const smsmux_keys[] = {
     "plugin_dir",       "routes",           "timeout",     "state_dir",
     "default_country",  "breaker_failures", "breaker_cooldown",
-    "balance_ttl",      "store",            NULL};
+    "balance_ttl",      "retention_days",   "store",       NULL};
 static const char *const host_provider_keys[] = {
     "plugin", "base_url", "cost", "credit_per_segment", "enabled", "timeout",
     "max_rps", NULL};
@@ -552,7 +552,8 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
         cfg_err(err, c, "smsmux", k,
                 "[smsmux] %s: unknown key (known: plugin_dir, routes, "
                 "timeout, state_dir, store, default_country, "
-                "breaker_failures, breaker_cooldown, balance_ttl)",
+                "breaker_failures, breaker_cooldown, balance_ttl, "
+                "retention_days)",
                 k);
         free(keys);
         return -1;
@@ -595,7 +596,9 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
                   err) ||
       get_seconds(c, d, "breaker_cooldown", 60, 1, 86400, &c->breaker_cooldown,
                   err) ||
-      get_seconds(c, d, "balance_ttl", 300, 0, 86400, &c->balance_ttl, err))
+      get_seconds(c, d, "balance_ttl", 300, 0, 86400, &c->balance_ttl, err) ||
+      get_seconds(c, d, "retention_days", 90, 1, 36500, &c->retention_days,
+                  err))
     return -1;
 
   v = iniparser_getstring(d, "smsmux:default_country", "33");

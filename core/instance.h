@@ -37,6 +37,8 @@ typedef struct instance {
   char **secrets;           /* secret values to redact, NULL-terminated */
   arena open_mem;           /* memory handed out during open (to close) */
   httpc_pool *http;         /* reused curl handles */
+  pthread_mutex_t open_lock;/* opened on first use: guards open_tried */
+  int open_tried;           /* the plugin's open was called (or refused) */
   pthread_mutex_t rate_lock;/* max_rps: guards rate_next */
   double rate_next;         /* monotonic seconds of the next free slot */
 } instance;
