@@ -1,4 +1,6 @@
-/* store: the SQLite database under state_dir (see store.h).
+/* store: the SQLite backend, the database under state_dir (see store.h;
+ * the public functions reach the sq_* ones below through
+ * store_sqlite_backend, store_backend.h).
  *
  * Schema (PRAGMA user_version = 2):
  *   messages(id PRIMARY KEY, tenant, ref, fingerprint, created)

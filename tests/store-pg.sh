@@ -68,12 +68,16 @@ run_smsmux --config "$TMP/node1.ini" --json send --to 0612345678 --text "once" -
 assert_eq 0 "$RC" "send with the store in PostgreSQL"
 [ "$RC" = 0 ] || printf '#   %s\n' "$ERR" "$OUT"
 id=$(jqr .id)
+assert_contains "$ERR" "created the store's tables in postgresql://$PG_USER:***@/cli?host=" \
+  "the first node says it created the tables, the URL redacted"
+assert_not_contains "$ERR" "s3cret-pw" "... without the password"
 assert_eq 1 "$("$PG_BIN/psql" -h "$PG_DIR" -U "$PG_USER" -d cli -Atc \
   "SELECT count(*) FROM recipients WHERE ref = 'pg-77' AND state = 'accepted'")" \
   "the recipient is recorded in PostgreSQL, accepted"
 run_smsmux --config "$TMP/node2.ini" --json send --to 0612345678 --text "once" --ref pg-77
 assert_eq 0 "$RC" "the same --ref through another node's config (env:)"
 assert_json .duplicate true "... is a duplicate: the ref is taken across nodes"
+assert_not_contains "$ERR" "created the store" "... and the tables are not created again"
 assert_json .id "$id" "... of the first node's message"
 assert_eq 1 "$(sim_requests smsmode | jq '[.[] | select(.path|endswith("/sendSMS.do"))] | length')" \
   "the provider received it once"
