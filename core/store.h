@@ -15,11 +15,15 @@
  * request was in flight can be left `sending`; reopening reads them as
  * `unknown`.
  *
- * Writes go through one writer thread that commits the jobs of every
- * thread together (group commit: one transaction, one fsync, many rows);
- * a durable write returns once its transaction is on disk.  Reads use their
- * own connections (WAL), never the writer's, and no mutex is held across
- * I/O.  Safe for concurrent processes (BEGIN IMMEDIATE, busy timeout).
+ * SQLite: writes go through one writer thread that commits the jobs of
+ * every thread together (group commit: one transaction, one fsync, many
+ * rows); a durable write returns once its transaction is on disk.  Reads
+ * use their own connections (WAL), never the writer's, and no mutex is
+ * held across I/O.  Safe for concurrent processes (BEGIN IMMEDIATE, busy
+ * timeout).  PostgreSQL: every write is its own transaction on a pooled
+ * connection, committed before it returns (store_finish too), and safe
+ * for processes on several machines (claims are leased: see
+ * store_queue_heartbeat).
  *
  * Damage is never taken for a fresh start: an empty, truncated or corrupt
  * state.db, one of a newer schema, or one removed while the directory still
