@@ -16,7 +16,7 @@
  * PostgreSQL's own WAL and fsync (synchronous_commit on) make it durable,
  * and its commit_delay/commit_siblings group concurrent commits.  A
  * transaction that meets a deadlock or a serialization failure is run
- * again (PG_RETRIES times).
+ * again (PG_RETRIES times, after a short random pause).
  *
  * Across nodes: (tenant, ref, number) is a unique index, so an idempotency
  * key is taken by one node only (INSERT ... ON CONFLICT DO NOTHING, then
@@ -47,7 +47,7 @@
 
 #define PG_SCHEMA_VERSION 1
 #define PG_POOL_MAX 8
-#define PG_RETRIES 5
+#define PG_RETRIES 10
 #define PG_LEASE_DEFAULT 120
 /* any constant: the transaction-scoped lock that serialises setups */
 #define PG_SETUP_LOCK "7303427801"
@@ -616,6 +616,17 @@ static int tx(pg_db *db, tx_body body, void *arg, char *err, size_t errlen) {
     }
     if (!again || attempt >= PG_RETRIES)
       return -1;
+    {
+      /* a few milliseconds, different for each caller: the transactions
+         that met do not meet again at once */
+      uint32_t r = 0;
+      struct timespec ts;
+      if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (uint32_t)attempt * 7919u;
+      ts.tv_sec = 0;
+      ts.tv_nsec = (long)(1 + r % (unsigned)(5 * (attempt + 1))) * 1000000L;
+      nanosleep(&ts, NULL);
+    }
   }
 }
 
