@@ -35,7 +35,7 @@
 static const char *const smsmux_keys[] = {
     "plugin_dir",       "routes",           "timeout",     "state_dir",
     "default_country",  "breaker_failures", "breaker_cooldown",
-    "balance_ttl",      "retention_days",   NULL};
+    "balance_ttl",      "retention_days",   "store",       NULL};
 static const char *const host_provider_keys[] = {
     "plugin", "base_url", "cost", "credit_per_segment", "enabled", "timeout",
     "max_rps", "hook_token", NULL};
@@ -443,6 +443,19 @@ static int url_has_userinfo(const char *v) {
   return memchr(auth, '@', n) != NULL;
 }
 
+/* A PostgreSQL URL carrying a password (user:PASSWORD@ or password=). */
+static int url_has_password(const char *v) {
+  const char *auth = strstr(v, "://"), *q;
+  size_t n;
+  auth = auth ? auth + 3 : v;
+  n = strcspn(auth, "/?#");
+  q = memchr(auth, '@', n);
+  if (q && memchr(auth, ':', (size_t)(q - auth)))
+    return 1;
+  q = strchr(auth, '?');
+  return q && (strstr(q, "?password=") || strstr(q, "&password="));
+}
+
 static int parse_long(const char *v, long *out) {
   char *end;
   errno = 0;
@@ -487,6 +500,37 @@ static char *resolve_value(const cfg *c, const char *sec, const char *key,
   return xstrdup(v);
 }
 
+/* [smsmux] store: a postgresql:// URL (a secret when it holds a password:
+   never shown), literal or env:NAME; absent or empty: SQLite. */
+static int load_store(cfg *c, dictionary *d, smsmux_error *err) {
+  const char *raw = iniparser_getstring(d, "smsmux:store", NULL);
+  int literal;
+  if (!raw || !*raw)
+    return 0;
+  c->store = resolve_value(c, "smsmux", "store", raw, &literal, err);
+  if (!c->store)
+    return -1;
+  if (strncmp(c->store, "postgresql://", 13) != 0 &&
+      strncmp(c->store, "postgres://", 11) != 0) {
+    cfg_err(err, c, "smsmux", "store",
+            "[smsmux] store: not a postgresql:// URL (the value is not "
+            "shown: it may hold a password); write "
+            "postgresql://USER:PASSWORD@HOST/DATABASE, or env:NAME to take "
+            "it from the environment, or remove the key to keep the store "
+            "in state_dir");
+    return -1;
+  }
+  if (literal && url_has_password(c->store) && (c->mode & 077)) {
+    cfg_err(err, c, "smsmux", "store",
+            "%s holds the secret [smsmux] store (a password in the URL) but "
+            "is readable by group or others (mode %04o): run `chmod 600 "
+            "%s`, or write the value as env:VARIABLE",
+            c->path, (unsigned)c->mode, c->path);
+    return -1;
+  }
+  return 0;
+}
+
 /* ----------------------------------------------------------- sections -- */
 
 /* An integer key of [smsmux] within [min, max], `def` when absent. */
@@ -522,8 +566,9 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
       if (!in_list(smsmux_keys, k)) {
         cfg_err(err, c, "smsmux", k,
                 "[smsmux] %s: unknown key (known: plugin_dir, routes, "
-                "timeout, state_dir, default_country, breaker_failures, "
-                "breaker_cooldown, balance_ttl, retention_days)",
+                "timeout, state_dir, store, default_country, "
+                "breaker_failures, breaker_cooldown, balance_ttl, "
+                "retention_days)",
                 k);
         free(keys);
         return -1;
@@ -547,6 +592,9 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
     else
       c->state_dir = xstrdup("/var/lib/smsmux");
   }
+
+  if (load_store(c, d, err))
+    return -1;
 
   c->timeout = 15;
   v = iniparser_getstring(d, "smsmux:timeout", NULL);
@@ -1054,6 +1102,8 @@ static int check_sections(cfg *c, dictionary *d, smsmux_error *err) {
    comes from: the file or env:), and the service's keys. */
 static int holds_secrets(const cfg *c) {
   size_t i, j;
+  if (c->store) /* its URL may carry a password */
+    return 1;
   if (c->server.admin_key || *cfg_server_get(c, "webhook_secret"))
     return 1;
   for (i = 0; i < c->n_providers; i++)
@@ -1247,6 +1297,10 @@ void cfg_free(cfg *c) {
   free(c->path);
   free(c->plugin_dir);
   free(c->state_dir);
+  if (c->store) {
+    memset(c->store, 0, strlen(c->store));
+    free(c->store);
+  }
   free(c->default_cc);
   free(c);
 }

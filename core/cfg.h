@@ -69,6 +69,8 @@ typedef struct cfg {
   mode_t mode;       /* its permission bits */
   char *plugin_dir;  /* ':'-separated list, absolute */
   char *state_dir;   /* absolute */
+  char *store;       /* [smsmux] store: a PostgreSQL URL (may hold a
+                        password: never shown), NULL: SQLite in state_dir */
   long timeout;      /* seconds per HTTP request, default 15 */
   char *default_cc;  /* country code for national numbers, default "33" */
   long breaker_failures; /* consecutive failures that open a breaker (3) */

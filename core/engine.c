@@ -23,10 +23,17 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err) {
   if (!sm->store && !sm->store_error) {
     char buf[512] = "";
     int created = 0;
-    sm->store = store_open(sm->cfg->state_dir, &created, buf, sizeof buf);
+    const char *url = sm->cfg->store;
+    sm->store = url ? store_open_url(url, &created, buf, sizeof buf)
+                    : store_open(sm->cfg->state_dir, &created, buf, sizeof buf);
     if (!sm->store)
       sm->store_error = xstrdup(buf);
-    else if (created)
+    else if (created && url) {
+      char *shown = store_url_redacted(url);
+      log_write(&sm->log, SMSMUX_LOG_INFO, "created the store's tables in %s",
+                shown ? shown : "the PostgreSQL database");
+      free(shown);
+    } else if (created)
       log_write(&sm->log, SMSMUX_LOG_INFO,
                 "created the store %s/state.db (mode 0600)",
                 sm->cfg->state_dir);

@@ -10,7 +10,8 @@ core_libsmsmux_la_SOURCES = \
 	core/recipients.c \
 	core/result_json.c \
 	core/cfg.c core/cfg.h \
-	core/store.c core/store.h \
+	core/store.c core/store.h core/store_backend.h \
+	core/store_dispatch.c core/store_pg.c \
 	core/health.c core/health.h \
 	core/httpc.c core/httpc.h \
 	core/loader.c core/loader.h \
@@ -23,7 +24,9 @@ core_libsmsmux_la_SOURCES = \
 	core/batch.c \
 	core/smsmux.c
 core_libsmsmux_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS) \
-	$(SQLITE_CFLAGS) $(JSONC_CFLAGS) $(CRYPTO_CFLAGS)
-core_libsmsmux_la_LIBADD = $(CURL_LIBS) $(XML_LIBS) $(SQLITE_LIBS) $(JSONC_LIBS) \
+	$(SQLITE_CFLAGS) $(PQ_CFLAGS) $(JSONC_CFLAGS) $(CRYPTO_CFLAGS)
+core_libsmsmux_la_LIBADD = $(CURL_LIBS) $(XML_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(JSONC_LIBS) \
 	$(LTDL_LIBS) $(INIPARSER_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 core_libsmsmux_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined
+# The PostgreSQL store's guide.
+EXTRA_DIST += docs/SCALING.md

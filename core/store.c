@@ -1,4 +1,6 @@
-/* store: the SQLite database under state_dir (see store.h).
+/* store: the SQLite backend, the database under state_dir (see store.h;
+ * the public functions reach the sq_* ones below through
+ * store_sqlite_backend, store_backend.h).
  *
  * Schema (PRAGMA user_version = 2):
  *   messages(id PRIMARY KEY, tenant, ref, fingerprint, created)
@@ -29,7 +31,7 @@
 #include "config.h"
 #endif
 
-#include "store.h"
+#include "store_backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -191,6 +193,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                       "r.message_id = messages.id)",
 };
 
+typedef struct sq_db sq_db;
+
 /* A connection and its kept statements (prepared on first use). */
 typedef struct conn {
   sqlite3 *sql;
@@ -202,7 +206,7 @@ typedef struct conn {
 typedef struct job job;
 struct job {
   job *next;
-  int (*run)(store_db *db, job *j); /* 0 or -1 with j->err */
+  int (*run)(sq_db *db, job *j);    /* 0 or -1 with j->err */
   void (*release)(job *j);          /* async jobs: free the payload */
   int wait;                         /* the caller waits for the commit */
   int finished, rc;
@@ -210,7 +214,8 @@ struct job {
   void *arg;
 };
 
-struct store_db {
+struct sq_db {
+  store_db base; /* first: the backend table */
   char *dir, *path;
   conn w;                   /* the writer's (used by its thread only) */
   pthread_t writer;
@@ -350,8 +355,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen) {
   return 0;
 }
 
-
-static void sql_err(store_db *db, sqlite3 *sql, char *err, size_t errlen,
+static void sql_err(sq_db *db, sqlite3 *sql, char *err, size_t errlen,
                     const char *what, int rc) {
   set_err(err, errlen, "state_dir %s: %s: %s; %s", db->dir, what,
           sql ? sqlite3_errmsg(sql) : sqlite3_errstr(rc), sqlite_advice(rc));
@@ -370,7 +374,7 @@ static void done(sqlite3_stmt *st) {
 
 /* The kept statement `id` of `c`, with the n text parameters that follow
    bound (NULL binds SQL NULL); integers are bound by the caller. */
-static sqlite3_stmt *prep(store_db *db, conn *c, enum stmt_id id, char *err,
+static sqlite3_stmt *prep(sq_db *db, conn *c, enum stmt_id id, char *err,
                           size_t errlen, int n, ...) {
   sqlite3_stmt *st = c->stmt[id];
   va_list ap;
@@ -402,7 +406,7 @@ static sqlite3_stmt *prep(store_db *db, conn *c, enum stmt_id id, char *err,
 }
 
 /* Run a statement that returns no row, then give it back. */
-static int run_done(store_db *db, conn *c, sqlite3_stmt *st, char *err,
+static int run_done(sq_db *db, conn *c, sqlite3_stmt *st, char *err,
                     size_t errlen, const char *what) {
   int rc;
   if (!st)
@@ -416,7 +420,7 @@ static int run_done(store_db *db, conn *c, sqlite3_stmt *st, char *err,
   return 0;
 }
 
-static int run_plain(store_db *db, conn *c, enum stmt_id id, char *err,
+static int run_plain(sq_db *db, conn *c, enum stmt_id id, char *err,
                      size_t errlen, const char *what) {
   return run_done(db, c, prep(db, c, id, err, errlen, 0), err, errlen, what);
 }
@@ -445,7 +449,7 @@ static char *column_dup(sqlite3_stmt *st, int i, int *ok) {
 
 /* --------------------------------------------------------------- open -- */
 
-static int conn_open(store_db *db, conn *c, int readonly, char *err,
+static int conn_open(sq_db *db, conn *c, int readonly, char *err,
                      size_t errlen) {
   int rc = sqlite3_open_v2(db->path, &c->sql,
                            readonly ? SQLITE_OPEN_READONLY
@@ -468,7 +472,7 @@ static int conn_open(store_db *db, conn *c, int readonly, char *err,
    itself, and SQLite answers SQLITE_BUSY at once (without the busy
    handler) while another process has it open: retry for up to the busy
    timeout. */
-static int set_wal(store_db *db, char *err, size_t errlen) {
+static int set_wal(sq_db *db, char *err, size_t errlen) {
   int waited = 0, rc;
   for (;;) {
     sqlite3_stmt *st = NULL;
@@ -490,8 +494,7 @@ static int set_wal(store_db *db, char *err, size_t errlen) {
   return -1;
 }
 
-static int read_version(store_db *db, int *version, char *err,
-                        size_t errlen) {
+static int read_version(sq_db *db, int *version, char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(db->w.sql, "PRAGMA user_version", -1, &st, NULL);
   if (rc == SQLITE_OK)
@@ -506,7 +509,7 @@ static int read_version(store_db *db, int *version, char *err,
   return 0;
 }
 
-static int exec_sql(store_db *db, const char *sql, char *err, size_t errlen,
+static int exec_sql(sq_db *db, const char *sql, char *err, size_t errlen,
                     const char *what) {
   int rc = sqlite3_exec(db->w.sql, sql, NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
@@ -518,7 +521,7 @@ static int exec_sql(store_db *db, const char *sql, char *err, size_t errlen,
 
 /* The schema: created, migrated, or refused when newer or missing from a
    store that was set up before (fresh = this run made the file). */
-static int setup_schema(store_db *db, int fresh, int marked, char *err,
+static int setup_schema(sq_db *db, int fresh, int marked, char *err,
                         size_t errlen) {
   int version;
   if (run_plain(db, &db->w, ST_BEGIN, err, errlen, "cannot lock state.db") ||
@@ -557,7 +560,7 @@ fail:
 
 /* A file that exists must look like a whole SQLite database: an empty or
    truncated one is damage, never a fresh start. */
-static int check_file(store_db *db, const struct stat *st, char *err,
+static int check_file(sq_db *db, const struct stat *st, char *err,
                       size_t errlen) {
   unsigned char h[100];
   uint32_t page, pages, counter, valid_for;
@@ -611,7 +614,7 @@ static int check_file(store_db *db, const struct stat *st, char *err,
    schema) and then linked into place: another process racing to create it
    either wins (its file is used) or loses (ours is), and nobody ever sees
    a half-made file, so an empty state.db always means damage. */
-static int create_fresh(store_db *db, int *fresh, char *err, size_t errlen) {
+static int create_fresh(sq_db *db, int *fresh, char *err, size_t errlen) {
   size_t n = strlen(db->path) + 48;
   char *tmp = malloc(n);
   sqlite3 *s = NULL;
@@ -660,7 +663,7 @@ static int create_fresh(store_db *db, int *fresh, char *err, size_t errlen) {
 
 /* Create state.db (0600, whatever the umask) when missing.  A missing
    file in a directory that carries the marker was removed: refused. */
-static int create_or_check(store_db *db, int *fresh, int *marked, char *err,
+static int create_or_check(sq_db *db, int *fresh, int *marked, char *err,
                            size_t errlen) {
   struct stat st;
   char *marker;
@@ -693,7 +696,7 @@ static int create_or_check(store_db *db, int *fresh, int *marked, char *err,
   return create_fresh(db, fresh, err, errlen);
 }
 
-static void write_marker(store_db *db) {
+static void write_marker(sq_db *db) {
   size_t n = strlen(db->dir) + sizeof "/" STORE_MARKER;
   char *marker = malloc(n), line[64];
   int fd;
@@ -714,7 +717,7 @@ static void write_marker(store_db *db) {
 
 static void *writer_main(void *arg);
 
-static void db_free(store_db *db) {
+static void db_free(sq_db *db) {
   conn *c;
   conn_close(&db->w);
   while ((c = db->readers)) {
@@ -733,7 +736,7 @@ static void db_free(store_db *db) {
 
 store_db *store_open(const char *dir, int *created, char *err,
                      size_t errlen) {
-  store_db *db;
+  sq_db *db;
   size_t n;
   int fresh = 0, marked = 0;
 
@@ -756,6 +759,7 @@ store_db *store_open(const char *dir, int *created, char *err,
     set_err(err, errlen, "state_dir %s: out of memory", dir);
     return NULL;
   }
+  db->base.be = &store_sqlite_backend;
   snprintf(db->path, n, "%s/%s", dir, STORE_DB_NAME);
   pthread_mutex_init(&db->lock, NULL);
   pthread_mutex_init(&db->pool_lock, NULL);
@@ -787,13 +791,14 @@ store_db *store_open(const char *dir, int *created, char *err,
   db->writer_started = 1;
   if (created)
     *created = fresh;
-  return db;
+  return &db->base;
 fail:
   db_free(db);
   return NULL;
 }
 
-void store_close(store_db *db) {
+static void sq_close(store_db *db_) {
+  sq_db *db = (sq_db *)db_;
   if (!db)
     return;
   if (db->writer_started) {
@@ -806,7 +811,8 @@ void store_close(store_db *db) {
   db_free(db);
 }
 
-unsigned long store_commits(store_db *db) {
+static unsigned long sq_commits(store_db *db_) {
+  sq_db *db = (sq_db *)db_;
   unsigned long n;
   pthread_mutex_lock(&db->lock);
   n = db->commits;
@@ -816,7 +822,7 @@ unsigned long store_commits(store_db *db) {
 
 /* ------------------------------------------------------------- writer -- */
 
-static void finish_job(store_db *db, job *j, int rc, const char *err) {
+static void finish_job(sq_db *db, job *j, int rc, const char *err) {
   if (rc && err && !j->err[0])
     snprintf(j->err, sizeof j->err, "%s", err);
   j->rc = rc;
@@ -835,7 +841,7 @@ static void finish_job(store_db *db, job *j, int rc, const char *err) {
 }
 
 /* One group: every job waiting, one transaction, one commit. */
-static void run_group(store_db *db, job *list) {
+static void run_group(sq_db *db, job *list) {
   char err[512] = "";
   job *j, *next;
   int rc = run_plain(db, &db->w, ST_BEGIN, err, sizeof err,
@@ -869,7 +875,7 @@ static void run_group(store_db *db, job *list) {
 }
 
 static void *writer_main(void *arg) {
-  store_db *db = arg;
+  sq_db *db = arg;
   for (;;) {
     job *list;
     pthread_mutex_lock(&db->lock);
@@ -886,7 +892,7 @@ static void *writer_main(void *arg) {
   }
 }
 
-static void enqueue(store_db *db, job *j) {
+static void enqueue(sq_db *db, job *j) {
   pthread_mutex_lock(&db->lock);
   j->next = NULL;
   if (db->tail)
@@ -899,7 +905,7 @@ static void enqueue(store_db *db, job *j) {
 }
 
 /* Queue `j` and wait for its group's commit: j->rc, j->err. */
-static int run_job(store_db *db, job *j, char *err, size_t errlen) {
+static int run_job(sq_db *db, job *j, char *err, size_t errlen) {
   j->wait = 1;
   j->finished = 0;
   j->rc = 0;
@@ -914,13 +920,14 @@ static int run_job(store_db *db, job *j, char *err, size_t errlen) {
   return j->rc;
 }
 
-static int nothing(store_db *db, job *j) {
+static int nothing(sq_db *db, job *j) {
   (void)db;
   (void)j;
   return 0;
 }
 
-int store_flush(store_db *db, char *err, size_t errlen) {
+static int sq_flush(store_db *db_, char *err, size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   job j;
   memset(&j, 0, sizeof j);
   j.run = nothing;
@@ -959,38 +966,7 @@ typedef struct reserve_arg {
   const store_queue_info *q; /* NULL: a send going out now */
 } reserve_arg;
 
-static void make_id(char id[40]) {
-  struct timespec ts;
-  uint64_t r = 0;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-    r = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)getpid();
-  /* milliseconds first: ids sort by creation time */
-  snprintf(id, 40, "m%011" PRIx64 "%016" PRIx64,
-           (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, r);
-}
-
-/* What an existing row of the same (tenant, ref, number) means.  A row
-   waiting in the service's queue is that message (a duplicate, or a
-   conflict with another content).  A row nothing was accepted for
-   (queued by a stopped run, failed) is sent again, with the new
-   content if it changed (the user fixed the text after a refusal: nothing
-   can go out twice); one that may have gone out is never sent again, and
-   another content for it is a conflict. */
-static store_claim claim_of(const char *state, int same_content,
-                            int in_queue) {
-  if (in_queue && strcmp(state, "queued") == 0) /* the service's: waiting */
-    return same_content ? STORE_CLAIM_SENT : STORE_CLAIM_CONFLICT;
-  if (strcmp(state, "queued") == 0 || strcmp(state, "failed") == 0)
-    return STORE_CLAIM_RETRY;
-  if (!same_content)
-    return STORE_CLAIM_CONFLICT;
-  if (strcmp(state, "sending") == 0 || strcmp(state, "unknown") == 0)
-    return STORE_CLAIM_POSSIBLY;
-  return STORE_CLAIM_SENT;
-}
-
-static int reserve_lookup(store_db *db, job *j, const reserve_arg *a,
+static int reserve_lookup(sq_db *db, job *j, const reserve_arg *a,
                           store_rcpt *r, const char *tenant) {
   sqlite3_stmt *st = prep(db, &db->w, ST_RCPT_BY_REF, j->err, sizeof j->err,
                           3, tenant, a->m->ref, r->number);
@@ -1012,11 +988,11 @@ static int reserve_lookup(store_db *db, job *j, const reserve_arg *a,
   r->state = column_dup(st, 2, &ok);
   r->provider = column_dup(st, 3, &ok);
   r->provider_id = column_dup(st, 4, &ok);
-  r->claim = claim_of(r->state ? r->state : "",
-                      sqlite3_column_text(st, 1) &&
-                          strcmp((const char *)sqlite3_column_text(st, 1),
-                                 a->m->fingerprint) == 0,
-                      sqlite3_column_int(st, 5));
+  r->claim = store_claim_of(r->state ? r->state : "",
+                            sqlite3_column_text(st, 1) &&
+                                strcmp((const char *)sqlite3_column_text(st, 1),
+                                       a->m->fingerprint) == 0,
+                            sqlite3_column_int(st, 5));
   done(st);
   if (!ok) {
     set_err(j->err, sizeof j->err, "out of memory");
@@ -1025,7 +1001,7 @@ static int reserve_lookup(store_db *db, job *j, const reserve_arg *a,
   return 0;
 }
 
-static int reserve_run(store_db *db, job *j) {
+static int reserve_run(sq_db *db, job *j) {
   reserve_arg *a = j->arg;
   const char *tenant = a->m->tenant ? a->m->tenant : "";
   char now[24];
@@ -1081,41 +1057,33 @@ static int reserve_run(store_db *db, job *j) {
   return 0;
 }
 
-static int store_reserve_q(store_db *db, store_msg *m, store_rcpt *rows,
-                           size_t n, const char *provider,
-                           const store_queue_info *q, char *err,
-                           size_t errlen);
+static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
+                           const char *provider, const store_queue_info *q,
+                           char *err, size_t errlen);
 
-void store_rcpt_clear(store_rcpt *r) {
-  free(r->state);
-  free(r->provider);
-  free(r->provider_id);
-  free(r->message_id);
-  r->state = r->provider = r->provider_id = r->message_id = NULL;
-}
-
-int store_queue_put(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
-                    const store_queue_info *q, char *err, size_t errlen) {
+static int sq_queue_put(store_db *db_, store_msg *m, store_rcpt *rows, size_t n,
+                        const store_queue_info *q, char *err, size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   size_t i;
   for (i = 0; i < n; i++)
     rows[i].sending = 0;
   return store_reserve_q(db, m, rows, n, NULL, q, err, errlen);
 }
 
-int store_reserve(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
-                  const char *provider, char *err, size_t errlen) {
+static int sq_reserve(store_db *db_, store_msg *m, store_rcpt *rows, size_t n,
+                      const char *provider, char *err, size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   return store_reserve_q(db, m, rows, n, provider, NULL, err, errlen);
 }
 
-static int store_reserve_q(store_db *db, store_msg *m, store_rcpt *rows,
-                           size_t n, const char *provider,
-                           const store_queue_info *q, char *err,
-                           size_t errlen) {
+static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
+                           const char *provider, const store_queue_info *q,
+                           char *err, size_t errlen) {
   reserve_arg a = {m, rows, n, provider, q};
   job j;
   size_t i;
   if (!m->id[0])
-    make_id(m->id);
+    store_make_id(m->id);
   if (reserve_fault()) {
     set_err(err, errlen,
             "state_dir %s: cannot lock state.db: database is locked "
@@ -1142,7 +1110,7 @@ typedef struct numbers_arg {
   enum stmt_id st;
 } numbers_arg;
 
-static int numbers_run(store_db *db, job *j) {
+static int numbers_run(sq_db *db, job *j) {
   numbers_arg *a = j->arg;
   char now[24];
   size_t i;
@@ -1161,9 +1129,10 @@ static int numbers_run(store_db *db, job *j) {
   return 0;
 }
 
-int store_mark_sending(store_db *db, const char *id,
-                       const char *const *numbers, size_t n,
-                       const char *provider, char *err, size_t errlen) {
+static int sq_mark_sending(store_db *db_, const char *id,
+                           const char *const *numbers, size_t n,
+                           const char *provider, char *err, size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   numbers_arg a = {id, provider, numbers, n, ST_RCPT_SENDING};
   job j;
   memset(&j, 0, sizeof j);
@@ -1172,8 +1141,9 @@ int store_mark_sending(store_db *db, const char *id,
   return run_job(db, &j, err, errlen);
 }
 
-int store_requeue(store_db *db, const char *id, const char *const *numbers,
-                  size_t n, char *err, size_t errlen) {
+static int sq_requeue(store_db *db_, const char *id, const char *const *numbers,
+                      size_t n, char *err, size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   numbers_arg a = {id, NULL, numbers, n, ST_RCPT_REQUEUE};
   job j;
   memset(&j, 0, sizeof j);
@@ -1192,7 +1162,7 @@ typedef struct finish_arg {
   char *strings;
 } finish_arg;
 
-static int finish_run(store_db *db, job *j) {
+static int finish_run(sq_db *db, job *j) {
   finish_arg *f = j->arg;
   char now[24];
   size_t i;
@@ -1234,8 +1204,9 @@ static const char *put(char **p, const char *s) {
 
 static size_t len0(const char *s) { return s ? strlen(s) + 1 : 0; }
 
-int store_finish(store_db *db, const char *id, const store_outcome *o,
-                 size_t n_o, const store_attempt *a, size_t n_a) {
+static int sq_finish(store_db *db_, const char *id, const store_outcome *o,
+                     size_t n_o, const store_attempt *a, size_t n_a) {
+  sq_db *db = (sq_db *)db_;
   size_t bytes = len0(id), i;
   finish_arg *f;
   job *j;
@@ -1296,7 +1267,7 @@ typedef struct prune_arg {
   long removed;
 } prune_arg;
 
-static int prune_run(store_db *db, job *j) {
+static int prune_run(sq_db *db, job *j) {
   prune_arg *a = j->arg;
   static const enum stmt_id order[] = {ST_PRUNE_ATTEMPTS, ST_PRUNE_RCPTS,
                                        ST_PRUNE_MSGS};
@@ -1313,8 +1284,9 @@ static int prune_run(store_db *db, job *j) {
   return 0;
 }
 
-int store_prune(store_db *db, int64_t before, long *removed, char *err,
-                size_t errlen) {
+static int sq_prune(store_db *db_, int64_t before, long *removed, char *err,
+                    size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   prune_arg a = {before, 0};
   job j;
   memset(&j, 0, sizeof j);
@@ -1329,7 +1301,7 @@ int store_prune(store_db *db, int64_t before, long *removed, char *err,
 
 /* --------------------------------------------------------------- reads -- */
 
-static conn *reader_take(store_db *db) {
+static conn *reader_take(sq_db *db) {
   conn *c;
   pthread_mutex_lock(&db->pool_lock);
   c = db->readers;
@@ -1348,7 +1320,7 @@ static conn *reader_take(store_db *db) {
   return c;
 }
 
-static void reader_give(store_db *db, conn *c) {
+static void reader_give(sq_db *db, conn *c) {
   pthread_mutex_lock(&db->pool_lock);
   if (db->n_readers < STORE_READERS_KEPT) {
     c->next = db->readers;
@@ -1365,8 +1337,7 @@ static void reader_give(store_db *db, conn *c) {
 
 /* One text column of the first row of `sql` with one text parameter:
    0 found (*out malloc'd), 1 none, -1 error. */
-static int read_one(store_db *db, const char *sql, const char *param,
-                    char **out) {
+static int read_one(sq_db *db, const char *sql, const char *param, char **out) {
   conn *c = reader_take(db);
   sqlite3_stmt *st = NULL;
   int rc, ret = -1, ok = 1;
@@ -1388,7 +1359,8 @@ static int read_one(store_db *db, const char *sql, const char *param,
   return ret;
 }
 
-int store_provider_of(store_db *db, const char *id, char **provider) {
+static int sq_provider_of(store_db *db_, const char *id, char **provider) {
+  sq_db *db = (sq_db *)db_;
   static const char *const lookups[] = {
       "SELECT provider FROM recipients WHERE provider_id = ?1 AND provider "
       "IS NOT NULL ORDER BY updated DESC LIMIT 1",
@@ -1408,7 +1380,7 @@ int store_provider_of(store_db *db, const char *id, char **provider) {
 /* --------------------------------------------------------------- queue -- */
 
 /* Run `sql` (no row) with text params on the writer inside job j. */
-static int w_exec(store_db *db, job *j, const char *sql, int n, ...) {
+static int w_exec(sq_db *db, job *j, const char *sql, int n, ...) {
   sqlite3_stmt *st = NULL;
   va_list ap;
   int i, rc = sqlite3_prepare_v2(db->w.sql, sql, -1, &st, NULL);
@@ -1433,18 +1405,6 @@ static int w_exec(store_db *db, job *j, const char *sql, int n, ...) {
   return 0;
 }
 
-void store_claimed_clear(store_claimed *c) {
-  size_t i;
-  free(c->tenant);
-  free(c->ref);
-  free(c->request_json);
-  free(c->callback_url);
-  for (i = 0; i < c->n; i++)
-    free(c->numbers[i]);
-  free(c->numbers);
-  memset(c, 0, sizeof *c);
-}
-
 typedef struct claim_arg {
   const char *token;
   int64_t now, next_due;
@@ -1452,7 +1412,7 @@ typedef struct claim_arg {
   int found;
 } claim_arg;
 
-static int claim_run(store_db *db, job *j) {
+static int claim_run(sq_db *db, job *j) {
   claim_arg *a = j->arg;
   store_claimed *c = a->c;
   sqlite3_stmt *st = NULL;
@@ -1534,9 +1494,10 @@ oom:
   return -1;
 }
 
-int store_queue_claim(store_db *db, const char *token, int64_t now,
-                      store_claimed *c, int64_t *next_due, char *err,
-                      size_t errlen) {
+static int sq_queue_claim(store_db *db_, const char *token, int64_t now,
+                          store_claimed *c, int64_t *next_due, char *err,
+                          size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   claim_arg a = {token, now, 0, c, 0};
   job j;
   memset(c, 0, sizeof *c);
@@ -1561,7 +1522,7 @@ typedef struct token_arg {
   long changed;
 } token_arg;
 
-static int unclaim_run(store_db *db, job *j) {
+static int unclaim_run(sq_db *db, job *j) {
   token_arg *a = j->arg;
   return w_exec(db, j,
                 "UPDATE recipients SET claimed_by = NULL WHERE claimed_by = "
@@ -1569,8 +1530,9 @@ static int unclaim_run(store_db *db, job *j) {
                 1, a->token);
 }
 
-int store_queue_unclaim(store_db *db, const char *token, char *err,
-                        size_t errlen) {
+static int sq_queue_unclaim(store_db *db_, const char *token, char *err,
+                            size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   token_arg a = {token, 0};
   job j;
   memset(&j, 0, sizeof j);
@@ -1579,7 +1541,7 @@ int store_queue_unclaim(store_db *db, const char *token, char *err,
   return run_job(db, &j, err, errlen);
 }
 
-static int recover_run(store_db *db, job *j) {
+static int recover_run(sq_db *db, job *j) {
   token_arg *a = j->arg;
   char now[24];
   snprintf(now, sizeof now, "%lld", (long long)now_seconds());
@@ -1596,8 +1558,9 @@ static int recover_run(store_db *db, job *j) {
                 0);
 }
 
-int store_queue_recover(store_db *db, long *unknown, char *err,
-                        size_t errlen) {
+static int sq_queue_recover(store_db *db_, long *unknown, char *err,
+                            size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   token_arg a = {NULL, 0};
   job j;
   memset(&j, 0, sizeof j);
@@ -1615,7 +1578,7 @@ typedef struct cancel_arg {
   int result;
 } cancel_arg;
 
-static int cancel_run(store_db *db, job *j) {
+static int cancel_run(sq_db *db, job *j) {
   cancel_arg *a = j->arg;
   sqlite3_stmt *st = NULL;
   char now[24];
@@ -1648,8 +1611,9 @@ static int cancel_run(store_db *db, job *j) {
   return 0;
 }
 
-int store_message_cancel(store_db *db, const char *tenant, const char *id,
-                         char *err, size_t errlen) {
+static int sq_message_cancel(store_db *db_, const char *tenant, const char *id,
+                             char *err, size_t errlen) {
+  sq_db *db = (sq_db *)db_;
   cancel_arg a = {tenant ? tenant : "", id, 0};
   job j;
   memset(&j, 0, sizeof j);
@@ -1658,36 +1622,6 @@ int store_message_cancel(store_db *db, const char *tenant, const char *id,
   if (run_job(db, &j, err, errlen))
     return -1;
   return a.result;
-}
-
-void store_message_clear(store_message *m) {
-  size_t i;
-  free(m->id);
-  free(m->tenant);
-  free(m->ref);
-  free(m->encoding);
-  free(m->callback_url);
-  free(m->request_json);
-  for (i = 0; i < m->n_rcpts; i++) {
-    store_rcpt_row *r = &m->rcpts[i];
-    free(r->number);
-    free(r->state);
-    free(r->provider);
-    free(r->provider_id);
-    free(r->code);
-    free(r->text);
-  }
-  free(m->rcpts);
-  for (i = 0; i < m->n_attempts; i++) {
-    store_attempt_row *a = &m->attempts[i];
-    free(a->provider);
-    free(a->outcome);
-    free(a->cls);
-    free(a->code);
-    free(a->message);
-  }
-  free(m->attempts);
-  memset(m, 0, sizeof *m);
 }
 
 static int read_message_rows(conn *c, store_message *m, int *ok) {
@@ -1755,8 +1689,9 @@ static int read_message_rows(conn *c, store_message *m, int *ok) {
   return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
-int store_message_read(store_db *db, const char *tenant, const char *id,
-                       store_message *m) {
+static int sq_message_read(store_db *db_, const char *tenant, const char *id,
+                           store_message *m) {
+  sq_db *db = (sq_db *)db_;
   conn *c = reader_take(db);
   sqlite3_stmt *st = NULL;
   int rc, ret = -1, ok = 1;
@@ -1796,9 +1731,10 @@ int store_message_read(store_db *db, const char *tenant, const char *id,
   return ret;
 }
 
-int store_message_ids(store_db *db, const char *tenant, const char *state,
-                      int64_t since, const char *cursor, unsigned limit,
-                      char ***ids, size_t *n) {
+static int sq_message_ids(store_db *db_, const char *tenant, const char *state,
+                          int64_t since, const char *cursor, unsigned limit,
+                          char ***ids, size_t *n) {
+  sq_db *db = (sq_db *)db_;
   conn *c = reader_take(db);
   sqlite3_stmt *st = NULL;
   int rc, ok = 1;
@@ -1842,8 +1778,9 @@ int store_message_ids(store_db *db, const char *tenant, const char *state,
   return 0;
 }
 
-int store_queue_counts(store_db *db, unsigned long *queued,
-                       unsigned long *sending) {
+static int sq_queue_counts(store_db *db_, unsigned long *queued,
+                           unsigned long *sending) {
+  sq_db *db = (sq_db *)db_;
   conn *c = reader_take(db);
   sqlite3_stmt *st = NULL;
   int rc;
@@ -1870,8 +1807,9 @@ int store_queue_counts(store_db *db, unsigned long *queued,
 
 /* ---------------------------------------------------------- key/value -- */
 
-int store_kv_get(store_db *db, const char *ns, const char *key, char **value,
-                 int64_t *updated) {
+static int sq_kv_get(store_db *db_, const char *ns, const char *key,
+                     char **value, int64_t *updated) {
+  sq_db *db = (sq_db *)db_;
   conn *c;
   sqlite3_stmt *st;
   int rc, ret = -1, ok = 1;
@@ -1900,7 +1838,7 @@ int store_kv_get(store_db *db, const char *ns, const char *key, char **value,
 }
 
 /* Read ns/key inside the writer's transaction. */
-static int kv_get_w(store_db *db, job *j, const char *ns, const char *key,
+static int kv_get_w(sq_db *db, job *j, const char *ns, const char *key,
                     char **value) {
   sqlite3_stmt *st = prep(db, &db->w, ST_KV_GET, j->err, sizeof j->err, 2,
                           ns, key);
@@ -1917,7 +1855,7 @@ static int kv_get_w(store_db *db, job *j, const char *ns, const char *key,
   return ok ? (rc == SQLITE_ROW ? 0 : 1) : -1;
 }
 
-static int kv_set_w(store_db *db, job *j, const char *ns, const char *key,
+static int kv_set_w(sq_db *db, job *j, const char *ns, const char *key,
                     const char *value) {
   sqlite3_stmt *st = prep(db, &db->w, ST_KV_SET, j->err, sizeof j->err, 3,
                           ns, key, value);
@@ -1937,12 +1875,12 @@ typedef struct kv_arg {
   void *ud;
 } kv_arg;
 
-static int kv_set_run(store_db *db, job *j) {
+static int kv_set_run(sq_db *db, job *j) {
   kv_arg *a = j->arg;
   return kv_set_w(db, j, a->ns, a->key, a->value);
 }
 
-static int kv_add_run(store_db *db, job *j) {
+static int kv_add_run(sq_db *db, job *j) {
   kv_arg *a = j->arg;
   char *old = NULL, buf[32];
   int64_t cur = 0;
@@ -1973,7 +1911,7 @@ static int kv_add_run(store_db *db, job *j) {
   return kv_set_w(db, j, a->ns, a->key, buf);
 }
 
-static int kv_add_real_run(store_db *db, job *j) {
+static int kv_add_real_run(sq_db *db, job *j) {
   kv_arg *a = j->arg;
   sqlite3_stmt *st = prep(db, &db->w, ST_KV_ADD_REAL, j->err, sizeof j->err,
                           2, a->ns, a->key);
@@ -1985,7 +1923,7 @@ static int kv_add_real_run(store_db *db, job *j) {
                   "cannot write the key/value store");
 }
 
-static int kv_update_run(store_db *db, job *j) {
+static int kv_update_run(sq_db *db, job *j) {
   kv_arg *a = j->arg;
   char *old = NULL, *val;
   int rc;
@@ -2000,7 +1938,7 @@ static int kv_update_run(store_db *db, job *j) {
   return rc;
 }
 
-static int kv_job(store_db *db, int (*run)(store_db *, job *), kv_arg *a) {
+static int kv_job(sq_db *db, int (*run)(sq_db *, job *), kv_arg *a) {
   job j;
   if (!db || !a->ns || !a->key)
     return -1;
@@ -2010,14 +1948,16 @@ static int kv_job(store_db *db, int (*run)(store_db *, job *), kv_arg *a) {
   return run_job(db, &j, NULL, 0);
 }
 
-int store_kv_set(store_db *db, const char *ns, const char *key,
-                 const char *value) {
+static int sq_kv_set(store_db *db_, const char *ns, const char *key,
+                     const char *value) {
+  sq_db *db = (sq_db *)db_;
   kv_arg a = {.ns = ns, .key = key, .value = value};
   return kv_job(db, kv_set_run, &a);
 }
 
-int store_kv_add(store_db *db, const char *ns, const char *key, int64_t delta,
-                 int64_t *before) {
+static int sq_kv_add(store_db *db_, const char *ns, const char *key,
+                     int64_t delta, int64_t *before) {
+  sq_db *db = (sq_db *)db_;
   kv_arg a = {.ns = ns, .key = key, .delta = delta};
   int rc = kv_job(db, kv_add_run, &a);
   if (before)
@@ -2025,14 +1965,55 @@ int store_kv_add(store_db *db, const char *ns, const char *key, int64_t delta,
   return rc;
 }
 
-int store_kv_add_real(store_db *db, const char *ns, const char *key,
-                      double delta) {
+static int sq_kv_add_real(store_db *db_, const char *ns, const char *key,
+                          double delta) {
+  sq_db *db = (sq_db *)db_;
   kv_arg a = {.ns = ns, .key = key, .real = delta};
   return kv_job(db, kv_add_real_run, &a);
 }
 
-int store_kv_update(store_db *db, const char *ns, const char *key,
-                    char *(*fn)(const char *old, void *ud), void *ud) {
+static int sq_kv_update(store_db *db_, const char *ns, const char *key,
+                        char *(*fn)(const char *old, void *ud), void *ud) {
+  sq_db *db = (sq_db *)db_;
   kv_arg a = {.ns = ns, .key = key, .fn = fn, .ud = ud};
   return kv_job(db, kv_update_run, &a);
 }
+
+/* ------------------------------------------------------------ backend -- */
+
+/* SQLite has no leases: a claim lasts until unclaimed or recovered. */
+static int sq_queue_heartbeat(store_db *db, const char *token, char *err,
+                              size_t errlen) {
+  (void)db;
+  (void)token;
+  (void)err;
+  (void)errlen;
+  return 0;
+}
+
+const store_backend store_sqlite_backend = {
+    .name = "sqlite",
+    .close = sq_close,
+    .flush = sq_flush,
+    .reserve = sq_reserve,
+    .queue_put = sq_queue_put,
+    .queue_claim = sq_queue_claim,
+    .queue_unclaim = sq_queue_unclaim,
+    .queue_heartbeat = sq_queue_heartbeat,
+    .queue_recover = sq_queue_recover,
+    .message_read = sq_message_read,
+    .message_ids = sq_message_ids,
+    .message_cancel = sq_message_cancel,
+    .queue_counts = sq_queue_counts,
+    .mark_sending = sq_mark_sending,
+    .finish = sq_finish,
+    .requeue = sq_requeue,
+    .provider_of = sq_provider_of,
+    .prune = sq_prune,
+    .commits = sq_commits,
+    .kv_get = sq_kv_get,
+    .kv_set = sq_kv_set,
+    .kv_add = sq_kv_add,
+    .kv_add_real = sq_kv_add_real,
+    .kv_update = sq_kv_update,
+};

@@ -1,4 +1,6 @@
-/* store: what outlives one run, in SQLite under state_dir (state.db).
+/* store: what outlives one run: in SQLite under state_dir (state.db), or
+ * in a PostgreSQL database several machines share (store_open_url).  The
+ * functions below are the same over both backends (store_backend.h).
  *
  * Messages and their recipients (keyed by (tenant, ref, E.164 number) when
  * a ref is given, with the message's fingerprint, so a retried send never
@@ -13,11 +15,15 @@
  * request was in flight can be left `sending`; reopening reads them as
  * `unknown`.
  *
- * Writes go through one writer thread that commits the jobs of every
- * thread together (group commit: one transaction, one fsync, many rows);
- * a durable write returns once its transaction is on disk.  Reads use their
- * own connections (WAL), never the writer's, and no mutex is held across
- * I/O.  Safe for concurrent processes (BEGIN IMMEDIATE, busy timeout).
+ * SQLite: writes go through one writer thread that commits the jobs of
+ * every thread together (group commit: one transaction, one fsync, many
+ * rows); a durable write returns once its transaction is on disk.  Reads
+ * use their own connections (WAL), never the writer's, and no mutex is
+ * held across I/O.  Safe for concurrent processes (BEGIN IMMEDIATE, busy
+ * timeout).  PostgreSQL: every write is its own transaction on a pooled
+ * connection, committed before it returns (store_finish too), and safe
+ * for processes on several machines (claims are leased: see
+ * store_queue_heartbeat).
  *
  * Damage is never taken for a fresh start: an empty, truncated or corrupt
  * state.db, one of a newer schema, or one removed while the directory still
@@ -38,6 +44,20 @@ typedef struct store_db store_db;
     the store (the caller says so once).  NULL with err filled ("state_dir
     DIR: <what failed>: <why>; <what to do>"). */
 store_db *store_open(const char *dir, int *created, char *err, size_t errlen);
+/** Open the PostgreSQL store at `url` ("postgresql://..." or
+    "postgres://...", libpq's URI syntax), creating its tables in an empty
+    database (*created set to 1: the caller says so once) and migrating
+    an older schema.  NULL with err filled ("store postgresql://user:***@
+    ...: <what failed>: <why>; <what to do>": the password never shows).
+    A database whose schema is newer than this smsmux, or one holding
+    other tables but not smsmux's, is refused. */
+store_db *store_open_url(const char *url, int *created, char *err,
+                         size_t errlen);
+/** 1 when `value` (the [smsmux] store key) names a PostgreSQL URL. */
+int store_is_url(const char *value);
+/** A copy of `url` with its password (userinfo or password= parameter)
+    replaced by "***".  malloc'd, NULL when out of memory. */
+char *store_url_redacted(const char *url);
 /** Wait for every pending write, then close. */
 void store_close(store_db *db);
 /** Wait until every write queued so far is committed.  0 or -1 (err). */
@@ -126,9 +146,19 @@ int store_queue_claim(store_db *db, const char *token, int64_t now,
 int store_queue_unclaim(store_db *db, const char *token, char *err,
                         size_t errlen);
 
+/** Claims and `sending` recipients of worker `token` (NULL: the
+    handle's own direct sends) stay theirs for another lease period.
+    PostgreSQL: claims and `sending` rows are leased, and a lease not
+    renewed in time lets other nodes take what was claimed (recover turns
+    what was sending into `unknown`); a worker calls this well within the
+    lease.  SQLite (one machine): nothing to do.  0 or -1. */
+int store_queue_heartbeat(store_db *db, const char *token, char *err,
+                          size_t errlen);
+
 /** At a service's start: every claim is released, and recipients left
     `sending` by a stopped process become `unknown` (they may have gone
-    out).  *unknown counts those.  0 or -1. */
+    out).  PostgreSQL (shared by live nodes): only claims and `sending`
+    rows whose lease expired.  *unknown counts those.  0 or -1. */
 int store_queue_recover(store_db *db, long *unknown, char *err,
                         size_t errlen);
 

@@ -8,6 +8,7 @@
 #include "check.h"
 
 #include <json-c/json.h>
+#include <libpq-fe.h>
 #include <smsmux/smsmux.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -177,12 +178,21 @@ int main(int argc, char **argv) {
     free(id2);
     id2 = id_of(json);
     free(json);
-    sqlite3_open(path, &s);
-    sqlite3_busy_timeout(s, 5000);
-    sqlite3_exec(s, "UPDATE recipients SET state = 'sending' WHERE number = "
-                    "'+33612345604'",
-                 NULL, NULL, NULL);
-    sqlite3_close(s);
+    const char *pg_url = getenv("SMSMUX_TEST_PG_URL");
+    if (pg_url && *pg_url) { /* the store is in PostgreSQL */
+      PGconn *pg = PQconnectdb(pg_url);
+      PQclear(PQexec(pg, "UPDATE recipients SET state = 'sending' WHERE "
+                         "number = '+33612345604'"));
+      PQfinish(pg);
+    } else {
+      sqlite3_open(path, &s);
+      sqlite3_busy_timeout(s, 5000);
+      sqlite3_exec(s,
+                   "UPDATE recipients SET state = 'sending' WHERE number = "
+                   "'+33612345604'",
+                   NULL, NULL, NULL);
+      sqlite3_close(s);
+    }
     w = smsmux_workers_start(sm, 1, &err);
     st = wait_status(id2);
     CHECK_STR_EQ(st, "unknown", "left sending: unknown after a restart");

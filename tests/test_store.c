@@ -1,7 +1,13 @@
-/* Unit test of core/store.c: recipients keyed by (tenant, ref, number) with
- * the message fingerprint (new, duplicate, conflict, retry, possibly sent),
- * the state machine, group commit, damage never taken for a fresh start,
- * the key/value store (atomic under threads and processes), prune. */
+/* Unit test of the store (core/store*.c): recipients keyed by (tenant, ref,
+ * number) with the message fingerprint (new, duplicate, conflict, retry,
+ * possibly sent), the state machine, group commit, damage never taken for
+ * a fresh start, the key/value store (atomic under threads and
+ * processes), the queue's claims, cancel and recovery, prune.
+ *
+ *   test_store                      SQLite, in a temporary directory
+ *   test_store URL FRESH_URL        the backend-neutral parts again on
+ *                                   PostgreSQL (tests/store-pg.sh): URL a
+ *                                   database, FRESH_URL an empty one */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -11,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -66,9 +73,12 @@ static char *pragma_of(const char *dir, const char *pragma) {
   return out;
 }
 
+static store_db *open_any(const char *where, int *created, char *err,
+                          size_t errlen);
+
 static store_db *open_ok(const char *dir, int *created, const char *name) {
   char err[512] = "";
-  store_db *db = store_open(dir, created, err, sizeof err);
+  store_db *db = open_any(dir, created, err, sizeof err);
   CHECK(db != NULL, name);
   if (!db)
     printf("#   %s\n", err);
@@ -116,6 +126,8 @@ static store_claim reserve1(store_db *db, const char *ref, const char *fp,
   char err[512] = "";
   memset(&m, 0, sizeof m);
   memset(&r, 0, sizeof r);
+  if (out)
+    memset(out, 0, sizeof *out);
   m.ref = ref;
   m.fingerprint = fp;
   r.number = number;
@@ -339,6 +351,155 @@ static void test_prune(store_db *db) {
                STORE_CLAIM_RETRY, "prune: a queued one is kept");
 }
 
+/* The queue: put, claim (one worker at a time), unclaim, cancel, and
+   what recovery does with a `sending` row (pg: leases of SMSMUX_STORE_LEASE
+   = 3 seconds; SQLite: no leases, a start recovers everything). */
+static int put1(store_db *db, const char *ref, const char *number,
+                int64_t not_before, char id[40]) {
+  store_msg m;
+  store_rcpt r[2];
+  store_queue_info q = {"{\"text\":\"hi\"}", not_before, NULL, "gsm7", 1};
+  char err[512] = "";
+  int rc;
+  memset(&m, 0, sizeof m);
+  memset(r, 0, sizeof r);
+  m.ref = ref;
+  m.fingerprint = "qqqq";
+  r[0].number = number;
+  r[1].number = "+33699999999";
+  rc = store_queue_put(db, &m, r, 2, &q, err, sizeof err);
+  if (rc)
+    printf("#   %s\n", err);
+  store_rcpt_clear(&r[0]);
+  store_rcpt_clear(&r[1]);
+  memcpy(id, m.id, 40);
+  return rc;
+}
+
+static int claim1(store_db *db, const char *token, char id[40]) {
+  store_claimed c;
+  int64_t next = 0;
+  char err[512] = "";
+  int rc = store_queue_claim(db, token, (int64_t)time(NULL), &c, &next, err,
+                             sizeof err);
+  if (rc < 0)
+    printf("#   %s\n", err);
+  if (rc == 0) {
+    if (id)
+      memcpy(id, c.id, 40);
+    rc = c.n == 2 ? 0 : 10 + (int)c.n;
+    store_claimed_clear(&c);
+  }
+  return rc;
+}
+
+static const char *state_of(store_db *db, const char *id,
+                            const char *number, char *buf, size_t n) {
+  store_message m;
+  size_t i;
+  snprintf(buf, n, "(none)");
+  if (store_message_read(db, "", id, &m) != 0)
+    return buf;
+  for (i = 0; i < m.n_rcpts; i++)
+    if (strcmp(m.rcpts[i].number, number) == 0)
+      snprintf(buf, n, "%s", m.rcpts[i].state);
+  store_message_clear(&m);
+  return buf;
+}
+
+static void test_queue(store_db *db, int pg) {
+  char id[40], got[40], id2[40], buf[32], err[512];
+  int64_t next = 0;
+  store_claimed c;
+  long unknown = -1;
+  unsigned long queued = 0, sending = 0;
+  unsigned long queued0 = 0;
+  char **ids = NULL;
+  size_t n = 0, i;
+
+  store_queue_counts(db, &queued0, &sending);
+  CHECK_INT_EQ(put1(db, "q1", "+33611111111", 0, id), 0, "queue: put");
+  CHECK_INT_EQ(put1(db, "q1", "+33611111111", 0, id2), 0,
+               "queue: the same put again");
+  CHECK_INT_EQ(put1(db, "q-later", "+33611111112", (int64_t)time(NULL) + 600,
+                    id2),
+               0, "queue: put one held for 10 minutes");
+  CHECK_INT_EQ(store_queue_counts(db, &queued, &sending), 0, "queue: counts");
+  CHECK_INT_EQ(queued - queued0, 4,
+               "queue: 2 messages x 2 recipients queued");
+  memset(got, 0, sizeof got);
+  CHECK_INT_EQ(claim1(db, "worker-a", got), 0,
+               "queue: worker a claims a due message, both recipients");
+  CHECK_STR_EQ(got, id, "queue: ... the due one");
+  CHECK_INT_EQ(claim1(db, "worker-b", NULL), 1,
+               "queue: worker b finds nothing (a holds it, the other is "
+               "held)");
+  CHECK_INT_EQ(store_queue_claim(db, "worker-b", (int64_t)time(NULL), &c,
+                                 &next, err, sizeof err),
+               1, "queue: claim again");
+  CHECK(next > (int64_t)time(NULL) + 500, "queue: next_due is the held one");
+  CHECK_INT_EQ(store_message_cancel(db, "", id, err, sizeof err), 2,
+               "queue: a claimed message cannot be cancelled");
+  CHECK_INT_EQ(store_queue_unclaim(db, "worker-a", err, sizeof err), 0,
+               "queue: unclaim");
+  CHECK_INT_EQ(claim1(db, "worker-b", got), 0,
+               "queue: after unclaim, worker b claims it");
+  CHECK_INT_EQ(store_queue_heartbeat(db, "worker-b", err, sizeof err), 0,
+               "queue: heartbeat");
+  CHECK_INT_EQ(store_message_cancel(db, "", id2, err, sizeof err), 0,
+               "queue: cancel the held one");
+  CHECK_STR_EQ(state_of(db, id2, "+33611111112", buf, sizeof buf),
+               "cancelled", "queue: ... its recipients are cancelled");
+  CHECK_INT_EQ(store_message_cancel(db, "other", id2, err, sizeof err), 1,
+               "queue: another tenant's message is not found");
+  CHECK_INT_EQ(store_message_ids(db, "", NULL, 0, NULL, 10, &ids, &n), 0,
+               "queue: list");
+  CHECK(n >= 2 && strcmp(ids[0], ids[1]) > 0, "queue: newest first");
+  for (i = 0; i < n; i++)
+    free(ids[i]);
+  free(ids);
+
+  /* a send in flight: `sending` */
+  {
+    const char *nums[] = {"+33611111111"};
+    CHECK_INT_EQ(store_mark_sending(db, id, nums, 1, "p1", err, sizeof err),
+                 0, "queue: mark sending");
+  }
+  CHECK_INT_EQ(store_queue_recover(db, &unknown, err, sizeof err), 0,
+               "queue: recover");
+  if (!pg) {
+    CHECK(unknown >= 1, "sqlite: a start recovers what was sending");
+    CHECK_STR_EQ(state_of(db, id, "+33611111111", buf, sizeof buf), "unknown",
+                 "sqlite: ... as unknown");
+    return;
+  }
+  /* PostgreSQL: other nodes are alive; only expired leases are recovered */
+  CHECK_STR_EQ(state_of(db, id, "+33611111111", buf, sizeof buf), "sending",
+               "pg: recover leaves a live lease's `sending` row alone");
+  CHECK_INT_EQ(claim1(db, "worker-c", NULL), 1,
+               "pg: worker c finds nothing while b's lease runs");
+  sleep(2);
+  CHECK_INT_EQ(store_queue_heartbeat(db, "worker-b", err, sizeof err), 0,
+               "pg: b's heartbeat after 2 s (lease 3 s)");
+  sleep(2);
+  CHECK_INT_EQ(claim1(db, "worker-c", NULL), 1,
+               "pg: 4 s after the claim, the heartbeat kept it b's");
+  sleep(3);
+  unknown = -1;
+  CHECK_INT_EQ(store_queue_recover(db, &unknown, err, sizeof err), 0,
+               "pg: recover after b's lease ran out");
+  CHECK(unknown >= 1, "pg: b's `sending` row is recovered");
+  CHECK_STR_EQ(state_of(db, id, "+33611111111", buf, sizeof buf), "unknown",
+               "pg: ... as unknown (it may have gone out)");
+  memset(&c, 0, sizeof c);
+  CHECK_INT_EQ(store_queue_claim(db, "worker-c", (int64_t)time(NULL), &c,
+                                 &next, err, sizeof err),
+               0, "pg: worker c takes over b's expired claim");
+  CHECK(c.n == 1 && strcmp(c.numbers[0], "+33699999999") == 0,
+        "pg: ... only the recipient still queued");
+  store_claimed_clear(&c);
+}
+
 /* Start NPROC children at once (they wait on a pipe), each running fn;
    returns their exit statuses in codes[]. */
 static int run_children(int (*fn)(const char *), const char *dir,
@@ -377,9 +538,16 @@ static int run_children(int (*fn)(const char *), const char *dir,
   return ok;
 }
 
+/* `where`: a state_dir, or a PostgreSQL URL */
+static store_db *open_any(const char *where, int *created, char *err,
+                          size_t errlen) {
+  return store_is_url(where) ? store_open_url(where, created, err, errlen)
+                             : store_open(where, created, err, errlen);
+}
+
 static int child_add(const char *dir) {
   char err[512];
-  store_db *db = store_open(dir, NULL, err, sizeof err);
+  store_db *db = open_any(dir, NULL, err, sizeof err);
   int i, fails = 0;
   if (!db) {
     fprintf(stderr, "child: %s\n", err);
@@ -395,7 +563,7 @@ static int child_add(const char *dir) {
 
 static int child_reserve(const char *dir) {
   char err[512];
-  store_db *db = store_open(dir, NULL, err, sizeof err);
+  store_db *db = open_any(dir, NULL, err, sizeof err);
   store_claim c;
   if (!db) {
     fprintf(stderr, "child: %s\n", err);
@@ -404,6 +572,118 @@ static int child_reserve(const char *dir) {
   c = reserve1(db, "race-ref", "eeee", "+33600000001", 1, NULL, NULL);
   store_close(db);
   return c == STORE_CLAIM_NEW ? 10 : c == STORE_CLAIM_POSSIBLY ? 11 : 12;
+}
+
+/* A worker process: claims until nothing is due, sends (records each
+   recipient accepted), and appends the id of each message it claimed to
+   claims_log. */
+static char claims_log[600];
+
+static int child_claim(const char *dir) {
+  char err[512], token[32], line[64];
+  store_db *db = open_any(dir, NULL, err, sizeof err);
+  int fd, rc;
+  if (!db) {
+    fprintf(stderr, "child: %s\n", err);
+    return 2;
+  }
+  fd = open(claims_log, O_WRONLY | O_APPEND | O_CREAT, 0600);
+  snprintf(token, sizeof token, "w%ld", (long)getpid());
+  for (;;) {
+    store_claimed c;
+    int64_t next;
+    size_t k;
+    rc = store_queue_claim(db, token, (int64_t)time(NULL), &c, &next, err,
+                           sizeof err);
+    if (rc != 0)
+      break;
+    snprintf(line, sizeof line, "%s\n", c.id);
+    if (write(fd, line, strlen(line)) < 0)
+      rc = -1;
+    for (k = 0; k < c.n; k++) {
+      store_outcome o = {c.numbers[k], "accepted", "p1", NULL, NULL, NULL};
+      store_finish(db, c.id, &o, 1, NULL, 0);
+    }
+    store_claimed_clear(&c);
+  }
+  close(fd);
+  store_close(db);
+  return rc == 1 ? 0 : 1;
+}
+
+/* NQUEUED messages queued, NPROC processes claiming at once: each
+   message is claimed by exactly one of them. */
+#define NQUEUED 60
+static void test_claim_race(const char *dir) {
+  static char ids[NQUEUED][40];
+  char num[32], line[64];
+  int codes[NPROC], i, clean = 1, twice = 0, never = 0, seen[NQUEUED];
+  store_db *db = open_ok(dir, NULL, "claim race: open");
+  FILE *f;
+  if (!db)
+    return;
+  for (i = 0; i < NQUEUED; i++) {
+    snprintf(num, sizeof num, "+3362%07d", i);
+    if (put1(db, NULL, num, 0, ids[i]))
+      clean = 0;
+    seen[i] = 0;
+  }
+  store_close(db);
+  CHECK(clean, "claim race: 60 messages queued");
+  snprintf(claims_log, sizeof claims_log, "%s/claims.log", base);
+  unlink(claims_log);
+  CHECK(run_children(child_claim, dir, codes), "claim race: fork workers");
+  for (i = 0; i < NPROC; i++)
+    if (codes[i] != 0)
+      clean = 0;
+  CHECK(clean, "claim race: every worker claimed until nothing was due");
+  f = fopen(claims_log, "r");
+  while (f && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = '\0';
+    for (i = 0; i < NQUEUED; i++)
+      if (strcmp(line, ids[i]) == 0)
+        seen[i]++;
+  }
+  if (f)
+    fclose(f);
+  for (i = 0; i < NQUEUED; i++) {
+    twice += seen[i] > 1;
+    never += seen[i] == 0;
+  }
+  CHECK_INT_EQ(twice, 0, "claim race: no message claimed twice");
+  CHECK_INT_EQ(never, 0, "claim race: every message claimed");
+}
+
+/* Two numbers under one ref, half the processes listing them in the other
+   order: the rows are locked in opposite orders (a deadlock the store
+   must run again, never an error).  Exit: 1 for each of the two it got
+   new, 8 on an error. */
+static int child_reserve_two(const char *dir) {
+  static const char *const ab[] = {"+33600000071", "+33600000072"};
+  char err[512];
+  store_db *db = open_any(dir, NULL, err, sizeof err);
+  store_msg m;
+  store_rcpt r[2];
+  int first = getpid() % 2, rc, i, got = 0;
+  if (!db)
+    return 8;
+  memset(&m, 0, sizeof m);
+  memset(r, 0, sizeof r);
+  m.ref = "two-ref";
+  m.fingerprint = "hhhh";
+  r[0].number = ab[first];
+  r[1].number = ab[1 - first];
+  r[0].sending = r[1].sending = 1;
+  rc = store_reserve(db, &m, r, 2, "p1", err, sizeof err);
+  if (rc)
+    fprintf(stderr, "child: %s\n", err);
+  for (i = 0; i < 2; i++) {
+    if (r[i].claim == STORE_CLAIM_NEW)
+      got |= strcmp(r[i].number, ab[0]) == 0 ? 1 : 2;
+    store_rcpt_clear(&r[i]);
+  }
+  store_close(db);
+  return rc ? 8 : got;
 }
 
 static void test_concurrency(const char *dir, const char *fresh) {
@@ -438,6 +718,22 @@ static void test_concurrency(const char *dir, const char *fresh) {
   }
   CHECK_INT_EQ(zero, 1, "exactly one racing reserve gets (ref, number)");
   CHECK_INT_EQ(one, NPROC - 1, "the others see it possibly sent");
+
+  CHECK(run_children(child_reserve_two, dir, codes),
+        "fork reservers of two numbers in either order");
+  zero = one = 0;
+  clean = 1;
+  for (i = 0; i < NPROC; i++) {
+    if (codes[i] < 0 || codes[i] > 3)
+      clean = 0;
+    else {
+      zero += codes[i] & 1;
+      one += (codes[i] & 2) / 2;
+    }
+  }
+  CHECK(clean, "two numbers in either order: every reserve succeeded");
+  CHECK_INT_EQ(zero, 1, "... the first number went to exactly one");
+  CHECK_INT_EQ(one, 1, "... the second number went to exactly one");
 }
 
 /* Damage is never taken for a fresh start. */
@@ -605,10 +901,104 @@ static void test_unwritable(void) {
   chmod(ro, 0700);
 }
 
-int main(void) {
+/* Run SQL on `url` straight through libpq: 0 ok. */
+static int pg_exec(const char *url, const char *sql) {
+  PGconn *c = PQconnectdb(url);
+  PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+  int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok)
+    printf("#   %s\n", c ? PQerrorMessage(c) : "no connection");
+  PQclear(r);
+  PQfinish(c);
+  return ok ? 0 : -1;
+}
+
+/* A PostgreSQL URL for another database of the same server. */
+static void other_db(char *out, size_t n, const char *url, const char *user,
+                     const char *name) {
+  const char *q = strchr(url, '?');
+  snprintf(out, n, "postgresql://%s@/%s%s", user, name, q ? q : "");
+}
+
+/* The backend-neutral parts on PostgreSQL; then its own damage rules. */
+static int pg_main(const char *url, const char *fresh) {
+  char err[512] = "", other[512];
+  int created = -1;
+  store_db *db;
+
+  setenv("SMSMUX_STORE_LEASE", "3", 1);
+  snprintf(base, sizeof base, "%s", "/tmp/smsmux-test-pg-XXXXXX");
+  if (!mkdtemp(base)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  db = open_ok(url, &created, "pg: open an empty database");
+  CHECK_INT_EQ(created, 1, "pg: open says it created the tables");
+  store_close(db);
+  created = -1;
+  db = open_ok(url, &created, "pg: open again");
+  CHECK_INT_EQ(created, 0, "pg: open again: not created");
+  if (db) {
+    test_claims(db);
+    test_kv(db);
+    test_threads(db);
+    test_queue(db, 1);
+    test_prune(db);
+    store_close(db); /* before forking: children open their own */
+    test_concurrency(url, fresh);
+    test_claim_race(url);
+  }
+
+  /* the password never shows, whatever fails */
+  other_db(other, sizeof other, url, "postgres:s3cret-pw", "no_such_db");
+  db = store_open_url(other, NULL, err, sizeof err);
+  CHECK(db == NULL, "pg: a missing database is an error");
+  store_close(db);
+  printf("#   %s\n", err);
+  CHECK(strstr(err, "s3cret-pw") == NULL, "pg: ... the password is not in it");
+  CHECK(strstr(err, "postgres:***@/no_such_db") != NULL,
+        "pg: ... the URL is, redacted");
+  CHECK(strstr(err, "create the database") != NULL,
+        "pg: ... and what to do");
+  {
+    char *r = store_url_redacted("postgresql://u:p%40ss@db.example/x?"
+                                 "sslmode=require&password=two&a=b");
+    CHECK_STR_EQ(r,
+                 "postgresql://u:***@db.example/x?sslmode=require&"
+                 "password=***&a=b",
+                 "pg: redacted URL (userinfo and password=)");
+    free(r);
+  }
+
+  /* a newer schema is refused */
+  CHECK_INT_EQ(pg_exec(url, "UPDATE schema_version SET version = 9"), 0,
+               "pg: schema_version set to 9");
+  db = store_open_url(url, NULL, err, sizeof err);
+  CHECK(db == NULL, "pg: a store of a newer schema is refused");
+  store_close(db);
+  CHECK(strstr(err, "newer than this smsmux knows") != NULL,
+        "pg: ... message says so");
+  printf("#   %s\n", err);
+  /* a database holding other tables is not taken */
+  other_db(other, sizeof other, url, "postgres", "smsmux_other");
+  CHECK_INT_EQ(pg_exec(other, "CREATE TABLE someone_elses (x int)"), 0,
+               "pg: a database with another application's table");
+  db = store_open_url(other, NULL, err, sizeof err);
+  CHECK(db == NULL, "pg: a database holding other tables is refused");
+  store_close(db);
+  CHECK(strstr(err, "not an smsmux store") != NULL,
+        "pg: ... message says so");
+  printf("#   %s\n", err);
+  rm_rf(base);
+  return CHECK_DONE();
+}
+
+int main(int argc, char **argv) {
   char dir[256], fresh[256];
   store_db *db;
 
+  if (argc == 3)
+    return pg_main(argv[1], argv[2]);
   snprintf(base, sizeof base, "%s", "/tmp/smsmux-test-state-XXXXXX");
   if (!mkdtemp(base)) {
     perror("mkdtemp");
@@ -623,9 +1013,11 @@ int main(void) {
     test_claims(db);
     test_kv(db);
     test_threads(db);
+    test_queue(db, 0);
     test_prune(db);
     store_close(db); /* before forking: children open their own */
     test_concurrency(dir, fresh);
+    test_claim_race(dir);
   }
   test_damage();
   test_unwritable();

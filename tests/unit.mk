@@ -8,10 +8,14 @@ tests_test_msg_SOURCES = tests/test_msg.c tests/check.h \
 tests_test_msg_CFLAGS = $(AM_CFLAGS)
 TESTS += tests/test_msg
 check_PROGRAMS += tests/test_store
-tests_test_store_SOURCES = tests/test_store.c core/store.c
-tests_test_store_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-tests_test_store_LDADD = $(SQLITE_LIBS) $(PTHREAD_LIBS)
+tests_test_store_SOURCES = tests/test_store.c core/store.c \
+	core/store_dispatch.c core/store_pg.c core/store_backend.h
+tests_test_store_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
+tests_test_store_LDADD = $(SQLITE_LIBS) $(PQ_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/test_store
+# the same suite on PostgreSQL (a private server started by tests/pg.sh)
+TESTS += tests/store-pg.sh
+EXTRA_DIST += tests/store-pg.sh tests/pg.sh
 # test_host: the host table's shared parsing helpers (linked against the
 # library, which exports host_table).
 check_PROGRAMS += tests/test_host
@@ -62,7 +66,9 @@ TESTS += tests/test_redact
 # test_queue: the durable queue's API against the simulator (tests/queue.sh).
 check_PROGRAMS += tests/test_queue
 tests_test_queue_SOURCES = tests/test_queue.c tests/check.h
-tests_test_queue_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
-tests_test_queue_LDADD = core/libsmsmux.la $(JSONC_LIBS) $(SQLITE_LIBS)
+tests_test_queue_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) \
+	$(PQ_CFLAGS)
+tests_test_queue_LDADD = core/libsmsmux.la $(JSONC_LIBS) $(SQLITE_LIBS) \
+	$(PQ_LIBS)
 TESTS += tests/queue.sh
 EXTRA_DIST += tests/queue.sh

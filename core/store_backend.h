@@ -1,0 +1,79 @@
+/* store_backend: the seam between store.h's functions and a backend
+ * (internal to the store module).
+ *
+ * Every handle starts with `struct store_db` (its backend's table): the
+ * public store_* functions (store_dispatch.c) call through it.  A backend
+ * is one file (store.c: SQLite under state_dir; store_pg.c: PostgreSQL)
+ * with its own handle struct whose first member is a `store_db`, an open
+ * function, and a `store_backend` table filling every entry. */
+#ifndef SMSMUX_STORE_BACKEND_H
+#define SMSMUX_STORE_BACKEND_H
+
+#include "store.h"
+
+typedef struct store_backend {
+  const char *name; /* "sqlite", "postgresql" */
+  void (*close)(store_db *db);
+  int (*flush)(store_db *db, char *err, size_t errlen);
+  int (*reserve)(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
+                 const char *provider, char *err, size_t errlen);
+  int (*queue_put)(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
+                   const store_queue_info *q, char *err, size_t errlen);
+  int (*queue_claim)(store_db *db, const char *token, int64_t now,
+                     store_claimed *c, int64_t *next_due, char *err,
+                     size_t errlen);
+  int (*queue_unclaim)(store_db *db, const char *token, char *err,
+                       size_t errlen);
+  int (*queue_heartbeat)(store_db *db, const char *token, char *err,
+                         size_t errlen);
+  int (*queue_recover)(store_db *db, long *unknown, char *err, size_t errlen);
+  int (*message_read)(store_db *db, const char *tenant, const char *id,
+                      store_message *m);
+  int (*message_ids)(store_db *db, const char *tenant, const char *state,
+                     int64_t since, const char *cursor, unsigned limit,
+                     char ***ids, size_t *n);
+  int (*message_cancel)(store_db *db, const char *tenant, const char *id,
+                        char *err, size_t errlen);
+  int (*queue_counts)(store_db *db, unsigned long *queued,
+                      unsigned long *sending);
+  int (*mark_sending)(store_db *db, const char *id, const char *const *numbers,
+                      size_t n, const char *provider, char *err, size_t errlen);
+  int (*finish)(store_db *db, const char *id, const store_outcome *o,
+                size_t n_o, const store_attempt *a, size_t n_a);
+  int (*requeue)(store_db *db, const char *id, const char *const *numbers,
+                 size_t n, char *err, size_t errlen);
+  int (*provider_of)(store_db *db, const char *id, char **provider);
+  int (*prune)(store_db *db, int64_t before, long *removed, char *err,
+               size_t errlen);
+  unsigned long (*commits)(store_db *db);
+  int (*kv_get)(store_db *db, const char *ns, const char *key, char **value,
+                int64_t *updated);
+  int (*kv_set)(store_db *db, const char *ns, const char *key,
+                const char *value);
+  int (*kv_add)(store_db *db, const char *ns, const char *key, int64_t delta,
+                int64_t *before);
+  int (*kv_add_real)(store_db *db, const char *ns, const char *key,
+                     double delta);
+  int (*kv_update)(store_db *db, const char *ns, const char *key,
+                   char *(*fn)(const char *old, void *ud), void *ud);
+} store_backend;
+
+struct store_db {
+  const store_backend *be;
+};
+
+extern const store_backend store_sqlite_backend;
+extern const store_backend store_pg_backend;
+
+/* Shared by the backends (store_dispatch.c). */
+
+/** A new message id: milliseconds first (ids sort by creation time), then
+    64 random bits. */
+void store_make_id(char id[40]);
+
+/** What an existing row of the same (tenant, ref, number) means (its
+    state, whether its fingerprint is the new one's, whether it waits in
+    the service's queue). */
+store_claim store_claim_of(const char *state, int same_content, int in_queue);
+
+#endif
