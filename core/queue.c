@@ -482,7 +482,10 @@ struct smsmux_workers {
   struct smsmux *sm;
   pthread_t *threads;
   unsigned n;
+  pthread_t heartbeat;
+  int heartbeat_started;
   pthread_mutex_t lock; /* the counters below, stop */
+  pthread_cond_t stop_cond;
   int stop;
   unsigned long busy, sent, failed, unknown, attempts_ok, attempts_failed;
 };
@@ -594,6 +597,38 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
   queued_request_free(&q);
 }
 
+/* Every worker's claims and `sending` rows stay its own while it lives:
+   on a shared (PostgreSQL) store they are leased, and a lease not renewed
+   lets the other nodes take the claims and read the sends as unknown.
+   Renewed every HEARTBEAT_S, well within the lease (a no-op on SQLite). */
+#define HEARTBEAT_S 20
+
+static void *heartbeat_main(void *arg) {
+  struct smsmux_workers *w = arg;
+  struct timespec at;
+  unsigned k;
+  pthread_mutex_lock(&w->lock);
+  while (!w->stop) {
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_sec += HEARTBEAT_S;
+    pthread_cond_timedwait(&w->stop_cond, &w->lock, &at);
+    if (w->stop)
+      break;
+    pthread_mutex_unlock(&w->lock);
+    {
+      store_db *db = engine_store(w->sm, NULL);
+      char token[64];
+      for (k = 0; db && k < w->n; k++) {
+        snprintf(token, sizeof token, "w-%ld-%u", (long)getpid(), k);
+        store_queue_heartbeat(db, token, NULL, 0);
+      }
+    }
+    pthread_mutex_lock(&w->lock);
+  }
+  pthread_mutex_unlock(&w->lock);
+  return NULL;
+}
+
 static void *worker_main(void *arg) {
   worker_arg *a = arg;
   struct smsmux_workers *w = a->w;
@@ -664,6 +699,7 @@ smsmux_workers *smsmux_workers_start(smsmux *sm, unsigned n,
   }
   w->sm = sm;
   pthread_mutex_init(&w->lock, NULL);
+  pthread_cond_init(&w->stop_cond, NULL);
   for (k = 0; k < n; k++) {
     worker_arg *a = malloc(sizeof *a);
     if (a) {
@@ -676,6 +712,8 @@ smsmux_workers *smsmux_workers_start(smsmux *sm, unsigned n,
     }
     w->n++;
   }
+  w->heartbeat_started =
+      pthread_create(&w->heartbeat, NULL, heartbeat_main, w) == 0;
   pthread_mutex_lock(&workers_lock);
   workers_of_handle = w;
   pthread_mutex_unlock(&workers_lock);
@@ -691,10 +729,13 @@ void smsmux_workers_stop(smsmux_workers *w) {
     return;
   pthread_mutex_lock(&w->lock);
   w->stop = 1;
+  pthread_cond_broadcast(&w->stop_cond);
   pthread_mutex_unlock(&w->lock);
   wake_workers(w->sm);
   for (k = 0; k < w->n; k++)
     pthread_join(w->threads[k], NULL);
+  if (w->heartbeat_started)
+    pthread_join(w->heartbeat, NULL);
   pthread_mutex_lock(&workers_lock);
   if (workers_of_handle == w)
     workers_of_handle = NULL;
@@ -705,6 +746,7 @@ void smsmux_workers_stop(smsmux_workers *w) {
       store_flush(db, NULL, 0);
   }
   pthread_mutex_destroy(&w->lock);
+  pthread_cond_destroy(&w->stop_cond);
   free(w->threads);
   free(w);
 }
