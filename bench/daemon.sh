@@ -63,6 +63,11 @@ start_daemon() { # start_daemon NAME: a fresh store
   D=http://127.0.0.1:$(cat "$TMP/port")
 }
 stop_daemon() { kill "$D_PID"; wait "$D_PID" 2>/dev/null; D_PID=; }
+# cpu_us PID: user + system CPU time of PID so far, in microseconds
+cpu_us() {
+  awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000000 / hz) }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+POST_RATE=; KANNEL_RATE=; POST_CPU=; KANNEL_CPU=
 
 # one_run MODE: submit N (post: POST /v1/messages; kannel: sendsms), wait
 # until the queue settled all N; one table row
@@ -75,20 +80,24 @@ one_run() {
     name="GET /cgi-bin/sendsms"
     set -- -k "$D/cgi-bin/sendsms" "admin:$KEY"
   fi
+  c0=$(cpu_us "$D_PID")
   t0=$(date +%s%N)
   out=$("$B/bench/http_submit" "$@" "$N" "$C")
   i=0
   while [ "$(settled)" -lt "$N" ] && [ $i -lt 2400 ]; do i=$((i + 1)); sleep 0.05; done
   t1=$(date +%s%N)
+  rate=$(( N * 1000000 / ((t1 - t0) / 1000) ))
+  cpu=$(( ($(cpu_us "$D_PID") - c0) / N ))
+  [ "$1" = "$D/v1/messages" ] && { POST_RATE=$rate; POST_CPU=$cpu; }
   echo "| smsmuxd $name | $(field ok "$out")/$N | $(field rate "$out") | $(field p50_ms "$out") | $(field p99_ms "$out") |" \
-       "$(( N * 1000000 / ((t1 - t0) / 1000) )) | $(( $(hwm "$D_PID") / 1024 )) MB |"
+       "$rate | $cpu | $(( $(hwm "$D_PID") / 1024 )) MB |"
   stop_daemon
 }
 
 echo "== smsmuxd end to end: N=$N single messages, $C concurrent keep-alive clients, $WORKERS workers, smsmode plugin -> static fake"
 echo
-echo "| path | accepted (202) | submits/s | p50 submit ms | p99 submit ms | end to end msg/s (all at the fake) | peak RSS |"
-echo "|---|---|---|---|---|---|---|"
+echo "| path | accepted (202) | submits/s | p50 submit ms | p99 submit ms | end to end msg/s (all at the fake) | server CPU us/msg | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
 skip post || one_run post
 skip kannel-api || one_run kannel
 
@@ -100,15 +109,21 @@ if ! skip kannel; then
     KANNEL_DIR=$TMP/kannel
     if url=$(sh "$top_srcdir/bench/kannel.sh" start "$KANNEL_DIR" 0 "$FAKE/kannel"); then
       : >"$FAKE_DIR/kannel.log"
+      k0=0
+      for p in $(sh "$top_srcdir/bench/kannel.sh" pids "$KANNEL_DIR"); do k0=$((k0 + $(cpu_us "$p"))); done
       t0=$(date +%s%N)
       out=$("$B/bench/http_submit" -k "$url" bench:bench "$N" "$C")
       i=0
       while [ "$(wc -l <"$FAKE_DIR/kannel.log")" -lt "$N" ] && [ $i -lt 2400 ]; do i=$((i + 1)); sleep 0.05; done
       t1=$(date +%s%N)
-      rss=0
-      for p in $(sh "$top_srcdir/bench/kannel.sh" pids "$KANNEL_DIR"); do rss=$((rss + $(hwm "$p"))); done
+      rss=0; k1=0
+      for p in $(sh "$top_srcdir/bench/kannel.sh" pids "$KANNEL_DIR"); do
+        rss=$((rss + $(hwm "$p"))); k1=$((k1 + $(cpu_us "$p")))
+      done
+      KANNEL_RATE=$(( N * 1000000 / ((t1 - t0) / 1000) ))
+      KANNEL_CPU=$(( (k1 - k0) / N ))
       echo "| Kannel sendsms (store-type = file) | $(field ok "$out")/$N | $(field rate "$out") | $(field p50_ms "$out") | $(field p99_ms "$out") |" \
-           "$(( N * 1000000 / ((t1 - t0) / 1000) )) | $((rss / 1024)) MB (bearerbox + smsbox) |"
+           "$KANNEL_RATE | $KANNEL_CPU (bearerbox + smsbox) | $((rss / 1024)) MB (bearerbox + smsbox) |"
       sh "$top_srcdir/bench/kannel.sh" stop "$KANNEL_DIR"
     fi
     KANNEL_DIR=
@@ -128,6 +143,13 @@ if ! skip fsync && command -v strace >/dev/null 2>&1; then
   wait "$spid" 2>/dev/null
   f=$(awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$TMP/strace.d")
   echo
-  echo "fsync + fdatasync calls of smsmuxd (strace -f -c, $NF messages submitted and sent, C=$C): $f ($(echo "scale=3; $f / $NF" | bc) per message)"
+  echo "fsync + fdatasync calls of smsmuxd (strace -f -c, $NF messages submitted and sent, C=$C): $f ($(awk -v f="$f" -v n="$NF" 'BEGIN { printf "%.3f", f / n }') per message)"
   stop_daemon
+fi
+
+if [ -n "$POST_RATE" ] && [ -n "$KANNEL_RATE" ] && [ "$KANNEL_RATE" -gt 0 ]; then
+  echo
+  awk -v a="$POST_RATE" -v b="$KANNEL_RATE" -v ca="$POST_CPU" -v cb="$KANNEL_CPU" 'BEGIN {
+    printf "smsmuxd / Kannel, end to end msg/s: %.2f (goal >= 2.00); CPU per message: %.2f of Kannel'"'"'s (goal <= 0.50)\n",
+      a / b, (cb > 0 ? ca / cb : 0) }'
 fi
