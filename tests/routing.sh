@@ -180,8 +180,20 @@ assert_contains "$(jqr '.candidates[] | select(.provider=="main") | .reason')" \
 sim_reset; account tok-dear 1000
 run_smsmux $B --json send --to 0612345678 --text "while open"
 assert_json .provider backup "an open breaker skips main"
-assert_json '.attempts | length' 1 "main is not even tried"
+assert_json '[.attempts[] | select(.result != "skipped")] | length' 1 \
+  "main is not even tried"
+# the skip is in the attempts, not only on stderr
+assert_json '.attempts[0] | [.provider, .result] | join(" ")' "main skipped" \
+  "the breaker skip is the first attempt"
+assert_contains "$(jqr '.attempts[0].reason')" "circuit breaker open for" \
+  "the skipped attempt says why"
+assert_json '.attempts[0] | keys | join(",")' "provider,reason,result" \
+  "a skipped attempt is {provider, result, reason}"
 assert_eq "demo-token" "$(send_tokens)" "no request reached main"
+run_smsmux $B send --to 0612345678 --text "while open, human"
+assert_eq 0 "$RC" "human send while open exits 0"
+assert_contains "$OUT" "main: skipped (circuit breaker open" \
+  "the human output lists the skip among the attempts"
 sleep 2.2
 run_smsmux $B --json route --to 0612345678 --text "?"
 assert_contains "$(jqr '.candidates[0].reason')" "half-open" "after the cool-down: half-open"
