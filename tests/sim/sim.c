@@ -82,6 +82,7 @@ struct fault {
   unsigned ms;         /* FAULT_SLOW, FAULT_TIMEOUT_AFTER_ACCEPT */
   char body[4096];     /* FAULT_ANSWER: the answer given, as it is */
   char type[128];      /* FAULT_ANSWER: its Content-Type */
+  size_t body_len;     /* FAULT_ANSWER: bytes of body (a NUL may be one) */
 };
 
 /* ------------------------------------------------------------ global state */
@@ -563,7 +564,7 @@ static void ctl_fault(const struct sim_request *req, struct sim_response *resp)
     sim_ctl_error(resp, 400, "missing parameter: mode");
     return;
   }
-  struct fault f = { FAULT_NONE, -1, 0, 0, "", "" };
+  struct fault f = { FAULT_NONE, -1, 0, 0, "", "", 0 };
   size_t m;
   for (m = 0; m < sizeof fault_names / sizeof fault_names[0]; m++)
     if (strcmp(fault_names[m], mode) == 0)
@@ -595,10 +596,15 @@ static void ctl_fault(const struct sim_request *req, struct sim_response *resp)
   if (f.mode == FAULT_ANSWER) {
     /* any answer shape a test needs that no provider module produces */
     const char *body = sim_param(req, "body");
+    const char *hex = sim_param(req, "body_hex");
     const char *type = sim_param_nonempty(req, "type");
-    if (!body || strlen(body) >= sizeof f.body ||
+    if ((!body && !hex) || (body && strlen(body) >= sizeof f.body) ||
+        (hex && (strlen(hex) % 2 || strlen(hex) / 2 >= sizeof f.body ||
+                 strspn(hex, "0123456789abcdefABCDEF") != strlen(hex))) ||
         (type && strlen(type) >= sizeof f.type)) {
-      sim_ctl_error(resp, 400, "mode=answer needs body=B (under %zu bytes)",
+      sim_ctl_error(resp, 400,
+                    "mode=answer needs body=B or body_hex=HEX (under %zu "
+                    "bytes)",
                     sizeof f.body);
       return;
     }
@@ -608,7 +614,18 @@ static void ctl_fault(const struct sim_request *req, struct sim_response *resp)
       sim_ctl_error(resp, 400, "mode=answer: code=%d is no HTTP status", f.code);
       return;
     }
-    strcpy(f.body, body);
+    if (hex) { /* any bytes, NUL included */
+      size_t k;
+      for (k = 0; hex[2 * k]; k++) {
+        unsigned byte;
+        sscanf(hex + 2 * k, "%2x", &byte);
+        f.body[k] = (char)byte;
+      }
+      f.body_len = k;
+    } else {
+      strcpy(f.body, body);
+      f.body_len = strlen(body);
+    }
     strcpy(f.type, type ? type : "application/json");
   }
   if (f.mode == FAULT_NONE)
@@ -868,7 +885,7 @@ static enum fault_mode serve_provider(size_t prov, struct MHD_Connection *conn,
   case FAULT_CLOSE:
     break;
   case FAULT_ANSWER:
-    sim_respond(resp, (unsigned)f.code, f.type, f.body, strlen(f.body));
+    sim_respond(resp, (unsigned)f.code, f.type, f.body, f.body_len);
     break;
   }
   pthread_mutex_unlock(&state_lock);
