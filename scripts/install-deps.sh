@@ -8,5 +8,5 @@ apt-get install -y --no-install-recommends \
   build-essential autoconf automake libtool pkg-config ca-certificates \
   libcurl4-openssl-dev libxml2-dev libjson-c-dev libltdl-dev \
   libiniparser-dev libsqlite3-dev libmicrohttpd-dev libssl-dev \
-  jq curl abigail-tools mandoc \
+  jq curl openssl abigail-tools mandoc \
   clang libclang-rt-14-dev llvm

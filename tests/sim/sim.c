@@ -1022,12 +1022,14 @@ struct options {
   const char *port_file;
   const char *bind;
   unsigned threads;
+  const char *tls_cert, *tls_key; /* PEM files: serve https */
 };
 
 static void usage(FILE *out)
 {
   fputs("usage: smsmux-sim [--port N] [--port-file FILE] [--bind ADDR]\n"
         "                  [--threads N] [--quiet] [--no-log]\n"
+        "                  [--tls-cert FILE --tls-key FILE]\n"
         "Simulates the SMS provider APIs on loopback (see docs/simulator.md).\n"
         "  --port N         listen on N (0, the default, picks a free port)\n"
         "  --port-file FILE write the port there once listening\n"
@@ -1035,7 +1037,9 @@ static void usage(FILE *out)
         "  --threads N      polling threads (default 4)\n"
         "  --quiet          no log line per request on stderr\n"
         "  --no-log         keep no request log (/_sim/requests stays empty):\n"
-        "                   for benchmarks, where it would grow per request\n",
+        "                   for benchmarks, where it would grow per request\n"
+        "  --tls-cert FILE  serve https with this PEM certificate (chain)\n"
+        "  --tls-key FILE   and this PEM private key (both or neither)\n",
         out);
 }
 
@@ -1057,11 +1061,13 @@ static int parse_options(int argc, char **argv, struct options *o)
     { "threads", required_argument, NULL, 't' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-log", no_argument, NULL, 'n' },
+    { "tls-cert", required_argument, NULL, 'C' },
+    { "tls-key", required_argument, NULL, 'K' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   int c;
-  while ((c = getopt_long(argc, argv, "p:f:b:t:qnh", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "p:f:b:t:qnhC:K:", longopts, NULL)) != -1) {
     switch (c) {
     case 'p':
       if (parse_number(optarg, 65535, &o->port) != 0) {
@@ -1087,6 +1093,12 @@ static int parse_options(int argc, char **argv, struct options *o)
     case 'n':
       no_log = 1;
       break;
+    case 'C':
+      o->tls_cert = optarg;
+      break;
+    case 'K':
+      o->tls_key = optarg;
+      break;
     case 'h':
       usage(stdout);
       exit(0);
@@ -1100,7 +1112,34 @@ static int parse_options(int argc, char **argv, struct options *o)
     usage(stderr);
     return -1;
   }
+  if (!o->tls_cert != !o->tls_key) {
+    fprintf(stderr, "smsmux-sim: --tls-cert and --tls-key go together\n");
+    return -1;
+  }
   return 0;
+}
+
+/* Nothing: what MHD_OPTION_ARRAY gets in place of the TLS options. */
+static struct MHD_OptionItem empty_options[] = { { MHD_OPTION_END, 0, NULL } };
+
+/* A whole (small) file, NUL-terminated, or NULL with a message. */
+static char *read_pem(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t n = 0;
+  if (f) {
+    buf = calloc(1, 1u << 20);
+    n = buf ? fread(buf, 1, (1u << 20) - 1, f) : 0;
+    fclose(f);
+  }
+  if (!buf || n == 0) {
+    fprintf(stderr, "smsmux-sim: cannot read %s: %s\n", path,
+            f ? "empty or too large" : strerror(errno));
+    free(buf);
+    return NULL;
+  }
+  return buf;
 }
 
 /* Readers poll for the file: write a temporary one and rename it, so they
@@ -1136,7 +1175,7 @@ static void wait_unsuspended(void)
 
 int main(int argc, char **argv)
 {
-  struct options o = { 0, NULL, "127.0.0.1", 4 };
+  struct options o = { 0, NULL, "127.0.0.1", 4, NULL, NULL };
   if (parse_options(argc, argv, &o) != 0)
     return 2;
 
@@ -1170,11 +1209,32 @@ int main(int argc, char **argv)
   pthread_create(&timer, NULL, timer_main, NULL);
 
   int status = 0;
+  char *cert = NULL, *key = NULL;
+  unsigned tls_flag = 0;
+  if (o.tls_cert) {
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      fprintf(stderr, "smsmux-sim: this libmicrohttpd has no TLS support\n");
+      return 2;
+    }
+    cert = read_pem(o.tls_cert);
+    key = cert ? read_pem(o.tls_key) : NULL;
+    if (!key) {
+      free(cert);
+      return 2;
+    }
+    tls_flag = MHD_USE_TLS;
+  }
+  /* without TLS the two options below get NULL: libmicrohttpd ignores
+     certificates unless MHD_USE_TLS is set */
   struct MHD_Daemon *d = MHD_start_daemon(
     MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-      MHD_USE_ERROR_LOG,
+      MHD_USE_ERROR_LOG | tls_flag,
     (uint16_t)o.port, NULL, NULL, on_request, NULL,
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+    tls_flag ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_ARRAY,
+    tls_flag ? (void *)cert : (void *)empty_options,
+    tls_flag ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_ARRAY,
+    tls_flag ? (void *)key : (void *)empty_options,
     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o.threads,
     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -1189,7 +1249,8 @@ int main(int argc, char **argv)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : o.port;
     if (!quiet)
-      fprintf(stderr, "smsmux-sim: listening on http://%s:%u/\n", o.bind, port);
+      fprintf(stderr, "smsmux-sim: listening on %s://%s:%u/\n",
+              tls_flag ? "https" : "http", o.bind, port);
     if (o.port_file && write_port_file(o.port_file, port) != 0) {
       status = 1;
     } else {
@@ -1211,6 +1272,8 @@ int main(int argc, char **argv)
     wait_unsuspended();
     MHD_stop_daemon(d);
   }
+  free(cert);
+  free(key);
   pthread_mutex_lock(&state_lock);
   log_clear(N_PROVIDERS);
   for (size_t i = 0; i < N_PROVIDERS; i++)
