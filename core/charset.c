@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +224,77 @@ static int conv_run(iconv_t cd, obuf *b, const char *run, size_t n) {
   return 0;
 }
 
+/* ---- iconv descriptors, cached per thread ---- */
+
+/* iconv_open reads the gconv configuration and loads a module: far too
+   dear for every send.  Each thread keeps the few descriptors it used (a
+   plugin converts to one or two charsets), reset before each use and
+   closed when the thread ends. */
+#define CD_CACHE 4
+
+typedef struct cd_entry {
+  char to[32], from[32];
+  iconv_t cd;
+} cd_entry;
+
+typedef struct cd_cache {
+  cd_entry e[CD_CACHE];
+  unsigned n, next;
+} cd_cache;
+
+static pthread_key_t cd_key;
+static pthread_once_t cd_once = PTHREAD_ONCE_INIT;
+
+static void cd_cache_free(void *p) {
+  cd_cache *c = p;
+  unsigned i;
+  for (i = 0; i < c->n; i++)
+    iconv_close(c->e[i].cd);
+  free(c);
+}
+
+static void cd_key_make(void) { (void)pthread_key_create(&cd_key, cd_cache_free); }
+
+/* A descriptor to -> from, reset to its initial state; (iconv_t)-1 when
+   the pair is unknown.  Not to be closed by the caller. */
+static iconv_t cd_get(const char *to, const char *from) {
+  cd_cache *c;
+  cd_entry *slot;
+  iconv_t cd;
+  unsigned i;
+  pthread_once(&cd_once, cd_key_make);
+  c = pthread_getspecific(cd_key);
+  if (!c && (c = calloc(1, sizeof *c)) && pthread_setspecific(cd_key, c)) {
+    free(c);
+    c = NULL;
+  }
+  for (i = 0; c && i < c->n; i++)
+    if (strcmp(c->e[i].to, to) == 0 && strcmp(c->e[i].from, from) == 0) {
+      iconv(c->e[i].cd, NULL, NULL, NULL, NULL);
+      return c->e[i].cd;
+    }
+  cd = iconv_open(to, from);
+  if (cd == (iconv_t)-1)
+    return cd;
+  if (!c || strlen(to) >= sizeof slot->to || strlen(from) >= sizeof slot->from) {
+    iconv_close(cd); /* cannot be kept (out of memory, an odd name) */
+    return (iconv_t)-1;
+  }
+  if (c->n < CD_CACHE) {
+    slot = &c->e[c->n++];
+  } else { /* replace the oldest */
+    slot = &c->e[c->next];
+    c->next = (c->next + 1) % CD_CACHE;
+    iconv_close(slot->cd);
+  }
+  snprintf(slot->to, sizeof slot->to, "%s", to);
+  snprintf(slot->from, sizeof slot->from, "%s", from);
+  slot->cd = cd;
+  return cd;
+}
+
+/* ---- UTF-8 -> charset ---- */
+
 char *charset_from_utf8(const char *in, const char *charset, size_t *outlen) {
   iconv_t cd;
   obuf b;
@@ -237,11 +310,11 @@ char *charset_from_utf8(const char *in, const char *charset, size_t *outlen) {
   n = strlen(in);
   if (n > (SIZE_MAX - 64) / 4)
     return NULL;
-  cd = iconv_open(charset, "UTF-8");
+  cd = cd_get(charset, "UTF-8");
   if (cd == (iconv_t)-1)
     return NULL;
   if (obuf_init(&b, n * 4 + 16) < 0)
-    goto fail_cd;
+    return NULL;
 
   while (i < n) {
     size_t start = i, k;
@@ -258,13 +331,10 @@ char *charset_from_utf8(const char *in, const char *charset, size_t *outlen) {
   }
   if (conv(cd, &b, NULL, NULL) < 0)
     goto fail;
-  iconv_close(cd);
   return obuf_finish(&b, outlen);
 
 fail:
   free(b.p);
-fail_cd:
-  iconv_close(cd);
   return NULL;
 }
 
@@ -284,13 +354,11 @@ char *charset_to_utf8(const char *in, size_t len, const char *charset) {
     il = 0;
   if (il > (SIZE_MAX - 64) / 4)
     return NULL;
-  cd = iconv_open("UTF-8", charset);
+  cd = cd_get("UTF-8", charset);
   if (cd == (iconv_t)-1)
     return NULL;
-  if (obuf_init(&raw, il * 3 + 16) < 0) {
-    iconv_close(cd);
+  if (obuf_init(&raw, il * 3 + 16) < 0)
     return NULL;
-  }
   while (il > 0) {
     if (conv(cd, &raw, &ip, &il) == 0)
       break;
@@ -304,7 +372,6 @@ char *charset_to_utf8(const char *in, size_t len, const char *charset) {
   }
   if (conv(cd, &raw, NULL, NULL) < 0)
     goto fail;
-  iconv_close(cd);
 
   /* Guarantee valid UTF-8 whatever the iconv implementation lets through
      (e.g. encoded surrogates from a lax UTF-8 or CESU decoder). */
@@ -331,6 +398,5 @@ char *charset_to_utf8(const char *in, size_t len, const char *charset) {
 
 fail:
   free(raw.p);
-  iconv_close(cd);
   return NULL;
 }

@@ -943,9 +943,13 @@ static void result_fill_rows(const send_state *st, engine_row *rows,
       rows[i].cls = st->r->error.cls;
 }
 
-smsmux_send_result *engine_send(struct smsmux *sm,
-                                const smsmux_send_request *req,
-                                engine_row *rows) {
+/* engine_send, or with `queued_id` the send of a message the queue holds
+   already (its recipients recorded and claimed: they are marked `sending`
+   chunk by chunk, nothing is reserved). */
+static smsmux_send_result *send_message(struct smsmux *sm,
+                                        const smsmux_send_request *req,
+                                        engine_row *rows,
+                                        const char *queued_id) {
   smsmux_send_result *r = xcalloc(1, sizeof *r);
   send_state st;
   prepared p;
@@ -990,9 +994,14 @@ smsmux_send_result *engine_send(struct smsmux *sm,
   st.marked = xcalloc(p.n_to ? p.n_to : 1, sizeof *st.marked);
   pending = xcalloc(p.n_to ? p.n_to : 1, sizeof *pending);
   ref = rows ? rows[0].ref : req->ref;
-  if (reserve(sm, &st, &p, req, ref, &plan->cand[c], pending, &n_pending,
-              rows))
+  if (queued_id) {
+    snprintf(st.id, sizeof st.id, "%s", queued_id);
+    for (i = 0; i < p.n_to; i++)
+      pending[n_pending++] = i;
+  } else if (reserve(sm, &st, &p, req, ref, &plan->cand[c], pending,
+                     &n_pending, rows)) {
     goto out;
+  }
   send_with_failover(sm, &st, &p, req, plan, c, pending, &n_pending, &last);
   /* recipients still pending: every candidate failed them */
   for (i = 0; i < n_pending; i++)
@@ -1020,6 +1029,103 @@ rows_out:
   free(st.rcpt_idx);
   free(st.rcpt_cls);
   return r;
+}
+
+smsmux_send_result *engine_send(struct smsmux *sm,
+                                const smsmux_send_request *req,
+                                engine_row *rows) {
+  return send_message(sm, req, rows, NULL);
+}
+
+smsmux_send_result *engine_send_queued(struct smsmux *sm,
+                                       const smsmux_send_request *req,
+                                       const char *id) {
+  return send_message(sm, req, NULL, id);
+}
+
+/* ------------------------------------------------------------- check -- */
+
+/* Is there a configured provider that could take `m` (capabilities and
+   limits only: breakers and credit change by the time it is sent)? */
+static int routable(struct smsmux *sm, const router_msg *m,
+                    const smsmux_send_request *req, smsmux_error *err) {
+  router_selection sel;
+  size_t i;
+  int ok = 0;
+  if (router_select(sm->cfg, m, req->route, req->provider, &sel, err))
+    return -1;
+  for (i = 0; i < sel.n && !ok; i++) {
+    instance *inst = engine_instance(sm, sel.names[i]);
+    router_snapshot s;
+    char *why;
+    if (!inst)
+      continue;
+    memset(&s, 0, sizeof s);
+    s.name = inst->cfg->name;
+    s.cfg = inst->cfg;
+    s.usable = inst->usable;
+    if (inst->desc) {
+      s.caps = inst->desc->capabilities;
+      s.max_segments = inst->desc->max_segments;
+      s.max_text_length = inst->desc->max_text_length;
+      s.max_sender_length = inst->desc->max_sender_length;
+    }
+    why = router_ineligible(&s, m);
+    ok = why == NULL;
+    free(why);
+  }
+  router_selection_free(&sel);
+  return ok;
+}
+
+int engine_check(struct smsmux *sm, const smsmux_send_request *req,
+                 engine_checked *out, smsmux_error *err) {
+  prepared p;
+  router_msg m;
+  int rc;
+  memset(out, 0, sizeof *out);
+  if (prepare(sm, req, &p, err))
+    return -1;
+  out->encoding = p.info.encoding;
+  out->segments = p.info.segments;
+  out->n_to = p.n_to;
+  out->at = p.at;
+  router_msg_of(&p, req, &m);
+  rc = routable(sm, &m, req, err);
+  if (rc == 0 && m.scheduled) {
+    /* no provider schedules it: the queue holds it until due */
+    m.scheduled = 0;
+    rc = routable(sm, &m, req, err);
+    out->held = rc == 1;
+  }
+  if (rc == 0)
+    err_set(err, SMSMUX_ERR_INPUT, "no-provider",
+            "no configured provider can take this message (its kind, "
+            "encoding, length or sender): `smsmux route` says why; nothing "
+            "was queued");
+  if (rc == 1 && fingerprint(&p, req, out->fingerprint)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL,
+            "cannot compute the message fingerprint (libcrypto)");
+    rc = -1;
+  }
+  if (rc == 1) {
+    size_t i;
+    out->to = xcalloc(p.n_to ? p.n_to : 1, sizeof *out->to);
+    for (i = 0; i < p.n_to; i++) {
+      out->to[i] = p.to[i];
+      p.to[i] = NULL;
+    }
+  }
+  prepared_free(&p);
+  return rc == 1 ? 0 : -1;
+}
+
+void engine_checked_clear(engine_checked *c) {
+  size_t i;
+  for (i = 0; c->to && i < c->n_to; i++)
+    free(c->to[i]);
+  free(c->to);
+  memset(c, 0, sizeof *c);
 }
 
 /* --------------------------------------------------------------- route -- */

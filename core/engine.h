@@ -28,6 +28,10 @@ struct smsmux {
   store_db *store;        /* NULL until first needed */
   char *store_error;
   pthread_mutex_t store_lock;
+  /* the queue: workers wait here for a submit (queue.c) */
+  pthread_mutex_t queue_lock;
+  pthread_cond_t queue_cond;
+  unsigned long queue_seq;  /* bumped by every submit */
 };
 
 /** The store, opened on first use; NULL with err (CONFIG). */
@@ -64,6 +68,32 @@ typedef struct engine_row {
 smsmux_send_result *engine_send(struct smsmux *sm,
                                 const smsmux_send_request *req,
                                 engine_row *rows);
+
+/** The send of message `id`, which the queue holds already: its
+    recipients (req->to, E.164) are recorded and claimed; each chunk is
+    marked `sending` before its request leaves. */
+smsmux_send_result *engine_send_queued(struct smsmux *sm,
+                                       const smsmux_send_request *req,
+                                       const char *id);
+
+/** What the queue needs to know of a message before it takes it. */
+typedef struct engine_checked {
+  smsmux_encoding encoding;
+  unsigned segments;
+  char fingerprint[65]; /* hex SHA-256 of the content */
+  int64_t at;           /* the --at time, 0: now */
+  int held;             /* 1: no provider schedules it: the queue holds it
+                           until `at` and sends it then */
+  char **to;            /* the numbers, E.164, distinct (owned) */
+  size_t n_to;
+} engine_checked;
+
+/** Check `req` as a send would (text, numbers, sender, `at`) and that a
+    configured provider could take it (capabilities and limits).  0, or -1
+    with err (INPUT; code "no-provider" when no provider could). */
+int engine_check(struct smsmux *sm, const smsmux_send_request *req,
+                 engine_checked *out, smsmux_error *err);
+void engine_checked_clear(engine_checked *c);
 
 /** smsmux_route: the plan a send would follow, sending nothing. */
 smsmux_route_explain *engine_explain(struct smsmux *sm,

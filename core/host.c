@@ -224,10 +224,19 @@ static const char *host_number_format(smsmux_call *c, const char *e164,
                       msg_number_format(e164, style, buf, sizeof buf));
 }
 
+/* 1 when `s` is already E.164 (+, 8 to 15 digits, no leading 0): what
+   plugins mostly hand back, kept as is without a second normalisation. */
+static int is_e164(const char *s) {
+  size_t n = strspn(s + 1, "0123456789");
+  return s[0] == '+' && s[1] != '0' && n >= 8 && n <= 15 && s[n + 1] == '\0';
+}
+
 static const char *host_number_normalise(smsmux_call *c, const char *number) {
   char buf[32], err[256];
   if (!number)
     return NULL;
+  if (is_e164(number))
+    return number;
   if (msg_number_e164(number, c->inst->env->conf->default_cc, buf, sizeof buf,
                       err, sizeof err) == 0)
     return arena_strdup(call_arena(c), buf);
@@ -246,7 +255,7 @@ static void host_add_recipient(smsmux_call *c, const char *to,
                                const char *code, const char *text) {
   call_recipient *r = VEC_PUSH(c->recipients, c->n_recipients,
                                c->cap_recipients);
-  r->to = xstrdup(host_number_normalise(c, to));
+  r->to = xstrdup(to && is_e164(to) ? to : host_number_normalise(c, to));
   r->status = st;
   r->id = xstrdup(id);
   r->code = xstrdup(code);

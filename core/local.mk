@@ -18,6 +18,7 @@ core_libsmsmux_la_SOURCES = \
 	core/host.c core/host_http.c core/host.h \
 	core/router.c core/router.h \
 	core/engine.c core/engine.h \
+	core/queue.c \
 	core/ops.c \
 	core/batch.c \
 	core/smsmux.c

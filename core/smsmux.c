@@ -158,6 +158,8 @@ static void libs_release(void) {
 static struct smsmux *handle_new(cfg *c, const smsmux_options *opts) {
   struct smsmux *sm = xcalloc(1, sizeof *sm);
   pthread_mutex_init(&sm->store_lock, NULL);
+  pthread_mutex_init(&sm->queue_lock, NULL);
+  pthread_cond_init(&sm->queue_cond, NULL);
   sm->cfg = c;
   if (opts) {
     size_t n = opts->size < sizeof sm->opts ? opts->size : sizeof sm->opts;
@@ -227,6 +229,8 @@ void smsmux_close(smsmux *sm) {
   free(sm->store_error);
   cfg_free(sm->cfg);
   pthread_mutex_destroy(&sm->store_lock);
+  pthread_mutex_destroy(&sm->queue_lock);
+  pthread_cond_destroy(&sm->queue_cond);
   log_sink_destroy(&sm->log);
   free(sm);
   libs_release();

@@ -60,8 +60,15 @@ static const char *const schema_v2 =
     "  tenant TEXT NOT NULL,"
     "  ref TEXT,"
     "  fingerprint TEXT NOT NULL,"
-    "  created INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS messages_by_created ON messages(created);"
+    "  created INTEGER NOT NULL,"
+    "  request TEXT,"             /* queued messages: the whole request */
+    "  not_before INTEGER NOT NULL DEFAULT 0," /* held until (scheduled) */
+    "  callback_url TEXT,"
+    "  encoding TEXT,"
+    "  segments INTEGER) WITHOUT ROWID;"
+    /* ids start with their creation time: (tenant, id) orders and bounds
+       both the listings and prune, no index on created needed */
+    "CREATE INDEX IF NOT EXISTS messages_by_tenant ON messages(tenant, id);"
     "CREATE TABLE IF NOT EXISTS recipients ("
     "  message_id TEXT NOT NULL,"
     "  tenant TEXT NOT NULL,"
@@ -75,7 +82,10 @@ static const char *const schema_v2 =
     "  text TEXT,"
     "  created INTEGER NOT NULL,"
     "  updated INTEGER NOT NULL,"
-    "  PRIMARY KEY (message_id, number));"
+    "  claimed_by TEXT,"          /* the worker that took a queued one */
+    "  PRIMARY KEY (message_id, number)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS recipients_queued"
+    "  ON recipients(state, message_id) WHERE state = 'queued';"
     "CREATE UNIQUE INDEX IF NOT EXISTS recipients_by_ref"
     "  ON recipients(tenant, ref, number) WHERE ref IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS recipients_by_provider_id"
@@ -133,10 +143,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RELEASE] = "RELEASE job",
     [ST_ROLLBACK_TO] = "ROLLBACK TO job",
     [ST_MSG_INSERT] = "INSERT OR IGNORE INTO messages (id, tenant, ref, "
-                      "fingerprint, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_RCPT_BY_REF] = "SELECT message_id, fingerprint, state, provider, "
-                       "provider_id FROM recipients "
-                       "WHERE tenant = ?1 AND ref = ?2 AND number = ?3",
+                      "fingerprint, created, request, not_before, "
+                      "callback_url, encoding, segments) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_RCPT_BY_REF] = "SELECT r.message_id, r.fingerprint, r.state, "
+                       "r.provider, r.provider_id, "
+                       "m.request IS NOT NULL FROM recipients r "
+                       "LEFT JOIN messages m ON m.id = r.message_id "
+                       "WHERE r.tenant = ?1 AND r.ref = ?2 AND r.number = ?3",
     [ST_RCPT_INSERT] = "INSERT INTO recipients (message_id, tenant, ref, "
                        "number, fingerprint, state, provider, created, "
                        "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
@@ -942,6 +956,7 @@ typedef struct reserve_arg {
   store_rcpt *rows;
   size_t n;
   const char *provider;
+  const store_queue_info *q; /* NULL: a send going out now */
 } reserve_arg;
 
 static void make_id(char id[40]) {
@@ -956,11 +971,16 @@ static void make_id(char id[40]) {
 }
 
 /* What an existing row of the same (tenant, ref, number) means.  A row
-   nothing was accepted for (queued, failed) is sent again, with the new
+   waiting in the service's queue is that message (a duplicate, or a
+   conflict with another content).  A row nothing was accepted for
+   (queued by a stopped run, failed) is sent again, with the new
    content if it changed (the user fixed the text after a refusal: nothing
    can go out twice); one that may have gone out is never sent again, and
    another content for it is a conflict. */
-static store_claim claim_of(const char *state, int same_content) {
+static store_claim claim_of(const char *state, int same_content,
+                            int in_queue) {
+  if (in_queue && strcmp(state, "queued") == 0) /* the service's: waiting */
+    return same_content ? STORE_CLAIM_SENT : STORE_CLAIM_CONFLICT;
   if (strcmp(state, "queued") == 0 || strcmp(state, "failed") == 0)
     return STORE_CLAIM_RETRY;
   if (!same_content)
@@ -995,7 +1015,8 @@ static int reserve_lookup(store_db *db, job *j, const reserve_arg *a,
   r->claim = claim_of(r->state ? r->state : "",
                       sqlite3_column_text(st, 1) &&
                           strcmp((const char *)sqlite3_column_text(st, 1),
-                                 a->m->fingerprint) == 0);
+                                 a->m->fingerprint) == 0,
+                      sqlite3_column_int(st, 5));
   done(st);
   if (!ok) {
     set_err(j->err, sizeof j->err, "out of memory");
@@ -1010,11 +1031,21 @@ static int reserve_run(store_db *db, job *j) {
   char now[24];
   size_t i, taken = 0;
   snprintf(now, sizeof now, "%lld", (long long)now_seconds());
+  if (a->q && a->m->ref) {
+    /* the queue takes all or nothing: a conflict refuses the message */
+    for (i = 0; i < a->n; i++) {
+      if (reserve_lookup(db, j, a, &a->rows[i], tenant))
+        return -1;
+      if (a->rows[i].claim == STORE_CLAIM_CONFLICT)
+        return 0;
+    }
+  }
   for (i = 0; i < a->n; i++) {
     store_rcpt *r = &a->rows[i];
     const char *state = r->sending ? "sending" : "queued";
     const char *prov = r->sending ? a->provider : NULL;
     sqlite3_stmt *st;
+    store_rcpt_clear(r);
     r->claim = STORE_CLAIM_NEW;
     if (a->m->ref && reserve_lookup(db, j, a, r, tenant))
       return -1;
@@ -1034,15 +1065,26 @@ static int reserve_run(store_db *db, job *j) {
     taken++;
   }
   if (taken) {
-    sqlite3_stmt *st = prep(db, &db->w, ST_MSG_INSERT, j->err, sizeof j->err,
-                            5, a->m->id, tenant, a->m->ref,
-                            a->m->fingerprint, now);
+    const store_queue_info *q = a->q;
+    char nb[24], seg[24];
+    sqlite3_stmt *st;
+    snprintf(nb, sizeof nb, "%lld", q ? (long long)q->not_before : 0LL);
+    snprintf(seg, sizeof seg, "%u", q ? q->segments : 0u);
+    st = prep(db, &db->w, ST_MSG_INSERT, j->err, sizeof j->err, 10, a->m->id,
+              tenant, a->m->ref, a->m->fingerprint, now,
+              q ? q->request_json : NULL, nb, q ? q->callback_url : NULL,
+              q ? q->encoding : NULL, q ? seg : NULL);
     if (run_done(db, &db->w, st, j->err, sizeof j->err,
                  "cannot write to state.db"))
       return -1;
   }
   return 0;
 }
+
+static int store_reserve_q(store_db *db, store_msg *m, store_rcpt *rows,
+                           size_t n, const char *provider,
+                           const store_queue_info *q, char *err,
+                           size_t errlen);
 
 void store_rcpt_clear(store_rcpt *r) {
   free(r->state);
@@ -1052,9 +1094,24 @@ void store_rcpt_clear(store_rcpt *r) {
   r->state = r->provider = r->provider_id = r->message_id = NULL;
 }
 
+int store_queue_put(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
+                    const store_queue_info *q, char *err, size_t errlen) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    rows[i].sending = 0;
+  return store_reserve_q(db, m, rows, n, NULL, q, err, errlen);
+}
+
 int store_reserve(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
                   const char *provider, char *err, size_t errlen) {
-  reserve_arg a = {m, rows, n, provider};
+  return store_reserve_q(db, m, rows, n, provider, NULL, err, errlen);
+}
+
+static int store_reserve_q(store_db *db, store_msg *m, store_rcpt *rows,
+                           size_t n, const char *provider,
+                           const store_queue_info *q, char *err,
+                           size_t errlen) {
+  reserve_arg a = {m, rows, n, provider, q};
   job j;
   size_t i;
   if (!m->id[0])
@@ -1346,6 +1403,469 @@ int store_provider_of(store_db *db, const char *id, char **provider) {
   for (i = 0; i < 3 && rc == 1; i++)
     rc = read_one(db, lookups[i], id, provider);
   return rc < 0 && i == 3 ? 1 : rc; /* no journal_ids table: unknown */
+}
+
+/* --------------------------------------------------------------- queue -- */
+
+/* Run `sql` (no row) with text params on the writer inside job j. */
+static int w_exec(store_db *db, job *j, const char *sql, int n, ...) {
+  sqlite3_stmt *st = NULL;
+  va_list ap;
+  int i, rc = sqlite3_prepare_v2(db->w.sql, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare", rc);
+    return -1;
+  }
+  va_start(ap, n);
+  for (i = 1; i <= n; i++) {
+    const char *v = va_arg(ap, const char *);
+    if (v)
+      sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+  }
+  va_end(ap);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot write to state.db",
+            rc);
+    return -1;
+  }
+  return 0;
+}
+
+void store_claimed_clear(store_claimed *c) {
+  size_t i;
+  free(c->tenant);
+  free(c->ref);
+  free(c->request_json);
+  free(c->callback_url);
+  for (i = 0; i < c->n; i++)
+    free(c->numbers[i]);
+  free(c->numbers);
+  memset(c, 0, sizeof *c);
+}
+
+typedef struct claim_arg {
+  const char *token;
+  int64_t now, next_due;
+  store_claimed *c;
+  int found;
+} claim_arg;
+
+static int claim_run(store_db *db, job *j) {
+  claim_arg *a = j->arg;
+  store_claimed *c = a->c;
+  sqlite3_stmt *st = NULL;
+  char now[24];
+  int rc, ok = 1;
+  size_t cap = 0;
+
+  a->found = 0;
+  a->next_due = 0;
+  rc = sqlite3_prepare_v2(
+      db->w.sql,
+      "SELECT m.id, m.tenant, m.ref, m.request, m.callback_url, m.not_before "
+      "FROM messages m WHERE m.id IN (SELECT message_id FROM recipients "
+      "WHERE state = 'queued' AND claimed_by IS NULL) AND m.request IS NOT "
+      "NULL ORDER BY (m.not_before > ?1), m.not_before, m.id LIMIT 1",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    goto sqlfail;
+  sqlite3_bind_int64(st, 1, a->now);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    sqlite3_finalize(st);
+    return 0;
+  }
+  if (rc != SQLITE_ROW)
+    goto sqlfail;
+  if (sqlite3_column_int64(st, 5) > a->now) { /* held: nothing due */
+    a->next_due = sqlite3_column_int64(st, 5);
+    sqlite3_finalize(st);
+    return 0;
+  }
+  snprintf(c->id, sizeof c->id, "%s", (const char *)sqlite3_column_text(st, 0));
+  c->tenant = column_dup(st, 1, &ok);
+  c->ref = column_dup(st, 2, &ok);
+  c->request_json = column_dup(st, 3, &ok);
+  c->callback_url = column_dup(st, 4, &ok);
+  sqlite3_finalize(st);
+  st = NULL;
+  if (!ok)
+    goto oom;
+  rc = sqlite3_prepare_v2(db->w.sql,
+                          "SELECT number FROM recipients WHERE message_id = "
+                          "?1 AND state = 'queued' AND claimed_by IS NULL "
+                          "ORDER BY number",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    goto sqlfail;
+  sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (c->n == cap) {
+      char **v = realloc(c->numbers, (cap = cap ? cap * 2 : 8) * sizeof *v);
+      if (!v)
+        goto oom;
+      c->numbers = v;
+    }
+    if (!(c->numbers[c->n] = column_dup(st, 0, &ok)))
+      goto oom;
+    c->n++;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  if (rc != SQLITE_DONE)
+    goto sqlfail;
+  snprintf(now, sizeof now, "%lld", (long long)a->now);
+  if (w_exec(db, j,
+             "UPDATE recipients SET claimed_by = ?2, updated = ?3 WHERE "
+             "message_id = ?1 AND state = 'queued' AND claimed_by IS NULL",
+             3, c->id, a->token, now))
+    return -1;
+  a->found = 1;
+  return 0;
+sqlfail:
+  sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read the queue", rc);
+  sqlite3_finalize(st);
+  return -1;
+oom:
+  sqlite3_finalize(st);
+  set_err(j->err, sizeof j->err, "out of memory");
+  return -1;
+}
+
+int store_queue_claim(store_db *db, const char *token, int64_t now,
+                      store_claimed *c, int64_t *next_due, char *err,
+                      size_t errlen) {
+  claim_arg a = {token, now, 0, c, 0};
+  job j;
+  memset(c, 0, sizeof *c);
+  memset(&j, 0, sizeof j);
+  j.run = claim_run;
+  j.arg = &a;
+  if (run_job(db, &j, err, errlen)) {
+    store_claimed_clear(c);
+    return -1;
+  }
+  if (next_due)
+    *next_due = a.next_due;
+  if (!a.found) {
+    store_claimed_clear(c);
+    return 1;
+  }
+  return 0;
+}
+
+typedef struct token_arg {
+  const char *token;
+  long changed;
+} token_arg;
+
+static int unclaim_run(store_db *db, job *j) {
+  token_arg *a = j->arg;
+  return w_exec(db, j,
+                "UPDATE recipients SET claimed_by = NULL WHERE claimed_by = "
+                "?1 AND state = 'queued'",
+                1, a->token);
+}
+
+int store_queue_unclaim(store_db *db, const char *token, char *err,
+                        size_t errlen) {
+  token_arg a = {token, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = unclaim_run;
+  j.arg = &a;
+  return run_job(db, &j, err, errlen);
+}
+
+static int recover_run(store_db *db, job *j) {
+  token_arg *a = j->arg;
+  char now[24];
+  snprintf(now, sizeof now, "%lld", (long long)now_seconds());
+  if (w_exec(db, j,
+             "UPDATE recipients SET state = 'unknown', code = 'interrupted', "
+             "text = 'the request may have left when smsmux stopped: not "
+             "sent again', updated = ?1 WHERE state = 'sending'",
+             1, now))
+    return -1;
+  a->changed = (long)sqlite3_changes(db->w.sql);
+  return w_exec(db, j,
+                "UPDATE recipients SET claimed_by = NULL WHERE claimed_by IS "
+                "NOT NULL AND state = 'queued'",
+                0);
+}
+
+int store_queue_recover(store_db *db, long *unknown, char *err,
+                        size_t errlen) {
+  token_arg a = {NULL, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = recover_run;
+  j.arg = &a;
+  if (run_job(db, &j, err, errlen))
+    return -1;
+  if (unknown)
+    *unknown = a.changed;
+  return 0;
+}
+
+typedef struct cancel_arg {
+  const char *tenant, *id;
+  int result;
+} cancel_arg;
+
+static int cancel_run(store_db *db, job *j) {
+  cancel_arg *a = j->arg;
+  sqlite3_stmt *st = NULL;
+  char now[24];
+  int rc = sqlite3_prepare_v2(db->w.sql,
+                              "SELECT 1 FROM messages WHERE id = ?1 AND "
+                              "tenant = ?2",
+                              -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, a->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, a->tenant, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+  }
+  sqlite3_finalize(st);
+  if (rc == SQLITE_DONE) {
+    a->result = 1;
+    return 0;
+  }
+  if (rc != SQLITE_ROW) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db", rc);
+    return -1;
+  }
+  snprintf(now, sizeof now, "%lld", (long long)now_seconds());
+  if (w_exec(db, j,
+             "UPDATE recipients SET state = 'cancelled', code = 'cancelled', "
+             "text = 'cancelled before it was sent', updated = ?2 WHERE "
+             "message_id = ?1 AND state = 'queued' AND claimed_by IS NULL",
+             2, a->id, now))
+    return -1;
+  a->result = sqlite3_changes(db->w.sql) > 0 ? 0 : 2;
+  return 0;
+}
+
+int store_message_cancel(store_db *db, const char *tenant, const char *id,
+                         char *err, size_t errlen) {
+  cancel_arg a = {tenant ? tenant : "", id, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = cancel_run;
+  j.arg = &a;
+  if (run_job(db, &j, err, errlen))
+    return -1;
+  return a.result;
+}
+
+void store_message_clear(store_message *m) {
+  size_t i;
+  free(m->id);
+  free(m->tenant);
+  free(m->ref);
+  free(m->encoding);
+  free(m->callback_url);
+  free(m->request_json);
+  for (i = 0; i < m->n_rcpts; i++) {
+    store_rcpt_row *r = &m->rcpts[i];
+    free(r->number);
+    free(r->state);
+    free(r->provider);
+    free(r->provider_id);
+    free(r->code);
+    free(r->text);
+  }
+  free(m->rcpts);
+  for (i = 0; i < m->n_attempts; i++) {
+    store_attempt_row *a = &m->attempts[i];
+    free(a->provider);
+    free(a->outcome);
+    free(a->cls);
+    free(a->code);
+    free(a->message);
+  }
+  free(m->attempts);
+  memset(m, 0, sizeof *m);
+}
+
+static int read_message_rows(conn *c, store_message *m, int *ok) {
+  sqlite3_stmt *st = NULL;
+  size_t cap = 0;
+  int rc = sqlite3_prepare_v2(c->sql,
+                              "SELECT number, state, provider, provider_id, "
+                              "code, text, updated FROM recipients WHERE "
+                              "message_id = ?1 ORDER BY number",
+                              -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    store_rcpt_row *r;
+    if (m->n_rcpts == cap) {
+      store_rcpt_row *v =
+          realloc(m->rcpts, (cap = cap ? cap * 2 : 4) * sizeof *v);
+      if (!v) {
+        *ok = 0;
+        break;
+      }
+      m->rcpts = v;
+    }
+    r = &m->rcpts[m->n_rcpts++];
+    r->number = column_dup(st, 0, ok);
+    r->state = column_dup(st, 1, ok);
+    r->provider = column_dup(st, 2, ok);
+    r->provider_id = column_dup(st, 3, ok);
+    r->code = column_dup(st, 4, ok);
+    r->text = column_dup(st, 5, ok);
+    r->updated = sqlite3_column_int64(st, 6);
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return -1;
+  cap = 0;
+  rc = sqlite3_prepare_v2(c->sql,
+                          "SELECT provider, outcome, class, code, message, at "
+                          "FROM attempts WHERE message_id = ?1 ORDER BY rowid",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    store_attempt_row *a;
+    if (m->n_attempts == cap) {
+      store_attempt_row *v =
+          realloc(m->attempts, (cap = cap ? cap * 2 : 4) * sizeof *v);
+      if (!v) {
+        *ok = 0;
+        break;
+      }
+      m->attempts = v;
+    }
+    a = &m->attempts[m->n_attempts++];
+    a->provider = column_dup(st, 0, ok);
+    a->outcome = column_dup(st, 1, ok);
+    a->cls = column_dup(st, 2, ok);
+    a->code = column_dup(st, 3, ok);
+    a->message = column_dup(st, 4, ok);
+    a->at = sqlite3_column_int64(st, 5);
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_message_read(store_db *db, const char *tenant, const char *id,
+                       store_message *m) {
+  conn *c = reader_take(db);
+  sqlite3_stmt *st = NULL;
+  int rc, ret = -1, ok = 1;
+  memset(m, 0, sizeof *m);
+  if (!c)
+    return -1;
+  rc = sqlite3_prepare_v2(c->sql,
+                          "SELECT id, tenant, ref, encoding, callback_url, "
+                          "request, created, not_before, segments FROM "
+                          "messages WHERE id = ?1 AND tenant = ?2",
+                          -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, tenant ? tenant : "", -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+      ret = 1;
+    else if (rc == SQLITE_ROW) {
+      m->id = column_dup(st, 0, &ok);
+      m->tenant = column_dup(st, 1, &ok);
+      m->ref = column_dup(st, 2, &ok);
+      m->encoding = column_dup(st, 3, &ok);
+      m->callback_url = column_dup(st, 4, &ok);
+      m->request_json = column_dup(st, 5, &ok);
+      m->created = sqlite3_column_int64(st, 6);
+      m->not_before = sqlite3_column_int64(st, 7);
+      m->segments = (unsigned)sqlite3_column_int64(st, 8);
+      ret = 0;
+    }
+  }
+  sqlite3_finalize(st);
+  if (ret == 0 && (read_message_rows(c, m, &ok) || !ok))
+    ret = -1;
+  reader_give(db, c);
+  if (ret != 0)
+    store_message_clear(m);
+  return ret;
+}
+
+int store_message_ids(store_db *db, const char *tenant, const char *state,
+                      int64_t since, const char *cursor, unsigned limit,
+                      char ***ids, size_t *n) {
+  conn *c = reader_take(db);
+  sqlite3_stmt *st = NULL;
+  int rc, ok = 1;
+  *ids = NULL;
+  *n = 0;
+  if (!c)
+    return -1;
+  rc = sqlite3_prepare_v2(
+      c->sql,
+      "SELECT id FROM messages m WHERE tenant = ?1 AND created >= ?2 AND "
+      "(?3 IS NULL OR id < ?3) AND (?4 IS NULL OR EXISTS (SELECT 1 FROM "
+      "recipients r WHERE r.message_id = m.id AND r.state = ?4)) "
+      "ORDER BY id DESC LIMIT ?5",
+      -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    char **v = calloc(limit ? limit : 1, sizeof *v);
+    sqlite3_bind_text(st, 1, tenant ? tenant : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, since);
+    if (cursor)
+      sqlite3_bind_text(st, 3, cursor, -1, SQLITE_TRANSIENT);
+    if (state)
+      sqlite3_bind_text(st, 4, state, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, limit);
+    if (!v)
+      ok = 0;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit)
+      v[(*n)++] = column_dup(st, 0, &ok);
+    *ids = v;
+  }
+  sqlite3_finalize(st);
+  reader_give(db, c);
+  if (!ok || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+    size_t i;
+    for (i = 0; *ids && i < *n; i++)
+      free((*ids)[i]);
+    free(*ids);
+    *ids = NULL;
+    *n = 0;
+    return -1;
+  }
+  return 0;
+}
+
+int store_queue_counts(store_db *db, unsigned long *queued,
+                       unsigned long *sending) {
+  conn *c = reader_take(db);
+  sqlite3_stmt *st = NULL;
+  int rc;
+  *queued = *sending = 0;
+  if (!c)
+    return -1;
+  rc = sqlite3_prepare_v2(c->sql,
+                          "SELECT state, count(*) FROM recipients WHERE state "
+                          "IN ('queued', 'sending') GROUP BY state",
+                          -1, &st, NULL);
+  if (rc == SQLITE_OK)
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      const char *s = (const char *)sqlite3_column_text(st, 0);
+      unsigned long v = (unsigned long)sqlite3_column_int64(st, 1);
+      if (s && strcmp(s, "queued") == 0)
+        *queued = v;
+      else
+        *sending = v;
+    }
+  sqlite3_finalize(st);
+  reader_give(db, c);
+  return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* ---------------------------------------------------------- key/value -- */

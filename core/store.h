@@ -86,6 +86,95 @@ void store_rcpt_clear(store_rcpt *r);
 int store_reserve(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
                   const char *provider, char *err, size_t errlen);
 
+/* ------------------------------------------------------------- queue -- */
+
+/** What a queued message carries besides its recipients. */
+typedef struct store_queue_info {
+  const char *request_json; /* the whole request, to send it later */
+  int64_t not_before;       /* Unix seconds it is held until (0: now) */
+  const char *callback_url; /* may be NULL */
+  const char *encoding;     /* "gsm7" / "ucs2" */
+  unsigned segments;
+} store_queue_info;
+
+/** Queue message `m` for its workers: like store_reserve with every new
+    recipient `queued` and the request kept, durable on return.  With a
+    ref, a conflict on any number records nothing (rows[i].claim says
+    which).  0 or -1 (err). */
+int store_queue_put(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
+                    const store_queue_info *q, char *err, size_t errlen);
+
+/** A message a worker took. */
+typedef struct store_claimed {
+  char id[40];
+  char *tenant, *ref, *request_json, *callback_url;
+  char **numbers; /* its recipients still queued, now claimed */
+  size_t n;
+} store_claimed;
+
+void store_claimed_clear(store_claimed *c);
+
+/** Take the oldest due message (not_before <= now) with queued recipients
+    nobody claimed, for worker `token`: its queued recipients are claimed
+    (still `queued`: nothing left yet).  0 taken, 1 nothing due, -1 err.
+    *next_due: the earliest not_before of a held message (0: none). */
+int store_queue_claim(store_db *db, const char *token, int64_t now,
+                      store_claimed *c, int64_t *next_due, char *err,
+                      size_t errlen);
+
+/** Recipients claimed by `token` and still queued are free again. */
+int store_queue_unclaim(store_db *db, const char *token, char *err,
+                        size_t errlen);
+
+/** At a service's start: every claim is released, and recipients left
+    `sending` by a stopped process become `unknown` (they may have gone
+    out).  *unknown counts those.  0 or -1. */
+int store_queue_recover(store_db *db, long *unknown, char *err,
+                        size_t errlen);
+
+/** One recipient row, one attempt row, one message, as read back. */
+typedef struct store_rcpt_row {
+  char *number, *state, *provider, *provider_id, *code, *text;
+  int64_t updated;
+} store_rcpt_row;
+typedef struct store_attempt_row {
+  char *provider, *outcome, *cls, *code, *message;
+  int64_t at;
+} store_attempt_row;
+typedef struct store_message {
+  char *id, *tenant, *ref, *encoding, *callback_url, *request_json;
+  int64_t created, not_before;
+  unsigned segments;
+  store_rcpt_row *rcpts;
+  size_t n_rcpts;
+  store_attempt_row *attempts;
+  size_t n_attempts;
+} store_message;
+
+void store_message_clear(store_message *m);
+
+/** Message `id` of `tenant` (NULL: ""), read back whole.  0 found, 1 no
+    such message for that tenant, -1 error. */
+int store_message_read(store_db *db, const char *tenant, const char *id,
+                       store_message *m);
+
+/** Ids of `tenant`'s messages, newest first: created >= since, id < cursor
+    (NULL: no bound), with a recipient in `state` (NULL: any), at most
+    `limit`.  *ids malloc'd array of malloc'd strings.  0 or -1. */
+int store_message_ids(store_db *db, const char *tenant, const char *state,
+                      int64_t since, const char *cursor, unsigned limit,
+                      char ***ids, size_t *n);
+
+/** Cancel `tenant`'s message `id` while it is still queued: its queued,
+    unclaimed recipients become `cancelled`.  0 done, 1 no such message,
+    2 nothing left to cancel (sent or being sent), -1 error. */
+int store_message_cancel(store_db *db, const char *tenant, const char *id,
+                         char *err, size_t errlen);
+
+/** Recipients queued and sending, over the whole store.  0 or -1. */
+int store_queue_counts(store_db *db, unsigned long *queued,
+                       unsigned long *sending);
+
 /** Recipients `numbers` of message `id` go out now through `provider`:
     recorded `sending`, durable on return.  0 or -1 (err). */
 int store_mark_sending(store_db *db, const char *id,

@@ -1,4 +1,6 @@
-/* util: error filling, strings, arenas. Out of memory aborts: a gateway that
+/* util: error filling, strings, arenas. Out of memory in the x* functions
+ * aborts (not yet an error: docs/ARCHITECTURE.md says which layers return
+ * one); a gateway that
  * cannot allocate a few bytes cannot do anything useful or safe. */
 #include "util.h"
 

@@ -34,6 +34,8 @@ tests_test_embed_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
 tests_test_embed_LDADD = core/libsmsmux.la $(CURL_LIBS) $(XML_LIBS)
 TESTS += tests/embed.sh
 EXTRA_DIST += tests/embed.sh
+# The layering check (docs/ARCHITECTURE.md "Layers").
+TESTS += tests/layering.sh
 EXTRA_DIST += tests/layering.sh docs/ARCHITECTURE.md
 # test_recipients: the recipient file reader, ${COLUMN} templates and text
 # files (core/recipients.c and core/charset.c compiled in).
@@ -49,3 +51,10 @@ tests_test_result_json_SOURCES = tests/test_result_json.c tests/check.h
 tests_test_result_json_CFLAGS = $(AM_CFLAGS)
 tests_test_result_json_LDADD = core/libsmsmux.la -lm
 TESTS += tests/test_result_json
+# test_queue: the durable queue's API against the simulator (tests/queue.sh).
+check_PROGRAMS += tests/test_queue
+tests_test_queue_SOURCES = tests/test_queue.c tests/check.h
+tests_test_queue_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
+tests_test_queue_LDADD = core/libsmsmux.la $(JSONC_LIBS) $(SQLITE_LIBS)
+TESTS += tests/queue.sh
+EXTRA_DIST += tests/queue.sh

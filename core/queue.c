@@ -1,0 +1,740 @@
+/* queue: the service's durable queue (smsmux.h, "the durable queue").
+ *
+ * smsmux_submit checks a message as a send would (engine_check), then
+ * records it whole in the store — the request as JSON, every recipient
+ * `queued` — in one durable transaction (group commit) before it returns.
+ * Workers claim the oldest due message (store_queue_claim: its queued
+ * recipients get the worker's token, still `queued`), rebuild the request
+ * and send it through the engine (engine_send_queued), which marks each
+ * chunk `sending` durably before its request leaves and records every
+ * outcome.  A worker holds one message at a time, so stopping finishes at
+ * most one message per worker.  At start, store_queue_recover turns what a
+ * dead process left `sending` into `unknown` and frees every claim.
+ *
+ * A message scheduled (`at`) for a provider that cannot schedule is held:
+ * its request is kept without `at` and not_before = at; a claim skips it
+ * until then.
+ *
+ * The JSON documents of the answers are built here from the store's rows;
+ * the request JSON is this file's own format (read back only here). */
+#include <config.h>
+
+#include "engine.h"
+#include "store.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define QUEUE_MAX_WORKERS 256
+#define QUEUE_IDLE_WAIT_MS 1000
+
+/* ------------------------------------------------------- request JSON -- */
+
+static void add_str(json_object *o, const char *k, const char *v) {
+  if (v)
+    json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static const char *kind_name(smsmux_kind k) {
+  return k == SMSMUX_KIND_MMS ? "mms" : k == SMSMUX_KIND_VOICE ? "voice"
+                                                               : "sms";
+}
+
+/* The request as the queue keeps it: numbers E.164, `at` left out when
+   the queue holds the message itself. */
+static char *request_to_json(const smsmux_send_request *req,
+                             const engine_checked *ck) {
+  json_object *o = json_object_new_object(), *to, *opts;
+  size_t i;
+  char *out;
+  if (!o)
+    return NULL;
+  add_str(o, "kind", kind_name(req->kind));
+  add_str(o, "text", req->text);
+  to = json_object_new_array();
+  for (i = 0; i < ck->n_to; i++)
+    json_object_array_add(to, json_object_new_string(ck->to[i]));
+  json_object_object_add(o, "to", to);
+  add_str(o, "from", req->from);
+  if (!ck->held)
+    add_str(o, "at", req->at);
+  add_str(o, "ref", req->ref);
+  add_str(o, "image_url", req->image_url);
+  add_str(o, "video_url", req->video_url);
+  add_str(o, "audio_url", req->audio_url);
+  if (req->duration)
+    json_object_object_add(o, "duration",
+                           json_object_new_int64((int64_t)req->duration));
+  add_str(o, "subject", req->subject);
+  add_str(o, "route", req->route);
+  add_str(o, "provider", req->provider);
+  opts = json_object_new_array();
+  for (i = 0; req->options && i < req->n_options; i++) {
+    json_object *kv = json_object_new_array();
+    json_object_array_add(kv, json_object_new_string(
+                                  req->options[i].key ? req->options[i].key
+                                                      : ""));
+    json_object_array_add(kv, json_object_new_string(
+                                  req->options[i].value ? req->options[i].value
+                                                        : ""));
+    json_object_array_add(opts, kv);
+  }
+  json_object_object_add(o, "options", opts);
+  out = strdup(json_object_to_json_string_ext(o, JSON_FLAGS));
+  json_object_put(o);
+  return out;
+}
+
+/* A request rebuilt from the queue's JSON; strings point into `doc`. */
+typedef struct queued_request {
+  json_object *doc;
+  smsmux_send_request req;
+  const char **to;
+  smsmux_kv *opts;
+} queued_request;
+
+static const char *get_str(json_object *o, const char *k) {
+  json_object *v;
+  return json_object_object_get_ex(o, k, &v) &&
+                 json_object_is_type(v, json_type_string)
+             ? json_object_get_string(v)
+             : NULL;
+}
+
+static int request_from_json(const char *text, char **numbers, size_t n,
+                             queued_request *q) {
+  json_object *opts;
+  const char *kind;
+  size_t i, n_opts;
+  memset(q, 0, sizeof *q);
+  q->doc = text ? json_tokener_parse(text) : NULL;
+  if (!q->doc || !json_object_is_type(q->doc, json_type_object))
+    return -1;
+  q->req.size = sizeof q->req;
+  kind = get_str(q->doc, "kind");
+  q->req.kind = kind && strcmp(kind, "mms") == 0     ? SMSMUX_KIND_MMS
+                : kind && strcmp(kind, "voice") == 0 ? SMSMUX_KIND_VOICE
+                                                     : SMSMUX_KIND_SMS;
+  q->req.text = get_str(q->doc, "text");
+  q->req.from = get_str(q->doc, "from");
+  q->req.at = get_str(q->doc, "at");
+  q->req.ref = get_str(q->doc, "ref");
+  q->req.image_url = get_str(q->doc, "image_url");
+  q->req.video_url = get_str(q->doc, "video_url");
+  q->req.audio_url = get_str(q->doc, "audio_url");
+  q->req.subject = get_str(q->doc, "subject");
+  q->req.route = get_str(q->doc, "route");
+  q->req.provider = get_str(q->doc, "provider");
+  {
+    json_object *d;
+    if (json_object_object_get_ex(q->doc, "duration", &d))
+      q->req.duration = (unsigned)json_object_get_int64(d);
+  }
+  /* only the recipients still queued and claimed are sent */
+  q->to = calloc(n ? n : 1, sizeof *q->to);
+  if (!q->to)
+    return -1;
+  for (i = 0; i < n; i++)
+    q->to[i] = numbers[i];
+  q->req.to = q->to;
+  q->req.n_to = n;
+  if (json_object_object_get_ex(q->doc, "options", &opts) &&
+      json_object_is_type(opts, json_type_array) &&
+      (n_opts = json_object_array_length(opts)) > 0) {
+    q->opts = calloc(n_opts, sizeof *q->opts);
+    if (!q->opts)
+      return -1;
+    for (i = 0; i < n_opts; i++) {
+      json_object *kv = json_object_array_get_idx(opts, i);
+      q->opts[i].key = json_object_get_string(json_object_array_get_idx(kv, 0));
+      q->opts[i].value =
+          json_object_get_string(json_object_array_get_idx(kv, 1));
+    }
+    q->req.options = q->opts;
+    q->req.n_options = n_opts;
+  }
+  return 0;
+}
+
+static void queued_request_free(queued_request *q) {
+  if (q->doc)
+    json_object_put(q->doc);
+  free(q->to);
+  free(q->opts);
+  memset(q, 0, sizeof *q);
+}
+
+/* ---------------------------------------------------- message document -- */
+
+static json_object *time_or_null(int64_t t) {
+  char buf[32];
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (t <= 0 || !gmtime_r(&tt, &tm))
+    return NULL;
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return json_object_new_string(buf);
+}
+
+static json_object *str_or_null(const char *s) {
+  return s ? json_object_new_string(s) : NULL;
+}
+
+/* The message's status from its recipients': the first of queued,
+   scheduled (held), sending, unknown that any has; else the one they
+   share; else "mixed". */
+static const char *message_status(const store_message *m, int64_t now) {
+  static const char *const first[] = {"queued", "sending", "unknown"};
+  size_t i, k;
+  for (k = 0; k < 3; k++)
+    for (i = 0; i < m->n_rcpts; i++)
+      if (m->rcpts[i].state && strcmp(m->rcpts[i].state, first[k]) == 0)
+        return k == 0 && m->not_before > now ? "scheduled" : first[k];
+  for (i = 1; i < m->n_rcpts; i++)
+    if (strcmp(m->rcpts[i].state ? m->rcpts[i].state : "",
+               m->rcpts[0].state ? m->rcpts[0].state : "") != 0)
+      return "mixed";
+  return m->n_rcpts && m->rcpts[0].state ? m->rcpts[0].state : "unknown";
+}
+
+static json_object *message_object(const store_message *m) {
+  json_object *o = json_object_new_object(), *rs, *as;
+  int64_t now = (int64_t)time(NULL);
+  size_t i;
+  const char *at = NULL;
+  json_object *req = m->request_json ? json_tokener_parse(m->request_json)
+                                     : NULL;
+  if (req)
+    at = get_str(req, "at");
+  json_object_object_add(o, "id", json_object_new_string(m->id));
+  json_object_object_add(o, "status",
+                         json_object_new_string(message_status(m, now)));
+  json_object_object_add(o, "encoding", str_or_null(m->encoding));
+  json_object_object_add(o, "segments",
+                         json_object_new_int64((int64_t)m->segments));
+  json_object_object_add(
+      o, "units",
+      json_object_new_int64((int64_t)m->segments * (int64_t)m->n_rcpts));
+  json_object_object_add(o, "ref", str_or_null(m->ref));
+  json_object_object_add(o, "created", time_or_null(m->created));
+  json_object_object_add(o, "at",
+                         m->not_before ? time_or_null(m->not_before)
+                                       : str_or_null(at));
+  json_object_object_add(o, "callback_url", str_or_null(m->callback_url));
+  rs = json_object_new_array();
+  for (i = 0; i < m->n_rcpts; i++) {
+    const store_rcpt_row *r = &m->rcpts[i];
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "to", str_or_null(r->number));
+    json_object_object_add(
+        x, "status",
+        json_object_new_string(strcmp(r->state, "queued") == 0 &&
+                                       m->not_before > now
+                                   ? "scheduled"
+                                   : r->state));
+    json_object_object_add(x, "provider", str_or_null(r->provider));
+    json_object_object_add(x, "provider_id", str_or_null(r->provider_id));
+    json_object_object_add(x, "code", str_or_null(r->code));
+    json_object_object_add(x, "text", str_or_null(r->text));
+    json_object_object_add(x, "updated", time_or_null(r->updated));
+    json_object_array_add(rs, x);
+  }
+  json_object_object_add(o, "recipients", rs);
+  as = json_object_new_array();
+  for (i = 0; i < m->n_attempts; i++) {
+    const store_attempt_row *a = &m->attempts[i];
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "provider", str_or_null(a->provider));
+    json_object_object_add(x, "result", str_or_null(a->outcome));
+    json_object_object_add(x, "class", str_or_null(a->cls));
+    json_object_object_add(x, "code", str_or_null(a->code));
+    json_object_object_add(x, "message", str_or_null(a->message));
+    json_object_object_add(x, "at", time_or_null(a->at));
+    json_object_array_add(as, x);
+  }
+  json_object_object_add(o, "attempts", as);
+  if (req)
+    json_object_put(req);
+  return o;
+}
+
+static char *object_text(json_object *o) {
+  char *s = o ? strdup(json_object_to_json_string_ext(o, JSON_FLAGS)) : NULL;
+  if (o)
+    json_object_put(o);
+  return s;
+}
+
+/* The document of `id`; NULL with err (not-found, or the store). */
+static char *message_text(store_db *db, const char *tenant, const char *id,
+                          smsmux_error *err) {
+  store_message m;
+  int rc = store_message_read(db, tenant ? tenant : "", id, &m);
+  char *s;
+  if (rc == 1) {
+    err_set(err, SMSMUX_ERR_INPUT, "not-found", "no message %s", id);
+    return NULL;
+  }
+  if (rc < 0) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read message %s", id);
+    return NULL;
+  }
+  s = object_text(message_object(&m));
+  store_message_clear(&m);
+  if (!s)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
+  return s;
+}
+
+/* --------------------------------------------------------------- submit -- */
+
+static void wake_workers(struct smsmux *sm) {
+  pthread_mutex_lock(&sm->queue_lock);
+  sm->queue_seq++;
+  pthread_cond_broadcast(&sm->queue_cond);
+  pthread_mutex_unlock(&sm->queue_lock);
+}
+
+/* After store_queue_put: a conflict refuses, all duplicates give the
+   original, else queued. */
+static smsmux_submit_status put_outcome(store_db *db, const char *tenant,
+                                        const smsmux_send_request *req,
+                                        store_rcpt *rows, size_t n,
+                                        const char *id, char **json,
+                                        smsmux_error *err) {
+  size_t i, dup = 0;
+  for (i = 0; i < n; i++)
+    if (rows[i].claim == STORE_CLAIM_CONFLICT) {
+      err_set(err, SMSMUX_ERR_INPUT, "ref-conflict",
+              "ref %s: %s was already sent another message under this ref "
+              "(message %s): nothing was queued; use a new ref for a new "
+              "message",
+              req->ref, rows[i].number,
+              rows[i].message_id ? rows[i].message_id : "?");
+      return SMSMUX_SUBMIT_REFUSED;
+    } else if (rows[i].claim == STORE_CLAIM_SENT ||
+               rows[i].claim == STORE_CLAIM_POSSIBLY) {
+      dup++;
+    }
+  if (n && dup == n) {
+    *json = message_text(db, tenant, rows[0].message_id, err);
+    return *json ? SMSMUX_SUBMIT_DUPLICATE : SMSMUX_SUBMIT_REFUSED;
+  }
+  *json = message_text(db, tenant, id, err);
+  return *json ? SMSMUX_SUBMIT_QUEUED : SMSMUX_SUBMIT_REFUSED;
+}
+
+smsmux_submit_status smsmux_submit(smsmux *sm, const char *tenant,
+                                   const smsmux_send_request *req,
+                                   const char *callback_url, char **json,
+                                   smsmux_error *err) {
+  engine_checked ck;
+  store_queue_info q;
+  store_msg m;
+  store_rcpt *rows = NULL;
+  store_db *db;
+  char msg[512] = "", *request = NULL;
+  smsmux_submit_status st = SMSMUX_SUBMIT_REFUSED;
+  size_t i;
+
+  err_clear(err);
+  *json = NULL;
+  if (engine_check(sm, req, &ck, err))
+    return SMSMUX_SUBMIT_REFUSED;
+  if (!(db = engine_store(sm, err)))
+    goto out;
+  request = request_to_json(req, &ck);
+  rows = calloc(ck.n_to ? ck.n_to : 1, sizeof *rows);
+  if (!request || !rows) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
+    goto out;
+  }
+  for (i = 0; i < ck.n_to; i++)
+    rows[i].number = ck.to[i];
+  memset(&m, 0, sizeof m);
+  m.tenant = tenant ? tenant : "";
+  m.ref = req->ref && *req->ref ? req->ref : NULL;
+  m.fingerprint = ck.fingerprint;
+  memset(&q, 0, sizeof q);
+  q.request_json = request;
+  q.not_before = ck.held ? ck.at : 0;
+  q.callback_url = callback_url;
+  q.encoding = ck.encoding == SMSMUX_ENC_UCS2 ? "ucs2" : "gsm7";
+  q.segments = ck.segments;
+  if (store_queue_put(db, &m, rows, ck.n_to, &q, msg, sizeof msg)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s: nothing was queued", msg);
+    goto out;
+  }
+  st = put_outcome(db, m.tenant, req, rows, ck.n_to, m.id, json, err);
+  if (st == SMSMUX_SUBMIT_QUEUED)
+    wake_workers(sm);
+out:
+  for (i = 0; rows && i < ck.n_to; i++)
+    store_rcpt_clear(&rows[i]);
+  free(rows);
+  free(request);
+  engine_checked_clear(&ck);
+  return st;
+}
+
+char *smsmux_message_json(smsmux *sm, const char *tenant, const char *id,
+                          smsmux_error *err) {
+  store_db *db = engine_store(sm, err);
+  err_clear(err);
+  if (!db)
+    return NULL;
+  return message_text(db, tenant, id ? id : "", err);
+}
+
+static const char *const list_states[] = {
+    "queued",      "sending",  "accepted",  "scheduled",
+    "failed",      "unknown",  "cancelled", "sent",
+    "delivered",   "undelivered", "expired", "rejected", NULL};
+
+char *smsmux_messages_json(smsmux *sm, const char *tenant, const char *status,
+                           int64_t since, unsigned limit, const char *cursor,
+                           smsmux_error *err) {
+  store_db *db;
+  json_object *o, *arr;
+  char **ids = NULL;
+  size_t n = 0, i, k;
+  err_clear(err);
+  if (status) {
+    for (k = 0; list_states[k] && strcmp(list_states[k], status); k++)
+      ;
+    if (!list_states[k]) {
+      err_set(err, SMSMUX_ERR_INPUT, "bad-status",
+              "status \"%.40s\" is not one of queued, sending, accepted, "
+              "scheduled, failed, unknown, cancelled, sent, delivered, "
+              "undelivered, expired, rejected",
+              status);
+      return NULL;
+    }
+  }
+  if (cursor && (cursor[0] != 'm' || strlen(cursor) != 28 ||
+                 strspn(cursor + 1, "0123456789abcdef") != 27)) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-cursor",
+            "cursor: not one this service handed out");
+    return NULL;
+  }
+  if (limit == 0)
+    limit = 100;
+  if (limit > 1000)
+    limit = 1000;
+  if (!(db = engine_store(sm, err)))
+    return NULL;
+  if (store_message_ids(db, tenant ? tenant : "", status, since, cursor,
+                        limit + 1, &ids, &n)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the messages");
+    return NULL;
+  }
+  o = json_object_new_object();
+  arr = json_object_new_array();
+  for (i = 0; i < n && i < limit; i++) {
+    store_message m;
+    if (store_message_read(db, tenant ? tenant : "", ids[i], &m) == 0) {
+      json_object_array_add(arr, message_object(&m));
+      store_message_clear(&m);
+    }
+  }
+  json_object_object_add(o, "messages", arr);
+  json_object_object_add(o, "next_cursor",
+                         n > limit ? json_object_new_string(ids[limit - 1])
+                                   : NULL);
+  for (i = 0; i < n; i++)
+    free(ids[i]);
+  free(ids);
+  return object_text(o);
+}
+
+int smsmux_message_cancel(smsmux *sm, const char *tenant, const char *id,
+                          smsmux_error *err) {
+  store_db *db = engine_store(sm, err);
+  char msg[512] = "";
+  int rc;
+  err_clear(err);
+  if (!db)
+    return -1;
+  rc = store_message_cancel(db, tenant ? tenant : "", id ? id : "", msg,
+                            sizeof msg);
+  if (rc == 0)
+    return 0;
+  if (rc == 1)
+    err_set(err, SMSMUX_ERR_INPUT, "not-found", "no message %s", id);
+  else if (rc == 2)
+    err_set(err, SMSMUX_ERR_INPUT, "not-cancellable",
+            "message %s is no longer queued (sent or being sent): it cannot "
+            "be cancelled here",
+            id);
+  else
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s", msg);
+  return -1;
+}
+
+/* -------------------------------------------------------------- workers -- */
+
+struct smsmux_workers {
+  struct smsmux *sm;
+  pthread_t *threads;
+  unsigned n;
+  pthread_mutex_t lock; /* the counters below, stop */
+  int stop;
+  unsigned long busy, sent, failed, unknown, attempts_ok, attempts_failed;
+};
+
+/* Only one set of workers per handle: smsmux_queue_stats_get reads it. */
+static pthread_mutex_t workers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct smsmux_workers *workers_of_handle;
+
+typedef struct worker_arg {
+  struct smsmux_workers *w;
+  unsigned k;
+} worker_arg;
+
+static int stopping(struct smsmux_workers *w) {
+  int s;
+  pthread_mutex_lock(&w->lock);
+  s = w->stop;
+  pthread_mutex_unlock(&w->lock);
+  return s;
+}
+
+/* Sleep until a submit, the next held message is due, or ms pass. */
+static void idle_wait(struct smsmux *sm, unsigned long seq, long ms) {
+  struct timespec at;
+  clock_gettime(CLOCK_REALTIME, &at);
+  at.tv_sec += ms / 1000;
+  at.tv_nsec += (ms % 1000) * 1000000L;
+  if (at.tv_nsec >= 1000000000L) {
+    at.tv_sec++;
+    at.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&sm->queue_lock);
+  while (sm->queue_seq == seq &&
+         pthread_cond_timedwait(&sm->queue_cond, &sm->queue_lock, &at) == 0)
+    ;
+  pthread_mutex_unlock(&sm->queue_lock);
+}
+
+static void count_result(struct smsmux_workers *w,
+                         const smsmux_send_result *r) {
+  size_t i;
+  pthread_mutex_lock(&w->lock);
+  for (i = 0; i < r->n_recipients; i++) {
+    smsmux_status s = r->recipients[i].status;
+    if (s == SMSMUX_STATUS_UNKNOWN)
+      w->unknown++;
+    else if (s == SMSMUX_STATUS_REJECTED)
+      w->failed++;
+    else
+      w->sent++;
+  }
+  for (i = 0; i < r->n_attempts; i++) {
+    if (r->attempts[i].ok)
+      w->attempts_ok++;
+    else
+      w->attempts_failed++;
+  }
+  pthread_mutex_unlock(&w->lock);
+}
+
+/* A message the engine could not start (no provider now, bad request):
+   its claimed recipients are settled as failed, nothing went out. */
+static void settle_unsent(store_db *db, const store_claimed *c,
+                          const smsmux_error *e) {
+  store_outcome *o = calloc(c->n ? c->n : 1, sizeof *o);
+  size_t i;
+  if (!o)
+    return;
+  for (i = 0; i < c->n; i++) {
+    o[i].number = c->numbers[i];
+    o[i].state = "failed";
+    o[i].code = e->code[0] ? e->code : smsmux_error_class_name(e->cls);
+    o[i].text = e->message;
+  }
+  store_finish(db, c->id, o, c->n, NULL, 0);
+  free(o);
+}
+
+static void send_claimed(struct smsmux_workers *w, store_db *db,
+                         const char *token, store_claimed *c) {
+  queued_request q;
+  smsmux_send_result *r;
+  if (request_from_json(c->request_json, c->numbers, c->n, &q)) {
+    smsmux_error e;
+    err_set(&e, SMSMUX_ERR_SYSTEM, "bad-request",
+            "the queued request of message %s cannot be read back", c->id);
+    settle_unsent(db, c, &e);
+    queued_request_free(&q);
+    return;
+  }
+  pthread_mutex_lock(&w->lock);
+  w->busy++;
+  pthread_mutex_unlock(&w->lock);
+  r = engine_send_queued(w->sm, &q.req, c->id);
+  pthread_mutex_lock(&w->lock);
+  w->busy--;
+  pthread_mutex_unlock(&w->lock);
+  if (r->n_recipients == 0 && r->error.cls != SMSMUX_OK) {
+    if (r->error.cls == SMSMUX_ERR_TEMPORARY) {
+      /* every provider resting (breakers): give it back for later */
+      store_queue_unclaim(db, token, NULL, 0);
+      sleep(1);
+    } else {
+      settle_unsent(db, c, &r->error);
+    }
+  }
+  count_result(w, r);
+  smsmux_send_result_free(r);
+  queued_request_free(&q);
+}
+
+static void *worker_main(void *arg) {
+  worker_arg *a = arg;
+  struct smsmux_workers *w = a->w;
+  struct smsmux *sm = w->sm;
+  char token[64];
+  snprintf(token, sizeof token, "w-%ld-%u", (long)getpid(), a->k);
+  free(a);
+  while (!stopping(w)) {
+    store_claimed c;
+    int64_t now = (int64_t)time(NULL), next_due = 0;
+    unsigned long seq;
+    char msg[512] = "";
+    store_db *db = engine_store(sm, NULL);
+    int rc;
+    pthread_mutex_lock(&sm->queue_lock);
+    seq = sm->queue_seq;
+    pthread_mutex_unlock(&sm->queue_lock);
+    rc = db ? store_queue_claim(db, token, now, &c, &next_due, msg,
+                                sizeof msg)
+            : -1;
+    if (rc == 0) {
+      send_claimed(w, db, token, &c);
+      store_claimed_clear(&c);
+      continue;
+    }
+    if (rc < 0)
+      log_write(&sm->log, SMSMUX_LOG_ERROR, "queue: %s",
+                msg[0] ? msg : "the store is unavailable");
+    idle_wait(sm, seq,
+              next_due > now && (next_due - now) * 1000 < QUEUE_IDLE_WAIT_MS
+                  ? (long)(next_due - now) * 1000
+                  : QUEUE_IDLE_WAIT_MS);
+  }
+  return NULL;
+}
+
+smsmux_workers *smsmux_workers_start(smsmux *sm, unsigned n,
+                                     smsmux_error *err) {
+  struct smsmux_workers *w;
+  store_db *db;
+  char msg[512] = "";
+  long unknown = 0;
+  unsigned k;
+
+  err_clear(err);
+  if (n == 0 || n > QUEUE_MAX_WORKERS) {
+    err_set(err, SMSMUX_ERR_INPUT, NULL, "workers: %u is not 1 to %d", n,
+            QUEUE_MAX_WORKERS);
+    return NULL;
+  }
+  if (!(db = engine_store(sm, err)))
+    return NULL;
+  if (store_queue_recover(db, &unknown, msg, sizeof msg)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s", msg);
+    return NULL;
+  }
+  if (unknown)
+    log_write(&sm->log, SMSMUX_LOG_WARNING,
+              "queue: %ld recipient(s) were being sent when smsmux last "
+              "stopped: marked unknown (they may have gone out; never sent "
+              "again)",
+              unknown);
+  w = calloc(1, sizeof *w);
+  if (!w || !(w->threads = calloc(n, sizeof *w->threads))) {
+    free(w);
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
+    return NULL;
+  }
+  w->sm = sm;
+  pthread_mutex_init(&w->lock, NULL);
+  for (k = 0; k < n; k++) {
+    worker_arg *a = malloc(sizeof *a);
+    if (a) {
+      a->w = w;
+      a->k = k;
+    }
+    if (!a || pthread_create(&w->threads[k], NULL, worker_main, a) != 0) {
+      free(a);
+      break;
+    }
+    w->n++;
+  }
+  pthread_mutex_lock(&workers_lock);
+  workers_of_handle = w;
+  pthread_mutex_unlock(&workers_lock);
+  if (w->n < n)
+    log_write(&sm->log, SMSMUX_LOG_WARNING,
+              "queue: only %u of %u workers could start", w->n, n);
+  return w;
+}
+
+void smsmux_workers_stop(smsmux_workers *w) {
+  unsigned k;
+  if (!w)
+    return;
+  pthread_mutex_lock(&w->lock);
+  w->stop = 1;
+  pthread_mutex_unlock(&w->lock);
+  wake_workers(w->sm);
+  for (k = 0; k < w->n; k++)
+    pthread_join(w->threads[k], NULL);
+  pthread_mutex_lock(&workers_lock);
+  if (workers_of_handle == w)
+    workers_of_handle = NULL;
+  pthread_mutex_unlock(&workers_lock);
+  {
+    store_db *db = engine_store(w->sm, NULL);
+    if (db) /* what was claimed and not sent (none: one at a time) */
+      store_flush(db, NULL, 0);
+  }
+  pthread_mutex_destroy(&w->lock);
+  free(w->threads);
+  free(w);
+}
+
+int smsmux_queue_stats_get(smsmux *sm, smsmux_queue_stats *st) {
+  smsmux_queue_stats s;
+  store_db *db = engine_store(sm, NULL);
+  size_t i, n = st->size < sizeof s ? st->size : sizeof s;
+  int rc = -1;
+  memset(&s, 0, sizeof s);
+  s.size = n;
+  if (db && store_queue_counts(db, &s.queued, &s.sending) == 0) {
+    s.store_ok = 1;
+    rc = 0;
+  }
+  for (i = 0; i < sm->n_inst; i++)
+    s.providers_usable += sm->inst[i].usable != 0;
+  pthread_mutex_lock(&workers_lock);
+  if (workers_of_handle && workers_of_handle->sm == sm) {
+    struct smsmux_workers *w = workers_of_handle;
+    pthread_mutex_lock(&w->lock);
+    s.workers_busy = w->busy;
+    s.sent = w->sent;
+    s.failed = w->failed;
+    s.unknown = w->unknown;
+    s.attempts_ok = w->attempts_ok;
+    s.attempts_failed = w->attempts_failed;
+    pthread_mutex_unlock(&w->lock);
+  }
+  pthread_mutex_unlock(&workers_lock);
+  memcpy(st, &s, n);
+  return rc;
+}
