@@ -1065,12 +1065,15 @@ static int routable(struct smsmux *sm, const router_msg *m,
     s.cfg = inst->cfg;
     s.usable = inst->usable;
     if (inst->desc) {
-      s.caps = inst->desc->capabilities;
-      s.max_segments = inst->desc->max_segments;
-      s.max_text_length = inst->desc->max_text_length;
-      s.max_sender_length = inst->desc->max_sender_length;
+      /* the instance's own (ABI 1.2 set_limits) */
+      s.caps = inst->caps;
+      s.max_segments = inst->max_segments;
+      s.max_text_length = inst->max_text_length;
+      s.max_sender_length = inst->max_sender_length;
+      s.schedule_min_delay = inst->schedule_min_delay;
+      s.sender_rules = inst->sender_rules;
     }
-    why = router_ineligible(&s, m);
+    why = router_ineligible(&s, m, (int64_t)time(NULL));
     ok = why == NULL;
     free(why);
   }

@@ -1206,8 +1206,11 @@ static int check_sender(mediasflow *mf, smsmux_call *call, const char *s)
                         s);
 }
 
+/* `sending`: a send, where a time too close is "not this provider" (a 1.2
+   host tries the next one); in a provider operation it is the user's
+   input. */
 static int check_schedule(mediasflow *mf, smsmux_call *call, int64_t at,
-                          const char *shown)
+                          const char *shown, int sending)
 {
   int64_t now = (int64_t)time(NULL);
 
@@ -1216,8 +1219,9 @@ static int check_schedule(mediasflow *mf, smsmux_call *call, int64_t at,
   /* not this provider (a 1.2 host tries the next one); an older host
      stops on INPUT */
   return mf->host->fail(call,
-                        mf->host->abi_minor >= 2 ? SMSMUX_ERR_UNSUITABLE
-                                                 : SMSMUX_ERR_INPUT,
+                        sending && mf->host->abi_minor >= 2
+                            ? SMSMUX_ERR_UNSUITABLE
+                            : SMSMUX_ERR_INPUT,
                         NULL,
                         "send time %s is too close: Mediasflow needs "
                         "scheduleOn at least 5 minutes after it receives "
@@ -1246,7 +1250,8 @@ static int mf_send(void *state, smsmux_call *call, const smsmux_message *msg)
     return -1;
   if (msg->at != 0 &&
       check_schedule(mf, call, msg->at,
-                     h->format_time(call, msg->at, "%Y-%m-%d %H:%M:%S")) != 0)
+                     h->format_time(call, msg->at, "%Y-%m-%d %H:%M:%S"),
+                     1) != 0)
     return -1;
 
   campaign_opts_init(mf, &o);
@@ -1974,7 +1979,7 @@ static int op_campaign_send(mediasflow *mf, smsmux_call *call,
               schedule);
       goto fail;
     }
-    if (check_schedule(mf, call, at, schedule) != 0)
+    if (check_schedule(mf, call, at, schedule, 0) != 0)
       goto fail;
     o.schedule_on = schedule;
   }
