@@ -1,7 +1,12 @@
 /* batch: send --to-file, row by row through the batch API (rows with the
  * same text share requests).  A file that can be read twice is checked
- * whole before anything is sent; a progress line on a terminal; Ctrl-C
- * stops cleanly; --results writes one CSV line per recipient. */
+ * whole before anything is sent; a progress line on a terminal; Ctrl-C,
+ * SIGTERM and SIGHUP stop cleanly; --results writes one CSV line per
+ * recipient (mode 0600: it holds numbers).
+ *
+ * Exit status: 3 when some row was possibly sent, else 1 when some row
+ * failed or the run was interrupted, 2 (an input error) only when nothing
+ * was sent at all, 0 when every row was taken. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -9,20 +14,33 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Ctrl-C during a long send: the requests in flight finish, the rows not
-   yet sent are left for a rerun, and the JSON document stays whole. */
+/* Ctrl-C (or SIGTERM, SIGHUP) during a long send: the requests in flight
+   finish, the rows not yet sent are left for a rerun, and the JSON
+   document stays whole.  `interrupted` holds the signal's number. */
 static volatile sig_atomic_t interrupted;
 
-static void on_interrupt(int sig) {
-  (void)sig;
-  interrupted = 1;
+static void on_interrupt(int sig) { interrupted = sig; }
+
+/* The signals that stop a send --to-file cleanly. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+
+static const char *signal_name(int sig) {
+  switch (sig) {
+  case SIGINT: return "SIGINT";
+  case SIGTERM: return "SIGTERM";
+  case SIGHUP: return "SIGHUP";
+  default: return "a signal";
+  }
 }
 
 typedef struct progress {
@@ -167,6 +185,8 @@ typedef struct rowrun {
   FILE *results;
   unsigned long json_items; /**< items of the JSON document printed */
   int rc;
+  unsigned long failed_lines[10]; /**< the first rows that failed */
+  size_t n_failed_lines;
 } rowrun;
 
 static void on_row(void *userdata, const smsmux_batch_row *row) {
@@ -194,6 +214,9 @@ static void on_row(void *userdata, const smsmux_batch_row *row) {
   else if (r->error.cls != SMSMUX_OK)
     fprintf(stderr, "smsmux: line %lu (%s): %s\n", line, or_dash(row->to),
             r->error.message);
+  if (trouble && rr->n_failed_lines < sizeof rr->failed_lines /
+                                          sizeof rr->failed_lines[0])
+    rr->failed_lines[rr->n_failed_lines++] = line;
   else if (!rr->c->json)
     print_row_human(r, line, row->to);
   if (rr->results)
@@ -220,7 +243,8 @@ static void print_batch_end_json(const smsmux_batch_summary *s,
   free(error);
 }
 
-static void print_summary_human(const smsmux_batch_summary *s) {
+static void print_summary_human(const smsmux_batch_summary *s,
+                                const rowrun *run) {
   printf("%lu sent, %lu failed, %lu possibly sent\n", s->sent, s->refused,
          s->unknown);
   if (s->duplicate)
@@ -232,6 +256,16 @@ static void print_summary_human(const smsmux_batch_summary *s) {
            strcmp(p->provider, "-") == 0 ? "(no provider)" : p->provider,
            p->sent, p->refused, p->unknown);
   }
+  if (run->n_failed_lines) {
+    unsigned long more = s->refused + s->unknown - run->n_failed_lines;
+    printf("  rows failed or possibly sent: line");
+    for (size_t i = 0; i < run->n_failed_lines; i++)
+      printf("%s %lu", i ? "," : "", run->failed_lines[i]);
+    if (s->refused + s->unknown > run->n_failed_lines)
+      printf(" and %lu more", more);
+    printf(" (why: the messages above%s)\n",
+           run->results ? " and the --results file" : "");
+  }
   if (s->not_sent)
     printf("  %lu not sent (interrupted)\n", s->not_sent);
 }
@@ -240,12 +274,25 @@ static void print_summary_human(const smsmux_batch_summary *s) {
     after an error. */
 static int open_results(cli *c, const msgargs *m, rowrun *run) {
   smsmux_error err;
+  struct stat st;
+  int fd;
   if (!m->results)
     return EXIT_DONE;
-  run->results = fopen(m->results, "w");
-  if (!run->results) {
+  /* it holds phone numbers: readable by its owner only, also when it
+     existed (a terminal or pipe given as the file is left as it is) */
+  fd = open(m->results, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      (st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
+    int e = errno;
+    close(fd);
+    fd = -1;
+    errno = e;
+  }
+  if (fd < 0 || !(run->results = fdopen(fd, "w"))) {
     set_error(&err, SMSMUX_ERR_INPUT, "cannot write --results %s: %s",
               m->results, strerror(errno));
+    if (fd >= 0)
+      close(fd);
     return fail(c, &err);
   }
   fputs("line,to,status,provider,id,code,text\n", run->results);
@@ -288,10 +335,11 @@ static void note_stop(const msgargs *m, const rowrun *run,
   unsigned long handled = sum->sent + sum->refused + sum->unknown;
   if (interrupted)
     set_error(stop, SMSMUX_ERR_SYSTEM,
-              "interrupted after %lu row%s of %s (%lu read but not sent); "
-              "run the same command again with the same --ref to send the "
-              "rest without sending a row twice",
-              handled, handled == 1 ? "" : "s", m->to_file, sum->not_sent);
+              "interrupted (%s) after %lu row%s of %s (%lu read but not "
+              "sent); run the same command again with the same --ref to "
+              "send the rest without sending a row twice",
+              signal_name(interrupted), handled, handled == 1 ? "" : "s",
+              m->to_file, sum->not_sent);
   if (stop->cls == SMSMUX_OK && rows == 0)
     set_error(stop, SMSMUX_ERR_INPUT, "%s holds no number", m->to_file);
   if (run->results && fclose(run->results) != 0 && stop->cls == SMSMUX_OK)
@@ -310,7 +358,7 @@ static void print_batch_end(const cli *c, const rowrun *run,
     print_batch_end_json(sum, stop);
     return;
   }
-  print_summary_human(sum);
+  print_summary_human(sum, run);
   if (run->prog.on && sum->seconds > 0)
     fprintf(stderr, "smsmux: %lu rows in %.1f s (%.0f/s), %lu requests\n",
             handled, sum->seconds, (double)handled / sum->seconds,
@@ -323,14 +371,31 @@ static void print_batch_end(const cli *c, const rowrun *run,
             sum->unknown == 1 ? "it" : "them");
 }
 
-/** Ctrl-C sets `interrupted` (once: a second one ends at once). */
-static void catch_interrupt(struct sigaction *old_sa) {
+/** Ctrl-C, SIGTERM and SIGHUP set `interrupted` (once: a second one of
+    the same signal ends at once).  SIGHUP ignored when smsmux started
+    (nohup) stays ignored; SIGINT is caught even then (a shell starts
+    background commands with it ignored, and kill -INT must still stop
+    them cleanly). */
+static void catch_interrupt(struct sigaction old_sa[N_STOP_SIGNALS]) {
   struct sigaction sa;
+  size_t i;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_interrupt;
   sa.sa_flags = (int)SA_RESETHAND;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, old_sa);
+  for (i = 0; i < N_STOP_SIGNALS; i++)
+    sigaddset(&sa.sa_mask, stop_signals[i]);
+  for (i = 0; i < N_STOP_SIGNALS; i++) {
+    sigaction(stop_signals[i], NULL, &old_sa[i]);
+    if (stop_signals[i] != SIGHUP || old_sa[i].sa_handler != SIG_IGN)
+      sigaction(stop_signals[i], &sa, NULL);
+  }
+}
+
+static void restore_interrupt(const struct sigaction old_sa[N_STOP_SIGNALS]) {
+  size_t i;
+  for (i = 0; i < N_STOP_SIGNALS; i++)
+    sigaction(stop_signals[i], &old_sa[i], NULL);
 }
 
 /** Send the rows of `t` (`total` of them, 0: unknown) through a batch. */
@@ -342,7 +407,7 @@ static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
   smsmux_batch_summary *sum;
   rowrun run;
   unsigned long rows;
-  struct sigaction old_sa;
+  struct sigaction old_sa[N_STOP_SIGNALS];
 
   memset(&stop, 0, sizeof stop);
   memset(&run, 0, sizeof run);
@@ -364,7 +429,7 @@ static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
     return fail(c, &stop);
   }
 
-  catch_interrupt(&old_sa);
+  catch_interrupt(old_sa);
   progress_start(&run.prog, isatty(STDERR_FILENO) && !c->verbose && total != 1,
                  total);
   if (c->json)
@@ -373,7 +438,7 @@ static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
   if (interrupted)
     smsmux_batch_cancel(batch);
   sum = smsmux_batch_finish(batch);
-  sigaction(SIGINT, &old_sa, NULL);
+  restore_interrupt(old_sa);
   if (run.prog.on) {
     progress_show(&run.prog, 1);
     fputc('\n', stderr);
@@ -381,6 +446,10 @@ static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
   note_stop(m, &run, sum, rows, &stop);
   if (stop.cls != SMSMUX_OK)
     run.rc = worse_exit(run.rc, smsmux_exit_code(stop.cls));
+  /* 2 says "nothing was sent, fix the input": once some row was taken, the
+     bad rows are failures among sent ones */
+  if (run.rc == EXIT_USAGE && sum->sent > 0)
+    run.rc = EXIT_FAILED;
   print_batch_end(c, &run, sum, &stop);
   smsmux_batch_summary_free(sum);
   return run.rc;

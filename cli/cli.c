@@ -49,6 +49,8 @@ static const char usage_text[] =
     "  plugins                        plugins in plugin_dir, whether each\n"
     "                                 loads, and why not\n"
     "  plugins --check FILE           check one plugin file (no config)\n"
+    "  store prune [--days N]         forget settled messages older than N\n"
+    "                                 days (default: retention_days, 90)\n"
     "\n"
     "Options (before the command; also accepted after it):\n"
     "  -c, --config FILE  configuration file; without it: $SMSMUX_CONFIG,\n"
@@ -101,6 +103,14 @@ static const char plugins_usage_text[] =
     "capabilities require, operations and configuration keys; exit 2 with\n"
     "every problem found when it would not load.\n";
 
+static const char store_usage_text[] =
+    "Usage: smsmux store prune [--days N]\n"
+    "Remove from the store (state_dir/state.db) the messages older than N\n"
+    "days (1 to 36500; default: [smsmux] retention_days, 90) whose every\n"
+    "recipient is settled, with their recipients and attempts.  A --ref\n"
+    "whose rows are removed is forgotten: sending with it again sends\n"
+    "again.  Messages still queued or sending are kept.\n";
+
 /* ---------------------------------------------------------------- flags -- */
 
 static const cli_flag provider_flags[] = {{"provider", 1, F_PROVIDER},
@@ -114,6 +124,8 @@ static const cli_flag no_flags[] = {{NULL, 0, 0}};
 
 static const cli_flag plugins_flags[] = {{"check", 1, F_CHECK}, {NULL, 0, 0}};
 
+static const cli_flag store_flags[] = {{"days", 1, F_DAYS}, {NULL, 0, 0}};
+
 /* ------------------------------------------------------ the commands -- */
 
 static int cmd_status(cli *c, int argc, char **argv);
@@ -123,6 +135,7 @@ static int cmd_cancel(cli *c, int argc, char **argv);
 static int cmd_call(cli *c, int argc, char **argv);
 static int cmd_providers(cli *c, int argc, char **argv);
 static int cmd_plugins(cli *c, int argc, char **argv);
+static int cmd_store(cli *c, int argc, char **argv);
 
 typedef struct cli_command {
   const char *name;
@@ -140,6 +153,7 @@ static const cli_command commands[] = {
     {"call", cmd_call, call_usage_text},
     {"providers", cmd_providers, providers_usage_text},
     {"plugins", cmd_plugins, plugins_usage_text},
+    {"store", cmd_store, store_usage_text},
     {NULL, NULL, NULL}};
 
 static const cli_command *find_command(const char *name) {
@@ -207,7 +221,7 @@ int main(int argc, char **argv) {
     return usage_error(&c,
                        "unknown command '%s'; the commands are send, route, "
                        "status, replies, credit, cancel, call, providers, "
-                       "plugins",
+                       "plugins, store",
                        name);
   c.command = cmd->name;
   r = cmd->run(&c, argc - s.i, argv + s.i);
@@ -609,6 +623,61 @@ static int cmd_plugins(cli *c, int argc, char **argv) {
   if (check)
     return check_plugin(c, check);
   return list_command(c, argc, argv, 1);
+}
+
+/** `store prune [--days N]`. */
+static int cmd_store(cli *c, int argc, char **argv) {
+  argscan s = {argc, argv, 0, 0};
+  const char *v, *sub = NULL, *days_arg = NULL;
+  unsigned days = 0;
+  long removed = 0;
+  smsmux_error err;
+  int id, r, rc;
+
+  while ((r = next_arg(c, &s, store_flags, &id, &v)) != ARG_END) {
+    if (r == ARG_ERROR)
+      return EXIT_USAGE;
+    if (r == ARG_POSITIONAL) {
+      if (sub)
+        return usage_error(c, "unexpected argument '%s'", v);
+      sub = v;
+      continue;
+    }
+    if (id == F_HELP) {
+      fputs(store_usage_text, stdout);
+      return EXIT_DONE;
+    }
+    if (id == F_DAYS)
+      days_arg = v;
+  }
+  if (!sub)
+    return usage_error(c, "store needs a subcommand: smsmux store prune "
+                          "[--days N]");
+  if (strcmp(sub, "prune") != 0)
+    return usage_error(c, "unknown store subcommand '%s' (known: prune)",
+                       sub);
+  if (days_arg &&
+      (parse_unsigned(days_arg, &days) < 0 || days < 1 || days > 36500))
+    return usage_error(c, "--days '%s' is not a number of days between 1 "
+                          "and 36500",
+                       days_arg);
+  rc = open_library(c);
+  if (rc != EXIT_DONE)
+    return rc;
+  if (!days)
+    days = smsmux_retention_days(c->sm);
+  memset(&err, 0, sizeof err);
+  if (smsmux_store_prune(c->sm, days, &removed, &err) < 0) {
+    if (err.cls == SMSMUX_OK)
+      set_error(&err, SMSMUX_ERR_SYSTEM, "cannot prune the store");
+    return fail(c, &err);
+  }
+  if (c->json)
+    printf("{\"removed\":%ld,\"retention_days\":%u}\n", removed, days);
+  else
+    printf("removed %ld message%s older than %u day%s\n", removed,
+           removed == 1 ? "" : "s", days, days == 1 ? "" : "s");
+  return EXIT_DONE;
 }
 
 static void print_plugin_report(const smsmux_plugin_report *r) {

@@ -58,7 +58,8 @@ enum flag_id {
   F_UNTIL,
   F_CHECK,
   F_WORKERS,
-  F_RESULTS
+  F_RESULTS,
+  F_DAYS
 };
 
 typedef struct cli_flag {

@@ -111,6 +111,8 @@ static size_t group_limit(struct smsmux_batch *b,
   size_t i, lim = 0;
   if (b->opts.group_max)
     return b->opts.group_max;
+  if (!req->provider)
+    engine_open_all(b->sm);
   if (req->provider) {
     instance *inst = engine_instance(b->sm, req->provider);
     if (inst && inst->usable && inst->max_recipients)

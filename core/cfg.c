@@ -35,7 +35,8 @@
 static const char *const smsmux_keys[] = {
     "plugin_dir",       "routes",           "timeout",     "state_dir",
     "default_country",  "breaker_failures", "breaker_cooldown",
-    "balance_ttl",      "ca_file",          "ca_path",     NULL};
+    "balance_ttl",      "retention_days",   "ca_file",     "ca_path",
+    NULL};
 static const char *const host_provider_keys[] = {
     "plugin",  "base_url",       "cost",    "credit_per_segment",
     "enabled", "timeout",        "max_rps", "max_recipients",
@@ -549,7 +550,8 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
         cfg_err(err, c, "smsmux", k,
                 "[smsmux] %s: unknown key (known: plugin_dir, routes, "
                 "timeout, state_dir, default_country, breaker_failures, "
-                "breaker_cooldown, balance_ttl, ca_file, ca_path)",
+                "breaker_cooldown, balance_ttl, retention_days, ca_file, "
+                "ca_path)",
                 k);
         free(keys);
         return -1;
@@ -589,7 +591,9 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
                   err) ||
       get_seconds(c, d, "breaker_cooldown", 60, 1, 86400, &c->breaker_cooldown,
                   err) ||
-      get_seconds(c, d, "balance_ttl", 300, 0, 86400, &c->balance_ttl, err))
+      get_seconds(c, d, "balance_ttl", 300, 0, 86400, &c->balance_ttl, err) ||
+      get_seconds(c, d, "retention_days", 90, 1, 36500, &c->retention_days,
+                  err))
     return -1;
 
   v = iniparser_getstring(d, "smsmux:default_country", "33");

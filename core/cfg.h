@@ -60,6 +60,7 @@ typedef struct cfg {
   long breaker_failures; /* consecutive failures that open a breaker (3) */
   long breaker_cooldown; /* seconds a breaker stays open (60) */
   long balance_ttl;      /* seconds a cached balance is trusted (300) */
+  long retention_days;   /* days settled messages are kept (90) */
   char *ca_file, *ca_path; /* trusted CAs (absolute), or NULL: the system's */
   cfg_provider *providers;
   size_t n_providers;

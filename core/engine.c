@@ -38,12 +38,32 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err) {
   return db;
 }
 
+/* Instances are opened on first use, so a command that needs one provider
+   does not log in to the others (smsmux_open only loads and checks). */
+static instance *ready(instance *inst) {
+  if (__atomic_load_n(&inst->open_tried, __ATOMIC_ACQUIRE))
+    return inst;
+  pthread_mutex_lock(&inst->open_lock);
+  if (!inst->open_tried) {
+    host_open_instance(inst);
+    __atomic_store_n(&inst->open_tried, 1, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&inst->open_lock);
+  return inst;
+}
+
 instance *engine_instance(struct smsmux *sm, const char *name) {
   size_t i;
   for (i = 0; i < sm->n_inst; i++)
     if (str_ieq(sm->inst[i].cfg->name, name))
-      return &sm->inst[i];
+      return ready(&sm->inst[i]);
   return NULL;
+}
+
+void engine_open_all(struct smsmux *sm) {
+  size_t i;
+  for (i = 0; i < sm->n_inst; i++)
+    ready(&sm->inst[i]);
 }
 
 
@@ -846,8 +866,11 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
     } else {
       smsmux_error_class cls = claimed_line(st, p, m.ref, i, &rc[i]);
       n_dup += rc[i].claim == STORE_CLAIM_SENT;
+      /* a conflict is refused input, not a possible send */
       if (rows)
-        rows[i].journaled = rc[i].claim == STORE_CLAIM_SENT ? 1 : 2;
+        rows[i].journaled = rc[i].claim == STORE_CLAIM_SENT       ? 1
+                            : rc[i].claim == STORE_CLAIM_POSSIBLY ? 2
+                                                                  : 0;
       (void)cls;
     }
     store_rcpt_clear(&rc[i]);

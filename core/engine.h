@@ -37,8 +37,12 @@ struct smsmux {
 /** The store, opened on first use; NULL with err (CONFIG). */
 store_db *engine_store(struct smsmux *sm, smsmux_error *err);
 
-/** Instance by name (case-insensitive), or NULL. */
+/** Instance by name (case-insensitive), opened on this first use (see
+    inst->usable / inst->error), or NULL. */
 instance *engine_instance(struct smsmux *sm, const char *name);
+
+/** Open every instance not opened yet (listings, loops over all). */
+void engine_open_all(struct smsmux *sm);
 
 /** Ask `inst` for its balance (the plugin's `balance`) and cache it for the
     router; *unit (malloc'd, may be NULL) when unit is given.  0 or -1 with

@@ -249,6 +249,7 @@ int instance_init(instance *inst, const instance_env *env, cfg_provider *cp,
   inst->cfg = cp;
   inst->plugin = pl;
   pthread_mutex_init(&inst->rate_lock, NULL);
+  pthread_mutex_init(&inst->open_lock, NULL);
   inst->http = httpc_pool_new();
   if (!inst->http) {
     err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
@@ -273,6 +274,7 @@ void instance_close(instance *inst) {
   inst->usable = 0;
   arena_free(&inst->open_mem);
   pthread_mutex_destroy(&inst->rate_lock);
+  pthread_mutex_destroy(&inst->open_lock);
   httpc_pool_free(inst->http);
   free(inst->error);
   free(inst->base_url);

@@ -43,6 +43,8 @@ typedef struct instance {
   unsigned max_recipients, max_segments, max_text_length, max_sender_length;
   int64_t schedule_min_delay;  /* seconds ahead a scheduled send must be */
   unsigned sender_rules;       /* SMSMUX_SENDER_* */
+  pthread_mutex_t open_lock;/* opened on first use: guards open_tried */
+  int open_tried;           /* the plugin's open was called (or refused) */
   pthread_mutex_t rate_lock;/* max_rps: guards rate_next */
   double rate_next;         /* monotonic seconds of the next free slot */
 } instance;

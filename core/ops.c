@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------- single-provider calls -- */
 
@@ -117,6 +118,7 @@ smsmux_replies_result *smsmux_replies(smsmux *sm, const char *provider,
   }
   query.size = sizeof query;
   if (!provider) {
+    engine_open_all(sm);
     for (i = 0; i < sm->n_inst; i++)
       if (sm->inst[i].usable &&
           (sm->inst[i].desc->capabilities & SMSMUX_CAP_REPLIES)) {
@@ -185,6 +187,8 @@ static void credit_of(struct smsmux *sm, instance *inst,
 smsmux_credit_result *smsmux_credit(smsmux *sm, const char *provider) {
   smsmux_credit_result *r = xcalloc(1, sizeof *r);
   size_t i, cap = 0;
+  if (!provider)
+    engine_open_all(sm);
   if (provider) {
     instance *inst = usable_instance(sm, provider, SMSMUX_CAP_BALANCE,
                                      "reading the balance", &r->error);
@@ -399,6 +403,7 @@ static void fill_info(smsmux_provider_info *it, const plugin *pl) {
 smsmux_provider_list *smsmux_providers(smsmux *sm) {
   smsmux_provider_list *l = xcalloc(1, sizeof *l);
   size_t i;
+  engine_open_all(sm);
   l->items = xcalloc(sm->n_inst ? sm->n_inst : 1, sizeof *l->items);
   l->n_items = sm->n_inst;
   for (i = 0; i < sm->n_inst; i++) {
@@ -553,4 +558,42 @@ void smsmux_plugin_report_free(smsmux_plugin_report *r) {
   free(r->summary);
   free(r->default_base_url);
   free(r);
+}
+
+/* -------------------------------------------------------------- prune -- */
+
+unsigned smsmux_retention_days(const smsmux *sm) {
+  return sm ? (unsigned)sm->cfg->retention_days : 0;
+}
+
+int smsmux_store_prune(smsmux *sm, unsigned retention_days, long *removed,
+                       smsmux_error *err) {
+  store_db *db;
+  char msg[512] = "";
+  long days, n = 0;
+  err_clear(err);
+  if (removed)
+    *removed = 0;
+  if (!sm) {
+    err_set(err, SMSMUX_ERR_INPUT, NULL, "smsmux_store_prune: no handle");
+    return -1;
+  }
+  days = retention_days ? (long)retention_days : sm->cfg->retention_days;
+  if (days < 1 || days > 36500) {
+    err_set(err, SMSMUX_ERR_INPUT, NULL,
+            "retention of %ld days: give a number of days between 1 and "
+            "36500",
+            days);
+    return -1;
+  }
+  if (!(db = engine_store(sm, err)))
+    return -1;
+  if (store_prune(db, (int64_t)time(NULL) - (int64_t)days * 86400, &n, msg,
+                  sizeof msg)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s", msg);
+    return -1;
+  }
+  if (removed)
+    *removed = n;
+  return 0;
 }

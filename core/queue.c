@@ -722,6 +722,7 @@ int smsmux_queue_stats_get(smsmux *sm, smsmux_queue_stats *st) {
     s.store_ok = 1;
     rc = 0;
   }
+  engine_open_all(sm);
   for (i = 0; i < sm->n_inst; i++)
     s.providers_usable += sm->inst[i].usable != 0;
   pthread_mutex_lock(&workers_lock);

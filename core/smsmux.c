@@ -209,8 +209,7 @@ smsmux *smsmux_open(const char *ini_path, const smsmux_options *opts,
       return NULL;
     }
   }
-  for (i = 0; i < sm->n_inst; i++)
-    host_open_instance(&sm->inst[i]);
+  /* instances are opened on first use (engine_instance) */
   return sm;
 }
 

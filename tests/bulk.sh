@@ -214,7 +214,7 @@ sim_reset
 printf '0610000001\n+1\n0610000002\n0610000003\n' >"$TMP/onebad.txt"
 run_smsmux --config "$CONFIG" --json send --to-file "$TMP/onebad.txt" --text 'Hey' \
   --results "$TMP/bad.csv"
-assert_eq 2 "$RC" "bad number: exit 2 (input)"
+assert_eq 1 "$RC" "bad number among sent ones: exit 1 (2 only when nothing was sent)"
 assert_json '.summary.sent' 3 "bad number: the 3 others sent"
 assert_json '.messages[1].error.class' input "bad number: its own input error"
 assert_eq "2,+1,rejected" "$(sed -n 3p "$TMP/bad.csv" | cut -d, -f1-3)" "bad number: results line"

@@ -335,4 +335,30 @@ else
 fi
 unset SMSMUX_TEST_CONSTRUCTOR_MARK
 
+
+# --- instances are opened on first use ---------------------------------------
+# `status --provider b` needs b only: a's plugin is loaded and its keys
+# checked, but its open (a login, for some providers) does not happen.
+sim_start
+write_config lazy.ini <<'EOF2'
+[smsmux]
+plugin_dir = @TEST_PLUGINS@:@PLUGINS@
+state_dir = @TMP@/state-lazy
+[provider.a]
+plugin = good
+[provider.b]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+EOF2
+rm -f "$TMP/open.mark"
+SMSMUX_TEST_OPEN_MARK="$TMP/open.mark" run_smsmux --config "$TMP/lazy.ini" --json status --provider b 12345
+assert_eq true "$(sim_requests smsmode | jq 'length > 0')" "lazy: the status request reached sMsmode"
+assert_eq 0 "$(cat "$TMP/open.mark" 2>/dev/null | wc -l)" \
+  "lazy: status --provider b did not open instance a"
+SMSMUX_TEST_OPEN_MARK="$TMP/open.mark" run_smsmux --config "$TMP/lazy.ini" --json providers
+assert_eq 1 "$(cat "$TMP/open.mark" 2>/dev/null | wc -l)" \
+  "lazy: providers opened instance a, once"
+assert_json '.providers[0].loaded' true "lazy: a is listed usable"
+
 finish

@@ -28,3 +28,8 @@ EXTRA_DIST += tests/abi/check.sh tests/abi/abi.c tests/abi/appends-only.awk \
 # Bulk sending through the batch API (send --to-file).
 TESTS += tests/bulk.sh
 EXTRA_DIST += tests/bulk.sh
+# The store through the command: refs keyed by number, damage refused,
+# stop signals, reserve failures, exit statuses, prune; the balance cache
+# (issue 10).
+TESTS += tests/store-cli.sh tests/store-signals.sh tests/routing-ttl.sh
+EXTRA_DIST += tests/store-cli.sh tests/store-signals.sh tests/routing-ttl.sh

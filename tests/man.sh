@@ -33,7 +33,7 @@ page_flags() { grep -o 'Fl \\-[a-z\\-]*' "$1" | sed 's/^Fl //; s/\\-/-/g; s/^/-/
 run_smsmux --help
 help=$OUT
 commands=$(printf '%s\n' "$help" | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | sort -u)
-assert_eq "call cancel credit plugins providers replies route send status" \
+assert_eq "call cancel credit plugins providers replies route send status store" \
   "$(printf '%s' "$commands" | tr '\n' ' ' | sed 's/ $//')" "smsmux --help lists the commands this test knows"
 for cmd in $commands; do
   run_smsmux "$cmd" --help

@@ -79,6 +79,9 @@ smsmux *smsmux_open(const char *ini_path, const smsmux_options *opts,
 void smsmux_close(smsmux *sm);
 /** The configuration file actually used. */
 const char *smsmux_config_path(const smsmux *sm);
+/** [smsmux] retention_days of the configuration (default 90): what
+    smsmux_store_prune keeps when given 0. (added in 0.2) */
+unsigned smsmux_retention_days(const smsmux *sm);
 
 /* ------------------------------------------------------------- send ------ */
 

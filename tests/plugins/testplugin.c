@@ -36,7 +36,15 @@ SMSMUX_EXPORT int tp_exported_table[2] = {1, 2};
 #endif
 
 static int tp_open(const smsmux_host *host, smsmux_call *call, void **state) {
+  /* SMSMUX_TEST_OPEN_MARK: a line per open, so a test sees which
+     instances a command opened */
+  const char *mark = getenv("SMSMUX_TEST_OPEN_MARK");
+  FILE *f = mark ? fopen(mark, "a") : NULL;
   (void)call;
+  if (f) {
+    fputs("open\n", f);
+    fclose(f);
+  }
   *state = (void *)host;
 #ifdef TP_LIMITS
   {

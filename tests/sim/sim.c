@@ -16,6 +16,8 @@
 
 #include "sim.h"
 
+#include <curl/curl.h>
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -522,6 +524,8 @@ static void ctl_reset(const struct sim_request *req, struct sim_response *resp)
     memset(&faults[i], 0, sizeof faults[i]);
   }
   log_clear((size_t)prov);
+  if (prov == (long)N_PROVIDERS)
+    sim_push_reset();
   struct json_object *doc = json_object_new_object();
   json_object_object_add(doc, "reset", json_object_new_boolean(1));
   sim_respond_json(resp, 200, doc);
@@ -673,6 +677,7 @@ static void ctl_dispatch(const struct sim_request *req, struct sim_response *res
     { "reset", ctl_reset },         { "requests", ctl_requests },
     { "fault", ctl_fault },         { "advance", ctl_advance },
     { "providers", ctl_providers },
+    { "push-fault", sim_push_ctl_fault }, { "pushes", sim_push_ctl_list },
   };
   for (size_t i = 0; i < sizeof core_ops / sizeof core_ops[0]; i++)
     if (strcmp(req->subpath, core_ops[i].name) == 0) {
@@ -1202,6 +1207,7 @@ int main(int argc, char **argv)
   pthread_cond_init(&timer_cond, &ca);
   pthread_condattr_destroy(&ca);
 
+  curl_global_init(CURL_GLOBAL_DEFAULT); /* pushes (sim_push.c) */
   for (size_t i = 0; i < N_PROVIDERS; i++)
     provider_state[i] = registry[i]->create();
 
@@ -1274,11 +1280,13 @@ int main(int argc, char **argv)
   }
   free(cert);
   free(key);
+  sim_push_shutdown();
   pthread_mutex_lock(&state_lock);
   log_clear(N_PROVIDERS);
   for (size_t i = 0; i < N_PROVIDERS; i++)
     registry[i]->destroy(provider_state[i]);
   pthread_mutex_unlock(&state_lock);
   pthread_cond_destroy(&timer_cond);
+  curl_global_cleanup();
   return status;
 }

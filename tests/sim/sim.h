@@ -223,4 +223,19 @@ void sim_time_dmyhm(time_t t, char *out, size_t outlen);
     or not a real date. */
 int sim_time_parse_dmyhm(const char *s, time_t *out);
 
+/* ------------------------------------------------------------- pushes */
+
+/** Call `url` back (HTTP GET) from the push thread, with retries
+    (sim_push.c): what a provider does with a delivery report or a reply. */
+void sim_push(const char *url);
+/** Forget every push and the push fault (POST /_sim/reset). */
+void sim_push_reset(void);
+/** Stop the push thread (at exit). */
+void sim_push_shutdown(void);
+/** POST /_sim/push-fault and GET /_sim/pushes. */
+void sim_push_ctl_fault(const struct sim_request *req,
+                        struct sim_response *resp);
+void sim_push_ctl_list(const struct sim_request *req,
+                       struct sim_response *resp);
+
 #endif

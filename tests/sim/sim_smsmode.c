@@ -8,6 +8,8 @@
 
 #include "sim.h"
 
+#include <curl/curl.h>
+
 #include <ctype.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -994,6 +996,47 @@ static void ep_sms_status(struct smsmode *st, struct account *a,
     answer_code(resp, 39, "Erreur réception", NULL);
 }
 
+/* name=escaped(value)& onto b */
+static void push_param(struct sim_buf *b, const char *name, const char *value,
+                       int last)
+{
+  char *e = curl_easy_escape(NULL, value ? value : "", 0);
+  sim_buf_add(b, name, strlen(name));
+  sim_buf_add(b, "=", 1);
+  if (e)
+    sim_buf_add(b, e, strlen(e));
+  curl_free(e);
+  if (!last)
+    sim_buf_add(b, "&", 1);
+}
+
+/* Item 12 of the guide: a delivery report pushed to the send's
+   notification_url as GET numero, date_reception (yyyy-mm-dd hh:mm:ss),
+   statut, smsID, refClient, mcc_mnc. */
+static void push_report(const struct message *m, const struct recipient *r)
+{
+  struct sim_buf b = { 0 };
+  char code[16], date[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  if (!m->notification_url || !*m->notification_url)
+    return;
+  localtime_r(&now, &tm);
+  strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+  snprintf(code, sizeof code, "%d", (int)r->status);
+  sim_buf_add(&b, m->notification_url, strlen(m->notification_url));
+  sim_buf_add(&b, strchr(m->notification_url, '?') ? "&" : "?", 1);
+  push_param(&b, "numero", r->number, 0);
+  push_param(&b, "date_reception", date, 0);
+  push_param(&b, "statut", code, 0);
+  push_param(&b, "smsID", m->id, 0);
+  push_param(&b, "refClient", m->ref_client ? m->ref_client : "", 0);
+  push_param(&b, "mcc_mnc", "20801", 1);
+  sim_buf_add(&b, "", 1);
+  sim_push(b.data);
+  free(b.data);
+}
+
 static unsigned smsmode_advance(void *state)
 {
   struct smsmode *st = state;
@@ -1006,11 +1049,13 @@ static unsigned smsmode_advance(void *state)
       if (r->status == ST_SENT) {
         r->status = ST_OPERATOR;
         changed++;
+        push_report(m, r);
       } else if (r->status == ST_OPERATOR) {
         r->status = strcmp(last2, "34") == 0   ? ST_ROUTING
                     : strcmp(last2, "35") == 0 ? ST_RECEPTION
                                                : ST_RECEIVED;
         changed++;
+        push_report(m, r);
       }
     }
   }
@@ -1614,6 +1659,30 @@ static void ctl_reply(void *state, const struct sim_request *req,
     rp = &(*rp)->next;
   r->next = *rp;
   *rp = r;
+
+  if (orig && orig->notification_url_reponse && *orig->notification_url_reponse) {
+    /* item 12: the reply notification, GET numero (the sMsmode number),
+       message, emetteur, date_reception (ddmmyyyy-hhmmss), smsID,
+       refClient, responseID */
+    struct sim_buf b = { 0 };
+    char rd[32];
+    struct tm tm;
+    localtime_r(&r->at, &tm);
+    strftime(rd, sizeof rd, "%d%m%Y-%H%M%S", &tm);
+    sim_buf_add(&b, orig->notification_url_reponse,
+                strlen(orig->notification_url_reponse));
+    sim_buf_add(&b, strchr(orig->notification_url_reponse, '?') ? "&" : "?", 1);
+    push_param(&b, "numero", r->to, 0);
+    push_param(&b, "message", r->text, 0);
+    push_param(&b, "emetteur", r->from, 0);
+    push_param(&b, "date_reception", rd, 0);
+    push_param(&b, "smsID", orig->id, 0);
+    push_param(&b, "refClient", orig->ref_client ? orig->ref_client : "", 0);
+    push_param(&b, "responseID", r->id, 1);
+    sim_buf_add(&b, "", 1);
+    sim_push(b.data);
+    free(b.data);
+  }
 
   char d[32];
   sim_time_dmyhm(r->at, d, sizeof d);
