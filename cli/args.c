@@ -196,3 +196,75 @@ void strv_free(strv *sv) {
   free(sv->v);
   memset(sv, 0, sizeof *sv);
 }
+
+/* --------------------------------------------------- KEY=VALUE values -- */
+
+/* Whether an @- value read stdin: it gives one value per command. */
+static int stdin_value_read;
+
+/* A value read from stdin longer than this is surely not a value. */
+#define STDIN_VALUE_MAX (64 * 1024)
+
+static int read_stdin_value(cli *c, const char *what, char **out) {
+  char *buf = malloc(STDIN_VALUE_MAX + 2);
+  size_t n;
+
+  if (!buf)
+    out_of_memory();
+  n = fread(buf, 1, STDIN_VALUE_MAX + 1, stdin);
+  if (ferror(stdin)) {
+    free(buf);
+    return usage_error(c, "%s=@-: cannot read stdin", what);
+  }
+  if (n > STDIN_VALUE_MAX) {
+    explicit_bzero(buf, n);
+    free(buf);
+    return usage_error(c, "%s=@-: the value on stdin is longer than 64 KiB",
+                       what);
+  }
+  if (memchr(buf, '\0', n)) {
+    explicit_bzero(buf, n);
+    free(buf);
+    return usage_error(c, "%s=@-: the value on stdin holds a NUL byte", what);
+  }
+  /* the line end that `echo` or a here-document adds is not the value's */
+  if (n > 0 && buf[n - 1] == '\n')
+    n--;
+  if (n > 0 && buf[n - 1] == '\r')
+    n--;
+  buf[n] = '\0';
+  *out = buf;
+  return EXIT_DONE;
+}
+
+int resolve_value(cli *c, const char *what, const char *value, char **out) {
+  *out = NULL;
+  if (strcmp(value, "@-") == 0) {
+    if (stdin_value_read)
+      return usage_error(c,
+                         "%s=@-: stdin gives one value per command, and an "
+                         "earlier @- has read it; pass the other one as "
+                         "env:NAME",
+                         what);
+    stdin_value_read = 1;
+    return read_stdin_value(c, what, out);
+  }
+  if (strncmp(value, "env:", 4) == 0) {
+    char q[SMSMUX_QUOTE_SIZE];
+    const char *name = value + 4, *e;
+    if (!*name || strchr(name, '='))
+      return usage_error(c, "%s=%s: give the name of an environment variable "
+                            "after env:",
+                         what, smsmux_quote_input(value, q, sizeof q));
+    e = getenv(name);
+    if (!e)
+      return usage_error(c,
+                         "%s=env:%s: the environment variable %s is not set",
+                         what, smsmux_quote_input(name, q, sizeof q),
+                         smsmux_quote_input(name, q, sizeof q));
+    *out = strdup(e);
+    if (!*out)
+      out_of_memory();
+  }
+  return EXIT_DONE;
+}

@@ -87,7 +87,9 @@ static const char cancel_usage_text[] = "Usage: smsmux cancel --provider P ID\n"
 static const char call_usage_text[] =
     "Usage: smsmux call --provider P OP [key=value ...]\n"
     "Run the provider-specific operation OP; 'smsmux providers' lists the\n"
-    "operations of each provider and their parameters.\n";
+    "operations of each provider and their parameters.  key=@- reads the\n"
+    "value from stdin (one per command), key=env:NAME from the environment\n"
+    "variable NAME: a password need not be on the command line.\n";
 
 static const char providers_usage_text[] =
     "Usage: smsmux providers\n"
@@ -497,19 +499,30 @@ out:
 }
 
 /** The key=value arguments of call as parameters (*keys owns the keys,
-    *params the array): EXIT_DONE, or EXIT_USAGE after a usage error. */
-static int call_params(cli *c, const strv *extra, strv *keys,
-                       smsmux_kv **params) {
+    extra the values, *params the array; key=@- and key=env:NAME are
+    resolved into extra): EXIT_DONE, or EXIT_USAGE after a usage error. */
+static int call_params(cli *c, strv *extra, strv *keys, smsmux_kv **params) {
   *params = calloc(extra->n ? extra->n : 1, sizeof **params);
   if (!*params)
     out_of_memory();
   for (size_t i = 0; i < extra->n; i++) {
     const char *eq = strchr(extra->v[i], '=');
+    char *value;
+    int rc;
     if (!eq || eq == extra->v[i])
       return usage_error(c, "'%s' is not a parameter: write key=value",
                          extra->v[i]);
     strv_push_n(keys, extra->v[i], (size_t)(eq - extra->v[i]));
-    (*params)[i].value = eq + 1;
+    rc = resolve_value(c, keys->v[i], eq + 1, &value);
+    if (rc != EXIT_DONE)
+      return rc;
+    if (value) { /* from stdin or the environment: extra owns it now */
+      free(extra->v[i]);
+      extra->v[i] = value;
+      (*params)[i].value = value;
+    } else {
+      (*params)[i].value = eq + 1;
+    }
   }
   for (size_t i = 0; i < keys->n; i++)
     (*params)[i].key = keys->v[i];
@@ -563,6 +576,8 @@ static int cmd_call(cli *c, int argc, char **argv) {
 out:
   free(params);
   strv_free(&keys);
+  for (size_t i = 0; i < a.extra.n; i++) /* values may be secrets */
+    explicit_bzero(a.extra.v[i], strlen(a.extra.v[i]));
   strv_free(&a.extra);
   return help_done(rc);
 }

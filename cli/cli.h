@@ -91,6 +91,16 @@ int parse_unsigned(const char *s, unsigned *out);
     instant as "YYYY-MM-DD HH:MM:SS" for the library's send request. */
 int parse_local_time(const char *s, int64_t *when, char norm[20]);
 
+/**
+ * The VALUE of a KEY=VALUE argument (a call parameter, an --option):
+ * "@-" reads it from stdin (once per command; a trailing line end is
+ * dropped), "env:NAME" takes the environment variable NAME (unset: a usage
+ * error naming it); *out is then the malloc'd value, else NULL (use VALUE
+ * as given).  `what` names the argument in errors ("--option stop").
+ * EXIT_DONE, or EXIT_USAGE after a usage error.
+ */
+int resolve_value(cli *c, const char *what, const char *value, char **out);
+
 /** A growable array of owned strings (out of memory ends the run). */
 typedef struct strv {
   char **v;

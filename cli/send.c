@@ -44,7 +44,9 @@ const char send_usage_text[] =
     "  --provider P        use provider instance P only (not with --route)\n"
     "  --ref REF           your reference: sending again with the same REF\n"
     "                      never sends a number the same message twice\n"
-    "  --option KEY=VALUE  provider option, e.g. stop=1; repeatable\n"
+    "  --option KEY=VALUE  provider option, e.g. stop=1; repeatable;\n"
+    "                      KEY=@- reads the value from stdin, KEY=env:NAME\n"
+    "                      from the environment variable NAME\n"
     "With --to-file:\n"
     "  --workers N         send with N threads (default 4); rows with the\n"
     "                      same text share requests, up to the providers'\n"
@@ -78,29 +80,42 @@ static void msgargs_free(msgargs *m) {
   strv_free(&m->to);
   free(m->text_owned);
   strv_free(&m->option_keys);
+  /* values may be secrets read from stdin or the environment */
+  for (size_t i = 0; i < m->option_values.n; i++)
+    explicit_bzero(m->option_values.v[i], strlen(m->option_values.v[i]));
   strv_free(&m->option_values);
   free(m->options);
 }
 
-/** --to N[,N...]: each number of the comma list, trimmed. */
+/** --to N[,N...]: each number of the comma list, trimmed; an empty one
+    (",," or a ',' at an end) is a mistake, not a number to skip. */
 static int add_numbers(cli *c, msgargs *m, const char *v) {
+  char q[SMSMUX_QUOTE_SIZE];
   const char *p = v;
-  size_t before = m->to.n;
-  while (*p) {
+  unsigned item = 0;
+
+  if (!v[strspn(v, " \t\r\n")])
+    return usage_error(c, "--to '%s' holds no number",
+                       smsmux_quote_input(v, q, sizeof q));
+  for (;;) {
     size_t len = strcspn(p, ",");
     const char *b = p, *e = p + len;
     while (b < e && isspace((unsigned char)*b))
       b++;
     while (e > b && isspace((unsigned char)e[-1]))
       e--;
-    if (e > b)
-      strv_push_n(&m->to, b, (size_t)(e - b));
+    item++;
+    if (e == b)
+      return usage_error(c,
+                         "--to '%s': number %u of the list is empty (a "
+                         "stray ','?)",
+                         smsmux_quote_input(v, q, sizeof q), item);
+    strv_push_n(&m->to, b, (size_t)(e - b));
     p += len;
-    if (*p == ',')
-      p++;
+    if (*p != ',')
+      break;
+    p++;
   }
-  if (m->to.n == before)
-    return usage_error(c, "--to '%s' holds no number", v);
   return EXIT_DONE;
 }
 
@@ -133,6 +148,7 @@ static const char **string_flag(msgargs *m, int id) {
 }
 
 static int parse_kind(cli *c, msgargs *m, const char *v) {
+  char q[SMSMUX_QUOTE_SIZE];
   if (strcasecmp(v, "sms") == 0)
     m->kind = SMSMUX_KIND_SMS;
   else if (strcasecmp(v, "mms") == 0)
@@ -141,7 +157,7 @@ static int parse_kind(cli *c, msgargs *m, const char *v) {
     m->kind = SMSMUX_KIND_VOICE;
   else
     return usage_error(c, "--kind '%s' is not a kind: use sms, mms or voice",
-                       v);
+                       smsmux_quote_input(v, q, sizeof q));
   m->kind_given = 1;
   return EXIT_DONE;
 }
@@ -150,6 +166,7 @@ static int parse_kind(cli *c, msgargs *m, const char *v) {
     usage error, or -1 after --help. */
 static int message_flag(cli *c, msgargs *m, int id, const char *v) {
   const char **slot = string_flag(m, id);
+  char q[SMSMUX_QUOTE_SIZE];
   int64_t when;
 
   if (slot) {
@@ -169,11 +186,11 @@ static int message_flag(cli *c, msgargs *m, int id, const char *v) {
       return usage_error(c,
                          "--at '%s' is not a date: write it as "
                          "'YYYY-MM-DD HH:MM:SS' (local time)",
-                         v);
+                         smsmux_quote_input(v, q, sizeof q));
     return EXIT_DONE;
   case F_DURATION:
     if (parse_unsigned(v, &m->duration) < 0 || m->duration == 0)
-      return usage_error(c, "--duration '%s' is not a number of seconds", v);
+      return usage_error(c, "--duration '%s' is not a number of seconds", smsmux_quote_input(v, q, sizeof q));
     return EXIT_DONE;
   case F_REF:
     if (!*v)
@@ -184,7 +201,7 @@ static int message_flag(cli *c, msgargs *m, int id, const char *v) {
     if (parse_unsigned(v, &m->workers) < 0 || m->workers == 0 ||
         m->workers > 256)
       return usage_error(c, "--workers '%s': give a number of threads "
-                            "from 1 to 256", v);
+                            "from 1 to 256", smsmux_quote_input(v, q, sizeof q));
     return EXIT_DONE;
   case F_RESULTS:
     if (!*v)
@@ -195,7 +212,7 @@ static int message_flag(cli *c, msgargs *m, int id, const char *v) {
     const char *eq = strchr(v, '=');
     if (!eq || eq == v)
       return usage_error(c, "--option '%s' is not KEY=VALUE (e.g. stop=1)",
-                         v);
+                         smsmux_quote_input(v, q, sizeof q));
     strv_push_n(&m->option_keys, v, (size_t)(eq - v));
     strv_push(&m->option_values, eq + 1);
     return EXIT_DONE;
@@ -229,6 +246,15 @@ static int check_message_args(cli *c, msgargs *m) {
       strcmp(m->to_file, "-") == 0)
     return usage_error(c, "--text-file and --to-file cannot both read "
                           "stdin ('-')");
+  for (size_t i = 0; i < m->option_values.n; i++)
+    if (strcmp(m->option_values.v[i], "@-") == 0 &&
+        ((m->text_file && strcmp(m->text_file, "-") == 0) ||
+         (m->to_file && strcmp(m->to_file, "-") == 0)))
+      return usage_error(c, "--option %s=@- and %s - cannot both read stdin",
+                         m->option_keys.v[i],
+                         m->to_file && strcmp(m->to_file, "-") == 0
+                             ? "--to-file"
+                             : "--text-file");
   if (m->image || m->video || m->audio) {
     if (!m->kind_given)
       m->kind = SMSMUX_KIND_MMS;
@@ -254,6 +280,18 @@ static int finish_message_args(cli *c, msgargs *m) {
   }
   if (!m->text)
     m->text = "";
+  for (size_t i = 0; i < m->option_values.n; i++) {
+    char what[80], *value;
+    int rc;
+    snprintf(what, sizeof what, "--option %s", m->option_keys.v[i]);
+    rc = resolve_value(c, what, m->option_values.v[i], &value);
+    if (rc != EXIT_DONE)
+      return rc;
+    if (value) { /* from stdin or the environment */
+      free(m->option_values.v[i]);
+      m->option_values.v[i] = value;
+    }
+  }
   if (m->option_keys.n) {
     m->options = calloc(m->option_keys.n, sizeof *m->options);
     if (!m->options)

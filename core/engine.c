@@ -122,8 +122,9 @@ static int is_media_url(const char *u) {
 
 static int prepare(struct smsmux *sm, const smsmux_send_request *req,
                    prepared *p, smsmux_error *err) {
-  char msg[512];
+  char msg[512], q[SMSMUX_QUOTE_SIZE];
   size_t i, j, cap = 0;
+  int blank;
 
   memset(p, 0, sizeof *p);
   if (!req || req->size < offsetof(smsmux_send_request, n_options)) {
@@ -138,12 +139,16 @@ static int prepare(struct smsmux *sm, const smsmux_send_request *req,
     return -1;
   }
   p->text = req->text ? req->text : "";
-  if (!*p->text && p->kind != SMSMUX_KIND_MMS) {
+  /* a text of spaces and line ends only says nothing: refused as none */
+  blank = p->text[strspn(p->text, " \t\r\n\v\f")] == '\0';
+  if (blank && p->kind != SMSMUX_KIND_MMS) {
     err_set(err, SMSMUX_ERR_INPUT, NULL,
-            "no text: give the message with --text or --text-file");
+            *p->text ? "the text is only white space: give the message with "
+                       "--text or --text-file"
+                     : "no text: give the message with --text or --text-file");
     return -1;
   }
-  if (p->kind == SMSMUX_KIND_MMS && !*p->text && !req->image_url &&
+  if (p->kind == SMSMUX_KIND_MMS && blank && !req->image_url &&
       !req->video_url && !req->audio_url) {
     err_set(err, SMSMUX_ERR_INPUT, NULL,
             "an MMS needs a text or a media (--image, --video, --audio)");
@@ -155,7 +160,7 @@ static int prepare(struct smsmux *sm, const smsmux_send_request *req,
       if (urls[i] && !is_media_url(urls[i])) {
         err_set(err, SMSMUX_ERR_INPUT, NULL,
                 "media URL \"%s\" must start with http:// or https://",
-                urls[i]);
+                smsmux_quote_input(urls[i], q, sizeof q));
         return -1;
       }
   }
@@ -203,7 +208,7 @@ static int prepare(struct smsmux *sm, const smsmux_send_request *req,
       err_set(err, SMSMUX_ERR_INPUT, NULL,
               "--at \"%s\" is in the past: give a future date or leave it "
               "out to send now",
-              req->at);
+              smsmux_quote_input(req->at, q, sizeof q));
       prepared_free(p);
       return -1;
     }

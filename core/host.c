@@ -91,6 +91,16 @@ char *host_redact(const instance *inst, const char *text,
   return redact_text((const char *const *)inst->secrets, text, secret_params);
 }
 
+/* A plugin's line or error message as it may be shown: secrets redacted,
+   control characters escaped (the message may quote the user's input or
+   the provider's answer, which could hold terminal escapes). */
+static char *host_shown(const instance *inst, const char *text) {
+  char *safe = host_redact(inst, text, NULL);
+  char *shown = str_escape_controls(safe);
+  free(safe);
+  return shown;
+}
+
 void host_open_instance(instance *inst) {
   smsmux_call call;
   int rc;
@@ -130,7 +140,7 @@ static void host_log(smsmux_call *c, smsmux_log_level level, const char *fmt,
   va_start(ap, fmt);
   line = xvasprintf(fmt, ap);
   va_end(ap);
-  safe = host_redact(c->inst, line, NULL);
+  safe = host_shown(c->inst, line);
   log_write(c->inst->env->log, level, "%s: %s", c->inst->cfg->name, safe);
   free(safe);
   free(line);
@@ -153,7 +163,7 @@ static int host_fail(smsmux_call *c, smsmux_error_class cls, const char *code,
   va_start(ap, fmt);
   msg = xvasprintf(fmt, ap);
   va_end(ap);
-  safe = host_redact(c->inst, msg, NULL);
+  safe = host_shown(c->inst, msg);
   c->failed = 1;
   err_set(&c->err, cls, code, "%s: %s", c->inst->cfg->name, safe);
   free(safe);

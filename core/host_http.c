@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "charset.h"
+#include "redact.h"
 
 #define TRACE_MAX 2000 /* bytes of a body shown by --verbose */
 
@@ -33,17 +35,36 @@ static char *printable(const char *body, size_t n) {
   return sb_steal(&b);
 }
 
+static int is_form_type(const char *content_type) {
+  return content_type &&
+         strncasecmp(content_type, "application/x-www-form-urlencoded", 33) ==
+             0;
+}
+
+/* The whole body is redacted (through its structure: JSON, form), then
+   cut for the trace: a cut first could leave part of a secret that no
+   longer matches. */
 static void trace_body(smsmux_call *call, const char *dir, const char *body,
-                       size_t len, const char *const *secret_params) {
+                       size_t len, int is_form,
+                       const char *const *secret_params) {
   instance *inst = call->inst;
-  size_t n = len > TRACE_MAX ? TRACE_MAX : len;
+  size_t n;
   char *shown, *safe;
   if (!body || len == 0)
     return;
-  shown = printable(body, n);
-  safe = host_redact(inst, shown, secret_params);
-  log_write(inst->env->log, SMSMUX_LOG_DEBUG, "%s: %s %s%s", inst->cfg->name,
-            dir, safe, len > n ? " [...]" : "");
+  shown = printable(body, len);
+  safe = redact_body((const char *const *)inst->secrets, shown, is_form,
+                     secret_params);
+  n = strlen(safe);
+  if (n > TRACE_MAX) {
+    n = TRACE_MAX;
+    while (n > 0 && ((unsigned char)safe[n] & 0xC0) == 0x80)
+      n--; /* not inside a character */
+  }
+  log_write(inst->env->log, SMSMUX_LOG_DEBUG, "%s: %s %.*s%s",
+            inst->cfg->name, dir, (int)n, safe,
+            safe[n] ? " [...]" : "");
+  explicit_bzero(shown, strlen(shown));
   free(safe);
   free(shown);
 }
@@ -59,9 +80,10 @@ static void trace_request(smsmux_call *call, const smsmux_http_request *req,
               inst->cfg->name,
               req->auth == SMSMUX_AUTH_BASIC ? "Basic" : "Bearer");
   if (req->body_kind == SMSMUX_BODY_FORM)
-    trace_body(call, ">", form->s, form->len, secret_params);
+    trace_body(call, ">", form->s, form->len, 1, secret_params);
   else if (req->body_kind == SMSMUX_BODY_RAW)
-    trace_body(call, ">", req->body, req->body_len, secret_params);
+    trace_body(call, ">", req->body, req->body_len,
+               is_form_type(req->content_type), secret_params);
   else if (req->body_kind == SMSMUX_BODY_MULTIPART)
     log_write(inst->env->log, SMSMUX_LOG_DEBUG,
               "%s: > multipart body, %zu part(s)", inst->cfg->name,
@@ -186,7 +208,8 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
   /* The redacted URL is for the trace and for a transport failure's
      message only: not built on the success path without --verbose. */
   if (verbose) {
-    url_safe = host_redact(inst, url.s, secret_params);
+    url_safe = redact_url((const char *const *)inst->secrets, url.s,
+                          secret_params);
     trace_request(call, req, url_safe, &form, secret_params);
   }
   if (httpc_perform(inst->http, &hr, &status, &body, &f)) {
@@ -194,7 +217,8 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
       log_write(inst->env->log, SMSMUX_LOG_DEBUG, "%s: < no answer: %s",
                 inst->cfg->name, f.detail);
     if (!url_safe)
-      url_safe = host_redact(inst, url.s, secret_params);
+      url_safe = redact_url((const char *const *)inst->secrets, url.s,
+                            secret_params);
     transport_failure(call, &f, url_safe,
                       SMSMUX_HAS_MEMBER(req, smsmux_http_request,
                                         accepts_nothing) &&
@@ -209,7 +233,8 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
   if (verbose) {
     log_write(inst->env->log, SMSMUX_LOG_DEBUG, "%s: < HTTP %ld, %zu bytes",
               inst->cfg->name, status, body.len);
-    trace_body(call, "<", body.s, body.len, secret_params);
+    trace_body(call, "<", body.s, body.len,
+               is_form_type(content_type_of(call)), secret_params);
   }
   result = 0;
 out:

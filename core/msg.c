@@ -7,6 +7,7 @@
 
 #include "msg.h"
 #include "charset.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,33 +33,13 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* The user's input, as typed, for an error message: at most ~48 bytes (cut
-   on a character boundary, "..." appended), control characters and '"'
-   shown as '?' so the quoting stays readable. */
+/* The user's input, as typed, for an error message: escaped and cut
+   (smsmux_quote_input). */
 static const char *quote(const char *s, char *buf, size_t buflen) {
-  size_t n, i, max = buflen > 4 ? buflen - 4 : 0;
-
-  if (!s)
-    s = "";
-  n = strlen(s);
-  if (n > max) {
-    n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-      n--;
-  }
-  for (i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    buf[i] = (c < 0x20 || c == 0x7F || c == '"') ? '?' : (char)c;
-  }
-  if (n < strlen(s)) {
-    memcpy(buf + n, "...", 3);
-    n += 3;
-  }
-  buf[n] = '\0';
-  return buf;
+  return smsmux_quote_input(s, buf, buflen);
 }
 
-#define QUOTE_MAX 56
+#define QUOTE_MAX SMSMUX_QUOTE_SIZE
 
 /* ------------------------------------------------------------------ */
 /* GSM 03.38 */

@@ -116,7 +116,7 @@ struct smsmux_recipients {
   char **cols;    /**< header names (CSV) */
   size_t n_cols;
   size_t num_col; /**< index of the number column */
-  char *line;     /**< getline buffer */
+  char *line;     /**< the current line (read_line) */
   size_t line_cap;
   unsigned long line_no;  /**< physical lines read so far */
   unsigned long rec_line; /**< first line of the current record */
@@ -140,7 +140,65 @@ static int is_number_column(const char *name, size_t len) {
   return 0;
 }
 
-/** Strip the line end of the `n` bytes getline read; the new length. */
+/* A line (or a record across lines) longer than this is not a recipient:
+   the file is refused there, so that memory stays bounded whatever it is
+   (a file without line ends, /dev/zero). */
+#define LINE_MAX_BYTES (64 * 1024)
+
+/** The next physical line into r->line, its '\n' kept: its length, 0 at
+    the end of the file, -1 with err (a read error, a line longer than
+    LINE_MAX_BYTES, a NUL byte: not a text file). */
+static ssize_t read_line(smsmux_recipients *r, smsmux_error *err) {
+  size_t n = 0;
+  int ch = EOF;
+
+  if (!r->line) {
+    r->line_cap = 256;
+    r->line = malloc(r->line_cap);
+    if (!r->line)
+      return out_of_memory(err);
+  }
+  flockfile(r->fp);
+  while ((ch = getc_unlocked(r->fp)) != EOF) {
+    if (ch == '\0') {
+      funlockfile(r->fp);
+      set_error(err, SMSMUX_ERR_INPUT,
+                "%s line %lu holds a NUL byte: it is not a text file",
+                r->label, r->line_no + 1);
+      return -1;
+    }
+    if (n >= LINE_MAX_BYTES) {
+      funlockfile(r->fp);
+      set_error(err, SMSMUX_ERR_INPUT,
+                "%s line %lu is longer than %d KiB: is it the right file?",
+                r->label, r->line_no + 1, LINE_MAX_BYTES / 1024);
+      return -1;
+    }
+    if (n + 2 > r->line_cap) {
+      size_t cap = r->line_cap * 2;
+      char *l = realloc(r->line, cap);
+      if (!l) {
+        funlockfile(r->fp);
+        return out_of_memory(err);
+      }
+      r->line = l;
+      r->line_cap = cap;
+    }
+    r->line[n++] = (char)ch;
+    if (ch == '\n')
+      break;
+  }
+  funlockfile(r->fp);
+  r->line[n] = '\0';
+  if (ch == EOF && ferror(r->fp)) {
+    set_error(err, SMSMUX_ERR_INPUT, "cannot read %s: %s", r->label,
+              strerror(errno));
+    return -1;
+  }
+  return (ssize_t)n;
+}
+
+/** Strip the line end of the `n` bytes read_line read; the new length. */
 static size_t chomp(char *line, size_t n) {
   while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
     line[--n] = '\0';
@@ -155,17 +213,9 @@ static int read_meaningful_line(smsmux_recipients *r, smsmux_error *err) {
     size_t n;
     const char *p;
     errno = 0;
-    got = getline(&r->line, &r->line_cap, r->fp);
-    if (got < 0) {
-      if (errno == ENOMEM)
-        return out_of_memory(err);
-      if (ferror(r->fp)) {
-        set_error(err, SMSMUX_ERR_INPUT, "cannot read %s: %s", r->label,
-                  strerror(errno));
-        return -1;
-      }
-      return 0;
-    }
+    got = read_line(r, err);
+    if (got <= 0)
+      return (int)got;
     r->line_no++;
     n = chomp(r->line, (size_t)got);
     if (r->line_no == 1 && strncmp(r->line, "\xEF\xBB\xBF", 3) == 0)
@@ -213,16 +263,21 @@ static const char *parse_quoted(smsmux_recipients *r, const char *p,
   for (;;) {
     if (*p == '\0') { /* the quoted field goes on on the next line */
       ssize_t got;
-      errno = 0;
-      got = getline(&r->line, &r->line_cap, r->fp);
-      if (got < 0) {
-        if (errno == ENOMEM)
-          out_of_memory(err);
-        else
-          set_error(err, SMSMUX_ERR_INPUT,
-                    "%s line %lu: a quoted field is not closed "
-                    "(missing '\"')",
-                    r->label, r->rec_line);
+      if (r->fields.len > LINE_MAX_BYTES) {
+        set_error(err, SMSMUX_ERR_INPUT,
+                  "%s line %lu: a record longer than %d KiB (a quoted "
+                  "field not closed?)",
+                  r->label, r->rec_line, LINE_MAX_BYTES / 1024);
+        return NULL;
+      }
+      got = read_line(r, err);
+      if (got < 0)
+        return NULL;
+      if (got == 0) {
+        set_error(err, SMSMUX_ERR_INPUT,
+                  "%s line %lu: a quoted field is not closed "
+                  "(missing '\"')",
+                  r->label, r->rec_line);
         return NULL;
       }
       r->line_no++;

@@ -249,3 +249,129 @@ int str_ieq(const char *a, const char *b) {
 int str_starts(const char *s, const char *prefix) {
   return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+/* ------------------------------------------------------ echoed input -- */
+
+/* Length of the UTF-8 sequence at s (n bytes left) and its code point, or
+   0 when it is not one (truncated, stray continuation, overlong, beyond
+   U+10FFFF, a surrogate). */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned long *cp) {
+  size_t len, i;
+  unsigned long c;
+  if (s[0] < 0x80) {
+    *cp = s[0];
+    return 1;
+  }
+  if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+    len = 2;
+    c = s[0] & 0x1F;
+  } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+    len = 3;
+    c = s[0] & 0x0F;
+  } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+    len = 4;
+    c = s[0] & 0x07;
+  } else {
+    return 0;
+  }
+  if (n < len)
+    return 0;
+  for (i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+    c = (c << 6) | (s[i] & 0x3F);
+  }
+  if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+      (c >= 0xD800 && c <= 0xDFFF))
+    return 0;
+  *cp = c;
+  return len;
+}
+
+/* Characters a terminal acts on or that reorder the text around them:
+   C1 controls (U+009B is a CSI), line/paragraph separators, the bidi
+   embeddings, overrides and isolates. */
+static int invisible_control(unsigned long cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+         cp == 0x061C || cp == 0x200E || cp == 0x200F;
+}
+
+size_t str_echo_piece(const char *s, size_t n, int quotes, char out[12],
+                      size_t *used) {
+  const unsigned char *u = (const unsigned char *)s;
+  unsigned long cp;
+  size_t len = utf8_seq(u, n, &cp);
+  *used = 1;
+  if (len == 0)
+    return (size_t)snprintf(out, 12, "\\x%02X", u[0]);
+  if (cp < 0x20 || cp == 0x7F) {
+    switch (cp) {
+    case '\n': memcpy(out, "\\n", 2); return 2;
+    case '\t': memcpy(out, "\\t", 2); return 2;
+    case '\r': memcpy(out, "\\r", 2); return 2;
+    case 0x1B: memcpy(out, "\\e", 2); return 2;
+    default: return (size_t)snprintf(out, 12, "\\x%02lX", cp);
+    }
+  }
+  if (quotes && (cp == '"' || cp == '\\')) {
+    out[0] = '\\';
+    out[1] = (char)cp;
+    return 2;
+  }
+  *used = len;
+  if (invisible_control(cp))
+    return (size_t)snprintf(out, 12, "\\u{%04lX}", cp);
+  memcpy(out, s, len);
+  return len;
+}
+
+const char *smsmux_quote_input(const char *s, char *buf, size_t size) {
+  static const char ellipsis[] = "\xE2\x80\xA6";
+  size_t i = 0, o = 0, n, room;
+  if (!buf || size == 0)
+    return "";
+  buf[0] = '\0';
+  if (!s || size < 5)
+    return buf;
+  n = strlen(s);
+  room = size - 1 - (sizeof ellipsis - 1); /* keeps room for the "…" */
+  while (i < n) {
+    char piece[12];
+    size_t used, len = str_echo_piece(s + i, n - i, 1, piece, &used);
+    /* the last piece may use the room of the "…" it makes unnecessary */
+    if (o + len > room && !(i + used == n && o + len <= size - 1)) {
+      memcpy(buf + o, ellipsis, sizeof ellipsis - 1);
+      o += sizeof ellipsis - 1;
+      break;
+    }
+    memcpy(buf + o, piece, len);
+    o += len;
+    i += used;
+  }
+  buf[o] = '\0';
+  return buf;
+}
+
+char *str_escape_controls(const char *s) {
+  strbuf b = {0};
+  size_t i = 0, n = s ? strlen(s) : 0;
+  while (i < n) {
+    char piece[12];
+    size_t used, len;
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c < 0x7F) { /* the common case, a run at once */
+      size_t run = 1;
+      while (i + run < n && (unsigned char)s[i + run] >= 0x20 &&
+             (unsigned char)s[i + run] < 0x7F)
+        run++;
+      sb_add(&b, s + i, run);
+      i += run;
+      continue;
+    }
+    len = str_echo_piece(s + i, n - i, 0, piece, &used);
+    sb_add(&b, piece, len);
+    i += used;
+  }
+  return sb_steal(&b);
+}

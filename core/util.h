@@ -62,6 +62,16 @@ void arena_free(arena *a);
                    (p) = xrealloc((p), (cap) * sizeof *(p))) : (p),            \
    memset(&(p)[(n)], 0, sizeof *(p)), &(p)[(n)++])
 
+/** The next piece of `s` (`n` bytes left, n > 0) as it may be shown to a
+    user: a character copied, or an escape (see smsmux_quote_input; with
+    `quotes`, '"' and '\\' are escaped too).  Writes at most 12 bytes to
+    `out`, sets *used to the input bytes taken; returns the bytes written. */
+size_t str_echo_piece(const char *s, size_t n, int quotes, char out[12],
+                      size_t *used);
+/** A malloc'd copy of `s` with its control characters escaped as
+    str_echo_piece does ('"' and '\\' kept): for whole messages. */
+char *str_escape_controls(const char *s);
+
 /** Trim ASCII white space both ends in place; returns s. */
 char *str_trim(char *s);
 /** Case-insensitive ASCII equality. */

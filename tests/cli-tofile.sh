@@ -147,6 +147,32 @@ assert_json '.summary.failed' 1 "one bad number: counted failed"
 assert_json '.messages[1].error.class' input "one bad number: its error in its message"
 assert_eq 2 "$(send_count)" "one bad number: two requests"
 
+# --- a file that is not a recipient list: refused early, memory bounded --
+# (a 1 MB line was read whole, /dev/zero without end, before "holds no
+# number"; now a line over 64 KiB or a NUL byte stops the reading there)
+sim_reset
+head -c 1000000 /dev/zero | tr '\0' 7 >"$TMP/one-line.txt"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/one-line.txt" --text x
+assert_eq 2 "$RC" "a 1 MB line: exit 2"
+assert_contains "$(jqr .error.message)" "line 1 is longer than 64 KiB" "a 1 MB line: refused naming the line"
+n=$(printf '%s%s' "$ERR" "$OUT" | wc -c)
+[ "$n" -lt 2000 ] && pass "a 1 MB line: the error is short ($n bytes)" ||
+  fail "a 1 MB line: the error is short" "stderr and stdout: $n bytes"
+{ printf '0612345678\n0698765432\n'; head -c 100000 /dev/zero | tr '\0' 7; printf '\n'; } >"$TMP/third-line.txt"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/third-line.txt" --text x
+assert_eq 2 "$RC" "a long third line: exit 2"
+assert_contains "$(jqr .error.message)" "line 3 is longer than 64 KiB" "a long third line: named"
+head -c 3000000 /dev/zero >"$TMP/zeros.bin"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/zeros.bin" --text x
+assert_eq 2 "$RC" "a binary file: exit 2"
+assert_contains "$(jqr .error.message)" "line 1 holds a NUL byte: it is not a text file" "a binary file: said so at its first NUL"
+printf 'numero;prenom\n0612345678;"Ann\n' >"$TMP/open-quote.csv"
+head -c 200000 /dev/zero | tr '\0' a | fold -w 100 >>"$TMP/open-quote.csv"
+run_smsmux --config "$CONFIG" --json send --to-file "$TMP/open-quote.csv" --text 'Hi ${prenom}'
+assert_eq 2 "$RC" "a quote never closed over 200 kB: exit 2"
+assert_contains "$(jqr .error.message)" "line 2: a record longer than 64 KiB" "a quote never closed: the record's line named"
+assert_nothing_sent smsmode "files refused: nothing was sent"
+
 # --- route explains a personalised file with the first row's text -------
 run_smsmux --config "$CONFIG" --json route --to-file "$TMP/people.csv" --text 'Bonjour ${prenom}'
 assert_eq 0 "$RC" "route --to-file: exit 0"

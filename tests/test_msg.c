@@ -6,6 +6,7 @@
 #include "charset.h"
 #include "check.h"
 #include "msg.h"
+#include <smsmux/smsmux.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -512,7 +513,49 @@ static void test_charset(void) {
         "is_utf8: 5-byte form refused");
 }
 
+/* Input quoted in an error: escaped and cut (smsmux_quote_input), so a line
+   of a file cannot drive the terminal nor make a megabyte message. */
+static void test_quoted_input(void) {
+  char big[100000], q[SMSMUX_QUOTE_SIZE], small[12], long_err[4096];
+  size_t i;
+
+  err[0] = '\0';
+  msg_number_e164("06\x1b[2J12\x9b" "34\"\\", "33", q, sizeof q, err,
+                  sizeof err);
+  if (!CHECK(contains(err, "\"06\\e[2J12\\x9B34\\\"\\\\\"") &&
+                 !strchr(err, 0x1b),
+             "a number's escapes, bad bytes, quote and backslash are "
+             "shown escaped"))
+    printf("#   err: %s\n", err);
+  memset(big, '7', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  long_err[0] = '\0';
+  msg_number_e164(big, "33", q, sizeof q, long_err, sizeof long_err);
+  if (!CHECK(strlen(long_err) < 300 &&
+                 contains(long_err, "7777\xE2\x80\xA6\""),
+             "a 100 kB number is cut to a short quote ending in an ellipsis"))
+    printf("#   err (%zu bytes): %.300s\n", strlen(long_err), long_err);
+  CHECK_STR_EQ(smsmux_quote_input("ab\xC3\xA9\xE2\x80\xAE" "c\x7f", q,
+                                  sizeof q),
+               "ab\xC3\xA9\\u{202E}c\\x7F",
+               "UTF-8 is kept, a bidi override and DEL are escaped");
+  /* a cut never splits a character nor an escape */
+  CHECK_STR_EQ(smsmux_quote_input("abcdef\xC3\xA9", small, sizeof small),
+               "abcdef\xC3\xA9", "what fits is not cut");
+  CHECK_STR_EQ(smsmux_quote_input("abcdefg\xC3\xA9x", small, sizeof small),
+               "abcdefg\xE2\x80\xA6", "the cut falls before a character");
+  CHECK_STR_EQ(smsmux_quote_input("abcdef\x1b", small, sizeof small),
+               "abcdef\\e", "the last escape may use the ellipsis' room");
+  CHECK_STR_EQ(smsmux_quote_input("abcdefg\x1bx", small, sizeof small),
+               "abcdefg\xE2\x80\xA6", "an escape is not cut in two");
+  for (i = 0; i < sizeof big - 1; i++)
+    big[i] = (char)(i % 3 == 0 ? 0x1b : 'x');
+  smsmux_quote_input(big, q, sizeof q);
+  CHECK(strlen(q) < SMSMUX_QUOTE_SIZE, "escapes do not overflow the quote");
+}
+
 int main(void) {
+  test_quoted_input();
   test_text();
   test_numbers();
   test_format();

@@ -1,9 +1,10 @@
 # C unit tests (TAP-like output, see tests/check.h).
-# test_msg: core/msg.c and core/charset.c, compiled in directly so the test
-# does not need the rest of libsmsmux.
+# test_msg: core/msg.c, core/charset.c and core/util.c, compiled in directly
+# so the test does not need the rest of libsmsmux.
 check_PROGRAMS += tests/test_msg
 tests_test_msg_SOURCES = tests/test_msg.c tests/check.h \
-	core/msg.c core/msg.h core/charset.c core/charset.h
+	core/msg.c core/msg.h core/charset.c core/charset.h \
+	core/util.c core/util.h
 tests_test_msg_CFLAGS = $(AM_CFLAGS)
 TESTS += tests/test_msg
 check_PROGRAMS += tests/test_store
@@ -51,6 +52,13 @@ tests_test_result_json_SOURCES = tests/test_result_json.c tests/check.h
 tests_test_result_json_CFLAGS = $(AM_CFLAGS)
 tests_test_result_json_LDADD = core/libsmsmux.la -lm
 TESTS += tests/test_result_json
+# test_redact: secret masking (core/redact.c and core/util.c compiled in).
+check_PROGRAMS += tests/test_redact
+tests_test_redact_SOURCES = tests/test_redact.c tests/check.h \
+	core/redact.c core/redact.h core/util.c core/util.h
+tests_test_redact_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_redact_LDADD = $(JSONC_LIBS)
+TESTS += tests/test_redact
 # test_queue: the durable queue's API against the simulator (tests/queue.sh).
 check_PROGRAMS += tests/test_queue
 tests_test_queue_SOURCES = tests/test_queue.c tests/check.h

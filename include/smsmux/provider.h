@@ -208,7 +208,8 @@ typedef struct smsmux_message {
   const char *subject;       /**< MMS subject / campaign name, or NULL (1.0) */
   /** Per-message provider options (`send --option KEY=VALUE`), e.g.
       `stop=1`, `reply=1`, `notification_url=...`; a plugin ignores the keys
-      it does not know and rejects bad values with SMSMUX_ERR_INVALID. (1.0) */
+      it does not know and rejects a value it cannot parse with
+      SMSMUX_ERR_INPUT, naming the option and the accepted values. (1.0) */
   const smsmux_kv *options;
   size_t n_options;          /**< count of `options` (1.0) */
 } smsmux_message;

@@ -43,6 +43,17 @@ int smsmux_exit_code(smsmux_error_class cls);
     (class INPUT) saying what is wrong and the expected format. */
 int smsmux_parse_time(const char *s, int64_t *when, smsmux_error *err);
 
+/** Room for smsmux_quote_input's output: 200 bytes, "…" and the NUL. */
+#define SMSMUX_QUOTE_SIZE 204
+/** `s` (user input: a number, a line of a file, an option value) made safe
+    to quote in a message: control characters, DEL and the C1 and
+    direction-changing characters escaped (\n, \t, \r, \e, \xNN,
+    \u{NNNN}), '"' and '\' as \" and \\, bytes that are not UTF-8 as
+    \xNN, and cut on a character boundary with "…" when longer than
+    `size` - 4 bytes.  Written to `buf` (SMSMUX_QUOTE_SIZE bytes, or
+    fewer for a shorter cut); returns `buf` ("" for a NULL `s`). */
+const char *smsmux_quote_input(const char *s, char *buf, size_t size);
+
 /** Where trace and log lines go (stderr by default). */
 typedef void (*smsmux_log_fn)(void *userdata, smsmux_log_level level,
                               const char *line);

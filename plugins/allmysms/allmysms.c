@@ -579,7 +579,7 @@ static int check_media_url(const allmysms *ams, smsmux_call *call,
 
 /** MAIL_NOTIF of one send: the message's --option mail_notif, else the
     instance's key (checked by open); an empty value leaves it unset.  0,
-    or -1 after INVALID naming the option (only a message's value can be
+    or -1 after INPUT naming the option (only a message's value can be
     wrong here). */
 static int read_options(const allmysms *ams, smsmux_call *call,
                         const smsmux_message *msg, mms_flow *f)
@@ -591,7 +591,7 @@ static int read_options(const allmysms *ams, smsmux_call *call,
     return 0;
   f->mail_notif = ams->host->parse_bool(v);
   if (f->mail_notif < 0)
-    return ams->host->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return ams->host->fail(call, SMSMUX_ERR_INPUT, NULL,
                            "option mail_notif=%s is not valid: use "
                            "mail_notif=1 (an e-mail about the send) or "
                            "mail_notif=0",

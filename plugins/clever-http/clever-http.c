@@ -543,7 +543,7 @@ static void clever_close(void *state)
 
 /** Send option `key` (`--option KEY=...`, else the config key of that
     name) among `values`, whose first is the default; NULL after failing
-    with INVALID.  Open has checked the config value: a value refused here
+    with INPUT.  Open has checked the config value: a value refused here
     comes from the message. */
 static const char *send_option(const clever *cl, smsmux_call *call,
                                const smsmux_message *msg, const char *key,
@@ -558,7 +558,7 @@ static const char *send_option(const clever *cl, smsmux_call *call,
     return values[0];
   ok = one_of(v, values);
   if (ok == NULL)
-    h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    h->fail(call, SMSMUX_ERR_INPUT, NULL,
             "option %s=%s is not valid: use %s=%s or %s=%s", key, v, key,
             values[0], key, values[1]);
   return ok;

@@ -736,7 +736,7 @@ static int valid_sound_file(const char *s)
 }
 
 /** Yes/no send option `key` (`--option KEY=...`): 1, 0 (also when not
-    given), or -1 after failing with INVALID.  `meaning` says what 1 does. */
+    given), or -1 after failing with INPUT.  `meaning` says what 1 does. */
 static int bool_option(const clever *cl, smsmux_call *call,
                        const smsmux_message *msg, const char *key,
                        const char *meaning)
@@ -748,7 +748,7 @@ static int bool_option(const clever *cl, smsmux_call *call,
     return 0;
   b = cl->host->parse_bool(v);
   if (b < 0)
-    cl->host->fail(call, SMSMUX_ERR_INVALID, NULL,
+    cl->host->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option %s=%s is not valid: use %s=1 (%s) or %s=0", key, v,
                    key, meaning, key);
   return b;
@@ -768,7 +768,7 @@ static int send_options_read(const clever *cl, smsmux_call *call,
     return -1;
   o->filename = h->option(call, msg, "filename");
   if (o->filename != NULL && !valid_sound_file(o->filename))
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option filename=%s is not valid: a .wav or .mp3 "
                    "file name without < > : \" / \\ | ? *",
                    o->filename);

@@ -845,7 +845,7 @@ static int read_tiny_list(mediasflow *mf, smsmux_call *call, const char *v,
   }
   if (o == NULL || !json_object_is_type(o, json_type_array)) {
     json_object_put(o);
-    return mf->host->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return mf->host->fail(call, SMSMUX_ERR_INPUT, NULL,
                           "%s tinyList is not a JSON array of URL "
                           "descriptions (e.g. tinyList='[{\"index\": 0, "
                           "\"type\": \"REDIRECT\", \"urlToRedirect\": "
@@ -879,7 +879,7 @@ static int campaign_opt(mediasflow *mf, smsmux_call *call, const char *where,
   if (flag != NULL) {
     int b = h->parse_bool(v);
     if (b < 0)
-      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                      "%s %s=%s is not valid: use %s=true or %s=false", where,
                      k, v, k, k);
     *flag = b;
@@ -891,7 +891,7 @@ static int campaign_opt(mediasflow *mf, smsmux_call *call, const char *where,
   }
   if (strcmp(k, "typeSelect") == 0) {
     if (!valid_type_select(v))
-      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                      "%s typeSelect=%s is not valid: use MKG (marketing) or "
                      "NOTIFICATION (alerts, passwords, appointments)",
                      where, v);
@@ -900,7 +900,7 @@ static int campaign_opt(mediasflow *mf, smsmux_call *call, const char *where,
   }
   if (strcmp(k, "renderer") == 0) {
     if (!valid_renderer(v))
-      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                      "%s renderer=%s is not valid: use BASIC, MEDIASFLOW, "
                      "MEDIASFLOW_B, HANDLEBARS, EJS or VELOCITY",
                      where, v);

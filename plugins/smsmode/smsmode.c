@@ -588,8 +588,9 @@ typedef struct send_options {
 /** The options of one send: the message's --option KEY=VALUE, else the
     instance's key of the same name (checked by open; voice_title and
     voice_language for title and language).  An empty value leaves an
-    option unset.  Returns 0, or -1 after recording INVALID naming the
-    option (only a message's value can be wrong here). */
+    option unset.  Returns 0, or -1 after recording INPUT naming the
+    option and the accepted values (only a message's value can be wrong
+    here: a typo of the user's, not something sMsmode refused). */
 static int send_options_read(const smsmode *sm, smsmux_call *call,
                              const smsmux_message *msg, send_options *o)
 {
@@ -601,26 +602,26 @@ static int send_options_read(const smsmode *sm, smsmux_call *call,
   memset(o, 0, sizeof *o);
   o->stop = nonempty(h->option(call, msg, "stop"));
   if (o->stop != NULL && !valid_stop(o->stop))
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option stop=%s is not valid: use stop=1 (STOP mention "
                    "only when it costs no extra SMS) or stop=2 (always)",
                    o->stop);
   reply = nonempty(h->option(call, msg, "reply"));
   o->reply = reply != NULL ? h->parse_bool(reply) : 0;
   if (o->reply < 0)
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option reply=%s is not valid: use reply=yes or reply=no",
                    reply);
   o->notification_url = nonempty(h->option(call, msg, "notification_url"));
   if (o->notification_url != NULL && !valid_url(o->notification_url))
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option notification_url=%s is not an http(s) URL",
                    o->notification_url);
   o->notification_url_reponse =
       nonempty(h->option(call, msg, "notification_url_reponse"));
   if (o->notification_url_reponse != NULL &&
       !valid_url(o->notification_url_reponse))
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option notification_url_reponse=%s is not an http(s) "
                    "URL",
                    o->notification_url_reponse);
@@ -630,7 +631,7 @@ static int send_options_read(const smsmode *sm, smsmux_call *call,
   o->nbr_msg = h->option(call, msg, "nbr_msg");
   if (o->nbr_msg != NULL) {
     if (h->parse_uint(o->nbr_msg, 1, 5, &num) != 0)
-      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+      return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                      "option nbr_msg=%s is not valid: use a number of SMS "
                      "from 1 to 5",
                      o->nbr_msg);
@@ -641,14 +642,14 @@ static int send_options_read(const smsmode *sm, smsmux_call *call,
   }
   title = h->option(call, msg, "title");
   if (title != NULL && *title == '\0')
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option title= is empty: give the title read before the "
                    "voice message");
   o->title = title != NULL ? title
                            : nonempty(h->config_get(call, "voice_title"));
   language = h->option(call, msg, "language");
   if (language != NULL && !valid_language(language))
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option language=%s is not valid: use fr-FR, en-GB, "
                    "de-DE or es-ES",
                    language);

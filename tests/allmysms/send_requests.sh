@@ -84,7 +84,7 @@ assert_post "mail_notif_no_is_0" "$SEND_PATH" "$(flow_body \
 '<DATA><CLIENT>VOTRECODECLIENT</CLIENT><MAIL_NOTIF>0</MAIL_NOTIF><MOBILEPHONE>+33611111111</MOBILEPHONE><MSGCLASS>0</MSGCLASS><MESSAGE>x</MESSAGE></DATA>')"
 sim_reset
 mms send --provider mms --kind mms --to 0611111111 --text x --option mail_notif=maybe
-assert_error invalid 1 "mail_notif_bad_value_refused"
+assert_error input 2 "mail_notif_bad_value_refused"
 assert_contains "$(jqr '.error.message')" "mail_notif=maybe" "mail_notif_bad_value_named"
 assert_eq 0 "$(req_count)" "mail_notif_bad_value_sends_nothing"
 sim_reset

@@ -86,7 +86,7 @@ assert_eq vocal "$(sim_ctl GET "messages?provider=clever-http&login=$LOGIN" | jq
   "vocal_push_recorded_as_vocal"
 N=$(req_count)
 cl send --provider clever --kind voice --to +33600000002 --text 'Bonjour' --option voice=robot
-assert_error invalid 1 "voice_option_outside_tts_vocal_refused"
+assert_error input 2 "voice_option_outside_tts_vocal_refused"
 assert_contains "$(jqr '.error.message')" "voice=robot" "voice_option_error_names_the_value"
 assert_eq "$N" "$(req_count)" "bad_voice_option_sends_nothing"
 cl send --provider clever --to +33600000002 --text 'Bonjour' --option voice=vocal
@@ -136,7 +136,7 @@ assert_request "duplicates_option_1_is_sent" GET "$API/SendPush/" \
   "$AUTH&text=Bonjour&encoding=3&type=sms&duplicates=1&recipients=0033600000002"
 N=$(req_count)
 cl send --provider clever --to +33600000002 --text 'Bonjour' --option duplicates=yes
-assert_error invalid 1 "duplicates_option_outside_0_1_refused"
+assert_error input 2 "duplicates_option_outside_0_1_refused"
 assert_eq "$N" "$(req_count)" "bad_duplicates_option_sends_nothing"
 
 # --- sender: up to 11 characters ----------------------------------------------------------

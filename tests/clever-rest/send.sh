@@ -90,12 +90,12 @@ assert_eq "9" "$(sim_ctl GET 'messages?provider=clever-rest' | jq -r '.[-1].unit
 sim_reset
 for bad in "flash=maybe" "duplicates=2"; do
   cr send --provider clever --to +33600000001 --text x --option "$bad"
-  assert_error invalid 1 "send_option_${bad%%=*}_bad_value_is_invalid"
+  assert_error input 2 "send_option_${bad%%=*}_bad_value_is_an_input_error"
 done
 cr send --provider clever --kind voice --to +33600000001 --text x --option filename=annonce.txt
-assert_error invalid 1 "send_voice_filename_must_be_wav_or_mp3"
+assert_error input 2 "send_voice_filename_must_be_wav_or_mp3"
 cr send --provider clever --kind voice --to +33600000001 --text x --option 'filename=a?b.wav'
-assert_error invalid 1 "send_voice_filename_forbidden_character_refused"
+assert_error input 2 "send_voice_filename_forbidden_character_refused"
 cr send --provider clever --to +33600000001 --text x --option filename=annonce.wav
 assert_error invalid 1 "send_filename_without_kind_voice_refused"
 cr send --provider clever --kind voice --to +33600000001 --text x --option flash=1

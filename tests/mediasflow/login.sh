@@ -166,16 +166,17 @@ assert_eq 401 "$CODE" "sim_expire_makes_tokens_refused"
 # redaction that understands the body hides it; and no fragment of it may
 # show (a redaction that stops early leaves the tail).  assert_no_fragment
 # checks every 5 characters of the secret, as written and as JSON writes it.
-#   TODO (the redaction rework of core/http.c): add SECRET2 below, with a
-#   '"' and a '\', to the loop at the end; today the redaction stops at the
-#   escaped quote and the tail of such a password shows in the trace.
-#   SECRET2='pw"q\u0t3-tail2'
+# SECRET2, with a '"' and a '\' (which JSON escapes), is checked the same
+# way at the end: the redaction once stopped at the escaped quote and the
+# tail of such a password showed in the trace.
 SECRET=$(printf 's3/cr\tet+pw&x=é~tail9')
+SECRET2='pw"q\u0t3-tail2'
 TAB=$(printf '\t')
 assert_no_fragment() { # TEXT SECRET WHAT
   _esc=$(printf '%s' "$2" | sed "s/$TAB/\\\\t/g")
+  _json=$(jq -n --arg s "$2" '$s' | sed 's/^"//; s/"$//')
   _bad=
-  for _s in "$2" "$_esc"; do
+  for _s in "$2" "$_esc" "$_json"; do
     _i=1
     while [ $_i -le $(( ${#_s} - 4 )) ]; do
       _frag=$(printf '%s' "$_s" | cut -c "$_i-$((_i + 4))")
@@ -236,5 +237,20 @@ T=$(sim_tokens | head -n 1)
 assert_contains "$ERR" '"token":"***"' "verbose_trace_redacts_a_token_member"
 assert_not_contains "$OUT$ERR" "$T" "token_member_never_in_verbose_or_json"
 assert_not_contains "$OUT$ERR" "demo-password" "password_never_in_verbose_or_json"
+
+# a password with a '"' and a '\': escaped in the login body, masked whole
+MF_SECRET_PASSWORD=$SECRET2
+export MF_SECRET_PASSWORD
+sim_reset
+sim_mf_ctl POST account "login=demo&token_uses=1&password=$(jq -rn --arg s "$SECRET2" '$s | @uri')" >/dev/null
+run_smsmux --config "$TMP/secret.ini" --json --verbose send --provider mf --to +33632545311 \
+  --text 'Bonjour' --option startNow=false
+assert_eq 0 "$RC" "quote_backslash_password_send_exits_0"
+assert_eq "$SECRET2" "$(req '.body | fromjson | .password' 0)" "the_login_sent_the_whole_quote_backslash_password"
+assert_contains "$(req '.body' 0)" 'pw\"q\\u0' "the_login_body_escapes_the_quote_and_backslash"
+assert_contains "$ERR" '"password":"***"' "verbose_trace_redacts_the_quote_backslash_password"
+assert_no_fragment "$OUT$ERR" "$SECRET2" "no_fragment_of_the_quote_backslash_password"
+run_smsmux --config "$TMP/secret.ini" --json --verbose status --provider mf 943
+assert_no_fragment "$OUT$ERR" "$SECRET2" "no_fragment_of_the_quote_backslash_password_in_status"
 
 finish

@@ -188,7 +188,7 @@ assert_error invalid 1 "campaign_send_without_recipients_is_invalid"
 op campaign-send mobile=0632545311 file="$TMP/dest.csv" msg=x
 assert_error invalid 1 "campaign_send_file_and_mobile_is_invalid"
 op campaign-send mobile=0632545311 msg=x typeSelect=SMS
-assert_error invalid 1 "campaign_send_bad_typeSelect_is_invalid"
+assert_error input 2 "campaign_send_bad_typeSelect_is_an_input_error"
 # smsmux checks parameter names against the descriptor before the plugin
 op campaign-send mobile=0632545311 msg=x sendr=Boutique
 assert_error input 2 "campaign_send_unknown_parameter_is_refused"

@@ -74,14 +74,14 @@ assert_eq '[{"index":0}]' "$(req '.body | fromjson | .tinyList | tostring')" "ti
 
 N=$(req_count)
 send --text x --option typeSelect=PROMO
-assert_error invalid 1 "bad_typeSelect_is_invalid"
+assert_error input 2 "bad_typeSelect_is_an_input_error"
 assert_contains "$(jqr '.error.message')" "MKG" "bad_typeSelect_names_the_values"
 send --text x --option checkDuplicate=peut-etre
-assert_error invalid 1 "bad_checkDuplicate_is_invalid"
+assert_error input 2 "bad_checkDuplicate_is_an_input_error"
 send --text x --option tinyList='{not json'
-assert_error invalid 1 "bad_tinyList_is_invalid"
+assert_error input 2 "bad_tinyList_is_an_input_error"
 send --text x --option startNow=later
-assert_error invalid 1 "bad_startNow_is_invalid"
+assert_error input 2 "bad_startNow_is_an_input_error"
 assert_eq "$N" "$(req_count)" "bad_options_send_nothing"
 
 # --ref: the extended key REF of each recipient (the guide's example 2.1.2)

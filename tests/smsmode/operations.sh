@@ -30,6 +30,26 @@ assert_request "sub_account_create_matches_guide_example_request" GET \
   "$API/createSubAccount.do" "accessToken=$TOKEN&newPseudo=bbbbb&newPass=yyyyyy"
 assert_json '.op' sub-account-create "call_json_names_the_operation"
 assert_json '.records[0].code' 0 "sub_account_create_record_code_0"
+# the password off the command line: newPass=@- (stdin, its line end
+# dropped) or newPass=env:NAME
+printf 'stdin-pass-1\n' >"$TMP/newpass"
+op sub-account-create newPseudo=ddddd newPass=@- <"$TMP/newpass"
+assert_eq 0 "$RC" "sub_account_create_newPass_from_stdin_exits_0"
+assert_request "sub_account_create_newPass_from_stdin_is_sent" GET \
+  "$API/createSubAccount.do" "accessToken=$TOKEN&newPseudo=ddddd&newPass=stdin-pass-1"
+NEWPASS_FROM_ENV=env-pass-2
+export NEWPASS_FROM_ENV
+op sub-account-create newPseudo=eeeee newPass=env:NEWPASS_FROM_ENV
+assert_eq 0 "$RC" "sub_account_create_newPass_from_env_exits_0"
+assert_request "sub_account_create_newPass_from_env_is_sent" GET \
+  "$API/createSubAccount.do" "accessToken=$TOKEN&newPseudo=eeeee&newPass=env-pass-2"
+N=$(req_count)
+op sub-account-create newPseudo=fffff newPass=env:NEWPASS_NOT_SET_ANYWHERE
+assert_error input 2 "sub_account_create_newPass_from_unset_env_is_a_usage_error"
+assert_contains "$ERR" "NEWPASS_NOT_SET_ANYWHERE is not set" "unset_env_variable_is_named"
+op sub-account-create newPseudo=@- newPass=@- <"$TMP/newpass"
+assert_error input 2 "two_stdin_values_are_a_usage_error"
+assert_eq "$N" "$(req_count)" "bad_value_sources_send_nothing"
 op sub-account-create newPseudo=bbbbb newPass=other
 assert_error invalid 1 "sub_account_create_existing_is_invalid"
 assert_json '.error.code' 41 "sub_account_create_existing_code_41"

@@ -71,7 +71,7 @@ assert_request "stop_2_always_added" GET "$API/sendSMS.do" \
   "accessToken=$TOKEN&message=Promo&numero=33631234560&stop=2"
 sim_reset
 sms send --provider sms --to +33631234560 --text 'Promo' --option stop=3
-assert_error invalid 1 "stop_3_refused"
+assert_error input 2 "stop_3_refused"
 assert_contains "$(jqr '.error.message')" "stop=3" "stop_3_error_names_the_option"
 assert_eq 0 "$(req_count)" "stop_3_sends_nothing"
 
@@ -107,7 +107,7 @@ assert_request "notification_url_matches_guide_example_request" GET \
   "accessToken=$TOKEN&message=Bonjour+test&numero=33611223344&notification_url=http%3A%2F%2Fwww.votreURLdeNotificationdeCR.com%2FcompteRenduNotification.php&refClient=12azer34"
 sim_reset
 sms send --provider sms --to +33611223344 --text 'x' --option notification_url=ftp://x
-assert_error invalid 1 "notification_url_must_be_http"
+assert_error input 2 "notification_url_must_be_http"
 assert_eq 0 "$(req_count)" "bad_notification_url_sends_nothing"
 sim_reset
 sms send --provider sms --to +33611223344 --text 'x' \
@@ -130,7 +130,7 @@ assert_contains "$(jqr '.error.message')" "emetteur" \
 assert_eq 0 "$(req_count)" "reply_with_sender_sends_nothing"
 sim_reset
 sms send --provider sms --to +33631234560 --text 'x' --option reply=maybe
-assert_error invalid 1 "reply_bad_value_refused"
+assert_error input 2 "reply_bad_value_refused"
 
 # --- optional parameters and unknown options --------------------------------
 sim_reset
@@ -140,7 +140,7 @@ assert_request "sender_and_nbr_msg_are_sent" GET "$API/sendSMS.do" \
   "accessToken=$TOKEN&message=Bonjour&numero=33631234560&emetteur=PERSO&nbr_msg=3"
 sim_reset
 sms send --provider sms --to +33631234560 --text 'Bonjour' --option nbr_msg=9
-assert_error invalid 1 "nbr_msg_beyond_5_refused"
+assert_error input 2 "nbr_msg_beyond_5_refused"
 sim_reset
 sms send --provider sms --to +33631234560 --text 'Bonjour' --option colour=blue
 assert_eq 0 "$RC" "unknown_option_is_ignored"
@@ -163,7 +163,7 @@ assert_request "voice_sends_date_and_language" GET "$API/sendVoiceMessage.do" \
   "accessToken=$TOKEN&message=Hello+mum&numero=33631234560&title=A+message&date_envoi=02012035-03%3A04&language=en-GB"
 sim_reset
 sms send --provider sms --kind voice --to +33631234560 --text 'x' --option language=it-IT
-assert_error invalid 1 "voice_language_outside_the_guide_refused"
+assert_error input 2 "voice_language_outside_the_guide_refused"
 
 # --- the access token never shows in traces ---------------------------------
 sim_reset
