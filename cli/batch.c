@@ -190,6 +190,7 @@ typedef struct rowrun {
 } rowrun;
 
 static void on_row(void *userdata, const smsmux_batch_row *row) {
+  char quoted[SMSMUX_QUOTE_SIZE];
   rowrun *rr = userdata;
   const smsmux_send_result *r = row->result;
   unsigned long line = (unsigned long)row->tag;
@@ -207,12 +208,15 @@ static void on_row(void *userdata, const smsmux_batch_row *row) {
     fputs(item, stdout);
     free(item);
   }
+  /* the number as the file wrote it: escaped and cut before it is shown */
   if (r->possibly_sent)
     fprintf(stderr, "smsmux: line %lu (%s): WARNING: POSSIBLY SENT%s%s: %s\n",
-            line, or_dash(row->to), r->provider ? " via " : "",
-            r->provider ? r->provider : "", r->error.message);
+            line, smsmux_quote_input(or_dash(row->to), quoted, sizeof quoted),
+            r->provider ? " via " : "", r->provider ? r->provider : "",
+            r->error.message);
   else if (r->error.cls != SMSMUX_OK)
-    fprintf(stderr, "smsmux: line %lu (%s): %s\n", line, or_dash(row->to),
+    fprintf(stderr, "smsmux: line %lu (%s): %s\n", line,
+            smsmux_quote_input(or_dash(row->to), quoted, sizeof quoted),
             r->error.message);
   if (trouble && rr->n_failed_lines < sizeof rr->failed_lines /
                                           sizeof rr->failed_lines[0])

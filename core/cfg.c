@@ -38,9 +38,24 @@ static const char *const smsmux_keys[] = {
     "balance_ttl",      "retention_days",   "ca_file",     "ca_path",
     NULL};
 static const char *const host_provider_keys[] = {
-    "plugin",  "base_url",       "cost",    "credit_per_segment",
-    "enabled", "timeout",        "max_rps", "max_recipients",
-    "ca_file", "ca_path",        NULL};
+    "plugin",  "base_url", "cost",       "credit_per_segment",
+    "enabled", "timeout",  "max_rps",    "max_recipients",
+    "ca_file", "ca_path",  "hook_token", NULL};
+/* [server] (smsmuxd), with the default of each key ("": none) */
+static const char *const server_keys[][2] = {
+    {"listen", "127.0.0.1:8080"},
+    {"tls_cert", ""},
+    {"tls_key", ""},
+    {"workers", "16"},
+    {"public_url", ""},
+    {"admin_key", ""},
+    {"webhook_secret", ""},
+    {"callback_url", ""},
+    {"max_body", "1048576"},
+    {"max_connections", "1024"},
+    {"per_ip_connections", "64"},
+    {"request_timeout", "30"},
+    {NULL, NULL}};
 static const char *const route_keys[] = {"match", "policy", "providers",
                                          "failover_on_unknown", NULL};
 
@@ -899,6 +914,184 @@ static int load_route(cfg *c, dictionary *d, const char *name,
   return 0;
 }
 
+/* ------------------------------------------------------------ server -- */
+
+static int server_is_secret(const char *k) {
+  return strcmp(k, "admin_key") == 0 || strcmp(k, "webhook_secret") == 0;
+}
+
+static const char *server_default(const char *k) {
+  size_t i;
+  for (i = 0; server_keys[i][0]; i++)
+    if (strcmp(server_keys[i][0], k) == 0)
+      return server_keys[i][1];
+  return NULL;
+}
+
+/* "host:port" or "[v6]:port", port 0..65535 (0: any free port). */
+static int listen_item_ok(const char *item) {
+  const char *colon;
+  long port;
+  if (*item == '[') {
+    const char *close = strchr(item, ']');
+    if (!close || close == item + 1 || close[1] != ':')
+      return 0;
+    colon = close + 1;
+  } else {
+    colon = strrchr(item, ':');
+    if (!colon || colon == item || memchr(item, ':', (size_t)(colon - item)))
+      return 0;
+  }
+  return parse_long(colon + 1, &port) == 0 && port >= 0 && port <= 65535;
+}
+
+static int server_long(cfg *c, const char *k, const char *v, long min,
+                       long max, const char *unit, long *out,
+                       smsmux_error *err) {
+  if (parse_long(v, out) || *out < min || *out > max) {
+    cfg_err(err, c, "server", k,
+            "[server] %s: \"%s\" is not a whole number of %s between %ld "
+            "and %ld",
+            k, v, unit, min, max);
+    return -1;
+  }
+  return 0;
+}
+
+/* One key of [server], resolved; checks and stores it. */
+static int server_key(cfg *c, const char *dir, const char *k, const char *v,
+                      smsmux_error *err) {
+  cfg_server *sv = &c->server;
+  if (strcmp(k, "listen") == 0) {
+    size_t n, i;
+    char **items = split_list(v, &n);
+    int ok = n > 0;
+    for (i = 0; ok && i < n; i++)
+      ok = listen_item_ok(items[i]);
+    free_list(items, n);
+    if (!ok) {
+      cfg_err(err, c, "server", k,
+              "[server] listen: \"%s\" is not a list of host:port "
+              "(e.g. 127.0.0.1:8080, [::1]:8080)",
+              v);
+      return -1;
+    }
+    sv->listen = xstrdup(v);
+  } else if (strcmp(k, "tls_cert") == 0 || strcmp(k, "tls_key") == 0) {
+    char **dst = k[4] == 'c' ? &sv->tls_cert : &sv->tls_key;
+    *dst = *v ? abs_path(dir, v) : NULL;
+  } else if (strcmp(k, "public_url") == 0 || strcmp(k, "callback_url") == 0) {
+    if (*v && !str_starts(v, "http://") && !str_starts(v, "https://")) {
+      cfg_err(err, c, "server", k,
+              "[server] %s: \"%s\" is not an http:// or https:// URL", k, v);
+      return -1;
+    }
+  } else if (strcmp(k, "admin_key") == 0) {
+    if (*v && strlen(v) < 16) {
+      cfg_err(err, c, "server", k,
+              "[server] admin_key: too short (at least 16 characters; "
+              "`openssl rand -hex 32` makes a good one)");
+      return -1;
+    }
+    sv->admin_key = *v ? xstrdup(v) : NULL;
+  } else if (strcmp(k, "workers") == 0) {
+    return server_long(c, k, v, 1, 256, "workers", &sv->workers, err);
+  } else if (strcmp(k, "max_body") == 0) {
+    return server_long(c, k, v, 1024, 64L << 20, "bytes", &sv->max_body,
+                       err);
+  } else if (strcmp(k, "max_connections") == 0) {
+    return server_long(c, k, v, 1, 65536, "connections",
+                       &sv->max_connections, err);
+  } else if (strcmp(k, "per_ip_connections") == 0) {
+    return server_long(c, k, v, 1, 65536, "connections",
+                       &sv->per_ip_connections, err);
+  } else if (strcmp(k, "request_timeout") == 0) {
+    return server_long(c, k, v, 1, 3600, "seconds", &sv->request_timeout,
+                       err);
+  }
+  return 0;
+}
+
+/* [server]: smsmuxd's keys, checked like every other section (also by
+   the `smsmux` command, which reads the same file). */
+static int load_server(cfg *c, dictionary *d, const char *dir,
+                       smsmux_error *err) {
+  cfg_server *sv = &c->server;
+  size_t i, cap = 0;
+  int nk = iniparser_getsecnkeys(d, "server"), j;
+
+  if (nk > 0) {
+    const char **keys = xcalloc((size_t)nk, sizeof *keys);
+    iniparser_getseckeys(d, "server", keys);
+    for (j = 0; j < nk; j++) {
+      const char *k = keys[j] + strlen("server:");
+      if (!server_default(k)) {
+        cfg_err(err, c, "server", k,
+                "[server] %s: unknown key (known: listen, tls_cert, "
+                "tls_key, workers, public_url, admin_key, webhook_secret, "
+                "callback_url, max_body, max_connections, "
+                "per_ip_connections, request_timeout)",
+                k);
+        free(keys);
+        return -1;
+      }
+    }
+    free(keys);
+  }
+  for (i = 0; server_keys[i][0]; i++) {
+    const char *k = server_keys[i][0];
+    char full[64];
+    const char *raw;
+    char *v;
+    int literal = 1;
+    smsmux_kv *kv;
+    snprintf(full, sizeof full, "server:%s", k);
+    raw = iniparser_getstring(d, full, NULL);
+    if (raw) {
+      v = resolve_value(c, "server", k, raw, &literal, err);
+      if (!v)
+        return -1;
+      if (literal && *v && server_is_secret(k) && (c->mode & 077)) {
+        cfg_err(err, c, "server", k,
+                "holds the secret [server] %s but is readable by group or "
+                "others (mode %04o): run `chmod 600 %s`, or write the value "
+                "as env:VARIABLE",
+                k, (unsigned)c->mode, c->path);
+        free(v);
+        return -1;
+      }
+    } else {
+      v = xstrdup(server_keys[i][1]);
+    }
+    kv = VEC_PUSH(sv->keys, sv->n_keys, cap);
+    kv->key = xstrdup(k);
+    kv->value = v;
+    if (server_key(c, dir, k, v, err))
+      return -1;
+    /* the paths as the file means them: relative to its directory */
+    if ((strcmp(k, "tls_cert") == 0 && sv->tls_cert) ||
+        (strcmp(k, "tls_key") == 0 && sv->tls_key)) {
+      free(v);
+      kv->value = xstrdup(k[4] == 'c' ? sv->tls_cert : sv->tls_key);
+    }
+  }
+  if (!sv->tls_cert != !sv->tls_key) {
+    cfg_err(err, c, "server", sv->tls_cert ? "tls_cert" : "tls_key",
+            "[server] tls_cert and tls_key go together: set both for HTTPS, "
+            "or neither for plain HTTP");
+    return -1;
+  }
+  return 0;
+}
+
+const char *cfg_server_get(const cfg *c, const char *key) {
+  size_t i;
+  for (i = 0; i < c->server.n_keys; i++)
+    if (strcmp(c->server.keys[i].key, key) == 0)
+      return c->server.keys[i].value;
+  return NULL;
+}
+
 /* Keys written before any section, and sections nobody reads. */
 static int check_sections(cfg *c, dictionary *d, smsmux_error *err) {
   int n = iniparser_getnsec(d), i;
@@ -916,11 +1109,11 @@ static int check_sections(cfg *c, dictionary *d, smsmux_error *err) {
   }
   for (i = 0; i < n; i++) {
     const char *s = iniparser_getsecname(d, i);
-    if (strcmp(s, "smsmux") && !str_starts(s, "provider.") &&
-        !str_starts(s, "route.")) {
+    if (strcmp(s, "smsmux") && strcmp(s, "server") &&
+        !str_starts(s, "provider.") && !str_starts(s, "route.")) {
       cfg_err(err, c, s, NULL,
-              "[%s]: unknown section (known: [smsmux], [provider.NAME], "
-              "[route.NAME])",
+              "[%s]: unknown section (known: [smsmux], [server], "
+              "[provider.NAME], [route.NAME])",
               s);
       return -1;
     }
@@ -929,12 +1122,15 @@ static int check_sections(cfg *c, dictionary *d, smsmux_error *err) {
 }
 
 /* Any key a plugin reads (credentials are among them, wherever the value
-   comes from: the file or env:). */
+   comes from: the file or env:), and the service's keys. */
 static int holds_secrets(const cfg *c) {
   size_t i, j;
+  if (c->server.admin_key || *cfg_server_get(c, "webhook_secret"))
+    return 1;
   for (i = 0; i < c->n_providers; i++)
     for (j = 0; j < c->providers[i].n_keys; j++)
-      if (!cfg_is_host_key(c->providers[i].keys[j].key))
+      if (!cfg_is_host_key(c->providers[i].keys[j].key) ||
+          strcmp(c->providers[i].keys[j].key, "hook_token") == 0)
         return 1;
   return 0;
 }
@@ -1024,6 +1220,8 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
     goto out;
   if (load_smsmux(c, d, dir, err, &route_names, &n_route_names))
     goto out;
+  if (load_server(c, d, dir, err))
+    goto out;
   n = iniparser_getnsec(d);
   for (i = 0; i < n; i++) {
     const char *s = iniparser_getsecname(d, i);
@@ -1101,6 +1299,19 @@ void cfg_free(cfg *c) {
     free_list(r->providers, r->n_providers);
   }
   free(c->routes);
+  for (i = 0; i < c->server.n_keys; i++) {
+    char *v = (char *)c->server.keys[i].value;
+    memset(v, 0, strlen(v));
+    free((char *)c->server.keys[i].key);
+    free(v);
+  }
+  free(c->server.keys);
+  free(c->server.listen);
+  free(c->server.tls_cert);
+  free(c->server.tls_key);
+  if (c->server.admin_key)
+    memset(c->server.admin_key, 0, strlen(c->server.admin_key));
+  free(c->server.admin_key);
   for (i = 0; i < c->n_lines; i++) {
     free(c->lines[i].section);
     free(c->lines[i].key);

@@ -48,6 +48,22 @@ typedef struct cfg_line {
   int line;      /* 1-based */
 } cfg_line;
 
+/** The [server] section (smsmuxd).  Every key is also kept, resolved
+    (env:NAME expanded) and with its default filled in, in `keys`, which
+    smsmux_config_value reads. */
+typedef struct cfg_server {
+  char *listen;             /* "host:port[,host:port...]" */
+  char *tls_cert, *tls_key; /* absolute paths, or NULL: plain HTTP */
+  long workers;             /* concurrent provider sends (16) */
+  char *admin_key;          /* NULL when unset: the API refuses every key */
+  long max_body;            /* bytes of one request body (1 MiB) */
+  long max_connections;     /* open connections in all (1024) */
+  long per_ip_connections;  /* open connections per client address (64) */
+  long request_timeout;     /* seconds a connection may stay idle (30) */
+  smsmux_kv *keys;          /* every key, resolved, defaults included */
+  size_t n_keys;
+} cfg_server;
+
 typedef struct cfg {
   char *path;        /* file read */
   cfg_line *lines;   /* every section and key, in file order */
@@ -66,6 +82,7 @@ typedef struct cfg {
   size_t n_providers;
   cfg_route *routes; /* in `routes =` order */
   size_t n_routes;
+  cfg_server server;
 } cfg;
 
 /** Find the configuration file: `explicit_path`, else $SMSMUX_CONFIG,
@@ -97,6 +114,8 @@ cfg_provider *cfg_provider_find(cfg *c, const char *name);
 const char *cfg_provider_get(const cfg_provider *p, const char *key);
 /** Keys the host itself reads in [provider.NAME]. */
 int cfg_is_host_key(const char *key);
+/** Value of `key` in [server] (resolved, default filled in), or NULL. */
+const char *cfg_server_get(const cfg *c, const char *key);
 /** Price of one segment to `e164` on p: longest cost.+PREFIX, else cost. */
 double cfg_price(const cfg_provider *p, const char *e164);
 

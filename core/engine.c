@@ -488,8 +488,9 @@ static void log_unknown_options(instance *inst, const smsmux_message *m) {
   }
 }
 
-static void message_of(const prepared *p, const smsmux_send_request *req,
-                       char **to, size_t n, smsmux_message *m) {
+static void message_of(const instance *inst, const prepared *p,
+                       const smsmux_send_request *req, char **to, size_t n,
+                       smsmux_message *m) {
   memset(m, 0, sizeof *m);
   m->size = sizeof *m;
   m->kind = p->kind;
@@ -509,6 +510,9 @@ static void message_of(const prepared *p, const smsmux_send_request *req,
   m->subject = req->subject;
   m->options = req->options;
   m->n_options = req->options ? req->n_options : 0;
+  /* a service that receives pushes: where this instance should push */
+  m->notify_report_url = inst->notify_report_url;
+  m->notify_reply_url = inst->notify_reply_url;
 }
 
 /* The store state a recipient line leaves behind. */
@@ -647,7 +651,7 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
     free(to);
     return err->cls;
   }
-  message_of(p, req, to, n, &m);
+  message_of(inst, p, req, to, n, &m);
   instance_throttle(inst);
   call_init(&call, inst, CALL_SEND);
   log_unknown_options(inst, &m);

@@ -52,7 +52,7 @@ static int unknown_key(const instance *inst, const char *key,
           "%s: [provider.%s] %s: unknown key for plugin %s (its keys: %s; "
           "host keys: plugin, base_url, cost, cost.+PREFIX, "
           "credit_per_segment, enabled, timeout, max_rps, max_recipients, "
-          "ca_file, ca_path)",
+          "ca_file, ca_path, hook_token)",
           inst->env->conf->path, p->name, key, p->plugin,
           known.s ? known.s : "none");
   sb_free(&known);
@@ -278,6 +278,8 @@ void instance_close(instance *inst) {
   httpc_pool_free(inst->http);
   free(inst->error);
   free(inst->base_url);
+  free(inst->notify_report_url);
+  free(inst->notify_reply_url);
   for (j = 0; inst->secrets && inst->secrets[j]; j++) {
     explicit_bzero(inst->secrets[j], strlen(inst->secrets[j]));
     free(inst->secrets[j]);

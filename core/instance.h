@@ -34,6 +34,9 @@ typedef struct instance {
   int usable;               /* loaded, opened, enabled */
   char *error;              /* why not usable */
   char *base_url;           /* config or plugin default */
+  /* where the provider should push reports and replies: set by a service
+     with a public URL for instances with a hook_token (else NULL) */
+  char *notify_report_url, *notify_reply_url;
   char **secrets;           /* secret values to redact, NULL-terminated */
   arena open_mem;           /* memory handed out during open (to close) */
   httpc_pool *http;         /* reused curl handles */

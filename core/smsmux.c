@@ -14,6 +14,7 @@
 #include "host.h"
 #include "msg.h"
 
+#include <ctype.h>
 #include <libxml/parser.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -236,6 +237,26 @@ void smsmux_close(smsmux *sm) {
 }
 
 const char *smsmux_config_path(const smsmux *sm) { return sm->cfg->path; }
+
+const char *smsmux_config_value(const smsmux *sm, const char *section,
+                                const char *key) {
+  char sec[128], k[64];
+  size_t i;
+  cfg_provider *p;
+  if (!sm || !section || !key || strlen(section) >= sizeof sec ||
+      strlen(key) >= sizeof k)
+    return NULL;
+  for (i = 0; (sec[i] = (char)tolower((unsigned char)section[i])); i++)
+    ;
+  for (i = 0; (k[i] = (char)tolower((unsigned char)key[i])); i++)
+    ;
+  if (strcmp(sec, "server") == 0)
+    return cfg_server_get(sm->cfg, k);
+  if (strncmp(sec, "provider.", 9) == 0 &&
+      (p = cfg_provider_find(sm->cfg, sec + 9)))
+    return cfg_provider_get(p, k);
+  return NULL;
+}
 
 /* ------------------------------------------------------ send and route -- */
 

@@ -178,4 +178,11 @@ run_smsmux --config "$CONFIG" --json route --to-file "$TMP/people.csv" --text 'B
 assert_eq 0 "$RC" "route --to-file: exit 0"
 assert_json '.candidates[0].provider' smsmode "route --to-file: candidate"
 
+# --- a line holding terminal escapes is shown escaped -------------------------
+printf 'numero\n06123\033[31mred\n' >"$TMP/esc.csv"
+run_smsmux --config "$CONFIG" send --to-file "$TMP/esc.csv" --text 'hi'
+assert_eq 2 "$RC" "escape line: nothing sent, exit 2"
+assert_contains "$ERR" 'line 2 (06123\e[31mred)' "escape line: the line is shown escaped"
+assert_eq 0 "$(printf '%s' "$ERR" | tr -d -c '\033' | wc -c)" "escape line: no raw ESC byte on stderr"
+
 finish

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The demo (`make demo`): one SMS through the sMsmode plugin over HTTP, its
 # delivery status and a reply, a failover, an MMS, two routing choices and
-# every provider's credit, all against smsmux-sim.  Every command is
+# every provider's credit, all against smsmux-sim; then smsmuxd: an HTTP
+# submit, its status, and a Kannel-style submit.  Every command is
 # printed as it can be pasted into a shell (from the directory `make demo`
 # ran in), before its output.
 #
@@ -61,8 +62,10 @@ sim_answers() { curl -s -f -m 2 "$(sim_url "$1")/_sim/providers" 2>/dev/null | g
 
 # ---- the simulator ---------------------------------------------------------
 sim=
+daemon=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/smsmux-demo.XXXXXX")
 cleanup() {
+  if [ -n "$daemon" ]; then kill "$daemon" 2>/dev/null || :; wait "$daemon" 2>/dev/null || :; fi
   if [ -n "$sim" ]; then kill "$sim" 2>/dev/null || :; wait "$sim" 2>/dev/null || :; fi
   rm -rf "$tmp"
 }
@@ -157,3 +160,40 @@ run route --kind mms --to 0612345678 --text "Voici la photo" \
     --image http://www.example.com/photo.jpg
 run route --to +32470123456 --text "Hallo"
 run credit
+
+# ---- smsmuxd: the same gateway as an HTTP service --------------------------
+# Its commands are indented: they work while this smsmuxd runs, and it
+# stops with the demo.
+SMSMUXD=${SMSMUXD:-$top_builddir/smsmuxd}
+if [ -x "$SMSMUXD" ]; then
+  DKEY=demo-admin-key-0123456789
+  ( umask 077
+    sed -e "s|^plugin_dir *=.*|plugin_dir = $top_builddir/plugins|" \
+        -e "s|^state_dir *=.*|state_dir = $tmp/state|" \
+        -e "s|127\\.0\\.0\\.1:$DEFAULT_PORT|127.0.0.1:$PORT|g" "$CONF"
+    printf '[server]\nlisten = 127.0.0.1:0\nadmin_key = %s\nworkers = 2\n' "$DKEY"
+  ) >"$tmp/smsmuxd.ini.new"
+  ( umask 077; cat "$tmp/smsmuxd.ini.new" >"$tmp/smsmuxd.ini" )
+  chmod 600 "$tmp/smsmuxd.ini"
+  "$SMSMUXD" --config "$tmp/smsmuxd.ini" --port-file "$tmp/d.port" --log-level warning 2>"$tmp/d.log" &
+  daemon=$!
+  i=0
+  until [ -s "$tmp/d.port" ]; do
+    i=$((i + 1))
+    [ $i -lt 200 ] && kill -0 "$daemon" 2>/dev/null ||
+      { echo "demo: smsmuxd did not start" >&2; cat "$tmp/d.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  D=http://127.0.0.1:$(cat "$tmp/d.port")
+  printf '\n(smsmuxd, the HTTP service, on %s with [server] admin_key = %s)\n' "$D" "$DKEY"
+  dsay() { printf '  $'; for a in "$@"; do printf ' %s' "$(q "$a")"; done; printf '\n'; "$@"; echo; }
+  dsay curl -s -H "Authorization: Bearer $DKEY" -H 'Content-Type: application/json' \
+    -d '{"to": "0612345678", "text": "Bonjour par HTTP"}' "$D/v1/messages" | tee "$tmp/submitted"
+  mid=$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$tmp/submitted")
+  sleep 1
+  dsay curl -s -H "Authorization: Bearer $DKEY" "$D/v1/messages/$mid"
+  dsay curl -s "$D/cgi-bin/sendsms?username=admin&password=$DKEY&to=0612345678&text=Bonjour+Kannel"
+  kill "$daemon" 2>/dev/null || :
+  wait "$daemon" 2>/dev/null || :
+  daemon=
+fi

@@ -9,6 +9,7 @@ include tests/mediasflow/local.mk
 include tests/allmysms/local.mk
 include tests/generic-http/local.mk
 include tests/fuzz/local.mk
+include tests/daemon/local.mk
 EXTRA_DIST += tests/lib.sh tests/demo.sh tests/installcheck.sh scripts/install-deps.sh docs/choices.md docs/ABI.md \
 	docs/providers.md docs/providers/smsmode.md docs/providers/allmysms.md
 TESTS += tests/config.sh

@@ -10,10 +10,11 @@
 MAN1=$top_srcdir/docs/smsmux.1
 SIM1=$top_srcdir/docs/smsmux-sim.1
 INI5=$top_srcdir/docs/smsmux.ini.5
+D8=$top_srcdir/docs/smsmuxd.8
 
 # ---- lint ------------------------------------------------------------------
 if command -v mandoc >/dev/null 2>&1; then
-  for page in "$MAN1" "$SIM1" "$INI5"; do
+  for page in "$MAN1" "$SIM1" "$INI5" "$D8"; do
     # the pages refer to each other, which are not installed yet
     out=$(mandoc -Tlint -Wstyle "$page" 2>&1 | grep -v 'referenced manual not found')
     assert_eq "" "$out" "mandoc -Tlint: $(basename "$page") is clean"
@@ -73,6 +74,19 @@ for f in $(page_flags "$SIM1"); do
   assert_contains "$sim_help --help" "$f" "smsmux-sim.1's $f is a real option"
 done
 
+# ---- smsmuxd(8) -------------------------------------------------------------
+d_help=$("${SMSMUXD:-$top_builddir/smsmuxd}" --help)
+n=0
+for f in $(printf '%s\n' "$d_help" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+  n=$((n + 1))
+  assert_contains "$(cat "$D8")" "$(man_flag "$f")" "smsmuxd.8 documents $f"
+done
+[ "$n" -ge 6 ] && pass "smsmuxd --help gave $n options to look for" ||
+  fail "smsmuxd --help gave $n options to look for (expected 6 or more)"
+for f in $(page_flags "$D8"); do
+  assert_contains "$d_help" "$f" "smsmuxd.8's $f is a real option"
+done
+
 # ---- smsmux.ini(5) ---------------------------------------------------------
 # known_keys SECTION-LINES: the keys smsmux lists when it meets "bogus"
 known_keys() {
@@ -110,6 +124,16 @@ bogus = 1
 EOF2
 )
 host_keys=$(printf '%s' "$err" | sed -n 's/.*host keys: \(.*\))$/\1/p' | tr -d ',')
+err=$(known_keys <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+[server]
+bogus = 1
+EOF2
+)
+server_keys=$(printf '%s' "$err" | sed -n 's/.*unknown key (known: \(.*\))$/\1/p' | tr -d ',')
+[ "$(printf '%s' "$server_keys" | wc -w)" -ge 12 ] && pass "smsmux named its [server] keys" ||
+  fail "smsmux named its [server] keys" "$err"
 [ "$(printf '%s' "$smsmux_keys" | wc -w)" -ge 8 ] && pass "smsmux named its [smsmux] keys" ||
   fail "smsmux named its [smsmux] keys" "$err"
 [ "$(printf '%s' "$route_keys" | wc -w)" -ge 4 ] && pass "smsmux named its route keys" ||
@@ -117,7 +141,7 @@ host_keys=$(printf '%s' "$err" | sed -n 's/.*host keys: \(.*\))$/\1/p' | tr -d '
 [ "$(printf '%s' "$host_keys" | wc -w)" -ge 8 ] && pass "smsmux named its host provider keys" ||
   fail "smsmux named its host provider keys"
 ini=$(cat "$INI5")
-for k in $smsmux_keys $route_keys $host_keys; do
+for k in $smsmux_keys $route_keys $host_keys $server_keys; do
   case $k in
     cost.+PREFIX) want='.It Cm cost.+ Ns Ar PREFIX' ;;
     *) want=".It Cm $k No =" ;;
@@ -125,9 +149,9 @@ for k in $smsmux_keys $route_keys $host_keys; do
   assert_contains "$ini" "$want" "smsmux.ini.5 documents the key $k"
 done
 for k in $(grep -o '^\.It Cm [a-z_]* No =' "$INI5" | awk '{print $3}'); do
-  case " $smsmux_keys $route_keys $host_keys " in
+  case " $smsmux_keys $route_keys $host_keys $server_keys " in
     *" $k "*) pass "smsmux.ini.5's key $k is accepted by smsmux" ;;
-    *) fail "smsmux.ini.5's key $k is accepted by smsmux" "known: $smsmux_keys / $route_keys / $host_keys" ;;
+    *) fail "smsmux.ini.5's key $k is accepted by smsmux" "known: $smsmux_keys / $route_keys / $host_keys / $server_keys" ;;
   esac
 done
 # the keys of the shipped plugins (generic-http's are in docs/generic-http.md)

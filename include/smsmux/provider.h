@@ -212,7 +212,35 @@ typedef struct smsmux_message {
       SMSMUX_ERR_INPUT, naming the option and the accepted values. (1.0) */
   const smsmux_kv *options;
   size_t n_options;          /**< count of `options` (1.0) */
+  /** Where the provider should push this message's delivery reports and
+      the replies to it, when the host can receive them (a service with a
+      public URL), else NULL.  A plugin whose provider pushes passes them
+      on (sMsmode: notification_url, notification_url_reponse) unless the
+      message's options name their own.  The host receives them and hands
+      them to `inbound`. (1.2) */
+  const char *notify_report_url;
+  const char *notify_reply_url; /**< (1.2) */
 } smsmux_message;
+
+/** What a provider pushed to the host (a delivery report or a reply), for
+    smsmux_provider.inbound.  Memory belongs to the host. (1.2) */
+typedef enum smsmux_inbound_kind {
+  SMSMUX_INBOUND_REPORT = 0, /**< a delivery report (1.2) */
+  SMSMUX_INBOUND_REPLY = 1   /**< a reply, an MO (1.2) */
+} smsmux_inbound_kind;
+
+typedef struct smsmux_inbound {
+  size_t size;               /**< sizeof as built by the host (1.2) */
+  smsmux_inbound_kind kind;  /**< which URL it came to (1.2) */
+  const char *method;        /**< "GET", "POST"... (1.2) */
+  const smsmux_kv *query;    /**< decoded query parameters (1.2) */
+  size_t n_query;            /**< (1.2) */
+  const smsmux_kv *headers;  /**< request headers, names lowercase (1.2) */
+  size_t n_headers;          /**< (1.2) */
+  const char *body;          /**< body bytes, NUL-terminated, or "" (1.2) */
+  size_t body_len;           /**< (1.2) */
+  const char *content_type;  /**< or NULL (1.2) */
+} smsmux_inbound;
 
 /** A query for replies (MO messages). (1.0) */
 typedef struct smsmux_reply_query {
@@ -622,6 +650,13 @@ typedef struct smsmux_provider {
       of a message that the provider taking it does not know, so plugins need
       not. (1.1) */
   const char *const *send_options;
+  /** Parse what the provider pushed (a delivery report or a reply) and
+      report it: for a report, set_message_id (the provider's message id
+      the report is about) then add_status per recipient; for a reply,
+      add_reply.  Return 0, or -1 after host->fail (INVALID for a request
+      that is not the provider's).  The host has checked the instance's
+      hook token already.  NULL: the provider does not push. (1.2) */
+  int (*inbound)(void *state, smsmux_call *call, const smsmux_inbound *in);
 } smsmux_provider;
 
 /** The smallest descriptor the host accepts: everything up to `send`. */

@@ -93,6 +93,15 @@ const char *smsmux_config_path(const smsmux *sm);
 /** [smsmux] retention_days of the configuration (default 90): what
     smsmux_store_prune keeps when given 0. (added in 0.2) */
 unsigned smsmux_retention_days(const smsmux *sm);
+/** The value of `key` in `section` of the configuration, as smsmux reads
+    it: env:NAME expanded, and for [server] (smsmuxd's section) the default
+    filled in when the key is absent (every [server] key has a value, ""
+    when it has no default).  `section` is "server" or "provider.NAME";
+    names are case-insensitive.  NULL when the section or key is unknown.
+    Borrowed: valid until smsmux_close.  The value may be a secret
+    (admin_key): never log it.  (added in 0.2) */
+const char *smsmux_config_value(const smsmux *sm, const char *section,
+                                const char *key);
 
 /* ------------------------------------------------------------- send ------ */
 

@@ -74,6 +74,8 @@ static int smsmode_replies(void *state, smsmux_call *call,
 static int smsmode_cancel(void *state, smsmux_call *call, const char *id);
 static int smsmode_call(void *state, smsmux_call *call, const char *op,
                         const smsmux_kv *params, size_t n_params);
+static int smsmode_inbound(void *state, smsmux_call *call,
+                           const smsmux_inbound *in);
 
 /* ------------------------------------------------------- descriptor --- */
 
@@ -165,6 +167,7 @@ static const smsmux_provider smsmode_provider = {
     .cancel = smsmode_cancel,
     .call = smsmode_call,
     .send_options = smsmode_send_options,
+    .inbound = smsmode_inbound,
 };
 
 /* provider.h declares no prototype; this one keeps -Wmissing-prototypes
@@ -613,12 +616,20 @@ static int send_options_read(const smsmode *sm, smsmux_call *call,
                    "option reply=%s is not valid: use reply=yes or reply=no",
                    reply);
   o->notification_url = nonempty(h->option(call, msg, "notification_url"));
+  /* a host that receives pushes names its own URLs (1.2), unless the
+     message or the instance names one */
+  if (o->notification_url == NULL &&
+      SMSMUX_HAS_MEMBER(msg, smsmux_message, notify_report_url))
+    o->notification_url = nonempty(msg->notify_report_url);
   if (o->notification_url != NULL && !valid_url(o->notification_url))
     return h->fail(call, SMSMUX_ERR_INPUT, NULL,
                    "option notification_url=%s is not an http(s) URL",
                    o->notification_url);
   o->notification_url_reponse =
       nonempty(h->option(call, msg, "notification_url_reponse"));
+  if (o->notification_url_reponse == NULL &&
+      SMSMUX_HAS_MEMBER(msg, smsmux_message, notify_reply_url))
+    o->notification_url_reponse = nonempty(msg->notify_reply_url);
   if (o->notification_url_reponse != NULL &&
       !valid_url(o->notification_url_reponse))
     return h->fail(call, SMSMUX_ERR_INPUT, NULL,
@@ -1492,4 +1503,78 @@ static int smsmode_call(void *state, smsmux_call *call, const char *name,
     return op_api_key_create(sm, call);
   return sm->host->fail(call, SMSMUX_ERR_UNSUPPORTED, NULL,
                         "sMsmode has no operation %s", name);
+}
+
+/* ------------------------------------------------------------ inbound --- */
+
+/* Items 11 and 12 of the guide: what the platform pushes, as GET query
+   parameters (a POST form is read the same: the host merges it in).
+   A delivery report: numero (336...), date_reception (yyyy-mm-dd
+   hh:mm:ss), statut (the status table), smsID, refClient, mcc_mnc.
+   A reply: numero (the sMsmode number that took it), message, emetteur
+   (who answered), date_reception (ddmmyyyy-hhmmss), smsID (the message
+   answered), refClient, responseID. */
+static const char *inbound_param(const smsmux_inbound *in, const char *name) {
+  size_t i;
+  for (i = 0; in->query && i < in->n_query; i++)
+    if (in->query[i].key && strcmp(in->query[i].key, name) == 0)
+      return in->query[i].value;
+  return NULL;
+}
+
+/* A pushed value as UTF-8: kept when it is, else read as ISO-8859-15 (the
+   charset of the platform's own answers). */
+static const char *inbound_text(const smsmux_host *h, smsmux_call *call,
+                                const char *v) {
+  if (v == NULL)
+    return NULL;
+  return h->decode_text(call, v, strlen(v), NULL, "ISO-8859-15");
+}
+
+static int smsmode_inbound(void *state, smsmux_call *call,
+                           const smsmux_inbound *in) {
+  smsmode *sm = state;
+  const smsmux_host *h = sm->host;
+  if (in == NULL || in->size < offsetof(smsmux_inbound, content_type))
+    return h->fail(call, SMSMUX_ERR_SYSTEM, NULL, "malformed inbound request");
+  if (in->kind == SMSMUX_INBOUND_REPORT) {
+    const char *id = nonempty(inbound_param(in, "smsID"));
+    const char *to = nonempty(inbound_param(in, "numero"));
+    const char *code = nonempty(inbound_param(in, "statut"));
+    const smsmux_status_map *row;
+    smsmux_status_record rec;
+    if (id == NULL || to == NULL || code == NULL)
+      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                     "not an sMsmode delivery report: smsID, numero and "
+                     "statut are required (item 12 of the guide)");
+    row = h->status_lookup(smsmode_statuses, code);
+    memset(&rec, 0, sizeof rec);
+    rec.size = sizeof rec;
+    rec.to = to;
+    rec.status = row != NULL ? row->status : SMSMUX_STATUS_UNKNOWN;
+    rec.code = code;
+    rec.text = row != NULL ? row->text : "statut inconnu";
+    rec.at = nonempty(inbound_param(in, "date_reception"));
+    h->set_message_id(call, id);
+    h->add_status(call, &rec);
+    return 0;
+  } else {
+    const char *from = nonempty(inbound_param(in, "emetteur"));
+    const char *text = inbound_param(in, "message");
+    smsmux_reply r;
+    if (from == NULL || text == NULL)
+      return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+                     "not an sMsmode reply notification: emetteur and "
+                     "message are required (item 12 of the guide)");
+    memset(&r, 0, sizeof r);
+    r.size = sizeof r;
+    r.from = from;
+    r.to = nonempty(inbound_param(in, "numero"));
+    r.text = inbound_text(h, call, text);
+    r.at = nonempty(inbound_param(in, "date_reception"));
+    r.id = nonempty(inbound_param(in, "responseID"));
+    r.message_id = nonempty(inbound_param(in, "smsID"));
+    h->add_reply(call, &r);
+    return 0;
+  }
 }

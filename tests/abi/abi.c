@@ -54,10 +54,13 @@ void abi_provider_types(const smsmux_kv *a, smsmux_call *b,
    parameters of one above would itself be a change the guard refuses) ---- */
 ABI_EXPORT void abi_provider_types_12(const smsmux_limits *a,
                                       enum smsmux_sender_rule b,
-                                      const smsmux_error_map *c);
+                                      const smsmux_error_map *c,
+                                      const smsmux_inbound *d,
+                                      smsmux_inbound_kind e);
 void abi_provider_types_12(const smsmux_limits *a, enum smsmux_sender_rule b,
-                           const smsmux_error_map *c) {
-  (void)a, (void)b, (void)c;
+                           const smsmux_error_map *c, const smsmux_inbound *d,
+                           smsmux_inbound_kind e) {
+  (void)a, (void)b, (void)c, (void)d, (void)e;
 }
 
 /* ---- smsmux.h: the application API's types ---- */

@@ -46,3 +46,12 @@ tests_fuzz_replay_generic_http_LDADD = $(fuzz_ldadd)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/run.sh tests/fuzz/mkseed.sh \
 	tests/fuzz/seeds.sh tests/fuzz/corpus tests/fuzz/crashes docs/fuzzing.md
+
+# smsmuxd's JSON request parser (daemon/json_in.c): no plugin, no core.
+check_PROGRAMS += tests/fuzz/replay-json-in
+tests_fuzz_replay_json_in_SOURCES = tests/fuzz/fuzz_json_in.c \
+	tests/fuzz/replay_main.c tests/fuzz/fuzz.h daemon/json_in.c
+tests_fuzz_replay_json_in_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon \
+	-D_GNU_SOURCE
+tests_fuzz_replay_json_in_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_fuzz_replay_json_in_LDADD = $(JSONC_LIBS)

@@ -1,0 +1,91 @@
+# tests/daemon/lib.sh - helpers for the smsmuxd tests, on top of tests/lib.sh
+# (sourced after it).
+#
+#   daemon_config                # $TMP/d.ini: one sMsmode on the simulator
+#   daemon_config - <<EOF ... EOF # or that text (@SIM@ @PLUGINS@ @TMP@ @KEY@)
+#   daemon_start [ARGS...]       # smsmuxd on a free port: $D_URL, $D_PID
+#   api METHOD PATH [curl args]  # with the admin key: sets $STATUS, $OUT
+#   daemon_stop [SIGNAL]         # SIGTERM (default), wait: $D_RC
+SMSMUXD=${SMSMUXD:-$top_builddir/smsmuxd}
+KEY=k3y-for-the-tests-0123456789
+D_PID=
+D_URL=
+
+_daemon_cleanup() {
+  if [ -n "$D_PID" ]; then kill -9 "$D_PID" 2>/dev/null || :; wait "$D_PID" 2>/dev/null || :; fi
+  _cleanup
+}
+trap _daemon_cleanup EXIT
+
+daemon_config() {
+  if [ "${1-}" != - ]; then
+    printf '%s\n' '[smsmux]' 'plugin_dir = @PLUGINS@' 'state_dir = @TMP@/state' \
+      'timeout = 5' '[server]' 'listen = 127.0.0.1:0' 'admin_key = @KEY@' \
+      'workers = 4' '[provider.smsmode]' 'plugin = smsmode' \
+      'base_url = @SIM@/smsmode/http/1.6' 'access_token = demo-token' |
+      sed "s|@KEY@|$KEY|" | write_config d.ini
+  else
+    sed "s|@KEY@|$KEY|" | write_config d.ini
+  fi
+}
+
+daemon_start() {
+  rm -f "$TMP/d.port"
+  "$SMSMUXD" --config "$TMP/d.ini" --port-file "$TMP/d.port" "$@" >>"$TMP/d.log" 2>&1 &
+  D_PID=$!
+  _i=0
+  while [ ! -s "$TMP/d.port" ]; do
+    _i=$((_i + 1))
+    if [ $_i -gt 300 ] || ! kill -0 "$D_PID" 2>/dev/null; then
+      echo "smsmuxd did not start:" >&2; cat "$TMP/d.log" >&2; exit 99
+    fi
+    sleep 0.05
+  done
+  D_PORT=$(cat "$TMP/d.port")
+  D_URL="http://127.0.0.1:$D_PORT"
+}
+
+# daemon_stop [SIGNAL]: signal it (TERM), wait: $D_RC its exit status
+daemon_stop() {
+  kill "-${1:-TERM}" "$D_PID" 2>/dev/null
+  set +e
+  wait "$D_PID"
+  D_RC=$?
+  D_PID=
+}
+
+# api METHOD PATH [curl args]: a request with the admin key; $STATUS $OUT
+api() {
+  _m=$1; _p=$2; shift 2
+  STATUS=$(curl -sS -o "$TMP/.api" -w '%{http_code}' -X "$_m" \
+    -H "Authorization: Bearer $KEY" "$@" "$D_URL$_p") || STATUS="curl failed"
+  OUT=$(cat "$TMP/.api" 2>/dev/null)
+}
+# post_json PATH JSON [curl args]
+post_json() {
+  _p=$1; _j=$2; shift 2
+  api POST "$_p" -H 'Content-Type: application/json' --data-binary "$_j" "$@"
+}
+
+# wait_until WHAT 'SHELL TEXT': until the text, evaluated afresh each time
+# (quote it: a "$(...)" in double quotes would be expanded once, by the
+# caller), succeeds (15 s), else a failure
+wait_until() {
+  _what=$1; shift
+  _i=0
+  until eval "$1"; do
+    _i=$((_i + 1))
+    if [ $_i -gt 300 ]; then
+      fail "$_what (waited 15 s)" "the daemon's last lines:" "$(tail -n 15 "$TMP/d.log" 2>/dev/null)" \
+        "its newest messages: $(curl -sS -H "Authorization: Bearer $KEY" "$D_URL/v1/messages?limit=3" 2>&1 | head -c 3000)"
+      return 1
+    fi
+    sleep 0.05
+  done
+  return 0
+}
+
+# sends_to NUMBER: how many sendSMS.do requests sMsmode got for NUMBER
+sends_to() {
+  sim_requests smsmode | jq --arg n "$1" '[.[] | select(.path|endswith("/sendSMS.do")) | select(tostring | contains($n))] | length'
+}

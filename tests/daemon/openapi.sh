@@ -1,0 +1,102 @@
+#!/bin/sh
+# docs/openapi.json describes the real service: every answer below (each
+# endpoint, each status code it documents) has its status documented for
+# that path and method, and its JSON body valid against the schema the
+# document gives for it (tests/daemon/openapi.jq, a validator of the
+# subset of OpenAPI 3.0 the document uses).
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/daemon/lib.sh"
+DOC=$top_srcdir/docs/openapi.json
+jq -e '.openapi | startswith("3.")' "$DOC" >/dev/null && pass "docs/openapi.json is an OpenAPI 3 document" ||
+  fail "docs/openapi.json is an OpenAPI 3 document"
+sim_start
+daemon_config
+sed -i 's/^workers = .*/workers = 1/' "$TMP/d.ini"
+daemon_start
+checked=0
+status_of() { api GET "/v1/messages/$1"; jqr .status; }
+
+# conforms TEMPLATE METHOD: the last answer ($STATUS, $OUT) against DOC
+conforms() {
+  _t=$1; _m=$2
+  checked=$((checked + 1))
+  _resp=$(jq -c --arg t "$_t" --arg m "$_m" --arg s "$STATUS" '.paths[$t][$m].responses[$s] // empty' "$DOC")
+  if [ -z "$_resp" ]; then
+    fail "$_m $_t $STATUS is documented" "docs/openapi.json has no response $STATUS for $_m $_t"
+    return
+  fi
+  _schema=$(printf '%s' "$_resp" | jq -c '.content["application/json"].schema // empty')
+  if [ -z "$_schema" ]; then
+    pass "$_m $_t $STATUS is documented (not JSON)"
+    return
+  fi
+  _errs=$(printf '%s' "$OUT" | jq -r --slurpfile doc "$DOC" --argjson schema "$_schema" \
+    '$doc[0] as $doc | '"$(cat "$top_srcdir/tests/daemon/openapi.jq" | grep -v '^#')" 2>&1)
+  assert_eq "" "$_errs" "$_m $_t $STATUS matches the document"
+}
+nokey() { # nokey METHOD PATH [curl args]: a request without the key
+  _m=$1; _p=$2; shift 2
+  STATUS=$(curl -sS -o "$TMP/.api" -w '%{http_code}' -X "$_m" "$@" "$D_URL$_p")
+  OUT=$(cat "$TMP/.api")
+}
+
+nokey GET /healthz; conforms /healthz get
+nokey GET /readyz; conforms /readyz get
+nokey GET /metrics; conforms /metrics get
+
+post_json /v1/messages '{"to": ["0612345601", "0612345602"], "text": "Bonjour", "ref": "o1"}'
+conforms /v1/messages post
+id=$(jqr .id)
+wait_until "sent" 'test "$(status_of "$id")" = accepted'
+post_json /v1/messages '{"to": ["0612345601", "0612345602"], "text": "Bonjour", "ref": "o1"}'
+assert_eq 200 "$STATUS" "(a repeat: 200)"; conforms /v1/messages post
+post_json /v1/messages '{"to": ["0612345601", "0612345602"], "text": "Autre", "ref": "o1"}'
+assert_eq 409 "$STATUS" "(a conflict: 409)"; conforms /v1/messages post
+post_json /v1/messages '{"to": 1}'
+conforms /v1/messages post
+post_json /v1/messages '{"to": "0612345603", "kind": "mms", "image_url": "https://example.com/a.jpg"}'
+assert_eq 422 "$STATUS" "(no MMS provider: 422)"; conforms /v1/messages post
+api POST /v1/messages -H 'Content-Type: text/plain' --data-binary x
+conforms /v1/messages post
+head -c 2000000 /dev/zero >"$TMP/big"
+api POST /v1/messages -H 'Content-Type: application/json' --data-binary @"$TMP/big"
+assert_eq 413 "$STATUS" "(too large: 413)"; conforms /v1/messages post
+nokey POST /v1/messages -H 'Content-Type: application/json' --data-binary '{}'
+conforms /v1/messages post
+
+api GET /v1/messages; conforms /v1/messages get
+api GET '/v1/messages?limit=5000'; conforms /v1/messages get
+api GET "/v1/messages/$id"; conforms /v1/messages/{id} get
+api GET /v1/messages/m0000; conforms /v1/messages/{id} get
+api DELETE "/v1/messages/$id"; conforms /v1/messages/{id} delete
+api DELETE /v1/messages/m0000; conforms /v1/messages/{id} delete
+sim_fault smsmode slow "count=1&ms=2000"
+post_json /v1/messages '{"to": "0612345604", "text": "lent"}'
+slow=$(jqr .id)
+wait_until "the worker is busy" 'test "$(status_of "$slow")" = sending'
+post_json /v1/messages '{"to": "0612345605", "text": "annule"}'
+api DELETE "/v1/messages/$(jqr .id)"
+assert_eq 200 "$STATUS" "(cancel: 200)"; conforms /v1/messages/{id} delete
+
+post_json /v1/batches '[{"to": "0612345611", "text": "a"}, {"to": "99", "text": "b"}]'
+conforms /v1/batches post
+batch=$(jqr .id)
+post_json /v1/batches '[{"to": "99", "text": "b"}]'
+conforms /v1/batches post
+post_json /v1/batches '[{"to": 99}]'
+conforms /v1/batches post
+api POST /v1/batches -H 'Content-Type: application/xml' --data-binary '<a/>'
+conforms /v1/batches post
+api GET "/v1/batches/$batch"; conforms /v1/batches/{id} get
+api GET /v1/batches/b_none; conforms /v1/batches/{id} get
+
+nokey GET "/cgi-bin/sendsms?username=admin&password=$KEY&to=0612345621&text=k"
+conforms /cgi-bin/sendsms get
+nokey GET "/cgi-bin/sendsms?username=admin&password=no&to=0612345621&text=k"
+conforms /cgi-bin/sendsms get
+nokey POST "/cgi-bin/sendsms?username=admin&password=$KEY&text=k"
+conforms /cgi-bin/sendsms post
+
+assert_eq yes "$([ $checked -ge 25 ] && echo yes)" "$checked answers checked"
+daemon_stop
+finish
