@@ -449,6 +449,10 @@ static int cmd_credit(cli *c, int argc, char **argv) {
       if (!c->json)
         printf("%s: %g%s%s\n", or_dash(e->provider), e->credit,
                e->unit ? " " : "", e->unit ? e->unit : "");
+    } else if (!a.provider && e->error.cls == SMSMUX_ERR_UNSUPPORTED) {
+      /* listed, not a failure: that provider has no balance to read */
+      if (!c->json)
+        printf("%s: not supported\n", or_dash(e->provider));
     } else {
       print_credit_error(e);
       /* One provider asked: its own status; all of them: 1 if any failed. */

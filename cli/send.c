@@ -403,7 +403,8 @@ int send_exit_code(const smsmux_send_result *r) {
   if (r->error.cls != SMSMUX_OK)
     return smsmux_exit_code(r->error.cls);
   for (size_t i = 0; i < r->n_recipients; i++)
-    if (r->recipients[i].status == SMSMUX_STATUS_REJECTED)
+    if (r->recipients[i].status == SMSMUX_STATUS_REJECTED ||
+        r->recipients[i].status == SMSMUX_STATUS_FAILED)
       return EXIT_FAILED;
   return EXIT_DONE;
 }
@@ -412,7 +413,10 @@ static void print_attempts(FILE *out, const smsmux_send_result *r) {
   fprintf(out, "attempts:\n");
   for (size_t i = 0; i < r->n_attempts; i++) {
     const smsmux_attempt *a = &r->attempts[i];
-    if (a->ok)
+    if (a->skipped)
+      fprintf(out, "  %s: skipped (%s)\n", or_dash(a->provider),
+              or_dash(a->message));
+    else if (a->ok)
       fprintf(out, "  %s: ok\n", or_dash(a->provider));
     else
       fprintf(out, "  %s: failed (%s%s%s)%s%s\n", or_dash(a->provider),
@@ -483,7 +487,8 @@ static void print_send_human(const smsmux_send_result *r) {
   int failed = r->error.cls != SMSMUX_OK || r->possibly_sent;
 
   for (size_t i = 0; i < r->n_recipients; i++) {
-    if (r->recipients[i].status == SMSMUX_STATUS_REJECTED)
+    if (r->recipients[i].status == SMSMUX_STATUS_REJECTED ||
+        r->recipients[i].status == SMSMUX_STATUS_FAILED)
       rejected++;
     else if (r->recipients[i].status != SMSMUX_STATUS_UNKNOWN)
       taken++;

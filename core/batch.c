@@ -115,14 +115,14 @@ static size_t group_limit(struct smsmux_batch *b,
     engine_open_all(b->sm);
   if (req->provider) {
     instance *inst = engine_instance(b->sm, req->provider);
-    if (inst && inst->usable && inst->desc->max_recipients)
-      lim = inst->desc->max_recipients;
+    if (inst && inst->usable && inst->max_recipients)
+      lim = inst->max_recipients;
   } else {
     for (i = 0; i < b->sm->n_inst; i++) {
       const instance *inst = &b->sm->inst[i];
-      if (inst->usable && inst->desc->max_recipients &&
-          (!lim || inst->desc->max_recipients < lim))
-        lim = inst->desc->max_recipients;
+      if (inst->usable && inst->max_recipients &&
+          (!lim || inst->max_recipients < lim))
+        lim = inst->max_recipients;
     }
   }
   if (!lim)
@@ -283,7 +283,8 @@ static void report_group(struct smsmux_batch *b, bgroup *g) {
     return;
   }
   b->sum.sends++;
-  b->sum.requests += r->n_attempts;
+  for (size_t k = 0; k < r->n_attempts; k++)
+    b->sum.requests += !r->attempts[k].skipped; /* skipped: not made */
   for (i = 0; i < g->n; i++) {
     const engine_row *s = &g->srows[i];
     if (s->rcpt != (size_t)-1 && !s->journaled &&

@@ -35,10 +35,12 @@
 static const char *const smsmux_keys[] = {
     "plugin_dir",       "routes",           "timeout",     "state_dir",
     "default_country",  "breaker_failures", "breaker_cooldown",
-    "balance_ttl",      "retention_days",   "store",       NULL};
+    "balance_ttl",      "retention_days",   "store",       "ca_file",
+    "ca_path",          NULL};
 static const char *const host_provider_keys[] = {
-    "plugin", "base_url", "cost", "credit_per_segment", "enabled", "timeout",
-    "max_rps", "hook_token", NULL};
+    "plugin",  "base_url", "cost",       "credit_per_segment",
+    "enabled", "timeout",  "max_rps",    "max_recipients",
+    "ca_file", "ca_path",  "hook_token", NULL};
 /* [server] (smsmuxd), with the default of each key ("": none) */
 static const char *const server_keys[][2] = {
     {"listen", "127.0.0.1:8080"},
@@ -551,6 +553,46 @@ static int get_seconds(cfg *c, dictionary *d, const char *key, long def,
   return 0;
 }
 
+/* ca_file / ca_path of `sec`: an existing file / directory, made absolute
+   (relative to the configuration's directory).  *out stays NULL when the
+   key is absent. */
+static int ca_key(cfg *c, const char *sec, const char *key, const char *v,
+                  const char *dir, char **out, smsmux_error *err) {
+  struct stat st;
+  int want_dir = strcmp(key, "ca_path") == 0;
+  char *path;
+  *out = NULL;
+  if (!v)
+    return 0;
+  if (!*v) {
+    cfg_err(err, c, sec, key,
+            "[%s] %s: empty; give the %s of the CA certificates to trust, "
+            "or remove the key",
+            sec, key, want_dir ? "directory" : "PEM file");
+    return -1;
+  }
+  path = abs_path(dir, v);
+  {
+    int rc = stat(path, &st), e = errno;
+    const char *why = rc != 0 ? strerror(e)
+                      : (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+                          ? (want_dir ? "not a directory" : "not a file")
+                      : access(path, want_dir ? R_OK | X_OK : R_OK) != 0
+                          ? "not readable"
+                          : NULL;
+    if (why) {
+      cfg_err(err, c, sec, key, "[%s] %s: \"%s\": %s; give the %s", sec,
+              key, path, why,
+              want_dir ? "directory of CA certificates (c_rehash layout)"
+                       : "PEM file of the CA certificates to trust");
+      free(path);
+      return -1;
+    }
+  }
+  *out = path;
+  return 0;
+}
+
 static int load_smsmux(cfg *c, dictionary *d, const char *dir,
                        smsmux_error *err, char ***route_names,
                        size_t *n_route_names) {
@@ -568,7 +610,7 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
                 "[smsmux] %s: unknown key (known: plugin_dir, routes, "
                 "timeout, state_dir, store, default_country, "
                 "breaker_failures, breaker_cooldown, balance_ttl, "
-                "retention_days)",
+                "retention_days, ca_file, ca_path)",
                 k);
         free(keys);
         return -1;
@@ -628,6 +670,14 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
   }
   c->default_cc = xstrdup(v);
 
+  if (ca_key(c, "smsmux", "ca_file",
+             iniparser_getstring(d, "smsmux:ca_file", NULL), dir, &c->ca_file,
+             err) ||
+      ca_key(c, "smsmux", "ca_path",
+             iniparser_getstring(d, "smsmux:ca_path", NULL), dir, &c->ca_path,
+             err))
+    return -1;
+
   v = iniparser_getstring(d, "smsmux:routes", NULL);
   *route_names = v ? split_list(v, n_route_names) : NULL;
   if (!v)
@@ -635,7 +685,8 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
   return 0;
 }
 
-static int load_provider(cfg *c, dictionary *d, const char *sec,
+static int load_provider(cfg *c, dictionary *d, const char *dir,
+                         const char *sec,
                          smsmux_error *err) {
   cfg_provider *p;
   size_t cap = c->n_providers;
@@ -741,6 +792,25 @@ static int load_provider(cfg *c, dictionary *d, const char *sec,
         cfg_err(err, c, sec, "enabled",
                 "[%s] enabled: \"%s\" is not yes or no",
                 sec, v);
+        free(keys);
+        return -1;
+      }
+    } else if (strcmp(k, "max_recipients") == 0) {
+      long n;
+      if (parse_long(v, &n) || n < 1 || n > 100000) {
+        cfg_err(err, c, sec, "max_recipients",
+                "[%s] max_recipients: \"%s\" is not a number of recipients "
+                "per send from 1 to 100000 (leave it out: the plugin's "
+                "limit)",
+                sec, v);
+        free(keys);
+        return -1;
+      }
+      p->max_recipients = (unsigned)n;
+    } else if (strcmp(k, "ca_file") == 0 || strcmp(k, "ca_path") == 0) {
+      if (ca_key(c, sec, k, v, dir,
+                 strcmp(k, "ca_file") == 0 ? &p->ca_file : &p->ca_path,
+                 err)) {
         free(keys);
         return -1;
       }
@@ -1204,7 +1274,7 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
   n = iniparser_getnsec(d);
   for (i = 0; i < n; i++) {
     const char *s = iniparser_getsecname(d, i);
-    if (str_starts(s, "provider.") && load_provider(c, d, s, err))
+    if (str_starts(s, "provider.") && load_provider(c, d, dir, s, err))
       goto out;
   }
   for (j = 0; j < n_route_names; j++)
@@ -1251,6 +1321,8 @@ void cfg_free(cfg *c) {
     free(p->name);
     free(p->plugin);
     free(p->base_url);
+    free(p->ca_file);
+    free(p->ca_path);
     for (j = 0; j < p->n_prefix_costs; j++)
       free(p->prefix_costs[j].prefix);
     free(p->prefix_costs);
@@ -1301,6 +1373,8 @@ void cfg_free(cfg *c) {
     memset(c->store, 0, strlen(c->store));
     free(c->store);
   }
+  free(c->ca_file);
+  free(c->ca_path);
   free(c->default_cc);
   free(c);
 }

@@ -24,6 +24,8 @@ typedef struct cfg_provider {
   int enabled;               /* default 1 */
   long timeout;              /* seconds; the [smsmux] one when unset */
   double max_rps;            /* send requests per second, 0: no limit */
+  unsigned max_recipients;   /* recipients per send, 0: the plugin's */
+  char *ca_file, *ca_path;   /* trusted CAs (absolute), or NULL: [smsmux]'s */
   smsmux_kv *keys;           /* every key of the section, values resolved */
   size_t n_keys;
   int *key_literal;          /* per key: 1 when written in the file itself */
@@ -77,6 +79,7 @@ typedef struct cfg {
   long breaker_cooldown; /* seconds a breaker stays open (60) */
   long balance_ttl;      /* seconds a cached balance is trusted (300) */
   long retention_days;   /* days settled messages are kept (90) */
+  char *ca_file, *ca_path; /* trusted CAs (absolute), or NULL: the system's */
   cfg_provider *providers;
   size_t n_providers;
   cfg_route *routes; /* in `routes =` order */

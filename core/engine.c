@@ -234,6 +234,7 @@ static void router_msg_of(const prepared *p, const smsmux_send_request *req,
   m->n_to = p->n_to;
   m->from = req->from;
   m->scheduled = p->at != 0;
+  m->at = p->at;
 }
 
 /* "no provider can take it: a: why; b: why".  The class says what to do:
@@ -326,10 +327,13 @@ static int snapshot_of(struct smsmux *sm, const char *name, store_db *db,
   s->usable = inst->usable;
   s->unusable_why = inst->error;
   if (inst->desc) {
-    s->caps = inst->desc->capabilities;
-    s->max_segments = inst->desc->max_segments;
-    s->max_text_length = inst->desc->max_text_length;
-    s->max_sender_length = inst->desc->max_sender_length;
+    /* the instance's own (ABI 1.2 set_limits), not only the descriptor's */
+    s->caps = inst->caps;
+    s->max_segments = inst->max_segments;
+    s->max_text_length = inst->max_text_length;
+    s->max_sender_length = inst->max_sender_length;
+    s->schedule_min_delay = inst->schedule_min_delay;
+    s->sender_rules = inst->sender_rules;
   }
   if (env->breaker_limit > 0 && !pl->sel.forced_provider) {
     health_breaker b;
@@ -341,7 +345,7 @@ static int snapshot_of(struct smsmux *sm, const char *name, store_db *db,
   if (!(pl->sel.policy->needs & ROUTER_NEEDS_CREDIT))
     return 0;
   /* only candidates that could take the message are asked for credit */
-  why = router_ineligible(s, m);
+  why = router_ineligible(s, m, env->now);
   if (!why && !(s->breaker_known && s->breaker_failures >= env->breaker_limit &&
                 s->breaker_open_until > env->now))
     snapshot_credit(sm, inst, db, pl, s);
@@ -378,8 +382,10 @@ static int plan_message(struct smsmux *sm, const router_msg *m,
 }
 
 /* After an attempt on `c`: breaker bookkeeping (success closes it; a
-   provider failure counts) and, on success, the cached balance goes down
-   by what the message used.  Nothing to change: the store is not asked. */
+   provider failure counts) and the cached balance goes down by what the
+   recipients it accepted used (`share` of the message: all of a chunk on
+   success, part of it when it failed after accepting some).  Nothing to
+   change: the store is not asked. */
 static void record_attempt(struct smsmux *sm, const router_candidate *c,
                            smsmux_error_class cls, double share,
                            int balance_known) {
@@ -387,7 +393,7 @@ static void record_attempt(struct smsmux *sm, const router_candidate *c,
   int success = cls == SMSMUX_OK;
   int breaker = limit > 0 && (success || router_counts_against_provider(cls));
   /* a balance the send answer carried counts this message already */
-  int spend = success && c->snap->has_credit && !balance_known;
+  int spend = share > 0 && c->snap->has_credit && !balance_known;
   health_breaker seen;
   store_db *db;
   if (!breaker && !spend)
@@ -426,6 +432,7 @@ typedef struct send_state {
                            marked `sending` for (borrowed name), or NULL */
 } send_state;
 
+/* n_to: recipients it accepted (on failure: before it failed). */
 static void add_attempt(send_state *st, const instance *inst, int ok,
                         const smsmux_error *e, size_t n_to) {
   smsmux_attempt *a = VEC_PUSH(st->r->attempts, st->r->n_attempts, st->cap_att);
@@ -433,8 +440,23 @@ static void add_attempt(send_state *st, const instance *inst, int ok,
   a->ok = ok;
   a->cls = ok ? SMSMUX_OK : e->cls;
   a->code = ok ? NULL : (e->code[0] ? xstrdup(e->code) : NULL);
-  a->message = ok ? xasprintf("accepted %zu recipient(s)", n_to)
-                  : xstrdup(e->message);
+  a->message = ok     ? xasprintf("accepted %zu recipient(s)", n_to)
+               : n_to ? xasprintf("%s (%zu recipient(s) accepted before the "
+                                  "failure)",
+                                  e->message, n_to)
+                      : xstrdup(e->message);
+}
+
+/* A candidate left out because its circuit breaker is open: an attempt
+   that was not made, so that --json says why it was passed over. */
+static void add_skipped(send_state *st, const router_candidate *c) {
+  smsmux_attempt *a = VEC_PUSH(st->r->attempts, st->r->n_attempts, st->cap_att);
+  a->provider = xstrdup(c->snap->name);
+  a->ok = 0;
+  a->skipped = 1;
+  a->cls = SMSMUX_ERR_TEMPORARY;
+  a->code = xstrdup("circuit-breaker");
+  a->message = xstrdup(c->reason ? c->reason : "circuit breaker open");
 }
 
 static void add_rcpt(send_state *st, size_t idx, smsmux_error_class cls,
@@ -504,10 +526,68 @@ static void message_of(const instance *inst, const prepared *p,
 static const char *store_state_of(smsmux_status s, int scheduled) {
   switch (s) {
   case SMSMUX_STATUS_UNKNOWN: return "unknown";
-  case SMSMUX_STATUS_REJECTED: return "failed";
+  case SMSMUX_STATUS_REJECTED:
+  case SMSMUX_STATUS_FAILED: return "failed";
   case SMSMUX_STATUS_SCHEDULED: return "scheduled";
   default: return scheduled ? "scheduled" : "accepted";
   }
+}
+
+/* A recipient nothing was accepted for, after a failure of class cls that
+   settles it: `rejected` when that was the provider's (or its plugin's)
+   refusal of the message, `unknown` when it may have gone out, else
+   `failed` (transport, credentials, credit: every candidate tried). */
+static smsmux_status settled_status(smsmux_error_class cls) {
+  switch (cls) {
+  case SMSMUX_ERR_UNKNOWN_OUTCOME: return SMSMUX_STATUS_UNKNOWN;
+  case SMSMUX_ERR_INVALID:
+  case SMSMUX_ERR_PERMANENT:
+  case SMSMUX_ERR_INPUT: return SMSMUX_STATUS_REJECTED;
+  default: return SMSMUX_STATUS_FAILED;
+  }
+}
+
+/* What the plugin reported for recipient i (`to`) of the chunk, or NULL. */
+static const call_recipient *reported(const smsmux_call *call,
+                                      const char *to, size_t i) {
+  size_t j;
+  if (i < call->n_recipients && call->recipients[i].to &&
+      strcmp(call->recipients[i].to, to) == 0)
+    return &call->recipients[i];
+  for (j = 0; j < call->n_recipients; j++)
+    if (call->recipients[j].to && strcmp(call->recipients[j].to, to) == 0)
+      return &call->recipients[j];
+  return NULL;
+}
+
+/* A status that says the provider took the recipient. */
+static int taken_status(smsmux_status s) {
+  return s == SMSMUX_STATUS_ACCEPTED || s == SMSMUX_STATUS_SCHEDULED ||
+         s == SMSMUX_STATUS_SENT || s == SMSMUX_STATUS_DELIVERED;
+}
+
+/* Recipient i of the chunk taken by inst: its result line and its store
+   outcome. */
+static void settle_one(send_state *st, const prepared *p,
+                       const instance *inst, const smsmux_call *call,
+                       const call_recipient *cr, size_t idx, char *to,
+                       store_outcome *out) {
+  smsmux_recipient_result *rr;
+  if (cr)
+    add_rcpt(st, idx, SMSMUX_OK, to, cr->status,
+             cr->id ? cr->id : call->message_id, inst->cfg->name, cr->code,
+             cr->text);
+  else
+    add_rcpt(st, idx, SMSMUX_OK, to,
+             p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED,
+             call->message_id, inst->cfg->name, NULL, NULL);
+  rr = &st->r->recipients[st->r->n_recipients - 1];
+  out->number = to;
+  out->state = store_state_of(rr->status, p->at != 0);
+  out->provider = inst->cfg->name;
+  out->provider_id = rr->id;
+  out->code = rr->code;
+  out->text = rr->text;
 }
 
 /* The chunk's recipient lines, from the plugin's report (or "accepted"
@@ -516,33 +596,10 @@ static void settle_accepted(send_state *st, const prepared *p,
                             const instance *inst, smsmux_call *call,
                             const size_t *idx, char **to, size_t n,
                             store_outcome *out) {
-  size_t i, j;
-  for (i = 0; i < n; i++) {
-    const call_recipient *cr = NULL;
-    smsmux_recipient_result *rr;
-    if (i < call->n_recipients && call->recipients[i].to &&
-        strcmp(call->recipients[i].to, to[i]) == 0)
-      cr = &call->recipients[i];
-    for (j = 0; j < call->n_recipients && !cr; j++)
-      if (call->recipients[j].to &&
-          strcmp(call->recipients[j].to, to[i]) == 0)
-        cr = &call->recipients[j];
-    if (cr)
-      add_rcpt(st, idx[i], SMSMUX_OK, to[i], cr->status,
-               cr->id ? cr->id : call->message_id, inst->cfg->name, cr->code,
-               cr->text);
-    else
-      add_rcpt(st, idx[i], SMSMUX_OK, to[i],
-               p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED,
-               call->message_id, inst->cfg->name, NULL, NULL);
-    rr = &st->r->recipients[st->r->n_recipients - 1];
-    out[i].number = to[i];
-    out[i].state = store_state_of(rr->status, p->at != 0);
-    out[i].provider = inst->cfg->name;
-    out[i].provider_id = rr->id;
-    out[i].code = rr->code;
-    out[i].text = rr->text;
-  }
+  size_t i;
+  for (i = 0; i < n; i++)
+    settle_one(st, p, inst, call, reported(call, to[i], i), idx[i], to[i],
+               &out[i]);
 }
 
 /* The chunk's rows are `sending` through inst in the store (durably) before
@@ -569,13 +626,18 @@ static int chunk_sending(send_state *st, const instance *inst,
 }
 
 /* Send the recipients p->to[idx[0..n)] through inst; 0 on success, else
-   the error class.  *balance_known: the answer carried the credit left. */
+   the error class.  *balance_known: the answer carried the credit left.
+   On failure, recipients the plugin reported taken before it failed (its
+   second request failed after the first was accepted, say) are settled
+   as accepted, with their ids, and counted in *n_taken; the others are in
+   left[0..*n_left) (indices into p->to), for the caller to move on. */
 static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
                                      const prepared *p,
                                      const smsmux_send_request *req,
                                      const size_t *idx, size_t n,
                                      send_state *st, smsmux_error *err,
-                                     int *balance_known) {
+                                     int *balance_known, size_t *left,
+                                     size_t *n_left, size_t *n_taken) {
   smsmux_call call;
   smsmux_message m;
   char **to = xcalloc(n ? n : 1, sizeof *to);
@@ -585,9 +647,13 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
   int rc;
 
   *balance_known = 0;
+  *n_left = 0;
+  *n_taken = 0;
   for (i = 0; i < n; i++)
     to[i] = p->to[idx[i]];
   if (chunk_sending(st, inst, idx, to, n, err)) {
+    for (i = 0; i < n; i++)
+      left[(*n_left)++] = idx[i];
     free(out);
     free(to);
     return err->cls;
@@ -601,16 +667,26 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
   memset(&att, 0, sizeof att);
   att.provider = inst->cfg->name;
   if (call.failed) {
+    const char *first_id = NULL;
     *err = call.err;
-    add_attempt(st, inst, 0, &call.err, n);
     att.outcome = "failed";
     att.cls = smsmux_error_class_name(err->cls);
     att.code = err->code[0] ? err->code : NULL;
     att.message = err->message;
     /* settled here only as far as the store goes: nothing accepted is
        `failed` (safe to send again, and failover may), a possible send
-       `unknown` */
+       `unknown`; what the plugin reported taken is accepted (never sent
+       again, by failover or a --ref rerun) */
     for (i = 0; i < n; i++) {
+      const call_recipient *cr = reported(&call, to[i], i);
+      if (cr && taken_status(cr->status)) {
+        settle_one(st, p, inst, &call, cr, idx[i], to[i], &out[i]);
+        if (!first_id)
+          first_id = st->r->recipients[st->r->n_recipients - 1].id;
+        (*n_taken)++;
+        continue;
+      }
+      left[(*n_left)++] = idx[i];
       out[i].number = to[i];
       out[i].state = err->cls == SMSMUX_ERR_UNKNOWN_OUTCOME ? "unknown"
                                                              : "failed";
@@ -618,7 +694,16 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
       out[i].code = att.code;
       out[i].text = err->message;
     }
+    add_attempt(st, inst, 0, &call.err, *n_taken);
+    if (*n_taken && !st->r->provider) {
+      st->r->provider = xstrdup(inst->cfg->name);
+      st->r->id = xstrdup(call.message_id ? call.message_id : first_id);
+    }
     store_finish(st->db, st->id, out, n, &att, 1);
+    if (*n_taken && call.has_balance) {
+      health_balance_store(st->db, inst->cfg->name, call.balance);
+      *balance_known = 1;
+    }
     call_done(&call);
     free(out);
     free(to);
@@ -630,6 +715,7 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
     st->r->id = xstrdup(call.message_id);
   }
   settle_accepted(st, p, inst, &call, idx, to, n, out);
+  *n_taken = n;
   att.outcome = "ok";
   store_finish(st->db, st->id, out, n, &att, 1);
   if (call.has_balance) {
@@ -760,7 +846,7 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
   smsmux_send_result *r = st->r;
   store_rcpt *rc = xcalloc(p->n_to ? p->n_to : 1, sizeof *rc);
   const instance *inst = cand_instance(first);
-  size_t max = inst->desc->max_recipients ? inst->desc->max_recipients : 1;
+  size_t max = inst->max_recipients ? inst->max_recipients : 1;
   store_msg m;
   char fp[65], msg[512] = "";
   size_t i, n_dup = 0;
@@ -818,9 +904,11 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
 /* ---------------------------------------------------------------- send -- */
 
 /* Failover, chunk by chunk, from candidate c on: recipients a provider
-   refused with a "move on" class go to the next candidate; the others are
-   settled.  Returns the recipients still pending (every candidate failed
-   them) in pending[0..*n_pending). */
+   failed with a "move on" class go to the next candidate; the others are
+   settled (those it took before failing stay taken).  Candidates passed
+   over for an open circuit breaker are listed first as skipped attempts.
+   Returns the recipients still pending (every candidate failed them) in
+   pending[0..*n_pending). */
 static void send_with_failover(struct smsmux *sm, send_state *st,
                                const prepared *p,
                                const smsmux_send_request *req,
@@ -828,7 +916,11 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
                                size_t *pending, size_t *n_pending,
                                smsmux_error *last) {
   smsmux_send_result *r = st->r;
-  size_t *next = NULL, n_next, cap_next = 0, i;
+  size_t *next = NULL, n_next, cap_next = 0, i, *left;
+  left = xcalloc(*n_pending ? *n_pending : 1, sizeof *left);
+  for (i = 0; i < plan->n; i++)
+    if (!plan->cand[i].eligible && plan->cand[i].skip == SKIP_BREAKER)
+      add_skipped(st, &plan->cand[i]);
   for (; c < plan->n && *n_pending; c++) {
     const router_candidate *rc = &plan->cand[c];
     instance *inst;
@@ -836,33 +928,34 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
     if (!rc->eligible)
       continue;
     inst = cand_instance(rc);
-    max = inst->desc->max_recipients ? inst->desc->max_recipients : 1;
+    /* the instance's limit: its plugin's, its set_limits, max_recipients */
+    max = inst->max_recipients ? inst->max_recipients : 1;
     n_next = 0;
     for (off = 0; off < *n_pending; off += max) {
       size_t n = *n_pending - off < max ? *n_pending - off : max;
+      size_t n_left = 0, n_taken = 0;
       smsmux_error e = {0};
       int balance_known = 0;
-      smsmux_error_class cls = send_chunk(sm, inst, p, req, pending + off, n,
-                                          st, &e, &balance_known);
-      record_attempt(sm, rc, cls, (double)n / (double)p->n_to, balance_known);
-      if (cls == SMSMUX_OK) {
-        r->cost += rc->cost * (double)n / (double)p->n_to;
+      smsmux_error_class cls =
+          send_chunk(sm, inst, p, req, pending + off, n, st, &e,
+                     &balance_known, left, &n_left, &n_taken);
+      record_attempt(sm, rc, cls, (double)n_taken / (double)p->n_to,
+                     balance_known);
+      r->cost += rc->cost * (double)n_taken / (double)p->n_to;
+      if (cls == SMSMUX_OK)
         continue;
-      }
       *last = e;
       if (router_moves_on(cls, plan->failover_on_unknown) && c + 1 < plan->n) {
-        for (i = 0; i < n; i++)
-          *VEC_PUSH(next, n_next, cap_next) = pending[off + i];
+        for (i = 0; i < n_left; i++)
+          *VEC_PUSH(next, n_next, cap_next) = left[i];
         continue;
       }
-      /* settled as failed (or possibly sent) */
+      /* settled as failed, refused or possibly sent */
       if (cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
         r->possibly_sent = 1;
-      for (i = 0; i < n; i++)
-        add_rcpt(st, pending[off + i], cls, p->to[pending[off + i]],
-                 cls == SMSMUX_ERR_UNKNOWN_OUTCOME ? SMSMUX_STATUS_UNKNOWN
-                                                   : SMSMUX_STATUS_REJECTED,
-                 NULL, rc->snap->name, e.code[0] ? e.code : NULL, e.message);
+      for (i = 0; i < n_left; i++)
+        add_rcpt(st, left[i], cls, p->to[left[i]], settled_status(cls), NULL,
+                 rc->snap->name, e.code[0] ? e.code : NULL, e.message);
       if (r->error.cls == SMSMUX_OK || cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
         r->error = e;
     }
@@ -870,6 +963,7 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
       memcpy(pending, next, n_next * sizeof *pending);
     *n_pending = n_next;
   }
+  free(left);
   free(next);
 }
 
@@ -951,7 +1045,9 @@ static smsmux_send_result *send_message(struct smsmux *sm,
   /* recipients still pending: every candidate failed them */
   for (i = 0; i < n_pending; i++)
     add_rcpt(&st, pending[i], last.cls ? last.cls : SMSMUX_ERR_TEMPORARY,
-             p.to[pending[i]], SMSMUX_STATUS_REJECTED, NULL, NULL,
+             p.to[pending[i]],
+             settled_status(last.cls ? last.cls : SMSMUX_ERR_TEMPORARY),
+             NULL, NULL,
              last.code[0] ? last.code : NULL, last.message);
   if (n_pending && r->error.cls == SMSMUX_OK)
     r->error = last;
@@ -1008,12 +1104,15 @@ static int routable(struct smsmux *sm, const router_msg *m,
     s.cfg = inst->cfg;
     s.usable = inst->usable;
     if (inst->desc) {
-      s.caps = inst->desc->capabilities;
-      s.max_segments = inst->desc->max_segments;
-      s.max_text_length = inst->desc->max_text_length;
-      s.max_sender_length = inst->desc->max_sender_length;
+      /* the instance's own (ABI 1.2 set_limits) */
+      s.caps = inst->caps;
+      s.max_segments = inst->max_segments;
+      s.max_text_length = inst->max_text_length;
+      s.max_sender_length = inst->max_sender_length;
+      s.schedule_min_delay = inst->schedule_min_delay;
+      s.sender_rules = inst->sender_rules;
     }
-    why = router_ineligible(&s, m);
+    why = router_ineligible(&s, m, (int64_t)time(NULL));
     ok = why == NULL;
     free(why);
   }

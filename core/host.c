@@ -122,6 +122,7 @@ void host_open_instance(instance *inst) {
     inst->state = NULL;
   } else {
     inst->usable = 1;
+    instance_warn_cleartext(inst);
   }
   call_done(&call);
 }
@@ -157,7 +158,7 @@ static int host_fail(smsmux_call *c, smsmux_error_class cls, const char *code,
                      const char *fmt, ...) {
   va_list ap;
   char *msg, *safe;
-  if (cls == SMSMUX_OK || cls > SMSMUX_ERR_SYSTEM)
+  if (cls == SMSMUX_OK || cls > SMSMUX_ERR_UNSUITABLE)
     cls = SMSMUX_ERR_PERMANENT;
   va_start(ap, fmt);
   msg = xvasprintf(fmt, ap);
@@ -725,6 +726,23 @@ host_error_lookup(const smsmux_error_map *table, const char *code) {
   return NULL;
 }
 
+static int host_set_limits(smsmux_call *c, const smsmux_limits *limits) {
+  smsmux_limits l;
+  char why[200];
+  if (c->kind != CALL_OPEN)
+    return host_fail(c, SMSMUX_ERR_CONFIG, NULL,
+                     "the plugin called set_limits outside open: "
+                     "limits are reported when the instance opens");
+  if (!limits || limits->size < sizeof limits->size)
+    return host_fail(c, SMSMUX_ERR_CONFIG, NULL,
+                     "the plugin called set_limits with a malformed struct");
+  memset(&l, 0, sizeof l);
+  memcpy(&l, limits, limits->size < sizeof l ? limits->size : sizeof l);
+  if (instance_apply_limits(c->inst, &l, why, sizeof why))
+    return host_fail(c, SMSMUX_ERR_CONFIG, NULL, "%s", why);
+  return 0;
+}
+
 const smsmux_host host_table = {
     .size = sizeof(smsmux_host),
     .abi_major = SMSMUX_ABI_MAJOR,
@@ -764,4 +782,5 @@ const smsmux_host host_table = {
     .param = host_param,
     .status_name = smsmux_status_name,
     .error_lookup = host_error_lookup,
+    .set_limits = host_set_limits,
 };

@@ -40,6 +40,7 @@ struct httpc_pool {
   pthread_mutex_t lock;
   handle **free_handles;
   size_t n, cap;
+  char *ca_file, *ca_path; /* CURLOPT_CAINFO / CAPATH, or NULL */
 };
 
 static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -80,6 +81,14 @@ httpc_pool *httpc_pool_new(void) {
   return p;
 }
 
+void httpc_pool_set_ca(httpc_pool *p, const char *ca_file,
+                       const char *ca_path) {
+  free(p->ca_file);
+  free(p->ca_path);
+  p->ca_file = ca_file ? strdup(ca_file) : NULL;
+  p->ca_path = ca_path ? strdup(ca_path) : NULL;
+}
+
 static void handle_free(handle *h) {
   if (!h)
     return;
@@ -94,6 +103,8 @@ void httpc_pool_free(httpc_pool *p) {
   for (i = 0; i < p->n; i++)
     handle_free(p->free_handles[i]);
   free(p->free_handles);
+  free(p->ca_file);
+  free(p->ca_path);
   pthread_mutex_destroy(&p->lock);
   free(p);
 }
@@ -144,8 +155,9 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
-/* A new handle with the options that never change. */
-static handle *handle_new(void) {
+/* A new handle with the options that never change (for its pool: the
+   trusted CAs are the pool's). */
+static handle *handle_new(const httpc_pool *p) {
   handle *h = calloc(1, sizeof *h);
   if (!h)
     return NULL;
@@ -165,6 +177,11 @@ static handle *handle_new(void) {
   curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, h);
   curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, h);
+  /* set only when configured: otherwise libcurl's built-in bundle */
+  if (p->ca_file)
+    curl_easy_setopt(h->curl, CURLOPT_CAINFO, p->ca_file);
+  if (p->ca_path)
+    curl_easy_setopt(h->curl, CURLOPT_CAPATH, p->ca_path);
   return h;
 }
 
@@ -174,7 +191,7 @@ static handle *pool_take(httpc_pool *p) {
   if (p->n)
     h = p->free_handles[--p->n];
   pthread_mutex_unlock(&p->lock);
-  return h ? h : handle_new();
+  return h ? h : handle_new(p);
 }
 
 static void pool_give(httpc_pool *p, handle *h) {

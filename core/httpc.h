@@ -25,6 +25,11 @@ void httpc_global_cleanup(void);
 
 httpc_pool *httpc_pool_new(void); /* NULL on out of memory */
 void httpc_pool_free(httpc_pool *p);
+/** The CAs the pool's requests trust (a PEM file, a c_rehash directory;
+    NULL: libcurl's default), for handles made from now on: call it before
+    the first request. */
+void httpc_pool_set_ca(httpc_pool *p, const char *ca_file,
+                       const char *ca_path);
 
 /** Append k=v&... (application/x-www-form-urlencoded: space as "+") to b;
     pairs with a NULL key are skipped.  -1 on out of memory. */

@@ -1,6 +1,7 @@
 /* instance: a provider instance bound to its plugin (see instance.h). */
 #include "instance.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,7 +51,8 @@ static int unknown_key(const instance *inst, const char *key,
   err_set(err, SMSMUX_ERR_CONFIG, NULL,
           "%s: [provider.%s] %s: unknown key for plugin %s (its keys: %s; "
           "host keys: plugin, base_url, cost, cost.+PREFIX, "
-          "credit_per_segment, enabled, timeout, max_rps, hook_token)",
+          "credit_per_segment, enabled, timeout, max_rps, max_recipients, "
+          "ca_file, ca_path, hook_token)",
           inst->env->conf->path, p->name, key, p->plugin,
           known.s ? known.s : "none");
   sb_free(&known);
@@ -112,6 +114,134 @@ static char *base_url_of(const instance *inst) {
   return b;
 }
 
+/* A capability bit the descriptor has the function for (a plugin cannot
+   add "status" without a status function). */
+static uint32_t backed_caps(const smsmux_provider *d, uint32_t bits) {
+  uint32_t ok = SMSMUX_CAP_SCHEDULE | SMSMUX_CAP_ALPHA_SENDER |
+                SMSMUX_CAP_NOTIFY_URL;
+  if (d->send)
+    ok |= SMSMUX_CAP_SMS | SMSMUX_CAP_UNICODE | SMSMUX_CAP_MMS |
+          SMSMUX_CAP_VOICE;
+  if (d->status)
+    ok |= SMSMUX_CAP_STATUS;
+  if (d->balance)
+    ok |= SMSMUX_CAP_BALANCE;
+  if (d->replies)
+    ok |= SMSMUX_CAP_REPLIES;
+  if (d->cancel)
+    ok |= SMSMUX_CAP_CANCEL;
+  return bits & ok;
+}
+
+static unsigned narrower(unsigned a, unsigned b) {
+  return b && (!a || b < a) ? b : a;
+}
+
+int instance_apply_limits(instance *inst, const smsmux_limits *lim,
+                          char *why, size_t why_len) {
+  const smsmux_provider *d = inst->desc;
+  if (!d)
+    return 0;
+  inst->caps = d->capabilities;
+  inst->max_recipients = d->max_recipients ? d->max_recipients : 1;
+  inst->max_segments = d->max_segments;
+  inst->max_text_length = d->max_text_length;
+  inst->max_sender_length = d->max_sender_length;
+  inst->schedule_min_delay = 0;
+  inst->sender_rules = 0;
+  if (lim) {
+    if (lim->max_recipients > inst->max_recipients) {
+      snprintf(why, why_len,
+               "set_limits: max_recipients %u is above the plugin's own "
+               "%u",
+               lim->max_recipients, inst->max_recipients);
+      return -1;
+    }
+    inst->max_recipients = narrower(inst->max_recipients,
+                                    lim->max_recipients);
+    inst->max_segments = narrower(inst->max_segments, lim->max_segments);
+    inst->max_text_length = narrower(inst->max_text_length,
+                                     lim->max_text_length);
+    inst->max_sender_length = narrower(inst->max_sender_length,
+                                       lim->max_sender_length);
+    inst->caps = (inst->caps | backed_caps(d, lim->caps_add)) &
+                 ~lim->caps_remove;
+    inst->schedule_min_delay =
+        lim->schedule_min_delay > 0 ? lim->schedule_min_delay : 0;
+    inst->sender_rules = lim->sender_rules;
+  }
+  inst->max_recipients = narrower(inst->max_recipients,
+                                  inst->cfg->max_recipients);
+  return 0;
+}
+
+/* 127.0.0.0/8, ::1 or localhost: the host part of an http:// URL. */
+static int loopback_url(const char *url) {
+  const char *h = url + strlen("http://"), *end;
+  char host[256];
+  size_t n;
+  if (*h == '[') { /* IPv6 literal */
+    end = strchr(h, ']');
+    if (!end)
+      return 0;
+    n = (size_t)(end - h - 1);
+    return n == 3 && strncmp(h + 1, "::1", 3) == 0;
+  }
+  n = strcspn(h, ":/?#");
+  if (n == 0 || n >= sizeof host)
+    return 0;
+  memcpy(host, h, n);
+  host[n] = '\0';
+  if (str_ieq(host, "localhost"))
+    return 1;
+  if (strncmp(host, "127.", 4) == 0) {
+    const char *q = host + 4;
+    int dots = 0;
+    for (; *q; q++) {
+      if (*q == '.')
+        dots++;
+      else if (*q < '0' || *q > '9')
+        return 0;
+    }
+    return dots == 2;
+  }
+  return 0;
+}
+
+void instance_warn_cleartext(const instance *inst) {
+  if (!inst->base_url || !str_starts(inst->base_url, "http://") ||
+      !inst->secrets || !inst->secrets[0] || loopback_url(inst->base_url))
+    return;
+  log_write(inst->env->log, SMSMUX_LOG_WARNING,
+            "%s: base_url is cleartext http:// to another machine while "
+            "this provider has credentials: they cross the network "
+            "unencrypted; use the provider's https:// URL in [provider.%s] "
+            "base_url",
+            inst->cfg->name, inst->cfg->name);
+}
+
+/* The CAs this instance trusts: its own ca_file / ca_path, else
+   [smsmux]'s, else what SSL_CERT_FILE / SSL_CERT_DIR name (libcurl does
+   not read them), else libcurl's default bundle. */
+static void set_trust(instance *inst) {
+  const cfg_provider *p = inst->cfg;
+  const cfg *c = inst->env->conf;
+  const char *file = p->ca_file, *dir = p->ca_path;
+  if (!file && !dir) {
+    file = c->ca_file;
+    dir = c->ca_path;
+  }
+  if (!file && !dir) {
+    file = getenv("SSL_CERT_FILE");
+    dir = getenv("SSL_CERT_DIR");
+    if (file && !*file)
+      file = NULL;
+    if (dir && !*dir)
+      dir = NULL;
+  }
+  httpc_pool_set_ca(inst->http, file, dir);
+}
+
 int instance_init(instance *inst, const instance_env *env, cfg_provider *cp,
                   plugin *pl, smsmux_error *err) {
   memset(inst, 0, sizeof *inst);
@@ -127,6 +257,11 @@ int instance_init(instance *inst, const instance_env *env, cfg_provider *cp,
   }
   if (pl && pl->loaded)
     inst->desc = &pl->desc;
+  set_trust(inst);
+  {
+    char why[160];
+    instance_apply_limits(inst, NULL, why, sizeof why);
+  }
   inst->base_url = base_url_of(inst);
   collect_secrets(inst);
   return check_config(inst, err);

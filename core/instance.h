@@ -40,6 +40,12 @@ typedef struct instance {
   char **secrets;           /* secret values to redact, NULL-terminated */
   arena open_mem;           /* memory handed out during open (to close) */
   httpc_pool *http;         /* reused curl handles */
+  /* what this instance takes: the descriptor's, narrowed by the plugin's
+     set_limits during open (ABI 1.2) and the max_recipients key */
+  uint32_t caps;
+  unsigned max_recipients, max_segments, max_text_length, max_sender_length;
+  int64_t schedule_min_delay;  /* seconds ahead a scheduled send must be */
+  unsigned sender_rules;       /* SMSMUX_SENDER_* */
   pthread_mutex_t open_lock;/* opened on first use: guards open_tried */
   int open_tried;           /* the plugin's open was called (or refused) */
   pthread_mutex_t rate_lock;/* max_rps: guards rate_next */
@@ -52,6 +58,16 @@ typedef struct instance {
     with err (the instance must still be passed to instance_close). */
 int instance_init(instance *inst, const instance_env *env, cfg_provider *cp,
                   plugin *pl, smsmux_error *err);
+
+/** The plugin's limits narrowed by `lim` (smsmux_host.set_limits), then
+    by the max_recipients key.  Called at init with lim NULL.  0, or -1
+    with why (max_recipients above the descriptor's). */
+int instance_apply_limits(instance *inst, const smsmux_limits *lim,
+                          char *why, size_t why_len);
+
+/** Once, at open: a WARNING when base_url is cleartext http:// to a host
+    that is not loopback while the instance holds secrets. */
+void instance_warn_cleartext(const instance *inst);
 
 /** Close the plugin (if opened) and release everything; secrets wiped. */
 void instance_close(instance *inst);

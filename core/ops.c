@@ -201,9 +201,16 @@ smsmux_credit_result *smsmux_credit(smsmux *sm, const char *provider) {
     smsmux_credit_entry *e;
     if (!inst->cfg->enabled)
       continue;
-    if (inst->usable && !(inst->desc->capabilities & SMSMUX_CAP_BALANCE))
-      continue; /* nothing to ask: not a failure */
     e = VEC_PUSH(r->entries, r->n_entries, cap);
+    if (inst->usable && !(inst->caps & SMSMUX_CAP_BALANCE)) {
+      /* listed, so that no provider silently goes missing; nothing to
+         ask, so not a failure of the command (docs: smsmux(1) credit) */
+      e->provider = xstrdup(inst->cfg->name);
+      err_set(&e->error, SMSMUX_ERR_UNSUPPORTED, NULL,
+              "%s: not supported (the %s plugin has no balance call)",
+              inst->cfg->name, inst->cfg->plugin);
+      continue;
+    }
     if (!inst->usable) {
       e->provider = xstrdup(inst->cfg->name);
       err_set(&e->error, SMSMUX_ERR_CONFIG, NULL, "provider %s is unusable: %s",

@@ -532,12 +532,14 @@ static void count_result(struct smsmux_workers *w,
     smsmux_status s = r->recipients[i].status;
     if (s == SMSMUX_STATUS_UNKNOWN)
       w->unknown++;
-    else if (s == SMSMUX_STATUS_REJECTED)
+    else if (s == SMSMUX_STATUS_REJECTED || s == SMSMUX_STATUS_FAILED)
       w->failed++;
     else
       w->sent++;
   }
   for (i = 0; i < r->n_attempts; i++) {
+    if (r->attempts[i].skipped)
+      continue; /* a breaker skip: no request was made */
     if (r->attempts[i].ok)
       w->attempts_ok++;
     else

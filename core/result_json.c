@@ -131,6 +131,11 @@ static json_object *recipient_object(jb *b, const smsmux_recipient_result *rc) {
 static json_object *attempt_object(jb *b, const smsmux_attempt *a) {
   json_object *o = new_object(b);
   put(b, o, "provider", str(b, a->provider));
+  if (a->skipped) { /* not tried: why it was passed over */
+    put(b, o, "result", str(b, "skipped"));
+    put(b, o, "reason", str(b, a->message));
+    return o;
+  }
   put(b, o, "result", str(b, a->ok ? "ok" : "failed"));
   put(b, o, "class", str(b, smsmux_error_class_name(a->cls)));
   put(b, o, "code", str(b, a->code));

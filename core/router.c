@@ -123,6 +123,12 @@ void router_selection_free(router_selection *sel) {
 static char *sender_ineligible(const router_snapshot *s, const char *from) {
   unsigned max = s->max_sender_length ? s->max_sender_length : 11;
   int numeric = strspn(from, "+0123456789") == strlen(from);
+  if (s->sender_rules & SMSMUX_SENDER_FIXED)
+    return xasprintf("takes no sender (\"%s\"): this account always "
+                     "sends with its own",
+                     from);
+  if (numeric && (s->sender_rules & SMSMUX_SENDER_NO_NUMERIC))
+    return xasprintf("refuses numeric senders (sender \"%s\")", from);
   if (!numeric && strlen(from) > max)
     return xasprintf("sender \"%s\" is longer than its %u characters", from,
                      max);
@@ -133,7 +139,8 @@ static char *sender_ineligible(const router_snapshot *s, const char *from) {
   return NULL;
 }
 
-char *router_ineligible(const router_snapshot *s, const router_msg *m) {
+char *router_ineligible(const router_snapshot *s, const router_msg *m,
+                        int64_t now) {
   uint32_t caps = s->caps;
   if (!s->cfg->enabled)
     return xstrdup("disabled in the configuration (enabled = no)");
@@ -151,6 +158,12 @@ char *router_ineligible(const router_snapshot *s, const router_msg *m) {
     return xstrdup("lacks the unicode capability (the text needs UCS-2)");
   if (m->scheduled && !(caps & SMSMUX_CAP_SCHEDULE))
     return xstrdup("lacks the schedule capability (--at)");
+  if (m->scheduled && s->schedule_min_delay > 0 &&
+      m->at - now < s->schedule_min_delay)
+    return xasprintf("schedules only %lld s or more ahead; --at is %lld s "
+                     "ahead",
+                     (long long)s->schedule_min_delay,
+                     (long long)(m->at > now ? m->at - now : 0));
   if (m->kind == SMSMUX_KIND_SMS && s->max_segments &&
       m->segments > s->max_segments)
     return xasprintf("the text takes %u segments, this provider sends at "
@@ -360,7 +373,7 @@ int router_plan_build(const router_selection *sel, const router_msg *m,
     const router_snapshot *s = &snaps[i];
     int half_open = 0;
     rc->snap = s;
-    rc->reason = router_ineligible(s, m);
+    rc->reason = router_ineligible(s, m, env->now);
     if (rc->reason)
       rc->skip = s->usable && s->cfg->enabled ? SKIP_MESSAGE : SKIP_UNUSABLE;
     else if (!sel->forced_provider &&
@@ -393,6 +406,7 @@ int router_moves_on(smsmux_error_class cls, int failover_on_unknown) {
   case SMSMUX_ERR_TEMPORARY:
   case SMSMUX_ERR_AUTH:
   case SMSMUX_ERR_CREDIT:
+  case SMSMUX_ERR_UNSUITABLE:
     return 1;
   case SMSMUX_ERR_UNKNOWN_OUTCOME:
     return failover_on_unknown;

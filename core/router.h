@@ -26,6 +26,7 @@ typedef struct router_msg {
   size_t n_to;
   const char *from;
   int scheduled;
+  int64_t at;            /* send time, Unix seconds, when scheduled */
 } router_msg;
 
 /** What a policy needs in the snapshot besides capabilities. */
@@ -78,8 +79,10 @@ typedef struct router_snapshot {
   void *handle;            /* the caller's (an instance): carried along */
   int usable;              /* loaded and opened */
   const char *unusable_why;
-  uint32_t caps;           /* SMSMUX_CAP_* */
+  uint32_t caps;           /* SMSMUX_CAP_* (the instance's, ABI 1.2) */
   unsigned max_segments, max_text_length, max_sender_length;
+  int64_t schedule_min_delay; /* seconds ahead a scheduled send must be */
+  unsigned sender_rules;      /* SMSMUX_SENDER_* */
   /* breaker, when breaker_known */
   int breaker_known;
   long breaker_failures;
@@ -130,8 +133,10 @@ int router_plan_build(const router_selection *sel, const router_msg *m,
                       router_plan *plan, smsmux_error *err);
 void router_plan_free(router_plan *plan);
 
-/** Why `s` cannot take `m` whatever the policy (malloc'd), or NULL. */
-char *router_ineligible(const router_snapshot *s, const router_msg *m);
+/** Why `s` cannot take `m` at time `now` (Unix seconds) whatever the
+    policy (malloc'd), or NULL. */
+char *router_ineligible(const router_snapshot *s, const router_msg *m,
+                        int64_t now);
 
 /** 1 when a failure of class `cls` moves on to the next provider. */
 int router_moves_on(smsmux_error_class cls, int failover_on_unknown);

@@ -39,6 +39,7 @@ const char *smsmux_error_class_name(smsmux_error_class cls) {
   case SMSMUX_ERR_CONFIG: return "config";
   case SMSMUX_ERR_UNSUPPORTED: return "unsupported";
   case SMSMUX_ERR_SYSTEM: return "system";
+  case SMSMUX_ERR_UNSUITABLE: return "unsuitable";
   }
   return "unknown";
 }
@@ -53,6 +54,7 @@ const char *smsmux_status_name(smsmux_status st) {
   case SMSMUX_STATUS_EXPIRED: return "expired";
   case SMSMUX_STATUS_REJECTED: return "rejected";
   case SMSMUX_STATUS_CANCELLED: return "cancelled";
+  case SMSMUX_STATUS_FAILED: return "failed";
   default: return "unknown";
   }
 }

@@ -11,5 +11,5 @@ apt-get install -y --no-install-recommends \
   libcurl4-openssl-dev libxml2-dev libjson-c-dev libltdl-dev \
   libiniparser-dev libsqlite3-dev libpq-dev libmicrohttpd-dev libssl-dev \
   postgresql-15 \
-  jq curl abigail-tools mandoc \
+  jq curl openssl abigail-tools mandoc \
   clang libclang-rt-14-dev llvm

@@ -144,6 +144,33 @@ assert_json '.credits[0].credit | type' number "credit: the good one has its cre
 assert_json '.credits[1].error.class' auth "credit: the bad one has its error"
 assert_json '.credits[1] | has("credit")' false "credit: no credit beside an error"
 
+# a provider without a balance call (mediasflow) is listed as not supported,
+# and does not make the command fail when every other one answered
+write_config nobalance.ini <<'EOF'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state3
+[provider.good]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+[provider.mf]
+plugin = mediasflow
+base_url = @SIM@/mediasflow/api/v1
+login = demo
+password = demo-password
+EOF
+run_smsmux --config "$TMP/nobalance.ini" --json credit
+assert_eq 0 "$RC" "credit with a provider that has no balance call: exit 0"
+assert_json '[.credits[].provider] | join(",")' "good,mf" "credit: the one without a balance call is listed"
+assert_json '.credits[1].error.class' unsupported "credit: its class is unsupported"
+assert_contains "$(jqr '.credits[1].error.message')" "not supported" "credit: it says not supported"
+run_smsmux --config "$TMP/nobalance.ini" credit
+assert_eq 0 "$RC" "credit (human) with a provider without balance: exit 0"
+assert_contains "$OUT" "mf: not supported" "credit (human): not supported listed"
+run_smsmux --config "$TMP/nobalance.ini" credit --provider mf
+assert_eq 2 "$RC" "credit --provider of one without balance: unsupported, exit 2"
+
 # --- cancel ---------------------------------------------------------------
 sms --json send --to 0612345678 --text 'later' --at '2031-01-01 10:00:00'
 LATER=$(jqr .id)

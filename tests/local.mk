@@ -17,7 +17,9 @@ EXTRA_DIST += tests/config.sh
 TESTS += tests/send.sh
 EXTRA_DIST += tests/send.sh
 TESTS += tests/routing.sh
-EXTRA_DIST += tests/routing.sh
+TESTS += tests/partial.sh
+TESTS += tests/tls.sh
+EXTRA_DIST += tests/routing.sh tests/partial.sh tests/tls.sh
 TESTS += tests/sdk.sh
 EXTRA_DIST += tests/sdk.sh examples/myprovider/myprovider.c
 # The ABI guard (skipped, exit 77, without abigail-tools).

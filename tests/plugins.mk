@@ -92,3 +92,24 @@ tests_plugins_exports_la_SOURCES = tests/plugins/testplugin.c
 tests_plugins_exports_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"exports\" -DTP_EXTRA_EXPORTS
 tests_plugins_exports_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_plugins_exports_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags)
+
+# Plugins for the send path (tests/partial.sh), in a directory of their own
+# so that the loader tests' listings do not change: one whose send fails
+# after accepting its first recipient, one reporting its limits (ABI 1.2).
+check_LTLIBRARIES += tests/plugins/engine/partial.la
+tests_plugins_engine_partial_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_engine_partial_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"partial\" -DTP_PARTIAL
+tests_plugins_engine_partial_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_engine_partial_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+check_LTLIBRARIES += tests/plugins/engine/limits.la
+tests_plugins_engine_limits_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_engine_limits_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"limits\" -DTP_LIMITS
+tests_plugins_engine_limits_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_engine_limits_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'
+
+check_LTLIBRARIES += tests/plugins/engine/good.la
+tests_plugins_engine_good_la_SOURCES = tests/plugins/testplugin.c
+tests_plugins_engine_good_la_CPPFLAGS = $(AM_CPPFLAGS) -DTP_NAME=\"good\"
+tests_plugins_engine_good_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_engine_good_la_LDFLAGS = $(AM_LDFLAGS) $(test_plugin_ldflags) -export-symbols-regex '^smsmux_provider_entry$$'

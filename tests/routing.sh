@@ -182,7 +182,8 @@ assert_contains "$(jqr '.candidates[] | select(.provider=="main") | .reason')" \
 sim_reset; account tok-dear 1000
 run_smsmux $B --json send --to 0612345678 --text "while open"
 assert_json .provider backup "an open breaker skips main"
-assert_json '.attempts | length' 1 "main is not even tried"
+assert_json '[.attempts[] | select(.result != "skipped")] | length' 1 \
+  "main is not even tried"
 assert_eq "demo-token" "$(send_tokens)" "no request reached main"
 sleep 6.2
 run_smsmux $B --json route --to 0612345678 --text "?"
@@ -207,6 +208,32 @@ run_smsmux $B --json send --to 0612345678 --text "all open"
 assert_eq 1 "$RC" "every breaker open: exit 1"
 assert_json .error.class temporary "every breaker open: class temporary"
 assert_nothing_sent smsmode "every breaker open: nothing sent"
+
+# the skip is in send's attempts, not only on stderr (a long cool-down:
+# nothing here depends on timing)
+sed 's/^breaker_cooldown = .*/breaker_cooldown = 3600/; s/state-br$/state-br-long/' \
+  "$TMP/br.ini" >"$TMP/br-long.ini"
+chmod 600 "$TMP/br-long.ini"
+BL="--config $TMP/br-long.ini"
+sim_reset; account tok-dear 1000
+for i in 1 2; do
+  sim_fault smsmode down count=1
+  run_smsmux $BL --json send --to 0612345678 --text "fail $i"
+done
+run_smsmux $BL --json send --to 0612345678 --text "while open"
+assert_json .provider backup "long cool-down: backup takes it"
+assert_json '.attempts[0] | [.provider, .result] | join(" ")' "main skipped" \
+  "the breaker skip is the first attempt"
+assert_contains "$(jqr '.attempts[0].reason')" "circuit breaker open for" \
+  "the skipped attempt says why"
+assert_json '.attempts[0] | keys | join(",")' "provider,reason,result" \
+  "a skipped attempt is {provider, result, reason}"
+assert_json '[.attempts[] | "\(.provider) \(.result)"] | join(",")' \
+  "main skipped,backup ok" "then the attempt that was made"
+run_smsmux $BL send --to 0612345678 --text "while open, human"
+assert_eq 0 "$RC" "human send while open exits 0"
+assert_contains "$OUT" "main: skipped (circuit breaker open" \
+  "the human output lists the skip among the attempts"
 
 # ----------------------------------------------------- failover_on_unknown
 write_config unk.ini <<'EOF2'

@@ -84,7 +84,9 @@ sim_fault smsmode code "code=33"
 run_smsmux $C --json send --to 0612345678 --text "no credit anywhere"
 assert_eq 1 "$RC" "all providers refuse: exit 1"
 assert_json .error.class credit "error class of the last refusal"
-assert_json '.recipients[0].status' rejected "recipient rejected"
+# nothing was accepted for it anywhere: failed (rejected is a provider's
+# refusal of the number)
+assert_json '.recipients[0].status' failed "recipient failed, not rejected"
 
 # invalid (35) stops: no second provider
 sim_reset

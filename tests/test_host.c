@@ -6,6 +6,7 @@
 #include "check.h"
 #include "host.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -240,6 +241,83 @@ static void test_read_file_policy(smsmux_call *c) {
   remove("test_host_forbidden.tmp");
 }
 
+static int fake_send(void *state, smsmux_call *call,
+                     const smsmux_message *msg) {
+  (void)state, (void)call, (void)msg;
+  return 0;
+}
+
+/* ABI 1.2 set_limits: only during open, never above the descriptor's
+   recipients, capabilities added only where the function exists, limits
+   only narrowed, the max_recipients key last; a short struct read up to
+   its size. */
+static void test_set_limits(instance *inst) {
+  smsmux_provider d;
+  smsmux_limits l;
+  smsmux_call c;
+  memset(&d, 0, sizeof d);
+  d.size = sizeof d;
+  d.capabilities = SMSMUX_CAP_SMS | SMSMUX_CAP_UNICODE;
+  d.max_recipients = 100;
+  d.max_segments = 5;
+  d.send = fake_send;
+  inst->desc = &d;
+  memset(&l, 0, sizeof l);
+  l.size = sizeof l;
+  l.max_recipients = 10;
+
+  call_init(&c, inst, CALL_SEND);
+  CHECK_INT_EQ(host_table.set_limits(&c, &l), -1, "set_limits: not in send");
+  CHECK_INT_EQ(c.err.cls, SMSMUX_ERR_CONFIG, "set_limits outside open: config");
+  call_done(&c);
+
+  call_init(&c, inst, CALL_OPEN);
+  l.max_recipients = 150;
+  CHECK_INT_EQ(host_table.set_limits(&c, &l), -1,
+               "set_limits: more recipients than the descriptor refused");
+  CHECK(strstr(c.err.message, "above the plugin's own 100") != NULL,
+        "set_limits: says the descriptor's limit");
+  call_done(&c);
+
+  call_init(&c, inst, CALL_OPEN);
+  l.max_recipients = 10;
+  l.max_segments = 8;
+  l.caps_add = SMSMUX_CAP_SCHEDULE | SMSMUX_CAP_STATUS;
+  l.caps_remove = SMSMUX_CAP_UNICODE;
+  l.schedule_min_delay = 300;
+  l.sender_rules = SMSMUX_SENDER_NO_NUMERIC;
+  CHECK_INT_EQ(host_table.set_limits(&c, &l), 0, "set_limits in open: 0");
+  CHECK_INT_EQ(inst->max_recipients, 10, "set_limits: recipients lowered");
+  CHECK_INT_EQ(inst->max_segments, 5, "set_limits: a wider limit is ignored");
+  CHECK(inst->caps & SMSMUX_CAP_SCHEDULE, "set_limits: schedule added");
+  CHECK(!(inst->caps & SMSMUX_CAP_STATUS),
+        "set_limits: status not added without a status function");
+  CHECK(!(inst->caps & SMSMUX_CAP_UNICODE), "set_limits: unicode removed");
+  CHECK_INT_EQ(inst->schedule_min_delay, 300, "set_limits: minimum delay");
+  CHECK_INT_EQ(inst->sender_rules, SMSMUX_SENDER_NO_NUMERIC,
+               "set_limits: sender rules");
+  call_done(&c);
+
+  /* the max_recipients key of the instance lowers it further */
+  inst->cfg->max_recipients = 4;
+  call_init(&c, inst, CALL_OPEN);
+  CHECK_INT_EQ(host_table.set_limits(&c, &l), 0, "set_limits with the key");
+  CHECK_INT_EQ(inst->max_recipients, 4, "the max_recipients key wins");
+  call_done(&c);
+  inst->cfg->max_recipients = 0;
+
+  /* a plugin built with a shorter struct: nothing past its size is read */
+  call_init(&c, inst, CALL_OPEN);
+  l.size = offsetof(smsmux_limits, caps_add);
+  l.caps_remove = SMSMUX_CAP_SMS;
+  CHECK_INT_EQ(host_table.set_limits(&c, &l), 0, "set_limits: short struct");
+  CHECK(inst->caps & SMSMUX_CAP_SMS, "short struct: caps_remove not read");
+  CHECK(inst->caps & SMSMUX_CAP_UNICODE, "short struct: caps back to the "
+                                         "descriptor's");
+  call_done(&c);
+  inst->desc = NULL;
+}
+
 int main(void) {
   cfg_provider p = {0};
   cfg conf = {0};
@@ -268,6 +346,8 @@ int main(void) {
   test_read_file(&c);
   test_read_file_policy(&c);
   call_done(&c);
+  test_set_limits(&inst);
+  arena_free(&inst.open_mem);
   log_sink_destroy(&log);
   return CHECK_DONE();
 }

@@ -39,8 +39,13 @@ static void test_error(void) {
 static void test_send(void) {
   smsmux_recipient_result rc = {"+33611111111", SMSMUX_STATUS_REJECTED, NULL,
                                 "p1", "12", "bad number"};
-  smsmux_attempt at[2] = {{"p0", 0, SMSMUX_ERR_AUTH, "32", "p0: refused"},
-                          {"p1", 1, SMSMUX_OK, NULL, NULL}};
+  smsmux_attempt at[3] = {
+      {"pb", 0, SMSMUX_ERR_TEMPORARY, "circuit-breaker",
+       "circuit breaker open for 60 s more (3 failures in a row)", 1},
+      {"p0", 0, SMSMUX_ERR_AUTH, "32", "p0: refused", 0},
+      {"p1", 1, SMSMUX_OK, NULL, NULL, 0}};
+  smsmux_recipient_result failed = {"+33622222222", SMSMUX_STATUS_FAILED,
+                                    NULL, "p0", NULL, "p0: HTTP 503"};
   smsmux_send_result r;
 
   memset(&r, 0, sizeof r);
@@ -51,7 +56,7 @@ static void test_send(void) {
   r.cost = 0.135;
   r.recipients = &rc;
   r.n_recipients = 1;
-  r.attempts = at;
+  r.attempts = at + 1;
   r.n_attempts = 2;
   check_json(
       smsmux_send_result_json(&r),
@@ -64,6 +69,23 @@ static void test_send(void) {
       "\"32\",\"message\":\"p0: refused\"},{\"provider\":\"p1\",\"result\":"
       "\"ok\",\"class\":\"ok\",\"code\":null,\"message\":null}]}",
       "send: every key in order, nulls, cost as 0.135");
+
+  /* a breaker skip is {"provider","result":"skipped","reason"}; a
+     recipient nothing was accepted for is "failed" */
+  r.recipients = &failed;
+  r.attempts = at;
+  r.n_attempts = 1;
+  check_json(
+      smsmux_send_result_json(&r),
+      "{\"provider\":\"p1\",\"id\":null,\"route\":\"(default)\","
+      "\"encoding\":\"ucs2\",\"segments\":2,\"cost\":0.135,"
+      "\"duplicate\":false,\"possibly_sent\":false,\"recipients\":[{\"to\":"
+      "\"+33622222222\",\"status\":\"failed\",\"id\":null,\"provider\":"
+      "\"p0\",\"code\":null,\"text\":\"p0: HTTP 503\"}],\"attempts\":[{"
+      "\"provider\":\"pb\",\"result\":\"skipped\",\"reason\":\"circuit "
+      "breaker open for 60 s more (3 failures in a row)\"}]}",
+      "send: a skipped attempt and a failed recipient");
+  r.recipients = &rc;
 
   r.n_recipients = 0;
   r.n_attempts = 0;

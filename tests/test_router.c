@@ -359,6 +359,69 @@ static void errors_and_policy_table(void) {
   CHECK(!router_moves_on(SMSMUX_ERR_UNKNOWN_OUTCOME, 0), "stops: unknown");
   CHECK(router_moves_on(SMSMUX_ERR_UNKNOWN_OUTCOME, 1),
         "moves on: unknown with failover_on_unknown");
+  CHECK(router_moves_on(SMSMUX_ERR_UNSUITABLE, 0),
+        "moves on: unsuitable (not this provider)");
+  CHECK(!router_counts_against_provider(SMSMUX_ERR_UNSUITABLE),
+        "unsuitable does not count towards the breaker");
+}
+
+/* ABI 1.2: an instance's own limits (set_limits) in the snapshot: the
+   minimum scheduling delay, sender rules, a capability removed. */
+static void instance_limits(void) {
+  const char *to[] = {"+33612345678"};
+  router_msg m = sms(to, 1, 1);
+  router_env env = {1000, 3, 0};
+  router_selection sel;
+  router_snapshot picked[4];
+  router_plan p;
+  smsmux_error err = {0};
+  char buf[64];
+
+  /* a: at least 300 s ahead; b: no scheduling at all; c: no minimum */
+  setup();
+  snaps[0].caps |= SMSMUX_CAP_SCHEDULE;
+  snaps[0].schedule_min_delay = 300;
+  snaps[2].caps |= SMSMUX_CAP_SCHEDULE;
+  m.scheduled = 1;
+  m.at = env.now + 120;
+  CHECK_INT_EQ(plan(&m, NULL, NULL, &env, &sel, picked, &p, &err), 0,
+               "min delay: plan built");
+  CHECK_STR_EQ(order(&p, buf), "c+a-b-",
+               "min delay: 120 s ahead skips a (300 s) and b (no schedule)");
+  CHECK(strstr(p.cand[1].reason, "schedules only 300 s or more ahead; --at "
+                                 "is 120 s ahead") != NULL,
+        "min delay: the reason gives both");
+  CHECK_INT_EQ(p.cand[1].skip, SKIP_MESSAGE, "min delay: a message skip");
+  done(&sel, &p);
+  m.at = env.now + 300;
+  plan(&m, NULL, NULL, &env, &sel, picked, &p, &err);
+  CHECK_STR_EQ(order(&p, buf), "a+c+b-", "min delay: 300 s ahead is enough");
+  done(&sel, &p);
+  m.scheduled = 0;
+  m.at = 0;
+
+  /* sender rules */
+  setup();
+  snaps[0].sender_rules = SMSMUX_SENDER_FIXED;
+  snaps[1].sender_rules = SMSMUX_SENDER_NO_NUMERIC;
+  m.from = "+33699999999";
+  plan(&m, NULL, NULL, &env, &sel, picked, &p, &err);
+  CHECK_STR_EQ(order(&p, buf), "c+a-b-",
+               "senders: a takes none, b no numeric one");
+  CHECK(strstr(p.cand[1].reason, "takes no sender") != NULL,
+        "senders: fixed sender reason");
+  CHECK(strstr(p.cand[2].reason, "refuses numeric senders") != NULL,
+        "senders: numeric sender reason");
+  done(&sel, &p);
+  m.from = "Shop";
+  plan(&m, NULL, NULL, &env, &sel, picked, &p, &err);
+  CHECK_STR_EQ(order(&p, buf), "b+c+a-",
+               "senders: an alphanumeric one suits b, still not a");
+  done(&sel, &p);
+  m.from = NULL;
+  plan(&m, NULL, NULL, &env, &sel, picked, &p, &err);
+  CHECK_STR_EQ(order(&p, buf), "a+b+c+", "senders: no sender suits all");
+  done(&sel, &p);
 }
 
 int main(void) {
@@ -369,5 +432,6 @@ int main(void) {
   cheapest_by_prefix_credit_and_ties();
   roundrobin_rotates_by_position();
   errors_and_policy_table();
+  instance_limits();
   return CHECK_DONE();
 }

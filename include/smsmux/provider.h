@@ -82,7 +82,14 @@ typedef enum smsmux_error_class {
   /** The provider does not support this operation or capability. */
   SMSMUX_ERR_UNSUPPORTED = 9,
   /** Local failure: out of memory, state database, plugin loading. */
-  SMSMUX_ERR_SYSTEM = 10
+  SMSMUX_ERR_SYSTEM = 10,
+  /** Not this provider: a limit or rule of this instance the message does
+      not fit (too many SMS for the account, a send time too close, a
+      sender it refuses), found before any request.  Nothing was sent; the
+      router tries the next provider, and the breaker does not count it.
+      A host older than 1.2 reads it as PERMANENT: use it only when
+      host->abi_minor >= 2, else SMSMUX_ERR_INVALID. (1.2) */
+  SMSMUX_ERR_UNSUITABLE = 11
 } smsmux_error_class;
 
 /** Normalised delivery status of one recipient. (1.0) */
@@ -95,7 +102,12 @@ typedef enum smsmux_status {
   SMSMUX_STATUS_UNDELIVERED = 5,/**< operator could not deliver */
   SMSMUX_STATUS_EXPIRED = 6,    /**< validity period ran out */
   SMSMUX_STATUS_REJECTED = 7,   /**< refused (blacklist, bad number, ...) */
-  SMSMUX_STATUS_CANCELLED = 8   /**< deleted before sending */
+  SMSMUX_STATUS_CANCELLED = 8,  /**< deleted before sending */
+  /** Nothing was accepted for it: every provider tried failed (transport
+      failure, HTTP 503, credentials, credit...).  REJECTED stays a
+      provider's own refusal of this number.  Set by the host; a plugin
+      reports REJECTED. (1.2) */
+  SMSMUX_STATUS_FAILED = 9
 } smsmux_status;
 
 /** What a message is. (1.0) */
@@ -333,6 +345,40 @@ typedef struct smsmux_error_map {
   const char *text;
 } smsmux_error_map;
 
+/** What one instance can take, as its configuration decides (an account's
+    SMS limit, a template without a send time...): reported during `open`
+    with smsmux_host.set_limits, so that the router skips an instance a
+    message does not fit instead of calling its `send`.  Zero-initialise,
+    set `size`; a member left 0 keeps the descriptor's value. (1.2) */
+typedef struct smsmux_limits {
+  size_t size;                /**< sizeof as built by the plugin (1.2) */
+  /** Recipients per send, at most the descriptor's (the core splits
+      longer lists), 0 = the descriptor's. (1.2) */
+  unsigned max_recipients;
+  unsigned max_segments;      /**< SMS parts per message, 0 = unchanged (1.2) */
+  unsigned max_text_length;   /**< characters per message, 0 = unchanged (1.2) */
+  unsigned max_sender_length; /**< sender ID length, 0 = unchanged (1.2) */
+  /** SMSMUX_CAP_* bits this instance has beyond the descriptor's (only
+      bits whose function the descriptor provides take effect). (1.2) */
+  uint32_t caps_add;
+  /** SMSMUX_CAP_* bits this instance lacks (e.g. SMSMUX_CAP_SCHEDULE
+      when its configuration cannot carry a send time). (1.2) */
+  uint32_t caps_remove;
+  /** A scheduled message (`at`) must be at least this many seconds ahead
+      when it is sent; 0 = no minimum. (1.2) */
+  int64_t schedule_min_delay;
+  /** SMSMUX_SENDER_* rules (1.2) */
+  unsigned sender_rules;
+} smsmux_limits;
+
+/** Sender rules of smsmux_limits.sender_rules. (1.2) */
+enum smsmux_sender_rule {
+  /** Numeric senders (a phone number) are refused. (1.2) */
+  SMSMUX_SENDER_NO_NUMERIC = 1u << 0,
+  /** No sender may be given: the account's own is always used. (1.2) */
+  SMSMUX_SENDER_FIXED = 1u << 1
+};
+
 /** Services the host offers a plugin.  Passed to `open`; valid until
     `close` returns (the one pointer a plugin may keep). (1.0) */
 typedef struct smsmux_host {
@@ -404,7 +450,11 @@ typedef struct smsmux_host {
 
   /** Outcome for one recipient of a send: status ACCEPTED / SCHEDULED on
       success, REJECTED with the raw code/text when the provider refused
-      this one number.  `id` is the per-recipient id or NULL. (1.0) */
+      this one number.  `id` is the per-recipient id or NULL.  A send that
+      fails (-1) after some recipients were accepted (its second request
+      failed, say) reports those ACCEPTED / SCHEDULED first: a 1.2 host
+      keeps them as accepted and moves only the others on (1.0; the
+      partial case 1.2). */
   void (*add_recipient)(smsmux_call *call, const char *to, smsmux_status st,
                         const char *id, const char *code, const char *text);
 
@@ -515,6 +565,14 @@ typedef struct smsmux_host {
       or NULL. (1.1) */
   const smsmux_error_map *(*error_lookup)(const smsmux_error_map *table,
                                           const char *code);
+
+  /** Report this instance's own limits and capabilities (see
+      smsmux_limits).  Only during `open`; a later call replaces an
+      earlier one.  0, or -1 after `fail` (CONFIG: called outside open,
+      a malformed struct, max_recipients above the descriptor's).  The
+      configuration key max_recipients of the host may lower it further.
+      (1.2) */
+  int (*set_limits)(smsmux_call *call, const smsmux_limits *limits);
 } smsmux_host;
 
 /** A configuration key a plugin reads from its [provider.NAME] section. */

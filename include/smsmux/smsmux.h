@@ -28,9 +28,10 @@ typedef struct smsmux_error {
 
 /** Name of an error class: "temporary", "auth", "credit", "invalid",
     "permanent", "unknown_outcome", "input", "config", "unsupported",
-    "system" ("ok" for SMSMUX_OK). */
+    "system", "unsuitable" ("ok" for SMSMUX_OK). */
 const char *smsmux_error_class_name(smsmux_error_class cls);
-/** Name of a status: "accepted", "scheduled", "sent", ... "unknown". */
+/** Name of a status: "accepted", "scheduled", "sent", ... "failed",
+    "unknown". */
 const char *smsmux_status_name(smsmux_status st);
 /** Process exit status for an error class: 0 ok, 2 input/config/
     unsupported, 3 unknown outcome, 1 otherwise. */
@@ -137,6 +138,9 @@ typedef struct smsmux_attempt {
   smsmux_error_class cls;    /**< SMSMUX_OK when ok */
   char *code;                /**< provider's raw code or NULL */
   char *message;             /**< what happened */
+  /** 1: not tried, its circuit breaker is open (ok 0, cls TEMPORARY,
+      message says for how long). (added in 0.2) */
+  int skipped;
 } smsmux_attempt;
 
 typedef struct smsmux_send_result {
@@ -518,7 +522,8 @@ char *smsmux_error_object_json(const smsmux_error *err);
 /** {"provider","id","route","encoding","segments","cost","duplicate",
     "possibly_sent","recipients":[{"to","status","id","provider","code",
     "text"}],"attempts":[{"provider","result","class","code","message"}]}
-    and "error" when it failed. */
+    and "error" when it failed.  An attempt's result is "ok", "failed", or
+    "skipped" (circuit breaker open: {"provider","result","reason"}). */
 char *smsmux_send_result_json(const smsmux_send_result *r);
 /** One item of a batch document: the send object of a row with "line"
     (the tag given to smsmux_batch_add) added at the end.  The batch

@@ -29,10 +29,11 @@
 
 #define GH_VERSION "1.1.0"
 
-/* The most recipients one send hands the plugin (the core splits longer
-   lists).  The instance's own max_recipients (default 1) then cuts that
-   into requests: the descriptor is shared by every instance, so it cannot
-   carry a per-instance limit (see docs/generic-http.md, Limitations). */
+/* The most recipients one send hands the plugin.  The instance's own
+   max_recipients (default 1; 1 with ${to}) is reported to the host at open
+   (ABI 1.2 set_limits), so the core splits lists into one request each and
+   fails over request by request; with an older host the plugin cuts the
+   send into requests itself. */
 #define GH_MAX_RECIPIENTS 1000
 #define GH_MAX_PER_REQUEST_DEFAULT 1
 
@@ -255,8 +256,6 @@ static const smsmux_config_key gh_config_keys[] = {
     {"send_body", 0, "none (parameters in the query), form, or json"},
     {"numbers_format", 0, "e164 (default), digits, 00 or national"},
     {"recipients_separator", 0, "joins the numbers of ${to_list} (default ,)"},
-    {"max_recipients", 0,
-     "recipients per request (default 1; 1 whenever ${to} is used)"},
     {"text_charset", 0, "charset of a GSM-7 text's parameters (default UTF-8)"},
     {"unicode_charset", 0,
      "charset of a UCS-2 text's parameters (default UTF-8)"},
@@ -1588,6 +1587,35 @@ static int open_sender(gh *g, smsmux_call *call) {
   return 0;
 }
 
+/* 1 when the host splits lists by this instance's limit (ABI 1.2). */
+static int host_splits(const gh *g) {
+  return SMSMUX_HAS_MEMBER(g->host, smsmux_host, set_limits) &&
+         g->host->set_limits != NULL;
+}
+
+/* The send's placeholders. */
+static unsigned send_uses(const gh *g) {
+  return params_uses(&g->send.params) | params_uses(&g->send.query) |
+         g->send.url.uses;
+}
+
+/* What this instance takes, for the router (ABI 1.2): its recipients per
+   request, and no scheduling without ${at:...} or ${at_utc:...}. */
+static int open_limits(gh *g, smsmux_call *call) {
+  smsmux_limits lim;
+  unsigned uses = send_uses(g);
+  if (uses & (1u << PH_TO))
+    g->max_per_request = 1; /* ${to} is one number */
+  if (!host_splits(g))
+    return 0;
+  memset(&lim, 0, sizeof lim);
+  lim.size = sizeof lim;
+  lim.max_recipients = g->max_per_request;
+  if (!(uses & ((1u << PH_AT) | (1u << PH_AT_UTC))))
+    lim.caps_remove = SMSMUX_CAP_SCHEDULE;
+  return g->host->set_limits(call, &lim);
+}
+
 static int gh_open(const smsmux_host *host, smsmux_call *call, void **state) {
   gh *g;
 
@@ -1626,6 +1654,10 @@ static int gh_open(const smsmux_host *host, smsmux_call *call, void **state) {
     return host->fail(call, SMSMUX_ERR_CONFIG, NULL,
                       "send_params (or send_query) must carry the recipients: "
                       "use ${to} (one per request) or ${to_list}");
+  }
+  if (open_limits(g, call) != 0) {
+    gh_close(g);
+    return -1;
   }
   *state = g;
   return 0;
@@ -2153,8 +2185,7 @@ static int send_one(const gh *g, smsmux_call *call, const smsmux_message *msg,
 static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   const gh *g = state;
   const smsmux_host *h = g->host;
-  unsigned uses = params_uses(&g->send.params) | params_uses(&g->send.query) |
-                  g->send.url.uses;
+  unsigned uses = send_uses(g);
   size_t per = g->max_per_request, off, i;
   const char *charset, *first_id = NULL;
   smsmux_status st;
@@ -2167,11 +2198,11 @@ static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   if (msg->n_to == 0)
     return h->fail(call, SMSMUX_ERR_INVALID, NULL, "no recipient to send to");
   if (msg->at != 0 && !(uses & ((1u << PH_AT) | (1u << PH_AT_UTC))))
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call,
+                   host_splits(g) ? SMSMUX_ERR_UNSUITABLE : SMSMUX_ERR_INVALID,
+                   NULL,
                    "this provider cannot schedule: its send_params use "
                    "neither ${at:FORMAT} nor ${at_utc:FORMAT}; drop --at");
-  if (uses & (1u << PH_TO))
-    per = 1; /* ${to} is one number */
   charset =
       msg->encoding == SMSMUX_ENC_UCS2 ? g->unicode_charset : g->text_charset;
   st = msg->at > (int64_t)time(NULL) ? SMSMUX_STATUS_SCHEDULED
@@ -2180,16 +2211,18 @@ static int gh_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   out = h->alloc(call, per * sizeof *out);
   if (out == NULL)
     return h->fail(call, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
+  /* with a 1.2 host, n_to <= per: one request */
   for (off = 0; off < msg->n_to; off += per) {
     size_t n = msg->n_to - off < per ? msg->n_to - off : per;
     const char *id = NULL;
 
     if (send_one(g, call, msg, off, n, charset, st, out, &id) != 0) {
-      if (off == 0)
-        return -1; /* nothing was sent: the router decides */
-      /* Earlier requests were accepted: reporting a failure now would
-         make the router send them again.  The rest is reported per
-         recipient instead (docs/generic-http.md, Limitations). */
+      if (off == 0 || host_splits(g))
+        /* nothing was sent, or a 1.2 host keeps the recipients already
+           reported accepted and moves only the others on */
+        return -1;
+      /* An older host would send the accepted ones again on a failure:
+         the rest is reported per recipient instead. */
       h->log(call, SMSMUX_LOG_WARNING,
              "request %zu of the send failed after %zu recipients were "
              "accepted: the %zu others are reported, not retried",

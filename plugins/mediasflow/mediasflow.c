@@ -443,6 +443,22 @@ static int mf_open(const smsmux_host *host, smsmux_call *call, void **state)
     }
     mf->max_sms = (unsigned)atoi(v);
   }
+  /* ABI 1.2: the router learns the account's SMS limit, the 5-minute
+     scheduling minimum and that a sender is never only digits, and
+     passes the instance over for a message that does not fit */
+  if (SMSMUX_HAS_MEMBER(host, smsmux_host, set_limits) &&
+      host->set_limits != NULL) {
+    smsmux_limits lim;
+    memset(&lim, 0, sizeof lim);
+    lim.size = sizeof lim;
+    lim.max_segments = mf->max_sms;
+    lim.schedule_min_delay = MF_SCHEDULE_MIN_AHEAD;
+    lim.sender_rules = SMSMUX_SENDER_NO_NUMERIC;
+    if (host->set_limits(call, &lim) != 0) {
+      mf_close(mf);
+      return -1;
+    }
+  }
   *state = mf;
   return 0;
 }
@@ -1124,14 +1140,23 @@ static int check_sender(mediasflow *mf, smsmux_call *call, const char *s)
                         s);
 }
 
+/* `sending`: a send, where a time too close is "not this provider" (a 1.2
+   host tries the next one); in a provider operation it is the user's
+   input. */
 static int check_schedule(mediasflow *mf, smsmux_call *call, int64_t at,
-                          const char *shown)
+                          const char *shown, int sending)
 {
   int64_t now = (int64_t)time(NULL);
 
   if (at >= now + MF_SCHEDULE_MIN_AHEAD)
     return 0;
-  return mf->host->fail(call, SMSMUX_ERR_INPUT, NULL,
+  /* not this provider (a 1.2 host tries the next one); an older host
+     stops on INPUT */
+  return mf->host->fail(call,
+                        sending && mf->host->abi_minor >= 2
+                            ? SMSMUX_ERR_UNSUITABLE
+                            : SMSMUX_ERR_INPUT,
+                        NULL,
                         "send time %s is too close: Mediasflow needs "
                         "scheduleOn at least 5 minutes after it receives "
                         "the campaign; give a later time or send now",
@@ -1159,7 +1184,8 @@ static int mf_send(void *state, smsmux_call *call, const smsmux_message *msg)
     return -1;
   if (msg->at != 0 &&
       check_schedule(mf, call, msg->at,
-                     h->format_time(call, msg->at, "%Y-%m-%d %H:%M:%S")) != 0)
+                     h->format_time(call, msg->at, "%Y-%m-%d %H:%M:%S"),
+                     1) != 0)
     return -1;
 
   campaign_opts_init(mf, &o);
@@ -1181,7 +1207,10 @@ static int mf_send(void *state, smsmux_call *call, const smsmux_message *msg)
     o.allow_ucs2 = 0; /* replaced to GSM-7 rather than sent as UCS-2 */
   if (o.auto_gsm7 != 1 && msg->segments > mf->max_sms) {
     campaign_opts_free(&o);
-    return h->fail(call, SMSMUX_ERR_INVALID, NULL,
+    return h->fail(call,
+                   h->abi_minor >= 2 ? SMSMUX_ERR_UNSUITABLE
+                                     : SMSMUX_ERR_INVALID,
+                   NULL,
                    "this text takes %u SMS (%s) but the Mediasflow account "
                    "allows %u (max_sms): shorten it, or set max_sms if "
                    "Mediasflow set the account up for longer messages",
@@ -1884,7 +1913,7 @@ static int op_campaign_send(mediasflow *mf, smsmux_call *call,
               schedule);
       goto fail;
     }
-    if (check_schedule(mf, call, at, schedule) != 0)
+    if (check_schedule(mf, call, at, schedule, 0) != 0)
       goto fail;
     o.schedule_on = schedule;
   }

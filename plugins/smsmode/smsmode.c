@@ -326,6 +326,8 @@ static int valid_provider_date(const char *s)
 
 /* ------------------------------------------------------------ requests -- */
 
+static smsmux_error_class unreadable_class(int sending);
+
 /** Perform one request.  Returns 0 with a 2xx response in *resp, or -1
     after the host recorded the failure (transport, or an HTTP status that
     is not a success; `sending`: the request may have changed something,
@@ -348,6 +350,19 @@ static int smsmode_http(const smsmode *sm, smsmux_call *call,
     resp->body = "";
     resp->body_len = 0;
   }
+  /* sMsmode answers text: a NUL byte before the end cuts it, and what
+     precedes it ("0 | Accepté") must not pass for the whole answer */
+  if (memchr(resp->body, '\0', resp->body_len) != NULL)
+    return sm->host->fail(call, unreadable_class(sending), NULL,
+                          "sMsmode sent an unreadable answer (a NUL byte at "
+                          "offset %zu of %zu)%s: \"%s\"",
+                          (size_t)((const char *)memchr(resp->body, '\0',
+                                                         resp->body_len) -
+                                   resp->body),
+                          resp->body_len,
+                          sending ? ", the request may have been carried out"
+                                  : "",
+                          sm->host->excerpt(call, resp->body, resp->body_len));
   return 0;
 }
 
@@ -400,6 +415,10 @@ static int smsmode_post_form(const smsmode *sm, smsmux_call *call,
 
 /* ------------------------------------------------------------ answers --- */
 
+/** The longest message id taken from an answer (the simulator's and the
+    document's are 12 characters). */
+#define SMSMODE_MAX_ID 64
+
 /** An answer `code | description | id`. */
 typedef struct smsmode_answer {
   const char *code;        /* digits */
@@ -437,6 +456,13 @@ static int answer_parse(const smsmode *sm, smsmux_call *call,
   ans->code = f[0];
   ans->description = n >= 2 ? from_provider(sm, call, f[1]) : "";
   ans->id = n >= 3 && f[2][0] != '\0' ? f[2] : NULL;
+  /* an id is a short token (smsID, campagneID): anything else is no id
+     sMsmode gave, and is not stored */
+  if (ans->id != NULL &&
+      (strlen(ans->id) > SMSMODE_MAX_ID ||
+       strspn(ans->id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "0123456789-_.") != strlen(ans->id)))
+    return -1;
   return 0;
 }
 

@@ -50,6 +50,19 @@ void abi_provider_types(const smsmux_kv *a, smsmux_call *b,
       (void)i, (void)j, (void)k, (void)l, (void)m, (void)n, (void)o;
 }
 
+/* ---- provider.h: types added by ABI 1.2 (a new function: changing the
+   parameters of one above would itself be a change the guard refuses) ---- */
+ABI_EXPORT void abi_provider_types_12(const smsmux_limits *a,
+                                      enum smsmux_sender_rule b,
+                                      const smsmux_error_map *c,
+                                      const smsmux_inbound *d,
+                                      smsmux_inbound_kind e);
+void abi_provider_types_12(const smsmux_limits *a, enum smsmux_sender_rule b,
+                           const smsmux_error_map *c, const smsmux_inbound *d,
+                           smsmux_inbound_kind e) {
+  (void)a, (void)b, (void)c, (void)d, (void)e;
+}
+
 /* ---- smsmux.h: the application API's types ---- */
 ABI_EXPORT void abi_library_types(
     const smsmux_error *a, smsmux_log_fn b, const smsmux_options *c,

@@ -35,6 +35,11 @@ seeds_smsmode() {
   seed $n send-unavailable send 0 0 200 "" "50 | Temporairement inaccessible"
   seed $n send-http500 send 0 0 500 "" "Internal Server Error"
   seed $n send-timeout send 0 0 50 "" ""
+  # unreadable answers (issue 11): cut by a NUL byte; an id that is no
+  # short token
+  seed $n send-nul-cut send 0 0 200 "" "0 | Accept\0351\0000 | tIKKr4iMmGYo"
+  seed $n send-long-id send 0 0 200 "" \
+    "0 | Accept\0351 | $(printf 'x%.0s' $(seq 1 300))"
   seed $n status-reports status 0 0 200 "" "33600000000 11 | 33611111111 13"
   seed $n status-campaign status 1 0 \
     200 "" "61 | SMS non trouv\0351" 200 "" "0 | Envoy\0351"

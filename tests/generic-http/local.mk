@@ -5,6 +5,7 @@ generic_http_tests = \
 	tests/generic-http/smsmode.sh \
 	tests/generic-http/json.sh \
 	tests/generic-http/config.sh \
-	tests/generic-http/answers.sh
+	tests/generic-http/answers.sh \
+	tests/generic-http/partial.sh
 TESTS += $(generic_http_tests)
 EXTRA_DIST += $(generic_http_tests) tests/generic-http/common.sh

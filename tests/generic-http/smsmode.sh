@@ -140,7 +140,10 @@ sim_reset
 run_smsmux --config "$TMP/poor.ini" --json send --provider gen --to +33612345678 --text x
 assert_error credit 1 "empty_account_is_credit"
 run_smsmux --config "$TMP/poor.ini" --json send --provider gen --to +33612345678 --text x --at '2035-01-01 10:00:00'
-assert_error invalid 1 "no_at_template_cannot_schedule"
+# (it tells the router at open, ABI 1.2: passed over, no other candidate)
+assert_error input 2 "no_at_template_cannot_schedule"
+assert_contains "$(jqr .error.message)" "gen: lacks the schedule capability" \
+  "no_at_template_says_why"
 # ${to}: one number per request
 sim_reset
 sim_ctl POST "account?provider=smsmode&token=poor-token&credit=10" >/dev/null

@@ -352,10 +352,12 @@ assert_json '.providers[0].capabilities | join(",")' \
 assert_json '[.providers[0].operations[] | sub("\\(.*"; "")] | join(",")' \
   campaign-send,campaign-inject,report-csv,report-json,report-period-json,report-period-csv,blacklist-add,blacklist-list,list-upload \
   "providers_lists_the_mediasflow_operations"
-# the guide has no balance request: credit does not list this provider
+# the guide has no balance request: credit lists this provider as not
+# supported (issue 11), without asking it anything
 N=$(req_count)
 mf credit
-assert_json '[.credits[].provider] | index("mf")' null "credit_does_not_list_mediasflow"
+assert_json '.credits[] | select(.provider=="mf") | .error.class' unsupported \
+  "credit_lists_mediasflow_as_not_supported"
 mf credit --provider mf
 assert_eq "$N" "$(req_count)" "credit_sends_nothing"
 assert_json '.error.class // .credits[0].error.class' unsupported "credit_on_mediasflow_is_unsupported"

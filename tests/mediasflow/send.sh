@@ -100,9 +100,11 @@ assert_eq "listRecipient,msg,startNow,sender,allowUCS2,autoREPLACETOGSM7" \
 N=$(req_count)
 # smsmux takes a phone number as a sender; Mediasflow does not ("il ne
 # peut pas contenir que des chiffres")
+# (the instance tells the router at open, ABI 1.2: it is passed over, and
+# with no other provider nothing can take the message)
 send --text x --from 0612345678
 assert_error input 2 "digits_only_sender_is_an_input_error"
-assert_contains "$(jqr '.error.message')" "not only digits" "digits_only_sender_names_the_rule"
+assert_contains "$(jqr '.error.message')" "mf: refuses numeric senders" "digits_only_sender_names_the_rule"
 assert_eq "$N" "$(req_count)" "refused_sender_sends_nothing"
 
 # --- scheduleOn ----------------------------------------------------------------------
@@ -117,15 +119,15 @@ assert_eq SCHEDULED "$(last_campaign .status)" "scheduled_campaign_is_scheduled"
 N=$(req_count)
 send --text 'Trop tot' --at "$(at_in 120)"
 assert_error input 2 "schedule_under_5_minutes_is_an_input_error"
-assert_contains "$(jqr '.error.message')" "at least 5 minutes" "schedule_too_close_names_the_rule"
+assert_contains "$(jqr '.error.message')" "mf: schedules only 300 s or more ahead" "schedule_too_close_names_the_rule"
 assert_eq "$N" "$(req_count)" "schedule_too_close_sends_nothing"
 
 # --- SMS per message (160 / 70 characters unless Mediasflow raised it) --------
 sim_reset
 LONG=$(printf 'x%.0s' $(seq 1 200))
 send --text "$LONG"
-assert_error invalid 1 "two_sms_text_is_invalid_for_a_default_account"
-assert_contains "$(jqr '.error.message')" "max_sms" "too_long_names_max_sms"
+assert_error input 2 "two_sms_text_is_refused_for_a_default_account"
+assert_contains "$(jqr '.error.message')" "mf: the text takes 2 segments, this provider sends at most 1" "too_long_names_the_limit"
 assert_eq 0 "$(req_count)" "too_long_sends_nothing"
 write_config long.ini <<'EOF2'
 [smsmux]
@@ -209,5 +211,46 @@ assert_contains "$ERR" "took 1 of the 2" "partly_blacklisted_send_warns"
 mf status --provider mf "$(jqr '.id')"
 assert_json '[.recipients[] | "\(.to) \(.status) \(.code)"] | join(",")' \
   "+33632545311 rejected 14,+33632545312 accepted 1" "partly_blacklisted_status_shows_which"
+
+# --- the router knows the account's limits (ABI 1.2): with another provider
+# in the route, a message Mediasflow cannot take goes there (issue 11:
+# these used to stop on invalid/input with no failover)
+write_config fallback.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state-fallback
+routes = both
+
+[provider.mf]
+plugin = mediasflow
+base_url = @SIM@/mediasflow/api/v1
+login = demo
+password = demo-password
+
+[provider.sm]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+
+[route.both]
+providers = mf, sm
+EOF2
+FB="--config $TMP/fallback.ini --json"
+sim_reset
+N=$(req_count)
+run_smsmux $FB send --to +33632545311 --text 'Trop tot' --at "$(at_in 120)"
+assert_eq 0 "$RC" "too_close_schedule_fails_over_exits_0"
+assert_json .provider sm "too_close_schedule_goes_to_the_next_provider"
+run_smsmux $FB send --to +33632545311 --text "$LONG"
+assert_eq 0 "$RC" "two_sms_text_fails_over_exits_0"
+assert_json .provider sm "two_sms_text_goes_to_the_next_provider"
+run_smsmux $FB route --to +33632545311 --text 'x' --from 0612345678
+assert_json '[.candidates[] | "\(.provider) \(.chosen)"] | join(",")' "sm true,mf false" \
+  "digits_only_sender_goes_to_the_next_provider"
+assert_json '.candidates[1].reason' 'refuses numeric senders (sender "0612345678")' \
+  "route_says_mediasflow_refuses_numeric_senders"
+assert_eq "$N" "$(req_count)" "mediasflow_was_asked_nothing"
+run_smsmux $FB send --to +33632545311 --text 'Plus tard' --at "$(at_in 900)"
+assert_json .provider mf "far_enough_schedule_stays_with_mediasflow"
 
 finish

@@ -46,7 +46,33 @@ static int tp_open(const smsmux_host *host, smsmux_call *call, void **state) {
     fclose(f);
   }
   *state = (void *)host;
+#ifdef TP_LIMITS
+  {
+    /* ABI 1.2: two recipients per send, scheduling 600 s ahead or more
+       (a capability the descriptor does not declare) */
+    smsmux_limits lim;
+    memset(&lim, 0, sizeof lim);
+    lim.size = sizeof lim;
+    lim.max_recipients = 2;
+    lim.caps_add = SMSMUX_CAP_SCHEDULE;
+    lim.schedule_min_delay = 600;
+    if (host->set_limits(call, &lim) != 0)
+      return -1;
+  }
+#endif
   return 0;
+}
+
+/* The numbers a send reported accepted, one line each, and a line per
+   send ("send N"), to $SMSMUX_TEST_SENT_LOG when set: what "the provider
+   received" (tests/partial.sh). */
+static void tp_sent_log(const char *line) {
+  const char *path = getenv("SMSMUX_TEST_SENT_LOG");
+  FILE *f = path ? fopen(path, "a") : NULL;
+  if (f) {
+    fprintf(f, "%s\n", line);
+    fclose(f);
+  }
 }
 
 static void tp_close(void *state) { (void)state; }
@@ -60,10 +86,32 @@ static int tp_send(void *state, smsmux_call *call, const smsmux_message *msg) {
   if (smsmux_test_defined_nowhere())
     return -1;
 #endif
+  {
+    char line[64];
+    snprintf(line, sizeof line, "send %zu", msg->n_to);
+    tp_sent_log(line);
+  }
+#ifdef TP_PARTIAL
+  /* "not this provider" (ABI 1.2) for a text asking for it */
+  if (strncmp(msg->text, "unsuitable", 10) == 0)
+    return host->fail(call, SMSMUX_ERR_UNSUITABLE, NULL,
+                      "this test provider does not take such texts");
+  /* a send of two requests whose second one fails: the first recipient
+     was accepted, with its id, the others nothing */
+  if (msg->n_to >= 2) {
+    host->add_recipient(call, msg->to[0], SMSMUX_STATUS_ACCEPTED,
+                        "partial-first", NULL, NULL);
+    tp_sent_log(msg->to[0]);
+    return host->fail(call, SMSMUX_ERR_TEMPORARY, "503",
+                      "the second request answered HTTP 503");
+  }
+#endif
   host->set_message_id(call, TP_NAME "-1");
-  for (i = 0; i < msg->n_to; i++)
+  for (i = 0; i < msg->n_to; i++) {
     host->add_recipient(call, msg->to[i], SMSMUX_STATUS_ACCEPTED, NULL, NULL,
                         NULL);
+    tp_sent_log(msg->to[i]);
+  }
   return 0;
 }
 

@@ -84,6 +84,7 @@ struct fault {
   unsigned ms;         /* FAULT_SLOW, FAULT_TIMEOUT_AFTER_ACCEPT */
   char body[4096];     /* FAULT_ANSWER: the answer given, as it is */
   char type[128];      /* FAULT_ANSWER: its Content-Type */
+  size_t body_len;     /* FAULT_ANSWER: bytes of body (a NUL may be one) */
 };
 
 /* ------------------------------------------------------------ global state */
@@ -567,7 +568,7 @@ static void ctl_fault(const struct sim_request *req, struct sim_response *resp)
     sim_ctl_error(resp, 400, "missing parameter: mode");
     return;
   }
-  struct fault f = { FAULT_NONE, -1, 0, 0, "", "" };
+  struct fault f = { FAULT_NONE, -1, 0, 0, "", "", 0 };
   size_t m;
   for (m = 0; m < sizeof fault_names / sizeof fault_names[0]; m++)
     if (strcmp(fault_names[m], mode) == 0)
@@ -599,10 +600,15 @@ static void ctl_fault(const struct sim_request *req, struct sim_response *resp)
   if (f.mode == FAULT_ANSWER) {
     /* any answer shape a test needs that no provider module produces */
     const char *body = sim_param(req, "body");
+    const char *hex = sim_param(req, "body_hex");
     const char *type = sim_param_nonempty(req, "type");
-    if (!body || strlen(body) >= sizeof f.body ||
+    if ((!body && !hex) || (body && strlen(body) >= sizeof f.body) ||
+        (hex && (strlen(hex) % 2 || strlen(hex) / 2 >= sizeof f.body ||
+                 strspn(hex, "0123456789abcdefABCDEF") != strlen(hex))) ||
         (type && strlen(type) >= sizeof f.type)) {
-      sim_ctl_error(resp, 400, "mode=answer needs body=B (under %zu bytes)",
+      sim_ctl_error(resp, 400,
+                    "mode=answer needs body=B or body_hex=HEX (under %zu "
+                    "bytes)",
                     sizeof f.body);
       return;
     }
@@ -612,7 +618,18 @@ static void ctl_fault(const struct sim_request *req, struct sim_response *resp)
       sim_ctl_error(resp, 400, "mode=answer: code=%d is no HTTP status", f.code);
       return;
     }
-    strcpy(f.body, body);
+    if (hex) { /* any bytes, NUL included */
+      size_t k;
+      for (k = 0; hex[2 * k]; k++) {
+        unsigned byte;
+        sscanf(hex + 2 * k, "%2x", &byte);
+        f.body[k] = (char)byte;
+      }
+      f.body_len = k;
+    } else {
+      strcpy(f.body, body);
+      f.body_len = strlen(body);
+    }
     strcpy(f.type, type ? type : "application/json");
   }
   if (f.mode == FAULT_NONE)
@@ -873,7 +890,7 @@ static enum fault_mode serve_provider(size_t prov, struct MHD_Connection *conn,
   case FAULT_CLOSE:
     break;
   case FAULT_ANSWER:
-    sim_respond(resp, (unsigned)f.code, f.type, f.body, strlen(f.body));
+    sim_respond(resp, (unsigned)f.code, f.type, f.body, f.body_len);
     break;
   }
   pthread_mutex_unlock(&state_lock);
@@ -1010,12 +1027,14 @@ struct options {
   const char *port_file;
   const char *bind;
   unsigned threads;
+  const char *tls_cert, *tls_key; /* PEM files: serve https */
 };
 
 static void usage(FILE *out)
 {
   fputs("usage: smsmux-sim [--port N] [--port-file FILE] [--bind ADDR]\n"
         "                  [--threads N] [--quiet] [--no-log]\n"
+        "                  [--tls-cert FILE --tls-key FILE]\n"
         "Simulates the SMS provider APIs on loopback (see docs/simulator.md).\n"
         "  --port N         listen on N (0, the default, picks a free port)\n"
         "  --port-file FILE write the port there once listening\n"
@@ -1023,7 +1042,9 @@ static void usage(FILE *out)
         "  --threads N      polling threads (default 4)\n"
         "  --quiet          no log line per request on stderr\n"
         "  --no-log         keep no request log (/_sim/requests stays empty):\n"
-        "                   for benchmarks, where it would grow per request\n",
+        "                   for benchmarks, where it would grow per request\n"
+        "  --tls-cert FILE  serve https with this PEM certificate (chain)\n"
+        "  --tls-key FILE   and this PEM private key (both or neither)\n",
         out);
 }
 
@@ -1045,11 +1066,13 @@ static int parse_options(int argc, char **argv, struct options *o)
     { "threads", required_argument, NULL, 't' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-log", no_argument, NULL, 'n' },
+    { "tls-cert", required_argument, NULL, 'C' },
+    { "tls-key", required_argument, NULL, 'K' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   int c;
-  while ((c = getopt_long(argc, argv, "p:f:b:t:qnh", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "p:f:b:t:qnhC:K:", longopts, NULL)) != -1) {
     switch (c) {
     case 'p':
       if (parse_number(optarg, 65535, &o->port) != 0) {
@@ -1075,6 +1098,12 @@ static int parse_options(int argc, char **argv, struct options *o)
     case 'n':
       no_log = 1;
       break;
+    case 'C':
+      o->tls_cert = optarg;
+      break;
+    case 'K':
+      o->tls_key = optarg;
+      break;
     case 'h':
       usage(stdout);
       exit(0);
@@ -1088,7 +1117,34 @@ static int parse_options(int argc, char **argv, struct options *o)
     usage(stderr);
     return -1;
   }
+  if (!o->tls_cert != !o->tls_key) {
+    fprintf(stderr, "smsmux-sim: --tls-cert and --tls-key go together\n");
+    return -1;
+  }
   return 0;
+}
+
+/* Nothing: what MHD_OPTION_ARRAY gets in place of the TLS options. */
+static struct MHD_OptionItem empty_options[] = { { MHD_OPTION_END, 0, NULL } };
+
+/* A whole (small) file, NUL-terminated, or NULL with a message. */
+static char *read_pem(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t n = 0;
+  if (f) {
+    buf = calloc(1, 1u << 20);
+    n = buf ? fread(buf, 1, (1u << 20) - 1, f) : 0;
+    fclose(f);
+  }
+  if (!buf || n == 0) {
+    fprintf(stderr, "smsmux-sim: cannot read %s: %s\n", path,
+            f ? "empty or too large" : strerror(errno));
+    free(buf);
+    return NULL;
+  }
+  return buf;
 }
 
 /* Readers poll for the file: write a temporary one and rename it, so they
@@ -1124,7 +1180,7 @@ static void wait_unsuspended(void)
 
 int main(int argc, char **argv)
 {
-  struct options o = { 0, NULL, "127.0.0.1", 4 };
+  struct options o = { 0, NULL, "127.0.0.1", 4, NULL, NULL };
   if (parse_options(argc, argv, &o) != 0)
     return 2;
 
@@ -1159,11 +1215,32 @@ int main(int argc, char **argv)
   pthread_create(&timer, NULL, timer_main, NULL);
 
   int status = 0;
+  char *cert = NULL, *key = NULL;
+  unsigned tls_flag = 0;
+  if (o.tls_cert) {
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      fprintf(stderr, "smsmux-sim: this libmicrohttpd has no TLS support\n");
+      return 2;
+    }
+    cert = read_pem(o.tls_cert);
+    key = cert ? read_pem(o.tls_key) : NULL;
+    if (!key) {
+      free(cert);
+      return 2;
+    }
+    tls_flag = MHD_USE_TLS;
+  }
+  /* without TLS the two options below get NULL: libmicrohttpd ignores
+     certificates unless MHD_USE_TLS is set */
   struct MHD_Daemon *d = MHD_start_daemon(
     MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-      MHD_USE_ERROR_LOG,
+      MHD_USE_ERROR_LOG | tls_flag,
     (uint16_t)o.port, NULL, NULL, on_request, NULL,
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+    tls_flag ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_ARRAY,
+    tls_flag ? (void *)cert : (void *)empty_options,
+    tls_flag ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_ARRAY,
+    tls_flag ? (void *)key : (void *)empty_options,
     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o.threads,
     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -1178,7 +1255,8 @@ int main(int argc, char **argv)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : o.port;
     if (!quiet)
-      fprintf(stderr, "smsmux-sim: listening on http://%s:%u/\n", o.bind, port);
+      fprintf(stderr, "smsmux-sim: listening on %s://%s:%u/\n",
+              tls_flag ? "https" : "http", o.bind, port);
     if (o.port_file && write_port_file(o.port_file, port) != 0) {
       status = 1;
     } else {
@@ -1200,6 +1278,8 @@ int main(int argc, char **argv)
     wait_unsuspended();
     MHD_stop_daemon(d);
   }
+  free(cert);
+  free(key);
   sim_push_shutdown();
   pthread_mutex_lock(&state_lock);
   log_clear(N_PROVIDERS);

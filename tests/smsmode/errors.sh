@@ -89,4 +89,31 @@ sim_fault smsmode garbage "count=1"
 sms credit --provider sms
 assert_json '.credits[0].error.class' temporary "credit_unreadable_answer_is_temporary"
 
+# an answer cut by a NUL byte is unreadable, not "0 | Accepté" without an
+# id; an id that is no short token (here 200 characters) is no id sMsmode
+# gave: both unknown outcomes for a send, nothing stored as the id
+hex_of() { printf '%b' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+sim_reset
+sim_fault smsmode answer "type=text/plain&body_hex=$(hex_of '0 | Accept\0351\0000 | tIKKr4iMmGYo')&count=1"
+send_one
+assert_error unknown_outcome 3 "send_answer_cut_by_nul_may_have_been_sent"
+assert_contains "$(jqr '.error.message')" "NUL byte at offset" "send_answer_cut_by_nul_says_so"
+assert_json '.recipients[0].status' unknown "send_answer_cut_by_nul_recipient_unknown"
+assert_json '.id' null "send_answer_cut_by_nul_stores_no_id"
+LONG_ID=$(printf 'a%.0s' $(seq 1 200))
+sim_reset
+sim_fault smsmode answer "type=text/plain&body=0%20%7C%20Accepte%20%7C%20$LONG_ID&count=1"
+send_one
+assert_error unknown_outcome 3 "send_answer_with_a_200_character_id_may_have_been_sent"
+assert_json '.id' null "send_answer_with_a_200_character_id_stores_no_id"
+assert_contains "$(jqr '.error.message')" "unreadable" "send_answer_with_a_huge_id_is_unreadable"
+sim_reset
+sim_fault smsmode answer "type=text/plain&body=0%20%7C%20Accepte%20%7C%20id%3Cscript%3E&count=1"
+send_one
+assert_error unknown_outcome 3 "send_answer_with_an_id_of_other_characters_is_unreadable"
+sim_reset
+sim_fault smsmode answer "type=text/plain&body_hex=$(hex_of '1234\0000')&count=1"
+sms credit --provider sms
+assert_json '.credits[0].error.class' temporary "credit_answer_cut_by_nul_is_temporary"
+
 finish
