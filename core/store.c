@@ -232,29 +232,6 @@ struct sq_db {
 
 /* ------------------------------------------------------------- errors -- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || errlen == 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
-static char *dupstr(const char *s) {
-  size_t n;
-  char *p;
-  if (!s)
-    return NULL;
-  n = strlen(s) + 1;
-  p = malloc(n);
-  if (p)
-    memcpy(p, s, n);
-  return p;
-}
 
 /* What the user can do about an SQLite failure. */
 static const char *sqlite_advice(int rc) {
@@ -313,10 +290,10 @@ static int make_one_dir(const char *path) {
 
 /* mkdir -p with mode 0700; on failure names the component that failed. */
 static int make_dirs(const char *dir, char *err, size_t errlen) {
-  char *path = dupstr(dir);
+  char *path = store_dupstr(dir);
   char *p;
   if (!path) {
-    set_err(err, errlen, "state_dir %s: out of memory", dir);
+    store_set_err(err, errlen, "state_dir %s: out of memory", dir);
     return -1;
   }
   /* Drop trailing slashes (but keep "/"). */
@@ -327,7 +304,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen) {
       continue;
     *p = '\0';
     if (make_one_dir(path) != 0) {
-      set_err(err, errlen,
+      store_set_err(err, errlen,
               "state_dir %s: cannot create %s: %s; set state_dir in "
               "[smsmux] to a writable directory",
               dir, path, strerror(errno));
@@ -337,7 +314,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen) {
     *p = '/';
   }
   if (make_one_dir(path) != 0) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: cannot create: %s; set state_dir in [smsmux] to "
             "a writable directory",
             dir, strerror(errno));
@@ -346,7 +323,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen) {
   }
   free(path);
   if (access(dir, W_OK | X_OK) != 0) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: not writable: %s; make it writable, or set "
             "state_dir in [smsmux] to a writable directory",
             dir, strerror(errno));
@@ -357,7 +334,7 @@ static int make_dirs(const char *dir, char *err, size_t errlen) {
 
 static void sql_err(sq_db *db, sqlite3 *sql, char *err, size_t errlen,
                     const char *what, int rc) {
-  set_err(err, errlen, "state_dir %s: %s: %s; %s", db->dir, what,
+  store_set_err(err, errlen, "state_dir %s: %s: %s; %s", db->dir, what,
           sql ? sqlite3_errmsg(sql) : sqlite3_errstr(rc), sqlite_advice(rc));
 }
 
@@ -441,7 +418,7 @@ static char *column_dup(sqlite3_stmt *st, int i, int *ok) {
   if (sqlite3_column_type(st, i) == SQLITE_NULL)
     return NULL;
   t = sqlite3_column_text(st, i);
-  p = t ? dupstr((const char *)t) : NULL;
+  p = t ? store_dupstr((const char *)t) : NULL;
   if (!p)
     *ok = 0;
   return p;
@@ -528,7 +505,7 @@ static int setup_schema(sq_db *db, int fresh, int marked, char *err,
       read_version(db, &version, err, errlen))
     goto fail;
   if (version > STORE_SCHEMA_VERSION) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: state.db has schema version %d, newer than this "
             "smsmux knows (%d); upgrade smsmux, or set state_dir in "
             "[smsmux] to another directory",
@@ -536,7 +513,7 @@ static int setup_schema(sq_db *db, int fresh, int marked, char *err,
     goto fail;
   }
   if (version == 0 && !fresh && marked) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: state.db holds no smsmux tables although the "
             "store was set up here (%s): it was emptied or replaced; "
             "restore it from a backup, or move it and %s away to start "
@@ -567,7 +544,7 @@ static int check_file(sq_db *db, const struct stat *st, char *err,
   int fd;
   ssize_t got;
   if (st->st_size == 0) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: state.db is empty (0 bytes): it was emptied, so "
             "smsmux cannot tell what it sent; restore it from a backup, or "
             "move it and %s away to start afresh (a --ref used before may "
@@ -577,14 +554,14 @@ static int check_file(sq_db *db, const struct stat *st, char *err,
   }
   fd = open(db->path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    set_err(err, errlen, "state_dir %s: cannot read state.db: %s", db->dir,
+    store_set_err(err, errlen, "state_dir %s: cannot read state.db: %s", db->dir,
             strerror(errno));
     return -1;
   }
   got = read(fd, h, sizeof h);
   close(fd);
   if (got != (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: state.db is not an SQLite database (truncated or "
             "overwritten); %s",
             db->dir, sqlite_advice(SQLITE_NOTADB));
@@ -600,7 +577,7 @@ static int check_file(sq_db *db, const struct stat *st, char *err,
   valid_for = (uint32_t)h[92] << 24 | (uint32_t)h[93] << 16 |
               (uint32_t)h[94] << 8 | h[95];
   if (valid_for == counter && (uint64_t)pages * page > (uint64_t)st->st_size) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: state.db is truncated (%lld bytes, its header "
             "says %llu); %s",
             db->dir, (long long)st->st_size,
@@ -620,14 +597,14 @@ static int create_fresh(sq_db *db, int *fresh, char *err, size_t errlen) {
   sqlite3 *s = NULL;
   int fd, rc;
   if (!tmp) {
-    set_err(err, errlen, "state_dir %s: out of memory", db->dir);
+    store_set_err(err, errlen, "state_dir %s: out of memory", db->dir);
     return -1;
   }
   snprintf(tmp, n, "%s.new-%ld-%lx", db->path, (long)getpid(),
            (unsigned long)pthread_self());
   fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: cannot create state.db: %s; make it writable, or "
             "set state_dir in [smsmux] to a writable directory",
             db->dir, strerror(errno));
@@ -651,7 +628,7 @@ static int create_fresh(sq_db *db, int *fresh, char *err, size_t errlen) {
     if (link(tmp, db->path) == 0)
       *fresh = 1;
     else if (errno != EEXIST) {
-      set_err(err, errlen, "state_dir %s: cannot create state.db: %s",
+      store_set_err(err, errlen, "state_dir %s: cannot create state.db: %s",
               db->dir, strerror(errno));
       rc = -1;
     }
@@ -670,7 +647,7 @@ static int create_or_check(sq_db *db, int *fresh, int *marked, char *err,
   size_t n = strlen(db->dir) + sizeof "/" STORE_MARKER;
   marker = malloc(n);
   if (!marker) {
-    set_err(err, errlen, "state_dir %s: out of memory", db->dir);
+    store_set_err(err, errlen, "state_dir %s: out of memory", db->dir);
     return -1;
   }
   snprintf(marker, n, "%s/%s", db->dir, STORE_MARKER);
@@ -680,12 +657,12 @@ static int create_or_check(sq_db *db, int *fresh, int *marked, char *err,
   if (stat(db->path, &st) == 0)
     return check_file(db, &st, err, errlen);
   if (errno != ENOENT) {
-    set_err(err, errlen, "state_dir %s: cannot read state.db: %s", db->dir,
+    store_set_err(err, errlen, "state_dir %s: cannot read state.db: %s", db->dir,
             strerror(errno));
     return -1;
   }
   if (*marked) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: state.db is missing although the store was set up "
             "here (%s): it was removed, so smsmux cannot tell what it sent; "
             "restore it from a backup, or remove %s too to start afresh (a "
@@ -743,7 +720,7 @@ store_db *store_open(const char *dir, int *created, char *err,
   if (created)
     *created = 0;
   if (!dir || !*dir) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir is empty; set state_dir in [smsmux] to a writable "
             "directory");
     return NULL;
@@ -752,11 +729,11 @@ store_db *store_open(const char *dir, int *created, char *err,
     return NULL;
   db = calloc(1, sizeof *db);
   n = strlen(dir) + sizeof "/" STORE_DB_NAME;
-  if (!db || !(db->dir = dupstr(dir)) || !(db->path = malloc(n))) {
+  if (!db || !(db->dir = store_dupstr(dir)) || !(db->path = malloc(n))) {
     if (db)
       free(db->dir);
     free(db);
-    set_err(err, errlen, "state_dir %s: out of memory", dir);
+    store_set_err(err, errlen, "state_dir %s: out of memory", dir);
     return NULL;
   }
   db->base.be = &store_sqlite_backend;
@@ -770,7 +747,7 @@ store_db *store_open(const char *dir, int *created, char *err,
       conn_open(db, &db->w, 0, err, errlen))
     goto fail;
   if (sqlite3_db_readonly(db->w.sql, "main") == 1) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: state.db is read-only; make it writable, or set "
             "state_dir in [smsmux] to a writable directory",
             dir);
@@ -784,7 +761,7 @@ store_db *store_open(const char *dir, int *created, char *err,
   if (!marked)
     write_marker(db);
   if (pthread_create(&db->writer, NULL, writer_main, db) != 0) {
-    set_err(err, errlen, "state_dir %s: cannot start the writer thread",
+    store_set_err(err, errlen, "state_dir %s: cannot start the writer thread",
             dir);
     goto fail;
   }
@@ -916,7 +893,7 @@ static int run_job(sq_db *db, job *j, char *err, size_t errlen) {
     pthread_cond_wait(&db->job_done, &db->lock);
   pthread_mutex_unlock(&db->lock);
   if (j->rc)
-    set_err(err, errlen, "%s", j->err[0] ? j->err : "store write failed");
+    store_set_err(err, errlen, "%s", j->err[0] ? j->err : "store write failed");
   return j->rc;
 }
 
@@ -995,7 +972,7 @@ static int reserve_lookup(sq_db *db, job *j, const reserve_arg *a,
                             sqlite3_column_int(st, 5));
   done(st);
   if (!ok) {
-    set_err(j->err, sizeof j->err, "out of memory");
+    store_set_err(j->err, sizeof j->err, "out of memory");
     return -1;
   }
   return 0;
@@ -1085,7 +1062,7 @@ static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
   if (!m->id[0])
     store_make_id(m->id);
   if (reserve_fault()) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "state_dir %s: cannot lock state.db: database is locked "
             "(injected); %s",
             db->dir, sqlite_advice(SQLITE_BUSY));
@@ -1490,7 +1467,7 @@ sqlfail:
   return -1;
 oom:
   sqlite3_finalize(st);
-  set_err(j->err, sizeof j->err, "out of memory");
+  store_set_err(j->err, sizeof j->err, "out of memory");
   return -1;
 }
 
@@ -1894,7 +1871,7 @@ static int kv_add_run(sq_db *db, job *j) {
     v = strtoll(old, &end, 10);
     if (errno != 0 || end == old || *end != '\0') {
       free(old);
-      set_err(j->err, sizeof j->err, "%s/%s is not an integer", a->ns,
+      store_set_err(j->err, sizeof j->err, "%s/%s is not an integer", a->ns,
               a->key);
       return -1;
     }
@@ -1903,7 +1880,7 @@ static int kv_add_run(sq_db *db, job *j) {
   free(old);
   if ((a->delta > 0 && cur > INT64_MAX - a->delta) ||
       (a->delta < 0 && cur < INT64_MIN - a->delta)) {
-    set_err(j->err, sizeof j->err, "%s/%s would overflow", a->ns, a->key);
+    store_set_err(j->err, sizeof j->err, "%s/%s would overflow", a->ns, a->key);
     return -1;
   }
   snprintf(buf, sizeof buf, "%" PRId64, cur + a->delta);

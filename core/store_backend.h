@@ -67,6 +67,13 @@ extern const store_backend store_pg_backend;
 
 /* Shared by the backends (store_dispatch.c). */
 
+/** Format an error into err (errlen bytes); err may be NULL. */
+void store_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** strdup that accepts NULL; NULL when out of memory. */
+char *store_dupstr(const char *s);
+
 /** A new message id: milliseconds first (ids sort by creation time), then
     64 random bits. */
 void store_make_id(char id[40]);

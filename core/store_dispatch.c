@@ -6,6 +6,8 @@
 
 #include "store_backend.h"
 
+#include <stdarg.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,4 +214,25 @@ store_claim store_claim_of(const char *state, int same_content, int in_queue) {
   if (strcmp(state, "sending") == 0 || strcmp(state, "unknown") == 0)
     return STORE_CLAIM_POSSIBLY;
   return STORE_CLAIM_SENT;
+}
+
+void store_set_err(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  if (!err || errlen == 0)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+char *store_dupstr(const char *s) {
+  size_t n;
+  char *p;
+  if (!s)
+    return NULL;
+  n = strlen(s) + 1;
+  p = malloc(n);
+  if (p)
+    memcpy(p, s, n);
+  return p;
 }

@@ -303,29 +303,6 @@ typedef struct pg_db {
   unsigned long commits;
 } pg_db;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || errlen == 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
-static char *dupstr(const char *s) {
-  size_t n;
-  char *p;
-  if (!s)
-    return NULL;
-  n = strlen(s) + 1;
-  p = malloc(n);
-  if (p)
-    memcpy(p, s, n);
-  return p;
-}
 
 static void now_text(char buf[24]) {
   snprintf(buf, 24, "%lld", (long long)time(NULL));
@@ -361,7 +338,7 @@ static void pg_err(pg_db *db, const char *msg, const char *state, char *err,
   for (n = 0; line[n]; n++)
     if (line[n] == '\n')
       line[n] = ' ';
-  set_err(err, errlen, "store %s: %s: %s; %s", db->shown, what, line,
+  store_set_err(err, errlen, "store %s: %s: %s; %s", db->shown, what, line,
           pg_advice(state));
 }
 
@@ -438,7 +415,7 @@ static pconn *pconn_open(pg_db *db, char *err, size_t errlen) {
   pconn *c = calloc(1, sizeof *c);
   PGresult *r;
   if (!c) {
-    set_err(err, errlen, "store %s: out of memory", db->shown);
+    store_set_err(err, errlen, "store %s: out of memory", db->shown);
     return NULL;
   }
   c->pg = PQconnectdb(db->url);
@@ -574,7 +551,7 @@ static char *val_dup(const PGresult *r, int row, int col, int *ok) {
   char *p;
   if (PQgetisnull(r, row, col))
     return NULL;
-  p = dupstr(PQgetvalue(r, row, col));
+  p = store_dupstr(PQgetvalue(r, row, col));
   if (!p)
     *ok = 0;
   return p;
@@ -663,7 +640,7 @@ static int schema_body(pg_db *db, pconn *c, void *arg, char *err,
     goto fail;
   if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
     if (strcmp(PQgetvalue(r, 0, 1), "0") != 0) {
-      set_err(err, errlen,
+      store_set_err(err, errlen,
               "store %s: the database holds tables but no smsmux "
               "schema_version: it is not an smsmux store; use an empty "
               "database for the store",
@@ -683,7 +660,7 @@ static int schema_body(pg_db *db, pconn *c, void *arg, char *err,
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
       goto fail;
     if (PQgetisnull(r, 0, 0)) {
-      set_err(err, errlen,
+      store_set_err(err, errlen,
               "store %s: schema_version is empty: the store was damaged; "
               "restore the database from a backup",
               db->shown);
@@ -695,7 +672,7 @@ static int schema_body(pg_db *db, pconn *c, void *arg, char *err,
   PQclear(r);
   r = NULL;
   if (version > PG_SCHEMA_VERSION) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "store %s: the database has schema version %d, newer than this "
             "smsmux knows (%d); upgrade smsmux on this node",
             db->shown, version, PG_SCHEMA_VERSION);
@@ -745,19 +722,19 @@ store_db *store_open_url(const char *url, int *created, char *err,
   if (created)
     *created = 0;
   if (!store_is_url(url)) {
-    set_err(err, errlen,
+    store_set_err(err, errlen,
             "store: not a postgresql:// URL; set store in [smsmux] to "
             "postgresql://USER@HOST/DATABASE");
     return NULL;
   }
   db = calloc(1, sizeof *db);
-  if (!db || !(db->url = dupstr(url)) ||
+  if (!db || !(db->url = store_dupstr(url)) ||
       !(db->shown = store_url_redacted(url))) {
     if (db) {
       free(db->url);
       free(db);
     }
-    set_err(err, errlen, "store: out of memory");
+    store_set_err(err, errlen, "store: out of memory");
     return NULL;
   }
   db->base.be = &store_pg_backend;
@@ -833,7 +810,7 @@ static int lookup(pg_db *db, pconn *c, const reserve_arg *a, store_rcpt *r,
   }
   PQclear(res);
   if (!ok) {
-    set_err(err, errlen, "out of memory");
+    store_set_err(err, errlen, "out of memory");
     return -1;
   }
   return 0;
@@ -877,7 +854,7 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
       PQclear(res);
       if (found) {
         if (!a->m->ref) {
-          set_err(err, errlen, "store %s: recipient %s listed twice", db->shown,
+          store_set_err(err, errlen, "store %s: recipient %s listed twice", db->shown,
                   r->number);
           return -1;
         }
@@ -1263,7 +1240,7 @@ again:
   a->found = cl->n > 0;
   return 0;
 oom:
-  set_err(err, errlen, "out of memory");
+  store_set_err(err, errlen, "out of memory");
   return -1;
 }
 
