@@ -81,7 +81,8 @@ void call_settle(smsmux_call *c, int rc) {
      temporary failure.  Sends, cancels and provider operations (which may
      transfer credit or start a campaign) keep UNKNOWN_OUTCOME. */
   if ((c->kind == CALL_STATUS || c->kind == CALL_BALANCE ||
-       c->kind == CALL_REPLIES || c->kind == CALL_OPEN) &&
+       c->kind == CALL_REPLIES || c->kind == CALL_OPEN ||
+       c->kind == CALL_INBOUND) &&
       c->err.cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
     c->err.cls = SMSMUX_ERR_TEMPORARY;
 }

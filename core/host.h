@@ -12,7 +12,8 @@ typedef enum call_kind {
   CALL_BALANCE,
   CALL_REPLIES,
   CALL_CANCEL,
-  CALL_OP
+  CALL_OP,
+  CALL_INBOUND
 } call_kind;
 
 typedef struct call_recipient {

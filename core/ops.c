@@ -597,3 +597,95 @@ int smsmux_store_prune(smsmux *sm, unsigned retention_days, long *removed,
     *removed = n;
   return 0;
 }
+
+/* ------------------------------------------------------------ pushes -- */
+
+/* Equal in a time that does not depend on where they differ. */
+static int same_secret(const char *a, const char *b) {
+  size_t na = strlen(a), nb = strlen(b), i;
+  unsigned char d = (unsigned char)(na != nb);
+  for (i = 0; i < na; i++)
+    d |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+  return d == 0 && nb > 0;
+}
+
+smsmux_push_result *smsmux_push_parse(smsmux *sm, const smsmux_push *p) {
+  smsmux_push_result *r = xcalloc(1, sizeof *r);
+  instance *inst;
+  const char *token;
+  smsmux_inbound in;
+  smsmux_call call;
+  int rc;
+  if (!p || p->size < sizeof *p) {
+    err_set(&r->error, SMSMUX_ERR_INPUT, NULL, "malformed push");
+    return r;
+  }
+  inst = p->provider ? engine_instance(sm, p->provider) : NULL;
+  token = inst ? cfg_provider_get(inst->cfg, "hook_token") : NULL;
+  /* an unknown instance, a wrong token and a provider without pushes all
+     look the same from outside: not found */
+  if (!inst || !token || !*token || !p->token ||
+      !same_secret(p->token, token) || !inst->usable ||
+      !SMSMUX_HAS_MEMBER(inst->desc, smsmux_provider, inbound) ||
+      !inst->desc->inbound) {
+    err_set(&r->error, SMSMUX_ERR_INPUT, "not-found", "no such hook");
+    return r;
+  }
+  r->provider = xstrdup(inst->cfg->name);
+  memset(&in, 0, sizeof in);
+  in.size = sizeof in;
+  in.kind = p->reply ? SMSMUX_INBOUND_REPLY : SMSMUX_INBOUND_REPORT;
+  in.method = p->method ? p->method : "GET";
+  in.query = p->query;
+  in.n_query = p->query ? p->n_query : 0;
+  in.headers = p->headers;
+  in.n_headers = p->headers ? p->n_headers : 0;
+  in.body = p->body ? p->body : "";
+  in.body_len = p->body ? p->body_len : 0;
+  in.content_type = p->content_type;
+  call_init(&call, inst, CALL_INBOUND);
+  rc = inst->desc->inbound(inst->state, &call, &in);
+  call_settle(&call, rc);
+  if (call.failed) {
+    r->error = call.err;
+  } else {
+    r->message_id = call.message_id;
+    call.message_id = NULL;
+    r->statuses = call.statuses;
+    r->n_statuses = call.n_statuses;
+    call.statuses = NULL;
+    call.n_statuses = 0;
+    r->replies = call.replies;
+    r->n_replies = call.n_replies;
+    call.replies = NULL;
+    call.n_replies = 0;
+  }
+  call_done(&call);
+  return r;
+}
+
+void smsmux_push_result_free(smsmux_push_result *r) {
+  size_t i;
+  if (!r)
+    return;
+  for (i = 0; i < r->n_statuses; i++) {
+    free(r->statuses[i].to);
+    free(r->statuses[i].code);
+    free(r->statuses[i].text);
+    free(r->statuses[i].at);
+  }
+  free(r->statuses);
+  for (i = 0; i < r->n_replies; i++) {
+    smsmux_reply_entry *e = &r->replies[i];
+    free(e->from);
+    free(e->to);
+    free(e->text);
+    free(e->at);
+    free(e->id);
+    free(e->message_id);
+  }
+  free(r->replies);
+  free(r->message_id);
+  free(r->provider);
+  free(r);
+}

@@ -72,3 +72,9 @@ tests_test_queue_LDADD = core/libsmsmux.la $(JSONC_LIBS) $(SQLITE_LIBS) \
 	$(PQ_LIBS)
 TESTS += tests/queue.sh
 EXTRA_DIST += tests/queue.sh
+# test_push: notifications a provider pushes, read by its plugin.
+check_PROGRAMS += tests/test_push
+tests_test_push_SOURCES = tests/test_push.c tests/check.h
+tests_test_push_LDADD = core/libsmsmux.la
+TESTS += tests/push.sh
+EXTRA_DIST += tests/push.sh

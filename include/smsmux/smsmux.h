@@ -666,6 +666,47 @@ int smsmux_queue_stats_get(smsmux *sm, smsmux_queue_stats *st);
 int smsmux_store_prune(smsmux *sm, unsigned retention_days, long *removed,
                        smsmux_error *err);
 
+/* ------------------------------------------ pushed notifications ----- */
+
+/** What a provider pushed to the service (its delivery report URL or its
+    reply URL, /hooks/PROVIDER/TOKEN/dlr|mo), handed over as received. */
+typedef struct smsmux_push {
+  size_t size;              /**< sizeof(smsmux_push) */
+  const char *provider;     /**< the instance named in the URL */
+  const char *token;        /**< the URL's token: the instance's hook_token */
+  int reply;                /**< 0: a delivery report (dlr), 1: a reply (mo) */
+  const char *method;       /**< "GET", "POST"... */
+  const smsmux_kv *query;   /**< query parameters and, for a form POST,
+                                 its fields, decoded */
+  size_t n_query;
+  const smsmux_kv *headers; /**< names lowercase */
+  size_t n_headers;
+  const char *body;         /**< or NULL */
+  size_t body_len;
+  const char *content_type; /**< or NULL */
+} smsmux_push;
+
+/** What the provider's plugin read in it. */
+typedef struct smsmux_push_result {
+  char *provider;
+  char *message_id;          /**< the provider's id of the message a
+                                  report is about, or NULL */
+  smsmux_status_entry *statuses; /**< a report's statuses (to E.164) */
+  size_t n_statuses;
+  smsmux_reply_entry *replies;   /**< a reply */
+  size_t n_replies;
+  smsmux_error error;        /**< INPUT code "not-found": no such
+                                  instance, a wrong token, or one whose
+                                  provider does not push (answer 404);
+                                  INVALID: not the provider's format */
+} smsmux_push_result;
+
+/** Check the token (constant time, against [provider.NAME] hook_token)
+    and have the instance's plugin read the notification.  Never NULL
+    (out of memory aside). (added in 0.2) */
+smsmux_push_result *smsmux_push_parse(smsmux *sm, const smsmux_push *push);
+void smsmux_push_result_free(smsmux_push_result *r);
+
 #ifdef __cplusplus
 }
 #endif
