@@ -13,7 +13,7 @@ RCV_PID=$!
 i=0; while [ ! -s "$TMP/rcv.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 RCV="http://127.0.0.1:$(cat "$TMP/rcv.port")"
 stop_rcv() { kill "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; }
-trap 'stop_rcv' EXIT
+trap 'stop_rcv; _cleanup' EXIT
 API="$SIM_URL/smsmode/http/1.6"
 
 # wait_lines N: until the receiver logged N lines (or 15 s)
