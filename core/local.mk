@@ -27,6 +27,8 @@ core_libsmsmux_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS) \
 	$(SQLITE_CFLAGS) $(PQ_CFLAGS) $(JSONC_CFLAGS) $(CRYPTO_CFLAGS)
 core_libsmsmux_la_LIBADD = $(CURL_LIBS) $(XML_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(JSONC_LIBS) \
 	$(LTDL_LIBS) $(INIPARSER_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
-core_libsmsmux_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undefined
+# 1:0:0 since 0.2: smsmux_attempt grew (skipped), smsmux_options too (the
+# file policy): an application built against 0.1 must be rebuilt
+core_libsmsmux_la_LDFLAGS = $(AM_LDFLAGS) -version-info 1:0:0 -no-undefined
 # The PostgreSQL store's guide.
 EXTRA_DIST += docs/SCALING.md

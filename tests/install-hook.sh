@@ -1,6 +1,6 @@
 #!/bin/sh
 # `make install` runs ldconfig when DESTDIR is empty (as a package's
-# postinst would), so the installed smsmux finds libsmsmux.so.0 at once;
+# postinst would), so the installed smsmux finds libsmsmux.so.1 at once;
 # a staged install (DESTDIR set) does not; an ldconfig that fails (not
 # root) does not fail the install.  The hooks run with a stand-in
 # ldconfig that records its calls: the real one would change the machine.
