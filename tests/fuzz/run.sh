@@ -36,7 +36,7 @@ fi
 
 san="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cppflags="-DHAVE_CONFIG_H -I. -Iinclude -Icore -DPLUGINDIR=\"/nonexistent\" -DSYSCONFDIR=\"/etc\""
-pkgs="libcurl json-c libxml-2.0 sqlite3 libcrypto"
+pkgs="libcurl json-c libxml-2.0 sqlite3 libcrypto libpq"
 pkg_cflags=$(pkg-config --cflags $pkgs)
 libs="$(pkg-config --libs $pkgs) -lltdl -liniparser -lpthread"
 
