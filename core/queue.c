@@ -20,9 +20,11 @@
 #include <config.h>
 
 #include "engine.h"
+#include "health.h"
 #include "store.h"
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,8 +480,23 @@ int smsmux_message_cancel(smsmux *sm, const char *tenant, const char *id,
 
 /* -------------------------------------------------------------- workers -- */
 
+/* Send-time histogram bounds (seconds), Prometheus' `le` labels. */
+static const double send_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1,
+                                      0.25,  0.5,  1,     2.5,  5,  10};
+#define N_BUCKETS (sizeof send_buckets / sizeof send_buckets[0])
+
+/* What the workers counted for one provider instance. */
+typedef struct provider_figures {
+  unsigned long attempts_ok, attempts_failed, skipped;
+  unsigned long accepted, failed, unknown;
+  unsigned long buckets[N_BUCKETS]; /* cumulative at export */
+  unsigned long sends;
+  double seconds;
+} provider_figures;
+
 struct smsmux_workers {
   struct smsmux *sm;
+  provider_figures *figs; /* one per instance of sm, under lock */
   pthread_t *threads;
   unsigned n;
   pthread_t heartbeat;
@@ -524,10 +541,58 @@ static void idle_wait(struct smsmux *sm, unsigned long seq, long ms) {
   pthread_mutex_unlock(&sm->queue_lock);
 }
 
+static provider_figures *figures_of(struct smsmux_workers *w,
+                                    const char *provider) {
+  size_t i;
+  for (i = 0; provider && i < w->sm->n_inst; i++)
+    if (strcmp(w->sm->inst[i].cfg->name, provider) == 0)
+      return &w->figs[i];
+  return NULL;
+}
+
+/* Per provider: attempts, recipients, and the message's send time under
+   the provider that took it.  Caller holds w->lock. */
+static void count_by_provider(struct smsmux_workers *w,
+                              const smsmux_send_result *r, double seconds) {
+  provider_figures *f;
+  size_t i, k;
+  if (!w->figs)
+    return;
+  for (i = 0; i < r->n_attempts; i++)
+    if ((f = figures_of(w, r->attempts[i].provider))) {
+      if (r->attempts[i].skipped)
+        f->skipped++;
+      else if (r->attempts[i].ok)
+        f->attempts_ok++;
+      else
+        f->attempts_failed++;
+    }
+  for (i = 0; i < r->n_recipients; i++)
+    if ((f = figures_of(w, r->recipients[i].provider))) {
+      smsmux_status st = r->recipients[i].status;
+      if (st == SMSMUX_STATUS_UNKNOWN)
+        f->unknown++;
+      else if (st == SMSMUX_STATUS_REJECTED || st == SMSMUX_STATUS_FAILED)
+        f->failed++;
+      else
+        f->accepted++;
+    }
+  if ((f = figures_of(w, r->provider))) {
+    f->sends++;
+    f->seconds += seconds;
+    for (k = 0; k < N_BUCKETS; k++)
+      if (seconds <= send_buckets[k]) {
+        f->buckets[k]++;
+        break;
+      }
+  }
+}
+
 static void count_result(struct smsmux_workers *w,
-                         const smsmux_send_result *r) {
+                         const smsmux_send_result *r, double seconds) {
   size_t i;
   pthread_mutex_lock(&w->lock);
+  count_by_provider(w, r, seconds);
   for (i = 0; i < r->n_recipients; i++) {
     smsmux_status s = r->recipients[i].status;
     if (s == SMSMUX_STATUS_UNKNOWN)
@@ -570,6 +635,7 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
                          const char *token, store_claimed *c) {
   queued_request q;
   smsmux_send_result *r;
+  struct timespec t0, t1;
   if (request_from_json(c->request_json, c->numbers, c->n, &q)) {
     smsmux_error e;
     err_set(&e, SMSMUX_ERR_SYSTEM, "bad-request",
@@ -581,7 +647,9 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
   pthread_mutex_lock(&w->lock);
   w->busy++;
   pthread_mutex_unlock(&w->lock);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   r = engine_send_queued(w->sm, &q.req, c->id);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   pthread_mutex_lock(&w->lock);
   w->busy--;
   pthread_mutex_unlock(&w->lock);
@@ -594,7 +662,9 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
       settle_unsent(db, c, &r->error);
     }
   }
-  count_result(w, r);
+  count_result(w, r,
+               (double)(t1.tv_sec - t0.tv_sec) +
+                   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
   smsmux_send_result_free(r);
   queued_request_free(&q);
 }
@@ -700,6 +770,7 @@ smsmux_workers *smsmux_workers_start(smsmux *sm, unsigned n,
     return NULL;
   }
   w->sm = sm;
+  w->figs = calloc(sm->n_inst ? sm->n_inst : 1, sizeof *w->figs);
   pthread_mutex_init(&w->lock, NULL);
   pthread_cond_init(&w->stop_cond, NULL);
   for (k = 0; k < n; k++) {
@@ -749,6 +820,7 @@ void smsmux_workers_stop(smsmux_workers *w) {
   }
   pthread_mutex_destroy(&w->lock);
   pthread_cond_destroy(&w->stop_cond);
+  free(w->figs);
   free(w->threads);
   free(w);
 }
@@ -782,4 +854,121 @@ int smsmux_queue_stats_get(smsmux *sm, smsmux_queue_stats *st) {
   pthread_mutex_unlock(&workers_lock);
   memcpy(st, &s, n);
   return rc;
+}
+
+/* -------------------------------------------------------------- metrics -- */
+
+static int appendf(char **s, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int appendf(char **s, size_t *len, size_t *cap, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  for (;;) {
+    va_start(ap, fmt);
+    n = vsnprintf(*s ? *s + *len : NULL, *s ? *cap - *len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+      return -1;
+    if (*s && *len + (size_t)n < *cap) {
+      *len += (size_t)n;
+      return 0;
+    }
+    {
+      size_t want = (*cap ? *cap * 2 : 4096) + (size_t)n;
+      char *p = realloc(*s, want);
+      if (!p)
+        return -1;
+      *s = p;
+      *cap = want;
+    }
+  }
+}
+
+char *smsmux_metrics_text(smsmux *sm) {
+  char *s = NULL;
+  size_t len = 0, cap = 0, i, k;
+  int bad = 0;
+  store_db *db = engine_store(sm, NULL);
+  struct smsmux_workers *w;
+  provider_figures *figs = calloc(sm->n_inst ? sm->n_inst : 1, sizeof *figs);
+  if (!figs)
+    return NULL;
+  pthread_mutex_lock(&workers_lock);
+  w = workers_of_handle && workers_of_handle->sm == sm ? workers_of_handle
+                                                       : NULL;
+  if (w) {
+    pthread_mutex_lock(&w->lock);
+    if (w->figs)
+      memcpy(figs, w->figs, sm->n_inst * sizeof *figs);
+    pthread_mutex_unlock(&w->lock);
+  }
+  pthread_mutex_unlock(&workers_lock);
+
+#define OUT(...) bad |= appendf(&s, &len, &cap, __VA_ARGS__)
+  OUT("# HELP smsmux_provider_attempts_total provider requests by result\n"
+      "# TYPE smsmux_provider_attempts_total counter\n");
+  for (i = 0; i < sm->n_inst; i++) {
+    const char *n = sm->inst[i].cfg->name;
+    OUT("smsmux_provider_attempts_total{provider=\"%s\",result=\"ok\"} %lu\n",
+        n, figs[i].attempts_ok);
+    OUT("smsmux_provider_attempts_total{provider=\"%s\",result=\"failed\"} "
+        "%lu\n",
+        n, figs[i].attempts_failed);
+    OUT("smsmux_provider_attempts_total{provider=\"%s\",result=\"skipped\"} "
+        "%lu\n",
+        n, figs[i].skipped);
+  }
+  OUT("# HELP smsmux_provider_recipients_total recipients settled by the "
+      "provider that had them, by status\n"
+      "# TYPE smsmux_provider_recipients_total counter\n");
+  for (i = 0; i < sm->n_inst; i++) {
+    const char *n = sm->inst[i].cfg->name;
+    OUT("smsmux_provider_recipients_total{provider=\"%s\",status=\"accepted\"}"
+        " %lu\n",
+        n, figs[i].accepted);
+    OUT("smsmux_provider_recipients_total{provider=\"%s\",status=\"failed\"} "
+        "%lu\n",
+        n, figs[i].failed);
+    OUT("smsmux_provider_recipients_total{provider=\"%s\",status=\"unknown\"} "
+        "%lu\n",
+        n, figs[i].unknown);
+  }
+  OUT("# HELP smsmux_provider_send_seconds time one queued message took to "
+      "send, by the provider that took it\n"
+      "# TYPE smsmux_provider_send_seconds histogram\n");
+  for (i = 0; i < sm->n_inst; i++) {
+    const char *n = sm->inst[i].cfg->name;
+    unsigned long cum = 0;
+    for (k = 0; k < N_BUCKETS; k++) {
+      cum += figs[i].buckets[k];
+      OUT("smsmux_provider_send_seconds_bucket{provider=\"%s\",le=\"%g\"} "
+          "%lu\n",
+          n, send_buckets[k], cum);
+    }
+    OUT("smsmux_provider_send_seconds_bucket{provider=\"%s\",le=\"+Inf\"} "
+        "%lu\n",
+        n, figs[i].sends);
+    OUT("smsmux_provider_send_seconds_sum{provider=\"%s\"} %.6f\n", n,
+        figs[i].seconds);
+    OUT("smsmux_provider_send_seconds_count{provider=\"%s\"} %lu\n", n,
+        figs[i].sends);
+  }
+  OUT("# HELP smsmux_provider_breaker_open 1 while the provider's circuit "
+      "breaker rests it\n"
+      "# TYPE smsmux_provider_breaker_open gauge\n");
+  for (i = 0; i < sm->n_inst; i++) {
+    health_breaker b;
+    long limit = sm->cfg->breaker_failures;
+    health_breaker_read(db, sm->inst[i].cfg->name, &b);
+    OUT("smsmux_provider_breaker_open{provider=\"%s\"} %d\n",
+        sm->inst[i].cfg->name,
+        limit > 0 && b.failures >= limit && b.open_until > (int64_t)time(NULL));
+  }
+#undef OUT
+  free(figs);
+  if (bad) {
+    free(s);
+    return NULL;
+  }
+  return s ? s : strdup("");
 }

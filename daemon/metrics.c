@@ -105,5 +105,12 @@ char *metrics_text(smsmux *sm) {
   add(&b, "smsmux_attempts_total{result=\"ok\"} %lu\n", st.attempts_ok);
   add(&b, "smsmux_attempts_total{result=\"failed\"} %lu\n",
       st.attempts_failed);
+  {
+    char *per = smsmux_metrics_text(sm); /* per provider, from the library */
+    if (per) {
+      add(&b, "%s", per);
+      free(per);
+    }
+  }
   return b.s ? b.s : strdup("");
 }

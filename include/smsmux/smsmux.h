@@ -659,6 +659,16 @@ typedef struct smsmux_queue_stats {
     read (st->store_ok 0). (0.2) */
 int smsmux_queue_stats_get(smsmux *sm, smsmux_queue_stats *st);
 
+/** Per-provider figures in the Prometheus text format, for a service's
+    /metrics: smsmux_provider_attempts_total{provider,result},
+    smsmux_provider_recipients_total{provider,status},
+    smsmux_provider_send_seconds (a histogram of the time one queued
+    message took to send through the provider that took it) and
+    smsmux_provider_breaker_open{provider} (1 while its circuit breaker
+    rests it).  Counts are this handle's workers' since they started.
+    malloc'd text, or NULL when out of memory. (0.2) */
+char *smsmux_metrics_text(smsmux *sm);
+
 /** Remove what is older than `retention_days` (0: the configuration's
     [smsmux] retention_days, default 90): settled messages, their
     recipients and attempts.  A ref is forgotten with its rows.  *removed

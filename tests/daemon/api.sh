@@ -172,6 +172,18 @@ assert_eq 200 "$STATUS" "GET /metrics: 200"
 assert_contains "$(cat "$TMP/.m")" 'smsmuxd_http_responses_total{code="202"}' "answers counted by code"
 assert_contains "$(cat "$TMP/.m")" '# TYPE smsmux_queue_recipients gauge' "queue depth exported"
 assert_contains "$(cat "$TMP/.m")" 'smsmux_store_up 1' "store up"
+# per provider, from the library: the messages above went through smsmode
+prov() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/.m"; }
+assert_eq true "$(test "$(prov 'smsmux_provider_attempts_total{provider="smsmode",result="ok"}')" -ge 1 && echo true)" \
+  "per-provider attempts: smsmode's successful requests counted"
+assert_eq "$(prov 'smsmux_provider_send_seconds_count{provider="smsmode"}')" \
+  "$(prov 'smsmux_provider_send_seconds_bucket{provider="smsmode",le="+Inf"}')" \
+  "send-time histogram: the +Inf bucket holds every send"
+assert_eq true "$(test "$(prov 'smsmux_provider_send_seconds_count{provider="smsmode"}')" -ge 1 && echo true)" \
+  "send-time histogram: sends counted"
+assert_contains "$(cat "$TMP/.m")" '# TYPE smsmux_provider_send_seconds histogram' "histogram typed"
+assert_contains "$(cat "$TMP/.m")" 'smsmux_provider_breaker_open{provider="smsmode"} 0' \
+  "breaker state per provider: closed"
 
 assert_not_contains "$(cat "$TMP/d.log")" "$KEY" "the key is never logged"
 daemon_stop
