@@ -26,6 +26,30 @@ static arena *call_arena(smsmux_call *c) {
   return c->kind == CALL_OPEN ? &c->inst->open_mem : &c->mem;
 }
 
+void call_free_statuses(smsmux_status_entry *e, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    free(e[i].to);
+    free(e[i].code);
+    free(e[i].text);
+    free(e[i].at);
+  }
+  free(e);
+}
+
+void call_free_replies(smsmux_reply_entry *e, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    free(e[i].from);
+    free(e[i].to);
+    free(e[i].text);
+    free(e[i].at);
+    free(e[i].id);
+    free(e[i].message_id);
+  }
+  free(e);
+}
+
 void call_done(smsmux_call *c) {
   size_t i, j;
   arena_free(&c->mem);
@@ -38,23 +62,8 @@ void call_done(smsmux_call *c) {
     free(c->recipients[i].text);
   }
   free(c->recipients);
-  for (i = 0; i < c->n_statuses; i++) {
-    free(c->statuses[i].to);
-    free(c->statuses[i].code);
-    free(c->statuses[i].text);
-    free(c->statuses[i].at);
-  }
-  free(c->statuses);
-  for (i = 0; i < c->n_replies; i++) {
-    smsmux_reply_entry *r = &c->replies[i];
-    free(r->from);
-    free(r->to);
-    free(r->text);
-    free(r->at);
-    free(r->id);
-    free(r->message_id);
-  }
-  free(c->replies);
+  call_free_statuses(c->statuses, c->n_statuses);
+  call_free_replies(c->replies, c->n_replies);
   free(c->balance_unit);
   for (i = 0; i < c->n_records; i++) {
     for (j = 0; j < c->records[i].n_fields; j++) {

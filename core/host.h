@@ -58,6 +58,11 @@ void call_init(smsmux_call *c, instance *inst, call_kind kind);
     NULL by the caller are skipped). */
 void call_done(smsmux_call *c);
 
+/** Free what the status and reply sinks collected (also the results that
+    took them over). */
+void call_free_statuses(smsmux_status_entry *e, size_t n);
+void call_free_replies(smsmux_reply_entry *e, size_t n);
+
 /** After a plugin function returned rc: make sure err reflects it. */
 void call_settle(smsmux_call *c, int rc);
 

@@ -88,16 +88,9 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
 }
 
 void smsmux_status_result_free(smsmux_status_result *r) {
-  size_t i;
   if (!r)
     return;
-  for (i = 0; i < r->n_entries; i++) {
-    free(r->entries[i].to);
-    free(r->entries[i].code);
-    free(r->entries[i].text);
-    free(r->entries[i].at);
-  }
-  free(r->entries);
+  call_free_statuses(r->entries, r->n_entries);
   free(r->provider);
   free(r->id);
   free(r);
@@ -161,19 +154,9 @@ smsmux_replies_result *smsmux_replies(smsmux *sm, const char *provider,
 }
 
 void smsmux_replies_result_free(smsmux_replies_result *r) {
-  size_t i;
   if (!r)
     return;
-  for (i = 0; i < r->n_entries; i++) {
-    smsmux_reply_entry *e = &r->entries[i];
-    free(e->from);
-    free(e->to);
-    free(e->text);
-    free(e->at);
-    free(e->id);
-    free(e->message_id);
-  }
-  free(r->entries);
+  call_free_replies(r->entries, r->n_entries);
   free(r->provider);
   free(r);
 }
@@ -665,26 +648,10 @@ smsmux_push_result *smsmux_push_parse(smsmux *sm, const smsmux_push *p) {
 }
 
 void smsmux_push_result_free(smsmux_push_result *r) {
-  size_t i;
   if (!r)
     return;
-  for (i = 0; i < r->n_statuses; i++) {
-    free(r->statuses[i].to);
-    free(r->statuses[i].code);
-    free(r->statuses[i].text);
-    free(r->statuses[i].at);
-  }
-  free(r->statuses);
-  for (i = 0; i < r->n_replies; i++) {
-    smsmux_reply_entry *e = &r->replies[i];
-    free(e->from);
-    free(e->to);
-    free(e->text);
-    free(e->at);
-    free(e->id);
-    free(e->message_id);
-  }
-  free(r->replies);
+  call_free_statuses(r->statuses, r->n_statuses);
+  call_free_replies(r->replies, r->n_replies);
   free(r->message_id);
   free(r->provider);
   free(r);
