@@ -126,7 +126,6 @@ enum stmt_id {
   ST_RCPT_RETRY,
   ST_RCPT_SENDING,
   ST_RCPT_FINISH,
-  ST_RCPT_REQUEUE,
   ST_ATTEMPT_INSERT,
   ST_KV_GET,
   ST_KV_SET,
@@ -166,9 +165,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RCPT_FINISH] = "UPDATE recipients SET state = ?3, provider = ?4, "
                        "provider_id = ?5, code = ?6, text = ?7, "
                        "updated = ?8 WHERE message_id = ?1 AND number = ?2",
-    [ST_RCPT_REQUEUE] = "UPDATE recipients SET state = 'queued', "
-                        "updated = ?3 WHERE message_id = ?1 AND number = ?2 "
-                        "AND state IN ('queued', 'sending')",
     [ST_ATTEMPT_INSERT] = "INSERT INTO attempts (message_id, provider, "
                           "outcome, class, code, message, at) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -1084,21 +1080,18 @@ typedef struct numbers_arg {
   const char *id, *provider;
   const char *const *numbers;
   size_t n;
-  enum stmt_id st;
 } numbers_arg;
 
-static int numbers_run(sq_db *db, job *j) {
+/* Recipients `numbers` of message `id` are `sending` through `provider`. */
+static int sending_run(sq_db *db, job *j) {
   numbers_arg *a = j->arg;
   char now[24];
   size_t i;
   snprintf(now, sizeof now, "%lld", (long long)now_seconds());
   for (i = 0; i < a->n; i++) {
-    sqlite3_stmt *st =
-        a->st == ST_RCPT_SENDING
-            ? prep(db, &db->w, ST_RCPT_SENDING, j->err, sizeof j->err, 4,
-                   a->id, a->numbers[i], a->provider, now)
-            : prep(db, &db->w, ST_RCPT_REQUEUE, j->err, sizeof j->err, 3,
-                   a->id, a->numbers[i], now);
+    sqlite3_stmt *st = prep(db, &db->w, ST_RCPT_SENDING, j->err,
+                            sizeof j->err, 4, a->id, a->numbers[i],
+                            a->provider, now);
     if (run_done(db, &db->w, st, j->err, sizeof j->err,
                  "cannot write to state.db"))
       return -1;
@@ -1110,21 +1103,10 @@ static int sq_mark_sending(store_db *db_, const char *id,
                            const char *const *numbers, size_t n,
                            const char *provider, char *err, size_t errlen) {
   sq_db *db = (sq_db *)db_;
-  numbers_arg a = {id, provider, numbers, n, ST_RCPT_SENDING};
+  numbers_arg a = {id, provider, numbers, n};
   job j;
   memset(&j, 0, sizeof j);
-  j.run = numbers_run;
-  j.arg = &a;
-  return run_job(db, &j, err, errlen);
-}
-
-static int sq_requeue(store_db *db_, const char *id, const char *const *numbers,
-                      size_t n, char *err, size_t errlen) {
-  sq_db *db = (sq_db *)db_;
-  numbers_arg a = {id, NULL, numbers, n, ST_RCPT_REQUEUE};
-  job j;
-  memset(&j, 0, sizeof j);
-  j.run = numbers_run;
+  j.run = sending_run;
   j.arg = &a;
   return run_job(db, &j, err, errlen);
 }
@@ -1984,7 +1966,6 @@ const store_backend store_sqlite_backend = {
     .queue_counts = sq_queue_counts,
     .mark_sending = sq_mark_sending,
     .finish = sq_finish,
-    .requeue = sq_requeue,
     .provider_of = sq_provider_of,
     .prune = sq_prune,
     .commits = sq_commits,

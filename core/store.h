@@ -232,11 +232,6 @@ typedef struct store_attempt {
 int store_finish(store_db *db, const char *id, const store_outcome *o,
                  size_t n_o, const store_attempt *a, size_t n_a);
 
-/** Recipients still `queued` or `sending` of message `id` go back to
-    `queued` (a stopped run that sent nothing for them).  Durable. */
-int store_requeue(store_db *db, const char *id, const char *const *numbers,
-                  size_t n, char *err, size_t errlen);
-
 /** Which provider instance sent provider message id (or smsmux message
     id) `id`: 0 and a malloc'd name, 1 unknown, -1 error. */
 int store_provider_of(store_db *db, const char *id, char **provider);

@@ -40,8 +40,6 @@ typedef struct store_backend {
                       size_t n, const char *provider, char *err, size_t errlen);
   int (*finish)(store_db *db, const char *id, const store_outcome *o,
                 size_t n_o, const store_attempt *a, size_t n_a);
-  int (*requeue)(store_db *db, const char *id, const char *const *numbers,
-                 size_t n, char *err, size_t errlen);
   int (*provider_of)(store_db *db, const char *id, char **provider);
   int (*prune)(store_db *db, int64_t before, long *removed, char *err,
                size_t errlen);

@@ -91,11 +91,6 @@ int store_finish(store_db *db, const char *id, const store_outcome *o,
   return db ? db->be->finish(db, id, o, n_o, a, n_a) : -1;
 }
 
-int store_requeue(store_db *db, const char *id, const char *const *numbers,
-                  size_t n, char *err, size_t errlen) {
-  return db ? db->be->requeue(db, id, numbers, n, err, errlen) : -1;
-}
-
 int store_provider_of(store_db *db, const char *id, char **provider) {
   return db ? db->be->provider_of(db, id, provider) : -1;
 }

@@ -126,7 +126,6 @@ enum pst {
   P_MSG_INSERT,
   P_RCPT_SENDING,
   P_RCPT_FINISH,
-  P_RCPT_REQUEUE,
   P_ATTEMPT_INSERT,
   P_KV_GET,
   P_KV_SET,
@@ -188,9 +187,6 @@ static const char *const pst_sql[P_COUNT] = {
     [P_RCPT_FINISH] = "UPDATE recipients SET state = $3, provider = $4, "
                       "provider_id = $5, code = $6, text = $7, updated = "
                       "$8::bigint WHERE message_id = $1 AND number = $2",
-    [P_RCPT_REQUEUE] = "UPDATE recipients SET state = 'queued', updated = "
-                       "$3::bigint WHERE message_id = $1 AND number = $2 AND "
-                       "state IN ('queued', 'sending')",
     [P_ATTEMPT_INSERT] = "INSERT INTO attempts (message_id, provider, "
                          "outcome, class, code, message, at) VALUES ($1, "
                          "$2, $3, $4, $5, $6, $7::bigint)",
@@ -925,7 +921,6 @@ typedef struct numbers_arg {
   const char *id, *provider;
   const char *const *numbers;
   size_t n;
-  int sending;
 } numbers_arg;
 
 static int numbers_body(pg_db *db, pconn *c, void *arg, char *err,
@@ -935,11 +930,8 @@ static int numbers_body(pg_db *db, pconn *c, void *arg, char *err,
   size_t i;
   now_text(now);
   for (i = 0; i < a->n; i++) {
-    PGresult *r = a->sending
-                      ? px(db, c, P_RCPT_SENDING, err, errlen, 6, a->id,
-                           a->numbers[i], a->provider, now, db->node, db->lease)
-                      : px(db, c, P_RCPT_REQUEUE, err, errlen, 3, a->id,
-                           a->numbers[i], now);
+    PGresult *r = px(db, c, P_RCPT_SENDING, err, errlen, 6, a->id,
+                     a->numbers[i], a->provider, now, db->node, db->lease);
     if (pxc(r, NULL))
       return -1;
   }
@@ -949,13 +941,7 @@ static int numbers_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_mark_sending(store_db *db, const char *id,
                            const char *const *numbers, size_t n,
                            const char *provider, char *err, size_t errlen) {
-  numbers_arg a = {id, provider, numbers, n, 1};
-  return tx((pg_db *)db, numbers_body, &a, err, errlen);
-}
-
-static int pg_requeue(store_db *db, const char *id, const char *const *numbers,
-                      size_t n, char *err, size_t errlen) {
-  numbers_arg a = {id, NULL, numbers, n, 0};
+  numbers_arg a = {id, provider, numbers, n};
   return tx((pg_db *)db, numbers_body, &a, err, errlen);
 }
 
@@ -1501,7 +1487,6 @@ const store_backend store_pg_backend = {
     .queue_counts = pg_queue_counts,
     .mark_sending = pg_mark_sending,
     .finish = pg_finish,
-    .requeue = pg_requeue,
     .provider_of = pg_provider_of,
     .prune = pg_prune,
     .commits = pg_commits,
