@@ -275,7 +275,7 @@ static void host_add_recipient(smsmux_call *c, const char *to,
                                const char *code, const char *text) {
   call_recipient *r = VEC_PUSH(c->recipients, c->n_recipients,
                                c->cap_recipients);
-  r->to = xstrdup(to && is_e164(to) ? to : host_number_normalise(c, to));
+  r->to = xstrdup(host_number_normalise(c, to));
   r->status = st;
   r->id = xstrdup(id);
   r->code = xstrdup(code);
