@@ -54,6 +54,36 @@ typedef struct store_backend {
                      double delta);
   int (*kv_update)(store_db *db, const char *ns, const char *key,
                    char *(*fn)(const char *old, void *ud), void *ud);
+  /* tenants, keys, ledger, usage (issue 14): an entry left NULL answers
+     -1 (store_dispatch.c) */
+  int (*tenant_add)(store_db *db, const store_tenant *t, char *err,
+                    size_t errlen);
+  int (*tenant_get)(store_db *db, const char *name, store_tenant *t);
+  int (*tenant_list)(store_db *db, const char *parent, store_tenant **rows,
+                     size_t *n);
+  int (*tenant_update)(store_db *db, const store_tenant *t, char *err,
+                       size_t errlen);
+  int (*key_add)(store_db *db, const char *tenant, const char *sha256_hex,
+                 const char *label, char *err, size_t errlen);
+  int (*key_revoke)(store_db *db, const char *tenant, const char *which,
+                    char *err, size_t errlen);
+  int (*key_lookup)(store_db *db, const char *sha256_hex, char **tenant);
+  int (*key_list)(store_db *db, const char *tenant, store_key_row **rows,
+                  size_t *n);
+  int (*ledger_add)(store_db *db, const char *tenant, const char *message_id,
+                    int64_t delta, const char *reason, const char *actor,
+                    int64_t *balance, char *err, size_t errlen);
+  int (*ledger_transfer)(store_db *db, const char *from, const char *to,
+                         int64_t units, const char *actor, char *err,
+                         size_t errlen);
+  int (*ledger_list)(store_db *db, const char *tenant, int64_t since,
+                     unsigned limit, store_ledger_row **rows, size_t *n);
+  int (*ledger_check)(store_db *db, char ***bad, size_t *n_bad);
+  int (*refund_failed)(store_db *db, const char *id,
+                       const char *const *numbers, size_t n,
+                       int64_t *refunded, char *err, size_t errlen);
+  int (*usage)(store_db *db, const char *tenant, int tree, int64_t since,
+               int64_t until, store_usage_row **rows, size_t *n);
 } store_backend;
 
 struct store_db {

@@ -129,6 +129,170 @@ int store_kv_update(store_db *db, const char *ns, const char *key,
   return db ? db->be->kv_update(db, ns, key, fn, ud) : -1;
 }
 
+/* ------------------------------------------------------------ tenants -- */
+
+/* A backend without an entry answers -1 with a message. */
+#define NOT_THERE(db, err, errlen)                                            \
+  (store_set_err(err, errlen, "the %s store has no tenants yet",             \
+                 (db) ? (db)->be->name : "(no)"),                              \
+   -1)
+
+int store_tenant_add(store_db *db, const store_tenant *t, char *err,
+                     size_t errlen) {
+  if (!db || !db->be->tenant_add)
+    return NOT_THERE(db, err, errlen);
+  return db->be->tenant_add(db, t, err, errlen);
+}
+
+int store_tenant_get(store_db *db, const char *name, store_tenant *t) {
+  memset(t, 0, sizeof *t);
+  return db && db->be->tenant_get ? db->be->tenant_get(db, name, t) : -1;
+}
+
+int store_tenant_list(store_db *db, const char *parent, store_tenant **rows,
+                      size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  return db && db->be->tenant_list ? db->be->tenant_list(db, parent, rows, n)
+                                   : -1;
+}
+
+int store_tenant_update(store_db *db, const store_tenant *t, char *err,
+                        size_t errlen) {
+  if (!db || !db->be->tenant_update)
+    return NOT_THERE(db, err, errlen);
+  return db->be->tenant_update(db, t, err, errlen);
+}
+
+int store_key_add(store_db *db, const char *tenant, const char *sha256_hex,
+                  const char *label, char *err, size_t errlen) {
+  if (!db || !db->be->key_add)
+    return NOT_THERE(db, err, errlen);
+  return db->be->key_add(db, tenant, sha256_hex, label, err, errlen);
+}
+
+int store_key_revoke(store_db *db, const char *tenant, const char *which,
+                     char *err, size_t errlen) {
+  if (!db || !db->be->key_revoke)
+    return NOT_THERE(db, err, errlen);
+  return db->be->key_revoke(db, tenant, which, err, errlen);
+}
+
+int store_key_lookup(store_db *db, const char *sha256_hex, char **tenant) {
+  *tenant = NULL;
+  return db && db->be->key_lookup ? db->be->key_lookup(db, sha256_hex, tenant)
+                                  : -1;
+}
+
+int store_key_list(store_db *db, const char *tenant, store_key_row **rows,
+                   size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  return db && db->be->key_list ? db->be->key_list(db, tenant, rows, n) : -1;
+}
+
+int store_ledger_add(store_db *db, const char *tenant, const char *message_id,
+                     int64_t delta, const char *reason, const char *actor,
+                     int64_t *balance, char *err, size_t errlen) {
+  if (!db || !db->be->ledger_add)
+    return NOT_THERE(db, err, errlen);
+  return db->be->ledger_add(db, tenant, message_id, delta, reason, actor,
+                            balance, err, errlen);
+}
+
+int store_ledger_transfer(store_db *db, const char *from, const char *to,
+                          int64_t units, const char *actor, char *err,
+                          size_t errlen) {
+  if (!db || !db->be->ledger_transfer)
+    return NOT_THERE(db, err, errlen);
+  return db->be->ledger_transfer(db, from, to, units, actor, err, errlen);
+}
+
+int store_ledger_list(store_db *db, const char *tenant, int64_t since,
+                      unsigned limit, store_ledger_row **rows, size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  return db && db->be->ledger_list
+             ? db->be->ledger_list(db, tenant, since, limit, rows, n)
+             : -1;
+}
+
+int store_ledger_check(store_db *db, char ***bad, size_t *n_bad) {
+  *bad = NULL;
+  *n_bad = 0;
+  return db && db->be->ledger_check ? db->be->ledger_check(db, bad, n_bad)
+                                    : -1;
+}
+
+int store_refund_failed(store_db *db, const char *id,
+                        const char *const *numbers, size_t n,
+                        int64_t *refunded, char *err, size_t errlen) {
+  if (refunded)
+    *refunded = 0;
+  if (!db || !db->be->refund_failed)
+    return NOT_THERE(db, err, errlen);
+  return db->be->refund_failed(db, id, numbers, n, refunded, err, errlen);
+}
+
+int store_usage(store_db *db, const char *tenant, int tree, int64_t since,
+                int64_t until, store_usage_row **rows, size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  return db && db->be->usage
+             ? db->be->usage(db, tenant, tree, since, until, rows, n)
+             : -1;
+}
+
+void store_tenant_clear(store_tenant *t) {
+  if (!t)
+    return;
+  free(t->name);
+  free(t->parent);
+  free(t->plan);
+  free(t->senders);
+  free(t->routes);
+  free(t->callback_url);
+  free(t->webhook_secret);
+  memset(t, 0, sizeof *t);
+}
+
+void store_tenant_rows_free(store_tenant *rows, size_t n) {
+  size_t i;
+  for (i = 0; rows && i < n; i++)
+    store_tenant_clear(&rows[i]);
+  free(rows);
+}
+
+void store_key_rows_free(store_key_row *rows, size_t n) {
+  size_t i;
+  for (i = 0; rows && i < n; i++) {
+    free(rows[i].id);
+    free(rows[i].label);
+  }
+  free(rows);
+}
+
+void store_ledger_rows_free(store_ledger_row *rows, size_t n) {
+  size_t i;
+  for (i = 0; rows && i < n; i++) {
+    free(rows[i].tenant);
+    free(rows[i].message_id);
+    free(rows[i].reason);
+    free(rows[i].actor);
+  }
+  free(rows);
+}
+
+void store_usage_rows_free(store_usage_row *rows, size_t n) {
+  size_t i;
+  for (i = 0; rows && i < n; i++) {
+    free(rows[i].tenant);
+    free(rows[i].provider);
+    free(rows[i].status);
+  }
+  free(rows);
+}
+
 /* ------------------------------------------------------------- shared -- */
 
 void store_make_id(char id[40]) {
