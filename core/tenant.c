@@ -601,7 +601,7 @@ char *smsmux_tenant_update(smsmux *sm, const char *name,
                            const smsmux_tenant_settings *s,
                            smsmux_error *err) {
   store_db *db;
-  store_tenant t;
+  store_tenant t, cur;
   char msg[512] = "";
   int rc;
   err_clear(err);
@@ -609,9 +609,14 @@ char *smsmux_tenant_update(smsmux *sm, const char *name,
     return NULL;
   if (!(db = engine_store(sm, err)))
     return NULL;
+  if (get_tenant(db, name, &cur, err))
+    return NULL;
   settings_to_store(s, &t, 0);
   t.parent = NULL;
   t.name = (char *)name;
+  if (!s || s->burst < 0) /* the store always sets it */
+    t.burst = cur.burst;
+  store_tenant_clear(&cur);
   rc = store_tenant_update(db, &t, msg, sizeof msg);
   if (rc == 1) {
     not_found(err, name);
