@@ -127,11 +127,12 @@ typedef struct store_queue_info {
 /** Queue message `m` for its workers: like store_reserve with every new
     recipient `queued` and the request kept, durable on return.  With a
     ref, a conflict on any number records nothing (rows[i].claim says
-    which).  With q->charge, unit_price x (new recipients) is reserved
-    from that tenant's balance in the same transaction ("reserve" ledger
-    row, message_id = the message's id).  0, 2 the balance is short or
-    the tenant does not exist (nothing queued, nothing charged), or -1
-    (err). */
+    which).  With q->charge, unit_price x (the recipients queued now: new
+    ones, and ones a ref takes over again) is reserved from that tenant's
+    balance in the same transaction (one "reserve" ledger row, message_id
+    = the message's id, actor "smsmux").  0, 2 the balance is short
+    (nothing queued, nothing charged), or -1 (err; also for a charge
+    tenant that does not exist). */
 int store_queue_put(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
                     const store_queue_info *q, char *err, size_t errlen);
 
@@ -469,7 +470,9 @@ typedef struct store_tenant {
 
 void store_tenant_clear(store_tenant *t);
 /** 0 added, 1 exists, 2 parent missing, -1 error.  balance starts at 0
-    (t->balance is ignored). */
+    and the tenant enabled (t->balance, t->enabled and t->created are
+    ignored); "" for plan, senders, routes, callback_url or webhook_secret
+    is stored as NULL. */
 int store_tenant_add(store_db *db, const store_tenant *t, char *err,
                      size_t errlen);
 /** 0 found, 1 none, -1 error. */
@@ -479,9 +482,10 @@ int store_tenant_get(store_db *db, const char *name, store_tenant *t);
 int store_tenant_list(store_db *db, const char *parent, store_tenant **rows,
                       size_t *n);
 void store_tenant_rows_free(store_tenant *rows, size_t n);
-/** Update the settings (not the balance, name, parent nor created):
-    members NULL are left; rate < 0 left; enabled < 0 left; low_balance
-    < 0 left; burst is always set.  0, 1 no such tenant, -1. */
+/** Update the settings of tenant t->name (not its balance, parent nor
+    created): members NULL are left ("" clears one to NULL); rate < 0
+    leaves rate and burst (burst is set with rate); low_balance < 0 left;
+    enabled < 0 left.  0, 1 no such tenant, -1. */
 int store_tenant_update(store_db *db, const store_tenant *t, char *err,
                         size_t errlen);
 
@@ -533,8 +537,8 @@ typedef struct store_ledger_row {
                                                  NULL */
   int64_t delta, at;
 } store_ledger_row;
-/** Ledger rows of `tenant` (NULL: every tenant) with seq > since, by seq,
-    at most `limit` (0: no limit).  0 or -1. */
+/** Ledger rows of `tenant` (NULL: every tenant) with at >= since, newest
+    first (by seq), at most `limit` (0: no limit).  0 or -1. */
 int store_ledger_list(store_db *db, const char *tenant, int64_t since,
                       unsigned limit, store_ledger_row **rows, size_t *n);
 void store_ledger_rows_free(store_ledger_row *rows, size_t n);

@@ -408,6 +408,112 @@ void store_usage_rows_free(store_usage_row *rows, size_t n) {
   free(rows);
 }
 
+/* ----------------------------------------------- shared, for tenants -- */
+
+int store_list_has(const char *list, const char *item) {
+  size_t n = item ? strlen(item) : 0;
+  const char *p = list;
+  if (!p || !n)
+    return 0;
+  while (*p) {
+    const char *end;
+    size_t len;
+    while (*p == ' ' || *p == ',' || *p == '\t')
+      p++;
+    end = p + strcspn(p, ",");
+    len = (size_t)(end - p);
+    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+      len--;
+    if (len == n && strncmp(p, item, n) == 0)
+      return 1;
+    p = end;
+  }
+  return 0;
+}
+
+int store_refund_candidate(const char *state) {
+  static const char *const under_way[] = {"queued",    "sending", "accepted",
+                                          "scheduled", "failed",  "unknown",
+                                          "cancelled"};
+  size_t i;
+  if (!state)
+    return 0;
+  for (i = 0; i < sizeof under_way / sizeof *under_way; i++)
+    if (strcmp(state, under_way[i]) == 0)
+      return 0;
+  return 1;
+}
+
+static int hexdigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+         (c >= 'A' && c <= 'F');
+}
+
+int store_hash_norm(const char *in, char out[65]) {
+  size_t i;
+  if (!in)
+    return -1;
+  for (i = 0; i < 64; i++) {
+    if (!hexdigit(in[i]))
+      return -1;
+    out[i] = (char)(in[i] >= 'A' && in[i] <= 'F' ? in[i] - 'A' + 'a' : in[i]);
+  }
+  out[64] = '\0';
+  return in[64] == '\0' ? 0 : -1;
+}
+
+int store_key_prefix_ok(const char *which) {
+  size_t i;
+  for (i = 0; which && which[i]; i++)
+    if (!hexdigit(which[i]))
+      return 0;
+  return i >= 8 && i <= 64;
+}
+
+int store_ledger_args(const char *tenant, int64_t delta, const char *reason,
+                      char *err, size_t errlen) {
+  static const char *const reasons[] = {"credit",       "debit",
+                                        "transfer-in",  "transfer-out",
+                                        "reserve",      "refund"};
+  size_t i;
+  if (!tenant || !*tenant) {
+    store_set_err(err, errlen, "which tenant?");
+    return -1;
+  }
+  if (delta == 0 || delta > STORE_DELTA_MAX || delta < -STORE_DELTA_MAX) {
+    store_set_err(err, errlen,
+                  "a ledger row moves 1 to %lld units (got %lld)",
+                  (long long)STORE_DELTA_MAX, (long long)delta);
+    return -1;
+  }
+  for (i = 0; reason && i < sizeof reasons / sizeof *reasons; i++)
+    if (strcmp(reason, reasons[i]) == 0)
+      return 0;
+  store_set_err(err, errlen,
+                "ledger reason %s: credit, debit, transfer-in, transfer-out, "
+                "reserve or refund expected",
+                reason ? reason : "(none)");
+  return -1;
+}
+
+int store_transfer_args(const char *from, const char *to, int64_t units,
+                        char *err, size_t errlen) {
+  if (!from || !*from || !to || !*to) {
+    store_set_err(err, errlen, "a transfer needs two tenants");
+    return -1;
+  }
+  if (strcmp(from, to) == 0) {
+    store_set_err(err, errlen, "a transfer from %s to itself", from);
+    return -1;
+  }
+  if (units <= 0 || units > STORE_DELTA_MAX) {
+    store_set_err(err, errlen, "a transfer moves 1 to %lld units (got %lld)",
+                  (long long)STORE_DELTA_MAX, (long long)units);
+    return -1;
+  }
+  return 0;
+}
+
 /* ------------------------------------------------------------- shared -- */
 
 int store_status_rank(const char *s) {

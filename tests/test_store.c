@@ -105,7 +105,7 @@ static void test_open(const char *dir) {
   store_close(db);
 
   p = pragma_of(dir, "user_version");
-  CHECK_STR_EQ(p, "2", "schema user_version is 2");
+  CHECK_STR_EQ(p, "4", "schema user_version is 4");
   free(p);
   p = pragma_of(dir, "journal_mode");
   CHECK_STR_EQ(p, "wal", "journal_mode is WAL");
@@ -352,7 +352,10 @@ static int put1(store_db *db, const char *ref, const char *number,
                 int64_t not_before, char id[40]) {
   store_msg m;
   store_rcpt r[2];
-  store_queue_info q = {"{\"text\":\"hi\"}", not_before, NULL, "gsm7", 1};
+  store_queue_info q = {.request_json = "{\"text\":\"hi\"}",
+                        .not_before = not_before,
+                        .encoding = "gsm7",
+                        .segments = 1};
   char err[512] = "";
   int rc;
   memset(&m, 0, sizeof m);
