@@ -13,3 +13,5 @@ TESTS += tests/daemon/openapi.sh
 EXTRA_DIST += tests/daemon/openapi.sh tests/daemon/openapi.jq
 TESTS += tests/daemon/tls.sh
 EXTRA_DIST += tests/daemon/tls.sh
+TESTS += tests/daemon/tenants.sh
+EXTRA_DIST += tests/daemon/tenants.sh
