@@ -15,3 +15,5 @@ TESTS += tests/daemon/tls.sh
 EXTRA_DIST += tests/daemon/tls.sh
 TESTS += tests/daemon/tenants.sh
 EXTRA_DIST += tests/daemon/tenants.sh
+TESTS += tests/daemon/ledger.sh
+EXTRA_DIST += tests/daemon/ledger.sh
