@@ -298,6 +298,30 @@ unsigned smsmux_error_retry_after(const smsmux_error *err) {
   return v ? (unsigned)v : 1;
 }
 
+/* ------------------------------------------------------ webhooks ------ */
+
+#define SECRET_MAX 256
+
+const char *smsmux_tenant_webhook_secret(void *ud, const char *tenant) {
+  static __thread char buf[SECRET_MAX + 1];
+  struct smsmux *sm = ud;
+  store_tenant t;
+  store_db *db;
+  const char *out = NULL;
+  if (!sm || !tenant || !*tenant || !(db = engine_store(sm, NULL)) ||
+      store_tenant_get(db, tenant, &t) != 0)
+    return NULL;
+  if (t.webhook_secret && *t.webhook_secret &&
+      strlen(t.webhook_secret) <= SECRET_MAX) {
+    memcpy(buf, t.webhook_secret, strlen(t.webhook_secret) + 1);
+    out = buf;
+  }
+  if (t.webhook_secret)
+    memset(t.webhook_secret, 0, strlen(t.webhook_secret));
+  store_tenant_clear(&t);
+  return out;
+}
+
 /* ------------------------------------------------- low-balance event --- */
 
 /* The event, POSTed once to the tenant's callback_url (signed like the
@@ -525,6 +549,21 @@ static int check_settings(struct smsmux *sm, const smsmux_tenant_settings *s,
       strncmp(s->callback_url, "kannel:", 7) != 0) {
     err_set(err, SMSMUX_ERR_INPUT, "bad-value",
             "callback URL: not an http:// or https:// URL");
+    return -1;
+  }
+  if (s->webhook_secret && strlen(s->webhook_secret) > SECRET_MAX) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-value",
+            "webhook secret: at most %d characters", SECRET_MAX);
+    return -1;
+  }
+  if (s->senders && strlen(s->senders) > 4096) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-value",
+            "senders: at most 4096 characters");
+    return -1;
+  }
+  if (s->routes && strlen(s->routes) > 4096) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-value",
+            "routes: at most 4096 characters");
     return -1;
   }
   if (s->rate > 1e6 || s->burst > 1000000 ||

@@ -796,6 +796,12 @@ char *smsmux_route_tenant_json(smsmux *sm, const char *tenant,
                                const smsmux_send_request *req,
                                smsmux_error *err);
 
+/** The webhook secret of `tenant`'s messages, or NULL (none: unsigned).
+    Its type is the notifier's tenant_secret callback: pass it with the
+    handle as `ud`.  The answer stays valid in the calling thread until
+    its next call. (0.3) */
+const char *smsmux_tenant_webhook_secret(void *sm, const char *tenant);
+
 /** The seconds to wait after an error of code "rate-limited" (a tenant
     over its rate: smsmux_submit), else 0. (0.3) */
 unsigned smsmux_error_retry_after(const smsmux_error *err);
