@@ -1364,7 +1364,7 @@ static void outcome(store_db *db, const char *id, int number, const char *state,
 }
 
 static void test_refunds(store_db *db) {
-  char id[40], err[512] = "", names[256];
+  char id[40], id2[40], err[512] = "", names[256];
   store_tenant t;
   store_message m;
   int64_t got = -1;
@@ -1405,11 +1405,12 @@ static void test_refunds(store_db *db) {
                "refund: ... no second refund");
 
   /* failed for good refunds once; a failover that succeeds does not */
-  CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 20, 2, 5, NULL, id), 0,
-               "charge: queue 2 x 5");
+  CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 20, 3, 5, NULL, id), 0,
+               "charge: queue 3 x 5");
   outcome(db, id, 20, "failed", "refused");
   outcome(db, id, 21, "failed", "refused");
-  CHECK_INT_EQ(balance_of(db, "t-pay"), 90,
+  outcome(db, id, 22, "accepted", NULL);
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 85,
                "refund: a failed attempt alone refunds nothing (failover "
                "may follow)");
   {
@@ -1419,12 +1420,17 @@ static void test_refunds(store_db *db) {
   outcome(db, id, 21, "accepted", NULL);
   CHECK_INT_EQ(store_refund_failed(db, id, NULL, 0, &got, err, sizeof err), 0,
                "refund: the worker's final outcome");
-  CHECK_INT_EQ(got, 5, "refund: ... gives back the failed one's 5 units");
-  CHECK_INT_EQ(balance_of(db, "t-pay"), 95, "refund: ... balance 95");
+  CHECK_INT_EQ(got, 5,
+               "refund: ... gives back the failed one's 5 units (not the "
+               "accepted ones')");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 90, "refund: ... balance 90");
   CHECK_INT_EQ(store_refund_failed(db, id, NULL, 0, &got, err, sizeof err), 0,
                "refund: the final outcome again");
   CHECK_INT_EQ(got, 0, "refund: ... gives back nothing more");
-  CHECK_INT_EQ(balance_of(db, "t-pay"), 95, "refund: ... balance still 95");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 90, "refund: ... balance still 90");
+  /* (90 from here on: 5 more than before, on every later figure) */
+  store_ledger_add(db, "t-pay", NULL, 5, "credit", "admin", NULL, err,
+                   sizeof err);
 
   /* rejected as opted out, once */
   CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 30, 1, 5, NULL, id), 0,
@@ -1458,9 +1464,20 @@ static void test_refunds(store_db *db) {
   CHECK_INT_EQ(put_charged(db, "t-pay", "t-ref", 50, 1, 5, NULL, id), 0,
                "charge: the same ref again (sent again)");
   CHECK_INT_EQ(balance_of(db, "t-pay"), 80, "charge: ... charged again");
+  memcpy(id2, id, sizeof id2);
   CHECK_INT_EQ(put_charged(db, "t-pay", "t-ref", 50, 1, 5, NULL, id), 0,
                "charge: and again while queued (a duplicate)");
   CHECK_INT_EQ(balance_of(db, "t-pay"), 80, "charge: ... not charged");
+  /* a failure not refunded yet (its worker stopped), then the ref again:
+     the earlier charge is given back as the new one is taken */
+  outcome(db, id2, 50, "failed", "refused");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 80, "charge: failed, not refunded");
+  ledger_sum(db, "t-pay", "refund", &n0);
+  CHECK_INT_EQ(put_charged(db, "t-pay", "t-ref", 50, 1, 5, NULL, id), 0,
+               "charge: the same ref again");
+  ledger_sum(db, "t-pay", "refund", &n1);
+  CHECK_INT_EQ(n1 - n0, 1, "charge: ... the earlier charge refunded");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 80, "charge: ... and charged anew");
 
   check_names(db, names, sizeof names);
   CHECK_STR_EQ(names, "", "refunds: every balance is its rows' sum");
