@@ -785,6 +785,11 @@ char *smsmux_tenant_debit(smsmux *sm, const char *name, int64_t units,
   return jtext(o, err);
 }
 
+static int by_seq(const void *a, const void *b) {
+  const store_ledger_row *x = a, *y = b;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 char *smsmux_tenant_ledger_json(smsmux *sm, const char *name, int64_t since,
                                 unsigned limit, smsmux_error *err) {
   store_db *db;
@@ -800,6 +805,8 @@ char *smsmux_tenant_ledger_json(smsmux *sm, const char *name, int64_t since,
     store_failed(err, "cannot read the ledger", NULL);
     return NULL;
   }
+  if (n > 1)
+    qsort(rows, n, sizeof *rows, by_seq);
   o = json_object_new_object();
   arr = json_object_new_array();
   for (i = 0; i < n; i++) {

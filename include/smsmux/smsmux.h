@@ -782,7 +782,7 @@ char *smsmux_tenant_usage(smsmux *sm, const char *name, int tree,
                           int64_t since, int64_t until, int csv,
                           smsmux_error *err);
 /** {"tenant","entries":[{"seq","message_id","delta","reason","actor",
-    "at"}]}: the ledger of `name`, oldest first, at >= since, at most
+    "at"}]}: the ledger of `name`, oldest first, seq > since, at most
     `limit` (0: 1000). (0.3) */
 char *smsmux_tenant_ledger_json(smsmux *sm, const char *name, int64_t since,
                                 unsigned limit, smsmux_error *err);
