@@ -2,12 +2,13 @@
  * the public functions reach the sq_* ones below through
  * store_sqlite_backend, store_backend.h).
  *
- * Schema (PRAGMA user_version = 3):
+ * Schema (PRAGMA user_version = 4):
  *   messages(id PRIMARY KEY, tenant, ref, fingerprint, created, request,
- *            not_before, callback_url, encoding, segments)
+ *            not_before, callback_url, encoding, segments, charge,
+ *            unit_price, refund_on)
  *   recipients(message_id, tenant, ref, number, fingerprint, state,
  *              provider, provider_id, code, text, created, updated,
- *              claimed_by, polls, poll_next,
+ *              claimed_by, polls, poll_next, units, refunded,
  *              PRIMARY KEY (message_id, number));
  *              UNIQUE (tenant, ref, number) where ref is set
  *   attempts(message_id, provider, outcome, class, code, message, at)
@@ -22,8 +23,17 @@
  *   replies(id, tenant, provider, reply_id, from_number, to_number, text,
  *           message_id, at, created)
  *   optouts(tenant, number, source, at, PRIMARY KEY (tenant, number))
+ *   tenants(name PRIMARY KEY, parent, plan, senders, routes, callback_url,
+ *           webhook_secret, balance CHECK >= 0, low_balance, rate, burst,
+ *           enabled, created)
+ *   api_keys(hash PRIMARY KEY (SHA-256 hex), tenant, label, created,
+ *            revoked)
+ *   ledger(seq AUTOINCREMENT, tenant, message_id, delta, reason, at,
+ *          actor): append-only (triggers); a tenant's balance is the sum of
+ *          its rows, changed with them by one conditional UPDATE
  * Version 2 becomes 3 in place (schema_v3: new tables, two recipients
- * columns), keeping every row.
+ * columns), then 4 (schema_v4: the tenant tables, the charge columns),
+ * keeping every row.
  * Version 1 (a journal keyed by --ref#row) is kept as it was: its rows were
  * keyed by a row's position, which version 2 no longer trusts; its message
  * ids still answer store_provider_of.
