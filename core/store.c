@@ -215,6 +215,9 @@ static const char *const schema_v4 =
     "ALTER TABLE messages ADD COLUMN refund_on TEXT;"
     "ALTER TABLE recipients ADD COLUMN units INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE recipients ADD COLUMN refunded INTEGER NOT NULL DEFAULT 0;"
+    /* what a stopped worker left failed and unrefunded (recover) */
+    "CREATE INDEX IF NOT EXISTS recipients_unrefunded ON recipients("
+    "  message_id) WHERE state = 'failed' AND units > refunded;"
     "CREATE TABLE IF NOT EXISTS tenants ("
     "  name TEXT PRIMARY KEY,"
     "  parent TEXT,"
