@@ -6,7 +6,8 @@
  * a ref is given, with the message's fingerprint, so a retried send never
  * goes out twice and a reused ref with another content is a conflict), the
  * attempts, and a small key/value table for the router (breakers,
- * round-robin positions, cached balances).
+ * round-robin positions, cached balances).  Tenants, their API keys
+ * (SHA-256 only) and the ledger of their units (issue 14, below).
  *
  * States of a recipient: queued -> sending (written durably before its
  * request leaves) -> accepted | scheduled | failed (nothing was accepted:

@@ -1,12 +1,21 @@
 /* store_pg: the store in PostgreSQL, shared by several smsmux nodes (see
  * store.h, store_backend.h).
  *
- * Schema (table schema_version holds 1; migrations[] run in order from
+ * Schema (table schema_version holds 3; migrations[] run in order from
  * the version found, each in the transaction that records it):
  *   messages, recipients, attempts, kv: the columns of the SQLite store,
  *   plus recipients.lease_until (Unix seconds of the database's clock)
  *   next to claimed_by: a claim or a `sending` row belongs to its holder
- *   until then.
+ *   until then.  Migration 2: issue 13's tables (store13).  Migration 3:
+ *   tenants, api_keys, ledger (append-only: a trigger refuses UPDATE,
+ *   DELETE and TRUNCATE), the charge columns of messages and recipients.
+ *
+ * Balances: every change is one UPDATE ... WHERE balance + d >= 0 (the
+ * row lock makes a concurrent one wait, then re-check against the new
+ * balance); a transaction touches recipients before the tenant's row, and
+ * a transfer the two tenants in name order.  A refund reads its recipient
+ * FOR UPDATE, so of two transactions refunding it, the second finds it
+ * refunded.
  *
  * Connections: a small pool per handle (a mutex-guarded free list, at
  * most PG_POOL_MAX connections; a caller waits for one when all are
