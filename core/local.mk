@@ -20,6 +20,7 @@ core_libsmsmux_la_SOURCES = \
 	core/router.c core/router.h \
 	core/engine.c core/engine.h \
 	core/queue.c \
+	core/notify.c \
 	core/ops.c \
 	core/batch.c \
 	core/smsmux.c

@@ -656,3 +656,52 @@ void smsmux_push_result_free(smsmux_push_result *r) {
   free(r->provider);
   free(r);
 }
+
+/* ------------------------------------------- hooks, replies, opt-out -- */
+
+int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
+  (void)sm;
+  (void)push;
+  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "smsmux_hook: not implemented yet");
+  return -1;
+}
+
+char *smsmux_replies_json(smsmux *sm, const char *tenant, int64_t since,
+                          unsigned limit, const char *cursor,
+                          smsmux_error *err) {
+  (void)sm;
+  (void)tenant;
+  (void)since;
+  (void)limit;
+  (void)cursor;
+  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "not implemented yet");
+  return NULL;
+}
+
+char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
+                          const char *cursor, smsmux_error *err) {
+  (void)sm;
+  (void)tenant;
+  (void)limit;
+  (void)cursor;
+  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "not implemented yet");
+  return NULL;
+}
+
+int smsmux_optout_add(smsmux *sm, const char *tenant, const char *number,
+                      smsmux_error *err) {
+  (void)sm;
+  (void)tenant;
+  (void)number;
+  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "not implemented yet");
+  return -1;
+}
+
+int smsmux_optout_remove(smsmux *sm, const char *tenant, const char *number,
+                         smsmux_error *err) {
+  (void)sm;
+  (void)tenant;
+  (void)number;
+  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "not implemented yet");
+  return -1;
+}
