@@ -5,7 +5,9 @@
 
 #include "engine.h"
 #include "host.h"
+#include "msg.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -659,49 +661,334 @@ void smsmux_push_result_free(smsmux_push_result *r) {
 
 /* ------------------------------------------- hooks, replies, opt-out -- */
 
+/* "YYYY-MM-DD HH:MM:SS" in UTC as Unix seconds (0 when it is not). */
+static int64_t utc_seconds(const char *s) {
+  int y, mo, d, h, mi, sec, n = 0;
+  int64_t days, yy;
+  unsigned mp;
+  if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+             &n) != 6 ||
+      s[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+      sec > 60 || y < 1970)
+    return 0;
+  /* days from the civil date (proleptic Gregorian) */
+  yy = y - (mo <= 2);
+  mp = (unsigned)(mo + 9) % 12;
+  days = 365 * yy + yy / 4 - yy / 100 + yy / 400 +
+         (int64_t)((153 * mp + 2) / 5) + d - 1 - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + sec;
+}
+
+/* A provider's "when" as Unix seconds: "YYYY-MM-DD HH:MM[:SS]" (a 'T'
+   may replace the space; a final Z is UTC, else local time as --at),
+   "DDMMYYYY-HHMMSS" (sMsmode's replies, local time), or digits alone (Unix
+   seconds); 0 (now) for anything else. */
+static int64_t provider_time(const char *s) {
+  int64_t t = 0;
+  char buf[32], msg[128];
+  size_t n;
+  if (!s || !*s || (n = strlen(s)) >= sizeof buf)
+    return 0;
+  memcpy(buf, s, n + 1);
+  if (strspn(buf, "0123456789") == n && n >= 9 && n <= 11)
+    return (int64_t)strtoll(buf, NULL, 10);
+  if (n == 15 && buf[8] == '-' && strspn(buf, "0123456789") == 8 &&
+      strspn(buf + 9, "0123456789") == 6) {
+    snprintf(buf, sizeof buf, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s", s + 4, s + 2,
+             s, s + 9, s + 11, s + 13);
+    n = strlen(buf);
+  }
+  if (n && buf[n - 1] == 'Z') {
+    buf[--n] = '\0';
+    if (n > 10 && buf[10] == 'T')
+      buf[10] = ' ';
+    return utc_seconds(buf);
+  }
+  return msg_parse_at(buf, &t, msg, sizeof msg) == 0 ? t : 0;
+}
+
+/* The store's name of a reported status, or NULL for one that says
+   nothing new (unknown). */
+static const char *report_status(smsmux_status st) {
+  switch (st) {
+  case SMSMUX_STATUS_ACCEPTED:
+  case SMSMUX_STATUS_SCHEDULED: return "accepted";
+  case SMSMUX_STATUS_SENT: return "sent";
+  case SMSMUX_STATUS_DELIVERED: return "delivered";
+  case SMSMUX_STATUS_UNDELIVERED:
+  case SMSMUX_STATUS_FAILED: return "undelivered";
+  case SMSMUX_STATUS_EXPIRED: return "expired";
+  case SMSMUX_STATUS_REJECTED: return "rejected";
+  case SMSMUX_STATUS_CANCELLED: return "cancelled";
+  default: return NULL;
+  }
+}
+
+static int word_in(char *const *words, size_t n, const char *key) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (strcmp(words[i], key) == 0)
+      return 1;
+  return 0;
+}
+
+/* A new reply's stop or start word: the opt-out of its sender for the
+   tenant of the message it answers.  0 or -1 (err). */
+static int reply_optout(struct smsmux *sm, store_db *db, const char *tenant,
+                        const smsmux_reply_entry *e, char *msg,
+                        size_t msglen) {
+  char *key = cfg_reply_key(e->text);
+  int rc = 0;
+  if (!e->from || !*e->from) {
+    free(key);
+    return 0;
+  }
+  if (word_in(sm->cfg->stop_words, sm->cfg->n_stop_words, key)) {
+    rc = store_optout_set(db, tenant ? tenant : "", e->from, "reply", msg,
+                          msglen) < 0;
+    if (!rc)
+      log_write(&sm->log, SMSMUX_LOG_INFO,
+                "%s opted out (reply \"%s\")%s%s", e->from, key,
+                tenant && *tenant ? " for tenant " : "",
+                tenant && *tenant ? tenant : "");
+  } else if (word_in(sm->cfg->start_words, sm->cfg->n_start_words, key)) {
+    rc = store_optout_clear(db, tenant ? tenant : "", e->from, msg,
+                            msglen) < 0;
+  }
+  free(key);
+  return rc ? -1 : 0;
+}
+
 int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
-  (void)sm;
-  (void)push;
-  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "smsmux_hook: not implemented yet");
-  return -1;
+  smsmux_push_result *r;
+  store_db *db;
+  char msg[512] = "";
+  size_t i;
+  int rc = 0;
+  err_clear(err);
+  r = smsmux_push_parse(sm, push);
+  if (r->error.cls != SMSMUX_OK) {
+    if (err)
+      *err = r->error;
+    smsmux_push_result_free(r);
+    return -1;
+  }
+  if (r->n_statuses && (!r->message_id || !*r->message_id)) {
+    err_set(err, SMSMUX_ERR_INVALID, NULL,
+            "%s: a delivery report without the message's id", r->provider);
+    smsmux_push_result_free(r);
+    return -1;
+  }
+  if (!(db = engine_store(sm, err))) {
+    if (err)
+      err->cls = SMSMUX_ERR_SYSTEM;
+    smsmux_push_result_free(r);
+    return -1;
+  }
+  for (i = 0; i < r->n_statuses && rc == 0; i++) {
+    const smsmux_status_entry *e = &r->statuses[i];
+    store_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.provider = r->provider;
+    rep.provider_id = r->message_id;
+    rep.number = e->to && *e->to ? e->to : NULL;
+    rep.status = report_status(e->status);
+    rep.code = e->code;
+    rep.text = e->text;
+    rep.at = provider_time(e->at);
+    if (!rep.status)
+      continue;
+    if (store_report_apply(db, &rep, msg, sizeof msg) < 0)
+      rc = -1;
+  }
+  for (i = 0; i < r->n_replies && rc == 0; i++) {
+    const smsmux_reply_entry *e = &r->replies[i];
+    store_reply rp;
+    char *tenant = NULL, *mid = NULL;
+    int added;
+    memset(&rp, 0, sizeof rp);
+    rp.provider = r->provider;
+    rp.reply_id = e->id && *e->id ? e->id : NULL;
+    rp.from = e->from;
+    rp.to = e->to;
+    rp.text = e->text ? e->text : "";
+    rp.provider_id = e->message_id && *e->message_id ? e->message_id : NULL;
+    rp.at = provider_time(e->at);
+    added = store_reply_add(db, &rp, &tenant, &mid, msg, sizeof msg);
+    if (added < 0)
+      rc = -1;
+    else if (added == 0 && reply_optout(sm, db, tenant, e, msg, sizeof msg))
+      rc = -1;
+    free(tenant);
+    free(mid);
+  }
+  if (rc)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s: %s", r->provider,
+            msg[0] ? msg : "the store could not record the notification");
+  smsmux_push_result_free(r);
+  return rc;
+}
+
+#define LIST_JSON_FLAGS                                                        \
+  (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static json_object *jstr(const char *s) {
+  return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *jtime(int64_t t) {
+  char buf[32];
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (t <= 0 || !gmtime_r(&tt, &tm))
+    return NULL;
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return json_object_new_string(buf);
+}
+
+static char *list_text(json_object *o, smsmux_error *err) {
+  const char *t = json_object_to_json_string_ext(o, LIST_JSON_FLAGS);
+  char *s = t ? strdup(t) : NULL;
+  json_object_put(o);
+  if (!s)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
+  return s;
+}
+
+static int list_limit(unsigned *limit, smsmux_error *err) {
+  if (*limit == 0)
+    *limit = 100;
+  if (*limit > 1000) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-limit",
+            "limit %u: give 1 to 1000", *limit);
+    return -1;
+  }
+  return 0;
 }
 
 char *smsmux_replies_json(smsmux *sm, const char *tenant, int64_t since,
                           unsigned limit, const char *cursor,
                           smsmux_error *err) {
-  (void)sm;
-  (void)tenant;
-  (void)since;
-  (void)limit;
-  (void)cursor;
-  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "not implemented yet");
-  return NULL;
+  store_db *db;
+  store_reply_row *rows = NULL;
+  json_object *o, *arr;
+  size_t n = 0, i;
+  err_clear(err);
+  if (list_limit(&limit, err))
+    return NULL;
+  if (cursor && (!*cursor || strlen(cursor) > 64 ||
+                 strspn(cursor, "0123456789abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") !=
+                     strlen(cursor))) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-cursor",
+            "cursor: not one this service handed out");
+    return NULL;
+  }
+  if (!(db = engine_store(sm, err)))
+    return NULL;
+  if (store_replies_list(db, tenant ? tenant : "", since, cursor, limit + 1,
+                         &rows, &n)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the replies");
+    return NULL;
+  }
+  o = json_object_new_object();
+  arr = json_object_new_array();
+  for (i = 0; i < n && i < limit; i++) {
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "id", jstr(rows[i].id));
+    json_object_object_add(x, "from", jstr(rows[i].from));
+    json_object_object_add(x, "to", jstr(rows[i].to));
+    json_object_object_add(x, "text", jstr(rows[i].text));
+    json_object_object_add(x, "at", jtime(rows[i].at));
+    json_object_object_add(x, "provider", jstr(rows[i].provider));
+    json_object_object_add(x, "message_id", jstr(rows[i].message_id));
+    json_object_array_add(arr, x);
+  }
+  json_object_object_add(o, "replies", arr);
+  json_object_object_add(o, "next_cursor",
+                         n > limit ? jstr(rows[limit - 1].id) : NULL);
+  store_reply_rows_free(rows, n);
+  return list_text(o, err);
 }
 
 char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
                           const char *cursor, smsmux_error *err) {
-  (void)sm;
-  (void)tenant;
-  (void)limit;
-  (void)cursor;
-  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "not implemented yet");
-  return NULL;
+  store_db *db;
+  store_optout_row *rows = NULL;
+  json_object *o, *arr;
+  size_t n = 0, i;
+  err_clear(err);
+  if (list_limit(&limit, err))
+    return NULL;
+  if (cursor && (cursor[0] != '+' || strlen(cursor) > 20 ||
+                 strspn(cursor + 1, "0123456789") != strlen(cursor) - 1)) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-cursor",
+            "cursor: not one this service handed out");
+    return NULL;
+  }
+  if (!(db = engine_store(sm, err)))
+    return NULL;
+  if (store_optouts_list(db, tenant ? tenant : "", cursor, limit + 1, &rows,
+                         &n)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the opt-outs");
+    return NULL;
+  }
+  o = json_object_new_object();
+  arr = json_object_new_array();
+  for (i = 0; i < n && i < limit; i++) {
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "number", jstr(rows[i].number));
+    json_object_object_add(x, "source", jstr(rows[i].source));
+    json_object_object_add(x, "at", jtime(rows[i].at));
+    json_object_array_add(arr, x);
+  }
+  json_object_object_add(o, "optouts", arr);
+  json_object_object_add(o, "next_cursor",
+                         n > limit ? jstr(rows[limit - 1].number) : NULL);
+  store_optout_rows_free(rows, n);
+  return list_text(o, err);
+}
+
+/* The number as a send would normalise it; -1 with err (bad-number). */
+static int optout_number(struct smsmux *sm, const char *number,
+                         char e164[32], smsmux_error *err) {
+  char msg[256];
+  if (!number || msg_number_e164(number, sm->cfg->default_cc, e164, 32, msg,
+                                 sizeof msg)) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-number", "%s",
+            number ? msg : "which number?");
+    return -1;
+  }
+  return 0;
 }
 
 int smsmux_optout_add(smsmux *sm, const char *tenant, const char *number,
                       smsmux_error *err) {
-  (void)sm;
-  (void)tenant;
-  (void)number;
-  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "not implemented yet");
-  return -1;
+  char e164[32], msg[512] = "";
+  store_db *db;
+  int rc;
+  err_clear(err);
+  if (optout_number(sm, number, e164, err) || !(db = engine_store(sm, err)))
+    return -1;
+  rc = store_optout_set(db, tenant ? tenant : "", e164, "api", msg,
+                        sizeof msg);
+  if (rc < 0)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s",
+            msg[0] ? msg : "the store could not record the opt-out");
+  return rc < 0 ? -1 : rc;
 }
 
 int smsmux_optout_remove(smsmux *sm, const char *tenant, const char *number,
                          smsmux_error *err) {
-  (void)sm;
-  (void)tenant;
-  (void)number;
-  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "not implemented yet");
-  return -1;
+  char e164[32], msg[512] = "";
+  store_db *db;
+  int rc;
+  err_clear(err);
+  if (optout_number(sm, number, e164, err) || !(db = engine_store(sm, err)))
+    return -1;
+  rc = store_optout_clear(db, tenant ? tenant : "", e164, msg, sizeof msg);
+  if (rc < 0)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s",
+            msg[0] ? msg : "the store could not lift the opt-out");
+  return rc < 0 ? -1 : rc;
 }
