@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "host.h"
 #include "msg.h"
+#include "webhook.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -661,69 +662,6 @@ void smsmux_push_result_free(smsmux_push_result *r) {
 
 /* ------------------------------------------- hooks, replies, opt-out -- */
 
-/* "YYYY-MM-DD HH:MM:SS" in UTC as Unix seconds (0 when it is not). */
-static int64_t utc_seconds(const char *s) {
-  int y, mo, d, h, mi, sec, n = 0;
-  int64_t days, yy;
-  unsigned mp;
-  if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-             &n) != 6 ||
-      s[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-      sec > 60 || y < 1970)
-    return 0;
-  /* days from the civil date (proleptic Gregorian) */
-  yy = y - (mo <= 2);
-  mp = (unsigned)(mo + 9) % 12;
-  days = 365 * yy + yy / 4 - yy / 100 + yy / 400 +
-         (int64_t)((153 * mp + 2) / 5) + d - 1 - 719468;
-  return days * 86400 + h * 3600 + mi * 60 + sec;
-}
-
-/* A provider's "when" as Unix seconds: "YYYY-MM-DD HH:MM[:SS]" (a 'T'
-   may replace the space; a final Z is UTC, else local time as --at),
-   "DDMMYYYY-HHMMSS" (sMsmode's replies, local time), or digits alone (Unix
-   seconds); 0 (now) for anything else. */
-static int64_t provider_time(const char *s) {
-  int64_t t = 0;
-  char buf[32], msg[128];
-  size_t n;
-  if (!s || !*s || (n = strlen(s)) >= sizeof buf)
-    return 0;
-  memcpy(buf, s, n + 1);
-  if (strspn(buf, "0123456789") == n && n >= 9 && n <= 11)
-    return (int64_t)strtoll(buf, NULL, 10);
-  if (n == 15 && buf[8] == '-' && strspn(buf, "0123456789") == 8 &&
-      strspn(buf + 9, "0123456789") == 6) {
-    snprintf(buf, sizeof buf, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s", s + 4, s + 2,
-             s, s + 9, s + 11, s + 13);
-    n = strlen(buf);
-  }
-  if (n && buf[n - 1] == 'Z') {
-    buf[--n] = '\0';
-    if (n > 10 && buf[10] == 'T')
-      buf[10] = ' ';
-    return utc_seconds(buf);
-  }
-  return msg_parse_at(buf, &t, msg, sizeof msg) == 0 ? t : 0;
-}
-
-/* The store's name of a reported status, or NULL for one that says
-   nothing new (unknown). */
-static const char *report_status(smsmux_status st) {
-  switch (st) {
-  case SMSMUX_STATUS_ACCEPTED:
-  case SMSMUX_STATUS_SCHEDULED: return "accepted";
-  case SMSMUX_STATUS_SENT: return "sent";
-  case SMSMUX_STATUS_DELIVERED: return "delivered";
-  case SMSMUX_STATUS_UNDELIVERED:
-  case SMSMUX_STATUS_FAILED: return "undelivered";
-  case SMSMUX_STATUS_EXPIRED: return "expired";
-  case SMSMUX_STATUS_REJECTED: return "rejected";
-  case SMSMUX_STATUS_CANCELLED: return "cancelled";
-  default: return NULL;
-  }
-}
-
 static int word_in(char *const *words, size_t n, const char *key) {
   size_t i;
   for (i = 0; i < n; i++)
@@ -792,10 +730,10 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
     rep.provider = r->provider;
     rep.provider_id = r->message_id;
     rep.number = e->to && *e->to ? e->to : NULL;
-    rep.status = report_status(e->status);
+    rep.status = webhook_report_status(e->status);
     rep.code = e->code;
     rep.text = e->text;
-    rep.at = provider_time(e->at);
+    rep.at = webhook_provider_time(e->at);
     if (!rep.status)
       continue;
     if (store_report_apply(db, &rep, msg, sizeof msg) < 0)
@@ -813,7 +751,7 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
     rp.to = e->to;
     rp.text = e->text ? e->text : "";
     rp.provider_id = e->message_id && *e->message_id ? e->message_id : NULL;
-    rp.at = provider_time(e->at);
+    rp.at = webhook_provider_time(e->at);
     added = store_reply_add(db, &rp, &tenant, &mid, msg, sizeof msg);
     if (added < 0)
       rc = -1;

@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include "webhook.h"
+#include "msg.h"
 #include "util.h"
 
 #include <json-c/json.h>
@@ -198,3 +199,67 @@ char *webhook_kannel_url(const char *tmpl, const webhook_event *e) {
   }
   return sb_steal(&b);
 }
+
+/* "YYYY-MM-DD HH:MM:SS" in UTC as Unix seconds (0 when it is not). */
+static int64_t utc_seconds(const char *s) {
+  int y, mo, d, h, mi, sec, n = 0;
+  int64_t days, yy;
+  unsigned mp;
+  if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+             &n) != 6 ||
+      s[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+      sec > 60 || y < 1970)
+    return 0;
+  /* days from the civil date (proleptic Gregorian) */
+  yy = y - (mo <= 2);
+  mp = (unsigned)(mo + 9) % 12;
+  days = 365 * yy + yy / 4 - yy / 100 + yy / 400 +
+         (int64_t)((153 * mp + 2) / 5) + d - 1 - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + sec;
+}
+
+/* A provider's "when" as Unix seconds: "YYYY-MM-DD HH:MM[:SS]" (a 'T'
+   may replace the space; a final Z is UTC, else local time as --at),
+   "DDMMYYYY-HHMMSS" (sMsmode's replies, local time), or digits alone (Unix
+   seconds); 0 (now) for anything else. */
+int64_t webhook_provider_time(const char *s) {
+  int64_t t = 0;
+  char buf[32], msg[128];
+  size_t n;
+  if (!s || !*s || (n = strlen(s)) >= sizeof buf)
+    return 0;
+  memcpy(buf, s, n + 1);
+  if (strspn(buf, "0123456789") == n && n >= 9 && n <= 11)
+    return (int64_t)strtoll(buf, NULL, 10);
+  if (n == 15 && buf[8] == '-' && strspn(buf, "0123456789") == 8 &&
+      strspn(buf + 9, "0123456789") == 6) {
+    snprintf(buf, sizeof buf, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s", s + 4, s + 2,
+             s, s + 9, s + 11, s + 13);
+    n = strlen(buf);
+  }
+  if (n && buf[n - 1] == 'Z') {
+    buf[--n] = '\0';
+    if (n > 10 && buf[10] == 'T')
+      buf[10] = ' ';
+    return utc_seconds(buf);
+  }
+  return msg_parse_at(buf, &t, msg, sizeof msg) == 0 ? t : 0;
+}
+
+/* The store's name of a reported status, or NULL for one that says
+   nothing new (unknown). */
+const char *webhook_report_status(smsmux_status st) {
+  switch (st) {
+  case SMSMUX_STATUS_ACCEPTED:
+  case SMSMUX_STATUS_SCHEDULED: return "accepted";
+  case SMSMUX_STATUS_SENT: return "sent";
+  case SMSMUX_STATUS_DELIVERED: return "delivered";
+  case SMSMUX_STATUS_UNDELIVERED:
+  case SMSMUX_STATUS_FAILED: return "undelivered";
+  case SMSMUX_STATUS_EXPIRED: return "expired";
+  case SMSMUX_STATUS_REJECTED: return "rejected";
+  case SMSMUX_STATUS_CANCELLED: return "cancelled";
+  default: return NULL;
+  }
+}
+

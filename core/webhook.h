@@ -5,6 +5,7 @@
 #ifndef SMSMUX_WEBHOOK_H
 #define SMSMUX_WEBHOOK_H
 
+#include <smsmux/smsmux.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,5 +58,16 @@ int webhook_kannel_parse(const char *cb, unsigned *mask, const char **url);
     `e` (smsmux.h lists them), each value URL-encoded; an unknown code is
     left as written.  malloc'd, NULL on out of memory. */
 char *webhook_kannel_url(const char *tmpl, const webhook_event *e);
+
+/** A provider's "when" as Unix seconds: "YYYY-MM-DD HH:MM[:SS]" ('T'
+    may replace the space; with a final Z it is UTC, else local time as
+    --at), "DDMMYYYY-HHMMSS" (sMsmode's replies, local time), or Unix
+    seconds; 0 (now) for anything else or NULL. */
+int64_t webhook_provider_time(const char *s);
+
+/** The store's name of a status a provider reported (store_report_apply:
+    scheduled as accepted, failed as undelivered), NULL for unknown (says
+    nothing). */
+const char *webhook_report_status(smsmux_status st);
 
 #endif

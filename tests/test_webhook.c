@@ -8,6 +8,7 @@
 #include "check.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 int main(void) {
   webhook_event e = {0};
@@ -136,5 +137,26 @@ int main(void) {
   s = webhook_kannel_url("%d:%A", &e);
   CHECK_STR_EQ(s, "16:E42", "kannel: %A falls back to the code");
   free(s);
+
+  /* provider times */
+  setenv("TZ", "UTC", 1);
+  tzset();
+  CHECK_INT_EQ(webhook_provider_time("2026-12-05T10:00:00Z"), at,
+               "provider time: RFC 3339 UTC");
+  CHECK_INT_EQ(webhook_provider_time("2026-12-05 10:00:00"), at,
+               "provider time: local (TZ=UTC here)");
+  CHECK_INT_EQ(webhook_provider_time("05122026-100000"), at,
+               "provider time: sMsmode's DDMMYYYY-HHMMSS");
+  CHECK_INT_EQ(webhook_provider_time("1796464800"), at,
+               "provider time: Unix seconds");
+  CHECK_INT_EQ(webhook_provider_time("yesterday"), 0,
+               "provider time: not one: 0 (now)");
+  CHECK_INT_EQ(webhook_provider_time(NULL), 0, "provider time: none");
+  CHECK_STR_EQ(webhook_report_status(SMSMUX_STATUS_DELIVERED), "delivered",
+               "report status: delivered");
+  CHECK_STR_EQ(webhook_report_status(SMSMUX_STATUS_FAILED), "undelivered",
+               "report status: failed is undelivered");
+  CHECK(webhook_report_status(SMSMUX_STATUS_UNKNOWN) == NULL,
+        "report status: unknown says nothing");
   return CHECK_DONE();
 }

@@ -82,7 +82,8 @@ EXTRA_DIST += tests/push.sh
 # in): the webhook body and signature, the retry schedule, Kannel's dlr-url.
 check_PROGRAMS += tests/test_webhook
 tests_test_webhook_SOURCES = tests/test_webhook.c tests/check.h \
-	core/webhook.c core/webhook.h core/util.c core/util.h
+	core/webhook.c core/webhook.h core/msg.c core/msg.h core/charset.c \
+	core/charset.h core/util.c core/util.h
 tests_test_webhook_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CRYPTO_CFLAGS)
 tests_test_webhook_LDADD = $(JSONC_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/test_webhook
