@@ -45,6 +45,76 @@ static instance *usable_instance(struct smsmux *sm, const char *name,
   return inst;
 }
 
+static const struct {
+  const char *name;
+  smsmux_status st;
+} store_states[] = {
+    {"accepted", SMSMUX_STATUS_ACCEPTED},   {"scheduled", SMSMUX_STATUS_SCHEDULED},
+    {"sent", SMSMUX_STATUS_SENT},           {"delivered", SMSMUX_STATUS_DELIVERED},
+    {"undelivered", SMSMUX_STATUS_UNDELIVERED},
+    {"expired", SMSMUX_STATUS_EXPIRED},     {"rejected", SMSMUX_STATUS_REJECTED},
+    {"cancelled", SMSMUX_STATUS_CANCELLED}, {"failed", SMSMUX_STATUS_FAILED}};
+
+/* The statuses of provider id (or smsmux message id) `id` as the store
+   last recorded them (reports pushed or polled, the send's answer): 0
+   with r->entries filled, else -1 (not in the store, or unreadable). */
+static int status_from_history(struct smsmux *sm, const char *id,
+                               smsmux_status_result *r) {
+  store_db *db = engine_store(sm, NULL);
+  char *mid = NULL, *tenant = NULL;
+  store_message m;
+  size_t i, k, cap = 0;
+  int whole;
+  if (!db || store_message_of(db, id, &mid, &tenant) != 0)
+    return -1;
+  if (store_message_read(db, tenant, mid, &m) != 0) {
+    free(mid);
+    free(tenant);
+    return -1;
+  }
+  /* the message's own id: every recipient; a provider's: its recipients */
+  whole = strcmp(mid, id) == 0;
+  for (i = 0; i < m.n_rcpts; i++) {
+    const store_rcpt_row *row = &m.rcpts[i];
+    smsmux_status_entry *e;
+    char at[32];
+    if (!whole && (!row->provider_id || strcmp(row->provider_id, id) != 0))
+      continue;
+    e = VEC_PUSH(r->entries, r->n_entries, cap);
+    e->to = xstrdup(row->number);
+    e->status = SMSMUX_STATUS_UNKNOWN;
+    for (k = 0; k < sizeof store_states / sizeof *store_states; k++)
+      if (row->state && strcmp(row->state, store_states[k].name) == 0)
+        e->status = store_states[k].st;
+    e->code = xstrdup(row->code);
+    /* queued, sending, unknown: the store's word says more than "unknown" */
+    e->text = xstrdup(row->text ? row->text
+                      : e->status == SMSMUX_STATUS_UNKNOWN ? row->state
+                                                            : NULL);
+    e->at = row->updated > 0
+                ? xstrdup(webhook_time(row->updated, at, sizeof at))
+                : NULL;
+  }
+  store_message_clear(&m);
+  free(mid);
+  free(tenant);
+  return 0;
+}
+
+/* The provider could not answer (`why`): the store's history instead,
+   said on the log; r->error is kept when the store knows nothing. */
+static void status_fallback(struct smsmux *sm, const char *id,
+                            smsmux_status_result *r) {
+  smsmux_error why = r->error;
+  if (status_from_history(sm, id, r) != 0)
+    return;
+  err_clear(&r->error);
+  log_write(&sm->log, SMSMUX_LOG_INFO,
+            "status of %s: from smsmux's history (the provider could not "
+            "answer: %s)",
+            id, why.message);
+}
+
 smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
                                         const char *id) {
   smsmux_status_result *r = xcalloc(1, sizeof *r);
@@ -73,8 +143,13 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
   inst = usable_instance(sm, provider, SMSMUX_CAP_STATUS, "delivery status",
                          &r->error);
   free(found);
-  if (!inst)
+  if (!inst) {
+    /* no such provider is an input error; one that cannot say (no status
+       call, unusable) leaves the store's history */
+    if (r->error.cls != SMSMUX_ERR_INPUT)
+      status_fallback(sm, id, r);
     return r;
+  }
   call_init(&call, inst, CALL_STATUS);
   rc = inst->desc->status(inst->state, &call, id);
   call_settle(&call, rc);
@@ -87,6 +162,8 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
     call.n_statuses = 0;
   }
   call_done(&call);
+  if (r->error.cls != SMSMUX_OK)
+    status_fallback(sm, id, r);
   return r;
 }
 
