@@ -87,3 +87,10 @@ tests_test_webhook_SOURCES = tests/test_webhook.c tests/check.h \
 tests_test_webhook_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CRYPTO_CFLAGS)
 tests_test_webhook_LDADD = $(JSONC_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/test_webhook
+# loop_tool: the library's issue-13 calls for tests/loop.sh (opt-outs,
+# hooks, the notifier, queued sends with a callback_url).
+check_PROGRAMS += tests/loop_tool
+tests_loop_tool_SOURCES = tests/loop_tool.c
+tests_loop_tool_LDADD = core/libsmsmux.la
+TESTS += tests/loop.sh
+EXTRA_DIST += tests/loop.sh
