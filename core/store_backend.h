@@ -91,6 +91,12 @@ struct store_db {
 extern const store_backend store_sqlite_backend;
 extern const store_backend store_pg_backend;
 
+/* seconds a report waits for its send's answer (store_prune drops it) */
+#define STORE_PENDING_KEEP (2 * 86400)
+/* seconds a reply without the provider's message id looks back for the
+   latest message sent to its number */
+#define STORE_REPLY_WINDOW (30 * 86400)
+
 /* Shared by the backends (store_dispatch.c). */
 
 /** Format an error into err (errlen bytes); err may be NULL. */
@@ -103,6 +109,9 @@ char *store_dupstr(const char *s);
 /** A new message id: milliseconds first (ids sort by creation time), then
     64 random bits. */
 void store_make_id(char id[40]);
+
+/** A new id for a reply: like a message id, starting with 'r'. */
+void store_make_reply_id(char id[40]);
 
 /** What an existing row of the same (tenant, ref, number) means (its
     state, whether its fingerprint is the new one's, whether it waits in

@@ -341,6 +341,11 @@ void store_make_id(char id[40]) {
            (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, r);
 }
 
+void store_make_reply_id(char id[40]) {
+  store_make_id(id);
+  id[0] = 'r';
+}
+
 void store_rcpt_clear(store_rcpt *r) {
   free(r->state);
   free(r->provider);
