@@ -9,6 +9,7 @@ core_libsmsmux_la_SOURCES = \
 	core/msg.c core/msg.h \
 	core/recipients.c \
 	core/result_json.c \
+	core/webhook.c core/webhook.h \
 	core/cfg.c core/cfg.h \
 	core/store.c core/store.h core/store_backend.h \
 	core/store_dispatch.c core/store_pg.c \

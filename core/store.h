@@ -171,6 +171,20 @@ typedef struct store_attempt_row {
   char *provider, *outcome, *cls, *code, *message;
   int64_t at;
 } store_attempt_row;
+/* History: each status change of a recipient is an event row, written in
+   the same transaction as the change, by store_queue_put (queued),
+   store_reserve (queued/sending), store_mark_sending (sending),
+   store_finish (accepted, scheduled, failed, unknown, or a delivery status
+   answered at once), store_message_cancel (cancelled), store_queue_recover
+   (unknown) and store_report_apply; a matched reply is an event too.  An
+   event of a message with a callback_url is also pending for webhook
+   delivery (store_webhook_claim); without one it is not. */
+typedef struct store_event_row {
+  int64_t seq;                 /* increasing per message, in commit order */
+  char *kind;                  /* "status" or "reply" */
+  char *number, *status, *provider, *provider_id, *code, *text;
+  int64_t at;
+} store_event_row;
 typedef struct store_message {
   char *id, *tenant, *ref, *encoding, *callback_url, *request_json;
   int64_t created, not_before;
@@ -179,6 +193,8 @@ typedef struct store_message {
   size_t n_rcpts;
   store_attempt_row *attempts;
   size_t n_attempts;
+  store_event_row *events;     /* ordered by seq */
+  size_t n_events;
 } store_message;
 
 void store_message_clear(store_message *m);
@@ -236,6 +252,12 @@ int store_finish(store_db *db, const char *id, const store_outcome *o,
     id) `id`: 0 and a malloc'd name, 1 unknown, -1 error. */
 int store_provider_of(store_db *db, const char *id, char **provider);
 
+/** The message that provider message id (or smsmux message id) `id`
+    belongs to (the latest when a provider reused it): 0 with *message_id
+    and *tenant malloc'd, 1 unknown, -1 error. */
+int store_message_of(store_db *db, const char *id, char **message_id,
+                     char **tenant);
+
 /** Rows older than `before` (Unix seconds) removed: messages whose every
     recipient is settled, their recipients and attempts.  *removed counts
     the messages.  0 or -1 (err). */
@@ -245,6 +267,156 @@ int store_prune(store_db *db, int64_t before, long *removed, char *err,
 /** The number of commits (each one fsync of the WAL) made by this
     handle so far: for benchmarks. */
 unsigned long store_commits(store_db *db);
+
+/* ---------------------------------------------- reports and replies -- */
+
+/* Status ranks, never backwards: queued 0 < sending 1 < accepted /
+   scheduled / unknown 2 < sent 3 < final 4 (delivered, undelivered,
+   expired, rejected, cancelled).  `failed` (nothing accepted) stays as it
+   was (a retry may send again). */
+
+/** A delivery report a provider pushed or a poll found. */
+typedef struct store_report {
+  const char *provider;        /* instance name */
+  const char *provider_id;     /* the provider's message id (required) */
+  const char *number;          /* E.164, or NULL: every recipient with that id */
+  const char *status;          /* sent, delivered, undelivered, expired,
+                                  rejected, accepted (a no-op unless the row
+                                  is lower) */
+  const char *code, *text;     /* the provider's raw code and text, may be NULL */
+  int64_t at;                  /* when it happened per the provider; 0: now */
+} store_report;
+
+/** Apply a report: recipients of (provider, provider_id[, number]) move
+    to r->status only when it ranks higher than their status (a final
+    status never changes; the same report twice changes nothing and
+    writes no second event).  0: applied to one or more recipients
+    (events written, webhook events queued); 1: nothing changed; 2: no
+    recipient has that (provider, provider_id[, number]) yet, or those
+    that do are still queued/sending/failed: kept pending and applied by
+    the store_finish that records that provider id (pending reports older
+    than 2 days are dropped by store_prune); -1: error (err). */
+int store_report_apply(store_db *db, const store_report *r, char *err,
+                       size_t errlen);
+
+/** A reply (MO) a provider pushed or a poll found. */
+typedef struct store_reply {
+  const char *provider;        /* instance */
+  const char *reply_id;        /* the provider's id of the reply, or NULL */
+  const char *from;            /* E.164 of the phone that replied */
+  const char *to;              /* the number/sender it was sent to, or NULL */
+  const char *text;
+  const char *provider_id;     /* the provider's id of the message replied
+                                  to, or NULL */
+  int64_t at;                  /* 0: now */
+} store_reply;
+
+/** Record a reply, matched to the message whose recipient `from` has
+    provider_id (from that provider); without provider_id (or when it
+    matches nothing), to the latest message sent through that provider to
+    `from` within 30 days; else unmatched (tenant "", no message).
+    Idempotent on (provider, reply_id) when reply_id is given: 1 for a
+    repeat (*tenant and *message_id then those of the first).  A matched
+    reply of a message with a callback_url is an event ("reply") pending
+    for webhook delivery, after that message's earlier events.  *tenant
+    and *message_id (may be NULL pointers to skip; malloc'd; *message_id
+    NULL when unmatched).  0 recorded, 1 repeat, -1 error. */
+int store_reply_add(store_db *db, const store_reply *r, char **tenant,
+                    char **message_id, char *err, size_t errlen);
+
+typedef struct store_reply_row {
+  char *id;                    /* smsmux's id of the reply (sortable like
+                                  message ids) */
+  char *provider, *reply_id, *from, *to, *text, *message_id;
+  int64_t at;
+} store_reply_row;
+/** Replies of `tenant` (NULL or "": the operator's, unmatched ones
+    included), newest first, at >= since, id < cursor (NULL: none), at
+    most limit.  *rows malloc'd.  0 or -1. */
+int store_replies_list(store_db *db, const char *tenant, int64_t since,
+                       const char *cursor, unsigned limit,
+                       store_reply_row **rows, size_t *n);
+void store_reply_rows_free(store_reply_row *rows, size_t n);
+
+/* ------------------------------------------------------------ opt-out -- */
+
+/* Opt-outs: (tenant, number); tenant NULL is "". */
+/** 0 recorded, 1 already opted out, -1 error.  source: "reply", "api",
+    "cli". */
+int store_optout_set(store_db *db, const char *tenant, const char *number,
+                     const char *source, char *err, size_t errlen);
+/** 0 lifted, 1 was not opted out, -1 error. */
+int store_optout_clear(store_db *db, const char *tenant, const char *number,
+                       char *err, size_t errlen);
+/** 1 opted out, 0 not, -1 error. */
+int store_optout_has(store_db *db, const char *tenant, const char *number);
+typedef struct store_optout_row {
+  char *number, *source;
+  int64_t at;
+} store_optout_row;
+/** Opt-outs of `tenant`, by number, number > cursor (NULL: from the
+    first), at most limit.  0 or -1. */
+int store_optouts_list(store_db *db, const char *tenant, const char *cursor,
+                       unsigned limit, store_optout_row **rows, size_t *n);
+void store_optout_rows_free(store_optout_row *rows, size_t n);
+
+/* ------------------------------------------------------------ webhooks -- */
+
+/** Webhook outbox: an event pending delivery. */
+typedef struct store_webhook {
+  int64_t seq;                 /* the event (store-wide: done/retry take it) */
+  char *event_id;              /* stable id for X-Smsmux-Event
+                                  (message id + "-" + seq) */
+  char *message_id, *tenant, *url; /* url = the message's callback_url */
+  store_event_row ev;          /* the event (kind status or reply; for a
+                                  reply: number = from, text = reply text,
+                                  provider_id = the reply's smsmux id,
+                                  code = the provider's reply id, status =
+                                  the number it was sent to (NULL when
+                                  unknown)) */
+  unsigned attempts;           /* failed deliveries so far */
+  int64_t first_at;            /* when the event was recorded */
+} store_webhook;
+void store_webhook_clear(store_webhook *w);
+/** Claim for worker `token` the oldest due event (next_at <= now) whose
+    message has no earlier event still pending (order per message), and
+    that nobody holds (a claim is leased like queue claims: on PostgreSQL
+    other nodes take it when the lease expires; store_queue_heartbeat(token)
+    renews it; SQLite: released by store_queue_recover at start).  0 taken,
+    1 nothing due (*next_due: earliest next_at of a pending event nobody
+    holds, 0 none), -1 error. */
+int store_webhook_claim(store_db *db, const char *token, int64_t now,
+                        store_webhook *w, int64_t *next_due, char *err,
+                        size_t errlen);
+/** Delivered (2xx): no longer pending.  0 or -1. */
+int store_webhook_done(store_db *db, int64_t seq, char *err, size_t errlen);
+/** Delivery failed: attempts + 1, due again at next_at, claim released;
+    give_up 1: no longer pending (expired after webhook_retry_hours; kept
+    in the history).  0 or -1. */
+int store_webhook_retry(store_db *db, int64_t seq, int64_t next_at,
+                        int give_up, char *err, size_t errlen);
+/** Events pending delivery (the webhook backlog).  0 or -1. */
+int store_webhook_backlog(store_db *db, unsigned long *pending);
+
+/* ------------------------------------------------------------- polling -- */
+
+/** Polling, for providers without push. */
+typedef struct store_poll_row {
+  char *message_id, *number, *provider, *provider_id;
+  unsigned polls;
+  int64_t since;               /* when it was last updated (accepted/sent) */
+} store_poll_row;
+/** Recipients sent through `provider` whose status is accepted or sent
+    (not final), updated at or after `oldest` (older ones are past the
+    deadline), due for a poll (poll_next NULL or <= now), at most limit,
+    oldest first.  0 or -1. */
+int store_poll_due(store_db *db, const char *provider, int64_t now,
+                   int64_t oldest, unsigned limit, store_poll_row **rows,
+                   size_t *n);
+/** Polled once more: polls + 1, next poll at next_at.  0 or -1. */
+int store_poll_mark(store_db *db, const char *message_id, const char *number,
+                    int64_t next_at);
+void store_poll_rows_free(store_poll_row *rows, size_t n);
 
 /* ---------------------------------------------------------- key/value -- */
 

@@ -41,6 +41,8 @@ typedef struct store_backend {
   int (*finish)(store_db *db, const char *id, const store_outcome *o,
                 size_t n_o, const store_attempt *a, size_t n_a);
   int (*provider_of)(store_db *db, const char *id, char **provider);
+  int (*message_of)(store_db *db, const char *id, char **message_id,
+                    char **tenant);
   int (*prune)(store_db *db, int64_t before, long *removed, char *err,
                size_t errlen);
   unsigned long (*commits)(store_db *db);
@@ -54,6 +56,32 @@ typedef struct store_backend {
                      double delta);
   int (*kv_update)(store_db *db, const char *ns, const char *key,
                    char *(*fn)(const char *old, void *ud), void *ud);
+  int (*report_apply)(store_db *db, const store_report *r, char *err,
+                      size_t errlen);
+  int (*reply_add)(store_db *db, const store_reply *r, char **tenant,
+                   char **message_id, char *err, size_t errlen);
+  int (*replies_list)(store_db *db, const char *tenant, int64_t since,
+                      const char *cursor, unsigned limit,
+                      store_reply_row **rows, size_t *n);
+  int (*optout_set)(store_db *db, const char *tenant, const char *number,
+                    const char *source, char *err, size_t errlen);
+  int (*optout_clear)(store_db *db, const char *tenant, const char *number,
+                      char *err, size_t errlen);
+  int (*optout_has)(store_db *db, const char *tenant, const char *number);
+  int (*optouts_list)(store_db *db, const char *tenant, const char *cursor,
+                      unsigned limit, store_optout_row **rows, size_t *n);
+  int (*webhook_claim)(store_db *db, const char *token, int64_t now,
+                       store_webhook *w, int64_t *next_due, char *err,
+                       size_t errlen);
+  int (*webhook_done)(store_db *db, int64_t seq, char *err, size_t errlen);
+  int (*webhook_retry)(store_db *db, int64_t seq, int64_t next_at,
+                       int give_up, char *err, size_t errlen);
+  int (*webhook_backlog)(store_db *db, unsigned long *pending);
+  int (*poll_due)(store_db *db, const char *provider, int64_t now,
+                  int64_t oldest, unsigned limit, store_poll_row **rows,
+                  size_t *n);
+  int (*poll_mark)(store_db *db, const char *message_id, const char *number,
+                   int64_t next_at);
 } store_backend;
 
 struct store_db {
@@ -62,6 +90,12 @@ struct store_db {
 
 extern const store_backend store_sqlite_backend;
 extern const store_backend store_pg_backend;
+
+/* seconds a report waits for its send's answer (store_prune drops it) */
+#define STORE_PENDING_KEEP (2 * 86400)
+/* seconds a reply without the provider's message id looks back for the
+   latest message sent to its number */
+#define STORE_REPLY_WINDOW (30 * 86400)
 
 /* Shared by the backends (store_dispatch.c). */
 
@@ -76,9 +110,22 @@ char *store_dupstr(const char *s);
     64 random bits. */
 void store_make_id(char id[40]);
 
+/** A new id for a reply: like a message id, starting with 'r'. */
+void store_make_reply_id(char id[40]);
+
 /** What an existing row of the same (tenant, ref, number) means (its
     state, whether its fingerprint is the new one's, whether it waits in
     the service's queue). */
 store_claim store_claim_of(const char *state, int same_content, int in_queue);
+
+/** The rank of a recipient status (store.h): queued 0, sending 1,
+    accepted/scheduled/unknown 2, sent 3, final 4; failed -1 (outside the
+    order: nothing accepted); unknown names -2. */
+int store_status_rank(const char *status);
+
+/** 1 when a report of `status` may move a recipient now in `cur`: `cur`
+    was sent (rank 2 or 3) and `status` ranks higher.  A recipient still
+    queued, sending or failed is not (the report is kept pending). */
+int store_report_moves(const char *cur, const char *status);
 
 #endif

@@ -137,6 +137,8 @@ enum pst {
   P_PRUNE_MSGS,
   P_PROVIDER_BY_PID,
   P_PROVIDER_BY_MID,
+  P_MESSAGE_BY_PID,
+  P_MESSAGE_BY_ID,
   P_CLAIM_PICK,
   P_CLAIM_NEXT_DUE,
   P_CLAIM_TAKE,
@@ -222,6 +224,9 @@ static const char *const pst_sql[P_COUNT] = {
     [P_PROVIDER_BY_MID] = "SELECT provider FROM recipients WHERE message_id "
                           "= $1 AND provider IS NOT NULL ORDER BY updated "
                           "DESC LIMIT 1",
+    [P_MESSAGE_BY_PID] = "SELECT message_id, tenant FROM recipients WHERE "
+                         "provider_id = $1 ORDER BY updated DESC LIMIT 1",
+    [P_MESSAGE_BY_ID] = "SELECT id, tenant FROM messages WHERE id = $1",
     /* the oldest due message with free recipients that no other node is
        claiming at this moment (its row locked: skipped) */
     [P_CLAIM_PICK] =
@@ -1039,6 +1044,32 @@ static int pg_provider_of(store_db *db_, const char *id, char **provider) {
   return 1;
 }
 
+static int pg_message_of(store_db *db_, const char *id, char **message_id,
+                         char **tenant) {
+  pg_db *db = (pg_db *)db_;
+  static const enum pst lookups[] = {P_MESSAGE_BY_PID, P_MESSAGE_BY_ID};
+  size_t i;
+  for (i = 0; i < 2; i++) {
+    PGresult *r = read1(db, lookups[i], 1, id, NULL, NULL, NULL, NULL);
+    int ok = 1;
+    if (!r)
+      return -1;
+    if (PQntuples(r) > 0) {
+      *message_id = val_dup(r, 0, 0, &ok);
+      *tenant = val_dup(r, 0, 1, &ok);
+      PQclear(r);
+      if (ok && *message_id && *tenant)
+        return 0;
+      free(*message_id);
+      free(*tenant);
+      *message_id = *tenant = NULL;
+      return -1;
+    }
+    PQclear(r);
+  }
+  return 1;
+}
+
 static int pg_message_read(store_db *db_, const char *tenant, const char *id,
                            store_message *m) {
   pg_db *db = (pg_db *)db_;
@@ -1471,6 +1502,137 @@ static int pg_kv_update(store_db *db, const char *ns, const char *key,
   return kv_tx(db, kv_update_body, &a);
 }
 
+/* -------------------------------------------- issue 13 (not yet done) -- */
+
+static int pg_report_apply(store_db *db, const store_report *r, char *err,
+                           size_t errlen) {
+  (void)db;
+  (void)r;
+  store_set_err(err, errlen, "not implemented");
+  return -1;
+}
+
+static int pg_reply_add(store_db *db, const store_reply *r, char **tenant,
+                        char **message_id, char *err, size_t errlen) {
+  (void)db;
+  (void)r;
+  (void)tenant;
+  (void)message_id;
+  store_set_err(err, errlen, "not implemented");
+  return -1;
+}
+
+static int pg_replies_list(store_db *db, const char *tenant, int64_t since,
+                           const char *cursor, unsigned limit,
+                           store_reply_row **rows, size_t *n) {
+  (void)db;
+  (void)tenant;
+  (void)since;
+  (void)cursor;
+  (void)limit;
+  (void)rows;
+  (void)n;
+  return -1;
+}
+
+static int pg_optout_set(store_db *db, const char *tenant,
+                         const char *number, const char *source, char *err,
+                         size_t errlen) {
+  (void)db;
+  (void)tenant;
+  (void)number;
+  (void)source;
+  store_set_err(err, errlen, "not implemented");
+  return -1;
+}
+
+static int pg_optout_clear(store_db *db, const char *tenant,
+                           const char *number, char *err, size_t errlen) {
+  (void)db;
+  (void)tenant;
+  (void)number;
+  store_set_err(err, errlen, "not implemented");
+  return -1;
+}
+
+static int pg_optout_has(store_db *db, const char *tenant,
+                         const char *number) {
+  (void)db;
+  (void)tenant;
+  (void)number;
+  return -1;
+}
+
+static int pg_optouts_list(store_db *db, const char *tenant,
+                           const char *cursor, unsigned limit,
+                           store_optout_row **rows, size_t *n) {
+  (void)db;
+  (void)tenant;
+  (void)cursor;
+  (void)limit;
+  (void)rows;
+  (void)n;
+  return -1;
+}
+
+static int pg_webhook_claim(store_db *db, const char *token, int64_t now,
+                            store_webhook *w, int64_t *next_due, char *err,
+                            size_t errlen) {
+  (void)db;
+  (void)token;
+  (void)now;
+  (void)w;
+  (void)next_due;
+  store_set_err(err, errlen, "not implemented");
+  return -1;
+}
+
+static int pg_webhook_done(store_db *db, int64_t seq, char *err,
+                           size_t errlen) {
+  (void)db;
+  (void)seq;
+  store_set_err(err, errlen, "not implemented");
+  return -1;
+}
+
+static int pg_webhook_retry(store_db *db, int64_t seq, int64_t next_at,
+                            int give_up, char *err, size_t errlen) {
+  (void)db;
+  (void)seq;
+  (void)next_at;
+  (void)give_up;
+  store_set_err(err, errlen, "not implemented");
+  return -1;
+}
+
+static int pg_webhook_backlog(store_db *db, unsigned long *pending) {
+  (void)db;
+  (void)pending;
+  return -1;
+}
+
+static int pg_poll_due(store_db *db, const char *provider, int64_t now,
+                       int64_t oldest, unsigned limit, store_poll_row **rows,
+                       size_t *n) {
+  (void)db;
+  (void)provider;
+  (void)now;
+  (void)oldest;
+  (void)limit;
+  (void)rows;
+  (void)n;
+  return -1;
+}
+
+static int pg_poll_mark(store_db *db, const char *message_id,
+                        const char *number, int64_t next_at) {
+  (void)db;
+  (void)message_id;
+  (void)number;
+  (void)next_at;
+  return -1;
+}
+
 const store_backend store_pg_backend = {
     .name = "postgresql",
     .close = pg_close,
@@ -1488,6 +1650,7 @@ const store_backend store_pg_backend = {
     .mark_sending = pg_mark_sending,
     .finish = pg_finish,
     .provider_of = pg_provider_of,
+    .message_of = pg_message_of,
     .prune = pg_prune,
     .commits = pg_commits,
     .kv_get = pg_kv_get,
@@ -1495,4 +1658,17 @@ const store_backend store_pg_backend = {
     .kv_add = pg_kv_add,
     .kv_add_real = pg_kv_add_real,
     .kv_update = pg_kv_update,
+    .report_apply = pg_report_apply,
+    .reply_add = pg_reply_add,
+    .replies_list = pg_replies_list,
+    .optout_set = pg_optout_set,
+    .optout_clear = pg_optout_clear,
+    .optout_has = pg_optout_has,
+    .optouts_list = pg_optouts_list,
+    .webhook_claim = pg_webhook_claim,
+    .webhook_done = pg_webhook_done,
+    .webhook_retry = pg_webhook_retry,
+    .webhook_backlog = pg_webhook_backlog,
+    .poll_due = pg_poll_due,
+    .poll_mark = pg_poll_mark,
 };

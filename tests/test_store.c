@@ -105,7 +105,7 @@ static void test_open(const char *dir) {
   store_close(db);
 
   p = pragma_of(dir, "user_version");
-  CHECK_STR_EQ(p, "2", "schema user_version is 2");
+  CHECK_STR_EQ(p, "3", "schema user_version is 3");
   free(p);
   p = pragma_of(dir, "journal_mode");
   CHECK_STR_EQ(p, "wal", "journal_mode is WAL");
@@ -492,6 +492,708 @@ static void test_queue(store_db *db, int pg) {
   CHECK(c.n == 1 && strcmp(c.numbers[0], "+33699999999") == 0,
         "pg: ... only the recipient still queued");
   store_claimed_clear(&c);
+}
+
+/* ------------------------------------------------------------ issue 13 -- */
+
+/* Where the store under test is (a state_dir or a PostgreSQL URL): the
+   checks below read and age rows there directly. */
+static char where_db[512];
+
+/* The first column of the first row of `sql` on the store, as a number
+   (-1: failed). */
+static long sql_long(const char *sql) {
+  long v = -1;
+  if (store_is_url(where_db)) {
+    PGconn *c = PQconnectdb(where_db);
+    PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK && PQntuples(r) > 0)
+      v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    else if (st == PGRES_COMMAND_OK)
+      v = strtol(PQcmdTuples(r), NULL, 10);
+    else
+      printf("#   %s\n", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+  } else {
+    char path[600];
+    sqlite3 *s = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc;
+    path_join(path, sizeof path, where_db, "state.db");
+    if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_busy_timeout(s, 5000) == SQLITE_OK &&
+        sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK) {
+      rc = sqlite3_step(st);
+      if (rc == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(st, 0);
+      else if (rc == SQLITE_DONE)
+        v = (long)sqlite3_changes(s);
+    }
+    if (v < 0)
+      printf("#   %s\n", sqlite3_errmsg(s));
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+  }
+  return v;
+}
+
+/* Queue one message to `number` (callback_url may be NULL). */
+static int put_cb(store_db *db, const char *number, const char *callback,
+                  char id[40]) {
+  store_msg m;
+  store_rcpt r;
+  store_queue_info q = {"{\"text\":\"hi\"}", 0, callback, "gsm7", 1};
+  char err[512] = "";
+  int rc;
+  memset(&m, 0, sizeof m);
+  memset(&r, 0, sizeof r);
+  m.fingerprint = "eeee";
+  r.number = number;
+  rc = store_queue_put(db, &m, &r, 1, &q, err, sizeof err);
+  if (rc)
+    printf("#   %s\n", err);
+  store_rcpt_clear(&r);
+  memcpy(id, m.id, 40);
+  return rc;
+}
+
+/* The outcome of one recipient through `provider`. */
+static void finish_p(store_db *db, const char *id, const char *number,
+                     const char *provider, const char *state,
+                     const char *provider_id) {
+  store_outcome o = {number, state, provider, provider_id, NULL, NULL};
+  char err[256];
+  store_finish(db, id, &o, 1, NULL, 0);
+  store_flush(db, err, sizeof err);
+}
+
+static int report(store_db *db, const char *provider, const char *pid,
+                  const char *number, const char *status, const char *code) {
+  store_report r = {provider, pid, number, status, code, NULL, 0};
+  char err[512] = "";
+  int rc = store_report_apply(db, &r, err, sizeof err);
+  if (rc < 0)
+    printf("#   %s\n", err);
+  return rc;
+}
+
+/* The history of message id as "status,status,..." (replies as
+   "reply:TEXT"), and the seqs increasing. */
+static const char *history_of(store_db *db, const char *id, char *buf,
+                              size_t n) {
+  store_message m;
+  size_t i, o = 0;
+  int64_t last = 0;
+  snprintf(buf, n, "(none)");
+  if (store_message_read(db, "", id, &m) != 0)
+    return buf;
+  buf[0] = '\0';
+  for (i = 0; i < m.n_events && o < n; i++) {
+    const store_event_row *e = &m.events[i];
+    o += (size_t)snprintf(buf + o, n - o, "%s%s%s", i ? "," : "",
+                          strcmp(e->kind, "reply") == 0 ? "reply:" : "",
+                          strcmp(e->kind, "reply") == 0 ? e->text : e->status);
+    if (e->seq <= last && o < n)
+      o += (size_t)snprintf(buf + o, n - o, "(seq not increasing)");
+    last = e->seq;
+  }
+  store_message_clear(&m);
+  return buf;
+}
+
+static void test_history(store_db *db) {
+  char id[40], id2[40], buf[256], err[512];
+  const char *nums[] = {"+33612000001"};
+  store_message m;
+  unsigned long b0 = 0, b1 = 0;
+
+  CHECK_INT_EQ(put_cb(db, "+33612000001", NULL, id), 0, "history: queue put");
+  CHECK_STR_EQ(history_of(db, id, buf, sizeof buf), "queued",
+               "history: queue_put writes `queued`");
+  CHECK_INT_EQ(store_mark_sending(db, id, nums, 1, "p1", err, sizeof err), 0,
+               "history: mark sending");
+  CHECK_STR_EQ(history_of(db, id, buf, sizeof buf), "queued,sending",
+               "history: mark_sending writes `sending`");
+  store_webhook_backlog(db, &b0);
+  finish_p(db, id, "+33612000001", "p1", "accepted", "H-1");
+  CHECK_STR_EQ(history_of(db, id, buf, sizeof buf), "queued,sending,accepted",
+               "history: finish writes `accepted`");
+  store_webhook_backlog(db, &b1);
+  CHECK_INT_EQ(b1, b0, "history: no webhook for a message without a "
+                       "callback_url");
+  if (store_message_read(db, "", id, &m) == 0) {
+    CHECK(m.n_events == 3 && strcmp(m.events[2].provider, "p1") == 0 &&
+              m.events[2].provider_id &&
+              strcmp(m.events[2].provider_id, "H-1") == 0 &&
+              m.events[2].at >= (int64_t)time(NULL) - 5,
+          "history: the event has the provider, its id and the time");
+    store_message_clear(&m);
+  }
+
+  CHECK_INT_EQ(report(db, "p1", "H-1", NULL, "delivered", "DELIVRD"), 0,
+               "report: delivered is applied");
+  CHECK_STR_EQ(history_of(db, id, buf, sizeof buf),
+               "queued,sending,accepted,delivered",
+               "report: ... one event");
+  CHECK_STR_EQ(state_of(db, id, "+33612000001", buf, sizeof buf), "delivered",
+               "report: ... the recipient is delivered");
+  CHECK_INT_EQ(report(db, "p1", "H-1", NULL, "delivered", "DELIVRD"), 1,
+               "report: the same report again changes nothing");
+  CHECK_INT_EQ(report(db, "p1", "H-1", NULL, "sent", NULL), 1,
+               "report: `sent` after `delivered` changes nothing");
+  CHECK_INT_EQ(report(db, "p1", "H-1", NULL, "undelivered", NULL), 1,
+               "report: a final status never changes");
+  CHECK_STR_EQ(history_of(db, id, buf, sizeof buf),
+               "queued,sending,accepted,delivered",
+               "report: ... no event for any of them");
+  CHECK_STR_EQ(state_of(db, id, "+33612000001", buf, sizeof buf), "delivered",
+               "report: ... still delivered");
+  CHECK_INT_EQ(report(db, "p2", "H-1", NULL, "delivered", NULL), 2,
+               "report: the same id from another provider is not this one");
+
+  /* sent, then delivered: two steps up */
+  reserve1(db, NULL, "ffff", "+33612000002", 1, NULL, id2);
+  finish_p(db, id2, "+33612000002", "p1", "accepted", "H-2");
+  CHECK_INT_EQ(report(db, "p1", "H-2", "+33612000002", "sent", NULL), 0,
+               "report: sent (by number) is applied");
+  CHECK_INT_EQ(report(db, "p1", "H-2", "+33612000009", "delivered", NULL), 2,
+               "report: another number with that id: none yet (pending)");
+  CHECK_INT_EQ(report(db, "p1", "H-2", NULL, "accepted", NULL), 1,
+               "report: accepted after sent changes nothing");
+  CHECK_INT_EQ(report(db, "p1", "H-2", NULL, "delivered", NULL), 0,
+               "report: delivered after sent is applied");
+  CHECK_STR_EQ(history_of(db, id2, buf, sizeof buf),
+               "sending,accepted,sent,delivered",
+               "history: reserve `sending`, then each change once");
+
+  /* cancel */
+  CHECK_INT_EQ(put_cb(db, "+33612000003", NULL, id2), 0, "history: put");
+  CHECK_INT_EQ(store_message_cancel(db, "", id2, err, sizeof err), 0,
+               "history: cancel");
+  CHECK_STR_EQ(history_of(db, id2, buf, sizeof buf), "queued,cancelled",
+               "history: cancel writes `cancelled`");
+}
+
+/* A report that overtakes the send's answer. */
+static void test_report_pending(store_db *db) {
+  char id[40], buf[256];
+  reserve1(db, NULL, "gggg", "+33612000011", 1, NULL, id);
+  CHECK_INT_EQ(report(db, "p1", "E-1", NULL, "delivered", "0"), 2,
+               "early report: no recipient has the id yet: kept (2)");
+  CHECK_INT_EQ(report(db, "p1", "E-1", NULL, "delivered", "0"), 2,
+               "early report: the same again: kept (2)");
+  CHECK_INT_EQ(report(db, "p1", "E-1", NULL, "sent", NULL), 2,
+               "early report: `sent` too: kept (2)");
+  CHECK_STR_EQ(state_of(db, id, "+33612000011", buf, sizeof buf), "sending",
+               "early report: the recipient is still sending");
+  finish_p(db, id, "+33612000011", "p1", "accepted", "E-1");
+  CHECK_STR_EQ(state_of(db, id, "+33612000011", buf, sizeof buf), "delivered",
+               "early report: applied by the finish that records the id");
+  CHECK_STR_EQ(history_of(db, id, buf, sizeof buf),
+               "sending,accepted,sent,delivered",
+               "early report: ... after `accepted`, in order, once each");
+  CHECK_INT_EQ(report(db, "p1", "E-1", NULL, "delivered", "0"), 1,
+               "early report: once applied, a repeat changes nothing");
+  CHECK_INT_EQ(sql_long("SELECT count(*) FROM reports_pending WHERE "
+                        "provider_id = 'E-1'"),
+               0, "early report: no longer pending once applied");
+
+  /* a recipient known but not sent yet (its provider id is recorded by
+     a retry that failed): kept */
+  reserve1(db, NULL, "gggg", "+33612000012", 1, NULL, id);
+  finish_p(db, id, "+33612000012", "p1", "failed", "E-2");
+  CHECK_INT_EQ(report(db, "p1", "E-2", NULL, "delivered", NULL), 2,
+               "early report: a `failed` recipient is not moved: kept (2)");
+  CHECK_STR_EQ(state_of(db, id, "+33612000012", buf, sizeof buf), "failed",
+               "early report: ... it stays failed");
+}
+
+/* Replies: matched by the provider's id, by the latest message to the
+   number, or not at all; idempotent on the provider's reply id. */
+static void test_replies(store_db *db) {
+  char id1[40], id2[40], id3[40], buf[256], err[512];
+  char *tenant = NULL, *mid = NULL, cursor[40];
+  store_reply_row *rows = NULL;
+  size_t n = 0, i;
+  int seen1 = 0, unmatched = 0;
+  int64_t t0 = (int64_t)time(NULL);
+
+  reserve1(db, NULL, "rrrr", "+33613000001", 1, NULL, id1);
+  finish_p(db, id1, "+33613000001", "rp", "accepted", "RP-1");
+  usleep(3000); /* ids sort by the millisecond */
+  reserve1(db, NULL, "rrrr", "+33613000001", 1, NULL, id2);
+  finish_p(db, id2, "+33613000001", "rp", "accepted", "RP-2");
+  usleep(3000);
+  reserve1(db, NULL, "rrrr", "+33613000001", 1, NULL, id3);
+  finish_p(db, id3, "+33613000001", "other", "accepted", "RP-3");
+  {
+    store_reply r = {"rp", "MO-1", "+33613000001", "36180", "STOP",
+                     "RP-1", 0};
+    CHECK_INT_EQ(store_reply_add(db, &r, &tenant, &mid, err, sizeof err), 0,
+                 "reply: recorded");
+    CHECK_STR_EQ(mid, id1, "reply: matched by the provider's message id");
+    CHECK_STR_EQ(tenant, "", "reply: ... the message's tenant");
+    free(tenant);
+    free(mid);
+    tenant = mid = NULL;
+    CHECK_INT_EQ(store_reply_add(db, &r, &tenant, &mid, err, sizeof err), 1,
+                 "reply: the same reply id again is a repeat");
+    CHECK_STR_EQ(mid, id1, "reply: ... naming the first one's message");
+    free(tenant);
+    free(mid);
+    tenant = mid = NULL;
+  }
+  CHECK_STR_EQ(history_of(db, id1, buf, sizeof buf),
+               "sending,accepted,reply:STOP",
+               "reply: an event of its message, once");
+  {
+    store_reply r = {"rp", NULL, "+33613000001", NULL, "hello", NULL, 0};
+    CHECK_INT_EQ(store_reply_add(db, &r, NULL, &mid, err, sizeof err), 0,
+                 "reply without the provider's id: recorded");
+    CHECK_STR_EQ(mid, id2,
+                 "reply: ... matched to the latest message sent through "
+                 "that provider to that number");
+    free(mid);
+    mid = NULL;
+    CHECK_INT_EQ(store_reply_add(db, &r, NULL, &mid, err, sizeof err), 0,
+                 "reply without a reply id: never a repeat");
+    free(mid);
+    mid = NULL;
+  }
+  {
+    store_reply r = {"rp", "MO-2", "+33613999999", NULL, "who?", NULL, 0};
+    CHECK_INT_EQ(store_reply_add(db, &r, &tenant, &mid, err, sizeof err), 0,
+                 "reply from a number nothing was sent to: recorded");
+    CHECK(mid == NULL, "reply: ... unmatched (no message)");
+    CHECK_STR_EQ(tenant, "", "reply: ... the operator's");
+    free(tenant);
+    free(mid);
+    tenant = mid = NULL;
+  }
+  {
+    store_reply r = {"rp", "MO-3", "+33613000001", NULL, "x", "NOPE", 0};
+    CHECK_INT_EQ(store_reply_add(db, &r, NULL, &mid, err, sizeof err), 0,
+                 "reply to an unknown provider id: recorded");
+    CHECK(mid == NULL, "reply: ... unmatched (not guessed from the number)");
+    free(mid);
+    mid = NULL;
+  }
+  CHECK_INT_EQ(store_replies_list(db, "", t0 - 5, NULL, 100, &rows, &n), 0,
+               "replies: list");
+  CHECK_INT_EQ(n, 5, "replies: the five recorded (a repeat is not)");
+  for (i = 0; i < n; i++) {
+    if (i && strcmp(rows[i - 1].id, rows[i].id) <= 0)
+      CHECK(0, "replies: newest first");
+    if (rows[i].message_id && strcmp(rows[i].message_id, id1) == 0) {
+      seen1 = rows[i].reply_id && strcmp(rows[i].reply_id, "MO-1") == 0 &&
+              strcmp(rows[i].from, "+33613000001") == 0 &&
+              strcmp(rows[i].to, "36180") == 0 &&
+              strcmp(rows[i].text, "STOP") == 0 &&
+              strcmp(rows[i].provider, "rp") == 0 && rows[i].at >= t0 &&
+              rows[i].id[0] == 'r';
+    }
+    unmatched += rows[i].message_id == NULL;
+  }
+  CHECK(seen1, "replies: the first, whole");
+  CHECK_INT_EQ(unmatched, 2, "replies: the two unmatched ones");
+  snprintf(cursor, sizeof cursor, "%s", n > 1 ? rows[1].id : "");
+  store_reply_rows_free(rows, n);
+  CHECK_INT_EQ(store_replies_list(db, "", t0 - 5, cursor, 100, &rows, &n), 0,
+               "replies: list after a cursor");
+  CHECK_INT_EQ(n, 3, "replies: ... the older ones only");
+  store_reply_rows_free(rows, n);
+  CHECK_INT_EQ(store_replies_list(db, "", t0 + 3600, NULL, 100, &rows, &n), 0,
+               "replies: list since later");
+  CHECK_INT_EQ(n, 0, "replies: ... none");
+  store_reply_rows_free(rows, n);
+  CHECK_INT_EQ(store_replies_list(db, "t-other", 0, NULL, 100, &rows, &n), 0,
+               "replies: another tenant's list");
+  CHECK_INT_EQ(n, 0, "replies: ... none");
+  store_reply_rows_free(rows, n);
+}
+
+static void test_optouts(store_db *db) {
+  char err[512];
+  store_optout_row *rows = NULL;
+  size_t n = 0;
+  CHECK_INT_EQ(store_optout_has(db, "", "+33614000001"), 0,
+               "opt-out: none at first");
+  CHECK_INT_EQ(store_optout_set(db, "", "+33614000002", "reply", err,
+                                sizeof err),
+               0, "opt-out: set");
+  CHECK_INT_EQ(store_optout_set(db, "", "+33614000001", "api", err,
+                                sizeof err),
+               0, "opt-out: set another");
+  CHECK_INT_EQ(store_optout_set(db, "", "+33614000001", "cli", err,
+                                sizeof err),
+               1, "opt-out: set again: already");
+  CHECK_INT_EQ(store_optout_has(db, "", "+33614000001"), 1, "opt-out: has");
+  CHECK_INT_EQ(store_optout_has(db, "t1", "+33614000001"), 0,
+               "opt-out: not for another tenant");
+  CHECK_INT_EQ(store_optouts_list(db, "", NULL, 10, &rows, &n), 0,
+               "opt-out: list");
+  CHECK(n == 2 && strcmp(rows[0].number, "+33614000001") == 0 &&
+            strcmp(rows[0].source, "api") == 0 &&
+            rows[0].at >= (int64_t)time(NULL) - 5 &&
+            strcmp(rows[1].number, "+33614000002") == 0,
+        "opt-out: list by number, with the first source and the time");
+  store_optout_rows_free(rows, n);
+  CHECK_INT_EQ(store_optouts_list(db, "", "+33614000001", 10, &rows, &n), 0,
+               "opt-out: list after a cursor");
+  CHECK(n == 1 && strcmp(rows[0].number, "+33614000002") == 0,
+        "opt-out: ... the next one");
+  store_optout_rows_free(rows, n);
+  CHECK_INT_EQ(store_optouts_list(db, "", NULL, 1, &rows, &n), 0,
+               "opt-out: list, limit 1");
+  CHECK_INT_EQ(n, 1, "opt-out: ... one");
+  store_optout_rows_free(rows, n);
+  CHECK_INT_EQ(store_optout_clear(db, "", "+33614000001", err, sizeof err), 0,
+               "opt-out: clear");
+  CHECK_INT_EQ(store_optout_clear(db, "", "+33614000001", err, sizeof err), 1,
+               "opt-out: clear again: was not");
+  CHECK_INT_EQ(store_optout_has(db, "", "+33614000001"), 0,
+               "opt-out: cleared");
+}
+
+static int hook_claim(store_db *db, const char *token, int64_t now,
+                      store_webhook *w, int64_t *next_due) {
+  char err[512] = "";
+  int rc = store_webhook_claim(db, token, now, w, next_due, err, sizeof err);
+  if (rc < 0)
+    printf("#   %s\n", err);
+  return rc;
+}
+
+/* The webhook outbox: order per message, retries, give up, claims. */
+static void test_webhooks(store_db *db, int pg) {
+  char a[40], b[40], c[40], want[64], err[512];
+  const char *nums[] = {"+33615000001"};
+  int64_t now = (int64_t)time(NULL), next = -1, seq_a1;
+  store_webhook w;
+  unsigned long backlog = 99;
+  int i;
+
+  memset(&w, 0, sizeof w);
+  for (i = 0; i < 200 && hook_claim(db, "drain", now + 86400, &w, NULL) == 0;
+       i++) { /* what the tests before left */
+    store_webhook_done(db, w.seq, err, sizeof err);
+    store_webhook_clear(&w);
+  }
+  CHECK_INT_EQ(store_webhook_backlog(db, &backlog), 0, "webhooks: backlog");
+  CHECK_INT_EQ(backlog, 0, "webhooks: ... empty at first");
+
+  put_cb(db, "+33615000001", "https://app.example/hook-a", a);
+  put_cb(db, "+33615000002", "https://app.example/hook-b", b);
+  store_mark_sending(db, a, nums, 1, "p1", err, sizeof err);
+  now = (int64_t)time(NULL);
+  store_webhook_backlog(db, &backlog);
+  CHECK_INT_EQ(backlog, 3, "webhooks: 3 events pending (a queued, b queued, "
+                           "a sending)");
+
+  CHECK_INT_EQ(hook_claim(db, "h1", now, &w, &next), 0,
+               "webhooks: h1 claims");
+  CHECK_STR_EQ(w.message_id, a, "webhooks: ... the oldest event: a's");
+  CHECK_STR_EQ(w.ev.status, "queued", "webhooks: ... `queued`");
+  CHECK_STR_EQ(w.ev.kind, "status", "webhooks: ... a status event");
+  CHECK_STR_EQ(w.ev.number, "+33615000001", "webhooks: ... its number");
+  CHECK_STR_EQ(w.url, "https://app.example/hook-a",
+               "webhooks: ... to the message's callback_url");
+  CHECK_STR_EQ(w.tenant, "", "webhooks: ... the message's tenant");
+  snprintf(want, sizeof want, "%s-%lld", a, (long long)w.seq);
+  CHECK_STR_EQ(w.event_id, want, "webhooks: event id = message id-seq");
+  CHECK(w.attempts == 0 && w.first_at >= now - 5 && w.first_at <= now + 5,
+        "webhooks: ... no attempt yet, recorded now");
+  seq_a1 = w.seq;
+  store_webhook_clear(&w);
+  CHECK_INT_EQ(hook_claim(db, "h2", now, &w, &next), 0,
+               "webhooks: h2 claims");
+  CHECK_STR_EQ(w.message_id, b,
+               "webhooks: ... b's, not a's second (a's first is pending)");
+  CHECK_INT_EQ(store_webhook_retry(db, w.seq, now + 300, 1, err, sizeof err),
+               0, "webhooks: b's event given up");
+  store_webhook_clear(&w);
+  CHECK_INT_EQ(hook_claim(db, "h3", now, &w, &next), 1,
+               "webhooks: h3 finds nothing (a's second waits for its first)");
+  CHECK_INT_EQ(store_webhook_retry(db, seq_a1, now + 100, 0, err, sizeof err),
+               0, "webhooks: a's first failed: due again in 100 s");
+  CHECK_INT_EQ(hook_claim(db, "h3", now, &w, &next), 1,
+               "webhooks: nothing due now");
+  CHECK_INT_EQ(next, now + 100, "webhooks: ... next due: a's first's retry");
+  CHECK_INT_EQ(hook_claim(db, "h3", now + 100, &w, &next), 0,
+               "webhooks: at its time, claimed again");
+  CHECK(w.seq == seq_a1 && w.attempts == 1,
+        "webhooks: ... a's first, one failed attempt");
+  CHECK_INT_EQ(store_webhook_done(db, w.seq, err, sizeof err), 0,
+               "webhooks: delivered");
+  store_webhook_clear(&w);
+  CHECK_INT_EQ(hook_claim(db, "h3", now, &w, &next), 0,
+               "webhooks: then a's second");
+  CHECK(w.seq > seq_a1 && strcmp(w.message_id, a) == 0 &&
+            strcmp(w.ev.status, "sending") == 0,
+        "webhooks: ... `sending`, after its first");
+  store_webhook_done(db, w.seq, err, sizeof err);
+  store_webhook_clear(&w);
+  store_webhook_backlog(db, &backlog);
+  CHECK_INT_EQ(backlog, 0, "webhooks: none left (delivered or given up)");
+  CHECK_INT_EQ(hook_claim(db, "h3", now, &w, &next), 1,
+               "webhooks: nothing to claim");
+  CHECK_INT_EQ(next, 0, "webhooks: ... nothing due later");
+  CHECK_INT_EQ(sql_long("SELECT count(*) FROM events WHERE message_id IN "
+                        "(SELECT id FROM messages WHERE callback_url LIKE "
+                        "'https://app.example/hook-%')"),
+               3, "webhooks: the events stay in the history");
+
+  /* a reply to a message with a callback_url: after its earlier events */
+  {
+    store_reply r = {"p1", "MO-W", "+33615000001", NULL, "thanks", "W-1", 0};
+    store_report rep = {"p1", "W-1", NULL, "delivered", NULL, NULL, 0};
+    char *mid = NULL;
+    finish_p(db, a, "+33615000001", "p1", "accepted", "W-1");
+    store_report_apply(db, &rep, err, sizeof err);
+    CHECK_INT_EQ(store_reply_add(db, &r, NULL, &mid, err, sizeof err), 0,
+                 "webhooks: a reply to a");
+    now = (int64_t)time(NULL); /* the events are due from when they were made */
+    free(mid);
+    store_webhook_backlog(db, &backlog);
+    CHECK_INT_EQ(backlog, 3, "webhooks: accepted, delivered, the reply");
+    hook_claim(db, "h1", now, &w, &next);
+    CHECK_STR_EQ(w.ev.status, "accepted", "webhooks: accepted first");
+    CHECK_STR_EQ(w.ev.provider_id, "W-1", "webhooks: ... with the id");
+    store_webhook_done(db, w.seq, err, sizeof err);
+    store_webhook_clear(&w);
+    hook_claim(db, "h1", now, &w, &next);
+    CHECK_STR_EQ(w.ev.status, "delivered", "webhooks: then delivered");
+    store_webhook_done(db, w.seq, err, sizeof err);
+    store_webhook_clear(&w);
+    hook_claim(db, "h1", now, &w, &next);
+    CHECK_STR_EQ(w.ev.kind, "reply", "webhooks: then the reply");
+    CHECK(w.ev.text && strcmp(w.ev.text, "thanks") == 0 && w.ev.number &&
+              strcmp(w.ev.number, "+33615000001") == 0 && w.ev.provider_id &&
+              w.ev.provider_id[0] == 'r',
+          "webhooks: ... its text, who sent it, smsmux's id of it");
+    store_webhook_done(db, w.seq, err, sizeof err);
+    store_webhook_clear(&w);
+  }
+
+  /* claims: held until released (SQLite: recover at start; PostgreSQL:
+     a lease) */
+  put_cb(db, "+33615000003", "https://app.example/hook-c", c);
+  now = (int64_t)time(NULL);
+  CHECK_INT_EQ(hook_claim(db, "h1", now, &w, &next), 0, "webhooks: h1 claims c");
+  store_webhook_clear(&w);
+  CHECK_INT_EQ(hook_claim(db, "h2", now, &w, &next), 1,
+               "webhooks: h2 cannot while h1 holds it");
+  if (!pg) {
+    long unknown = 0;
+    store_queue_recover(db, &unknown, err, sizeof err);
+  } else {
+    CHECK_INT_EQ(store_queue_heartbeat(db, "h1", err, sizeof err), 0,
+                 "pg webhooks: h1's heartbeat");
+    sleep(2);
+    CHECK_INT_EQ(store_queue_heartbeat(db, "h1", err, sizeof err), 0,
+                 "pg webhooks: h1's heartbeat after 2 s (lease 3 s)");
+    sleep(2);
+    CHECK_INT_EQ(hook_claim(db, "h2", now, &w, &next), 1,
+                 "pg webhooks: 4 s after the claim, still h1's");
+    sleep(4);
+  }
+  CHECK_INT_EQ(hook_claim(db, "h2", now, &w, &next), 0,
+               pg ? "pg webhooks: h1's lease ran out: h2 takes it"
+                  : "webhooks: recover released h1's claim: h2 takes it");
+  CHECK_STR_EQ(w.message_id, c, "webhooks: ... c's");
+  store_webhook_done(db, w.seq, err, sizeof err);
+  store_webhook_clear(&w);
+}
+
+static void test_polling(store_db *db) {
+  char id[40], err[512];
+  store_poll_row *rows = NULL;
+  size_t n = 0;
+  int64_t now = (int64_t)time(NULL);
+  (void)err;
+  reserve1(db, NULL, "pppp", "+33616000001", 1, NULL, id);
+  finish_p(db, id, "+33616000001", "pollp", "accepted", "PL-1");
+  reserve1(db, NULL, "pppp", "+33616000002", 1, NULL, NULL); /* sending */
+  CHECK_INT_EQ(store_poll_due(db, "pollp", now, now - 60, 10, &rows, &n), 0,
+               "poll: due");
+  CHECK(n == 1 && strcmp(rows[0].message_id, id) == 0 &&
+            strcmp(rows[0].number, "+33616000001") == 0 &&
+            strcmp(rows[0].provider, "pollp") == 0 &&
+            strcmp(rows[0].provider_id, "PL-1") == 0 && rows[0].polls == 0 &&
+            rows[0].since >= now - 5,
+        "poll: the accepted recipient, never polled");
+  store_poll_rows_free(rows, n);
+  CHECK_INT_EQ(store_poll_due(db, "nopoll", now, now - 60, 10, &rows, &n), 0,
+               "poll: another provider");
+  CHECK_INT_EQ(n, 0, "poll: ... has none");
+  store_poll_rows_free(rows, n);
+  CHECK_INT_EQ(store_poll_mark(db, id, "+33616000001", now + 60), 0,
+               "poll: mark");
+  store_poll_due(db, "pollp", now, now - 60, 10, &rows, &n);
+  CHECK_INT_EQ(n, 0, "poll: not due before its next poll");
+  store_poll_rows_free(rows, n);
+  store_poll_due(db, "pollp", now + 60, now - 60, 10, &rows, &n);
+  CHECK(n == 1 && rows[0].polls == 1, "poll: due again, polled once");
+  store_poll_rows_free(rows, n);
+  store_poll_due(db, "pollp", now + 60, now + 30, 10, &rows, &n);
+  CHECK_INT_EQ(n, 0, "poll: past its deadline: not due");
+  store_poll_rows_free(rows, n);
+  report(db, "pollp", "PL-1", NULL, "sent", NULL);
+  store_poll_due(db, "pollp", now + 60, now - 60, 10, &rows, &n);
+  CHECK_INT_EQ(n, 1, "poll: `sent` is still polled");
+  store_poll_rows_free(rows, n);
+  report(db, "pollp", "PL-1", NULL, "delivered", NULL);
+  store_poll_due(db, "pollp", now + 60, now - 60, 10, &rows, &n);
+  CHECK_INT_EQ(n, 0, "poll: a final status is not");
+  store_poll_rows_free(rows, n);
+}
+
+/* What prune removes besides messages: their events, replies and
+   webhooks, unmatched replies, reports pending for over 2 days. */
+static void test_prune13(store_db *db) {
+  char id[40], err[512];
+  long removed = 0;
+  unsigned long backlog = 9;
+  store_reply_row *rows = NULL;
+  size_t n = 9;
+  store_reply r = {"pr", "MO-P", "+33617000001", NULL, "bye", "PR-1", 0};
+  store_reply u = {"pr", "MO-U", "+33617999999", NULL, "?", NULL, 0};
+  int64_t now = (int64_t)time(NULL);
+
+  put_cb(db, "+33617000001", "https://app.example/p", id);
+  {
+    const char *nums[] = {"+33617000001"};
+    store_mark_sending(db, id, nums, 1, "pr", err, sizeof err);
+  }
+  finish_p(db, id, "+33617000001", "pr", "accepted", "PR-1");
+  store_reply_add(db, &r, NULL, NULL, err, sizeof err);
+  store_reply_add(db, &u, NULL, NULL, err, sizeof err);
+  report(db, "pr", "PR-OLD", NULL, "delivered", NULL);
+  report(db, "pr", "PR-NEW", NULL, "delivered", NULL);
+  CHECK_INT_EQ(sql_long("UPDATE reports_pending SET created = created - "
+                        "172860 WHERE provider_id = 'PR-OLD'"),
+               1, "prune: a report pending for over 2 days");
+  CHECK(sql_long("SELECT count(*) FROM events WHERE message_id = "
+                 "(SELECT max(id) FROM messages WHERE callback_url = "
+                 "'https://app.example/p')") == 4,
+        "prune: the message has 4 events");
+  CHECK_INT_EQ(store_prune(db, now + 10, &removed, err, sizeof err), 0,
+               "prune (issue 13)");
+  CHECK_INT_EQ(sql_long("SELECT count(*) FROM events WHERE message_id NOT "
+                        "IN (SELECT id FROM messages)"),
+               0, "prune: no event of a pruned message is left");
+  {
+    char q[160];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM events WHERE message_id = '%s'", id);
+    CHECK_INT_EQ(sql_long(q), 0, "prune: ... the settled message's 4 are gone");
+  }
+  store_webhook_backlog(db, &backlog);
+  CHECK_INT_EQ(backlog, 0, "prune: nor a webhook");
+  store_replies_list(db, "", 0, NULL, 100, &rows, &n);
+  CHECK_INT_EQ(n, 0, "prune: nor a reply, matched or not");
+  store_reply_rows_free(rows, n);
+  CHECK_INT_EQ(sql_long("SELECT count(*) FROM reports_pending WHERE "
+                        "provider_id = 'PR-OLD'"),
+               0, "prune: the report pending for over 2 days is dropped");
+  CHECK_INT_EQ(sql_long("SELECT count(*) FROM reports_pending WHERE "
+                        "provider_id = 'PR-NEW'"),
+               1, "prune: a recent one is kept");
+}
+
+/* A store made by the previous version (schema 2, as it wrote it) is
+   upgraded in place to 3, keeping its rows. */
+static const char *const old_schema_v2 =
+    "CREATE TABLE messages (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, "
+    "ref TEXT, fingerprint TEXT NOT NULL, created INTEGER NOT NULL, "
+    "request TEXT, not_before INTEGER NOT NULL DEFAULT 0, callback_url "
+    "TEXT, encoding TEXT, segments INTEGER) WITHOUT ROWID;"
+    "CREATE INDEX messages_by_tenant ON messages(tenant, id);"
+    "CREATE TABLE recipients (message_id TEXT NOT NULL, tenant TEXT NOT "
+    "NULL, ref TEXT, number TEXT NOT NULL, fingerprint TEXT NOT NULL, state "
+    "TEXT NOT NULL, provider TEXT, provider_id TEXT, code TEXT, text TEXT, "
+    "created INTEGER NOT NULL, updated INTEGER NOT NULL, claimed_by TEXT, "
+    "PRIMARY KEY (message_id, number)) WITHOUT ROWID;"
+    "CREATE INDEX recipients_queued ON recipients(state, message_id) WHERE "
+    "state = 'queued';"
+    "CREATE UNIQUE INDEX recipients_by_ref ON recipients(tenant, ref, "
+    "number) WHERE ref IS NOT NULL;"
+    "CREATE INDEX recipients_by_provider_id ON recipients(provider_id) "
+    "WHERE provider_id IS NOT NULL;"
+    "CREATE TABLE attempts (message_id TEXT NOT NULL, provider TEXT, "
+    "outcome TEXT NOT NULL, class TEXT, code TEXT, message TEXT, at INTEGER "
+    "NOT NULL);"
+    "CREATE INDEX attempts_by_message ON attempts(message_id);"
+    "CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT, "
+    "updated INTEGER NOT NULL, PRIMARY KEY (ns, key));"
+    "INSERT INTO messages VALUES ('m0000000000000000000000000001', '', "
+    "'old-ref', 'ffff', 1700000000, NULL, 0, 'https://app.example/old', "
+    "'gsm7', 1);"
+    "INSERT INTO recipients VALUES ('m0000000000000000000000000001', '', "
+    "'old-ref', '+33618000001', 'ffff', 'accepted', 'p1', 'OLD-1', NULL, "
+    "NULL, 1700000000, 1700000000, NULL);"
+    "INSERT INTO attempts VALUES ('m0000000000000000000000000001', 'p1', "
+    "'ok', NULL, NULL, 'accepted 1 recipient(s)', 1700000000);"
+    "INSERT INTO kv VALUES ('rr', 'default', '41', 1700000000);"
+    "PRAGMA user_version = 2;";
+
+static void test_migrate_v2(void) {
+  char dir[256], path[300], err[512] = "", *v = NULL;
+  sqlite3 *s = NULL;
+  store_db *db;
+  store_message m;
+  store_rcpt r;
+  int created = -1;
+  snprintf(dir, sizeof dir, "%s/v2", base);
+  mkdir(dir, 0700);
+  path_join(path, sizeof path, dir, "state.db");
+  CHECK(sqlite3_open(path, &s) == SQLITE_OK &&
+            sqlite3_exec(s, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) ==
+                SQLITE_OK &&
+            sqlite3_exec(s, old_schema_v2, NULL, NULL, NULL) == SQLITE_OK,
+        "v2: a store of schema 2 with a message");
+  sqlite3_close(s);
+  db = store_open(dir, &created, err, sizeof err);
+  CHECK(db != NULL, "v2: opened");
+  if (!db) {
+    printf("#   %s\n", err);
+    return;
+  }
+  CHECK_INT_EQ(created, 0, "v2: ... not created");
+  v = pragma_of(dir, "user_version");
+  CHECK_STR_EQ(v, "3", "v2: upgraded to user_version 3");
+  free(v);
+  v = NULL;
+  CHECK_INT_EQ(store_message_read(db, "", "m0000000000000000000000000001", &m),
+               0, "v2: its message is read back");
+  CHECK(m.n_rcpts == 1 && strcmp(m.rcpts[0].state, "accepted") == 0 &&
+            strcmp(m.rcpts[0].provider_id, "OLD-1") == 0 &&
+            m.n_attempts == 1 && m.n_events == 0 && m.callback_url &&
+            strcmp(m.callback_url, "https://app.example/old") == 0,
+        "v2: ... its recipient, attempt, callback_url; no history yet");
+  store_message_clear(&m);
+  store_kv_get(db, "rr", "default", &v, NULL);
+  CHECK_STR_EQ(v, "41", "v2: its key/value rows are kept");
+  free(v);
+  memset(&r, 0, sizeof r);
+  CHECK_INT_EQ(reserve1(db, "old-ref", "ffff", "+33618000001", 1, NULL, NULL),
+               STORE_CLAIM_SENT, "v2: its ref still guards the number");
+  CHECK_INT_EQ(report(db, "p1", "OLD-1", NULL, "delivered", NULL), 0,
+               "v2: a report for its message is applied");
+  CHECK_INT_EQ(store_message_read(db, "", "m0000000000000000000000000001", &m),
+               0, "v2: read again");
+  CHECK(m.n_events == 1 && strcmp(m.events[0].status, "delivered") == 0 &&
+            strcmp(m.rcpts[0].state, "delivered") == 0,
+        "v2: ... delivered, one event");
+  store_message_clear(&m);
+  {
+    unsigned long backlog = 0;
+    store_webhook_backlog(db, &backlog);
+    CHECK_INT_EQ(backlog, 1, "v2: ... pending for its callback_url");
+  }
+  store_close(db);
 }
 
 /* Start NPROC children at once (they wait on a pipe), each running fn;
@@ -930,6 +1632,7 @@ static int pg_main(const char *url, const char *fresh) {
   CHECK_INT_EQ(created, 1, "pg: open says it created the tables");
   store_close(db);
   created = -1;
+  snprintf(where_db, sizeof where_db, "%s", url);
   db = open_ok(url, &created, "pg: open again");
   CHECK_INT_EQ(created, 0, "pg: open again: not created");
   if (db) {
@@ -1002,17 +1705,26 @@ int main(int argc, char **argv) {
   snprintf(fresh, sizeof fresh, "%s/fresh/state", base);
 
   test_open(dir);
+  snprintf(where_db, sizeof where_db, "%s", dir);
   db = open_ok(dir, NULL, "open for the store tests");
   if (db) {
     test_claims(db);
     test_kv(db);
     test_threads(db, 1);
     test_queue(db, 0);
+    test_history(db);
+    test_report_pending(db);
+    test_replies(db);
+    test_optouts(db);
+    test_webhooks(db, 0);
+    test_polling(db);
     test_prune(db);
+    test_prune13(db);
     store_close(db); /* before forking: children open their own */
     test_concurrency(dir, fresh);
     test_claim_race(dir);
   }
+  test_migrate_v2();
   test_damage();
   test_unwritable();
 
