@@ -32,9 +32,10 @@ post_json /v1/messages '{"to": "0612345678", "text": "Bonjour"}'
 assert_eq 202 "$STATUS" "submit: 202"
 id=$(jqr .id)
 wait_until "sent to Clever" '[ "$(status_of "$id")" = accepted ] || [ "$(status_of "$id")" = sent ]'
-first=$(status_of "$id")
 wait_until "a first status poll" '[ "$(polls)" -ge 1 ]'
-assert_eq "$first" "$(status_of "$id")" "polled before Clever moved: the status stays $first"
+st=$(status_of "$id")
+case $st in accepted | sent) pass "polled before Clever delivered it: $st, not final" ;;
+  *) fail "polled before Clever delivered it: not final" "status: $st" ;; esac
 sim_ctl POST "advance?provider=clever-rest" >/dev/null
 wait_until "delivered, found by polling" 'test "$(status_of "$id")" = delivered'
 api GET "/v1/messages/$id"

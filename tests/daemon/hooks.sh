@@ -42,6 +42,7 @@ assert_eq 202 "$STATUS" "submit: 202"
 id=$(jqr .id)
 assert_json .callback_url "$RCV/events" "no callback_url given: [server] callback_url"
 wait_until "accepted" 'test "$(status_of "$id")" = accepted'
+api GET "/v1/messages/$id"
 sms_id=$(jqr '.recipients[0].provider_id')
 assert_eq "$HOOK/dlr $HOOK/mo" \
   "$(sim_ctl GET "messages?provider=smsmode&id=$sms_id" | jq -r '.[0] | "\(.notification_url) \(.notification_url_reponse)"')" \
@@ -81,8 +82,11 @@ assert_eq 1 "$(events_of "$id" | jq -s '[.[] | .body | fromjson | .event] | uniq
 post_json /v1/messages '{"to": "0612345679", "text": "Deux"}'
 id2=$(jqr .id)
 wait_until "accepted" 'test "$(status_of "$id2")" = accepted'
+api GET "/v1/messages/$id2"
 sms2=$(jqr '.recipients[0].provider_id')
-before=$(cat "$TMP/.api")
+before=$OUT
+h2=$(jqr '.recipients[0].history | length')
+wait_until "its $h2 webhooks" '[ "$(events_of "$id2" | jq -s "[.[] | select(.answered == 200)] | length")" -ge "$h2" ]'
 n_events=$(wc -l <"$RCV_LOG")
 q="numero=33612345679&date_reception=2026-12-05+10%3A00%3A00&statut=11&smsID=$sms2&refClient=&mcc_mnc=20801"
 for url in "$D_URL/hooks/smsmode/wrong-token-0123456789/dlr" "$D_URL/hooks/smsmode/$HOOK_TOKEN-x/dlr" \
@@ -116,10 +120,11 @@ assert_not_contains "$(cat "$TMP/d.log")" "wrong-token" "a wrong token is never 
 # ---- (b) the sMsmode guide's two examples, byte for byte ----------------------
 # The guide's report is about its message S7EpYZ5kmS87 and its reply about
 # abcd1234: the simulator answers the sends with those ids.
-sim_fault smsmode answer "count=1&type=text/plain&body=0%20%7C%20Accept%C3%A9%20%7C%20S7EpYZ5kmS87"
+sim_fault smsmode answer "count=1&type=text/plain&body_hex=$(printf "0 | Accept\351 | S7EpYZ5kmS87" | od -An -tx1 | tr -d " \n")"
 post_json /v1/messages '{"to": "0611223344", "text": "Bonjour test"}'
 gid=$(jqr .id)
 wait_until "accepted as S7EpYZ5kmS87" 'test "$(status_of "$gid")" = accepted'
+api GET "/v1/messages/$gid"
 assert_json '.recipients[0].provider_id' S7EpYZ5kmS87 "(the guide's smsID)"
 # item 11, the report as the guide prints it (its numero is a placeholder)
 assert_eq 200 "$(curl -sS -o /dev/null -w '%{http_code}' "$HOOK/dlr?numero=336xxyyzzaa&date_reception=2010-03-25+09%3A52%3A17&statut=11&smsID=S7EpYZ5kmS87&refClient=12azer34&mcc_mnc=20801")" \
@@ -133,7 +138,7 @@ i=0; until [ "$(events_of "$gid" | jq -rs '[.[] | select(.answered == 200) | .bo
 assert_eq delivered "$(events_of "$gid" | jq -rs '[.[] | select(.answered == 200) | .body | fromjson | .status][-1]')" \
   "the guide's report: a delivered webhook"
 # item 12, the reply
-sim_fault smsmode answer "count=1&type=text/plain&body=0%20%7C%20Accept%C3%A9%20%7C%20abcd1234"
+sim_fault smsmode answer "count=1&type=text/plain&body_hex=$(printf "0 | Accept\351 | abcd1234" | od -An -tx1 | tr -d " \n")"
 post_json /v1/messages '{"to": "+33601020304", "text": "Une question ?"}'
 rid=$(jqr .id)
 wait_until "accepted as abcd1234" 'test "$(status_of "$rid")" = accepted'

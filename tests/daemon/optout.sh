@@ -32,6 +32,7 @@ status_of() { api GET "/v1/messages/$1"; jqr .status; }
 post_json /v1/messages '{"to": "0612345678", "text": "Promo ! STOP au 36034"}'
 id=$(jqr .id)
 wait_until "accepted" 'test "$(status_of "$id")" = accepted'
+api GET "/v1/messages/$id"
 sms_id=$(jqr '.recipients[0].provider_id')
 api GET /v1/optouts
 assert_eq 200 "$STATUS" "GET /v1/optouts: 200"

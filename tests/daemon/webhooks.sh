@@ -55,7 +55,7 @@ p=$(pending)
 assert_eq "$total" "$p" "/metrics: smsmux_webhooks_pending counts every event waiting ($total)"
 
 # a crash while they wait, then a restart on the same port
-daemon_stop KILL
+{ daemon_stop KILL; } 2>/dev/null
 daemon_start
 assert_eq "$total" "$(pending)" "after kill -9 and a restart: every event still pending"
 rm -f "$TMP/rcv.down"
