@@ -36,11 +36,13 @@ static const char *const smsmux_keys[] = {
     "plugin_dir",       "routes",           "timeout",     "state_dir",
     "default_country",  "breaker_failures", "breaker_cooldown",
     "balance_ttl",      "retention_days",   "store",       "ca_file",
-    "ca_path",          NULL};
+    "ca_path",          "stop_words",       "start_words",
+    "webhook_retry_hours", NULL};
 static const char *const host_provider_keys[] = {
     "plugin",  "base_url", "cost",       "credit_per_segment",
     "enabled", "timeout",  "max_rps",    "max_recipients",
-    "ca_file", "ca_path",  "hook_token", NULL};
+    "ca_file", "ca_path",  "hook_token", "dlr_poll", "dlr_poll_deadline",
+    NULL};
 /* [server] (smsmuxd), with the default of each key ("": none) */
 static const char *const server_keys[][2] = {
     {"listen", "127.0.0.1:8080"},
@@ -593,6 +595,59 @@ static int ca_key(cfg *c, const char *sec, const char *key, const char *v,
   return 0;
 }
 
+/* A reply's words as they are compared: ASCII upper case, runs of blanks
+   as one space, no blank or . ! at either end.  malloc'd. */
+char *cfg_reply_key(const char *text) {
+  size_t n = text ? strlen(text) : 0, i, o = 0;
+  char *out = xmalloc(n + 1);
+  int blank = 0;
+  for (i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)text[i];
+    if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+      blank = o > 0;
+      continue;
+    }
+    if (blank)
+      out[o++] = ' ';
+    blank = 0;
+    out[o++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+  }
+  while (o && (out[o - 1] == '.' || out[o - 1] == '!' || out[o - 1] == ' '))
+    o--;
+  out[o] = '\0';
+  return out;
+}
+
+/* stop_words / start_words: a comma-separated list of words or phrases. */
+static int reply_words(cfg *c, dictionary *d, const char *key,
+                       const char *def, char ***out, size_t *n,
+                       smsmux_error *err) {
+  char full[64], *copy, *save = NULL, *tok;
+  const char *v;
+  size_t cap = 0;
+  snprintf(full, sizeof full, "smsmux:%s", key);
+  v = iniparser_getstring(d, full, NULL);
+  if (!v)
+    v = def;
+  copy = xstrdup(v);
+  for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *w = cfg_reply_key(tok);
+    if (*w)
+      *VEC_PUSH(*out, *n, cap) = w;
+    else
+      free(w);
+  }
+  free(copy);
+  if (*n == 0 && *v) {
+    cfg_err(err, c, "smsmux", key,
+            "[smsmux] %s: \"%s\" holds no word (a comma-separated list, "
+            "e.g. STOP, ARRET; empty: none)",
+            key, v);
+    return -1;
+  }
+  return 0;
+}
+
 static int load_smsmux(cfg *c, dictionary *d, const char *dir,
                        smsmux_error *err, char ***route_names,
                        size_t *n_route_names) {
@@ -610,7 +665,8 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
                 "[smsmux] %s: unknown key (known: plugin_dir, routes, "
                 "timeout, state_dir, store, default_country, "
                 "breaker_failures, breaker_cooldown, balance_ttl, "
-                "retention_days, ca_file, ca_path)",
+                "retention_days, ca_file, ca_path, stop_words, "
+                "start_words, webhook_retry_hours)",
                 k);
         free(keys);
         return -1;
@@ -655,7 +711,14 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
                   err) ||
       get_seconds(c, d, "balance_ttl", 300, 0, 86400, &c->balance_ttl, err) ||
       get_seconds(c, d, "retention_days", 90, 1, 36500, &c->retention_days,
-                  err))
+                  err) ||
+      get_seconds(c, d, "webhook_retry_hours", 24, 1, 720,
+                  &c->webhook_retry_hours, err))
+    return -1;
+  if (reply_words(c, d, "stop_words", "STOP, STOP SMS, ARRET, UNSUBSCRIBE",
+                  &c->stop_words, &c->n_stop_words, err) ||
+      reply_words(c, d, "start_words", "START, UNSTOP", &c->start_words,
+                  &c->n_start_words, err))
     return -1;
 
   v = iniparser_getstring(d, "smsmux:default_country", "33");
@@ -706,6 +769,8 @@ static int load_provider(cfg *c, dictionary *d, const char *dir,
   p->credit_per_segment = 1;
   p->enabled = 1;
   p->timeout = c->timeout;
+  p->dlr_poll = -1;
+  p->dlr_poll_deadline = 48;
 
   keys = xcalloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
   if (nk > 0)
@@ -811,6 +876,26 @@ static int load_provider(cfg *c, dictionary *d, const char *dir,
       if (ca_key(c, sec, k, v, dir,
                  strcmp(k, "ca_file") == 0 ? &p->ca_file : &p->ca_path,
                  err)) {
+        free(keys);
+        return -1;
+      }
+    } else if (strcmp(k, "dlr_poll") == 0) {
+      if (parse_long(v, &p->dlr_poll) || p->dlr_poll < 0 ||
+          p->dlr_poll > 86400) {
+        cfg_err(err, c, sec, "dlr_poll",
+                "[%s] dlr_poll: \"%s\" is not a number of seconds from 0 "
+                "(no polling) to 86400",
+                sec, v);
+        free(keys);
+        return -1;
+      }
+    } else if (strcmp(k, "dlr_poll_deadline") == 0) {
+      if (parse_long(v, &p->dlr_poll_deadline) || p->dlr_poll_deadline < 1 ||
+          p->dlr_poll_deadline > 720) {
+        cfg_err(err, c, sec, "dlr_poll_deadline",
+                "[%s] dlr_poll_deadline: \"%s\" is not a number of hours "
+                "from 1 to 720",
+                sec, v);
         free(keys);
         return -1;
       }
@@ -1536,6 +1621,8 @@ void cfg_free(cfg *c) {
   free(c->ca_file);
   free(c->ca_path);
   free(c->default_cc);
+  free_list(c->stop_words, c->n_stop_words);
+  free_list(c->start_words, c->n_start_words);
   free(c);
 }
 

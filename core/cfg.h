@@ -27,6 +27,9 @@ typedef struct cfg_provider {
   double max_rps;            /* send requests per second, 0: no limit */
   unsigned max_recipients;   /* recipients per send, 0: the plugin's */
   char *ca_file, *ca_path;   /* trusted CAs (absolute), or NULL: [smsmux]'s */
+  long dlr_poll;             /* seconds before the first status poll; -1
+                                when absent (a service's default), 0 none */
+  long dlr_poll_deadline;    /* hours after the send polling stops (48) */
   smsmux_kv *keys;           /* every key of the section, values resolved */
   size_t n_keys;
   int *key_literal;          /* per key: 1 when written in the file itself */
@@ -93,6 +96,10 @@ typedef struct cfg {
   long balance_ttl;      /* seconds a cached balance is trusted (300) */
   long retention_days;   /* days settled messages are kept (90) */
   char *ca_file, *ca_path; /* trusted CAs (absolute), or NULL: the system's */
+  char **stop_words, **start_words; /* replies that opt out / back in,
+                                       upper case, blanks squeezed */
+  size_t n_stop_words, n_start_words;
+  long webhook_retry_hours; /* hours an event's webhook is retried (24) */
   cfg_provider *providers;
   size_t n_providers;
   cfg_plan *plans;   /* [plan.NAME] sections, in file order */
@@ -142,6 +149,10 @@ const cfg_plan *cfg_plan_find(const cfg *c, const char *name);
 int64_t cfg_plan_units(const cfg_plan *p, smsmux_kind kind,
                        unsigned segments, const char *e164);
 
+/** A reply's text as stop_words/start_words are compared: ASCII upper
+    case, blanks squeezed to one space, none (nor . or !) at either end.
+    malloc'd. */
+char *cfg_reply_key(const char *text);
 /** Price of one segment to `e164` on p: longest cost.+PREFIX, else cost. */
 double cfg_price(const cfg_provider *p, const char *e164);
 

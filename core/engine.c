@@ -841,63 +841,73 @@ static smsmux_error_class claimed_line(send_state *st, const prepared *p,
    pending[].  -1 (r->error) when the store cannot: nothing is sent. */
 static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
                    const smsmux_send_request *req, const char *ref,
-                   const router_candidate *first, size_t *pending,
-                   size_t *n_pending, engine_row *rows) {
+                   const router_candidate *first, const char *optout,
+                   size_t *pending, size_t *n_pending, engine_row *rows) {
   smsmux_send_result *r = st->r;
   store_rcpt *rc = xcalloc(p->n_to ? p->n_to : 1, sizeof *rc);
+  /* the recipients recorded: every one but the opted-out (rc[j] is
+     p->to[keep[j]]) */
+  size_t *keep = xcalloc(p->n_to ? p->n_to : 1, sizeof *keep);
   const instance *inst = cand_instance(first);
   size_t max = inst->max_recipients ? inst->max_recipients : 1;
   store_msg m;
   char fp[65], msg[512] = "";
-  size_t i, n_dup = 0;
+  size_t i, j, n_keep = 0, n_dup = 0;
 
   memset(&m, 0, sizeof m);
   if (fingerprint(p, req, fp)) {
     err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL,
             "cannot compute the message fingerprint (libcrypto)");
     free(rc);
+    free(keep);
     return -1;
   }
   m.ref = ref && *ref ? ref : NULL;
   m.fingerprint = fp;
   for (i = 0; i < p->n_to; i++) {
-    rc[i].number = p->to[i];
+    if (optout && optout[i])
+      continue;
+    rc[n_keep].number = p->to[i];
     /* with a ref some may turn out duplicates: then the chunks shift and
        chunk_sending marks what reserve did not */
-    rc[i].sending = i < max;
+    rc[n_keep].sending = n_keep < max;
+    keep[n_keep++] = i;
   }
-  if (store_reserve(st->db, &m, rc, p->n_to, inst->cfg->name, msg,
+  if (store_reserve(st->db, &m, rc, n_keep, inst->cfg->name, msg,
                     sizeof msg)) {
     err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL, "%s: nothing was sent", msg);
     free(rc);
+    free(keep);
     return -1;
   }
   memcpy(st->id, m.id, sizeof st->id);
   *n_pending = 0;
-  for (i = 0; i < p->n_to; i++) {
-    if (rc[i].claim == STORE_CLAIM_NEW || rc[i].claim == STORE_CLAIM_RETRY) {
-      if (rc[i].sending)
+  for (j = 0; j < n_keep; j++) {
+    i = keep[j];
+    if (rc[j].claim == STORE_CLAIM_NEW || rc[j].claim == STORE_CLAIM_RETRY) {
+      if (rc[j].sending)
         st->marked[i] = inst->cfg->name;
       pending[(*n_pending)++] = i;
     } else {
-      smsmux_error_class cls = claimed_line(st, p, m.ref, i, &rc[i]);
-      n_dup += rc[i].claim == STORE_CLAIM_SENT;
+      smsmux_error_class cls = claimed_line(st, p, m.ref, i, &rc[j]);
+      n_dup += rc[j].claim == STORE_CLAIM_SENT;
       /* a conflict is refused input, not a possible send */
       if (rows)
-        rows[i].journaled = rc[i].claim == STORE_CLAIM_SENT       ? 1
-                            : rc[i].claim == STORE_CLAIM_POSSIBLY ? 2
+        rows[i].journaled = rc[j].claim == STORE_CLAIM_SENT       ? 1
+                            : rc[j].claim == STORE_CLAIM_POSSIBLY ? 2
                                                                   : 0;
       (void)cls;
     }
-    store_rcpt_clear(&rc[i]);
+    store_rcpt_clear(&rc[j]);
   }
-  if (*n_pending == 0 && n_dup == p->n_to) {
+  if (*n_pending == 0 && n_keep == p->n_to && n_dup == n_keep) {
     r->duplicate = 1;
     r->provider = xstrdup(r->recipients[0].provider);
     r->id = xstrdup(r->recipients[0].id);
   }
   (void)sm;
   free(rc);
+  free(keep);
   return 0;
 }
 
@@ -967,6 +977,57 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
   free(next);
 }
 
+/* Recipients opted out for `tenant` (store_optout_has): refused, each
+   with its line (rejected, code opt-out), nothing sent to them; for a
+   queued message (its rows recorded already) their rows are settled so.
+   *optout (malloc'd, one flag per recipient) says which; *n_out counts
+   them.  -1 (r->error) when the store cannot say: nothing is sent. */
+static int refuse_opted_out(send_state *st, const prepared *p,
+                            const char *tenant, int queued, char **optout,
+                            size_t *n_out) {
+  store_outcome *o = NULL;
+  size_t i, n_o = 0;
+  *n_out = 0;
+  *optout = xcalloc(p->n_to ? p->n_to : 1, 1);
+  for (i = 0; i < p->n_to; i++) {
+    int h = store_optout_has(st->db, tenant ? tenant : "", p->to[i]);
+    if (h < 0) {
+      err_set(&st->r->error, SMSMUX_ERR_SYSTEM, NULL,
+              "the store cannot say whether %s opted out: nothing was sent",
+              p->to[i]);
+      free(o);
+      return -1;
+    }
+    if (h == 0)
+      continue;
+    (*optout)[i] = 1;
+    (*n_out)++;
+    add_rcpt(st, i, SMSMUX_ERR_INPUT, p->to[i], SMSMUX_STATUS_REJECTED, NULL,
+             NULL, "opt-out",
+             "this number opted out (a stop word in a reply, or the "
+             "opt-out list): nothing was sent to it");
+    if (queued) {
+      if (!o)
+        o = xcalloc(p->n_to, sizeof *o);
+      o[n_o].number = p->to[i];
+      o[n_o].state = "rejected";
+      o[n_o].code = "opt-out";
+      o[n_o].text = "opted out: nothing was sent";
+      n_o++;
+    }
+  }
+  if (n_o)
+    store_finish(st->db, st->id, o, n_o, NULL, 0);
+  free(o);
+  if (*n_out && *n_out == p->n_to)
+    err_set(&st->r->error, SMSMUX_ERR_INPUT, "opt-out",
+            p->n_to == 1 ? "%s opted out: nothing was sent"
+                         : "every recipient opted out (%s...): nothing was "
+                           "sent",
+            p->to[0]);
+  return 0;
+}
+
 static void result_fill_rows(const send_state *st, engine_row *rows,
                              const smsmux_send_request *req) {
   size_t i;
@@ -988,7 +1049,8 @@ static void result_fill_rows(const send_state *st, engine_row *rows,
 static smsmux_send_result *send_message(struct smsmux *sm,
                                         const smsmux_send_request *req,
                                         engine_row *rows,
-                                        const char *queued_id) {
+                                        const char *queued_id,
+                                        const char *tenant) {
   smsmux_send_result *r = xcalloc(1, sizeof *r);
   send_state st;
   prepared p;
@@ -998,6 +1060,8 @@ static smsmux_send_result *send_message(struct smsmux *sm,
   size_t *pending = NULL, n_pending = 0, i, c;
   smsmux_error last = {0};
   const char *ref;
+  char *optout = NULL;
+  size_t n_out = 0;
 
   memset(&st, 0, sizeof st);
   memset(&pl, 0, sizeof pl);
@@ -1033,11 +1097,16 @@ static smsmux_send_result *send_message(struct smsmux *sm,
   st.marked = xcalloc(p.n_to ? p.n_to : 1, sizeof *st.marked);
   pending = xcalloc(p.n_to ? p.n_to : 1, sizeof *pending);
   ref = rows ? rows[0].ref : req->ref;
-  if (queued_id) {
+  if (queued_id)
     snprintf(st.id, sizeof st.id, "%s", queued_id);
+  if (refuse_opted_out(&st, &p, tenant, queued_id != NULL, &optout, &n_out) ||
+      n_out == p.n_to)
+    goto out;
+  if (queued_id) {
     for (i = 0; i < p.n_to; i++)
-      pending[n_pending++] = i;
-  } else if (reserve(sm, &st, &p, req, ref, &plan->cand[c], pending,
+      if (!optout[i])
+        pending[n_pending++] = i;
+  } else if (reserve(sm, &st, &p, req, ref, &plan->cand[c], optout, pending,
                      &n_pending, rows)) {
     goto out;
   }
@@ -1059,6 +1128,7 @@ static smsmux_send_result *send_message(struct smsmux *sm,
     free(m);
   }
 out:
+  free(optout);
   free(pending);
   free(st.marked);
   planned_free(&pl);
@@ -1073,13 +1143,13 @@ rows_out:
 smsmux_send_result *engine_send(struct smsmux *sm,
                                 const smsmux_send_request *req,
                                 engine_row *rows) {
-  return send_message(sm, req, rows, NULL);
+  return send_message(sm, req, rows, NULL, NULL);
 }
 
 smsmux_send_result *engine_send_queued(struct smsmux *sm,
                                        const smsmux_send_request *req,
-                                       const char *id) {
-  return send_message(sm, req, NULL, id);
+                                       const char *id, const char *tenant) {
+  return send_message(sm, req, NULL, id, tenant);
 }
 
 /* ------------------------------------------------------------- check -- */

@@ -67,7 +67,9 @@ typedef struct engine_row {
                                (input error, no provider: see cls) */
 } engine_row;
 
-/** smsmux_send, with `rows` NULL.  With `rows` (one per req->to, the
+/** smsmux_send, with `rows` NULL.  Recipients opted out for the
+    operator (tenant "") are refused per recipient: status rejected, code
+    opt-out, nothing sent to them (every one: r->error INPUT opt-out).  With `rows` (one per req->to, the
     numbers distinct once normalised), req->ref is not used: each recipient
     is reserved in the journal under rows[i].ref before the send (one
     already journaled is left out of it) and finished after it with its
@@ -76,12 +78,14 @@ smsmux_send_result *engine_send(struct smsmux *sm,
                                 const smsmux_send_request *req,
                                 engine_row *rows);
 
-/** The send of message `id`, which the queue holds already: its
-    recipients (req->to, E.164) are recorded and claimed; each chunk is
-    marked `sending` before its request leaves. */
+/** The send of message `id` of `tenant`, which the queue holds already:
+    its recipients (req->to, E.164) are recorded and claimed; each chunk
+    is marked `sending` before its request leaves.  Recipients opted out
+    for the tenant are settled `rejected` (code opt-out), not sent (as
+    engine_send does for the operator's). */
 smsmux_send_result *engine_send_queued(struct smsmux *sm,
                                        const smsmux_send_request *req,
-                                       const char *id);
+                                       const char *id, const char *tenant);
 
 /** What the queue needs to know of a message before it takes it. */
 typedef struct engine_checked {

@@ -52,7 +52,8 @@ static int unknown_key(const instance *inst, const char *key,
           "%s: [provider.%s] %s: unknown key for plugin %s (its keys: %s; "
           "host keys: plugin, base_url, cost, cost.+PREFIX, "
           "credit_per_segment, enabled, timeout, max_rps, max_recipients, "
-          "ca_file, ca_path, hook_token)",
+          "ca_file, ca_path, hook_token, dlr_poll, "
+          "dlr_poll_deadline)",
           inst->env->conf->path, p->name, key, p->plugin,
           known.s ? known.s : "none");
   sb_free(&known);

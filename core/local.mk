@@ -10,6 +10,7 @@ core_libsmsmux_la_SOURCES = \
 	core/credit.c core/credit.h \
 	core/recipients.c \
 	core/result_json.c \
+	core/webhook.c core/webhook.h \
 	core/cfg.c core/cfg.h \
 	core/store.c core/store.h core/store_backend.h \
 	core/store_dispatch.c core/store_pg.c \
@@ -22,6 +23,7 @@ core_libsmsmux_la_SOURCES = \
 	core/engine.c core/engine.h \
 	core/tenant.c core/tenant.h \
 	core/queue.c \
+	core/notify.c \
 	core/ops.c \
 	core/batch.c \
 	core/smsmux.c

@@ -5,7 +5,10 @@
 
 #include "engine.h"
 #include "host.h"
+#include "msg.h"
+#include "webhook.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,76 @@ static instance *usable_instance(struct smsmux *sm, const char *name,
   return inst;
 }
 
+static const struct {
+  const char *name;
+  smsmux_status st;
+} store_states[] = {
+    {"accepted", SMSMUX_STATUS_ACCEPTED},   {"scheduled", SMSMUX_STATUS_SCHEDULED},
+    {"sent", SMSMUX_STATUS_SENT},           {"delivered", SMSMUX_STATUS_DELIVERED},
+    {"undelivered", SMSMUX_STATUS_UNDELIVERED},
+    {"expired", SMSMUX_STATUS_EXPIRED},     {"rejected", SMSMUX_STATUS_REJECTED},
+    {"cancelled", SMSMUX_STATUS_CANCELLED}, {"failed", SMSMUX_STATUS_FAILED}};
+
+/* The statuses of provider id (or smsmux message id) `id` as the store
+   last recorded them (reports pushed or polled, the send's answer): 0
+   with r->entries filled, else -1 (not in the store, or unreadable). */
+static int status_from_history(struct smsmux *sm, const char *id,
+                               smsmux_status_result *r) {
+  store_db *db = engine_store(sm, NULL);
+  char *mid = NULL, *tenant = NULL;
+  store_message m;
+  size_t i, k, cap = 0;
+  int whole;
+  if (!db || store_message_of(db, id, &mid, &tenant) != 0)
+    return -1;
+  if (store_message_read(db, tenant, mid, &m) != 0) {
+    free(mid);
+    free(tenant);
+    return -1;
+  }
+  /* the message's own id: every recipient; a provider's: its recipients */
+  whole = strcmp(mid, id) == 0;
+  for (i = 0; i < m.n_rcpts; i++) {
+    const store_rcpt_row *row = &m.rcpts[i];
+    smsmux_status_entry *e;
+    char at[32];
+    if (!whole && (!row->provider_id || strcmp(row->provider_id, id) != 0))
+      continue;
+    e = VEC_PUSH(r->entries, r->n_entries, cap);
+    e->to = xstrdup(row->number);
+    e->status = SMSMUX_STATUS_UNKNOWN;
+    for (k = 0; k < sizeof store_states / sizeof *store_states; k++)
+      if (row->state && strcmp(row->state, store_states[k].name) == 0)
+        e->status = store_states[k].st;
+    e->code = xstrdup(row->code);
+    /* queued, sending, unknown: the store's word says more than "unknown" */
+    e->text = xstrdup(row->text ? row->text
+                      : e->status == SMSMUX_STATUS_UNKNOWN ? row->state
+                                                            : NULL);
+    e->at = row->updated > 0
+                ? xstrdup(webhook_time(row->updated, at, sizeof at))
+                : NULL;
+  }
+  store_message_clear(&m);
+  free(mid);
+  free(tenant);
+  return 0;
+}
+
+/* The provider could not answer (`why`): the store's history instead,
+   said on the log; r->error is kept when the store knows nothing. */
+static void status_fallback(struct smsmux *sm, const char *id,
+                            smsmux_status_result *r) {
+  smsmux_error why = r->error;
+  if (status_from_history(sm, id, r) != 0)
+    return;
+  err_clear(&r->error);
+  log_write(&sm->log, SMSMUX_LOG_INFO,
+            "status of %s: from smsmux's history (the provider could not "
+            "answer: %s)",
+            id, why.message);
+}
+
 smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
                                         const char *id) {
   smsmux_status_result *r = xcalloc(1, sizeof *r);
@@ -70,8 +143,13 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
   inst = usable_instance(sm, provider, SMSMUX_CAP_STATUS, "delivery status",
                          &r->error);
   free(found);
-  if (!inst)
+  if (!inst) {
+    /* no such provider is an input error; one that cannot say (no status
+       call, unusable) leaves the store's history */
+    if (r->error.cls != SMSMUX_ERR_INPUT)
+      status_fallback(sm, id, r);
     return r;
+  }
   call_init(&call, inst, CALL_STATUS);
   rc = inst->desc->status(inst->state, &call, id);
   call_settle(&call, rc);
@@ -84,6 +162,8 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
     call.n_statuses = 0;
   }
   call_done(&call);
+  if (r->error.cls != SMSMUX_OK)
+    status_fallback(sm, id, r);
   return r;
 }
 
@@ -655,4 +735,278 @@ void smsmux_push_result_free(smsmux_push_result *r) {
   free(r->message_id);
   free(r->provider);
   free(r);
+}
+
+/* ------------------------------------------- hooks, replies, opt-out -- */
+
+static int word_in(char *const *words, size_t n, const char *key) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (strcmp(words[i], key) == 0)
+      return 1;
+  return 0;
+}
+
+/* A new reply's stop or start word: the opt-out of its sender for the
+   tenant of the message it answers.  0 or -1 (err). */
+static int reply_optout(struct smsmux *sm, store_db *db, const char *tenant,
+                        const smsmux_reply_entry *e, char *msg,
+                        size_t msglen) {
+  char *key = cfg_reply_key(e->text);
+  int rc = 0;
+  if (!e->from || !*e->from) {
+    free(key);
+    return 0;
+  }
+  if (word_in(sm->cfg->stop_words, sm->cfg->n_stop_words, key)) {
+    rc = store_optout_set(db, tenant ? tenant : "", e->from, "reply", msg,
+                          msglen) < 0;
+    if (!rc)
+      log_write(&sm->log, SMSMUX_LOG_INFO,
+                "%s opted out (reply \"%s\")%s%s", e->from, key,
+                tenant && *tenant ? " for tenant " : "",
+                tenant && *tenant ? tenant : "");
+  } else if (word_in(sm->cfg->start_words, sm->cfg->n_start_words, key)) {
+    rc = store_optout_clear(db, tenant ? tenant : "", e->from, msg,
+                            msglen) < 0;
+  }
+  free(key);
+  return rc ? -1 : 0;
+}
+
+int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
+  smsmux_push_result *r;
+  store_db *db;
+  char msg[512] = "";
+  size_t i;
+  int rc = 0;
+  err_clear(err);
+  r = smsmux_push_parse(sm, push);
+  if (r->error.cls != SMSMUX_OK) {
+    if (err)
+      *err = r->error;
+    smsmux_push_result_free(r);
+    return -1;
+  }
+  if (r->n_statuses && (!r->message_id || !*r->message_id)) {
+    err_set(err, SMSMUX_ERR_INVALID, NULL,
+            "%s: a delivery report without the message's id", r->provider);
+    smsmux_push_result_free(r);
+    return -1;
+  }
+  if (!(db = engine_store(sm, err))) {
+    if (err)
+      err->cls = SMSMUX_ERR_SYSTEM;
+    smsmux_push_result_free(r);
+    return -1;
+  }
+  for (i = 0; i < r->n_statuses && rc == 0; i++) {
+    const smsmux_status_entry *e = &r->statuses[i];
+    store_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.provider = r->provider;
+    rep.provider_id = r->message_id;
+    /* a number the plugin could not read as E.164 (the sMsmode guide's
+       own example prints the placeholder 336xxyyzzaa) names no recipient:
+       the report is matched by the provider's id alone */
+    rep.number = e->to && e->to[0] == '+' ? e->to : NULL;
+    rep.status = webhook_report_status(e->status);
+    rep.code = e->code;
+    rep.text = e->text;
+    rep.at = webhook_provider_time(e->at);
+    if (!rep.status)
+      continue;
+    if (store_report_apply(db, &rep, msg, sizeof msg) < 0)
+      rc = -1;
+  }
+  for (i = 0; i < r->n_replies && rc == 0; i++) {
+    const smsmux_reply_entry *e = &r->replies[i];
+    store_reply rp;
+    char *tenant = NULL, *mid = NULL;
+    int added;
+    memset(&rp, 0, sizeof rp);
+    rp.provider = r->provider;
+    rp.reply_id = e->id && *e->id ? e->id : NULL;
+    rp.from = e->from;
+    rp.to = e->to;
+    rp.text = e->text ? e->text : "";
+    rp.provider_id = e->message_id && *e->message_id ? e->message_id : NULL;
+    rp.at = webhook_provider_time(e->at);
+    added = store_reply_add(db, &rp, &tenant, &mid, msg, sizeof msg);
+    if (added < 0)
+      rc = -1;
+    else if (added == 0 && reply_optout(sm, db, tenant, e, msg, sizeof msg))
+      rc = -1;
+    free(tenant);
+    free(mid);
+  }
+  if (rc)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s: %s", r->provider,
+            msg[0] ? msg : "the store could not record the notification");
+  smsmux_push_result_free(r);
+  return rc;
+}
+
+#define LIST_JSON_FLAGS                                                        \
+  (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static json_object *jstr(const char *s) {
+  return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *jtime(int64_t t) {
+  char buf[32];
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (t <= 0 || !gmtime_r(&tt, &tm))
+    return NULL;
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return json_object_new_string(buf);
+}
+
+static char *list_text(json_object *o, smsmux_error *err) {
+  const char *t = json_object_to_json_string_ext(o, LIST_JSON_FLAGS);
+  char *s = t ? strdup(t) : NULL;
+  json_object_put(o);
+  if (!s)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
+  return s;
+}
+
+static int list_limit(unsigned *limit, smsmux_error *err) {
+  if (*limit == 0)
+    *limit = 100;
+  if (*limit > 1000) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-limit",
+            "limit %u: give 1 to 1000", *limit);
+    return -1;
+  }
+  return 0;
+}
+
+char *smsmux_replies_json(smsmux *sm, const char *tenant, int64_t since,
+                          unsigned limit, const char *cursor,
+                          smsmux_error *err) {
+  store_db *db;
+  store_reply_row *rows = NULL;
+  json_object *o, *arr;
+  size_t n = 0, i;
+  err_clear(err);
+  if (list_limit(&limit, err))
+    return NULL;
+  if (cursor && (!*cursor || strlen(cursor) > 64 ||
+                 strspn(cursor, "0123456789abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") !=
+                     strlen(cursor))) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-cursor",
+            "cursor: not one this service handed out");
+    return NULL;
+  }
+  if (!(db = engine_store(sm, err)))
+    return NULL;
+  if (store_replies_list(db, tenant ? tenant : "", since, cursor, limit + 1,
+                         &rows, &n)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the replies");
+    return NULL;
+  }
+  o = json_object_new_object();
+  arr = json_object_new_array();
+  for (i = 0; i < n && i < limit; i++) {
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "id", jstr(rows[i].id));
+    json_object_object_add(x, "from", jstr(rows[i].from));
+    json_object_object_add(x, "to", jstr(rows[i].to));
+    json_object_object_add(x, "text", jstr(rows[i].text));
+    json_object_object_add(x, "at", jtime(rows[i].at));
+    json_object_object_add(x, "provider", jstr(rows[i].provider));
+    json_object_object_add(x, "message_id", jstr(rows[i].message_id));
+    json_object_array_add(arr, x);
+  }
+  json_object_object_add(o, "replies", arr);
+  json_object_object_add(o, "next_cursor",
+                         n > limit ? jstr(rows[limit - 1].id) : NULL);
+  store_reply_rows_free(rows, n);
+  return list_text(o, err);
+}
+
+char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
+                          const char *cursor, smsmux_error *err) {
+  store_db *db;
+  store_optout_row *rows = NULL;
+  json_object *o, *arr;
+  size_t n = 0, i;
+  err_clear(err);
+  if (list_limit(&limit, err))
+    return NULL;
+  if (cursor && (cursor[0] != '+' || strlen(cursor) > 20 ||
+                 strspn(cursor + 1, "0123456789") != strlen(cursor) - 1)) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-cursor",
+            "cursor: not one this service handed out");
+    return NULL;
+  }
+  if (!(db = engine_store(sm, err)))
+    return NULL;
+  if (store_optouts_list(db, tenant ? tenant : "", cursor, limit + 1, &rows,
+                         &n)) {
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the opt-outs");
+    return NULL;
+  }
+  o = json_object_new_object();
+  arr = json_object_new_array();
+  for (i = 0; i < n && i < limit; i++) {
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "number", jstr(rows[i].number));
+    json_object_object_add(x, "source", jstr(rows[i].source));
+    json_object_object_add(x, "at", jtime(rows[i].at));
+    json_object_array_add(arr, x);
+  }
+  json_object_object_add(o, "optouts", arr);
+  json_object_object_add(o, "next_cursor",
+                         n > limit ? jstr(rows[limit - 1].number) : NULL);
+  store_optout_rows_free(rows, n);
+  return list_text(o, err);
+}
+
+/* The number as a send would normalise it; -1 with err (bad-number). */
+static int optout_number(struct smsmux *sm, const char *number,
+                         char e164[32], smsmux_error *err) {
+  char msg[256];
+  if (!number || msg_number_e164(number, sm->cfg->default_cc, e164, 32, msg,
+                                 sizeof msg)) {
+    err_set(err, SMSMUX_ERR_INPUT, "bad-number", "%s",
+            number ? msg : "which number?");
+    return -1;
+  }
+  return 0;
+}
+
+int smsmux_optout_add(smsmux *sm, const char *tenant, const char *number,
+                      smsmux_error *err) {
+  char e164[32], msg[512] = "";
+  store_db *db;
+  int rc;
+  err_clear(err);
+  if (optout_number(sm, number, e164, err) || !(db = engine_store(sm, err)))
+    return -1;
+  rc = store_optout_set(db, tenant ? tenant : "", e164, "api", msg,
+                        sizeof msg);
+  if (rc < 0)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s",
+            msg[0] ? msg : "the store could not record the opt-out");
+  return rc < 0 ? -1 : rc;
+}
+
+int smsmux_optout_remove(smsmux *sm, const char *tenant, const char *number,
+                         smsmux_error *err) {
+  char e164[32], msg[512] = "";
+  store_db *db;
+  int rc;
+  err_clear(err);
+  if (optout_number(sm, number, e164, err) || !(db = engine_store(sm, err)))
+    return -1;
+  rc = store_optout_clear(db, tenant ? tenant : "", e164, msg, sizeof msg);
+  if (rc < 0)
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s",
+            msg[0] ? msg : "the store could not lift the opt-out");
+  return rc < 0 ? -1 : rc;
 }

@@ -225,6 +225,28 @@ static int64_t unit_price_of(struct smsmux *sm, const store_message *m) {
                            m->n_rcpts ? m->rcpts[0].number : NULL);
 }
 
+/* The status events of recipient `number`, oldest first. */
+static json_object *history_of(const store_message *m, const char *number) {
+  json_object *h = json_object_new_array();
+  size_t i;
+  for (i = 0; i < m->n_events; i++) {
+    const store_event_row *e = &m->events[i];
+    json_object *x;
+    if (!e->kind || strcmp(e->kind, "status") != 0 || !e->number ||
+        !number || strcmp(e->number, number) != 0)
+      continue;
+    x = json_object_new_object();
+    json_object_object_add(x, "status", str_or_null(e->status));
+    json_object_object_add(x, "provider", str_or_null(e->provider));
+    json_object_object_add(x, "provider_id", str_or_null(e->provider_id));
+    json_object_object_add(x, "code", str_or_null(e->code));
+    json_object_object_add(x, "text", str_or_null(e->text));
+    json_object_object_add(x, "at", time_or_null(e->at));
+    json_object_array_add(h, x);
+  }
+  return h;
+}
+
 static json_object *message_object(struct smsmux *sm,
                                    const store_message *m) {
   json_object *o = json_object_new_object(), *rs, *as;
@@ -266,6 +288,7 @@ static json_object *message_object(struct smsmux *sm,
     json_object_object_add(x, "code", str_or_null(r->code));
     json_object_object_add(x, "text", str_or_null(r->text));
     json_object_object_add(x, "updated", time_or_null(r->updated));
+    json_object_object_add(x, "history", history_of(m, r->number));
     json_object_array_add(rs, x);
   }
   json_object_object_add(o, "recipients", rs);
@@ -716,7 +739,7 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
   w->busy++;
   pthread_mutex_unlock(&w->lock);
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  r = engine_send_queued(w->sm, &q.req, c->id);
+  r = engine_send_queued(w->sm, &q.req, c->id, c->tenant);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   pthread_mutex_lock(&w->lock);
   w->busy--;
@@ -906,6 +929,8 @@ int smsmux_queue_stats_get(smsmux *sm, smsmux_queue_stats *st) {
     s.store_ok = 1;
     rc = 0;
   }
+  if (db && store_webhook_backlog(db, &s.webhooks_pending) != 0)
+    s.webhooks_pending = 0;
   engine_open_all(sm);
   for (i = 0; i < sm->n_inst; i++)
     s.providers_usable += sm->inst[i].usable != 0;

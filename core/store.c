@@ -1853,6 +1853,49 @@ static int sq_provider_of(store_db *db_, const char *id, char **provider) {
   return rc < 0 && i == 3 ? 1 : rc; /* no journal_ids table: unknown */
 }
 
+/* Two text columns of the first row of `sql` (one parameter). */
+static int read_two(sq_db *db, const char *sql, const char *param, char **a,
+                    char **b) {
+  conn *c = reader_take(db);
+  sqlite3_stmt *st = NULL;
+  int rc, ret = -1, ok = 1;
+  *a = *b = NULL;
+  if (!c)
+    return -1;
+  if (sqlite3_prepare_v2(c->sql, sql, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT) == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      *a = column_dup(st, 0, &ok);
+      *b = column_dup(st, 1, &ok);
+      ret = ok && *a && *b ? 0 : -1;
+    } else if (rc == SQLITE_DONE) {
+      ret = 1;
+    }
+  }
+  sqlite3_finalize(st);
+  reader_give(db, c);
+  if (ret != 0) {
+    free(*a);
+    free(*b);
+    *a = *b = NULL;
+  }
+  return ret;
+}
+
+static int sq_message_of(store_db *db_, const char *id, char **message_id,
+                         char **tenant) {
+  sq_db *db = (sq_db *)db_;
+  int rc = read_two(db,
+                    "SELECT message_id, tenant FROM recipients WHERE "
+                    "provider_id = ?1 ORDER BY updated DESC LIMIT 1",
+                    id, message_id, tenant);
+  if (rc == 1)
+    rc = read_two(db, "SELECT id, tenant FROM messages WHERE id = ?1", id,
+                  message_id, tenant);
+  return rc;
+}
+
 /* --------------------------------------------------------------- queue -- */
 
 /* Run `sql` (no row) with text params on the writer inside job j. */
@@ -3844,6 +3887,7 @@ const store_backend store_sqlite_backend = {
     .mark_sending = sq_mark_sending,
     .finish = sq_finish,
     .provider_of = sq_provider_of,
+    .message_of = sq_message_of,
     .prune = sq_prune,
     .commits = sq_commits,
     .kv_get = sq_kv_get,

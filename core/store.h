@@ -265,6 +265,12 @@ int store_finish(store_db *db, const char *id, const store_outcome *o,
     id) `id`: 0 and a malloc'd name, 1 unknown, -1 error. */
 int store_provider_of(store_db *db, const char *id, char **provider);
 
+/** The message that provider message id (or smsmux message id) `id`
+    belongs to (the latest when a provider reused it): 0 with *message_id
+    and *tenant malloc'd, 1 unknown, -1 error. */
+int store_message_of(store_db *db, const char *id, char **message_id,
+                     char **tenant);
+
 /** Rows older than `before` (Unix seconds) removed: messages whose every
     recipient is settled, their recipients and attempts.  *removed counts
     the messages.  0 or -1 (err). */

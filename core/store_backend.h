@@ -41,6 +41,8 @@ typedef struct store_backend {
   int (*finish)(store_db *db, const char *id, const store_outcome *o,
                 size_t n_o, const store_attempt *a, size_t n_a);
   int (*provider_of)(store_db *db, const char *id, char **provider);
+  int (*message_of)(store_db *db, const char *id, char **message_id,
+                    char **tenant);
   int (*prune)(store_db *db, int64_t before, long *removed, char *err,
                size_t errlen);
   unsigned long (*commits)(store_db *db);

@@ -95,6 +95,12 @@ int store_provider_of(store_db *db, const char *id, char **provider) {
   return db ? db->be->provider_of(db, id, provider) : -1;
 }
 
+int store_message_of(store_db *db, const char *id, char **message_id,
+                     char **tenant) {
+  *message_id = *tenant = NULL;
+  return db ? db->be->message_of(db, id, message_id, tenant) : -1;
+}
+
 int store_prune(store_db *db, int64_t before, long *removed, char *err,
                 size_t errlen) {
   return db ? db->be->prune(db, before, removed, err, errlen) : -1;

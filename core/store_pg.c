@@ -194,6 +194,8 @@ enum pst {
   P_PRUNE_MSGS,
   P_PROVIDER_BY_PID,
   P_PROVIDER_BY_MID,
+  P_MESSAGE_BY_PID,
+  P_MESSAGE_BY_ID,
   P_CLAIM_PICK,
   P_CLAIM_NEXT_DUE,
   P_CLAIM_TAKE,
@@ -301,6 +303,9 @@ static const char *const pst_sql[P_COUNT] = {
     [P_PROVIDER_BY_MID] = "SELECT provider FROM recipients WHERE message_id "
                           "= $1 AND provider IS NOT NULL ORDER BY updated "
                           "DESC LIMIT 1",
+    [P_MESSAGE_BY_PID] = "SELECT message_id, tenant FROM recipients WHERE "
+                         "provider_id = $1 ORDER BY updated DESC LIMIT 1",
+    [P_MESSAGE_BY_ID] = "SELECT id, tenant FROM messages WHERE id = $1",
     /* the oldest due message with free recipients that no other node is
        claiming at this moment (its row locked: skipped) */
     [P_CLAIM_PICK] =
@@ -1199,6 +1204,32 @@ static int pg_provider_of(store_db *db_, const char *id, char **provider) {
       *provider = val_dup(r, 0, 0, &ok);
       PQclear(r);
       return ok && *provider ? 0 : -1;
+    }
+    PQclear(r);
+  }
+  return 1;
+}
+
+static int pg_message_of(store_db *db_, const char *id, char **message_id,
+                         char **tenant) {
+  pg_db *db = (pg_db *)db_;
+  static const enum pst lookups[] = {P_MESSAGE_BY_PID, P_MESSAGE_BY_ID};
+  size_t i;
+  for (i = 0; i < 2; i++) {
+    PGresult *r = read1(db, lookups[i], 1, id, NULL, NULL, NULL, NULL);
+    int ok = 1;
+    if (!r)
+      return -1;
+    if (PQntuples(r) > 0) {
+      *message_id = val_dup(r, 0, 0, &ok);
+      *tenant = val_dup(r, 0, 1, &ok);
+      PQclear(r);
+      if (ok && *message_id && *tenant)
+        return 0;
+      free(*message_id);
+      free(*tenant);
+      *message_id = *tenant = NULL;
+      return -1;
     }
     PQclear(r);
   }
@@ -2418,6 +2449,7 @@ const store_backend store_pg_backend = {
     .mark_sending = pg_mark_sending,
     .finish = pg_finish,
     .provider_of = pg_provider_of,
+    .message_of = pg_message_of,
     .prune = pg_prune,
     .commits = pg_commits,
     .kv_get = pg_kv_get,

@@ -173,6 +173,17 @@ static int only_args(const http_req *r, const char *const *known,
 
 /* --------------------------------------------------------- messages ---- */
 
+const char *api_callback_url(smsmux *sm, const char *tenant,
+                             const char *given) {
+  const char *def;
+  if (given && *given)
+    return given;
+  if (!tenant || *tenant)
+    return given; /* a tenant's default: its own record (a later issue) */
+  def = smsmux_config_value(sm, "server", "callback_url");
+  return def && *def ? def : NULL;
+}
+
 static void post_message(smsmux *sm, const char *tenant, http_req *r,
                          http_answer *a) {
   json_in_message m;
@@ -192,7 +203,9 @@ static void post_message(smsmux *sm, const char *tenant, http_req *r,
     return;
   }
   memset(&err, 0, sizeof err);
-  st = smsmux_submit(sm, tenant, &m.req, m.callback_url, &json, &err);
+  st = smsmux_submit(sm, tenant, &m.req,
+                     api_callback_url(sm, tenant, m.callback_url), &json,
+                     &err);
   json_in_message_free(&m);
   if (st == SMSMUX_SUBMIT_REFUSED) {
     metrics_count_submit(0);
@@ -294,6 +307,143 @@ static void delete_message(smsmux *sm, const char *tenant, const char *id,
   get_message(sm, tenant, id, a);
 }
 
+/* limit=: 1..1000, absent 0 (the library's default).  -1 after a 400. */
+static int parse_limit(const http_req *r, unsigned *out, http_answer *a) {
+  const char *limit_s = api_arg(r, "limit");
+  unsigned long limit = 0;
+  if (limit_s) {
+    char *end;
+    errno = 0;
+    limit = strtoul(limit_s, &end, 10);
+    if (errno || *end || !*limit_s || limit < 1 || limit > 1000) {
+      api_error(a, 400, SMSMUX_ERR_INPUT, "bad-value",
+                "limit: \"%.32s\" is not a number from 1 to 1000", limit_s);
+      return -1;
+    }
+  }
+  *out = (unsigned)limit;
+  return 0;
+}
+
+/* ---------------------------------------------------------- replies ---- */
+
+static void list_replies(smsmux *sm, const char *tenant, http_req *r,
+                         http_answer *a) {
+  static const char *const known[] = {"since", "limit", "cursor", NULL};
+  unsigned limit;
+  int64_t since;
+  smsmux_error err;
+  char *json;
+
+  if (only_args(r, known, a) || parse_limit(r, &limit, a))
+    return;
+  if (parse_since(api_arg(r, "since"), &since)) {
+    api_error(a, 400, SMSMUX_ERR_INPUT, "bad-value",
+              "since: not Unix seconds nor an RFC 3339 time");
+    return;
+  }
+  memset(&err, 0, sizeof err);
+  json = smsmux_replies_json(sm, tenant, since, limit, api_arg(r, "cursor"),
+                             &err);
+  if (!json) {
+    api_lib_error(a, &err);
+    return;
+  }
+  a->status = 200;
+  a->body = json;
+}
+
+/* ---------------------------------------------------------- opt-outs --- */
+
+static void list_optouts(smsmux *sm, const char *tenant, http_req *r,
+                         http_answer *a) {
+  static const char *const known[] = {"limit", "cursor", NULL};
+  unsigned limit;
+  smsmux_error err;
+  char *json;
+
+  if (only_args(r, known, a) || parse_limit(r, &limit, a))
+    return;
+  memset(&err, 0, sizeof err);
+  json = smsmux_optouts_json(sm, tenant, limit, api_arg(r, "cursor"), &err);
+  if (!json) {
+    api_lib_error(a, &err);
+    return;
+  }
+  a->status = 200;
+  a->body = json;
+}
+
+static void optout_answer(http_answer *a, unsigned status, const char *number,
+                          int opted_out) {
+  json_object *o = json_object_new_object();
+  json_object_object_add(o, "number", json_object_new_string(number));
+  json_object_object_add(o, "opted_out", json_object_new_boolean(opted_out));
+  a->status = status;
+  a->body = strdup(json_object_to_json_string_ext(
+      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put(o);
+}
+
+/* POST {"number": "+33..."}: 201 recorded, 200 already opted out. */
+static void post_optout(smsmux *sm, const char *tenant, http_req *r,
+                        http_answer *a) {
+  json_object *doc, *num = NULL;
+  enum json_tokener_error jerr = json_tokener_success;
+  smsmux_error err;
+  int rc;
+
+  if (!is_json_body(r)) {
+    api_error(a, 415, SMSMUX_ERR_INPUT, "unsupported-media-type",
+              "send {\"number\": \"+33...\"} as JSON (Content-Type: "
+              "application/json)");
+    return;
+  }
+  doc = json_tokener_parse_verbose(r->body ? r->body : "", &jerr);
+  if (!doc) {
+    api_error(a, 400, SMSMUX_ERR_INPUT, "bad-json", "the body is not JSON: %s",
+              json_tokener_error_desc(jerr));
+    return;
+  }
+  if (!json_object_is_type(doc, json_type_object)) {
+    api_error(a, 400, SMSMUX_ERR_INPUT, "not-an-object",
+              "send {\"number\": \"+33...\"}");
+  } else if (json_object_object_length(doc) != 1 ||
+             !json_object_object_get_ex(doc, "number", &num)) {
+    api_error(a, 400, SMSMUX_ERR_INPUT,
+              num || json_object_object_length(doc) == 0 ? "missing-field"
+                                                         : "unknown-field",
+              "send {\"number\": \"+33...\"} (one field: number)");
+  } else if (!json_object_is_type(num, json_type_string)) {
+    api_error(a, 400, SMSMUX_ERR_INPUT, "wrong-type",
+              "\"number\" must be a string");
+  } else {
+    const char *n = json_object_get_string(num);
+    memset(&err, 0, sizeof err);
+    rc = smsmux_optout_add(sm, tenant, n, &err);
+    if (rc < 0)
+      api_lib_error(a, &err);
+    else
+      optout_answer(a, rc == 0 ? 201 : 200, n, 1);
+  }
+  json_object_put(doc);
+}
+
+static void delete_optout(smsmux *sm, const char *tenant, const char *number,
+                          http_answer *a) {
+  smsmux_error err;
+  int rc;
+  memset(&err, 0, sizeof err);
+  rc = smsmux_optout_remove(sm, tenant, number, &err);
+  if (rc < 0)
+    api_lib_error(a, &err);
+  else if (rc == 1)
+    api_error(a, 404, SMSMUX_ERR_INPUT, "not-found",
+              "%.64s is not opted out", number);
+  else
+    optout_answer(a, 200, number, 0);
+}
+
 /* ---------------------------------------------------------- batches ---- */
 
 /* Batches are kept in memory for GET /v1/batches/{id} (the most recent
@@ -377,7 +527,8 @@ static void submit_row(batch_run *br, size_t line,
     return;
   }
   memset(&err, 0, sizeof err);
-  st = smsmux_submit(br->sm, br->tenant, req, cb, &json, &err);
+  st = smsmux_submit(br->sm, br->tenant, req,
+                     api_callback_url(br->sm, br->tenant, cb), &json, &err);
   if (st == SMSMUX_SUBMIT_REFUSED) {
     metrics_count_submit(0);
     if (err.cls == SMSMUX_ERR_SYSTEM || err.cls == SMSMUX_ERR_CONFIG) {
@@ -755,7 +906,9 @@ void api_handle(http_req *r, http_answer *a) {
   }
 
   sm = daemon_sm_acquire();
-  if (strcmp(r->url, "/readyz") == 0) {
+  if (strncmp(r->url, "/hooks/", 7) == 0) {
+    hook_handle(sm, r, a);
+  } else if (strcmp(r->url, "/readyz") == 0) {
     if (!method_is(r, "GET"))
       not_allowed(a, "GET");
     else
@@ -799,6 +952,23 @@ void api_handle(http_req *r, http_answer *a) {
       get_batch(sm, tenant, id, a);
     else
       not_allowed(a, "GET");
+  } else if (strcmp(r->url, "/v1/replies") == 0) {
+    if (method_is(r, "GET"))
+      list_replies(sm, tenant, r, a);
+    else
+      not_allowed(a, "GET");
+  } else if (strcmp(r->url, "/v1/optouts") == 0) {
+    if (method_is(r, "GET"))
+      list_optouts(sm, tenant, r, a);
+    else if (method_is(r, "POST"))
+      post_optout(sm, tenant, r, a);
+    else
+      not_allowed(a, "GET, POST");
+  } else if ((id = path_id(r->url, "/v1/optouts/"))) {
+    if (method_is(r, "DELETE"))
+      delete_optout(sm, tenant, id, a);
+    else
+      not_allowed(a, "DELETE");
   } else {
     api_error(a, 404, SMSMUX_ERR_INPUT, "not-found",
               "no such path: see docs/API.md");

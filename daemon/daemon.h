@@ -5,6 +5,7 @@
  *   api.c      routes and handlers of /v1/... and the health endpoints
  *   json_in.c  request bodies (JSON) -> smsmux_send_request, pure
  *   kannel.c   /cgi-bin/sendsms, Kannel's parameters and answers
+ *   hooks.c    /hooks/PROVIDER/TOKEN/dlr|mo: what providers push
  *   metrics.c  counters and the Prometheus text of /metrics
  *   tenants.c  /v1/admin/tenants... (admin key), /v1/account (tenant key)
  */
@@ -148,11 +149,28 @@ void api_lib_error(http_answer *a, const smsmux_error *e);
     path is one of them (answered), else 0. */
 int tenants_handle(smsmux *sm, const char *tenant, http_req *r,
                    http_answer *a);
+/** The webhook target of a message: `given`, else for the operator
+    (tenant "") [server] callback_url, else NULL. */
+const char *api_callback_url(smsmux *sm, const char *tenant,
+                             const char *given);
 /** Free batches kept for GET /v1/batches/{id}. */
 void api_cleanup(void);
 
 /** GET|POST /cgi-bin/sendsms. */
 void kannel_handle(http_req *r, http_answer *a);
+
+/* ------------------------------------------------------------ hooks ---- */
+
+/** GET|POST /hooks/PROVIDER/TOKEN/dlr|mo, handed to smsmux_hook. */
+void hook_handle(smsmux *sm, http_req *r, http_answer *a);
+/** Split a hook path: 0 with the instance name copied to `provider`,
+    *token pointing into url (*tlen bytes) and *reply (0 dlr, 1 mo); -1
+    when url is not /hooks/NAME/TOKEN/dlr|mo. */
+int hook_path(const char *url, char *provider, size_t plen, const char **token,
+              size_t *tlen, int *reply);
+/** `url` as a log line may show it: a /hooks/ path with its token
+    segment written "-" (the token is a secret); any other path as is. */
+void hook_redact(const char *url, char *out, size_t len);
 
 /* ------------------------------------------------------------ metrics -- */
 

@@ -13,8 +13,10 @@
  * failed", 4xx with the reason.
  *
  * dlr-url and dlr-mask are kept with the message as its callback
- * ("kannel:MASK:URL"); the calls themselves, with Kannel's escape codes,
- * come with delivery reports. */
+ * ("kannel:MASK:URL"); the library's notifier calls dlr-url, with Kannel's
+ * escape codes substituted, for each status change the mask selects.
+ * Without them, the operator's messages get [server] callback_url's JSON
+ * webhooks like any other. */
 #include "daemon.h"
 
 #include <microhttpd.h>
@@ -265,7 +267,9 @@ void kannel_handle(http_req *r, http_answer *a) {
   req.to = numbers;
   req.n_to = n_to;
   memset(&err, 0, sizeof err);
-  st = smsmux_submit(sm, tenant, &req, cb, &json, &err);
+  st = smsmux_submit(sm, tenant, &req,
+                     cb ? cb : api_callback_url(sm, tenant, NULL), &json,
+                     &err);
   free(json);
   if (st == SMSMUX_SUBMIT_REFUSED) {
     unsigned code = api_status_of(&err);

@@ -20,8 +20,8 @@ assert_contains "$plans" "[plan.retail]" "the document's plans are found"
 } | write_config d.ini
 daemon_start
 awk '/^```sh$/ {on = 1; next} /^```$/ {on = 0} on' "$DOC" >"$TMP/walk.sh"
-assert_eq 23 "$(grep -c '^smsmux \|^KEY=\|^HKEY=\|^curl \|^ID=\|^until ' "$TMP/walk.sh")" \
-  "the walk-through's commands are found (23 command lines)"
+assert_eq 24 "$(grep -c '^smsmux \|^KEY=\|^HKEY=\|^curl \|^ID=\|^until ' "$TMP/walk.sh")" \
+  "the walk-through's commands are found (24 command lines)"
 
 set +e
 (cd "$TMP" && PATH="$top_builddir:$PATH" SIM="$SIM_URL" SMSMUXD="$D_URL" \

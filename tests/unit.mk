@@ -85,3 +85,19 @@ tests_test_credit_SOURCES = tests/test_credit.c tests/check.h
 tests_test_credit_CFLAGS = $(AM_CFLAGS)
 tests_test_credit_LDADD = core/libsmsmux.la
 TESTS += tests/test_credit
+# test_webhook: the pure pieces of event delivery (core/webhook.c compiled
+# in): the webhook body and signature, the retry schedule, Kannel's dlr-url.
+check_PROGRAMS += tests/test_webhook
+tests_test_webhook_SOURCES = tests/test_webhook.c tests/check.h \
+	core/webhook.c core/webhook.h core/msg.c core/msg.h core/charset.c \
+	core/charset.h core/util.c core/util.h
+tests_test_webhook_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_webhook_LDADD = $(JSONC_LIBS) $(CRYPTO_LIBS)
+TESTS += tests/test_webhook
+# loop_tool: the library's issue-13 calls for tests/loop.sh (opt-outs,
+# hooks, the notifier, queued sends with a callback_url).
+check_PROGRAMS += tests/loop_tool
+tests_loop_tool_SOURCES = tests/loop_tool.c
+tests_loop_tool_LDADD = core/libsmsmux.la
+TESTS += tests/loop.sh
+EXTRA_DIST += tests/loop.sh

@@ -577,11 +577,15 @@ char *smsmux_plugin_report_json(const smsmux_plugin_report *r);
  * Answers are JSON text (malloc'd; free() it), the documents of the
  * daemon's API:
  *   {"id","status","encoding","segments","units","ref","created","at",
+ *    "callback_url",
  *    "recipients":[{"to","status","provider","provider_id","code","text",
- *                   "updated"}],
+ *                   "updated","history":[{"status","provider",
+ *                   "provider_id","code","text","at"}]}],
  *    "attempts":[{"provider","result","class","code","message","at"}]}
  * (status: queued, scheduled, sending, accepted, failed, unknown,
- * cancelled, or a delivery status: the message's, from its recipients').
+ * cancelled, or a delivery status: the message's, from its recipients';
+ * "history": each status the recipient went through, oldest first (added
+ * in 0.3)).
  */
 
 /** What smsmux_submit did. */
@@ -663,6 +667,8 @@ typedef struct smsmux_queue_stats {
   unsigned long attempts_ok, attempts_failed; /**< provider requests */
   int store_ok;               /**< 1: the store answered */
   int providers_usable;       /**< instances loaded and opened */
+  /** Events waiting for webhook delivery (the backlog). (added in 0.3) */
+  unsigned long webhooks_pending;
 } smsmux_queue_stats;
 
 /** Fill *st (set st->size first).  0, or -1 when the store cannot be
@@ -846,6 +852,126 @@ typedef struct smsmux_push_result {
     (out of memory aside). (added in 0.2) */
 smsmux_push_result *smsmux_push_parse(smsmux *sm, const smsmux_push *push);
 void smsmux_push_result_free(smsmux_push_result *r);
+
+/* ------------------------------- delivery reports, replies, opt-out ----- */
+
+/*
+ * Closing the loop (added in 0.3): what providers push (delivery reports,
+ * replies) is recorded in the store; each status change of a recipient is
+ * an event of its message's history (the "history" array of each
+ * recipient in the message document); the events of a message with a
+ * callback_url are delivered by the notifier (webhooks, or Kannel dlr-url
+ * calls); stop words in replies opt the number out for the message's
+ * tenant, and later sends to it are refused per recipient (status
+ * `rejected`, code `opt-out`, nothing sent to it) by smsmux_send and the
+ * queue alike.
+ */
+
+/** Notification URLs: every instance with a hook_token gets
+    PUBLIC/hooks/NAME/TOKEN/dlr and PUBLIC/hooks/NAME/TOKEN/mo as the
+    report and reply URLs handed to its plugin with each send (a plugin
+    that can ask its provider to push passes them on).  `public_url` is
+    http:// or https://, a trailing '/' ignored; NULL clears them.  Call
+    it before sending starts (not while other threads send).  0, or -1
+    with err (INPUT: not an http(s) URL). (added in 0.3) */
+int smsmux_set_public_url(smsmux *sm, const char *public_url,
+                          smsmux_error *err);
+
+/** Receive a pushed notification: check the token and have the plugin
+    read it (smsmux_push_parse), then record it: statuses through the
+    store's report path (a status only ever moves a recipient forward; the
+    same report twice changes nothing; a report for a message whose send
+    answer is not recorded yet is kept and applied when it is), replies
+    recorded and matched to the message they answer (a stop word
+    ([smsmux] stop_words) opts the sender out for that message's tenant, a
+    start word (start_words) lifts it).  0 recorded (answer 200; also for a
+    repeat or a report kept pending); -1 with err: INPUT code "not-found"
+    (answer 404: no such instance, a wrong token, a provider that does not
+    push; nothing touched), INVALID (400: not the provider's format),
+    SYSTEM (503: the store failed; the provider should push again).
+    (added in 0.3) */
+int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err);
+
+/** Background delivery of events (see smsmux_notifier_start). */
+typedef struct smsmux_notifier_options {
+  size_t size;                 /**< sizeof(smsmux_notifier_options) */
+  unsigned threads;            /**< webhook senders (0: 2; at most 64) */
+  /** The key that signs the webhooks of the operator's messages (tenant
+      ""), or NULL: unsigned (no X-Smsmux-Signature). */
+  const char *secret;
+  /** The key of another tenant's messages, or NULL (then unsigned); may be
+      NULL.  Called from the sender threads. */
+  const char *(*tenant_secret)(void *ud, const char *tenant);
+  void *ud;
+  /** Hours an event is retried (0: [smsmux] webhook_retry_hours, 24). */
+  unsigned retry_hours;
+} smsmux_notifier_options;
+
+typedef struct smsmux_notifier smsmux_notifier;
+
+/** Start delivering events in the background:
+    - webhooks: each event of a message whose callback_url is http(s) is
+      POSTed to it as JSON (Content-Type application/json), with headers
+      X-Smsmux-Event (the event's stable id: a receiver drops repeats) and
+      X-Smsmux-Signature: sha256=HEX (HMAC-SHA256 of the body with the
+      tenant's secret).  A 2xx answer ends it; anything else is retried
+      after 10 s, 20 s, 40 s ... (at most 1 h apart) for retry_hours, then
+      given up (the event stays in the history).  Events of one message go
+      out in order (the next waits for the one before); delivery is at
+      least once; pending events survive a restart.  Bodies:
+        {"event","type":"status","message_id","to","status","provider",
+         "provider_id","code","text","at"}
+        {"event","type":"reply","message_id","from","to","text",
+         "reply_id","at"}
+      ("at" RFC 3339 UTC; missing values null).
+    - Kannel dlr-url calls: a callback_url "kannel:MASK:URL" (the daemon's
+      /cgi-bin/sendsms dlr-mask and dlr-url) gets a GET of URL with
+      Kannel's escape codes substituted, for the status events whose dlr
+      type (1 delivered, 2 undelivered, expired or failed, 4 queued, 8
+      accepted or sent, 16 rejected) MASK selects; other events are done.
+      Codes: %d dlr type, %A the report's text, %p the recipient, %P the
+      sender, %q/%Q the same with a leading 00 as +, %t the time
+      ("YYYY-MM-DD HH:MM:SS" UTC), %T Unix time, %i the provider instance,
+      %I smsmux's message id, %F the provider's message id, %% a '%';
+      values URL-encoded; another code is left as written.
+    - status polling, for each instance whose plugin has a status call but
+      does not push ([provider.NAME] dlr_poll: first interval in seconds,
+      60 when absent, 0 none; doubled after each poll, until a final status
+      or dlr_poll_deadline hours, 48, after the send).
+    Store-backed: several notifiers (processes, machines on PostgreSQL)
+    share the work.  NULL with err (bad options, no store).
+    (added in 0.3) */
+smsmux_notifier *smsmux_notifier_start(smsmux *sm,
+                                       const smsmux_notifier_options *o,
+                                       smsmux_error *err);
+/** Stop: requests in flight finish and are recorded; returns once every
+    thread has exited, then frees `n`.  NULL is accepted. (added in 0.3) */
+void smsmux_notifier_stop(smsmux_notifier *n);
+
+/** {"replies":[{"id","from","to","text","at","provider","message_id"}],
+    "next_cursor":"..."|null}: the replies recorded for `tenant` (""/NULL:
+    the operator; unmatched replies are the operator's), newest first, at
+    or after `since` (Unix seconds, 0: any), at most `limit` (1..1000; 0:
+    100), after `cursor` (a next_cursor handed back before).  malloc'd, or
+    NULL with err (INPUT bad cursor or limit, SYSTEM). (added in 0.3) */
+char *smsmux_replies_json(smsmux *sm, const char *tenant, int64_t since,
+                          unsigned limit, const char *cursor,
+                          smsmux_error *err);
+
+/** {"optouts":[{"number","source","at"}],"next_cursor":"..."|null}: the
+    numbers opted out for `tenant`, by number, after `cursor`, at most
+    `limit` (1..1000; 0: 100).  NULL with err. (added in 0.3) */
+char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
+                          const char *cursor, smsmux_error *err);
+
+/** Opt `number` (any format: normalised to E.164 as a send would) out for
+    `tenant` (source "api"): 0 done, 1 already so; -1 with err (INPUT code
+    "bad-number", SYSTEM). (added in 0.3) */
+int smsmux_optout_add(smsmux *sm, const char *tenant, const char *number,
+                      smsmux_error *err);
+/** Lift it: 0 done, 1 was not opted out; -1 with err (as _add). (0.3) */
+int smsmux_optout_remove(smsmux *sm, const char *tenant, const char *number,
+                         smsmux_error *err);
 
 #ifdef __cplusplus
 }
