@@ -27,3 +27,5 @@ TESTS += tests/daemon/dlr-poll.sh
 EXTRA_DIST += tests/daemon/dlr-poll.sh
 TESTS += tests/daemon/kannel-dlr.sh
 EXTRA_DIST += tests/daemon/kannel-dlr.sh
+TESTS += tests/daemon/tenant-events.sh
+EXTRA_DIST += tests/daemon/tenant-events.sh
