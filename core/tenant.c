@@ -333,6 +333,7 @@ static void post_low_balance(struct smsmux *sm, const store_tenant *t) {
   httpc_pool *pool;
   httpc_request rq;
   httpc_failure f;
+  strbuf answer = {NULL, 0, 0};
   long status = 0;
   size_t n_h = 1;
   snprintf(id, sizeof id, "low-balance-%s-%lld", t->name,
@@ -379,7 +380,7 @@ static void post_low_balance(struct smsmux *sm, const store_tenant *t) {
     rq.headers = (const char *const *)hdrs;
     rq.n_headers = n_h;
     rq.timeout = 5;
-    if (pool && httpc_perform(pool, &rq, &status, NULL, &f) == 0 &&
+    if (pool && httpc_perform(pool, &rq, &status, &answer, &f) == 0 &&
         status >= 200 && status < 300)
       log_write(&sm->log, SMSMUX_LOG_INFO,
                 "tenant %s: low-balance event delivered (%lld units left)",
@@ -390,6 +391,7 @@ static void post_low_balance(struct smsmux *sm, const store_tenant *t) {
                 "(HTTP %ld)",
                 t->name, status);
     httpc_pool_free(pool);
+    sb_free(&answer);
   }
   free(body);
 }
@@ -777,6 +779,18 @@ char *smsmux_tenant_debit(smsmux *sm, const char *name, int64_t units,
   if (rc) {
     store_failed(err, "cannot debit the tenant", msg);
     return NULL;
+  }
+  {
+    /* a debit may take it below its threshold too */
+    store_tenant t;
+    if (store_tenant_get(db, name, &t) == 0) {
+      tenant_charge c;
+      memset(&c, 0, sizeof c);
+      c.tenant = t.name;
+      c.low_balance = t.low_balance;
+      tenant_after_charge(sm, &c, units);
+      store_tenant_clear(&t);
+    }
   }
   o = json_object_new_object();
   json_object_object_add(o, "tenant", json_object_new_string(name));

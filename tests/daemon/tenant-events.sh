@@ -99,6 +99,7 @@ tsend "$GKEY" 0612345602
 assert_eq 0 "$(rcv_lines /gold | jq -s '[.[] | select((.body | fromjson | .type) == "low_balance")] | length')" \
   "6 units: no event yet"
 tsend "$GKEY" 0612345603
+assert_eq 202 "$STATUS" "the submit whose charge crosses the threshold: 202"
 wait_until "the low-balance event" '[ "$(rcv_lines /gold | jq -s "[.[] | select((.body | fromjson | .type) == \"low_balance\")] | length")" -ge 1 ]'
 ev=$(rcv_lines /gold | jq -cs '[.[] | select((.body | fromjson | .type) == "low_balance")][0]')
 printf '%s' "$ev" | jq -j .body >"$TMP/lb"
@@ -106,9 +107,15 @@ assert_eq "gold 4 5" "$(jq -r '"\(.tenant) \(.balance) \(.threshold)"' "$TMP/lb"
 want="sha256=$(openssl dgst -sha256 -hmac "$TSECRET" <"$TMP/lb" | sed 's/^.*= *//')"
 assert_eq "$want" "$(printf '%s' "$ev" | jq -r "$(header x-smsmux-signature)")" "the event is signed with the tenant's secret"
 tsend "$GKEY" 0612345604
+assert_eq 202 "$STATUS" "the next submit: 202 (the service still answers)"
 sleep 0.5
 assert_eq 1 "$(rcv_lines /gold | jq -s '[.[] | select((.body | fromjson | .type) == "low_balance")] | length')" \
   "below the threshold already: no second event"
+wait_until "the last message charged" 'test "$(balance gold)" = 2'
+CLI tenant credit gold 10
+CLI tenant debit gold 8
+assert_eq 0 "$RC" "debit 8: 12 -> 4"
+wait_until "a debit below the threshold: a second event" '[ "$(rcv_lines /gold | jq -s "[.[] | select((.body | fromjson | .type) == \"low_balance\")] | length")" -ge 2 ]'
 CLI tenant check
 assert_eq 0 "$RC" "the ledger is exact"
 finish
