@@ -106,6 +106,18 @@ assert_eq 0 "$(jqr "[.messages[] | select(.id == \"$OID\")] | length")" "acme's 
 api GET "/v1/messages/$AID"
 assert_eq 404 "$STATUS" "the admin key is the operator: a tenant's message is not its own"
 
+# opt-outs and replies are the tenant's own too
+tapi "$AKEY" POST /v1/optouts -H 'Content-Type: application/json' --data-binary '{"number":"+33612340099"}'
+assert_eq 201 "$STATUS" "acme opts a number out"
+tapi "$OKEY" GET /v1/optouts
+assert_eq 0 "$(jqr '.optouts | length')" "other does not see acme's opt-outs"
+tapi "$OKEY" DELETE /v1/optouts/+33612340099
+assert_eq 404 "$STATUS" "nor lift them: 404"
+tapi "$AKEY" GET /v1/optouts
+assert_eq "+33612340099" "$(jqr '.optouts[0].number')" "acme sees its own"
+tapi "$OKEY" GET /v1/replies
+assert_eq 200 "$STATUS" "GET /v1/replies with a tenant's key"
+
 # ---- senders and routes: 403
 api PATCH /v1/admin/tenants/other -H 'Content-Type: application/json' --data-binary '{"senders":"Shop,Info"}'
 assert_eq 200 "$STATUS" "PATCH senders"
