@@ -200,10 +200,11 @@ typedef struct store_event_row {
   char *kind;                  /* "status" or "reply" */
   /* status: the recipient's number, its new status, the provider instance,
      the provider's message id, its code and text (a report's raw ones).
-     reply: number = who replied (from), status = "received", provider =
-     the instance, provider_id = smsmux's id of the reply (the `id` of
-     store_replies_list), code = the number it was sent to (to, NULL when
-     unknown), text = the reply's text. */
+     reply: number = who replied (from), status = the number or sender it
+     was sent to (to, NULL when unknown), provider = the instance,
+     provider_id = smsmux's id of the reply (the `id` of
+     store_replies_list), code = the provider's id of the reply (reply_id,
+     may be NULL), text = the reply's text. */
   char *number, *status, *provider, *provider_id, *code, *text;
   int64_t at;                  /* a report's or reply's own time, else when
                                   recorded */

@@ -2028,8 +2028,9 @@ static int reply_body(pg_db *db, pconn *c, void *arg, char *err,
   }
   PQclear(res);
   if (a->message_id) {
-    pev e = {a->message_id, "reply", r->from, "received", r->provider, id,
-             r->to,         r->text, r->at,   -1};
+    /* status: the number it was sent to; code: the provider's id of it */
+    pev e = {a->message_id, "reply", r->from, r->to, r->provider, id,
+             r->reply_id,   r->text, r->at,   -1};
     if (event_add(db, c, &e, err, errlen))
       return -1;
   }

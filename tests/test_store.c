@@ -953,7 +953,8 @@ static void test_webhooks(store_db *db, int pg) {
 
   /* a reply to a message with a callback_url: after its earlier events */
   {
-    store_reply r = {"p1", "MO-W", "+33615000001", NULL, "thanks", "W-1", 0};
+    store_reply r = {"p1", "MO-W", "+33615000001", "36180", "thanks", "W-1",
+                     0};
     store_report rep = {"p1", "W-1", NULL, "delivered", NULL, NULL, 0};
     char *mid = NULL;
     finish_p(db, a, "+33615000001", "p1", "accepted", "W-1");
@@ -977,8 +978,11 @@ static void test_webhooks(store_db *db, int pg) {
     CHECK_STR_EQ(w.ev.kind, "reply", "webhooks: then the reply");
     CHECK(w.ev.text && strcmp(w.ev.text, "thanks") == 0 && w.ev.number &&
               strcmp(w.ev.number, "+33615000001") == 0 && w.ev.provider_id &&
-              w.ev.provider_id[0] == 'r',
-          "webhooks: ... its text, who sent it, smsmux's id of it");
+              w.ev.provider_id[0] == 'r' && w.ev.status &&
+              strcmp(w.ev.status, "36180") == 0 && w.ev.code &&
+              strcmp(w.ev.code, "MO-W") == 0,
+          "webhooks: ... its text, who sent it, to what, smsmux's id of "
+          "it, the provider's");
     store_webhook_done(db, w.seq, err, sizeof err);
     store_webhook_clear(&w);
   }
