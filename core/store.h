@@ -521,8 +521,9 @@ int store_tenant_list(store_db *db, const char *parent, store_tenant **rows,
 void store_tenant_rows_free(store_tenant *rows, size_t n);
 /** Update the settings of tenant t->name (not its balance, parent nor
     created): members NULL are left ("" clears one to NULL); rate < 0
-    leaves rate and burst (burst is set with rate); low_balance < 0 left;
-    enabled < 0 left.  0, 1 no such tenant, -1. */
+    left; low_balance < 0 left; enabled < 0 left; burst is always set (a
+    caller changing something else passes the current one).  0, 1 no such
+    tenant, -1. */
 int store_tenant_update(store_db *db, const store_tenant *t, char *err,
                         size_t errlen);
 

@@ -601,9 +601,8 @@ static const char *const pst_sql[P_COUNT] = {
         "webhook_secret = CASE WHEN $6::text IS NULL THEN webhook_secret ELSE "
         "NULLIF($6, '') END, low_balance = CASE WHEN $7::bigint < 0 THEN "
         "low_balance ELSE $7::bigint END, rate = CASE WHEN $8::float8 < 0 "
-        "THEN rate ELSE $8::float8 END, burst = CASE WHEN $8::float8 < 0 THEN "
-        "burst ELSE $9::bigint END, enabled = CASE WHEN $10::int < 0 THEN "
-        "enabled ELSE $10::int END WHERE name = $1",
+        "THEN rate ELSE $8::float8 END, burst = $9::bigint, enabled = CASE "
+        "WHEN $10::int < 0 THEN enabled ELSE $10::int END WHERE name = $1",
     [P_T_GET] = "SELECT " TENANT_COLS " FROM tenants WHERE name = $1",
     [P_T_LIST] = "SELECT " TENANT_COLS " FROM tenants WHERE $1::text IS NULL "
                  "OR parent = $1 ORDER BY name",
