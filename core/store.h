@@ -586,15 +586,26 @@ void store_ledger_rows_free(store_ledger_row *rows, size_t n);
 int store_ledger_check(store_db *db, char ***bad, size_t *n_bad);
 
 /* Refunds (one "refund" row of the message's unit_price per recipient,
-   exactly once, in the transaction that changes the recipient's status):
-   a recipient becoming failed for good (store_refund_failed: the queue
-   gives up), cancelled (store_message_cancel), rejected with code
-   opt-out (store_finish), or a report whose status is in the message's
-   refund_on (store_report_apply). */
+   actor "smsmux", exactly once: a recipient's `refunded` mark, its row and
+   the balance change together, in the transaction that changes the
+   recipient's status): cancelled (store_message_cancel), rejected with
+   code opt-out (store_finish), a status in the message's refund_on
+   (store_report_apply, a pending report applied by store_finish, or a
+   delivery status store_finish records at once), or failed for good.
+
+   `failed` alone is not for good: the engine records it after each
+   provider's refusal and may fail over to another provider next.  So the
+   worker, once the message's send is over, calls store_refund_failed;
+   what a stopped worker left failed and unrefunded is refunded by
+   store_queue_recover (SQLite; PostgreSQL: also by the heartbeat, once the
+   rows' lease ran out).  A ref taken over again by store_queue_put (a
+   failed recipient sent anew) first gives back an earlier charge still
+   held, then is charged anew. */
 
 /** The recipients `numbers` of message `id` (all of its recipients when
     n is 0) that are `failed` are failed for good: refunded once each (a
-    repeat refunds nothing).  A message without a charge: nothing to do.
+    repeat refunds nothing; a recipient that failed over and was accepted
+    is not refunded).  A message without a charge: nothing to do.
     *refunded (may be NULL): the units given back now.  0 or -1. */
 int store_refund_failed(store_db *db, const char *id,
                         const char *const *numbers, size_t n,
