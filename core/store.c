@@ -2974,9 +2974,8 @@ static int tenant_update_run(sq_db *db, job *j) {
       "callback_url ELSE NULLIF(?5, '') END, webhook_secret = CASE WHEN ?6 "
       "IS NULL THEN webhook_secret ELSE NULLIF(?6, '') END, low_balance = "
       "CASE WHEN ?7 < 0 THEN low_balance ELSE ?7 END, rate = CASE WHEN ?8 < "
-      "0 THEN rate ELSE ?8 END, burst = CASE WHEN ?8 < 0 THEN burst ELSE ?9 "
-      "END, enabled = CASE WHEN ?10 < 0 THEN enabled ELSE ?10 END WHERE "
-      "name = ?1",
+      "0 THEN rate ELSE ?8 END, burst = ?9, enabled = CASE WHEN ?10 < 0 "
+      "THEN enabled ELSE ?10 END WHERE name = ?1",
       "ttttttidii", t->name, t->plan, t->senders, t->routes, t->callback_url,
       t->webhook_secret, t->low_balance, t->rate, (int64_t)t->burst,
       (int64_t)(t->enabled < 0 ? -1 : t->enabled ? 1 : 0));
@@ -3488,8 +3487,9 @@ static int reply_run(sq_db *db, job *j) {
              r->to, r->text, a->message_id, r->at ? r->at : now, now))
     return -1;
   if (a->message_id) {
-    ev_in e = {a->message_id, "reply", r->from, "received", r->provider, id,
-               r->to, r->text, r->at, -1};
+    /* status: the number it was sent to; code: the provider's id of it */
+    ev_in e = {a->message_id, "reply", r->from, r->to, r->provider, id,
+               r->reply_id,   r->text, r->at,   -1};
     if (event_add(db, j, &e))
       return -1;
   }
