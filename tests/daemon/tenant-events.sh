@@ -72,7 +72,8 @@ assert_eq 10 "$(balance gold)" "refund = undelivered: the units came back"
 assert_eq 8 "$(balance plain)" "a plan without refund: they did not"
 
 # ---- the tenant's webhooks: its callback URL, its secret
-rcv_wait 3 /gold
+wait_until "the undelivered event reached gold's URL" \
+  '[ "$(rcv_lines /gold | jq -s "[.[] | select(.answered == 200) | select((.body | fromjson | .status) == \"undelivered\")] | length")" -ge 1 ]'
 line=$(rcv_lines /gold | jq -cs '[.[] | select(.answered == 200) | select((.body | fromjson | .status) == "undelivered")][0]')
 printf '%s' "$line" | jq -j .body >"$TMP/body"
 assert_eq "$gid" "$(jq -r .message_id "$TMP/body")" "the undelivered event of gold's message reached gold's callback URL"
