@@ -29,3 +29,5 @@ TESTS += tests/daemon/kannel-dlr.sh
 EXTRA_DIST += tests/daemon/kannel-dlr.sh
 TESTS += tests/daemon/tenant-events.sh
 EXTRA_DIST += tests/daemon/tenant-events.sh
+TESTS += tests/daemon/ledger-pg.sh
+EXTRA_DIST += tests/daemon/ledger-pg.sh
