@@ -65,7 +65,7 @@ assert_json .error.code opt-out "error code opt-out"
 assert_json '.recipients[0].status' rejected "its line: rejected"
 assert_eq "$before" "$(all_sends)" "no request reached the provider"
 run_smsmux $C send --provider smsmode --to 0611111111 --text "Encore"
-assert_contains "$OUT$ERR" "opt-out" "human output says opt-out"
+assert_contains "$OUT$ERR" "+33611111111 opted out" "human output says it opted out"
 
 # --- a pushed report; status from the history -----------------------------
 Q="numero=33622222222&date_reception=2026-12-05+10%3A00%3A00&statut=11&smsID=$ID&refClient=&mcc_mnc=20801"
@@ -98,12 +98,12 @@ assert_eq "+33622222222" "$(tool replies | jq -r '.replies[0].from')" "its sende
 run_smsmux $C --json send --provider smsmode --to 0622222222 --text "Promo"
 assert_eq 2 "$RC" "after STOP: the send is refused"
 assert_json .recipients[0].code opt-out "after STOP: code opt-out"
-assert_eq 1 "$(sends_to 33622222222)" "after STOP: nothing more reached the provider"
+assert_eq 0 "$(sends_to 33622222222)" "after STOP: nothing reached the provider (log reset above)"
 R2="numero=36034&message=start&emetteur=33622222222&date_reception=05122026-100500&smsID=$ID&refClient=&responseID=resp-2"
 assert_eq "ok 0" "$(tool hook smsmode hook-secret mo "$R2")" "a START reply recorded"
 run_smsmux $C --json send --provider smsmode --to 0622222222 --text "Promo"
 assert_eq 0 "$RC" "after START: sent again"
-assert_eq 2 "$(sends_to 33622222222)" "after START: the provider got it"
+assert_eq 1 "$(sends_to 33622222222)" "after START: the provider got it"
 
 # --- webhooks: signed, a receiver down for a while ---------------------------
 touch "$TMP/rcv.down"
