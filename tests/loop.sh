@@ -86,8 +86,11 @@ assert_eq 0 "$RC" "status while the provider fails: exit 0 (from the history)"
 assert_json '.recipients[0].status' delivered "status from the history: delivered"
 assert_json '.recipients[0].to' "+33622222222" "status from the history: the recipient"
 assert_contains "$ERR" "history" "stderr says where the answer came from"
-run_smsmux $C --json status NOT-AN-ID --provider smsmode
-assert_eq 1 "$RC" "an id the store does not know: the provider's failure stands"
+run_smsmux $C --json status NOT-AN-ID
+assert_eq 2 "$RC" "an id the store does not know: not found"
+run_smsmux $C --json status --provider smsmode "$ID"
+assert_eq 1 "$RC" "--provider named: that provider's answer (its failure) stands"
+assert_json .error.class temporary "--provider named: its error class"
 sim_reset
 
 # --- STOP and START replies -------------------------------------------------

@@ -203,7 +203,12 @@ typedef struct smsmux_status_result {
 } smsmux_status_result;
 
 /** Delivery status of message `id`; `provider` may be NULL when the
-    journal knows which provider sent `id`. */
+    journal knows which provider sent `id`.  Then, when that provider
+    cannot answer (its plugin has no status call, it is unusable, or the
+    call fails), the answer comes from the store's history (the send's
+    answer, then the reports pushed or polled; said on the log) and the
+    error only when the store does not know `id` either (added in 0.3).
+    A `provider` given is asked: its answer or its error. */
 smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
                                         const char *id);
 void smsmux_status_result_free(smsmux_status_result *r);
