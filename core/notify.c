@@ -326,7 +326,8 @@ static void poll_one(struct smsmux *sm, store_db *db, instance *inst,
       memset(&rep, 0, sizeof rep);
       rep.provider = inst->cfg->name;
       rep.provider_id = id;
-      rep.number = e->to && *e->to ? e->to : NULL;
+      /* not E.164: no recipient named, the id alone (as smsmux_hook) */
+      rep.number = e->to && e->to[0] == '+' ? e->to : NULL;
       rep.status = st;
       rep.code = e->code;
       rep.text = e->text;

@@ -807,7 +807,10 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
     memset(&rep, 0, sizeof rep);
     rep.provider = r->provider;
     rep.provider_id = r->message_id;
-    rep.number = e->to && *e->to ? e->to : NULL;
+    /* a number the plugin could not read as E.164 (the sMsmode guide's
+       own example prints the placeholder 336xxyyzzaa) names no recipient:
+       the report is matched by the provider's id alone */
+    rep.number = e->to && e->to[0] == '+' ? e->to : NULL;
     rep.status = webhook_report_status(e->status);
     rep.code = e->code;
     rep.text = e->text;
