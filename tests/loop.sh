@@ -150,6 +150,32 @@ assert_eq "1|+33644444444|smsmode|$KID|$KPID|1796464800" \
   "$(jq -r '[.query.type, .query.to, .query.smsc, .query.id, .query.fid, .query.t] | join("|")' "$TMP/rcv.log")" \
   "escape codes substituted"
 
+# --- the keys: checked, and stop_words as configured -------------------------
+for kv in "smsmux:webhook_retry_hours = 0" "smsmux:stop_words = ,," "provider:dlr_poll = -1" "provider:dlr_poll_deadline = 0"; do
+  sec=${kv%%:*}; line=${kv#*:}
+  if [ "$sec" = smsmux ]; then
+    sed "s|^state_dir = .*|&\n$line|" "$CFG" >"$TMP/bad.ini"
+  else
+    sed "s|^hook_token = .*|&\n$line|" "$CFG" >"$TMP/bad.ini"
+  fi
+  chmod 600 "$TMP/bad.ini"
+  run_smsmux --config "$TMP/bad.ini" providers
+  assert_eq 2 "$RC" "$line: refused"
+  assert_contains "$ERR" "${line%% =*}" "$line: the key is named"
+done
+sed "s|^state_dir = .*|&\nstop_words = fin, ne plus envoyer\nstart_words = reprise|" "$CFG" >"$TMP/words.ini"
+chmod 600 "$TMP/words.ini"
+tw() { "$TOOL" "$TMP/words.ini" "$@" 2>"$TMP/tool.err"; }
+assert_eq "ok 0" "$(tw hook smsmode hook-secret mo "numero=36034&message=STOP&emetteur=33677777777&responseID=w-1")" "STOP with other stop_words: recorded"
+run_smsmux --config "$TMP/words.ini" --json send --provider smsmode --to 0677777777 --text "x"
+assert_eq 0 "$RC" "STOP is not a stop word there: sent"
+assert_eq "ok 0" "$(tw hook smsmode hook-secret mo "numero=36034&message=Ne++plus+envoyer+%21&emetteur=33677777777&responseID=w-2")" "a configured phrase"
+run_smsmux --config "$TMP/words.ini" --json send --provider smsmode --to 0677777777 --text "x"
+assert_eq 2 "$RC" "the phrase (case, blanks and ! ignored) opted out"
+assert_eq "ok 0" "$(tw hook smsmode hook-secret mo "numero=36034&message=REPRISE&emetteur=33677777777&responseID=w-3")" "the start word"
+run_smsmux --config "$TMP/words.ini" --json send --provider smsmode --to 0677777777 --text "x"
+assert_eq 0 "$RC" "the start word lifted it"
+
 # --- polling a provider that does not push ----------------------------------
 run_smsmux $C --json send --provider rest --to 0655555555 --text "poll me"
 assert_eq 0 "$RC" "sent through the provider without push"
