@@ -814,7 +814,10 @@ typedef struct smsmux_notifier smsmux_notifier;
       60 when absent, 0 none; doubled after each poll, until a final status
       or dlr_poll_deadline hours, 48, after the send).
     Store-backed: several notifiers (processes, machines on PostgreSQL)
-    share the work.  NULL with err (bad options, no store).
+    share the work; an event being delivered is claimed (on PostgreSQL a
+    lease other nodes take over when it expires; on SQLite what a dead
+    process held is released by smsmux_workers_start's recovery, so start
+    the workers first).  NULL with err (bad options, no store).
     (added in 0.3) */
 smsmux_notifier *smsmux_notifier_start(smsmux *sm,
                                        const smsmux_notifier_options *o,
