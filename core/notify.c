@@ -61,6 +61,7 @@ struct smsmux_notifier {
   const char *(*tenant_secret)(void *ud, const char *tenant);
   void *ud;
   unsigned retry_hours;
+  unsigned serial;             /* notifier_serial when it started */
   httpc_pool *http;
   pthread_t *threads;
   unsigned n;
@@ -75,6 +76,10 @@ typedef struct sender_arg {
   struct smsmux_notifier *n;
   unsigned k;
 } sender_arg;
+
+/* Notifiers started by this process: each sender's claim token is its
+   own even when a reload's notifier overlaps the old one. */
+static unsigned notifier_serial;
 
 static int stopping(struct smsmux_notifier *n) {
   int s;
@@ -238,7 +243,8 @@ static void *sender_main(void *arg) {
   struct smsmux_notifier *n = a->n;
   struct smsmux *sm = n->sm;
   char token[64];
-  snprintf(token, sizeof token, "n-%ld-%u", (long)getpid(), a->k);
+  snprintf(token, sizeof token, "n-%ld-%u-%u", (long)getpid(), n->serial,
+           a->k);
   free(a);
   while (!stopping(n)) {
     store_webhook w;
@@ -326,7 +332,8 @@ static void poll_one(struct smsmux *sm, store_db *db, instance *inst,
       memset(&rep, 0, sizeof rep);
       rep.provider = inst->cfg->name;
       rep.provider_id = id;
-      rep.number = e->to && *e->to ? e->to : NULL;
+      /* not E.164: no recipient named, the id alone (as smsmux_hook) */
+      rep.number = e->to && e->to[0] == '+' ? e->to : NULL;
       rep.status = st;
       rep.code = e->code;
       rep.text = e->text;
@@ -431,6 +438,7 @@ smsmux_notifier *smsmux_notifier_start(smsmux *sm,
     return NULL;
   }
   n->sm = sm;
+  n->serial = __atomic_add_fetch(&notifier_serial, 1, __ATOMIC_RELAXED);
   n->secret = opt.secret && *opt.secret ? xstrdup(opt.secret) : NULL;
   n->tenant_secret = opt.tenant_secret;
   n->ud = opt.ud;

@@ -121,7 +121,7 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
   char *found = NULL;
   instance *inst;
   smsmux_call call;
-  int rc;
+  int rc, named = provider != NULL;
 
   if (!id || !*id) {
     err_set(&r->error, SMSMUX_ERR_INPUT, NULL, "status: which message id?");
@@ -146,7 +146,7 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
   if (!inst) {
     /* no such provider is an input error; one that cannot say (no status
        call, unusable) leaves the store's history */
-    if (r->error.cls != SMSMUX_ERR_INPUT)
+    if (r->error.cls != SMSMUX_ERR_INPUT && !named)
       status_fallback(sm, id, r);
     return r;
   }
@@ -162,7 +162,8 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
     call.n_statuses = 0;
   }
   call_done(&call);
-  if (r->error.cls != SMSMUX_OK)
+  /* a provider named by the caller is asked: its answer or its error */
+  if (r->error.cls != SMSMUX_OK && !named)
     status_fallback(sm, id, r);
   return r;
 }

@@ -2599,8 +2599,9 @@ static int reply_run(sq_db *db, job *j) {
              r->to, r->text, a->message_id, r->at ? r->at : now, now))
     return -1;
   if (a->message_id) {
-    ev_in e = {a->message_id, "reply", r->from, "received", r->provider, id,
-               r->to, r->text, r->at, -1};
+    /* status: the number it was sent to; code: the provider's id of it */
+    ev_in e = {a->message_id, "reply", r->from, r->to, r->provider, id,
+               r->reply_id,   r->text, r->at,   -1};
     if (event_add(db, j, &e))
       return -1;
   }

@@ -6,7 +6,20 @@
  * a ref is given, with the message's fingerprint, so a retried send never
  * goes out twice and a reused ref with another content is a conflict), the
  * attempts, and a small key/value table for the router (breakers,
- * round-robin positions, cached balances).
+ * round-robin positions, cached balances).  Since issue 13 (SQLite schema
+ * 3, PostgreSQL schema 2): each recipient's status history (events, also
+ * the webhook outbox of messages with a callback_url), delivery reports
+ * (applied by rank, kept pending when they overtake the send's answer),
+ * replies, opt-outs and what polling needs.
+ *
+ * Where this file goes beyond the issue 13 contract (choices, written here
+ * and in the report): store_queue_recover's `unknown` rows are events too;
+ * a reply's fields in an event (store_event_row); a provider_id matching
+ * nothing leaves a reply unmatched (store_reply_add); a report naming no
+ * number is applied to the sent recipients and kept for the others
+ * (store_report_apply); next_due of store_webhook_claim counts only
+ * claimable events; store_poll_due needs the provider id; store_prune
+ * also drops unmatched replies by age.
  *
  * States of a recipient: queued -> sending (written durably before its
  * request leaves) -> accepted | scheduled | failed (nothing was accepted:
@@ -146,8 +159,9 @@ int store_queue_claim(store_db *db, const char *token, int64_t now,
 int store_queue_unclaim(store_db *db, const char *token, char *err,
                         size_t errlen);
 
-/** Claims and `sending` recipients of worker `token` (NULL: the
-    handle's own direct sends) stay theirs for another lease period.
+/** Claims (queue and webhook) and `sending` recipients of worker
+    `token` (NULL: the handle's own direct sends) stay theirs for another
+    lease period.
     PostgreSQL: claims and `sending` rows are leased, and a lease not
     renewed in time lets other nodes take what was claimed (recover turns
     what was sending into `unknown`); a worker calls this well within the
@@ -155,10 +169,11 @@ int store_queue_unclaim(store_db *db, const char *token, char *err,
 int store_queue_heartbeat(store_db *db, const char *token, char *err,
                           size_t errlen);
 
-/** At a service's start: every claim is released, and recipients left
-    `sending` by a stopped process become `unknown` (they may have gone
-    out).  PostgreSQL (shared by live nodes): only claims and `sending`
-    rows whose lease expired.  *unknown counts those.  0 or -1. */
+/** At a service's start: every claim (queue and webhook) is released,
+    and recipients left `sending` by a stopped process become `unknown`
+    (they may have gone out; an event each).  PostgreSQL (shared by live
+    nodes): only claims and `sending` rows whose lease expired.  *unknown
+    counts those.  0 or -1. */
 int store_queue_recover(store_db *db, long *unknown, char *err,
                         size_t errlen);
 
@@ -180,10 +195,19 @@ typedef struct store_attempt_row {
    event of a message with a callback_url is also pending for webhook
    delivery (store_webhook_claim); without one it is not. */
 typedef struct store_event_row {
-  int64_t seq;                 /* increasing per message, in commit order */
+  int64_t seq;                 /* increasing per message, in commit order
+                                  (store-wide unique) */
   char *kind;                  /* "status" or "reply" */
+  /* status: the recipient's number, its new status, the provider instance,
+     the provider's message id, its code and text (a report's raw ones).
+     reply: number = who replied (from), status = the number or sender it
+     was sent to (to, NULL when unknown), provider = the instance,
+     provider_id = smsmux's id of the reply (the `id` of
+     store_replies_list), code = the provider's id of the reply (reply_id,
+     may be NULL), text = the reply's text. */
   char *number, *status, *provider, *provider_id, *code, *text;
-  int64_t at;
+  int64_t at;                  /* a report's or reply's own time, else when
+                                  recorded */
 } store_event_row;
 typedef struct store_message {
   char *id, *tenant, *ref, *encoding, *callback_url, *request_json;
@@ -259,8 +283,10 @@ int store_message_of(store_db *db, const char *id, char **message_id,
                      char **tenant);
 
 /** Rows older than `before` (Unix seconds) removed: messages whose every
-    recipient is settled, their recipients and attempts.  *removed counts
-    the messages.  0 or -1 (err). */
+    recipient is settled, their recipients, attempts, events, replies and
+    webhook events still pending; replies matched to no message recorded
+    before `before`; reports kept pending for over 2 days (whatever
+    `before`).  *removed counts the messages.  0 or -1 (err). */
 int store_prune(store_db *db, int64_t before, long *removed, char *err,
                 size_t errlen);
 
@@ -295,7 +321,10 @@ typedef struct store_report {
     recipient has that (provider, provider_id[, number]) yet, or those
     that do are still queued/sending/failed: kept pending and applied by
     the store_finish that records that provider id (pending reports older
-    than 2 days are dropped by store_prune); -1: error (err). */
+    than 2 days are dropped by store_prune); -1: error (err), also for a
+    status below accepted or unknown to smsmux.  A report naming no
+    number that finds some recipients sent and others not yet sent is
+    applied to the former and kept pending for the latter (0). */
 int store_report_apply(store_db *db, const store_report *r, char *err,
                        size_t errlen);
 
@@ -312,15 +341,20 @@ typedef struct store_reply {
 } store_reply;
 
 /** Record a reply, matched to the message whose recipient `from` has
-    provider_id (from that provider); without provider_id (or when it
-    matches nothing), to the latest message sent through that provider to
-    `from` within 30 days; else unmatched (tenant "", no message).
-    Idempotent on (provider, reply_id) when reply_id is given: 1 for a
-    repeat (*tenant and *message_id then those of the first).  A matched
-    reply of a message with a callback_url is an event ("reply") pending
-    for webhook delivery, after that message's earlier events.  *tenant
-    and *message_id (may be NULL pointers to skip; malloc'd; *message_id
-    NULL when unmatched).  0 recorded, 1 repeat, -1 error. */
+    provider_id (from that provider); without provider_id, to the latest
+    message sent through that provider to `from` within 30 days (a
+    recipient neither queued, failed nor cancelled); else unmatched (tenant
+    "", no message).  A provider_id that matches nothing leaves the reply
+    unmatched: it answers a message smsmux does not know (pruned, or sent
+    by something else), and guessing from the number could file a STOP
+    under the wrong tenant.  Idempotent on (provider, reply_id) when
+    reply_id is given: 1 for a repeat (*tenant and *message_id then those
+    the first one found).  A matched reply is an event of its message
+    (kind "reply", see store_event_row), so with a callback_url it is
+    pending for webhook delivery after that message's earlier events.
+    *tenant and *message_id (may be NULL pointers to skip; malloc'd;
+    *message_id NULL when unmatched).  provider, from and text are
+    required.  0 recorded, 1 repeat, -1 error. */
 int store_reply_add(store_db *db, const store_reply *r, char **tenant,
                     char **message_id, char *err, size_t errlen);
 
@@ -368,12 +402,8 @@ typedef struct store_webhook {
   char *event_id;              /* stable id for X-Smsmux-Event
                                   (message id + "-" + seq) */
   char *message_id, *tenant, *url; /* url = the message's callback_url */
-  store_event_row ev;          /* the event (kind status or reply; for a
-                                  reply: number = from, text = reply text,
-                                  provider_id = the reply's smsmux id,
-                                  code = the provider's reply id, status =
-                                  the number it was sent to (NULL when
-                                  unknown)) */
+  store_event_row ev;          /* the event (see store_event_row for what
+                                  a reply's fields hold) */
   unsigned attempts;           /* failed deliveries so far */
   int64_t first_at;            /* when the event was recorded */
 } store_webhook;
@@ -383,12 +413,16 @@ void store_webhook_clear(store_webhook *w);
     that nobody holds (a claim is leased like queue claims: on PostgreSQL
     other nodes take it when the lease expires; store_queue_heartbeat(token)
     renews it; SQLite: released by store_queue_recover at start).  0 taken,
-    1 nothing due (*next_due: earliest next_at of a pending event nobody
-    holds, 0 none), -1 error. */
+    1 nothing due (*next_due: earliest next_at of the events that could be
+    claimed then: the first pending one of each message, nobody holding
+    it; 0 none, which does not mean the backlog is empty: an event waiting
+    behind one another worker holds becomes claimable when that one is
+    done or retried), -1 error. */
 int store_webhook_claim(store_db *db, const char *token, int64_t now,
                         store_webhook *w, int64_t *next_due, char *err,
                         size_t errlen);
-/** Delivered (2xx): no longer pending.  0 or -1. */
+/** Delivered (2xx): no longer pending (the next event of its message
+    becomes claimable).  0 or -1. */
 int store_webhook_done(store_db *db, int64_t seq, char *err, size_t errlen);
 /** Delivery failed: attempts + 1, due again at next_at, claim released;
     give_up 1: no longer pending (expired after webhook_retry_hours; kept
@@ -407,9 +441,10 @@ typedef struct store_poll_row {
   int64_t since;               /* when it was last updated (accepted/sent) */
 } store_poll_row;
 /** Recipients sent through `provider` whose status is accepted or sent
-    (not final), updated at or after `oldest` (older ones are past the
-    deadline), due for a poll (poll_next NULL or <= now), at most limit,
-    oldest first.  0 or -1. */
+    (not final) and whose provider id is known (a poll asks by it),
+    updated at or after `oldest` (older ones are past the deadline), due
+    for a poll (poll_next NULL or <= now), at most limit, least recently
+    updated first.  0 or -1. */
 int store_poll_due(store_db *db, const char *provider, int64_t now,
                    int64_t oldest, unsigned limit, store_poll_row **rows,
                    size_t *n);

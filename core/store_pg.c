@@ -1,12 +1,20 @@
 /* store_pg: the store in PostgreSQL, shared by several smsmux nodes (see
  * store.h, store_backend.h).
  *
- * Schema (table schema_version holds 1; migrations[] run in order from
+ * Schema (table schema_version holds 2; migrations[] run in order from
  * the version found, each in the transaction that records it):
- *   messages, recipients, attempts, kv: the columns of the SQLite store,
- *   plus recipients.lease_until (Unix seconds of the database's clock)
- *   next to claimed_by: a claim or a `sending` row belongs to its holder
- *   until then.
+ *   messages, recipients, attempts, kv, and (2) events, webhooks,
+ *   reports_pending, replies, optouts: the columns of the SQLite store,
+ *   plus recipients.lease_until and webhooks.lease_until (Unix seconds of
+ *   the database's clock) next to claimed_by: a claim or a `sending` row
+ *   belongs to its holder until then.
+ *
+ * Events: P_EVENT_ADD takes a transaction-scoped lock on the message
+ * before its sequence number, so the events of one message are numbered
+ * in commit order (a webhook worker never sees event 2 of a message
+ * while event 1 is still uncommitted).  A report and the store_finish
+ * that records its provider id take a lock on (provider, id): either the
+ * report sees the id, or the finish sees the report kept pending.
  *
  * Connections: a small pool per handle (a mutex-guarded free list, at
  * most PG_POOL_MAX connections; a caller waits for one when all are
@@ -45,12 +53,16 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 #define PG_POOL_MAX 8
 #define PG_RETRIES 10
 #define PG_LEASE_DEFAULT 120
 /* any constant: the transaction-scoped lock that serialises setups */
 #define PG_SETUP_LOCK "7303427801"
+/* the first key of the transaction-scoped locks of a message's events and
+   of a (provider, provider id) */
+#define PG_EVENT_LOCK "7303"
+#define PG_ID_LOCK "7304"
 
 /* ---------------------------------------------------------------- sql -- */
 
@@ -112,6 +124,67 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "  value TEXT,"
     "  updated BIGINT NOT NULL,"
     "  PRIMARY KEY (ns, key));",
+    /* 2 (issue 13): status history, webhook outbox, reports that
+       overtook their send, replies, opt-outs, polling */
+    "ALTER TABLE recipients ADD COLUMN polls INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE recipients ADD COLUMN poll_next BIGINT;"
+    "CREATE INDEX recipients_by_number ON recipients(number, created);"
+    "CREATE INDEX recipients_polled ON recipients(provider, updated)"
+    "  WHERE state IN ('accepted', 'sent');"
+    "CREATE TABLE events ("
+    "  seq BIGSERIAL PRIMARY KEY,"
+    "  message_id TEXT COLLATE \"C\" NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  number TEXT,"
+    "  status TEXT,"
+    "  provider TEXT,"
+    "  provider_id TEXT,"
+    "  code TEXT,"
+    "  text TEXT,"
+    "  at BIGINT NOT NULL);"
+    "CREATE INDEX events_by_message ON events(message_id, seq);"
+    "CREATE TABLE webhooks ("
+    "  seq BIGINT PRIMARY KEY,"
+    "  message_id TEXT COLLATE \"C\" NOT NULL,"
+    "  next_at BIGINT NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created BIGINT NOT NULL,"
+    "  claimed_by TEXT,"
+    "  lease_until BIGINT);"
+    "CREATE INDEX webhooks_by_message ON webhooks(message_id, seq);"
+    "CREATE TABLE reports_pending ("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  provider TEXT NOT NULL,"
+    "  provider_id TEXT NOT NULL,"
+    "  number TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  code TEXT,"
+    "  text TEXT,"
+    "  at BIGINT NOT NULL,"
+    "  created BIGINT NOT NULL,"
+    "  UNIQUE (provider, provider_id, number, status));"
+    "CREATE TABLE replies ("
+    "  id TEXT COLLATE \"C\" PRIMARY KEY,"
+    "  tenant TEXT NOT NULL,"
+    "  provider TEXT NOT NULL,"
+    "  reply_id TEXT,"
+    "  from_number TEXT NOT NULL,"
+    "  to_number TEXT,"
+    "  text TEXT NOT NULL,"
+    "  message_id TEXT COLLATE \"C\","
+    "  at BIGINT NOT NULL,"
+    "  created BIGINT NOT NULL);"
+    "CREATE UNIQUE INDEX replies_by_reply_id ON replies(provider, reply_id)"
+    "  WHERE reply_id IS NOT NULL;"
+    "CREATE INDEX replies_by_tenant ON replies(tenant, id);"
+    "CREATE INDEX replies_by_message ON replies(message_id)"
+    "  WHERE message_id IS NOT NULL;"
+    "CREATE TABLE optouts ("
+    "  tenant TEXT NOT NULL,"
+    "  number TEXT COLLATE \"C\" NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  at BIGINT NOT NULL,"
+    "  PRIMARY KEY (tenant, number));",
 };
 
 #define NOW_DB "extract(epoch from now())::bigint"
@@ -153,6 +226,36 @@ enum pst {
   P_MSG_ATTEMPTS,
   P_MSG_IDS,
   P_COUNTS,
+  P_EVENT_ADD,
+  P_ID_LOCK,
+  P_REPORT_FIND,
+  P_REPORT_SET,
+  P_PENDING_ADD,
+  P_PENDING_TAKE,
+  P_PRUNE_HOOKS,
+  P_PRUNE_EVENTS,
+  P_PRUNE_REPLIES,
+  P_PRUNE_PENDING,
+  P_MSG_EVENTS,
+  P_REPLY_BY_ID,
+  P_REPLY_BY_PID,
+  P_REPLY_LATEST,
+  P_REPLY_INSERT,
+  P_REPLIES,
+  P_OPTOUT_SET,
+  P_OPTOUT_CLEAR,
+  P_OPTOUT_HAS,
+  P_OPTOUTS,
+  P_HOOK_PICK,
+  P_HOOK_NEXT_DUE,
+  P_HOOK_TAKE,
+  P_HOOK_DONE,
+  P_HOOK_RETRY,
+  P_HOOK_BACKLOG,
+  P_HOOK_HEARTBEAT,
+  P_HOOK_EXPIRE,
+  P_POLL_DUE,
+  P_POLL_MARK,
   P_COUNT
 };
 
@@ -186,9 +289,15 @@ static const char *const pst_sql[P_COUNT] = {
                        "$3, updated = $4::bigint, claimed_by = "
                        "coalesce(claimed_by, $5), lease_until = " NOW_DB
                        " + $6::bigint WHERE message_id = $1 AND number = $2",
+    /* with the id recorded, its (provider, id) lock is taken: a report
+       kept pending meanwhile is seen by P_PENDING_TAKE after it */
     [P_RCPT_FINISH] = "UPDATE recipients SET state = $3, provider = $4, "
                       "provider_id = $5, code = $6, text = $7, updated = "
-                      "$8::bigint WHERE message_id = $1 AND number = $2",
+                      "$8::bigint WHERE message_id = $1 AND number = $2 "
+                      "RETURNING CASE WHEN $4::text IS NULL OR $5::text IS "
+                      "NULL THEN 0 ELSE (SELECT 1 FROM "
+                      "pg_advisory_xact_lock(" PG_ID_LOCK ", hashtext("
+                      "$4::text || ' ' || $5::text))) END",
     [P_ATTEMPT_INSERT] = "INSERT INTO attempts (message_id, provider, "
                          "outcome, class, code, message, at) VALUES ($1, "
                          "$2, $3, $4, $5, $6, $7::bigint)",
@@ -256,7 +365,8 @@ static const char *const pst_sql[P_COUNT] = {
         "UPDATE recipients SET state = 'unknown', code = "
         "'interrupted', text = 'the request may have left "
         "when smsmux stopped: not sent again', updated = "
-        "$1::bigint WHERE state = 'sending' AND " LEASE_OVER(""),
+        "$1::bigint WHERE state = 'sending' AND " LEASE_OVER("")
+        " RETURNING message_id, number, provider, provider_id",
     [P_EXPIRE_CLAIMS] = "UPDATE recipients SET claimed_by = NULL, "
                         "lease_until = NULL WHERE claimed_by IS NOT NULL AND "
                         "state = 'queued' AND " LEASE_OVER(""),
@@ -264,7 +374,8 @@ static const char *const pst_sql[P_COUNT] = {
     [P_CANCEL] = "UPDATE recipients SET state = 'cancelled', code = "
                  "'cancelled', text = 'cancelled before it was sent', "
                  "updated = $2::bigint WHERE message_id = $1 AND state = "
-                 "'queued' AND (claimed_by IS NULL OR " LEASE_OVER("") ")",
+                 "'queued' AND (claimed_by IS NULL OR " LEASE_OVER("") ") "
+                 "RETURNING message_id, number, provider, provider_id",
     [P_MSG_READ] = "SELECT id, tenant, ref, encoding, callback_url, request, "
                    "created, not_before, segments FROM messages WHERE id = "
                    "$1 AND tenant = $2",
@@ -280,6 +391,126 @@ static const char *const pst_sql[P_COUNT] = {
                   "DESC LIMIT $5::bigint",
     [P_COUNTS] = "SELECT state, count(*) FROM recipients WHERE state IN "
                  "('queued', 'sending') GROUP BY state",
+    /* An event of message $1 and, when the message has a callback_url
+       ($11: 1 yes, 0 no, -1 look it up), its webhook.  The message's lock
+       first, held to the commit: the events of one message get their seq
+       in commit order (webhooks leave in that order). */
+    [P_EVENT_ADD] =
+        "WITH l AS (SELECT 1 AS one FROM pg_advisory_xact_lock(" PG_EVENT_LOCK
+        ", hashtext($1::text))), e AS (INSERT INTO events (message_id, "
+        "kind, number, status, provider, provider_id, code, text, at) "
+        "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::bigint FROM l "
+        "RETURNING seq) INSERT INTO webhooks (seq, message_id, next_at, "
+        "created) SELECT e.seq, $1, $10::bigint, $10::bigint FROM e WHERE "
+        "$11::int = 1 OR ($11::int < 0 AND EXISTS (SELECT 1 FROM messages "
+        "m WHERE m.id = $1 AND m.callback_url IS NOT NULL))",
+    /* (provider, provider id): a report and the finish that records the
+       id follow one another (the report kept pending is seen by it, or
+       the report sees the id) */
+    [P_ID_LOCK] = "SELECT 1 FROM pg_advisory_xact_lock(" PG_ID_LOCK
+                  ", hashtext($1::text || ' ' || $2::text))",
+    [P_REPORT_FIND] = "SELECT message_id, number, state FROM recipients "
+                      "WHERE provider_id = $2 AND provider = $1 AND "
+                      "($3::text IS NULL OR number = $3) ORDER BY "
+                      "message_id, number FOR UPDATE",
+    [P_REPORT_SET] = "UPDATE recipients SET state = $3, code = $4, text = "
+                     "$5, updated = $6::bigint WHERE message_id = $1 AND "
+                     "number = $2",
+    [P_PENDING_ADD] = "INSERT INTO reports_pending (provider, provider_id, "
+                      "number, status, code, text, at, created) VALUES ($1, "
+                      "$2, $3, $4, $5, $6, $7::bigint, $8::bigint) ON "
+                      "CONFLICT DO NOTHING",
+    [P_PENDING_TAKE] = "DELETE FROM reports_pending WHERE provider = $1 AND "
+                       "provider_id = $2 RETURNING id, provider, "
+                       "provider_id, number, status, code, text, at, "
+                       "created",
+    [P_PRUNE_HOOKS] =
+        "DELETE FROM webhooks WHERE message_id IN (SELECT m.id FROM "
+        "messages m WHERE m.created < $1::bigint AND NOT EXISTS (SELECT 1 "
+        "FROM recipients r WHERE r.message_id = m.id AND r.state IN "
+        "('queued', 'sending')))",
+    [P_PRUNE_EVENTS] =
+        "DELETE FROM events WHERE message_id IN (SELECT m.id FROM "
+        "messages m WHERE m.created < $1::bigint AND NOT EXISTS (SELECT 1 "
+        "FROM recipients r WHERE r.message_id = m.id AND r.state IN "
+        "('queued', 'sending')))",
+    [P_PRUNE_REPLIES] =
+        "DELETE FROM replies WHERE message_id IN (SELECT m.id FROM "
+        "messages m WHERE m.created < $1::bigint AND NOT EXISTS (SELECT 1 "
+        "FROM recipients r WHERE r.message_id = m.id AND r.state IN "
+        "('queued', 'sending'))) OR (message_id IS NULL AND created < "
+        "$1::bigint)",
+    [P_PRUNE_PENDING] = "DELETE FROM reports_pending WHERE created < "
+                        "$1::bigint",
+    [P_MSG_EVENTS] = "SELECT seq, kind, number, status, provider, "
+                     "provider_id, code, text, at FROM events WHERE "
+                     "message_id = $1 ORDER BY seq",
+    [P_REPLY_BY_ID] = "SELECT tenant, message_id FROM replies WHERE "
+                      "provider = $1 AND reply_id = $2",
+    [P_REPLY_BY_PID] = "SELECT message_id, tenant FROM recipients WHERE "
+                       "provider_id = $2 AND provider = $1 AND number = $3 "
+                       "ORDER BY created DESC, message_id DESC LIMIT 1",
+    [P_REPLY_LATEST] = "SELECT message_id, tenant FROM recipients WHERE "
+                       "number = $2 AND provider = $1 AND created >= "
+                       "$3::bigint AND state NOT IN ('queued', 'failed', "
+                       "'cancelled') ORDER BY created DESC, message_id "
+                       "DESC LIMIT 1",
+    [P_REPLY_INSERT] = "INSERT INTO replies (id, tenant, provider, "
+                       "reply_id, from_number, to_number, text, "
+                       "message_id, at, created) VALUES ($1, $2, $3, $4, "
+                       "$5, $6, $7, $8, $9::bigint, $10::bigint) ON "
+                       "CONFLICT DO NOTHING RETURNING 1",
+    [P_REPLIES] = "SELECT id, provider, reply_id, from_number, to_number, "
+                  "text, message_id, at FROM replies WHERE tenant = $1 AND "
+                  "($2::text IS NULL OR id < $2) AND at >= $3::bigint "
+                  "ORDER BY id DESC LIMIT $4::bigint",
+    [P_OPTOUT_SET] = "INSERT INTO optouts (tenant, number, source, at) "
+                     "VALUES ($1, $2, $3, $4::bigint) ON CONFLICT DO "
+                     "NOTHING",
+    [P_OPTOUT_CLEAR] = "DELETE FROM optouts WHERE tenant = $1 AND number "
+                       "= $2",
+    [P_OPTOUT_HAS] = "SELECT 1 FROM optouts WHERE tenant = $1 AND number "
+                     "= $2",
+    [P_OPTOUTS] = "SELECT number, source, at FROM optouts WHERE tenant = "
+                  "$1 AND ($2::text IS NULL OR number > $2) ORDER BY "
+                  "number LIMIT $3::bigint",
+    /* the oldest due event that is the first pending one of its message
+       and that nobody holds (a row another node is claiming: skipped) */
+    [P_HOOK_PICK] = "SELECT w.seq FROM webhooks w WHERE (w.claimed_by IS "
+                    "NULL OR " LEASE_OVER("w.") ") AND w.next_at <= "
+                    "$1::bigint AND NOT EXISTS (SELECT 1 FROM webhooks p "
+                    "WHERE p.message_id = w.message_id AND p.seq < w.seq) "
+                    "ORDER BY w.seq LIMIT 1 FOR UPDATE OF w SKIP LOCKED",
+    [P_HOOK_NEXT_DUE] = "SELECT min(w.next_at) FROM webhooks w WHERE "
+                        "(w.claimed_by IS NULL OR " LEASE_OVER("w.") ") "
+                        "AND NOT EXISTS (SELECT 1 FROM webhooks p WHERE "
+                        "p.message_id = w.message_id AND p.seq < w.seq)",
+    [P_HOOK_TAKE] =
+        "UPDATE webhooks w SET claimed_by = $2, lease_until = " NOW_DB
+        " + $3::bigint FROM events e WHERE w.seq = $1::bigint AND e.seq = "
+        "w.seq RETURNING w.seq, w.message_id, w.attempts, w.created, "
+        "(SELECT m.tenant FROM messages m WHERE m.id = w.message_id), "
+        "(SELECT m.callback_url FROM messages m WHERE m.id = "
+        "w.message_id), e.kind, e.number, e.status, e.provider, "
+        "e.provider_id, e.code, e.text, e.at",
+    [P_HOOK_DONE] = "DELETE FROM webhooks WHERE seq = $1::bigint",
+    [P_HOOK_RETRY] = "UPDATE webhooks SET attempts = attempts + 1, next_at "
+                     "= $2::bigint, claimed_by = NULL, lease_until = NULL "
+                     "WHERE seq = $1::bigint",
+    [P_HOOK_BACKLOG] = "SELECT count(*) FROM webhooks",
+    [P_HOOK_HEARTBEAT] = "UPDATE webhooks SET lease_until = " NOW_DB
+                         " + $2::bigint WHERE claimed_by = $1",
+    [P_HOOK_EXPIRE] = "UPDATE webhooks SET claimed_by = NULL, lease_until "
+                      "= NULL WHERE claimed_by IS NOT NULL AND "
+                      LEASE_OVER(""),
+    [P_POLL_DUE] = "SELECT message_id, number, provider, provider_id, "
+                   "polls, updated FROM recipients WHERE provider = $1 AND "
+                   "state IN ('accepted', 'sent') AND provider_id IS NOT "
+                   "NULL AND updated >= $2::bigint AND (poll_next IS NULL "
+                   "OR poll_next <= $3::bigint) ORDER BY updated, "
+                   "message_id, number LIMIT $4::bigint",
+    [P_POLL_MARK] = "UPDATE recipients SET polls = polls + 1, poll_next = "
+                    "$3::bigint WHERE message_id = $1 AND number = $2",
 };
 
 /* ------------------------------------------------------------- handle -- */
@@ -776,6 +1007,59 @@ static unsigned long pg_commits(store_db *db_) {
   return n;
 }
 
+/* ------------------------------------------------------------- events -- */
+
+/* An event of message `mid` (P_EVENT_ADD; hook 1: the message has a
+   callback_url, 0: none, -1: look it up), inside the caller's
+   transaction. */
+typedef struct pev {
+  const char *mid, *kind, *number, *status, *provider, *provider_id, *code,
+      *text;
+  int64_t at;
+  int hook;
+} pev;
+
+static int event_add(pg_db *db, pconn *c, const pev *e, char *err,
+                     size_t errlen) {
+  char at[24], now[24], hook[8];
+  now_text(now);
+  if (e->at)
+    snprintf(at, sizeof at, "%lld", (long long)e->at);
+  else
+    snprintf(at, sizeof at, "%s", now);
+  snprintf(hook, sizeof hook, "%d", e->hook);
+  return pxc(px(db, c, P_EVENT_ADD, err, errlen, 11, e->mid, e->kind,
+                e->number, e->status, e->provider, e->provider_id, e->code,
+                e->text, at, now, hook),
+             NULL);
+}
+
+/* An event `status` (code, text) for each row (message_id, number,
+   provider, provider_id) of `r` (cleared). */
+static int events_of_result(pg_db *db, pconn *c, PGresult *r,
+                            const char *status, const char *code,
+                            const char *text, char *err, size_t errlen) {
+  int i, n = PQntuples(r);
+  for (i = 0; i < n; i++) {
+    pev e = {PQgetvalue(r, i, 0),
+             "status",
+             PQgetvalue(r, i, 1),
+             status,
+             PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2),
+             PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3),
+             code,
+             text,
+             0,
+             -1};
+    if (event_add(db, c, &e, err, errlen)) {
+      PQclear(r);
+      return -1;
+    }
+  }
+  PQclear(r);
+  return 0;
+}
+
 /* ------------------------------------------------------------ reserve -- */
 
 typedef struct reserve_arg {
@@ -839,6 +1123,8 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
     const char *state = r->sending ? "sending" : "queued";
     const char *prov = r->sending ? a->provider : NULL;
     const char *holder = r->sending ? db->node : NULL;
+    pev ev = {a->m->id, "status", r->number, state, prov, NULL, NULL, NULL,
+              0, a->q && a->q->callback_url ? 1 : 0};
     PGresult *res;
     store_rcpt_clear(r);
     r->claim = STORE_CLAIM_NEW;
@@ -865,6 +1151,8 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
         if (r->claim != STORE_CLAIM_RETRY)
           continue;
       } else {
+        if (event_add(db, c, &ev, err, errlen))
+          return -1;
         taken++;
         continue;
       }
@@ -874,7 +1162,8 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
     if (pxc(px(db, c, P_RCPT_RETRY, err, errlen, 10, a->m->id, tenant,
                a->m->ref, r->number, a->m->fingerprint, state, prov, now,
                holder, db->lease),
-            NULL))
+            NULL) ||
+        event_add(db, c, &ev, err, errlen))
       return -1;
     taken++;
   }
@@ -920,6 +1209,95 @@ static int pg_queue_put(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
   return reserve_q((pg_db *)db, m, rows, n, NULL, q, err, errlen);
 }
 
+/* ------------------------------------------------------------ reports -- */
+
+/* Apply report r inside the caller's transaction (whose (provider, id)
+   lock is held): 0 applied to one or more recipients, 1 nothing changed,
+   2 kept pending (no recipient has that id yet, or one that has it is not
+   sent yet: recorded in reports_pending, or back there with `created`, its
+   first time there, when it came from there), -1 error. */
+static int report_core(pg_db *db, pconn *c, const store_report *r,
+                       const char *created, char *err, size_t errlen) {
+  PGresult *res = px(db, c, P_REPORT_FIND, err, errlen, 3, r->provider,
+                     r->provider_id, r->number);
+  char now[24], at[24];
+  int i, n, applied = 0, early = 0;
+  if (!res)
+    return -1;
+  now_text(now);
+  if (r->at)
+    snprintf(at, sizeof at, "%lld", (long long)r->at);
+  else
+    snprintf(at, sizeof at, "%s", now);
+  n = PQntuples(res);
+  for (i = 0; i < n; i++) {
+    const char *mid = PQgetvalue(res, i, 0), *num = PQgetvalue(res, i, 1),
+               *cur = PQgetvalue(res, i, 2);
+    pev e = {mid,     "status", num,     r->status, r->provider,
+             r->provider_id,    r->code, r->text,   r->at,       -1};
+    int rank = store_status_rank(cur);
+    if (rank == 0 || rank == 1 || rank == -1) { /* not sent yet */
+      early = 1;
+      continue;
+    }
+    if (!store_report_moves(cur, r->status))
+      continue;
+    if (pxc(px(db, c, P_REPORT_SET, err, errlen, 6, mid, num, r->status,
+               r->code, r->text, now),
+            NULL) ||
+        event_add(db, c, &e, err, errlen)) {
+      PQclear(res);
+      return -1;
+    }
+    applied = 1;
+  }
+  PQclear(res);
+  if (n == 0)
+    early = 1;
+  if (early &&
+      pxc(px(db, c, P_PENDING_ADD, err, errlen, 8, r->provider,
+             r->provider_id, r->number ? r->number : "", r->status, r->code,
+             r->text, at, created ? created : now),
+          NULL))
+    return -1;
+  return applied ? 0 : early ? 2 : 1;
+}
+
+/* The pending reports of (provider, provider_id), applied now that a send
+   recorded that id (its lock is held: P_RCPT_FINISH); those still early
+   go back. */
+static int pending_apply(pg_db *db, pconn *c, const char *provider,
+                         const char *provider_id, char *err, size_t errlen) {
+  PGresult *res = px(db, c, P_PENDING_TAKE, err, errlen, 2, provider,
+                     provider_id);
+  int i, k, n, pass;
+  if (!res)
+    return -1;
+  n = PQntuples(res);
+  /* lowest status first (ranks 2, 3, 4): each step of the way recorded */
+  for (pass = 2; pass <= 4; pass++)
+    for (i = 0; i < n; i++) {
+      const char *num = PQgetvalue(res, i, 3);
+      store_report r;
+      k = store_status_rank(PQgetvalue(res, i, 4));
+      if ((k < 2 ? 2 : k > 4 ? 4 : k) != pass)
+        continue;
+      r.provider = PQgetvalue(res, i, 1);
+      r.provider_id = PQgetvalue(res, i, 2);
+      r.number = *num ? num : NULL;
+      r.status = PQgetvalue(res, i, 4);
+      r.code = PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5);
+      r.text = PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6);
+      r.at = val_int(res, i, 7);
+      if (report_core(db, c, &r, PQgetvalue(res, i, 8), err, errlen) < 0) {
+        PQclear(res);
+        return -1;
+      }
+    }
+  PQclear(res);
+  return 0;
+}
+
 /* --------------------------------------------------- sending, finish -- */
 
 typedef struct numbers_arg {
@@ -937,7 +1315,10 @@ static int numbers_body(pg_db *db, pconn *c, void *arg, char *err,
   for (i = 0; i < a->n; i++) {
     PGresult *r = px(db, c, P_RCPT_SENDING, err, errlen, 6, a->id,
                      a->numbers[i], a->provider, now, db->node, db->lease);
-    if (pxc(r, NULL))
+    pev e = {a->id, "status", a->numbers[i], "sending", a->provider,
+             NULL,  NULL,     NULL,          0,         -1};
+    long changed = 0;
+    if (pxc(r, &changed) || (changed > 0 && event_add(db, c, &e, err, errlen)))
       return -1;
   }
   return 0;
@@ -966,9 +1347,28 @@ static int finish_body(pg_db *db, pconn *c, void *arg, char *err,
   now_text(now);
   for (i = 0; i < f->n_o; i++) {
     const store_outcome *o = &f->o[i];
+    pev e = {f->id,          "status", o->number, o->state, o->provider,
+             o->provider_id, o->code,  o->text,   0,        -1};
+    long changed = 0;
     if (pxc(px(db, c, P_RCPT_FINISH, err, errlen, 8, f->id, o->number, o->state,
                o->provider, o->provider_id, o->code, o->text, now),
-            NULL))
+            &changed) ||
+        (changed > 0 && event_add(db, c, &e, err, errlen)))
+      return -1;
+  }
+  /* reports that came before this answer: applied now */
+  for (i = 0; i < f->n_o; i++) {
+    const store_outcome *o = &f->o[i];
+    size_t k;
+    if (!o->provider || !o->provider_id)
+      continue;
+    for (k = 0; k < i; k++) /* each (provider, id) once */
+      if (f->o[k].provider && f->o[k].provider_id &&
+          strcmp(f->o[k].provider, o->provider) == 0 &&
+          strcmp(f->o[k].provider_id, o->provider_id) == 0)
+        break;
+    if (k == i &&
+        pending_apply(db, c, o->provider, o->provider_id, err, errlen))
       return -1;
   }
   for (i = 0; i < f->n_a; i++) {
@@ -1003,7 +1403,14 @@ typedef struct prune_arg {
 static int prune_body(pg_db *db, pconn *c, void *arg, char *err,
                       size_t errlen) {
   prune_arg *a = arg;
-  if (pxc(px(db, c, P_PRUNE_ATTEMPTS, err, errlen, 1, a->before), NULL) ||
+  char old[24];
+  snprintf(old, sizeof old, "%lld",
+           (long long)time(NULL) - (long long)STORE_PENDING_KEEP);
+  if (pxc(px(db, c, P_PRUNE_PENDING, err, errlen, 1, old), NULL) ||
+      pxc(px(db, c, P_PRUNE_ATTEMPTS, err, errlen, 1, a->before), NULL) ||
+      pxc(px(db, c, P_PRUNE_HOOKS, err, errlen, 1, a->before), NULL) ||
+      pxc(px(db, c, P_PRUNE_EVENTS, err, errlen, 1, a->before), NULL) ||
+      pxc(px(db, c, P_PRUNE_REPLIES, err, errlen, 1, a->before), NULL) ||
       pxc(px(db, c, P_PRUNE_RCPTS, err, errlen, 1, a->before), NULL) ||
       pxc(px(db, c, P_PRUNE_MSGS, err, errlen, 1, a->before), &a->removed))
     return -1;
@@ -1126,6 +1533,24 @@ static int pg_message_read(store_db *db_, const char *tenant, const char *id,
     w->code = val_dup(r, i, 3, &ok);
     w->message = val_dup(r, i, 4, &ok);
     w->at = val_int(r, i, 5);
+  }
+  PQclear(r);
+  if (!ok || !(r = px(db, c, P_MSG_EVENTS, NULL, 0, 1, id)))
+    goto out;
+  n = PQntuples(r);
+  if (n && !(m->events = calloc((size_t)n, sizeof *m->events)))
+    ok = 0;
+  for (i = 0; ok && i < n; i++) {
+    store_event_row *w = &m->events[m->n_events++];
+    w->seq = val_int(r, i, 0);
+    w->kind = val_dup(r, i, 1, &ok);
+    w->number = val_dup(r, i, 2, &ok);
+    w->status = val_dup(r, i, 3, &ok);
+    w->provider = val_dup(r, i, 4, &ok);
+    w->provider_id = val_dup(r, i, 5, &ok);
+    w->code = val_dup(r, i, 6, &ok);
+    w->text = val_dup(r, i, 7, &ok);
+    w->at = val_int(r, i, 8);
   }
   PQclear(r);
   ret = ok ? 0 : -1;
@@ -1309,10 +1734,20 @@ static int expire_body(pg_db *db, pconn *c, void *arg, char *err,
                        size_t errlen) {
   token_arg *a = arg;
   char now[24];
+  PGresult *r;
   now_text(now);
-  if (pxc(px(db, c, P_EXPIRE_SENDING, err, errlen, 1, now), &a->changed))
+  if (!(r = px(db, c, P_EXPIRE_SENDING, err, errlen, 1, now)))
     return -1;
-  return pxc(px(db, c, P_EXPIRE_CLAIMS, err, errlen, 0), NULL);
+  a->changed = PQntuples(r);
+  if (events_of_result(db, c, r, "unknown", "interrupted",
+                       "the request may have left when smsmux stopped: not "
+                       "sent again",
+                       err, errlen))
+    return -1;
+  return pxc(px(db, c, P_EXPIRE_CLAIMS, err, errlen, 0), NULL) ||
+                 pxc(px(db, c, P_HOOK_EXPIRE, err, errlen, 0), NULL)
+             ? -1
+             : 0;
 }
 
 static int heartbeat_body(pg_db *db, pconn *c, void *arg, char *err,
@@ -1320,7 +1755,10 @@ static int heartbeat_body(pg_db *db, pconn *c, void *arg, char *err,
   token_arg *a = arg;
   if (pxc(px(db, c, P_HEARTBEAT, err, errlen, 2, a->token ? a->token : db->node,
              db->lease),
-          NULL))
+          NULL) ||
+      (a->token && pxc(px(db, c, P_HOOK_HEARTBEAT, err, errlen, 2, a->token,
+                          db->lease),
+                       NULL)))
     return -1;
   return expire_body(db, c, arg, err, errlen);
 }
@@ -1359,7 +1797,11 @@ static int cancel_body(pg_db *db, pconn *c, void *arg, char *err,
   if (a->result)
     return 0;
   now_text(now);
-  if (pxc(px(db, c, P_CANCEL, err, errlen, 2, a->id, now), &changed))
+  if (!(r = px(db, c, P_CANCEL, err, errlen, 2, a->id, now)))
+    return -1;
+  changed = PQntuples(r);
+  if (events_of_result(db, c, r, "cancelled", "cancelled",
+                       "cancelled before it was sent", err, errlen))
     return -1;
   a->result = changed > 0 ? 0 : 2;
   return 0;
@@ -1502,135 +1944,425 @@ static int pg_kv_update(store_db *db, const char *ns, const char *key,
   return kv_tx(db, kv_update_body, &a);
 }
 
-/* -------------------------------------------- issue 13 (not yet done) -- */
+/* ---------------------------------------------- reports and replies -- */
+
+typedef struct report_arg {
+  const store_report *r;
+  int result;
+} report_arg;
+
+static int report_body(pg_db *db, pconn *c, void *arg, char *err,
+                       size_t errlen) {
+  report_arg *a = arg;
+  if (pxc(px(db, c, P_ID_LOCK, err, errlen, 2, a->r->provider,
+             a->r->provider_id),
+          NULL))
+    return -1;
+  a->result = report_core(db, c, a->r, NULL, err, errlen);
+  return a->result < 0 ? -1 : 0;
+}
 
 static int pg_report_apply(store_db *db, const store_report *r, char *err,
                            size_t errlen) {
-  (void)db;
-  (void)r;
-  store_set_err(err, errlen, "not implemented");
-  return -1;
+  report_arg a = {r, 0};
+  if (tx((pg_db *)db, report_body, &a, err, errlen))
+    return -1;
+  return a.result;
+}
+
+typedef struct reply_arg {
+  const store_reply *r;
+  char *tenant, *message_id;
+  int result;
+} reply_arg;
+
+/* The tenant and message of the first row of res (cleared): 0 or -1. */
+static int reply_found(reply_arg *a, PGresult *res, int tenant_col,
+                       char *err, size_t errlen) {
+  int ok = 1;
+  a->tenant = val_dup(res, 0, tenant_col, &ok);
+  a->message_id = val_dup(res, 0, 1 - tenant_col, &ok);
+  PQclear(res);
+  if (!ok || !a->tenant) {
+    store_set_err(err, errlen, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static int reply_body(pg_db *db, pconn *c, void *arg, char *err,
+                      size_t errlen) {
+  reply_arg *a = arg;
+  const store_reply *r = a->r;
+  char id[40], now[24], at[24], since[24];
+  PGresult *res;
+  free(a->tenant);
+  free(a->message_id);
+  a->tenant = a->message_id = NULL;
+  a->result = 0;
+  now_text(now);
+  if (r->at)
+    snprintf(at, sizeof at, "%lld", (long long)r->at);
+  else
+    snprintf(at, sizeof at, "%s", now);
+  if (r->reply_id) {
+    if (!(res = px(db, c, P_REPLY_BY_ID, err, errlen, 2, r->provider,
+                   r->reply_id)))
+      return -1;
+    if (PQntuples(res) > 0) { /* a repeat: what the first one found */
+      a->result = 1;
+      return reply_found(a, res, 0, err, errlen);
+    }
+    PQclear(res);
+  }
+  snprintf(since, sizeof since, "%lld",
+           (long long)time(NULL) - (long long)STORE_REPLY_WINDOW);
+  res = r->provider_id ? px(db, c, P_REPLY_BY_PID, err, errlen, 3,
+                            r->provider, r->provider_id, r->from)
+                       : px(db, c, P_REPLY_LATEST, err, errlen, 3,
+                            r->provider, r->from, since);
+  if (!res)
+    return -1;
+  if (PQntuples(res) > 0) {
+    if (reply_found(a, res, 1, err, errlen))
+      return -1;
+  } else {
+    PQclear(res);
+    if (!(a->tenant = store_dupstr(""))) {
+      store_set_err(err, errlen, "out of memory");
+      return -1;
+    }
+  }
+  store_make_reply_id(id);
+  if (!(res = px(db, c, P_REPLY_INSERT, err, errlen, 10, id, a->tenant,
+                 r->provider, r->reply_id, r->from, r->to, r->text,
+                 a->message_id, at, now)))
+    return -1;
+  if (PQntuples(res) == 0) {
+    /* another node recorded the same reply meanwhile (its row is
+       committed now: ON CONFLICT waited for it) */
+    PQclear(res);
+    free(a->tenant);
+    free(a->message_id);
+    a->tenant = a->message_id = NULL;
+    if (!(res = px(db, c, P_REPLY_BY_ID, err, errlen, 2, r->provider,
+                   r->reply_id)))
+      return -1;
+    if (PQntuples(res) == 0) {
+      PQclear(res);
+      store_set_err(err, errlen, "store %s: reply %s vanished", db->shown,
+                    r->reply_id ? r->reply_id : "");
+      return -1;
+    }
+    a->result = 1;
+    return reply_found(a, res, 0, err, errlen);
+  }
+  PQclear(res);
+  if (a->message_id) {
+    /* status: the number it was sent to; code: the provider's id of it */
+    pev e = {a->message_id, "reply", r->from, r->to, r->provider, id,
+             r->reply_id,   r->text, r->at,   -1};
+    if (event_add(db, c, &e, err, errlen))
+      return -1;
+  }
+  return 0;
 }
 
 static int pg_reply_add(store_db *db, const store_reply *r, char **tenant,
                         char **message_id, char *err, size_t errlen) {
-  (void)db;
-  (void)r;
-  (void)tenant;
-  (void)message_id;
-  store_set_err(err, errlen, "not implemented");
-  return -1;
+  reply_arg a = {r, NULL, NULL, 0};
+  if (tx((pg_db *)db, reply_body, &a, err, errlen)) {
+    free(a.tenant);
+    free(a.message_id);
+    return -1;
+  }
+  if (tenant)
+    *tenant = a.tenant;
+  else
+    free(a.tenant);
+  if (message_id)
+    *message_id = a.message_id;
+  else
+    free(a.message_id);
+  return a.result;
 }
 
-static int pg_replies_list(store_db *db, const char *tenant, int64_t since,
+static int pg_replies_list(store_db *db_, const char *tenant, int64_t since,
                            const char *cursor, unsigned limit,
                            store_reply_row **rows, size_t *n) {
-  (void)db;
-  (void)tenant;
-  (void)since;
-  (void)cursor;
-  (void)limit;
-  (void)rows;
-  (void)n;
-  return -1;
+  pg_db *db = (pg_db *)db_;
+  char s[24], l[24];
+  PGresult *r;
+  int i, k, ok = 1;
+  snprintf(s, sizeof s, "%lld", (long long)since);
+  snprintf(l, sizeof l, "%u", limit);
+  if (!(r = read1(db, P_REPLIES, 4, tenant, cursor, s, l, NULL)))
+    return -1;
+  k = PQntuples(r);
+  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
+    ok = 0;
+  for (i = 0; ok && i < k; i++) {
+    store_reply_row *w = &(*rows)[(*n)++];
+    w->id = val_dup(r, i, 0, &ok);
+    w->provider = val_dup(r, i, 1, &ok);
+    w->reply_id = val_dup(r, i, 2, &ok);
+    w->from = val_dup(r, i, 3, &ok);
+    w->to = val_dup(r, i, 4, &ok);
+    w->text = val_dup(r, i, 5, &ok);
+    w->message_id = val_dup(r, i, 6, &ok);
+    w->at = val_int(r, i, 7);
+  }
+  PQclear(r);
+  if (!ok) {
+    store_reply_rows_free(*rows, *n);
+    *rows = NULL;
+    *n = 0;
+    return -1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------ opt-out -- */
+
+typedef struct one_arg {
+  enum pst id;
+  int n;
+  const char *v[4];
+  long changed;
+} one_arg;
+
+/* One statement (a->id, a->n values) in a transaction of its own. */
+static int one_body(pg_db *db, pconn *c, void *arg, char *err,
+                    size_t errlen) {
+  one_arg *a = arg;
+  return pxc(px(db, c, a->id, err, errlen, a->n, a->v[0], a->v[1], a->v[2],
+                a->v[3]),
+             &a->changed);
 }
 
 static int pg_optout_set(store_db *db, const char *tenant,
                          const char *number, const char *source, char *err,
                          size_t errlen) {
-  (void)db;
-  (void)tenant;
-  (void)number;
-  (void)source;
-  store_set_err(err, errlen, "not implemented");
-  return -1;
+  one_arg a = {P_OPTOUT_SET, 4, {tenant, number, source, NULL}, 0};
+  char now[24];
+  now_text(now);
+  a.v[3] = now;
+  if (tx((pg_db *)db, one_body, &a, err, errlen))
+    return -1;
+  return a.changed > 0 ? 0 : 1;
 }
 
 static int pg_optout_clear(store_db *db, const char *tenant,
                            const char *number, char *err, size_t errlen) {
-  (void)db;
-  (void)tenant;
-  (void)number;
-  store_set_err(err, errlen, "not implemented");
-  return -1;
+  one_arg a = {P_OPTOUT_CLEAR, 2, {tenant, number, NULL, NULL}, 0};
+  if (tx((pg_db *)db, one_body, &a, err, errlen))
+    return -1;
+  return a.changed > 0 ? 0 : 1;
 }
 
 static int pg_optout_has(store_db *db, const char *tenant,
                          const char *number) {
-  (void)db;
-  (void)tenant;
-  (void)number;
-  return -1;
+  PGresult *r =
+      read1((pg_db *)db, P_OPTOUT_HAS, 2, tenant, number, NULL, NULL, NULL);
+  int rc;
+  if (!r)
+    return -1;
+  rc = PQntuples(r) > 0;
+  PQclear(r);
+  return rc;
 }
 
 static int pg_optouts_list(store_db *db, const char *tenant,
                            const char *cursor, unsigned limit,
                            store_optout_row **rows, size_t *n) {
-  (void)db;
-  (void)tenant;
-  (void)cursor;
-  (void)limit;
-  (void)rows;
-  (void)n;
-  return -1;
+  char l[24];
+  PGresult *r;
+  int i, k, ok = 1;
+  snprintf(l, sizeof l, "%u", limit);
+  if (!(r = read1((pg_db *)db, P_OPTOUTS, 3, tenant, cursor, l, NULL, NULL)))
+    return -1;
+  k = PQntuples(r);
+  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
+    ok = 0;
+  for (i = 0; ok && i < k; i++) {
+    store_optout_row *w = &(*rows)[(*n)++];
+    w->number = val_dup(r, i, 0, &ok);
+    w->source = val_dup(r, i, 1, &ok);
+    w->at = val_int(r, i, 2);
+  }
+  PQclear(r);
+  if (!ok) {
+    store_optout_rows_free(*rows, *n);
+    *rows = NULL;
+    *n = 0;
+    return -1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------ webhooks -- */
+
+typedef struct hook_arg {
+  const char *token;
+  char now[24];
+  int64_t next_due;
+  int found;
+  store_webhook *w;
+} hook_arg;
+
+static int hook_claim_body(pg_db *db, pconn *c, void *arg, char *err,
+                           size_t errlen) {
+  hook_arg *a = arg;
+  store_webhook *w = a->w;
+  PGresult *r;
+  char seq[24];
+  int ok = 1;
+  store_webhook_clear(w); /* a run again starts afresh */
+  a->found = 0;
+  a->next_due = 0;
+  if (!(r = px(db, c, P_HOOK_PICK, err, errlen, 1, a->now)))
+    return -1;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    if (!(r = px(db, c, P_HOOK_NEXT_DUE, err, errlen, 0)))
+      return -1;
+    a->next_due = PQntuples(r) > 0 ? val_int(r, 0, 0) : 0;
+    PQclear(r);
+    return 0;
+  }
+  snprintf(seq, sizeof seq, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  if (!(r = px(db, c, P_HOOK_TAKE, err, errlen, 3, seq, a->token, db->lease)))
+    return -1;
+  if (PQntuples(r) == 0) { /* its event is gone (pruned): nothing */
+    PQclear(r);
+    return 0;
+  }
+  w->seq = val_int(r, 0, 0);
+  w->message_id = val_dup(r, 0, 1, &ok);
+  w->attempts = (unsigned)val_int(r, 0, 2);
+  w->first_at = val_int(r, 0, 3);
+  w->tenant = PQgetisnull(r, 0, 4) ? store_dupstr("") : val_dup(r, 0, 4, &ok);
+  w->url = val_dup(r, 0, 5, &ok);
+  w->ev.seq = w->seq;
+  w->ev.kind = val_dup(r, 0, 6, &ok);
+  w->ev.number = val_dup(r, 0, 7, &ok);
+  w->ev.status = val_dup(r, 0, 8, &ok);
+  w->ev.provider = val_dup(r, 0, 9, &ok);
+  w->ev.provider_id = val_dup(r, 0, 10, &ok);
+  w->ev.code = val_dup(r, 0, 11, &ok);
+  w->ev.text = val_dup(r, 0, 12, &ok);
+  w->ev.at = val_int(r, 0, 13);
+  PQclear(r);
+  if (ok && w->message_id && w->tenant) {
+    size_t n = strlen(w->message_id) + 24;
+    if ((w->event_id = malloc(n)))
+      snprintf(w->event_id, n, "%s-%lld", w->message_id, (long long)w->seq);
+  }
+  if (!ok || !w->event_id || !w->tenant) {
+    store_set_err(err, errlen, "out of memory");
+    return -1;
+  }
+  a->found = 1;
+  return 0;
 }
 
 static int pg_webhook_claim(store_db *db, const char *token, int64_t now,
                             store_webhook *w, int64_t *next_due, char *err,
                             size_t errlen) {
-  (void)db;
-  (void)token;
-  (void)now;
-  (void)w;
-  (void)next_due;
-  store_set_err(err, errlen, "not implemented");
-  return -1;
+  hook_arg a;
+  memset(&a, 0, sizeof a);
+  a.token = token;
+  a.w = w;
+  snprintf(a.now, sizeof a.now, "%lld", (long long)now);
+  if (tx((pg_db *)db, hook_claim_body, &a, err, errlen)) {
+    store_webhook_clear(w);
+    return -1;
+  }
+  if (!a.found) {
+    store_webhook_clear(w);
+    if (next_due)
+      *next_due = a.next_due;
+    return 1;
+  }
+  return 0;
 }
 
 static int pg_webhook_done(store_db *db, int64_t seq, char *err,
                            size_t errlen) {
-  (void)db;
-  (void)seq;
-  store_set_err(err, errlen, "not implemented");
-  return -1;
+  one_arg a = {P_HOOK_DONE, 1, {NULL, NULL, NULL, NULL}, 0};
+  char s[24];
+  snprintf(s, sizeof s, "%lld", (long long)seq);
+  a.v[0] = s;
+  return tx((pg_db *)db, one_body, &a, err, errlen);
 }
 
 static int pg_webhook_retry(store_db *db, int64_t seq, int64_t next_at,
                             int give_up, char *err, size_t errlen) {
-  (void)db;
-  (void)seq;
-  (void)next_at;
-  (void)give_up;
-  store_set_err(err, errlen, "not implemented");
-  return -1;
+  one_arg a = {give_up ? P_HOOK_DONE : P_HOOK_RETRY,
+               give_up ? 1 : 2,
+               {NULL, NULL, NULL, NULL},
+               0};
+  char s[24], t[24];
+  snprintf(s, sizeof s, "%lld", (long long)seq);
+  snprintf(t, sizeof t, "%lld", (long long)next_at);
+  a.v[0] = s;
+  a.v[1] = t;
+  return tx((pg_db *)db, one_body, &a, err, errlen);
 }
 
 static int pg_webhook_backlog(store_db *db, unsigned long *pending) {
-  (void)db;
-  (void)pending;
-  return -1;
+  PGresult *r =
+      read1((pg_db *)db, P_HOOK_BACKLOG, 0, NULL, NULL, NULL, NULL, NULL);
+  if (!r)
+    return -1;
+  *pending = PQntuples(r) > 0 ? strtoul(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+  PQclear(r);
+  return 0;
 }
+
+/* ------------------------------------------------------------- polling -- */
 
 static int pg_poll_due(store_db *db, const char *provider, int64_t now,
                        int64_t oldest, unsigned limit, store_poll_row **rows,
                        size_t *n) {
-  (void)db;
-  (void)provider;
-  (void)now;
-  (void)oldest;
-  (void)limit;
-  (void)rows;
-  (void)n;
-  return -1;
+  char o[24], t[24], l[24];
+  PGresult *r;
+  int i, k, ok = 1;
+  snprintf(o, sizeof o, "%lld", (long long)oldest);
+  snprintf(t, sizeof t, "%lld", (long long)now);
+  snprintf(l, sizeof l, "%u", limit);
+  if (!(r = read1((pg_db *)db, P_POLL_DUE, 4, provider, o, t, l, NULL)))
+    return -1;
+  k = PQntuples(r);
+  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
+    ok = 0;
+  for (i = 0; ok && i < k; i++) {
+    store_poll_row *w = &(*rows)[(*n)++];
+    w->message_id = val_dup(r, i, 0, &ok);
+    w->number = val_dup(r, i, 1, &ok);
+    w->provider = val_dup(r, i, 2, &ok);
+    w->provider_id = val_dup(r, i, 3, &ok);
+    w->polls = (unsigned)val_int(r, i, 4);
+    w->since = val_int(r, i, 5);
+  }
+  PQclear(r);
+  if (!ok) {
+    store_poll_rows_free(*rows, *n);
+    *rows = NULL;
+    *n = 0;
+    return -1;
+  }
+  return 0;
 }
 
 static int pg_poll_mark(store_db *db, const char *message_id,
                         const char *number, int64_t next_at) {
-  (void)db;
-  (void)message_id;
-  (void)number;
-  (void)next_at;
-  return -1;
+  one_arg a = {P_POLL_MARK, 3, {message_id, number, NULL, NULL}, 0};
+  char t[24];
+  snprintf(t, sizeof t, "%lld", (long long)next_at);
+  a.v[2] = t;
+  return tx((pg_db *)db, one_body, &a, NULL, 0);
 }
 
 const store_backend store_pg_backend = {

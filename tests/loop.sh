@@ -65,7 +65,7 @@ assert_json .error.code opt-out "error code opt-out"
 assert_json '.recipients[0].status' rejected "its line: rejected"
 assert_eq "$before" "$(all_sends)" "no request reached the provider"
 run_smsmux $C send --provider smsmode --to 0611111111 --text "Encore"
-assert_contains "$OUT$ERR" "opt-out" "human output says opt-out"
+assert_contains "$OUT$ERR" "+33611111111 opted out" "human output says it opted out"
 
 # --- a pushed report; status from the history -----------------------------
 Q="numero=33622222222&date_reception=2026-12-05+10%3A00%3A00&statut=11&smsID=$ID&refClient=&mcc_mnc=20801"
@@ -86,8 +86,11 @@ assert_eq 0 "$RC" "status while the provider fails: exit 0 (from the history)"
 assert_json '.recipients[0].status' delivered "status from the history: delivered"
 assert_json '.recipients[0].to' "+33622222222" "status from the history: the recipient"
 assert_contains "$ERR" "history" "stderr says where the answer came from"
-run_smsmux $C --json status NOT-AN-ID --provider smsmode
-assert_eq 1 "$RC" "an id the store does not know: the provider's failure stands"
+run_smsmux $C --json status NOT-AN-ID
+assert_eq 2 "$RC" "an id the store does not know: not found"
+run_smsmux $C --json status --provider smsmode "$ID"
+assert_eq 1 "$RC" "--provider named: that provider's answer (its failure) stands"
+assert_json .error.class temporary "--provider named: its error class"
 sim_reset
 
 # --- STOP and START replies -------------------------------------------------
@@ -98,12 +101,12 @@ assert_eq "+33622222222" "$(tool replies | jq -r '.replies[0].from')" "its sende
 run_smsmux $C --json send --provider smsmode --to 0622222222 --text "Promo"
 assert_eq 2 "$RC" "after STOP: the send is refused"
 assert_json .recipients[0].code opt-out "after STOP: code opt-out"
-assert_eq 1 "$(sends_to 33622222222)" "after STOP: nothing more reached the provider"
+assert_eq 0 "$(sends_to 33622222222)" "after STOP: nothing reached the provider (log reset above)"
 R2="numero=36034&message=start&emetteur=33622222222&date_reception=05122026-100500&smsID=$ID&refClient=&responseID=resp-2"
 assert_eq "ok 0" "$(tool hook smsmode hook-secret mo "$R2")" "a START reply recorded"
 run_smsmux $C --json send --provider smsmode --to 0622222222 --text "Promo"
 assert_eq 0 "$RC" "after START: sent again"
-assert_eq 2 "$(sends_to 33622222222)" "after START: the provider got it"
+assert_eq 1 "$(sends_to 33622222222)" "after START: the provider got it"
 
 # --- webhooks: signed, a receiver down for a while ---------------------------
 touch "$TMP/rcv.down"
@@ -146,6 +149,32 @@ assert_eq "/dlr" "$(jq -r .path "$TMP/rcv.log")" "to the dlr-url"
 assert_eq "1|+33644444444|smsmode|$KID|$KPID|1796464800" \
   "$(jq -r '[.query.type, .query.to, .query.smsc, .query.id, .query.fid, .query.t] | join("|")' "$TMP/rcv.log")" \
   "escape codes substituted"
+
+# --- the keys: checked, and stop_words as configured -------------------------
+for kv in "smsmux:webhook_retry_hours = 0" "smsmux:stop_words = ,," "provider:dlr_poll = -1" "provider:dlr_poll_deadline = 0"; do
+  sec=${kv%%:*}; line=${kv#*:}
+  if [ "$sec" = smsmux ]; then
+    sed "s|^state_dir = .*|&\n$line|" "$CFG" >"$TMP/bad.ini"
+  else
+    sed "s|^hook_token = .*|&\n$line|" "$CFG" >"$TMP/bad.ini"
+  fi
+  chmod 600 "$TMP/bad.ini"
+  run_smsmux --config "$TMP/bad.ini" providers
+  assert_eq 2 "$RC" "$line: refused"
+  assert_contains "$ERR" "${line%% =*}" "$line: the key is named"
+done
+sed "s|^state_dir = .*|&\nstop_words = fin, ne plus envoyer\nstart_words = reprise|" "$CFG" >"$TMP/words.ini"
+chmod 600 "$TMP/words.ini"
+tw() { "$TOOL" "$TMP/words.ini" "$@" 2>"$TMP/tool.err"; }
+assert_eq "ok 0" "$(tw hook smsmode hook-secret mo "numero=36034&message=STOP&emetteur=33677777777&responseID=w-1")" "STOP with other stop_words: recorded"
+run_smsmux --config "$TMP/words.ini" --json send --provider smsmode --to 0677777777 --text "x"
+assert_eq 0 "$RC" "STOP is not a stop word there: sent"
+assert_eq "ok 0" "$(tw hook smsmode hook-secret mo "numero=36034&message=Ne++plus+envoyer+%21&emetteur=33677777777&responseID=w-2")" "a configured phrase"
+run_smsmux --config "$TMP/words.ini" --json send --provider smsmode --to 0677777777 --text "x"
+assert_eq 2 "$RC" "the phrase (case, blanks and ! ignored) opted out"
+assert_eq "ok 0" "$(tw hook smsmode hook-secret mo "numero=36034&message=REPRISE&emetteur=33677777777&responseID=w-3")" "the start word"
+run_smsmux --config "$TMP/words.ini" --json send --provider smsmode --to 0677777777 --text "x"
+assert_eq 0 "$RC" "the start word lifted it"
 
 # --- polling a provider that does not push ----------------------------------
 run_smsmux $C --json send --provider rest --to 0655555555 --text "poll me"

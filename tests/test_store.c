@@ -2,12 +2,18 @@
  * number) with the message fingerprint (new, duplicate, conflict, retry,
  * possibly sent), the state machine, group commit, damage never taken for
  * a fresh start, the key/value store (atomic under threads and
- * processes), the queue's claims, cancel and recovery, prune.
+ * processes), the queue's claims, cancel and recovery, prune; the status
+ * history, delivery reports (ranks, repeats, reports before the send's
+ * answer), replies, opt-outs, the webhook outbox, polling, and the
+ * migration of a store of the previous schema.
  *
  *   test_store                      SQLite, in a temporary directory
- *   test_store URL FRESH_URL        the backend-neutral parts again on
+ *   test_store URL FRESH_URL [V1_URL]
+ *                                   the backend-neutral parts again on
  *                                   PostgreSQL (tests/store-pg.sh): URL a
- *                                   database, FRESH_URL an empty one */
+ *                                   database, FRESH_URL an empty one,
+ *                                   V1_URL an empty one for the migration
+ *                                   of a schema 1 store */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -947,7 +953,8 @@ static void test_webhooks(store_db *db, int pg) {
 
   /* a reply to a message with a callback_url: after its earlier events */
   {
-    store_reply r = {"p1", "MO-W", "+33615000001", NULL, "thanks", "W-1", 0};
+    store_reply r = {"p1", "MO-W", "+33615000001", "36180", "thanks", "W-1",
+                     0};
     store_report rep = {"p1", "W-1", NULL, "delivered", NULL, NULL, 0};
     char *mid = NULL;
     finish_p(db, a, "+33615000001", "p1", "accepted", "W-1");
@@ -971,8 +978,11 @@ static void test_webhooks(store_db *db, int pg) {
     CHECK_STR_EQ(w.ev.kind, "reply", "webhooks: then the reply");
     CHECK(w.ev.text && strcmp(w.ev.text, "thanks") == 0 && w.ev.number &&
               strcmp(w.ev.number, "+33615000001") == 0 && w.ev.provider_id &&
-              w.ev.provider_id[0] == 'r',
-          "webhooks: ... its text, who sent it, smsmux's id of it");
+              w.ev.provider_id[0] == 'r' && w.ev.status &&
+              strcmp(w.ev.status, "36180") == 0 && w.ev.code &&
+              strcmp(w.ev.code, "MO-W") == 0,
+          "webhooks: ... its text, who sent it, to what, smsmux's id of "
+          "it, the provider's");
     store_webhook_done(db, w.seq, err, sizeof err);
     store_webhook_clear(&w);
   }
@@ -998,6 +1008,13 @@ static void test_webhooks(store_db *db, int pg) {
     CHECK_INT_EQ(hook_claim(db, "h2", now, &w, &next), 1,
                  "pg webhooks: 4 s after the claim, still h1's");
     sleep(4);
+    {
+      long unknown = 0;
+      store_queue_recover(db, &unknown, err, sizeof err);
+    }
+    CHECK_INT_EQ(sql_long("SELECT count(*) FROM webhooks WHERE claimed_by "
+                          "IS NOT NULL"),
+                 0, "pg webhooks: recover released the expired claim");
   }
   CHECK_INT_EQ(hook_claim(db, "h2", now, &w, &next), 0,
                pg ? "pg webhooks: h1's lease ran out: h2 takes it"
@@ -1616,8 +1633,74 @@ static void other_db(char *out, size_t n, const char *url, const char *user,
   snprintf(out, n, "postgresql://%s@/%s%s", user, name, q ? q : "");
 }
 
+/* A PostgreSQL store with the tables of schema 1 (and rows) is migrated to
+   2, keeping its rows. */
+static void test_pg_migrate(const char *url) {
+  static const char *const v1 =
+      "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+      "INSERT INTO schema_version VALUES (1);"
+      "CREATE TABLE messages (id TEXT COLLATE \"C\" PRIMARY KEY, tenant TEXT "
+      "NOT NULL, ref TEXT, fingerprint TEXT NOT NULL, created BIGINT NOT "
+      "NULL, request TEXT, not_before BIGINT NOT NULL DEFAULT 0, "
+      "callback_url TEXT, encoding TEXT, segments INTEGER);"
+      "CREATE TABLE recipients (message_id TEXT COLLATE \"C\" NOT NULL, "
+      "tenant TEXT NOT NULL, ref TEXT, number TEXT COLLATE \"C\" NOT NULL, "
+      "fingerprint TEXT NOT NULL, state TEXT NOT NULL, provider TEXT, "
+      "provider_id TEXT, code TEXT, text TEXT, created BIGINT NOT NULL, "
+      "updated BIGINT NOT NULL, claimed_by TEXT, lease_until BIGINT, "
+      "PRIMARY KEY (message_id, number));"
+      "CREATE UNIQUE INDEX recipients_by_ref ON recipients(tenant, ref, "
+      "number) WHERE ref IS NOT NULL;"
+      "CREATE TABLE attempts (seq BIGSERIAL PRIMARY KEY, message_id TEXT "
+      "COLLATE \"C\" NOT NULL, provider TEXT, outcome TEXT NOT NULL, class "
+      "TEXT, code TEXT, message TEXT, at BIGINT NOT NULL);"
+      "CREATE TABLE kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT, "
+      "updated BIGINT NOT NULL, PRIMARY KEY (ns, key));"
+      "INSERT INTO messages VALUES ('m0000000000000000000000000001', '', "
+      "'old-ref', 'ffff', 1700000000, NULL, 0, 'https://app.example/old', "
+      "'gsm7', 1);"
+      "INSERT INTO recipients VALUES ('m0000000000000000000000000001', '', "
+      "'old-ref', '+33618000001', 'ffff', 'accepted', 'p1', 'OLD-1', NULL, "
+      "NULL, 1700000000, 1700000000, NULL, NULL);"
+      "INSERT INTO kv VALUES ('rr', 'default', '41', 1700000000);";
+  char err[512] = "", *v = NULL, saved[512];
+  store_db *db;
+  store_message m;
+  int created = -1;
+  CHECK_INT_EQ(pg_exec(url, v1), 0, "pg v1: a store of schema 1");
+  db = store_open_url(url, &created, err, sizeof err);
+  CHECK(db != NULL, "pg v1: opened");
+  if (!db) {
+    printf("#   %s\n", err);
+    return;
+  }
+  CHECK_INT_EQ(created, 0, "pg v1: ... not created");
+  snprintf(saved, sizeof saved, "%s", where_db);
+  snprintf(where_db, sizeof where_db, "%s", url);
+  CHECK_INT_EQ(sql_long("SELECT max(version) FROM schema_version"), 2,
+               "pg v1: migrated to schema_version 2");
+  snprintf(where_db, sizeof where_db, "%s", saved);
+  CHECK_INT_EQ(store_message_read(db, "", "m0000000000000000000000000001", &m),
+               0, "pg v1: its message is read back");
+  CHECK(m.n_rcpts == 1 && strcmp(m.rcpts[0].provider_id, "OLD-1") == 0 &&
+            m.n_events == 0,
+        "pg v1: ... its recipient; no history yet");
+  store_message_clear(&m);
+  store_kv_get(db, "rr", "default", &v, NULL);
+  CHECK_STR_EQ(v, "41", "pg v1: its key/value rows are kept");
+  free(v);
+  CHECK_INT_EQ(report(db, "p1", "OLD-1", NULL, "delivered", NULL), 0,
+               "pg v1: a report for its message is applied");
+  if (store_message_read(db, "", "m0000000000000000000000000001", &m) == 0) {
+    CHECK(m.n_events == 1 && strcmp(m.events[0].status, "delivered") == 0,
+          "pg v1: ... one event");
+    store_message_clear(&m);
+  }
+  store_close(db);
+}
+
 /* The backend-neutral parts on PostgreSQL; then its own damage rules. */
-static int pg_main(const char *url, const char *fresh) {
+static int pg_main(const char *url, const char *fresh, const char *v1) {
   char err[512] = "", other[512];
   int created = -1;
   store_db *db;
@@ -1640,11 +1723,21 @@ static int pg_main(const char *url, const char *fresh) {
     test_kv(db);
     test_threads(db, 0);
     test_queue(db, 1);
+    test_history(db);
+    test_report_pending(db);
+    test_replies(db);
+    test_optouts(db);
+    test_webhooks(db, 1);
+    test_polling(db);
     test_prune(db);
+    test_prune13(db);
     store_close(db); /* before forking: children open their own */
     test_concurrency(url, fresh);
     test_claim_race(url);
   }
+
+  if (v1)
+    test_pg_migrate(v1);
 
   /* the password never shows, whatever fails */
   other_db(other, sizeof other, url, "postgres:s3cret-pw", "no_such_db");
@@ -1694,8 +1787,8 @@ int main(int argc, char **argv) {
   char dir[256], fresh[256];
   store_db *db;
 
-  if (argc == 3)
-    return pg_main(argv[1], argv[2]);
+  if (argc == 3 || argc == 4)
+    return pg_main(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
   snprintf(base, sizeof base, "%s", "/tmp/smsmux-test-state-XXXXXX");
   if (!mkdtemp(base)) {
     perror("mkdtemp");

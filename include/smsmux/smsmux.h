@@ -203,7 +203,12 @@ typedef struct smsmux_status_result {
 } smsmux_status_result;
 
 /** Delivery status of message `id`; `provider` may be NULL when the
-    journal knows which provider sent `id`. */
+    journal knows which provider sent `id`.  Then, when that provider
+    cannot answer (its plugin has no status call, it is unusable, or the
+    call fails), the answer comes from the store's history (the send's
+    answer, then the reports pushed or polled; said on the log) and the
+    error only when the store does not know `id` either (added in 0.3).
+    A `provider` given is asked: its answer or its error. */
 smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
                                         const char *id);
 void smsmux_status_result_free(smsmux_status_result *r);
@@ -809,7 +814,10 @@ typedef struct smsmux_notifier smsmux_notifier;
       60 when absent, 0 none; doubled after each poll, until a final status
       or dlr_poll_deadline hours, 48, after the send).
     Store-backed: several notifiers (processes, machines on PostgreSQL)
-    share the work.  NULL with err (bad options, no store).
+    share the work; an event being delivered is claimed (on PostgreSQL a
+    lease other nodes take over when it expires; on SQLite what a dead
+    process held is released by smsmux_workers_start's recovery, so start
+    the workers first).  NULL with err (bad options, no store).
     (added in 0.3) */
 smsmux_notifier *smsmux_notifier_start(smsmux *sm,
                                        const smsmux_notifier_options *o,
