@@ -94,3 +94,5 @@ tests_loop_tool_SOURCES = tests/loop_tool.c
 tests_loop_tool_LDADD = core/libsmsmux.la
 TESTS += tests/loop.sh
 EXTRA_DIST += tests/loop.sh
+TESTS += tests/loop-pg.sh
+EXTRA_DIST += tests/loop-pg.sh
