@@ -10,8 +10,10 @@ DOC=$top_srcdir/docs/openapi.json
 jq -e '.openapi | startswith("3.")' "$DOC" >/dev/null && pass "docs/openapi.json is an OpenAPI 3 document" ||
   fail "docs/openapi.json is an OpenAPI 3 document"
 sim_start
+receiver_start
 daemon_config
-sed -i 's/^workers = .*/workers = 1/' "$TMP/d.ini"
+sed -i -e 's/^workers = .*/workers = 1/' -e "s|^\[server\]\$|[server]\ncallback_url = $RCV/events|" "$TMP/d.ini"
+printf 'hook_token = %s\n' "$HOOK_TOKEN" >>"$TMP/d.ini"
 daemon_start
 checked=0
 status_of() { api GET "/v1/messages/$1"; jqr .status; }
@@ -97,7 +99,6 @@ conforms /cgi-bin/sendsms get
 nokey POST "/cgi-bin/sendsms?username=admin&password=$KEY&text=k"
 conforms /cgi-bin/sendsms post
 
-assert_eq yes "$([ $checked -ge 25 ] && echo yes)" "$checked answers checked"
 # ---- tenants (issue 14): the admin paths and a tenant's own
 tk() { # tk KEY METHOD PATH [curl args]: with a tenant's key
   _k=$1; _m=$2; _p=$3; shift 3
@@ -152,5 +153,48 @@ api GET /v1/admin/ledger/check; conforms /v1/admin/ledger/check get
 api DELETE /v1/admin/tenants/cust/keys/k1; conforms '/v1/admin/tenants/{name}/keys/{id}' delete
 api DELETE /v1/admin/tenants/cust/keys/k1; conforms '/v1/admin/tenants/{name}/keys/{id}' delete
 tk "$ckey" GET /v1/account; conforms /v1/account get
+# issue 13: replies, opt-outs, hooks, and the webhooks' bodies
+api GET /v1/replies; conforms /v1/replies get
+api GET '/v1/replies?limit=0'; conforms /v1/replies get
+post_json /v1/optouts '{"number": "0612345690"}'
+assert_eq 201 "$STATUS" "(opt-out: 201)"; conforms /v1/optouts post
+post_json /v1/optouts '{"number": "0612345690"}'
+assert_eq 200 "$STATUS" "(again: 200)"; conforms /v1/optouts post
+post_json /v1/optouts '{"number": "x"}'; conforms /v1/optouts post
+api POST /v1/optouts -H 'Content-Type: text/plain' --data-binary x; conforms /v1/optouts post
+api GET /v1/optouts; conforms /v1/optouts get
+api GET '/v1/optouts?limit=0'; conforms /v1/optouts get
+api DELETE /v1/optouts/+33612345690; conforms /v1/optouts/{number} delete
+api DELETE /v1/optouts/+33612345690; conforms /v1/optouts/{number} delete
+post_json /v1/messages '{"to": "0612345691", "text": "hook"}'
+hid=$(jqr .id)
+wait_until "accepted" 'test "$(status_of "$hid")" = accepted'
+api GET "/v1/messages/$hid"
+sms=$(jqr '.recipients[0].provider_id')
+H=/hooks/smsmode/$HOOK_TOKEN
+nokey GET "$H/dlr?numero=33612345691&date_reception=2026-12-05+10%3A00%3A00&statut=11&smsID=$sms&mcc_mnc=20801"
+assert_eq 200 "$STATUS" "(a report: 200)"; conforms '/hooks/{provider}/{token}/dlr' get
+nokey POST "$H/dlr" -d "numero=33612345691&statut=11&smsID=$sms"; conforms '/hooks/{provider}/{token}/dlr' post
+nokey GET "$H/dlr?numero=33612345691"; conforms '/hooks/{provider}/{token}/dlr' get
+nokey GET "/hooks/smsmode/wrong-token-0123/dlr?statut=11&smsID=$sms"; conforms '/hooks/{provider}/{token}/dlr' get
+nokey PUT "$H/dlr"; conforms '/hooks/{provider}/{token}/dlr' get
+nokey GET "$H/mo?numero=36034&message=Merci&emetteur=33612345691&date_reception=05122026-100000&smsID=$sms&refClient=&responseID=r1"
+conforms '/hooks/{provider}/{token}/mo' get
+nokey POST "/hooks/smsmode/wrong-token-0123/mo" -d 'message=x'; conforms '/hooks/{provider}/{token}/mo' post
+api GET /v1/replies; conforms /v1/replies get
+assert_json '.replies | length' 1 "(one reply listed)"
+api GET "/v1/messages/$hid"; conforms /v1/messages/{id} get
+wait_until "the reply's webhook" \
+  '[ "$(rcv_lines /events | jq -s "[.[] | select(.answered == 200) | .body | fromjson | .type] | unique | length")" = 2 ]'
+schema=$(jq -c '.components.schemas.WebhookEvent' "$DOC")
+n=0
+for b in $(rcv_lines /events | jq -r '.body | @base64'); do
+  n=$((n + 1))
+  _errs=$(printf '%s' "$b" | base64 -d | jq -r --slurpfile doc "$DOC" --argjson schema "$schema" \
+    '$doc[0] as $doc | '"$(grep -v '^#' "$top_srcdir/tests/daemon/openapi.jq")" 2>&1)
+  assert_eq "" "$_errs" "webhook body $n matches components.schemas.WebhookEvent"
+done
+
+assert_eq yes "$([ $checked -ge 40 ] && echo yes)" "$checked answers checked"
 daemon_stop
 finish
