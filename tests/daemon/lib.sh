@@ -31,6 +31,7 @@ daemon_config() {
 
 daemon_start() {
   rm -f "$TMP/d.port"
+  store_config "$TMP/d.ini"
   "$SMSMUXD" --config "$TMP/d.ini" --port-file "$TMP/d.port" "$@" >>"$TMP/d.log" 2>&1 &
   D_PID=$!
   _i=0

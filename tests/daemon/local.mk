@@ -13,3 +13,11 @@ TESTS += tests/daemon/openapi.sh
 EXTRA_DIST += tests/daemon/openapi.sh tests/daemon/openapi.jq
 TESTS += tests/daemon/tls.sh
 EXTRA_DIST += tests/daemon/tls.sh
+# The same suites on the PostgreSQL store: each wrapper runs its suite with
+# SMSMUX_TEST_STORE=pg (tests/lib.sh: one private server per suite, tests/pg.sh;
+# skipped without PostgreSQL's binaries, except under CI=true).
+DAEMON_PG_TESTS = tests/daemon/api-pg.sh tests/daemon/abuse-pg.sh \
+	tests/daemon/kannel-pg.sh tests/daemon/lifecycle-pg.sh \
+	tests/daemon/openapi-pg.sh tests/daemon/tls-pg.sh
+TESTS += $(DAEMON_PG_TESTS)
+EXTRA_DIST += $(DAEMON_PG_TESTS)
