@@ -21,3 +21,7 @@ DAEMON_PG_TESTS = tests/daemon/api-pg.sh tests/daemon/abuse-pg.sh \
 	tests/daemon/openapi-pg.sh tests/daemon/tls-pg.sh
 TESTS += $(DAEMON_PG_TESTS)
 EXTRA_DIST += $(DAEMON_PG_TESTS)
+# Three nodes on one PostgreSQL: kill -9 under load, one breaker state, one
+# idempotency key across nodes (issue 15).
+TESTS += tests/daemon/nodes.sh
+EXTRA_DIST += tests/daemon/nodes.sh
