@@ -7,8 +7,9 @@
 # the simulator, every message answered 202 reached sMsmode exactly once,
 # except those left unknown (at most the killed node's workers), which
 # reached it at most once.  Then one breaker state for all nodes (opened by
-# one node's failures, another node skips the provider) and one
-# idempotency key across nodes (a repeat on another node: 200, one send).
+# one node's failures, another node skips the provider), one idempotency
+# key across nodes (a repeat on another node: 200, one send), and a node
+# while the database is stopped and once it is back.
 #
 # As root each node runs in its own PID namespace, as containers do: all
 # are PID 1, and the restarted node is PID 1 again, so nothing may be told
@@ -254,6 +255,25 @@ m3=$(curl -sS "$(url 3)/metrics")
 assert_contains "$m3" 'smsmux_provider_attempts_total{provider="main",result="skipped"} 1' \
   "node 3 counts one skip of main"
 assert_contains "$m3" 'smsmux_provider_breaker_open{provider="main"} 1' "node 3 reports main's breaker open"
+
+# ---- the database stops: a submit is refused (503: nothing is accepted
+# that is not recorded), /readyz says the store is down; once the database
+# is back the node serves again, on new connections
+_pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1
+post_json_to 3 /v1/messages '{"to": "0612399021", "text": "sans base"}'
+assert_eq 503 "$STATUS" "the database stopped: a submit is refused with 503"
+assert_json .error.class system "... class system"
+STATUS=$(curl -sS -o "$TMP/.r" -w '%{http_code}' "$(url 3)/readyz")
+assert_eq 503 "$STATUS" "... /readyz: 503"
+assert_json .store false "... the store is down" "$(cat "$TMP/.r")"
+_pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null 2>&1
+post_json_to 3 /v1/messages '{"to": "0612399022", "text": "la base revient"}'
+assert_eq 202 "$STATUS" "the database back: the next submit is accepted"
+STATUS=$(curl -sS -o /dev/null -w '%{http_code}' "$(url 3)/readyz")
+assert_eq 200 "$STATUS" "... /readyz: 200"
+wait_until "... and sent" 'test "$(sends_to 33612399022)" = 1'
+assert_eq 0 "$(sends_to 33612399021)" "the refused one was never sent"
+
 node_stop 3
 assert_eq 0 "$NODE_RC" "node 3: SIGTERM, exit 0"
 assert_eq 0 "$(cat "$TMP"/n*.log | grep -c 'ASAN\|runtime error')" "no sanitizer report"
