@@ -1,18 +1,6 @@
 # smsmuxd's tests: real HTTP with curl against the daemon and smsmux-sim.
 TESTS += tests/daemon/config.sh
 EXTRA_DIST += tests/daemon/lib.sh tests/daemon/config.sh
-TESTS += tests/daemon/kannel.sh
-EXTRA_DIST += tests/daemon/kannel.sh
-TESTS += tests/daemon/abuse.sh
-EXTRA_DIST += tests/daemon/abuse.sh
-TESTS += tests/daemon/api.sh
-EXTRA_DIST += tests/daemon/api.sh
-TESTS += tests/daemon/lifecycle.sh
-EXTRA_DIST += tests/daemon/lifecycle.sh
-TESTS += tests/daemon/openapi.sh
-EXTRA_DIST += tests/daemon/openapi.sh tests/daemon/openapi.jq
-TESTS += tests/daemon/tls.sh
-EXTRA_DIST += tests/daemon/tls.sh
 # The same suites on the PostgreSQL store: each wrapper runs its suite with
 # SMSMUX_TEST_STORE=pg (tests/lib.sh: one private server per suite, tests/pg.sh;
 # skipped without PostgreSQL's binaries, except under CI=true).
@@ -25,3 +13,15 @@ EXTRA_DIST += $(DAEMON_PG_TESTS)
 # idempotency key across nodes (issue 15).
 TESTS += tests/daemon/nodes.sh
 EXTRA_DIST += tests/daemon/nodes.sh
+TESTS += tests/daemon/kannel.sh
+EXTRA_DIST += tests/daemon/kannel.sh
+TESTS += tests/daemon/abuse.sh
+EXTRA_DIST += tests/daemon/abuse.sh
+TESTS += tests/daemon/api.sh
+EXTRA_DIST += tests/daemon/api.sh
+TESTS += tests/daemon/lifecycle.sh
+EXTRA_DIST += tests/daemon/lifecycle.sh
+TESTS += tests/daemon/openapi.sh
+EXTRA_DIST += tests/daemon/openapi.sh tests/daemon/openapi.jq
+TESTS += tests/daemon/tls.sh
+EXTRA_DIST += tests/daemon/tls.sh
