@@ -54,6 +54,7 @@
 #include <libpq-fe.h>
 
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -818,6 +819,20 @@ static pconn *pconn_open(pg_db *db, char *err, size_t errlen) {
   return c;
 }
 
+/* An idle pooled connection has nothing to read: no statement of it is
+   under way, and nothing here LISTENs.  A socket that reads as ready is
+   the server's goodbye or the end of the stream (the server restarted,
+   failed over, or dropped the session): the connection is replaced
+   rather than failing the caller's next statement. */
+static int pconn_usable(const pconn *c) {
+  struct pollfd p;
+  if (PQstatus(c->pg) != CONNECTION_OK || (p.fd = PQsocket(c->pg)) < 0)
+    return 0;
+  p.events = POLLIN;
+  p.revents = 0;
+  return poll(&p, 1, 0) == 0;
+}
+
 /* A connection of the pool (opened when none is idle and fewer than
    PG_POOL_MAX are open; else wait for one). */
 static pconn *take(pg_db *db, char *err, size_t errlen) {
@@ -831,7 +846,7 @@ static pconn *take(pg_db *db, char *err, size_t errlen) {
   else
     db->n_open++; /* a place for the one opened below */
   pthread_mutex_unlock(&db->lock);
-  if (c && PQstatus(c->pg) == CONNECTION_OK)
+  if (c && pconn_usable(c))
     return c;
   pconn_free(c); /* a broken one: replaced */
   c = pconn_open(db, err, errlen);

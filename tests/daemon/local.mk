@@ -1,6 +1,18 @@
 # smsmuxd's tests: real HTTP with curl against the daemon and smsmux-sim.
 TESTS += tests/daemon/config.sh
 EXTRA_DIST += tests/daemon/lib.sh tests/daemon/config.sh
+# The same suites on the PostgreSQL store: each wrapper runs its suite with
+# SMSMUX_TEST_STORE=pg (tests/lib.sh: one private server per suite, tests/pg.sh;
+# skipped without PostgreSQL's binaries, except under CI=true).
+DAEMON_PG_TESTS = tests/daemon/api-pg.sh tests/daemon/abuse-pg.sh \
+	tests/daemon/kannel-pg.sh tests/daemon/lifecycle-pg.sh \
+	tests/daemon/openapi-pg.sh tests/daemon/tls-pg.sh
+TESTS += $(DAEMON_PG_TESTS)
+EXTRA_DIST += $(DAEMON_PG_TESTS)
+# Three nodes on one PostgreSQL: kill -9 under load, one breaker state, one
+# idempotency key across nodes (issue 15).
+TESTS += tests/daemon/nodes.sh
+EXTRA_DIST += tests/daemon/nodes.sh
 TESTS += tests/daemon/kannel.sh
 EXTRA_DIST += tests/daemon/kannel.sh
 TESTS += tests/daemon/abuse.sh
