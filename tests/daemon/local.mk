@@ -10,7 +10,7 @@ DAEMON_PG_TESTS = tests/daemon/api-pg.sh tests/daemon/abuse-pg.sh \
 	tests/daemon/hooks-pg.sh tests/daemon/webhooks-pg.sh \
 	tests/daemon/optout-pg.sh tests/daemon/dlr-poll-pg.sh \
 	tests/daemon/kannel-dlr-pg.sh tests/daemon/tenants-pg.sh \
-	tests/daemon/tenant-events-pg.sh
+	tests/daemon/tenant-events-pg.sh tests/daemon/ledger-pg.sh
 TESTS += $(DAEMON_PG_TESTS)
 EXTRA_DIST += $(DAEMON_PG_TESTS)
 # Three nodes on one PostgreSQL: kill -9 under load, one breaker state, one
@@ -45,5 +45,3 @@ TESTS += tests/daemon/kannel-dlr.sh
 EXTRA_DIST += tests/daemon/kannel-dlr.sh
 TESTS += tests/daemon/tenant-events.sh
 EXTRA_DIST += tests/daemon/tenant-events.sh
-TESTS += tests/daemon/ledger-pg.sh
-EXTRA_DIST += tests/daemon/ledger-pg.sh
