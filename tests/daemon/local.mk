@@ -17,6 +17,10 @@ EXTRA_DIST += $(DAEMON_PG_TESTS)
 # idempotency key across nodes (issue 15).
 TESTS += tests/daemon/nodes.sh
 EXTRA_DIST += tests/daemon/nodes.sh
+# ... with their events: hooks on one node, webhooks once per event across
+# nodes, kill -9 under load, the tenant's ledger exact.
+TESTS += tests/daemon/nodes-events.sh
+EXTRA_DIST += tests/daemon/nodes-events.sh
 TESTS += tests/daemon/kannel.sh
 EXTRA_DIST += tests/daemon/kannel.sh
 TESTS += tests/daemon/abuse.sh
