@@ -27,7 +27,7 @@ SMSMUX_TEST_STORE=pg
 export SMSMUX_TEST_STORE
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/daemon/lib.sh"
-SMSMUX_STORE_LEASE=3
+SMSMUX_STORE_LEASE=4
 export SMSMUX_STORE_LEASE
 N1=${NODES_EVENTS_N1:-45}
 N2=${NODES_EVENTS_N2:-150}
