@@ -313,7 +313,6 @@ static int snapshot_of(struct smsmux *sm, const char *name, store_db *db,
                        const router_msg *m, const router_env *env,
                        planned *pl, router_snapshot *s, smsmux_error *err) {
   instance *inst = engine_instance(sm, name);
-  char *why;
   if (!inst) {
     err_set(err, SMSMUX_ERR_CONFIG, NULL,
             "%s: a route names provider \"%s\", which has no "
@@ -345,11 +344,10 @@ static int snapshot_of(struct smsmux *sm, const char *name, store_db *db,
   if (!(pl->sel.policy->needs & ROUTER_NEEDS_CREDIT))
     return 0;
   /* only candidates that could take the message are asked for credit */
-  why = router_ineligible(s, m, env->now);
-  if (!why && !(s->breaker_known && s->breaker_failures >= env->breaker_limit &&
-                s->breaker_open_until > env->now))
+  if (!router_ineligible(s, m, env->now, NULL) &&
+      !(s->breaker_known && s->breaker_failures >= env->breaker_limit &&
+        s->breaker_open_until > env->now))
     snapshot_credit(sm, inst, db, pl, s);
-  free(why);
   return 0;
 }
 
@@ -1096,7 +1094,6 @@ static int routable(struct smsmux *sm, const router_msg *m,
   for (i = 0; i < sel.n && !ok; i++) {
     instance *inst = engine_instance(sm, sel.names[i]);
     router_snapshot s;
-    char *why;
     if (!inst)
       continue;
     memset(&s, 0, sizeof s);
@@ -1112,9 +1109,7 @@ static int routable(struct smsmux *sm, const router_msg *m,
       s.schedule_min_delay = inst->schedule_min_delay;
       s.sender_rules = inst->sender_rules;
     }
-    why = router_ineligible(&s, m, (int64_t)time(NULL));
-    ok = why == NULL;
-    free(why);
+    ok = !router_ineligible(&s, m, (int64_t)time(NULL), NULL);
   }
   router_selection_free(&sel);
   return ok;

@@ -405,7 +405,9 @@ smsmux_provider_list *smsmux_providers(smsmux *sm) {
 smsmux_provider_list *smsmux_plugins(smsmux *sm) {
   smsmux_provider_list *l = xcalloc(1, sizeof *l);
   char **paths = NULL;
-  size_t n = loader_scan(sm->cfg->plugin_dir, &paths), i, j, cap = 0;
+  size_t n = 0, i, j, cap = 0;
+
+  loader_scan(sm->cfg->plugin_dir, &paths, &n);
 
   for (i = 0; i < n; i++) {
     plugin *pl = loader_load_file(paths[i]);
