@@ -55,28 +55,6 @@ char *str_printf(const char *fmt, ...) {
   return s;
 }
 
-/* TRANSITIONAL: see util.h. */
-static void *oom_check(void *p) {
-  if (!p) {
-    fputs("smsmux: out of memory\n", stderr);
-    abort();
-  }
-  return p;
-}
-char *xstrdup(const char *s) { return s ? oom_check(str_dup(s)) : NULL; }
-void *xcalloc(size_t n, size_t size) {
-  return oom_check(calloc(n ? n : 1, size ? size : 1));
-}
-void *xrealloc(void *p, size_t n) { return oom_check(realloc(p, n ? n : 1)); }
-char *xasprintf(const char *fmt, ...) {
-  va_list ap;
-  char *s;
-  va_start(ap, fmt);
-  s = str_vprintf(fmt, ap);
-  va_end(ap);
-  return oom_check(s);
-}
-
 void *vec_grow(void *p, size_t *cap, size_t size) {
   size_t n = *cap ? *cap * 2 : 8;
   void *q;

@@ -26,13 +26,6 @@ char *str_ndup(const char *s, size_t n);
 char *str_printf(const char *fmt, ...) UTIL_PRINTF(1, 2);
 char *str_vprintf(const char *fmt, va_list ap);
 
-/* TRANSITIONAL (removed with the last callers, engine.c and ops.c): the
-   old allocators that abort on out of memory. */
-char *xstrdup(const char *s);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);
-
 /** Fill err (may be NULL). code may be NULL. */
 void err_set(smsmux_error *err, smsmux_error_class cls, const char *code,
              const char *fmt, ...) UTIL_PRINTF(4, 5);
