@@ -33,7 +33,9 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err) {
     const char *url = sm->cfg->store;
     sm->store = url ? store_open_url(url, &created, buf, sizeof buf)
                     : store_open(sm->cfg->state_dir, &created, buf, sizeof buf);
-    if (!sm->store)
+    /* a store that could not open for want of memory is tried again next
+       time (its error is text only: the store says "out of memory") */
+    if (!sm->store && !strstr(buf, "out of memory"))
       sm->store_error = str_dup(buf); /* NULL: out of memory, tried again */
     else if (created && url) {
       char *shown = store_url_redacted(url);
@@ -761,6 +763,10 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
   st->sent_any = 1;
   rc = inst->desc->send(inst->state, &call, &m);
   call_settle(&call, rc);
+  /* out of memory, the host's or the plugin's (which says so): the send
+     stops, and it is not the provider's failure (no breaker count) */
+  if (call.oom || (call.failed && strstr(call.err.message, "out of memory")))
+    st->oom = 1;
   memset(&att, 0, sizeof att);
   att.provider = inst->cfg->name;
   if (call.failed) {
@@ -847,7 +853,8 @@ static int by_option_key(const void *a, const void *b) {
 
 /* Hex SHA-256 of the canonical content (kind, text, sender, schedule,
    media, options in key order): what makes a ref's send "the same".  The
-   route and a forced provider are not content. */
+   route and a forced provider are not content.  0; -1 when libcrypto
+   fails, -2 when out of memory. */
 static int fingerprint(const prepared *p, const smsmux_send_request *req,
                        char hex[65]) {
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -859,7 +866,7 @@ static int fingerprint(const prepared *p, const smsmux_send_request *req,
   if (!opts || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
     EVP_MD_CTX_free(ctx);
     free(opts);
-    return -1;
+    return opts ? -1 : -2;
   }
   snprintf(num, sizeof num, "smsmux-1 %d %lld %u", (int)p->kind,
            (long long)p->at, req->duration);
@@ -956,9 +963,12 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
   memset(&m, 0, sizeof m);
   if (!rc)
     return err_oom(&r->error);
-  if (fingerprint(p, req, fp)) {
-    err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL,
-            "cannot compute the message fingerprint (libcrypto)");
+  if ((i = (size_t)-fingerprint(p, req, fp)) != 0) {
+    if (i == 2)
+      err_oom(&r->error);
+    else
+      err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL,
+              "cannot compute the message fingerprint (libcrypto)");
     free(rc);
     return -1;
   }
@@ -1048,8 +1058,8 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
       smsmux_error_class cls =
           send_chunk(sm, inst, p, req, pending + off, n, st, &e,
                      &balance_known, left, &n_left, &n_taken);
-      record_attempt(sm, rc, cls, (double)n_taken / (double)p->n_to,
-                     balance_known);
+      record_attempt(sm, rc, st->oom && cls != SMSMUX_OK ? SMSMUX_ERR_SYSTEM : cls,
+                     (double)n_taken / (double)p->n_to, balance_known);
       r->cost += rc->cost * (double)n_taken / (double)p->n_to;
       if (cls == SMSMUX_OK)
         continue;
@@ -1266,7 +1276,7 @@ int engine_check(struct smsmux *sm, const smsmux_send_request *req,
                  engine_checked *out, smsmux_error *err) {
   prepared p;
   router_msg m;
-  int rc;
+  int rc, fp;
   memset(out, 0, sizeof *out);
   if (prepare(sm, req, &p, err))
     return -1;
@@ -1287,9 +1297,12 @@ int engine_check(struct smsmux *sm, const smsmux_send_request *req,
             "no configured provider can take this message (its kind, "
             "encoding, length or sender): `smsmux route` says why; nothing "
             "was queued");
-  if (rc == 1 && fingerprint(&p, req, out->fingerprint)) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL,
-            "cannot compute the message fingerprint (libcrypto)");
+  if (rc == 1 && (fp = fingerprint(&p, req, out->fingerprint)) != 0) {
+    if (fp == -2)
+      err_oom(err);
+    else
+      err_set(err, SMSMUX_ERR_SYSTEM, NULL,
+              "cannot compute the message fingerprint (libcrypto)");
     rc = -1;
   }
   if (rc == 1 && !(out->to = calloc(p.n_to ? p.n_to : 1, sizeof *out->to))) {

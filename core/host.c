@@ -150,7 +150,10 @@ int host_open_instance(instance *inst) {
   call_init(&call, inst, CALL_OPEN);
   rc = inst->desc->open(&host_table, &call, &inst->state);
   call_settle(&call, rc);
-  if (call.oom) {
+  /* out of memory, ours or the plugin's (which says so in these words,
+     docs/PLUGINS.md): not the instance's fault, so not kept as its error */
+  if (call.oom || (call.failed && call.err.cls == SMSMUX_ERR_SYSTEM &&
+                   strstr(call.err.message, "out of memory"))) {
     /* the plugin, unaware, may have opened: close what it kept */
     if (rc == 0 && inst->desc->close)
       inst->desc->close(inst->state);
@@ -271,10 +274,15 @@ static char *host_strf(smsmux_call *c, const char *fmt, ...) {
 static const char *host_to_charset(smsmux_call *c, const char *text,
                                    const char *charset, size_t *len) {
   size_t n = 0;
-  char *conv = charset_from_utf8(text ? text : "", charset, &n);
-  char *out;
-  if (c->oom)
+  char *conv, *out;
+  errno = 0;
+  conv = charset_from_utf8(text ? text : "", charset, &n);
+  if (!conv && errno == ENOMEM)
+    call_oom(c);
+  if (c->oom) {
+    free(conv);
     return NULL;
+  }
   if (!conv) {
     host_fail(c, SMSMUX_ERR_SYSTEM, NULL, "cannot convert text to %s",
               charset);
@@ -293,10 +301,15 @@ static const char *host_to_charset(smsmux_call *c, const char *text,
 
 static const char *host_from_charset(smsmux_call *c, const char *bytes,
                                      size_t len, const char *charset) {
-  char *conv = charset_to_utf8(bytes ? bytes : "", bytes ? len : 0, charset);
-  char *out;
-  if (c->oom)
+  char *conv, *out;
+  errno = 0;
+  conv = charset_to_utf8(bytes ? bytes : "", bytes ? len : 0, charset);
+  if (!conv && errno == ENOMEM)
+    call_oom(c);
+  if (c->oom) {
+    free(conv);
     return NULL;
+  }
   if (!conv) {
     host_fail(c, SMSMUX_ERR_SYSTEM, NULL, "cannot convert text from %s",
               charset);

@@ -166,7 +166,7 @@ static int build_url(const instance *inst, const smsmux_http_request *req,
   }
   if (req->query && req->n_query) {
     rc = httpc_encode_pairs(&query, req->query, req->n_query);
-    if (rc == 0 && query.len) {
+    if (rc == 0 && query.len && !url->oom) {
       sb_adds(url, strchr(url->s, '?') ? "&" : "?");
       sb_adds(url, query.s);
     }
