@@ -62,6 +62,14 @@
 
 /* ----------------------------------------------------------- injector -- */
 
+/* AddressSanitizer calls malloc while it starts, before its shadow memory
+   exists: the injector's own accesses must not be checked */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define NO_ASAN
+#endif
+
 typedef void *(*malloc_fn)(size_t);
 typedef void *(*calloc_fn)(size_t, size_t);
 typedef void *(*realloc_fn)(void *, size_t);
@@ -83,7 +91,7 @@ static long counted;   /* calls of the library counted so far */
 static int counting;   /* between the start and the end of a run */
 static int failed_one; /* the call fail_at was failed */
 
-static void *boot_alloc(size_t n) {
+NO_ASAN static void *boot_alloc(size_t n) {
   void *p;
   n = (n + 15) & ~(size_t)15;
   if (boot_used + n > sizeof boot)
@@ -93,7 +101,7 @@ static void *boot_alloc(size_t n) {
   return p;
 }
 
-static void resolve(void) {
+NO_ASAN static void resolve(void) {
   in_hook++;
   next_malloc = (malloc_fn)(uintptr_t)dlsym(RTLD_NEXT, "malloc");
   next_calloc = (calloc_fn)(uintptr_t)dlsym(RTLD_NEXT, "calloc");
@@ -103,7 +111,7 @@ static void resolve(void) {
 }
 
 /* 1 when the call from `ra` is the one to fail. */
-static int inject(void *ra) {
+NO_ASAN static int inject(void *ra) {
   Dl_info info;
   int ours;
   if (!__atomic_load_n(&counting, __ATOMIC_RELAXED) || in_hook)
@@ -122,7 +130,7 @@ static int inject(void *ra) {
   return 1;
 }
 
-void *malloc(size_t n) {
+NO_ASAN void *malloc(size_t n) {
   if (!next_malloc) {
     if (in_hook)
       return boot_alloc(n);
@@ -131,7 +139,7 @@ void *malloc(size_t n) {
   return inject(__builtin_return_address(0)) ? NULL : next_malloc(n);
 }
 
-void *calloc(size_t n, size_t size) {
+NO_ASAN void *calloc(size_t n, size_t size) {
   if (!next_calloc) {
     void *p;
     if (!in_hook)
@@ -146,13 +154,13 @@ void *calloc(size_t n, size_t size) {
   return inject(__builtin_return_address(0)) ? NULL : next_calloc(n, size);
 }
 
-void *realloc(void *p, size_t n) {
+NO_ASAN void *realloc(void *p, size_t n) {
   if (!next_realloc)
     resolve();
   return inject(__builtin_return_address(0)) ? NULL : next_realloc(p, n);
 }
 
-void free(void *p) {
+NO_ASAN void free(void *p) {
   if ((char *)p >= boot && (char *)p < boot + sizeof boot)
     return;
   if (!next_free)
@@ -162,7 +170,7 @@ void free(void *p) {
 
 /* strdup and strndup: the sanitizers' versions allocate without calling
    malloc, so they are counted here too */
-char *strdup(const char *s) {
+NO_ASAN char *strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *d;
   if (!next_malloc)
@@ -175,7 +183,7 @@ char *strdup(const char *s) {
   return d;
 }
 
-char *strndup(const char *s, size_t max) {
+NO_ASAN char *strndup(const char *s, size_t max) {
   size_t n = strnlen(s, max);
   char *d;
   if (!next_malloc)
@@ -254,22 +262,28 @@ static int one_run(const char *config) {
   return outcome;
 }
 
-/* Exit status of a child: the outcome (0 sent, 1 clean failure), 2
-   anything else, 3 when the call to fail was never reached; its last
-   line on the pipe: the number of calls counted. */
+/* A child's exit status: codes of their own, so that a sanitizer's exit
+   (1 for an error or a leak under ASan) is none of them. */
+#define SENT 40          /* the message was sent */
+#define CLEAN 41         /* a clean out-of-memory failure */
+#define OTHER 42         /* any other outcome (printed) */
+#define NOT_REACHED 43   /* the call to fail was never made */
+
+/* The child's exit status; on the pipe: the number of calls counted. */
 static int child(const char *config, long n, int fd) {
+  static const int codes[] = {SENT, CLEAN, OTHER};
   int outcome;
   char line[64];
   int len;
   fail_at = n;
-  outcome = one_run(config);
+  outcome = codes[one_run(config)];
   len = snprintf(line, sizeof line, "%ld\n", counted);
   if (write(fd, line, (size_t)len) != len)
-    outcome = 2;
+    outcome = OTHER;
   close(fd);
   fflush(stdout);
-  if (outcome != 2 && n && !failed_one)
-    outcome = 3;
+  if (outcome != OTHER && n && !failed_one)
+    outcome = NOT_REACHED;
   return outcome;
 }
 
@@ -337,9 +351,9 @@ int main(int argc, char **argv) {
   /* twice: the first run creates the store (more allocations than the
      runs after it) */
   rc = run(argv[1], 0, &total);
-  if (rc == 0)
+  if (rc == SENT)
     rc = run(argv[1], 0, &total);
-  CHECK_INT_EQ(rc, 0, "a run with no failure sends the message");
+  CHECK_INT_EQ(rc, SENT, "a run with no failure sends the message");
   CHECK(total > 50, "the library's allocations are counted");
   printf("# %ld allocations by the library and its plugin in one run\n",
          total);
@@ -349,18 +363,20 @@ int main(int argc, char **argv) {
   for (n = 1; total > 0 && n <= total; n += n < FULL_UPTO ? 1 : step) {
     rc = run(argv[1], n, &calls);
     runs++;
-    if (rc == 0) {
+    if (rc == SENT) {
       sent++;
-    } else if (rc == 1) {
+    } else if (rc == CLEAN) {
       clean++;
     } else {
       bad++;
       snprintf(name, sizeof name,
                "allocation %ld of %ld failing: %s", n, total,
-               rc == 3     ? "was never reached"
+               rc == NOT_REACHED ? "was never reached"
                : rc >= 128 ? "the process died of a signal (abort, crash)"
-                           : "the run neither succeeded nor said out of "
-                             "memory (or leaked)");
+               : rc == OTHER ? "the run neither succeeded nor said out of "
+                               "memory"
+                             : "a sanitizer error or a leak (see its "
+                               "report)");
       CHECK(0, name);
       if (rc >= 128)
         printf("# signal %d\n", rc - 128);
@@ -373,8 +389,8 @@ int main(int argc, char **argv) {
                   "out-of-memory error");
   CHECK(clean > runs / 2, "most failed allocations fail the operation");
   rc = run(argv[1], total + 1, &calls);
-  CHECK_INT_EQ(rc, 3, "past the last allocation nothing fails (the count "
-                      "is stable)");
+  CHECK_INT_EQ(rc, NOT_REACHED, "past the last allocation nothing fails "
+                                "(the count is stable)");
   dlclose(plugin);
   curl_global_cleanup();
   return CHECK_DONE();
