@@ -464,7 +464,7 @@ typedef struct send_state {
   const char **marked;  /* per recipient: the provider its row was last
                            marked `sending` for (borrowed name), or NULL */
   int oom;              /* a result line was lost: the send stops */
-  int sent_any;         /* a plugin's send was called */
+  int sent_any;         /* a send's request went out */
 } send_state;
 
 /* A copy of s (NULL: NULL) for the result; st->oom when it fails. */
@@ -760,9 +760,10 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
   instance_throttle(inst);
   call_init(&call, inst, CALL_SEND);
   log_unknown_options(inst, &m);
-  st->sent_any = 1;
   rc = inst->desc->send(inst->state, &call, &m);
   call_settle(&call, rc);
+  if (call.requested)
+    st->sent_any = 1;
   /* out of memory, the host's or the plugin's (which says so): the send
      stops, and it is not the provider's failure (no breaker count) */
   if (call.oom || (call.failed && strstr(call.err.message, "out of memory")))

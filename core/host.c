@@ -243,12 +243,13 @@ static void *host_alloc(smsmux_call *c, size_t n) {
   return call_mem(c, arena_alloc(call_arena(c), n));
 }
 
+/* Copies in call memory: NULL for NULL, or when out of memory (marked). */
 static char *call_strndup(smsmux_call *c, const char *s, size_t n) {
-  return call_mem(c, arena_strndup(call_arena(c), s, n));
+  return s ? call_mem(c, arena_strndup(call_arena(c), s, n)) : NULL;
 }
 
 static char *call_strdup(smsmux_call *c, const char *s) {
-  return call_mem(c, arena_strdup(call_arena(c), s));
+  return s ? call_mem(c, arena_strdup(call_arena(c), s)) : NULL;
 }
 
 /* A copy for a sink (malloc'd); s NULL gives NULL, and so does out of
