@@ -88,7 +88,8 @@ static lt_dlhandle ltdl_open_bound(const char *lib, void *bound) {
 /* The "why not" of a problem whose text could not be allocated. */
 static char oom_why[] = "out of memory";
 #define OOM_WHY oom_why
-#define WHY(m) ((m) ? (m) : OOM_WHY)
+/* `why` as a "why not": OOM_WHY when it could not be allocated. */
+static char *why_or_oom(char *why) { return why ? why : OOM_WHY; }
 
 static int file_exists(const char *p) {
   struct stat st;
@@ -215,7 +216,7 @@ static char *unsafe_why(const char *path, const struct stat *st,
   char *why = NULL;
   if (cfg_unsafe_path(path, st, what, &why) == 0)
     return NULL;
-  return WHY(why);
+  return why_or_oom(why);
 }
 
 /* NULL when `path` and the directory holding it can be trusted (see
@@ -245,13 +246,13 @@ static char *untrusted(const char *path, const char *what) {
   for (i = 0; i < 2 && !msg; i++)
     if (dirs[i]) {
       if (stat(dirs[i], &st) != 0)
-        msg = WHY(str_printf("%s: %s", dirs[i], strerror(errno)));
+        msg = why_or_oom(str_printf("%s: %s", dirs[i], strerror(errno)));
       else
         msg = unsafe_why(dirs[i], &st, "plugin directory");
     }
   if (!msg) {
     if (stat(path, &st) != 0)
-      msg = WHY(str_printf("%s: %s", path, strerror(errno)));
+      msg = why_or_oom(str_printf("%s: %s", path, strerror(errno)));
     else
       msg = unsafe_why(real ? real : path, &st, what);
   }
@@ -278,7 +279,7 @@ static char *la_library(const char *la, char **why) {
   int oom = 0;
 
   if (!f) {
-    *why = WHY(str_printf("%s: cannot read: %s", la, strerror(errno)));
+    *why = why_or_oom(str_printf("%s: cannot read: %s", la, strerror(errno)));
     return NULL;
   }
   while (fgets(line, sizeof line, f)) {
@@ -298,7 +299,7 @@ static char *la_library(const char *la, char **why) {
   }
   if (!dlname || !*dlname || strchr(dlname, '/') ||
       strcmp(dlname, "..") == 0) {
-    *why = WHY(str_printf("%s: not a smsmux plugin: a libtool file that "
+    *why = why_or_oom(str_printf("%s: not a smsmux plugin: a libtool file that "
                           "names no shared library (no dlname)",
                           la));
     free(dlname);
@@ -315,7 +316,7 @@ static char *la_library(const char *la, char **why) {
   if (oom)
     *why = OOM_WHY;
   else if (!found)
-    *why = WHY(str_printf("%s: cannot load: the library it names, %s, is in "
+    *why = why_or_oom(str_printf("%s: cannot load: the library it names, %s, is in "
                           "neither %s nor %s/.libs",
                           la, dlname, dir, dir));
   free(cand[0]);
@@ -397,14 +398,14 @@ static char *read_whole(const char *lib, unsigned char **img, uint64_t *size) {
 
   *img = NULL;
   if (fd < 0)
-    return WHY(str_printf("%s: cannot read: %s", lib, strerror(errno)));
+    return why_or_oom(str_printf("%s: cannot read: %s", lib, strerror(errno)));
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return WHY(str_printf("%s: not a smsmux plugin: not a regular file", lib));
+    return why_or_oom(str_printf("%s: not a smsmux plugin: not a regular file", lib));
   }
   if (st.st_size > MAX_PLUGIN_BYTES) {
     close(fd);
-    return WHY(str_printf("%s: not a smsmux plugin: %lld bytes, too large for "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: %lld bytes, too large for "
                      "one",
                      lib, (long long)st.st_size));
   }
@@ -426,7 +427,7 @@ static char *read_whole(const char *lib, unsigned char **img, uint64_t *size) {
   if (got != *size) {
     free(*img);
     *img = NULL;
-    return WHY(str_printf("%s: cannot read it whole (%zu of %llu bytes): was it "
+    return why_or_oom(str_printf("%s: cannot read it whole (%zu of %llu bytes): was it "
                      "being replaced?",
                      lib, got, (unsigned long long)*size));
   }
@@ -439,23 +440,23 @@ static char *read_whole(const char *lib, unsigned char **img, uint64_t *size) {
 static char *elf_header_problem(const char *lib, const unsigned char *img,
                                 uint64_t size, ElfW(Ehdr) *eh) {
   if (size < SELFMAG || memcmp(img, ELFMAG, SELFMAG) != 0)
-    return WHY(str_printf("%s: not a smsmux plugin: not a shared library (no ELF "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: not a shared library (no ELF "
                      "header)",
                      lib));
   if (size < EI_NIDENT || img[EI_CLASS] != HOST_ELFCLASS ||
       img[EI_DATA] != HOST_ELFDATA)
-    return WHY(str_printf("%s: not a smsmux plugin for this machine: an ELF file "
+    return why_or_oom(str_printf("%s: not a smsmux plugin for this machine: an ELF file "
                      "of another class or byte order (this smsmux is %d-bit "
                      "%s-endian)",
                      lib, (int)(8 * sizeof(void *)),
                      HOST_ELFDATA == ELFDATA2LSB ? "little" : "big"));
   if (size < sizeof *eh)
-    return WHY(str_printf("%s: not a smsmux plugin: truncated shared library "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: truncated shared library "
                      "(%llu bytes, less than an ELF header): reinstall it",
                      lib, (unsigned long long)size));
   memcpy(eh, img, sizeof *eh);
   if (eh->e_type != ET_DYN)
-    return WHY(str_printf("%s: not a smsmux plugin: an ELF %s, not a shared "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: an ELF %s, not a shared "
                      "library",
                      lib,
                      eh->e_type == ET_EXEC  ? "executable"
@@ -469,7 +470,7 @@ static char *elf_header_problem(const char *lib, const unsigned char *img,
        (eh->e_shentsize != sizeof(ElfW(Shdr)) ||
         !in_file(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)),
                  size))))
-    return WHY(str_printf("%s: not a smsmux plugin: truncated or damaged shared "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: truncated or damaged shared "
                      "library (%llu bytes; its ELF header points past the "
                      "end): reinstall it",
                      lib, (unsigned long long)size));
@@ -487,7 +488,7 @@ static char *elf_extent_problem(const char *lib, const unsigned char *img,
     memcpy(&ph, img + eh->e_phoff + i * sizeof ph, sizeof ph);
     if (ph.p_type != PT_NULL && ph.p_filesz &&
         !in_file(ph.p_offset, ph.p_filesz, size))
-      return WHY(str_printf("%s: not a smsmux plugin: truncated shared library: "
+      return why_or_oom(str_printf("%s: not a smsmux plugin: truncated shared library: "
                        "%llu bytes, but its segments reach byte %llu: "
                        "reinstall it",
                        lib, (unsigned long long)size,
@@ -499,7 +500,7 @@ static char *elf_extent_problem(const char *lib, const unsigned char *img,
     memcpy(&sh, img + eh->e_shoff + i * sizeof sh, sizeof sh);
     if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL &&
         !in_file(sh.sh_offset, sh.sh_size, size))
-      return WHY(str_printf("%s: not a smsmux plugin: truncated or damaged shared "
+      return why_or_oom(str_printf("%s: not a smsmux plugin: truncated or damaged shared "
                        "library (%llu bytes; a section reaches byte %llu): "
                        "reinstall it",
                        lib, (unsigned long long)size,
@@ -558,7 +559,7 @@ static lt_dlhandle open_bound(const char *path, const char *lib,
   h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char *msg = dl_reason(lib, dlerror());
-    *error = WHY(str_printf(
+    *error = why_or_oom(str_printf(
         "%s: cannot load: %s%s", path, msg,
         strstr(msg, "undefined symbol")
             ? " (the plugin uses a symbol that neither it nor the libraries "
@@ -567,7 +568,7 @@ static lt_dlhandle open_bound(const char *path, const char *lib,
             : ""));
   }
   if (h && !(lh = ltdl_open_bound(lib, h)))
-    *error = WHY(str_printf("%s: cannot load: %s", path, lt_dlerror()));
+    *error = why_or_oom(str_printf("%s: cannot load: %s", path, lt_dlerror()));
   pthread_mutex_unlock(&loader_lock);
   return lh;
 }
@@ -616,7 +617,7 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
     goto refused;
   }
   if (!file_exists(path)) {
-    p->error = WHY(str_printf("%s: no such plugin file", path));
+    p->error = why_or_oom(str_printf("%s: no such plugin file", path));
     goto refused;
   }
   /* Nothing of the file reaches the dynamic loader before these pass. */
@@ -648,14 +649,14 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
   entry = (smsmux_provider_entry_fn)(uintptr_t)lt_dlsym(lh,
                                                         SMSMUX_PROVIDER_ENTRY);
   if (!entry) {
-    p->error = WHY(str_printf("%s: not a smsmux plugin (no %s symbol)", path,
+    p->error = why_or_oom(str_printf("%s: not a smsmux plugin (no %s symbol)", path,
                               SMSMUX_PROVIDER_ENTRY));
     goto refused;
   }
   p->has_entry = 1;
   d = entry();
   if (!d) {
-    p->error = WHY(str_printf("%s: %s() returned NULL: the plugin refused "
+    p->error = why_or_oom(str_printf("%s: %s() returned NULL: the plugin refused "
                               "to initialise",
                               path, SMSMUX_PROVIDER_ENTRY));
     goto refused;
