@@ -2,9 +2,13 @@
 # Out of memory in libsmsmux and its plugin (tests/test_oom.c): with each of
 # their allocations failing in turn, smsmux_open + smsmux_send of one message
 # to the simulator's sMsmode either succeed or fail with "out of memory";
-# never an abort, a crash or (sanitizer build) a leak.
+# never an abort, a crash or (sanitizer build) a leak.  A second scenario
+# does the same around smsmux_route, smsmux_providers, smsmux_plugins and a
+# batch.
 . "$top_srcdir/tests/lib.sh"
 sim_start
+# an account that never runs out of credit (TEST_OOM_ALL=1 sends ~1700)
+sim_ctl POST "account?provider=smsmode&token=oom-token&postpay=1" >/dev/null
 write_config oom.ini <<'EOF2'
 [smsmux]
 plugin_dir = @PLUGINS@
@@ -12,7 +16,7 @@ state_dir = @TMP@/state
 [provider.smsmode]
 plugin = smsmode
 base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
+access_token = oom-token
 EOF2
 # the plugin's shared object, which test_oom keeps loaded (see there)
 so=$(sed -n "s/^dlname='\(.*\)'/\1/p" "$PLUGINS/smsmode.la")

@@ -14,7 +14,10 @@
  *
  * One run, in a child process: smsmux_open on CONFIG (the simulator's
  * sMsmode), then smsmux_send of one message, with --verbose tracing on (so
- * that the redaction of the trace runs too), then smsmux_close.  A first
+ * that the redaction of the trace runs too), then smsmux_close.  A second
+ * scenario does the same around smsmux_route, smsmux_providers,
+ * smsmux_plugins and a batch of two rows (worker threads, one grouped
+ * send) instead of the send.  A first
  * run fails nothing and counts the calls, K (about 190); then a run for N
  * from 1 to K must either succeed or fail with a clean error: smsmux_open NULL, or the
  * send's error, of class SMSMUX_ERR_SYSTEM (UNKNOWN_OUTCOME once the
@@ -26,7 +29,8 @@
  * more under the sanitizers), so `make check` tries every N up to
  * FULL_UPTO (smsmux_open's first steps) and then about RUNS_AFTER values
  * evenly spread over the rest: a few seconds.  TEST_OOM_ALL=1 in the
- * environment tries every N (every allocation of the run, ~20 s).
+ * environment tries every N (every allocation of both runs: ~930 runs,
+ * half a minute; more under the sanitizers).
  *
  * The parent sets up what a run would otherwise set up again in every
  * child, as an application embedding the library would: libcurl's and
@@ -35,7 +39,7 @@
  *
  * Usage: test_oom CONFIG PLUGIN_SO.  With TEST_OOM_ONLY=N in the
  * environment, the one run with allocation N failing, in this process (to
- * debug it). */
+ * debug it; TEST_OOM_SCENARIO=2 for the second scenario). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr, RTLD_NEXT */
 #endif
@@ -213,6 +217,77 @@ static int says_oom(const smsmux_error *e) {
          strstr(e->message, "out of memory") != NULL;
 }
 
+/* The outcome of a step: 0 done, 1 failed cleanly, 2 anything else. */
+static int step_outcome(const smsmux_error *e, const char *what) {
+  if (e->cls == SMSMUX_OK)
+    return 0;
+  if (says_oom(e))
+    return 1;
+  printf("# %s failed: %s: %s\n", what, smsmux_error_class_name(e->cls),
+         e->message);
+  return 2;
+}
+
+static int worse(int a, int b) { return a > b ? a : b; }
+
+/* A batch row: its outcome into *(int *)ud. */
+static void on_row(void *ud, const smsmux_batch_row *row) {
+  int *outcome = ud;
+  *outcome = worse(*outcome, step_outcome(&row->result->error, "a batch row"));
+}
+
+/* Scenario 2 on an open handle (see the top). */
+static int more_calls(smsmux *sm) {
+  smsmux_send_request req;
+  smsmux_route_explain *x;
+  smsmux_provider_list *l;
+  smsmux_batch_options bo;
+  smsmux_batch *b;
+  smsmux_batch_summary *sum;
+  smsmux_error err;
+  const char *to[] = {"0612345678"}, *to2[] = {"0612345679"};
+  int outcome = 0, rows = 0;
+
+  memset(&req, 0, sizeof req);
+  req.size = sizeof req;
+  req.kind = SMSMUX_KIND_SMS;
+  req.text = "Bonjour";
+  req.to = to;
+  req.n_to = 1;
+  x = smsmux_route(sm, &req);
+  outcome = x ? step_outcome(&x->error, "smsmux_route") : 1;
+  smsmux_route_explain_free(x);
+  l = smsmux_providers(sm);
+  outcome = worse(outcome, l ? 0 : 1);
+  smsmux_provider_list_free(l);
+  l = smsmux_plugins(sm);
+  outcome = worse(outcome, l ? 0 : 1);
+  smsmux_provider_list_free(l);
+
+  memset(&bo, 0, sizeof bo);
+  memset(&err, 0, sizeof err);
+  bo.size = sizeof bo;
+  bo.workers = 2;
+  bo.on_row = on_row;
+  bo.userdata = &rows;
+  b = smsmux_batch_new(sm, &bo, &err);
+  if (!b)
+    return worse(outcome, step_outcome(&err, "smsmux_batch_new"));
+  if (smsmux_batch_add(b, &req, 1, &err) == 0) {
+    req.to = to2;
+    if (smsmux_batch_add(b, &req, 2, &err) != 0)
+      outcome = worse(outcome, step_outcome(&err, "smsmux_batch_add"));
+  } else {
+    outcome = worse(outcome, step_outcome(&err, "smsmux_batch_add"));
+  }
+  sum = smsmux_batch_finish(b);
+  outcome = worse(outcome, worse(rows, sum ? 0 : 1));
+  smsmux_batch_summary_free(sum);
+  return outcome;
+}
+
+static int scenario; /* 0: open + send; 1: open + more_calls */
+
 /* 0: sent; 1: failed cleanly; 2: anything else (printed). */
 static int one_run(const char *config) {
   smsmux_options opts;
@@ -237,6 +312,12 @@ static int one_run(const char *config) {
     printf("# smsmux_open failed: %s: %s\n",
            smsmux_error_class_name(err.cls), err.message);
     return 2;
+  }
+  if (scenario == 1) {
+    outcome = more_calls(sm);
+    smsmux_close(sm);
+    __atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
+    return outcome;
   }
   memset(&req, 0, sizeof req);
   req.size = sizeof req;
@@ -320,13 +401,66 @@ static int run(const char *config, long n, long *calls) {
   return WEXITSTATUS(status);
 }
 
-int main(int argc, char **argv) {
+/* Every check of one scenario. */
+static void check_scenario(const char *config, const char *what) {
   long total = 0, calls, n, runs = 0, clean = 0, sent = 0, bad = 0, step;
   int rc;
-  char name[160];
+  char name[200];
 
+  /* twice: the first run creates the store (more allocations than the
+     runs after it) */
+  rc = run(config, 0, &total);
+  if (rc == SENT)
+    rc = run(config, 0, &total);
+  snprintf(name, sizeof name, "%s: a run with no failure succeeds", what);
+  CHECK_INT_EQ(rc, SENT, name);
+  snprintf(name, sizeof name, "%s: the library's allocations are counted",
+           what);
+  CHECK(total > 50, name);
+  printf("# %s: %ld allocations by the library and its plugin in one run\n",
+         what, total);
+  step = getenv("TEST_OOM_ALL") || total <= FULL_UPTO
+             ? 1
+             : (total - FULL_UPTO + RUNS_AFTER - 1) / RUNS_AFTER;
+  for (n = 1; total > 0 && n <= total; n += n < FULL_UPTO ? 1 : step) {
+    rc = run(config, n, &calls);
+    runs++;
+    if (rc == SENT) {
+      sent++;
+    } else if (rc == CLEAN) {
+      clean++;
+    } else {
+      bad++;
+      snprintf(name, sizeof name,
+               "%s: allocation %ld of %ld failing: %s", what, n, total,
+               rc == NOT_REACHED ? "was never reached"
+               : rc >= 128 ? "the process died of a signal (abort, crash)"
+               : rc == OTHER ? "the run neither succeeded nor said out of "
+                               "memory"
+                             : "a sanitizer error or a leak (see its "
+                               "report)");
+      CHECK(0, name);
+      if (rc >= 128)
+        printf("# signal %d\n", rc - 128);
+    }
+  }
+  printf("# %s: %ld runs with one allocation failing: %ld succeeded "
+         "anyway, %ld failed cleanly, %ld bad\n",
+         what, runs, sent, clean, bad);
+  snprintf(name, sizeof name,
+           "%s: every failed allocation ends in success or a clean "
+           "out-of-memory error",
+           what);
+  CHECK(bad == 0, name);
+  snprintf(name, sizeof name,
+           "%s: most failed allocations fail the operation", what);
+  CHECK(clean > runs / 2, name);
+}
+
+int main(int argc, char **argv) {
   void *plugin;
   const char *only = getenv("TEST_OOM_ONLY");
+  int rc;
 
   if (argc != 3) {
     fprintf(stderr, "usage: test_oom CONFIG PLUGIN_SO\n");
@@ -342,55 +476,17 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (only) {
+    scenario = getenv("TEST_OOM_SCENARIO") ? 1 : 0;
     fail_at = strtol(only, NULL, 10);
     rc = one_run(argv[1]);
-    printf("outcome %d (0 sent, 1 out of memory, 2 other), %ld counted\n",
+    printf("outcome %d (0 done, 1 out of memory, 2 other), %ld counted\n",
            rc, counted);
     return rc;
   }
-  /* twice: the first run creates the store (more allocations than the
-     runs after it) */
-  rc = run(argv[1], 0, &total);
-  if (rc == SENT)
-    rc = run(argv[1], 0, &total);
-  CHECK_INT_EQ(rc, SENT, "a run with no failure sends the message");
-  CHECK(total > 50, "the library's allocations are counted");
-  printf("# %ld allocations by the library and its plugin in one run\n",
-         total);
-  step = getenv("TEST_OOM_ALL") || total <= FULL_UPTO
-             ? 1
-             : (total - FULL_UPTO + RUNS_AFTER - 1) / RUNS_AFTER;
-  for (n = 1; total > 0 && n <= total; n += n < FULL_UPTO ? 1 : step) {
-    rc = run(argv[1], n, &calls);
-    runs++;
-    if (rc == SENT) {
-      sent++;
-    } else if (rc == CLEAN) {
-      clean++;
-    } else {
-      bad++;
-      snprintf(name, sizeof name,
-               "allocation %ld of %ld failing: %s", n, total,
-               rc == NOT_REACHED ? "was never reached"
-               : rc >= 128 ? "the process died of a signal (abort, crash)"
-               : rc == OTHER ? "the run neither succeeded nor said out of "
-                               "memory"
-                             : "a sanitizer error or a leak (see its "
-                               "report)");
-      CHECK(0, name);
-      if (rc >= 128)
-        printf("# signal %d\n", rc - 128);
-    }
-  }
-  printf("# %ld runs with one allocation failing: %ld sent anyway, %ld "
-         "failed cleanly, %ld bad\n",
-         runs, sent, clean, bad);
-  CHECK(bad == 0, "every failed allocation ends in success or a clean "
-                  "out-of-memory error");
-  CHECK(clean > runs / 2, "most failed allocations fail the operation");
-  rc = run(argv[1], total + 1, &calls);
-  CHECK_INT_EQ(rc, NOT_REACHED, "past the last allocation nothing fails "
-                                "(the count is stable)");
+  scenario = 0;
+  check_scenario(argv[1], "open + send");
+  scenario = 1;
+  check_scenario(argv[1], "open + route, providers, plugins, batch");
   dlclose(plugin);
   curl_global_cleanup();
   return CHECK_DONE();
