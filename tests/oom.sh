@@ -1,0 +1,29 @@
+#!/bin/sh
+# Out of memory in libsmsmux and its plugin (tests/test_oom.c): with each of
+# their allocations failing in turn, smsmux_open + smsmux_send of one message
+# to the simulator's sMsmode either succeed or fail with "out of memory";
+# never an abort, a crash or (sanitizer build) a leak.  A second scenario
+# does the same around smsmux_route, smsmux_providers, smsmux_plugins and a
+# batch.
+. "$top_srcdir/tests/lib.sh"
+sim_start
+# an account that never runs out of credit (TEST_OOM_ALL=1 sends ~1700)
+sim_ctl POST "account?provider=smsmode&token=oom-token&postpay=1" >/dev/null
+write_config oom.ini <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state
+[provider.smsmode]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = oom-token
+EOF2
+# the plugin's shared object, which test_oom keeps loaded (see there)
+so=$(sed -n "s/^dlname='\(.*\)'/\1/p" "$PLUGINS/smsmode.la")
+"$top_builddir/tests/test_oom" "$TMP/oom.ini" "$PLUGINS/.libs/$so" >"$TMP/oom.out" 2>&1
+rc=$?
+sed 's/^/# /' "$TMP/oom.out"
+assert_eq 0 "$rc" "test_oom: every run succeeded or failed cleanly"
+assert_contains "$(cat "$TMP/oom.out")" "passed, 0 failed" "test_oom: ran its checks"
+assert_contains "$(cat "$TMP/oom.out")" "failed cleanly" "test_oom: failed allocations were injected"
+finish
