@@ -14,6 +14,7 @@
 #include "host.h"
 #include "msg.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 
 #include <stdarg.h>
@@ -1133,11 +1134,17 @@ static int refuse_opted_out(send_state *st, const prepared *p,
     return err_oom(&st->r->error);
   }
   for (i = 0; i < p->n_to; i++) {
-    int h = store_optout_has(st->db, tenant ? tenant : "", p->to[i]);
+    int h;
+    errno = 0; /* ENOMEM after a failure: out of memory (no text else) */
+    h = store_optout_has(st->db, tenant ? tenant : "", p->to[i]);
     if (h < 0) {
-      err_set(&st->r->error, SMSMUX_ERR_SYSTEM, NULL,
-              "the store cannot say whether %s opted out: nothing was sent",
-              p->to[i]);
+      if (errno == ENOMEM)
+        err_oom(&st->r->error);
+      else
+        err_set(&st->r->error, SMSMUX_ERR_SYSTEM, NULL,
+                "the store cannot say whether %s opted out: nothing was "
+                "sent",
+                p->to[i]);
       free(o);
       return -1;
     }

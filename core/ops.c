@@ -10,6 +10,7 @@
 #include "msg.h"
 #include "webhook.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1028,6 +1029,16 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
 #define LIST_JSON_FLAGS                                                        \
   (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/* A listing the store could not read: out of memory when an allocation
+   failed on the way (the store's listings return -1 alone; errno, cleared
+   before the call, is then ENOMEM), else the store's failure. */
+static void list_failed(smsmux_error *err, const char *what) {
+  if (errno == ENOMEM)
+    err_oom(err);
+  else
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the %s", what);
+}
+
 /* The listings are built with an `oom` flag: a value that cannot be
    made sets it (and is dropped), and the listing is then out of memory
    rather than a document with a null where a value was. */
@@ -1122,9 +1133,10 @@ char *smsmux_replies_json(smsmux *sm, const char *tenant, int64_t since,
   }
   if (!(db = engine_store(sm, err)))
     return NULL;
+  errno = 0;
   if (store_replies_list(db, tenant ? tenant : "", since, cursor, limit + 1,
                          &rows, &n)) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the replies");
+    list_failed(err, "replies");
     return NULL;
   }
   o = json_object_new_object();
@@ -1164,9 +1176,10 @@ char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
   }
   if (!(db = engine_store(sm, err)))
     return NULL;
+  errno = 0;
   if (store_optouts_list(db, tenant ? tenant : "", cursor, limit + 1, &rows,
                          &n)) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the opt-outs");
+    list_failed(err, "opt-outs");
     return NULL;
   }
   o = json_object_new_object();

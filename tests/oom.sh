@@ -4,7 +4,8 @@
 # to the simulator's sMsmode either succeed or fail with "out of memory";
 # never an abort, a crash or (sanitizer build) a leak.  A second scenario
 # does the same around smsmux_route, smsmux_providers, smsmux_plugins and a
-# batch.
+# batch; a third around opt-outs, pushed reports and replies (smsmux_hook),
+# a send refused for an opt-out and the replies / opt-outs listings.
 . "$top_srcdir/tests/lib.sh"
 sim_start
 # an account that never runs out of credit (TEST_OOM_ALL=1 sends ~1700)
@@ -17,6 +18,7 @@ state_dir = @TMP@/state
 plugin = smsmode
 base_url = @SIM@/smsmode/http/1.6
 access_token = oom-token
+hook_token = oom-hook
 EOF2
 # the plugin's shared object, which test_oom keeps loaded (see there)
 so=$(sed -n "s/^dlname='\(.*\)'/\1/p" "$PLUGINS/smsmode.la")

@@ -17,7 +17,11 @@
  * that the redaction of the trace runs too), then smsmux_close.  A second
  * scenario does the same around smsmux_route, smsmux_providers,
  * smsmux_plugins and a batch of two rows (worker threads, one grouped
- * send) instead of the send.  A first
+ * send) instead of the send.  A third (issue 13's paths, on the store):
+ * smsmux_optout_remove and _add, a send, sMsmode's delivery report for it
+ * and a STOP reply through smsmux_hook, a send refused for the opt-out
+ * (an INPUT "opt-out" error is its success), smsmux_replies_json and
+ * smsmux_optouts_json, a START reply.  A first
  * run fails nothing and counts the calls, K (about 190); then a run for N
  * from 1 to K must either succeed or fail with a clean error: smsmux_open NULL, or the
  * send's error, of class SMSMUX_ERR_SYSTEM (UNKNOWN_OUTCOME once the
@@ -39,7 +43,8 @@
  *
  * Usage: test_oom CONFIG PLUGIN_SO.  With TEST_OOM_ONLY=N in the
  * environment, the one run with allocation N failing, in this process (to
- * debug it; TEST_OOM_SCENARIO=2 for the second scenario). */
+ * debug it; TEST_OOM_SCENARIO=2 or 3 for the second or the third
+ * scenario). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr, RTLD_NEXT */
 #endif
@@ -286,7 +291,144 @@ static int more_calls(smsmux *sm) {
   return outcome;
 }
 
-static int scenario; /* 0: open + send; 1: open + more_calls */
+/* smsmux_hook with push `kind` (0 dlr, 1 mo) and `n` query pairs. */
+static int hook(smsmux *sm, int reply, const smsmux_kv *kv, size_t n,
+                const char *what) {
+  smsmux_push p;
+  smsmux_error err;
+  memset(&p, 0, sizeof p);
+  memset(&err, 0, sizeof err);
+  p.size = sizeof p;
+  p.provider = "smsmode";
+  p.token = "oom-hook";
+  p.reply = reply;
+  p.method = "GET";
+  p.query = kv;
+  p.n_query = n;
+  if (smsmux_hook(sm, &p, &err) == 0)
+    return 0;
+  return step_outcome(&err, what);
+}
+
+/* A listing (NULL with err) that must be JSON naming `key`. */
+static int listing(char *doc, const smsmux_error *err, const char *key,
+                   const char *what) {
+  int outcome = 0;
+  if (!doc)
+    return step_outcome(err, what);
+  if (!strstr(doc, key)) {
+    printf("# %s: %s\n", what, doc);
+    outcome = 2;
+  }
+  free(doc);
+  return outcome;
+}
+
+/* Scenario 3 on an open handle (issue 13's paths; see the top).  Each run
+   leaves the store as it found it (NUMBER not opted out; the listings
+   read at most two rows), so that every run counts the same calls. */
+#define NUMBER "0612345670"
+#define NUMBER_INTL "33612345670"
+static int hooks_and_optouts(smsmux *sm) {
+  smsmux_send_request req;
+  smsmux_send_result *r;
+  smsmux_error err;
+  const char *to[] = {NUMBER};
+  char id[128], reply_id[2][64];
+  int outcome = 0, rc;
+  size_t k;
+
+  memset(&err, 0, sizeof err);
+  /* a run that stopped between STOP and START left it opted out */
+  if ((rc = smsmux_optout_remove(sm, NULL, NUMBER, &err)) < 0)
+    return step_outcome(&err, "smsmux_optout_remove");
+  if ((rc = smsmux_optout_add(sm, NULL, "0612345671", &err)) < 0)
+    return step_outcome(&err, "smsmux_optout_add");
+
+  memset(&req, 0, sizeof req);
+  req.size = sizeof req;
+  req.kind = SMSMUX_KIND_SMS;
+  req.text = "Bonjour";
+  req.to = to;
+  req.n_to = 1;
+  r = smsmux_send(sm, &req);
+  if (!r)
+    return 1;
+  if (r->error.cls != SMSMUX_OK || r->n_recipients != 1 ||
+      !r->recipients[0].id) {
+    outcome = r->error.cls != SMSMUX_OK ? step_outcome(&r->error,
+                                                       "smsmux_send")
+                                        : 2;
+    smsmux_send_result_free(r);
+    return outcome;
+  }
+  snprintf(id, sizeof id, "%s", r->recipients[0].id);
+  smsmux_send_result_free(r);
+
+  {
+    /* sMsmode's delivery report: delivered (11) */
+    const smsmux_kv dlr[] = {{"numero", NUMBER_INTL},
+                             {"date_reception", "2026-12-05 10:00:00"},
+                             {"statut", "11"},
+                             {"smsID", id},
+                             {"refClient", ""},
+                             {"mcc_mnc", "20801"}};
+    if ((outcome = hook(sm, 0, dlr, sizeof dlr / sizeof *dlr,
+                        "smsmux_hook (dlr)")) != 0)
+      return outcome;
+  }
+  for (k = 0; k < 2; k++)
+    snprintf(reply_id[k], sizeof reply_id[k], "oom-%ld-%zu",
+             (long)getpid(), k);
+  {
+    const smsmux_kv stop[] = {{"numero", "36034"},
+                              {"message", "Stop "},
+                              {"emetteur", NUMBER_INTL},
+                              {"date_reception", "05122026-100000"},
+                              {"smsID", id},
+                              {"refClient", ""},
+                              {"responseID", reply_id[0]}};
+    if ((outcome = hook(sm, 1, stop, sizeof stop / sizeof *stop,
+                        "smsmux_hook (STOP)")) != 0)
+      return outcome;
+  }
+  /* refused: it opted out */
+  r = smsmux_send(sm, &req);
+  if (!r)
+    return 1;
+  if (r->error.cls != SMSMUX_ERR_INPUT || strcmp(r->error.code, "opt-out") != 0)
+    outcome = r->error.cls == SMSMUX_OK ? 2
+                                        : step_outcome(&r->error,
+                                                       "smsmux_send (opted out)");
+  if (r->error.cls == SMSMUX_OK)
+    printf("# smsmux_send to a number opted out: sent\n");
+  smsmux_send_result_free(r);
+  if (outcome)
+    return outcome;
+  outcome = listing(smsmux_replies_json(sm, NULL, 0, 1, NULL, &err), &err,
+                    "\"replies\"", "smsmux_replies_json");
+  if (outcome)
+    return outcome;
+  outcome = listing(smsmux_optouts_json(sm, NULL, 1, NULL, &err), &err,
+                    "\"optouts\"", "smsmux_optouts_json");
+  if (outcome)
+    return outcome;
+  {
+    const smsmux_kv start[] = {{"numero", "36034"},
+                               {"message", "start"},
+                               {"emetteur", NUMBER_INTL},
+                               {"date_reception", "05122026-100500"},
+                               {"smsID", id},
+                               {"refClient", ""},
+                               {"responseID", reply_id[1]}};
+    outcome = hook(sm, 1, start, sizeof start / sizeof *start,
+                   "smsmux_hook (START)");
+  }
+  return outcome;
+}
+
+/* 0: open + send; 1: open + more_calls; 2: open + hooks_and_optouts */
+static int scenario;
 
 /* 0: sent; 1: failed cleanly; 2: anything else (printed). */
 static int one_run(const char *config) {
@@ -313,8 +455,8 @@ static int one_run(const char *config) {
            smsmux_error_class_name(err.cls), err.message);
     return 2;
   }
-  if (scenario == 1) {
-    outcome = more_calls(sm);
+  if (scenario != 0) {
+    outcome = scenario == 1 ? more_calls(sm) : hooks_and_optouts(sm);
     smsmux_close(sm);
     __atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
     return outcome;
@@ -476,7 +618,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (only) {
-    scenario = getenv("TEST_OOM_SCENARIO") ? 1 : 0;
+    scenario = getenv("TEST_OOM_SCENARIO")
+                   ? (int)strtol(getenv("TEST_OOM_SCENARIO"), NULL, 10) - 1
+                   : 0;
     fail_at = strtol(only, NULL, 10);
     rc = one_run(argv[1]);
     printf("outcome %d (0 done, 1 out of memory, 2 other), %ld counted\n",
@@ -487,6 +631,8 @@ int main(int argc, char **argv) {
   check_scenario(argv[1], "open + send");
   scenario = 1;
   check_scenario(argv[1], "open + route, providers, plugins, batch");
+  scenario = 2;
+  check_scenario(argv[1], "open + hooks, STOP, opt-out refusal, listings");
   dlclose(plugin);
   curl_global_cleanup();
   return CHECK_DONE();
