@@ -164,7 +164,8 @@ enum {
   DELIVER_NEVER = -1, /* cannot ever be delivered: given up */
   DELIVER_FAILED = 0, /* tried, failed: retried later */
   DELIVER_DONE = 1,   /* delivered, or nothing to deliver */
-  DELIVER_OOM = 2     /* out of memory before or while trying: retried
+  DELIVER_LOCAL = 2   /* this process's trouble before the request (out
+                         of memory; *why NULL, or libcrypto): retried
                          later, never given up for it */
 };
 
@@ -209,12 +210,12 @@ static int deliver(struct smsmux_notifier *n, store_db *db,
     if (!type || !(mask & type))
       return DELIVER_DONE; /* not one the dlr-mask asked for */
     if (message_sender(db, w, &sender))
-      return DELIVER_OOM;
+      return DELIVER_LOCAL;
     e.sender = sender;
     full = webhook_kannel_url(url, &e);
     free(sender);
     if (!full)
-      return DELIVER_OOM;
+      return DELIVER_LOCAL;
     req.method = SMSMUX_HTTP_GET;
     req.url = full;
     ok = deliver_http(n, &req, why) == 0;
@@ -232,23 +233,26 @@ static int deliver(struct smsmux_notifier *n, store_db *db,
     const char *secret = NULL, *headers[4];
     size_t nh = 0;
     if (!body)
-      return DELIVER_OOM;
+      return DELIVER_LOCAL;
     if (!w->tenant || !*w->tenant)
       secret = n->secret;
     else if (n->tenant_secret)
       secret = n->tenant_secret(n->ud, w->tenant);
     if (!(h_event = str_printf("X-Smsmux-Event: %s", w->event_id))) {
       free(body);
-      return DELIVER_OOM;
+      return DELIVER_LOCAL;
     }
     headers[nh++] = h_event;
-    if (secret && *secret &&
-        webhook_sign(secret, body, strlen(body), sig) == 0) {
-      /* never unsigned for want of memory */
-      if (!(h_sig = str_printf("X-Smsmux-Signature: %s", sig))) {
+    if (secret && *secret) {
+      /* never sent unsigned for want of memory or of libcrypto */
+      if (webhook_sign(secret, body, strlen(body), sig) != 0)
+        *why = str_dup("cannot sign the webhook (libcrypto)");
+      else
+        h_sig = str_printf("X-Smsmux-Signature: %s", sig);
+      if (!h_sig) {
         free(h_event);
         free(body);
-        return DELIVER_OOM;
+        return DELIVER_LOCAL;
       }
       headers[nh++] = h_sig;
     }
@@ -303,16 +307,15 @@ static void *sender_main(void *arg) {
     } else {
       unsigned failures = w.attempts + 1;
       int64_t next = (int64_t)time(NULL) + webhook_backoff(failures);
-      /* out of memory is this process's trouble, not the receiver's: the
-         event stays pending whatever its age */
+      /* out of memory (or libcrypto) is this process's trouble, not the
+         receiver's: the event stays pending whatever its age */
       int give_up = done == DELIVER_NEVER ||
                     (done == DELIVER_FAILED &&
                      webhook_expired(w.first_at, next, n->retry_hours));
-      if (done == DELIVER_OOM)
+      if (done == DELIVER_LOCAL)
         log_write(&sm->log, SMSMUX_LOG_WARNING,
-                  "webhooks: event %s of message %s: out of memory; "
-                  "retried in %lld s",
-                  w.event_id, w.message_id,
+                  "webhooks: event %s of message %s: %s; retried in %lld s",
+                  w.event_id, w.message_id, why ? why : "out of memory",
                   (long long)webhook_backoff(failures));
       else if (give_up)
         log_write(&sm->log, SMSMUX_LOG_WARNING,
