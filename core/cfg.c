@@ -1149,6 +1149,162 @@ static int load_route(cfg *c, dictionary *d, const char *name,
   return 0;
 }
 
+/* ------------------------------------------------------------- plans -- */
+
+static const char *const refund_statuses[] = {"undelivered", "rejected",
+                                              "expired", NULL};
+
+/* A price in whole units: 0 .. 1000000. */
+static int parse_units(const char *v, int64_t *out) {
+  long n;
+  if (parse_long(v, &n) || n < 0 || n > (long)MAX_AMOUNT)
+    return -1;
+  *out = (int64_t)n;
+  return 0;
+}
+
+/* refund = a list of undelivered, rejected, expired: normalised to a comma
+   list (NULL when empty). */
+static int plan_refund(cfg *c, const char *sec, const char *v, char **out,
+                       smsmux_error *err) {
+  size_t n, i;
+  char **l = NULL;
+  char buf[64] = "";
+  if (split_list(v, &l, &n))
+    return err_oom(err);
+  for (i = 0; i < n; i++) {
+    if (!in_list(refund_statuses, l[i])) {
+      cfg_err(err, c, sec, "refund",
+              "[%s] refund: \"%s\" is not a delivery status a plan can "
+              "refund (undelivered, rejected, expired)",
+              sec, l[i]);
+      free_list(l, n);
+      return -1;
+    }
+    if (!strstr(buf, l[i])) {
+      if (*buf)
+        strcat(buf, ",");
+      strcat(buf, l[i]);
+    }
+  }
+  free_list(l, n);
+  if (*buf && !(*out = str_dup(buf)))
+    return err_oom(err);
+  return 0;
+}
+
+static int load_plan(cfg *c, dictionary *d, const char *sec,
+                     smsmux_error *err) {
+  cfg_plan *p;
+  size_t cap = c->n_plans, pcap = 0;
+  const char *name = sec + strlen("plan."), **keys;
+  int nk = iniparser_getsecnkeys(d, sec), i, rc = -1;
+
+  if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+                    strlen(name)) {
+    cfg_err(err, c, sec, NULL,
+            "[%s]: a plan section is [plan.NAME], NAME of letters, digits, "
+            "'-' and '_'",
+            sec);
+    return -1;
+  }
+  if (!(p = VEC_PUSH(c->plans, c->n_plans, cap)))
+    return err_oom(err);
+  memset(p, 0, sizeof *p);
+  p->sms = p->mms = p->voice = 1;
+  if (!(p->name = str_dup(name)))
+    return err_oom(err);
+  keys = calloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
+  if (!keys || (nk > 0 && !iniparser_getseckeys(d, sec, keys))) {
+    free(keys);
+    return err_oom(err);
+  }
+  for (i = 0; i < nk; i++) {
+    const char *k = keys[i] + strlen(sec) + 1;
+    const char *v = iniparser_getstring(d, keys[i], "");
+    int64_t *slot = strcmp(k, "sms") == 0     ? &p->sms
+                    : strcmp(k, "mms") == 0   ? &p->mms
+                    : strcmp(k, "voice") == 0 ? &p->voice
+                                              : NULL;
+    if (slot) {
+      if (parse_units(v, slot)) {
+        cfg_err(err, c, sec, k,
+                "[%s] %s: \"%s\" is not a price in whole units (0 to "
+                "1000000)",
+                sec, k, v);
+        goto out;
+      }
+    } else if (str_starts(k, "sms.")) {
+      const char *pre = k + 4;
+      cfg_prefix_cost *pc;
+      int64_t u;
+      if (*pre != '+' || strlen(pre) < 2 ||
+          strspn(pre + 1, "0123456789") != strlen(pre + 1)) {
+        cfg_err(err, c, sec, k,
+                "[%s] %s: a price per destination is written sms.+PREFIX "
+                "(e.g. sms.+32)",
+                sec, k);
+        goto out;
+      }
+      if (parse_units(v, &u)) {
+        cfg_err(err, c, sec, k,
+                "[%s] %s: \"%s\" is not a price in whole units (0 to "
+                "1000000)",
+                sec, k, v);
+        goto out;
+      }
+      if (!(pc = VEC_PUSH(p->sms_prefix, p->n_sms_prefix, pcap)) ||
+          !(pc->prefix = str_dup(pre))) {
+        err_oom(err);
+        goto out;
+      }
+      pc->cost = (double)u;
+    } else if (strcmp(k, "refund") == 0) {
+      if (plan_refund(c, sec, v, &p->refund, err))
+        goto out;
+    } else {
+      cfg_err(err, c, sec, k,
+              "[%s] %s: unknown key (known: sms, sms.+PREFIX, mms, voice, "
+              "refund)",
+              sec, k);
+      goto out;
+    }
+  }
+  rc = 0;
+out:
+  free(keys);
+  return rc;
+}
+
+const cfg_plan *cfg_plan_find(const cfg *c, const char *name) {
+  size_t i;
+  for (i = 0; name && i < c->n_plans; i++)
+    if (strcmp(c->plans[i].name, name) == 0)
+      return &c->plans[i];
+  return NULL;
+}
+
+int64_t cfg_plan_units(const cfg_plan *p, smsmux_kind kind,
+                       unsigned segments, const char *e164) {
+  size_t i, best_len = 0;
+  int64_t price;
+  if (!p)
+    return kind == SMSMUX_KIND_SMS ? (int64_t)segments : 1;
+  if (kind == SMSMUX_KIND_MMS)
+    return p->mms;
+  if (kind == SMSMUX_KIND_VOICE)
+    return p->voice;
+  price = p->sms;
+  for (i = 0; e164 && i < p->n_sms_prefix; i++) {
+    size_t l = strlen(p->sms_prefix[i].prefix);
+    if (l > best_len && str_starts(e164, p->sms_prefix[i].prefix)) {
+      best_len = l;
+      price = (int64_t)p->sms_prefix[i].cost;
+    }
+  }
+  return price * (int64_t)segments;
+}
+
 /* ------------------------------------------------------------ server -- */
 
 static int server_is_secret(const char *k) {
@@ -1362,10 +1518,11 @@ static int check_sections(cfg *c, dictionary *d, smsmux_error *err) {
   for (i = 0; i < n; i++) {
     const char *s = iniparser_getsecname(d, i);
     if (strcmp(s, "smsmux") && strcmp(s, "server") &&
-        !str_starts(s, "provider.") && !str_starts(s, "route.")) {
+        !str_starts(s, "provider.") && !str_starts(s, "route.") &&
+        !str_starts(s, "plan.")) {
       cfg_err(err, c, s, NULL,
               "[%s]: unknown section (known: [smsmux], [server], "
-              "[provider.NAME], [route.NAME])",
+              "[provider.NAME], [route.NAME], [plan.NAME])",
               s);
       return -1;
     }
@@ -1496,6 +1653,11 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
     if (str_starts(s, "provider.") && load_provider(c, d, dir, s, err))
       goto out;
   }
+  for (i = 0; i < n; i++) {
+    const char *s = iniparser_getsecname(d, i);
+    if (str_starts(s, "plan.") && load_plan(c, d, s, err))
+      goto out;
+  }
   for (j = 0; j < n_route_names; j++)
     if (load_route(c, d, route_names[j], err))
       goto out;
@@ -1558,6 +1720,14 @@ void cfg_free(cfg *c) {
     free(p->key_literal);
   }
   free(c->providers);
+  for (i = 0; i < c->n_plans; i++) {
+    free(c->plans[i].name);
+    free(c->plans[i].refund);
+    for (j = 0; j < c->plans[i].n_sms_prefix; j++)
+      free(c->plans[i].sms_prefix[j].prefix);
+    free(c->plans[i].sms_prefix);
+  }
+  free(c->plans);
   for (i = 0; i < c->n_routes; i++) {
     cfg_route *r = &c->routes[i];
     free(r->name);

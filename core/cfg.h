@@ -4,6 +4,7 @@
 #define SMSMUX_CFG_H
 
 #include <smsmux/smsmux.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -43,6 +44,18 @@ typedef struct cfg_route {
   size_t n_providers;
   int failover_on_unknown;
 } cfg_route;
+
+/** One [plan.NAME] section: what a tenant on that plan pays, in whole
+    units of its balance (issue 14).  Every price defaults to 1. */
+typedef struct cfg_plan {
+  char *name;
+  int64_t sms;               /* units per SMS segment (sms =) */
+  cfg_prefix_cost *sms_prefix; /* sms.+PREFIX: longest prefix wins */
+  size_t n_sms_prefix;
+  int64_t mms, voice;        /* units per MMS, per voice message */
+  char *refund;              /* "undelivered,rejected,expired" subset
+                                (normalised, comma-separated), or NULL */
+} cfg_plan;
 
 /** Where a section header or a key is written in the file. */
 typedef struct cfg_line {
@@ -89,6 +102,8 @@ typedef struct cfg {
   long webhook_retry_hours; /* hours an event's webhook is retried (24) */
   cfg_provider *providers;
   size_t n_providers;
+  cfg_plan *plans;   /* [plan.NAME] sections, in file order */
+  size_t n_plans;
   cfg_route *routes; /* in `routes =` order */
   size_t n_routes;
   cfg_server server;
@@ -127,6 +142,15 @@ const char *cfg_provider_get(const cfg_provider *p, const char *key);
 int cfg_is_host_key(const char *key);
 /** Value of `key` in [server] (resolved, default filled in), or NULL. */
 const char *cfg_server_get(const cfg *c, const char *key);
+/** The plan named `name`, or NULL. */
+const cfg_plan *cfg_plan_find(const cfg *c, const char *name);
+/** Units one recipient `e164` of a message of `kind` and `segments`
+    costs on plan `p` (NULL: the operator's prices, 1 unit a segment):
+    sms: segments x (longest sms.+PREFIX, else sms); mms: mms; voice:
+    voice.  Pure. */
+int64_t cfg_plan_units(const cfg_plan *p, smsmux_kind kind,
+                       unsigned segments, const char *e164);
+
 /** A reply's text as stop_words/start_words are compared: ASCII upper
     case, blanks squeezed to one space, none (nor . or !) at either end.
     malloc'd; NULL on out of memory. */

@@ -32,6 +32,9 @@ struct smsmux {
   pthread_mutex_t queue_lock;
   pthread_cond_t queue_cond;
   unsigned long queue_seq;  /* bumped by every submit */
+  /* tenants' token buckets (tenant.c): per handle, in memory */
+  pthread_mutex_t tenant_lock;
+  void *tenant_buckets;
 };
 
 /** The store, opened on first use; NULL with err (CONFIG). */

@@ -7,6 +7,7 @@ core_libsmsmux_la_SOURCES = \
 	core/redact.c core/redact.h \
 	core/charset.c core/charset.h \
 	core/msg.c core/msg.h \
+	core/credit.c core/credit.h \
 	core/recipients.c \
 	core/result_json.c \
 	core/webhook.c core/webhook.h \
@@ -20,6 +21,7 @@ core_libsmsmux_la_SOURCES = \
 	core/host.c core/host_http.c core/host.h \
 	core/router.c core/router.h \
 	core/engine.c core/engine.h \
+	core/tenant.c core/tenant.h \
 	core/queue.c \
 	core/notify.c \
 	core/ops.c \

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "host.h"
 #include "msg.h"
+#include "tenant.h"
 
 #include <ctype.h>
 #include <libxml/parser.h>
@@ -174,6 +175,7 @@ static struct smsmux *handle_new(cfg *c, const smsmux_options *opts) {
   }
   pthread_mutex_init(&sm->store_lock, NULL);
   pthread_mutex_init(&sm->queue_lock, NULL);
+  pthread_mutex_init(&sm->tenant_lock, NULL);
   pthread_cond_init(&sm->queue_cond, NULL);
   sm->cfg = c;
   if (opts) {
@@ -259,6 +261,8 @@ void smsmux_close(smsmux *sm) {
   cfg_free(sm->cfg);
   pthread_mutex_destroy(&sm->store_lock);
   pthread_mutex_destroy(&sm->queue_lock);
+  tenant_state_free(sm);
+  pthread_mutex_destroy(&sm->tenant_lock);
   pthread_cond_destroy(&sm->queue_cond);
   log_sink_destroy(&sm->log);
   free(sm);

@@ -2,12 +2,13 @@
  * the public functions reach the sq_* ones below through
  * store_sqlite_backend, store_backend.h).
  *
- * Schema (PRAGMA user_version = 3):
+ * Schema (PRAGMA user_version = 4):
  *   messages(id PRIMARY KEY, tenant, ref, fingerprint, created, request,
- *            not_before, callback_url, encoding, segments)
+ *            not_before, callback_url, encoding, segments, charge,
+ *            unit_price, refund_on)
  *   recipients(message_id, tenant, ref, number, fingerprint, state,
  *              provider, provider_id, code, text, created, updated,
- *              claimed_by, polls, poll_next,
+ *              claimed_by, polls, poll_next, units, refunded,
  *              PRIMARY KEY (message_id, number));
  *              UNIQUE (tenant, ref, number) where ref is set
  *   attempts(message_id, provider, outcome, class, code, message, at)
@@ -22,8 +23,17 @@
  *   replies(id, tenant, provider, reply_id, from_number, to_number, text,
  *           message_id, at, created)
  *   optouts(tenant, number, source, at, PRIMARY KEY (tenant, number))
+ *   tenants(name PRIMARY KEY, parent, plan, senders, routes, callback_url,
+ *           webhook_secret, balance CHECK >= 0, low_balance, rate, burst,
+ *           enabled, created)
+ *   api_keys(hash PRIMARY KEY (SHA-256 hex), tenant, label, created,
+ *            revoked)
+ *   ledger(seq AUTOINCREMENT, tenant, message_id, delta, reason, at,
+ *          actor): append-only (triggers); a tenant's balance is the sum of
+ *          its rows, changed with them by one conditional UPDATE
  * Version 2 becomes 3 in place (schema_v3: new tables, two recipients
- * columns), keeping every row.
+ * columns), then 4 (schema_v4: the tenant tables, the charge columns),
+ * keeping every row.
  * Version 1 (a journal keyed by --ref#row) is kept as it was: its rows were
  * keyed by a row's position, which version 2 no longer trusts; its message
  * ids still answer store_provider_of.
@@ -62,7 +72,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_DB_NAME "state.db"
 #define STORE_MARKER ".smsmux-store"
@@ -194,6 +204,56 @@ static const char *const schema_v3 =
     "  at INTEGER NOT NULL,"
     "  PRIMARY KEY (tenant, number)) WITHOUT ROWID;"
     "PRAGMA user_version = 3;";
+
+/* Version 4 (issue 14): tenants, their API keys (SHA-256 only), the
+   ledger (append-only: triggers refuse UPDATE and DELETE), and what a
+   queued message was charged: messages.charge/unit_price/refund_on,
+   recipients.units (charged) and refunded (given back: 0 or units). */
+static const char *const schema_v4 =
+    "ALTER TABLE messages ADD COLUMN charge TEXT;"
+    "ALTER TABLE messages ADD COLUMN unit_price INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN refund_on TEXT;"
+    "ALTER TABLE recipients ADD COLUMN units INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE recipients ADD COLUMN refunded INTEGER NOT NULL DEFAULT 0;"
+    /* what a stopped worker left failed and unrefunded (recover) */
+    "CREATE INDEX IF NOT EXISTS recipients_unrefunded ON recipients("
+    "  message_id) WHERE state = 'failed' AND units > refunded;"
+    "CREATE TABLE IF NOT EXISTS tenants ("
+    "  name TEXT PRIMARY KEY,"
+    "  parent TEXT,"
+    "  plan TEXT,"
+    "  senders TEXT,"
+    "  routes TEXT,"
+    "  callback_url TEXT,"
+    "  webhook_secret TEXT,"
+    "  balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),"
+    "  low_balance INTEGER NOT NULL DEFAULT 0,"
+    "  rate REAL NOT NULL DEFAULT 0,"
+    "  burst INTEGER NOT NULL DEFAULT 0,"
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  created INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS tenants_by_parent ON tenants(parent, name);"
+    "CREATE TABLE IF NOT EXISTS api_keys ("
+    "  hash TEXT PRIMARY KEY,"    /* SHA-256 of the key, lower-case hex */
+    "  tenant TEXT NOT NULL,"
+    "  label TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS api_keys_by_tenant ON api_keys(tenant);"
+    "CREATE TABLE IF NOT EXISTS ledger ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  message_id TEXT,"
+    "  delta INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT);"
+    "CREATE INDEX IF NOT EXISTS ledger_by_tenant ON ledger(tenant, seq);"
+    "CREATE TRIGGER IF NOT EXISTS ledger_no_update BEFORE UPDATE ON ledger "
+    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON ledger "
+    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "PRAGMA user_version = 4;";
 
 /* version 1's attempts table has other columns: kept under another name */
 static const char *const migrate_v1 =
@@ -793,6 +853,9 @@ static int setup_schema(sq_db *db, int fresh, int marked, char *err,
   if (version < 3 && exec_sql(db, schema_v3, err, errlen,
                               "cannot upgrade state.db to version 3"))
     goto fail;
+  if (version < 4 && exec_sql(db, schema_v4, err, errlen,
+                              "cannot upgrade state.db to version 4"))
+    goto fail;
   return run_plain(db, &db->w, ST_COMMIT, err, errlen,
                    "cannot commit to state.db");
 fail:
@@ -1209,7 +1272,19 @@ typedef struct reserve_arg {
   size_t n;
   const char *provider;
   const store_queue_info *q; /* NULL: a send going out now */
+  int short_of_units;        /* out: the charge tenant's balance is short */
 } reserve_arg;
+
+/* Tenants' charges and refunds (below, with the tenants). */
+static int charge_put(sq_db *db, job *j, reserve_arg *a, size_t taken);
+static int refund_recipient(sq_db *db, job *j, const char *mid,
+                            const char *number, const char *state,
+                            const char *status, int64_t *units);
+static int refund_message(sq_db *db, job *j, const char *mid,
+                          const char *state, int64_t *units);
+static int refund_leftovers(sq_db *db, job *j);
+static int refund_finished(sq_db *db, job *j, const char *mid,
+                           const store_outcome *o);
 
 static int reserve_lookup(sq_db *db, job *j, const reserve_arg *a,
                           store_rcpt *r, const char *tenant) {
@@ -1274,6 +1349,10 @@ static int reserve_run(sq_db *db, job *j) {
       st = prep(db, &db->w, ST_RCPT_INSERT, j->err, sizeof j->err, 8,
                 a->m->id, tenant, a->m->ref, r->number, a->m->fingerprint,
                 state, prov, now);
+    else if (r->claim == STORE_CLAIM_RETRY &&
+             refund_recipient(db, j, r->message_id, r->number, NULL, NULL,
+                              NULL)) /* its earlier charge, if still held */
+      return -1;
     else if (r->claim == STORE_CLAIM_RETRY)
       st = prep(db, &db->w, ST_RCPT_RETRY, j->err, sizeof j->err, 8,
                 a->m->id, tenant, a->m->ref, r->number, a->m->fingerprint,
@@ -1305,7 +1384,7 @@ static int reserve_run(sq_db *db, job *j) {
                  "cannot write to state.db"))
       return -1;
   }
-  return 0;
+  return charge_put(db, j, a, taken);
 }
 
 static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
@@ -1330,7 +1409,7 @@ static int sq_reserve(store_db *db_, store_msg *m, store_rcpt *rows, size_t n,
 static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
                            const char *provider, const store_queue_info *q,
                            char *err, size_t errlen) {
-  reserve_arg a = {m, rows, n, provider, q};
+  reserve_arg a = {m, rows, n, provider, q, 0};
   job j;
   size_t i;
   if (!m->id[0])
@@ -1349,7 +1428,7 @@ static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
     return 0;
   for (i = 0; i < n; i++) /* nothing was recorded */
     store_rcpt_clear(&rows[i]);
-  return -1;
+  return a.short_of_units ? 2 : -1;
 }
 
 /* ------------------------------------------------------------ reports -- */
@@ -1386,7 +1465,9 @@ static int report_core(sq_db *db, job *j, const store_report *r,
                "UPDATE recipients SET state = ?3, code = ?4, text = ?5, "
                "updated = ?6 WHERE message_id = ?1 AND number = ?2",
                "sssssi", mid, num, r->status, r->code, r->text, now) ||
-        event_add(db, j, &e)) {
+        event_add(db, j, &e) ||
+        /* a status the message's plan refunds: given back once */
+        refund_recipient(db, j, mid, num, r->status, r->status, NULL)) {
       tbl_free(&t);
       return -1;
     }
@@ -1548,6 +1629,8 @@ static int finish_run(sq_db *db, job *j) {
                  "cannot write to state.db"))
       return -1;
     if (sqlite3_changes(db->w.sql) > 0 && event_add(db, j, &e))
+      return -1;
+    if (refund_finished(db, j, f->id, o))
       return -1;
   }
   /* reports that came before this answer: applied now */
@@ -2018,7 +2101,8 @@ static int recover_run(sq_db *db, job *j) {
              1, now))
     return -1;
   a->changed = (long)sqlite3_changes(db->w.sql);
-  if (w_exec(db, j,
+  if (refund_leftovers(db, j) ||
+      w_exec(db, j,
              "UPDATE recipients SET claimed_by = NULL WHERE claimed_by IS "
              "NOT NULL AND state = 'queued'",
              0))
@@ -2086,7 +2170,7 @@ static int cancel_run(sq_db *db, job *j) {
              2, a->id, now))
     return -1;
   a->result = sqlite3_changes(db->w.sql) > 0 ? 0 : 2;
-  return 0;
+  return refund_message(db, j, a->id, "cancelled", NULL);
 }
 
 static int sq_message_cancel(store_db *db_, const char *tenant, const char *id,
@@ -2489,6 +2573,810 @@ static int sq_kv_update(store_db *db_, const char *ns, const char *key,
   sq_db *db = (sq_db *)db_;
   kv_arg a = {.ns = ns, .key = key, .fn = fn, .ud = ud};
   return kv_job(db, kv_update_run, &a);
+}
+
+/* ------------------------------------------------------------ tenants -- */
+
+/* Prepare `sql` on `s` and bind the values `types` describes, in order:
+   't' text (NULL binds NULL), 'i' int64_t, 'd' double.  NULL on failure
+   (sqlite3_errmsg(s) says why). */
+static sqlite3_stmt *stmt_v(sqlite3 *s, const char *sql, const char *types,
+                            va_list ap) {
+  sqlite3_stmt *st = NULL;
+  int i, rc = sqlite3_prepare_v2(s, sql, -1, &st, NULL);
+  for (i = 0; rc == SQLITE_OK && types[i]; i++) {
+    if (types[i] == 'i') {
+      rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+    } else if (types[i] == 'd') {
+      rc = sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+    } else {
+      const char *v = va_arg(ap, const char *);
+      rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT)
+             : sqlite3_bind_null(st, i + 1);
+    }
+  }
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  return st;
+}
+
+static sqlite3_stmt *stmt_on(sqlite3 *s, const char *sql, const char *types,
+                             ...) {
+  sqlite3_stmt *st;
+  va_list ap;
+  va_start(ap, types);
+  st = stmt_v(s, sql, types, ap);
+  va_end(ap);
+  return st;
+}
+
+/* Run a statement without rows on the writer inside job j: the rows it
+   changed, or -1 (j->err). */
+static long w_run(sq_db *db, job *j, const char *sql, const char *types, ...) {
+  sqlite3_stmt *st;
+  va_list ap;
+  int rc;
+  va_start(ap, types);
+  st = stmt_v(db->w.sql, sql, types, ap);
+  va_end(ap);
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot write to state.db",
+            rc);
+    return -1;
+  }
+  return (long)sqlite3_changes(db->w.sql);
+}
+
+/* The first column (an integer) of the first row of a query on the writer:
+   0 found, 1 no row, -1 error (j->err). */
+static int w_int(sq_db *db, job *j, int64_t *out, const char *sql,
+                 const char *types, ...) {
+  sqlite3_stmt *st;
+  va_list ap;
+  int rc;
+  va_start(ap, types);
+  st = stmt_v(db->w.sql, sql, types, ap);
+  va_end(ap);
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW && out)
+    *out = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc == SQLITE_ROW)
+    return 0;
+  if (rc == SQLITE_DONE)
+    return 1;
+  sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db", rc);
+  return -1;
+}
+
+/* One ledger row (inside the transaction that changed the balance). */
+static int ledger_row(sq_db *db, job *j, const char *tenant, const char *mid,
+                      int64_t delta, const char *reason, const char *actor) {
+  return w_run(db, j,
+               "INSERT INTO ledger (tenant, message_id, delta, reason, at, "
+               "actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+               "ttitit", tenant, mid, delta, reason, now_seconds(), actor) < 0
+             ? -1
+             : 0;
+}
+
+/* balance + delta, only when the result stays within [0, STORE_BALANCE_MAX]
+   (one statement: the check and the change cannot be separated).  0
+   applied, 1 not enough (or over the ceiling), 2 no such tenant, -1. */
+static int balance_add(sq_db *db, job *j, const char *tenant, int64_t delta) {
+  long ch = w_run(db, j,
+                  "UPDATE tenants SET balance = balance + ?2 WHERE name = ?1 "
+                  "AND balance + ?2 >= 0 AND balance + ?2 <= ?3",
+                  "tii", tenant, delta, (int64_t)STORE_BALANCE_MAX);
+  int rc;
+  if (ch < 0)
+    return -1;
+  if (ch > 0)
+    return 0;
+  rc = w_int(db, j, NULL, "SELECT 1 FROM tenants WHERE name = ?1", "t",
+             tenant);
+  return rc < 0 ? -1 : rc == 1 ? 2 : 1;
+}
+
+/* Give back what recipient `number` of message `mid` was charged, once:
+   only when it was charged and not refunded yet, its state is `state`
+   (NULL: any) and `status` (NULL: any) is in the message's refund_on.
+   The refund row, the recipient's mark and the balance change together
+   (inside the caller's transaction: the one that changed the status).
+   *units (may be NULL) grows by what was given back.  0 or -1. */
+static int refund_recipient(sq_db *db, job *j, const char *mid,
+                            const char *number, const char *state,
+                            const char *status, int64_t *units) {
+  sqlite3_stmt *st = stmt_on(
+      db->w.sql,
+      "SELECT r.units, m.charge, m.refund_on FROM recipients r JOIN "
+      "messages m ON m.id = r.message_id WHERE r.message_id = ?1 AND "
+      "r.number = ?2 AND r.units > r.refunded AND m.charge IS NOT NULL AND "
+      "(?3 IS NULL OR r.state = ?3)",
+      "ttt", mid, number, state);
+  int rc, ok = 1, give;
+  int64_t u = 0;
+  char *charge = NULL;
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    sqlite3_finalize(st);
+    return 0;
+  }
+  if (rc != SQLITE_ROW) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db", rc);
+    sqlite3_finalize(st);
+    return -1;
+  }
+  u = sqlite3_column_int64(st, 0);
+  charge = column_dup(st, 1, &ok);
+  give = !status ||
+         store_list_has((const char *)sqlite3_column_text(st, 2), status);
+  sqlite3_finalize(st);
+  if (!ok) {
+    free(charge);
+    store_set_err(j->err, sizeof j->err, "out of memory");
+    return -1;
+  }
+  rc = 0;
+  if (give) {
+    if (w_run(db, j,
+              "UPDATE recipients SET refunded = units WHERE message_id = ?1 "
+              "AND number = ?2",
+              "tt", mid, number) < 0 ||
+        w_run(db, j, "UPDATE tenants SET balance = balance + ?2 WHERE name "
+                     "= ?1",
+              "ti", charge, u) != 1 ||
+        ledger_row(db, j, charge, mid, u, "refund", "smsmux"))
+      rc = -1;
+    else if (units)
+      *units += u;
+    if (rc && !j->err[0])
+      store_set_err(j->err, sizeof j->err,
+                    "tenant %s of message %s is missing", charge, mid);
+  }
+  free(charge);
+  return rc;
+}
+
+/* refund_recipient for every charged, unrefunded recipient of message
+   `mid` in `state`. */
+static int refund_message(sq_db *db, job *j, const char *mid,
+                          const char *state, int64_t *units) {
+  sqlite3_stmt *st = stmt_on(db->w.sql,
+                             "SELECT number FROM recipients WHERE "
+                             "message_id = ?1 AND state = ?2 AND units > "
+                             "refunded",
+                             "tt", mid, state);
+  char **nums = NULL;
+  size_t n = 0, cap = 0, i;
+  int rc, ok = 1;
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
+    if (n == cap) {
+      char **v = realloc(nums, (cap = cap ? cap * 2 : 8) * sizeof *v);
+      if (!v) {
+        ok = 0;
+        break;
+      }
+      nums = v;
+    }
+    if ((nums[n] = column_dup(st, 0, &ok)))
+      n++;
+  }
+  sqlite3_finalize(st);
+  if (!ok || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+    if (ok)
+      sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db",
+              rc);
+    else
+      store_set_err(j->err, sizeof j->err, "out of memory");
+    rc = -1;
+  } else {
+    rc = 0;
+  }
+  for (i = 0; i < n; i++) {
+    if (rc == 0 && refund_recipient(db, j, mid, nums[i], state, NULL, units))
+      rc = -1;
+    free(nums[i]);
+  }
+  free(nums);
+  return rc;
+}
+
+/* Every charged recipient left `failed` (a worker stopped between its
+   last outcome and the refund): given back (store_queue_recover). */
+static int refund_leftovers(sq_db *db, job *j) {
+  sqlite3_stmt *st = stmt_on(db->w.sql,
+                             "SELECT DISTINCT message_id FROM recipients "
+                             "WHERE state = 'failed' AND units > refunded",
+                             "");
+  char **ids = NULL;
+  size_t n = 0, cap = 0, i;
+  int rc, ok = 1;
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
+    if (n == cap) {
+      char **v = realloc(ids, (cap = cap ? cap * 2 : 8) * sizeof *v);
+      if (!v) {
+        ok = 0;
+        break;
+      }
+      ids = v;
+    }
+    if ((ids[n] = column_dup(st, 0, &ok)))
+      n++;
+  }
+  sqlite3_finalize(st);
+  rc = ok && (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
+  if (rc)
+    store_set_err(j->err, sizeof j->err, "cannot read the failed recipients");
+  for (i = 0; i < n; i++) {
+    if (rc == 0 && refund_message(db, j, ids[i], "failed", NULL))
+      rc = -1;
+    free(ids[i]);
+  }
+  free(ids);
+  return rc;
+}
+
+/* The charge of a message being queued (reserve_run, after its rows):
+   the message's price and refund list, the recipients' units, then one
+   conditional change of the balance.  Short: a->short_of_units set and
+   -1 (the job's savepoint is undone: nothing queued). */
+static int charge_put(sq_db *db, job *j, reserve_arg *a, size_t taken) {
+  const store_queue_info *q = a->q;
+  int64_t total;
+  int rc;
+  if (!q || !q->charge || !taken)
+    return 0;
+  if (q->unit_price < 0 || q->unit_price > STORE_DELTA_MAX / (int64_t)taken) {
+    store_set_err(j->err, sizeof j->err,
+                  "a unit price of %lld for %zu recipients is out of range",
+                  (long long)q->unit_price, taken);
+    return -1;
+  }
+  total = q->unit_price * (int64_t)taken;
+  if (w_run(db, j,
+            "UPDATE messages SET charge = ?2, unit_price = ?3, refund_on = "
+            "?4 WHERE id = ?1",
+            "ttit", a->m->id, q->charge, q->unit_price, q->refund_on) < 0 ||
+      w_run(db, j,
+            "UPDATE recipients SET units = ?2, refunded = 0 WHERE message_id "
+            "= ?1",
+            "ti", a->m->id, q->unit_price) < 0)
+    return -1;
+  if (total == 0)
+    return 0;
+  rc = balance_add(db, j, q->charge, -total);
+  if (rc == 1) {
+    a->short_of_units = 1;
+    store_set_err(j->err, sizeof j->err,
+                  "tenant %s has fewer than the %lld units this message "
+                  "needs",
+                  q->charge, (long long)total);
+    return -1;
+  }
+  if (rc == 2)
+    store_set_err(j->err, sizeof j->err, "no tenant %s to charge", q->charge);
+  if (rc)
+    return -1;
+  return ledger_row(db, j, q->charge, a->m->id, -total, "reserve", "smsmux");
+}
+
+/* The refunds a recipient's new status brings (finish_run): rejected as
+   opted out, or a delivery status the message's plan refunds.  Nothing to
+   look up for the statuses of a send under way. */
+static int refund_finished(sq_db *db, job *j, const char *mid,
+                           const store_outcome *o) {
+  if (!o->state || !store_refund_candidate(o->state))
+    return 0;
+  if (strcmp(o->state, "rejected") == 0 && o->code &&
+      strcmp(o->code, "opt-out") == 0)
+    return refund_recipient(db, j, mid, o->number, "rejected", NULL, NULL);
+  return refund_recipient(db, j, mid, o->number, o->state, o->state, NULL);
+}
+
+typedef struct tenant_arg {
+  const store_tenant *t;
+  const char *name, *other, *hash, *label, *reason, *actor, *mid;
+  const char *const *numbers;
+  size_t n;
+  int64_t delta, balance;
+  int result;
+} tenant_arg;
+
+static int run_tenant_job(sq_db *db, int (*run)(sq_db *, job *),
+                          tenant_arg *a, char *err, size_t errlen) {
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = run;
+  j.arg = a;
+  if (run_job(db, &j, err, errlen))
+    return -1;
+  return a->result;
+}
+
+static int tenant_add_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  const store_tenant *t = a->t;
+  long ch;
+  if (t->parent && *t->parent) {
+    int rc = w_int(db, j, NULL, "SELECT 1 FROM tenants WHERE name = ?1", "t",
+                   t->parent);
+    if (rc)
+      return rc < 0 ? -1 : (a->result = 2, 0);
+  }
+  ch = w_run(db, j,
+             "INSERT INTO tenants (name, parent, plan, senders, routes, "
+             "callback_url, webhook_secret, balance, low_balance, rate, "
+             "burst, enabled, created) VALUES (?1, NULLIF(?2, ''), "
+             "NULLIF(?3, ''), NULLIF(?4, ''), NULLIF(?5, ''), NULLIF(?6, ''), "
+             "NULLIF(?7, ''), 0, ?8, ?9, ?10, 1, ?11) ON CONFLICT (name) DO "
+             "NOTHING",
+             "tttttttidii", t->name, t->parent, t->plan, t->senders,
+             t->routes, t->callback_url, t->webhook_secret,
+             t->low_balance > 0 ? t->low_balance : (int64_t)0,
+             t->rate > 0 ? t->rate : 0.0, (int64_t)t->burst, now_seconds());
+  if (ch < 0)
+    return -1;
+  a->result = ch ? 0 : 1;
+  return 0;
+}
+
+static int sq_tenant_add(store_db *db_, const store_tenant *t, char *err,
+                         size_t errlen) {
+  tenant_arg a;
+  if (!t || !t->name || !*t->name) {
+    store_set_err(err, errlen, "a tenant needs a name");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.t = t;
+  return run_tenant_job((sq_db *)db_, tenant_add_run, &a, err, errlen);
+}
+
+static int tenant_update_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  const store_tenant *t = a->t;
+  long ch = w_run(
+      db, j,
+      "UPDATE tenants SET plan = CASE WHEN ?2 IS NULL THEN plan ELSE "
+      "NULLIF(?2, '') END, senders = CASE WHEN ?3 IS NULL THEN senders ELSE "
+      "NULLIF(?3, '') END, routes = CASE WHEN ?4 IS NULL THEN routes ELSE "
+      "NULLIF(?4, '') END, callback_url = CASE WHEN ?5 IS NULL THEN "
+      "callback_url ELSE NULLIF(?5, '') END, webhook_secret = CASE WHEN ?6 "
+      "IS NULL THEN webhook_secret ELSE NULLIF(?6, '') END, low_balance = "
+      "CASE WHEN ?7 < 0 THEN low_balance ELSE ?7 END, rate = CASE WHEN ?8 < "
+      "0 THEN rate ELSE ?8 END, burst = ?9, enabled = CASE WHEN ?10 < 0 "
+      "THEN enabled ELSE ?10 END WHERE name = ?1",
+      "ttttttidii", t->name, t->plan, t->senders, t->routes, t->callback_url,
+      t->webhook_secret, t->low_balance, t->rate, (int64_t)t->burst,
+      (int64_t)(t->enabled < 0 ? -1 : t->enabled ? 1 : 0));
+  if (ch < 0)
+    return -1;
+  a->result = ch ? 0 : 1;
+  return 0;
+}
+
+static int sq_tenant_update(store_db *db_, const store_tenant *t, char *err,
+                            size_t errlen) {
+  tenant_arg a;
+  if (!t || !t->name) {
+    store_set_err(err, errlen, "which tenant?");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.t = t;
+  return run_tenant_job((sq_db *)db_, tenant_update_run, &a, err, errlen);
+}
+
+#define TENANT_COLS                                                            \
+  "name, parent, plan, senders, routes, callback_url, webhook_secret, "       \
+  "balance, low_balance, rate, burst, enabled, created"
+
+static void tenant_of_row(sqlite3_stmt *st, store_tenant *t, int *ok) {
+  t->name = column_dup(st, 0, ok);
+  t->parent = column_dup(st, 1, ok);
+  t->plan = column_dup(st, 2, ok);
+  t->senders = column_dup(st, 3, ok);
+  t->routes = column_dup(st, 4, ok);
+  t->callback_url = column_dup(st, 5, ok);
+  t->webhook_secret = column_dup(st, 6, ok);
+  t->balance = sqlite3_column_int64(st, 7);
+  t->low_balance = sqlite3_column_int64(st, 8);
+  t->rate = sqlite3_column_double(st, 9);
+  t->burst = (unsigned)sqlite3_column_int64(st, 10);
+  t->enabled = sqlite3_column_int(st, 11);
+  t->created = sqlite3_column_int64(st, 12);
+}
+
+/* Rows of a query on a reader connection, each read by `row` into an
+   array of `size`-byte elements.  0 or -1. */
+static int fetch_rows(sq_db *db, void **rows, size_t *n, size_t size,
+                     void (*row)(sqlite3_stmt *, void *, int *),
+                     void (*clear)(void *), const char *sql,
+                     const char *types, ...) {
+  conn *c = reader_take(db);
+  sqlite3_stmt *st;
+  char *v = NULL;
+  size_t cap = 0, i;
+  int rc = SQLITE_ERROR, ok = 1;
+  va_list ap;
+  *rows = NULL;
+  *n = 0;
+  if (!c)
+    return -1;
+  va_start(ap, types);
+  st = stmt_v(c->sql, sql, types, ap);
+  va_end(ap);
+  while (st && ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (*n == cap) {
+      char *w = realloc(v, (cap = cap ? cap * 2 : 8) * size);
+      if (!w) {
+        ok = 0;
+        break;
+      }
+      v = w;
+    }
+    memset(v + *n * size, 0, size);
+    row(st, v + *n * size, &ok);
+    (*n)++;
+  }
+  sqlite3_finalize(st);
+  reader_give(db, c);
+  if (!ok || rc != SQLITE_DONE) {
+    for (i = 0; i < *n; i++)
+      clear(v + i * size);
+    free(v);
+    *n = 0;
+    return -1;
+  }
+  *rows = v;
+  return 0;
+}
+
+static void tenant_row(sqlite3_stmt *st, void *p, int *ok) {
+  tenant_of_row(st, p, ok);
+}
+static void tenant_clear(void *p) { store_tenant_clear(p); }
+
+static int sq_tenant_get(store_db *db_, const char *name, store_tenant *t) {
+  store_tenant *rows;
+  size_t n;
+  if (fetch_rows((sq_db *)db_, (void **)&rows, &n, sizeof *rows, tenant_row,
+                tenant_clear,
+                "SELECT " TENANT_COLS " FROM tenants WHERE name = ?1", "t",
+                name))
+    return -1;
+  if (n == 0) {
+    free(rows);
+    return 1;
+  }
+  *t = rows[0];
+  free(rows);
+  return 0;
+}
+
+static int sq_tenant_list(store_db *db_, const char *parent,
+                          store_tenant **rows, size_t *n) {
+  return fetch_rows((sq_db *)db_, (void **)rows, n, sizeof **rows, tenant_row,
+                   tenant_clear,
+                   "SELECT " TENANT_COLS " FROM tenants WHERE ?1 IS NULL OR "
+                   "parent = ?1 ORDER BY name",
+                   "t", parent);
+}
+
+static int key_add_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  long ch;
+  int rc = w_int(db, j, NULL, "SELECT 1 FROM tenants WHERE name = ?1", "t",
+                 a->name);
+  if (rc)
+    return rc < 0 ? -1 : (a->result = 1, 0);
+  ch = w_run(db, j,
+             "INSERT INTO api_keys (hash, tenant, label, created, revoked) "
+             "VALUES (?1, ?2, NULLIF(?3, ''), ?4, 0) ON CONFLICT (hash) DO "
+             "NOTHING",
+             "ttti", a->hash, a->name, a->label, now_seconds());
+  if (ch < 0)
+    return -1;
+  if (ch == 0) {
+    store_set_err(j->err, sizeof j->err, "that key is stored already");
+    return -1;
+  }
+  a->result = 0;
+  return 0;
+}
+
+static int sq_key_add(store_db *db_, const char *tenant,
+                      const char *sha256_hex, const char *label, char *err,
+                      size_t errlen) {
+  tenant_arg a;
+  char hash[65];
+  if (store_hash_norm(sha256_hex, hash)) {
+    store_set_err(err, errlen,
+                  "a key is stored as its SHA-256: 64 hex digits expected");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.hash = hash;
+  a.label = label;
+  return run_tenant_job((sq_db *)db_, key_add_run, &a, err, errlen);
+}
+
+static int key_revoke_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  long ch = w_run(db, j,
+                  "UPDATE api_keys SET revoked = ?3 WHERE tenant = ?1 AND "
+                  "revoked = 0 AND (label = ?2 OR (?4 AND substr(hash, 1, "
+                  "length(?2)) = lower(?2)))",
+                  "ttii", a->name, a->label, now_seconds(),
+                  (int64_t)store_key_prefix_ok(a->label));
+  if (ch < 0)
+    return -1;
+  a->result = ch ? 0 : 1;
+  return 0;
+}
+
+static int sq_key_revoke(store_db *db_, const char *tenant, const char *which,
+                         char *err, size_t errlen) {
+  tenant_arg a;
+  if (!tenant || !which || !*which) {
+    store_set_err(err, errlen, "which key?");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.label = which;
+  return run_tenant_job((sq_db *)db_, key_revoke_run, &a, err, errlen);
+}
+
+static void text_row(sqlite3_stmt *st, void *p, int *ok) {
+  *(char **)p = column_dup(st, 0, ok);
+  if (!*(char **)p)
+    *ok = 0;
+}
+static void text_clear(void *p) { free(*(char **)p); }
+
+static int sq_key_lookup(store_db *db_, const char *sha256_hex,
+                         char **tenant) {
+  char hash[65], **rows;
+  size_t n;
+  if (store_hash_norm(sha256_hex, hash))
+    return 1;
+  if (fetch_rows((sq_db *)db_, (void **)&rows, &n, sizeof *rows, text_row,
+                text_clear,
+                "SELECT k.tenant FROM api_keys k JOIN tenants t ON t.name = "
+                "k.tenant WHERE k.hash = ?1 AND k.revoked = 0 AND t.enabled "
+                "= 1",
+                "t", hash))
+    return -1;
+  if (n == 0) {
+    free(rows);
+    return 1;
+  }
+  *tenant = rows[0];
+  while (n > 1)
+    free(rows[--n]);
+  free(rows);
+  return 0;
+}
+
+static void key_row(sqlite3_stmt *st, void *p, int *ok) {
+  store_key_row *k = p;
+  k->id = column_dup(st, 0, ok);
+  k->label = column_dup(st, 1, ok);
+  k->created = sqlite3_column_int64(st, 2);
+  k->revoked = sqlite3_column_int64(st, 3);
+}
+static void key_clear(void *p) {
+  store_key_row *k = p;
+  free(k->id);
+  free(k->label);
+}
+
+static int sq_key_list(store_db *db_, const char *tenant, store_key_row **rows,
+                       size_t *n) {
+  return fetch_rows((sq_db *)db_, (void **)rows, n, sizeof **rows, key_row,
+                   key_clear,
+                   "SELECT substr(hash, 1, 8), label, created, revoked FROM "
+                   "api_keys WHERE tenant = ?1 ORDER BY created, hash",
+                   "t", tenant);
+}
+
+static int ledger_add_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  int rc = balance_add(db, j, a->name, a->delta);
+  if (rc == 1 && a->delta > 0) {
+    store_set_err(j->err, sizeof j->err,
+                  "the balance of %s would pass %lld units", a->name,
+                  (long long)STORE_BALANCE_MAX);
+    return -1;
+  }
+  if (rc)
+    return rc < 0 ? -1 : (a->result = rc, 0);
+  if (ledger_row(db, j, a->name, a->mid, a->delta, a->reason, a->actor) ||
+      w_int(db, j, &a->balance, "SELECT balance FROM tenants WHERE name = ?1",
+            "t", a->name))
+    return -1;
+  a->result = 0;
+  return 0;
+}
+
+static int sq_ledger_add(store_db *db_, const char *tenant,
+                         const char *message_id, int64_t delta,
+                         const char *reason, const char *actor,
+                         int64_t *balance, char *err, size_t errlen) {
+  tenant_arg a;
+  int rc;
+  if (store_ledger_args(tenant, delta, reason, err, errlen))
+    return -1;
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.mid = message_id;
+  a.delta = delta;
+  a.reason = reason;
+  a.actor = actor;
+  rc = run_tenant_job((sq_db *)db_, ledger_add_run, &a, err, errlen);
+  if (rc == 0 && balance)
+    *balance = a.balance;
+  return rc;
+}
+
+static int transfer_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  int rc = w_int(db, j, NULL, "SELECT 1 FROM tenants WHERE name = ?1", "t",
+                 a->other);
+  if (rc)
+    return rc < 0 ? -1 : (a->result = 2, 0);
+  rc = balance_add(db, j, a->name, -a->delta);
+  if (rc)
+    return rc < 0 ? -1 : (a->result = rc, 0);
+  rc = balance_add(db, j, a->other, a->delta);
+  if (rc) {
+    if (rc == 1)
+      store_set_err(j->err, sizeof j->err,
+                    "the balance of %s would pass %lld units", a->other,
+                    (long long)STORE_BALANCE_MAX);
+    return -1; /* undone with the debit (the job's savepoint) */
+  }
+  if (ledger_row(db, j, a->name, NULL, -a->delta, "transfer-out", a->actor) ||
+      ledger_row(db, j, a->other, NULL, a->delta, "transfer-in", a->actor))
+    return -1;
+  a->result = 0;
+  return 0;
+}
+
+static int sq_ledger_transfer(store_db *db_, const char *from, const char *to,
+                              int64_t units, const char *actor, char *err,
+                              size_t errlen) {
+  tenant_arg a;
+  if (store_transfer_args(from, to, units, err, errlen))
+    return -1;
+  memset(&a, 0, sizeof a);
+  a.name = from;
+  a.other = to;
+  a.delta = units;
+  a.actor = actor;
+  return run_tenant_job((sq_db *)db_, transfer_run, &a, err, errlen);
+}
+
+static void ledger_rrow(sqlite3_stmt *st, void *p, int *ok) {
+  store_ledger_row *l = p;
+  l->seq = sqlite3_column_int64(st, 0);
+  l->tenant = column_dup(st, 1, ok);
+  l->message_id = column_dup(st, 2, ok);
+  l->delta = sqlite3_column_int64(st, 3);
+  l->reason = column_dup(st, 4, ok);
+  l->at = sqlite3_column_int64(st, 5);
+  l->actor = column_dup(st, 6, ok);
+}
+static void ledger_clear(void *p) {
+  store_ledger_row *l = p;
+  free(l->tenant);
+  free(l->message_id);
+  free(l->reason);
+  free(l->actor);
+}
+
+static int sq_ledger_list(store_db *db_, const char *tenant, int64_t since,
+                          unsigned limit, store_ledger_row **rows, size_t *n) {
+  return fetch_rows((sq_db *)db_, (void **)rows, n, sizeof **rows, ledger_rrow,
+                   ledger_clear,
+                   "SELECT seq, tenant, message_id, delta, reason, at, actor "
+                   "FROM ledger WHERE (?1 IS NULL OR tenant = ?1) AND at >= "
+                   "?2 ORDER BY seq DESC LIMIT ?3",
+                   "tii", tenant, since, limit ? (int64_t)limit : (int64_t)-1);
+}
+
+static int sq_ledger_check(store_db *db_, char ***bad, size_t *n_bad) {
+  return fetch_rows((sq_db *)db_, (void **)bad, n_bad, sizeof **bad, text_row,
+                   text_clear, STORE_LEDGER_CHECK_SQL, "");
+}
+
+typedef struct refund_arg {
+  const char *id;
+  const char *const *numbers;
+  size_t n;
+  int64_t units;
+} refund_arg;
+
+static int refund_failed_run(sq_db *db, job *j) {
+  refund_arg *a = j->arg;
+  size_t i;
+  if (a->n == 0)
+    return refund_message(db, j, a->id, "failed", &a->units);
+  for (i = 0; i < a->n; i++)
+    if (refund_recipient(db, j, a->id, a->numbers[i], "failed", NULL,
+                         &a->units))
+      return -1;
+  return 0;
+}
+
+static int sq_refund_failed(store_db *db_, const char *id,
+                            const char *const *numbers, size_t n,
+                            int64_t *refunded, char *err, size_t errlen) {
+  refund_arg a = {id, numbers, n, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = refund_failed_run;
+  j.arg = &a;
+  if (run_job((sq_db *)db_, &j, err, errlen))
+    return -1;
+  if (refunded)
+    *refunded = a.units;
+  return 0;
+}
+
+static void usage_row(sqlite3_stmt *st, void *p, int *ok) {
+  store_usage_row *u = p;
+  u->tenant = column_dup(st, 0, ok);
+  u->provider = column_dup(st, 1, ok);
+  u->status = column_dup(st, 2, ok);
+  u->messages = (unsigned long)sqlite3_column_int64(st, 3);
+  u->recipients = (unsigned long)sqlite3_column_int64(st, 4);
+  u->units = sqlite3_column_int64(st, 5);
+}
+static void usage_clear(void *p) {
+  store_usage_row *u = p;
+  free(u->tenant);
+  free(u->provider);
+  free(u->status);
+}
+
+static int sq_usage(store_db *db_, const char *tenant, int tree, int64_t since,
+                    int64_t until, store_usage_row **rows, size_t *n) {
+  return fetch_rows((sq_db *)db_, (void **)rows, n, sizeof **rows, usage_row,
+                   usage_clear, STORE_USAGE_SQL("?1", "?2", "?3", "?4"),
+                   "tiii", tenant, (int64_t)(tree ? 1 : 0), since, until);
 }
 
 /* ------------------------------------------------------------ backend -- */
@@ -3007,6 +3895,20 @@ const store_backend store_sqlite_backend = {
     .kv_add = sq_kv_add,
     .kv_add_real = sq_kv_add_real,
     .kv_update = sq_kv_update,
+    .tenant_add = sq_tenant_add,
+    .tenant_get = sq_tenant_get,
+    .tenant_list = sq_tenant_list,
+    .tenant_update = sq_tenant_update,
+    .key_add = sq_key_add,
+    .key_revoke = sq_key_revoke,
+    .key_lookup = sq_key_lookup,
+    .key_list = sq_key_list,
+    .ledger_add = sq_ledger_add,
+    .ledger_transfer = sq_ledger_transfer,
+    .ledger_list = sq_ledger_list,
+    .ledger_check = sq_ledger_check,
+    .refund_failed = sq_refund_failed,
+    .usage = sq_usage,
     .report_apply = sq_report_apply,
     .reply_add = sq_reply_add,
     .replies_list = sq_replies_list,

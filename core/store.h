@@ -10,7 +10,9 @@
  * 3, PostgreSQL schema 2): each recipient's status history (events, also
  * the webhook outbox of messages with a callback_url), delivery reports
  * (applied by rank, kept pending when they overtake the send's answer),
- * replies, opt-outs and what polling needs.
+ * replies, opt-outs and what polling needs.  Since issue 14 (SQLite
+ * schema 4, PostgreSQL schema 3): tenants, their API keys (SHA-256 only)
+ * and the ledger of their units (below).
  *
  * Where this file goes beyond the issue 13 contract (choices, written here
  * and in the report): store_queue_recover's `unknown` rows are events too;
@@ -128,12 +130,24 @@ typedef struct store_queue_info {
   const char *callback_url; /* may be NULL */
   const char *encoding;     /* "gsm7" / "ucs2" */
   unsigned segments;
+  /* Charging (tenants): */
+  const char *charge;       /* tenant to charge, or NULL (the operator: no
+                               ledger) */
+  int64_t unit_price;       /* units per recipient (segments x plan price) */
+  const char *refund_on;    /* comma list of delivery statuses the plan
+                               refunds ("undelivered,rejected,expired"), or
+                               NULL */
 } store_queue_info;
 
 /** Queue message `m` for its workers: like store_reserve with every new
     recipient `queued` and the request kept, durable on return.  With a
     ref, a conflict on any number records nothing (rows[i].claim says
-    which).  0 or -1 (err). */
+    which).  With q->charge, unit_price x (the recipients queued now: new
+    ones, and ones a ref takes over again) is reserved from that tenant's
+    balance in the same transaction (one "reserve" ledger row, message_id
+    = the message's id, actor "smsmux").  0, 2 the balance is short
+    (nothing queued, nothing charged), or -1 (err; also for a charge
+    tenant that does not exist). */
 int store_queue_put(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
                     const store_queue_info *q, char *err, size_t errlen);
 
@@ -477,5 +491,144 @@ int store_kv_add_real(store_db *db, const char *ns, const char *key,
     (malloc'd; NULL: leave it).  0 or -1. */
 int store_kv_update(store_db *db, const char *ns, const char *key,
                     char *(*fn)(const char *old, void *ud), void *ud);
+
+/* ------------------------------------------------------------- tenants -- */
+
+typedef struct store_tenant {
+  char *name;               /* [a-z0-9][a-z0-9_.-]{0,62} (checked by the
+                               caller) */
+  char *parent;             /* reseller, or NULL */
+  char *plan;               /* [plan.NAME] of the INI, or NULL: the
+                               operator's prices (1 unit/segment) */
+  char *senders, *routes;   /* comma lists allowed ("" or NULL: any) */
+  char *callback_url, *webhook_secret; /* may be NULL */
+  int64_t balance;          /* units; never below zero */
+  int64_t low_balance;      /* threshold for the low-balance event (0:
+                               none) */
+  double rate;              /* messages/s (0: no limit) */
+  unsigned burst;           /* token bucket size (0: max(1, rate)) */
+  int enabled;
+  int64_t created;
+} store_tenant;
+
+void store_tenant_clear(store_tenant *t);
+/** 0 added, 1 exists, 2 parent missing, -1 error.  balance starts at 0
+    and the tenant enabled (t->balance, t->enabled and t->created are
+    ignored); "" for plan, senders, routes, callback_url or webhook_secret
+    is stored as NULL. */
+int store_tenant_add(store_db *db, const store_tenant *t, char *err,
+                     size_t errlen);
+/** 0 found, 1 none, -1 error. */
+int store_tenant_get(store_db *db, const char *name, store_tenant *t);
+/** Every tenant (parent NULL) or the customers of `parent`, by name.
+    0 or -1. */
+int store_tenant_list(store_db *db, const char *parent, store_tenant **rows,
+                      size_t *n);
+void store_tenant_rows_free(store_tenant *rows, size_t n);
+/** Update the settings of tenant t->name (not its balance, parent nor
+    created): members NULL are left ("" clears one to NULL); rate < 0
+    left; low_balance < 0 left; enabled < 0 left; burst is always set (a
+    caller changing something else passes the current one).  0, 1 no such
+    tenant, -1. */
+int store_tenant_update(store_db *db, const store_tenant *t, char *err,
+                        size_t errlen);
+
+/* API keys: only their SHA-256 (64 hex digits) is stored. */
+
+/** 0 added, 1 no such tenant, -1 (also for a hash that is not 64 hex
+    digits, or one already stored).  `label` may be NULL.  The key's id
+    (for revoking) is the first 8 hex digits of the hash. */
+int store_key_add(store_db *db, const char *tenant, const char *sha256_hex,
+                  const char *label, char *err, size_t errlen);
+/** Revoke the tenant's live key whose id (hash prefix, >= 8 hex) or label
+    is `which` (every live key of that label).  0 revoked, 1 none, -1.
+    Takes effect for the next lookup. */
+int store_key_revoke(store_db *db, const char *tenant, const char *which,
+                     char *err, size_t errlen);
+/** The tenant of a key hash, if the key is live and the tenant enabled.
+    0 (*tenant malloc'd), 1 unknown/revoked/disabled, -1. */
+int store_key_lookup(store_db *db, const char *sha256_hex, char **tenant);
+typedef struct store_key_row {
+  char *id, *label;         /* label may be NULL */
+  int64_t created, revoked; /* revoked 0: live */
+} store_key_row;
+/** The tenant's keys (live and revoked), oldest first.  0 or -1. */
+int store_key_list(store_db *db, const char *tenant, store_key_row **rows,
+                   size_t *n);
+void store_key_rows_free(store_key_row *rows, size_t n);
+
+/* The ledger: append-only rows (seq, tenant, message_id, delta, reason,
+   at, actor); a tenant's balance always equals the sum of its rows; the
+   balance and its row change in one transaction; the balance never goes
+   below zero (a conditional single-statement update: UPDATE ... SET
+   balance = balance + d WHERE name = ? AND balance + d >= 0), whatever
+   the concurrency, on both backends.  Reasons: "credit", "debit",
+   "transfer-in", "transfer-out", "reserve", "refund". */
+
+/** 0 applied (*balance = new balance, may be NULL), 1 not enough units
+    (nothing written), 2 no such tenant, -1. */
+int store_ledger_add(store_db *db, const char *tenant, const char *message_id,
+                     int64_t delta, const char *reason, const char *actor,
+                     int64_t *balance, char *err, size_t errlen);
+/** Move `units` (> 0) from `from` to `to` (one transaction, two rows:
+    transfer-out, transfer-in).  0, 1 not enough, 2 no such tenant, -1. */
+int store_ledger_transfer(store_db *db, const char *from, const char *to,
+                          int64_t units, const char *actor, char *err,
+                          size_t errlen);
+typedef struct store_ledger_row {
+  int64_t seq;
+  char *tenant, *message_id, *reason, *actor; /* message_id, actor: may be
+                                                 NULL */
+  int64_t delta, at;
+} store_ledger_row;
+/** Ledger rows of `tenant` (NULL: every tenant) with at >= since, newest
+    first (by seq), at most `limit` (0: no limit).  0 or -1. */
+int store_ledger_list(store_db *db, const char *tenant, int64_t since,
+                      unsigned limit, store_ledger_row **rows, size_t *n);
+void store_ledger_rows_free(store_ledger_row *rows, size_t n);
+/** Every tenant whose balance differs from the sum of its ledger rows (or
+    is negative): *bad malloc'd array of malloc'd names.  0 (n_bad 0: all
+    exact) or -1. */
+int store_ledger_check(store_db *db, char ***bad, size_t *n_bad);
+
+/* Refunds (one "refund" row of the message's unit_price per recipient,
+   actor "smsmux", exactly once: a recipient's `refunded` mark, its row and
+   the balance change together, in the transaction that changes the
+   recipient's status): cancelled (store_message_cancel), rejected with
+   code opt-out (store_finish), a status in the message's refund_on
+   (store_report_apply, a pending report applied by store_finish, or a
+   delivery status store_finish records at once), or failed for good.
+
+   `failed` alone is not for good: the engine records it after each
+   provider's refusal and may fail over to another provider next.  So the
+   worker, once the message's send is over, calls store_refund_failed;
+   what a stopped worker left failed and unrefunded is refunded by
+   store_queue_recover (SQLite; PostgreSQL: also by the heartbeat, once the
+   rows' lease ran out).  A ref taken over again by store_queue_put (a
+   failed recipient sent anew) first gives back an earlier charge still
+   held, then is charged anew. */
+
+/** The recipients `numbers` of message `id` (all of its recipients when
+    n is 0) that are `failed` are failed for good: refunded once each (a
+    repeat refunds nothing; a recipient that failed over and was accepted
+    is not refunded).  A message without a charge: nothing to do.
+    *refunded (may be NULL): the units given back now.  0 or -1. */
+int store_refund_failed(store_db *db, const char *id,
+                        const char *const *numbers, size_t n,
+                        int64_t *refunded, char *err, size_t errlen);
+
+/* Usage for invoicing. */
+typedef struct store_usage_row {
+  char *tenant, *provider, *status; /* provider "" when none took it */
+  unsigned long messages, recipients;
+  int64_t units;            /* charged minus refunded */
+} store_usage_row;
+/** Per (tenant, provider, status) over messages created in [since, until),
+    for `tenant` (NULL: all; a reseller also sees its customers, at any
+    depth, when `tree` is 1), ordered by tenant, provider, status.  0 or
+    -1. */
+int store_usage(store_db *db, const char *tenant, int tree, int64_t since,
+                int64_t until, store_usage_row **rows, size_t *n);
+void store_usage_rows_free(store_usage_row *rows, size_t n);
 
 #endif

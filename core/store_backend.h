@@ -82,6 +82,36 @@ typedef struct store_backend {
                   size_t *n);
   int (*poll_mark)(store_db *db, const char *message_id, const char *number,
                    int64_t next_at);
+  /* tenants, keys, ledger, usage (issue 14): an entry left NULL answers
+     -1 (store_dispatch.c) */
+  int (*tenant_add)(store_db *db, const store_tenant *t, char *err,
+                    size_t errlen);
+  int (*tenant_get)(store_db *db, const char *name, store_tenant *t);
+  int (*tenant_list)(store_db *db, const char *parent, store_tenant **rows,
+                     size_t *n);
+  int (*tenant_update)(store_db *db, const store_tenant *t, char *err,
+                       size_t errlen);
+  int (*key_add)(store_db *db, const char *tenant, const char *sha256_hex,
+                 const char *label, char *err, size_t errlen);
+  int (*key_revoke)(store_db *db, const char *tenant, const char *which,
+                    char *err, size_t errlen);
+  int (*key_lookup)(store_db *db, const char *sha256_hex, char **tenant);
+  int (*key_list)(store_db *db, const char *tenant, store_key_row **rows,
+                  size_t *n);
+  int (*ledger_add)(store_db *db, const char *tenant, const char *message_id,
+                    int64_t delta, const char *reason, const char *actor,
+                    int64_t *balance, char *err, size_t errlen);
+  int (*ledger_transfer)(store_db *db, const char *from, const char *to,
+                         int64_t units, const char *actor, char *err,
+                         size_t errlen);
+  int (*ledger_list)(store_db *db, const char *tenant, int64_t since,
+                     unsigned limit, store_ledger_row **rows, size_t *n);
+  int (*ledger_check)(store_db *db, char ***bad, size_t *n_bad);
+  int (*refund_failed)(store_db *db, const char *id,
+                       const char *const *numbers, size_t n,
+                       int64_t *refunded, char *err, size_t errlen);
+  int (*usage)(store_db *db, const char *tenant, int tree, int64_t since,
+               int64_t until, store_usage_row **rows, size_t *n);
 } store_backend;
 
 struct store_db {
@@ -127,5 +157,59 @@ int store_status_rank(const char *status);
     was sent (rank 2 or 3) and `status` ranks higher.  A recipient still
     queued, sending or failed is not (the report is kept pending). */
 int store_report_moves(const char *cur, const char *status);
+
+/* ------------------------------------------------- tenants (issue 14) -- */
+
+/* A balance's ceiling and one ledger row's largest |delta|: sums stay far
+   from int64_t's limits on both backends. */
+#define STORE_BALANCE_MAX 1000000000000000000LL
+#define STORE_DELTA_MAX 1000000000000000LL
+
+/** 1 when the comma list `list` (spaces around items ignored; NULL: empty)
+    holds `item`. */
+int store_list_has(const char *list, const char *item);
+
+/** 1 when a recipient reaching `state` through store_finish may be
+    refunded there (a final delivery status, or rejected as opted out);
+    0 for the states of a send under way (accepted, failed, ...). */
+int store_refund_candidate(const char *state);
+
+/** A SHA-256 in hex (either case) copied lower-case into out: 0, or -1
+    when `in` is not 64 hex digits. */
+int store_hash_norm(const char *in, char out[65]);
+
+/** 1 when `which` may be a key id: at least 8 hex digits and nothing
+    else. */
+int store_key_prefix_ok(const char *which);
+
+/** The checks of store_ledger_add's arguments: 0, or -1 with err. */
+int store_ledger_args(const char *tenant, int64_t delta, const char *reason,
+                      char *err, size_t errlen);
+/** The checks of store_ledger_transfer's arguments: 0, or -1 with err. */
+int store_transfer_args(const char *from, const char *to, int64_t units,
+                        char *err, size_t errlen);
+
+/* store_ledger_check's query (no parameter; the same on both backends): the
+   tenants whose balance is not the sum of their rows or is negative, and
+   the tenants of rows without a tenant. */
+#define STORE_LEDGER_CHECK_SQL                                                 \
+  "SELECT name FROM (SELECT t.name AS name FROM tenants t LEFT JOIN (SELECT " \
+  "tenant, sum(delta) AS s FROM ledger GROUP BY tenant) l ON l.tenant = "     \
+  "t.name WHERE t.balance <> coalesce(l.s, 0) OR t.balance < 0 UNION SELECT " \
+  "tenant FROM ledger WHERE tenant NOT IN (SELECT name FROM tenants)) x "     \
+  "ORDER BY name"
+
+/* store_usage's query, given the backend's spelling of its parameters
+   (TENANT text or NULL, TREE 0/1, SINCE, UNTIL).  The tenant of a message
+   is the one it charged (else its own); units = charged - refunded. */
+#define STORE_USAGE_SQL(TENANT, TREE, SINCE, UNTIL)                            \
+  "WITH RECURSIVE scope(name) AS (SELECT " TENANT " UNION SELECT t.name "     \
+  "FROM tenants t JOIN scope s ON t.parent = s.name WHERE " TREE " = 1) "     \
+  "SELECT coalesce(m.charge, m.tenant), coalesce(r.provider, ''), r.state, "  \
+  "count(DISTINCT r.message_id), count(*), coalesce(sum(r.units - "           \
+  "r.refunded), 0) FROM messages m JOIN recipients r ON r.message_id = m.id " \
+  "WHERE m.created >= " SINCE " AND m.created < " UNTIL " AND (" TENANT      \
+  " IS NULL OR coalesce(m.charge, m.tenant) IN (SELECT name FROM scope)) "    \
+  "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 
 #endif

@@ -250,6 +250,276 @@ int store_poll_mark(store_db *db, const char *message_id, const char *number,
              : -1;
 }
 
+/* ------------------------------------------------------------ tenants -- */
+
+/* A backend without an entry answers -1 with a message. */
+#define NOT_THERE(db, err, errlen)                                            \
+  (store_set_err(err, errlen, "the %s store has no tenants yet",             \
+                 (db) ? (db)->be->name : "(no)"),                              \
+   -1)
+
+int store_tenant_add(store_db *db, const store_tenant *t, char *err,
+                     size_t errlen) {
+  if (!db || !db->be->tenant_add)
+    return NOT_THERE(db, err, errlen);
+  return db->be->tenant_add(db, t, err, errlen);
+}
+
+int store_tenant_get(store_db *db, const char *name, store_tenant *t) {
+  memset(t, 0, sizeof *t);
+  return db && db->be->tenant_get ? db->be->tenant_get(db, name, t) : -1;
+}
+
+int store_tenant_list(store_db *db, const char *parent, store_tenant **rows,
+                      size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  return db && db->be->tenant_list ? db->be->tenant_list(db, parent, rows, n)
+                                   : -1;
+}
+
+int store_tenant_update(store_db *db, const store_tenant *t, char *err,
+                        size_t errlen) {
+  if (!db || !db->be->tenant_update)
+    return NOT_THERE(db, err, errlen);
+  return db->be->tenant_update(db, t, err, errlen);
+}
+
+int store_key_add(store_db *db, const char *tenant, const char *sha256_hex,
+                  const char *label, char *err, size_t errlen) {
+  if (!db || !db->be->key_add)
+    return NOT_THERE(db, err, errlen);
+  return db->be->key_add(db, tenant, sha256_hex, label, err, errlen);
+}
+
+int store_key_revoke(store_db *db, const char *tenant, const char *which,
+                     char *err, size_t errlen) {
+  if (!db || !db->be->key_revoke)
+    return NOT_THERE(db, err, errlen);
+  return db->be->key_revoke(db, tenant, which, err, errlen);
+}
+
+int store_key_lookup(store_db *db, const char *sha256_hex, char **tenant) {
+  *tenant = NULL;
+  return db && db->be->key_lookup ? db->be->key_lookup(db, sha256_hex, tenant)
+                                  : -1;
+}
+
+int store_key_list(store_db *db, const char *tenant, store_key_row **rows,
+                   size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  return db && db->be->key_list ? db->be->key_list(db, tenant, rows, n) : -1;
+}
+
+int store_ledger_add(store_db *db, const char *tenant, const char *message_id,
+                     int64_t delta, const char *reason, const char *actor,
+                     int64_t *balance, char *err, size_t errlen) {
+  if (!db || !db->be->ledger_add)
+    return NOT_THERE(db, err, errlen);
+  return db->be->ledger_add(db, tenant, message_id, delta, reason, actor,
+                            balance, err, errlen);
+}
+
+int store_ledger_transfer(store_db *db, const char *from, const char *to,
+                          int64_t units, const char *actor, char *err,
+                          size_t errlen) {
+  if (!db || !db->be->ledger_transfer)
+    return NOT_THERE(db, err, errlen);
+  return db->be->ledger_transfer(db, from, to, units, actor, err, errlen);
+}
+
+int store_ledger_list(store_db *db, const char *tenant, int64_t since,
+                      unsigned limit, store_ledger_row **rows, size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  return db && db->be->ledger_list
+             ? db->be->ledger_list(db, tenant, since, limit, rows, n)
+             : -1;
+}
+
+int store_ledger_check(store_db *db, char ***bad, size_t *n_bad) {
+  *bad = NULL;
+  *n_bad = 0;
+  return db && db->be->ledger_check ? db->be->ledger_check(db, bad, n_bad)
+                                    : -1;
+}
+
+int store_refund_failed(store_db *db, const char *id,
+                        const char *const *numbers, size_t n,
+                        int64_t *refunded, char *err, size_t errlen) {
+  if (refunded)
+    *refunded = 0;
+  if (!db || !db->be->refund_failed)
+    return NOT_THERE(db, err, errlen);
+  return db->be->refund_failed(db, id, numbers, n, refunded, err, errlen);
+}
+
+int store_usage(store_db *db, const char *tenant, int tree, int64_t since,
+                int64_t until, store_usage_row **rows, size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  return db && db->be->usage
+             ? db->be->usage(db, tenant, tree, since, until, rows, n)
+             : -1;
+}
+
+void store_tenant_clear(store_tenant *t) {
+  if (!t)
+    return;
+  free(t->name);
+  free(t->parent);
+  free(t->plan);
+  free(t->senders);
+  free(t->routes);
+  free(t->callback_url);
+  free(t->webhook_secret);
+  memset(t, 0, sizeof *t);
+}
+
+void store_tenant_rows_free(store_tenant *rows, size_t n) {
+  size_t i;
+  for (i = 0; rows && i < n; i++)
+    store_tenant_clear(&rows[i]);
+  free(rows);
+}
+
+void store_key_rows_free(store_key_row *rows, size_t n) {
+  size_t i;
+  for (i = 0; rows && i < n; i++) {
+    free(rows[i].id);
+    free(rows[i].label);
+  }
+  free(rows);
+}
+
+void store_ledger_rows_free(store_ledger_row *rows, size_t n) {
+  size_t i;
+  for (i = 0; rows && i < n; i++) {
+    free(rows[i].tenant);
+    free(rows[i].message_id);
+    free(rows[i].reason);
+    free(rows[i].actor);
+  }
+  free(rows);
+}
+
+void store_usage_rows_free(store_usage_row *rows, size_t n) {
+  size_t i;
+  for (i = 0; rows && i < n; i++) {
+    free(rows[i].tenant);
+    free(rows[i].provider);
+    free(rows[i].status);
+  }
+  free(rows);
+}
+
+/* ----------------------------------------------- shared, for tenants -- */
+
+int store_list_has(const char *list, const char *item) {
+  size_t n = item ? strlen(item) : 0;
+  const char *p = list;
+  if (!p || !n)
+    return 0;
+  while (*p) {
+    const char *end;
+    size_t len;
+    while (*p == ' ' || *p == ',' || *p == '\t')
+      p++;
+    end = p + strcspn(p, ",");
+    len = (size_t)(end - p);
+    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+      len--;
+    if (len == n && strncmp(p, item, n) == 0)
+      return 1;
+    p = end;
+  }
+  return 0;
+}
+
+int store_refund_candidate(const char *state) {
+  static const char *const under_way[] = {"queued",    "sending", "accepted",
+                                          "scheduled", "failed",  "unknown",
+                                          "cancelled"};
+  size_t i;
+  if (!state)
+    return 0;
+  for (i = 0; i < sizeof under_way / sizeof *under_way; i++)
+    if (strcmp(state, under_way[i]) == 0)
+      return 0;
+  return 1;
+}
+
+static int hexdigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+         (c >= 'A' && c <= 'F');
+}
+
+int store_hash_norm(const char *in, char out[65]) {
+  size_t i;
+  if (!in)
+    return -1;
+  for (i = 0; i < 64; i++) {
+    if (!hexdigit(in[i]))
+      return -1;
+    out[i] = (char)(in[i] >= 'A' && in[i] <= 'F' ? in[i] - 'A' + 'a' : in[i]);
+  }
+  out[64] = '\0';
+  return in[64] == '\0' ? 0 : -1;
+}
+
+int store_key_prefix_ok(const char *which) {
+  size_t i;
+  for (i = 0; which && which[i]; i++)
+    if (!hexdigit(which[i]))
+      return 0;
+  return i >= 8 && i <= 64;
+}
+
+int store_ledger_args(const char *tenant, int64_t delta, const char *reason,
+                      char *err, size_t errlen) {
+  static const char *const reasons[] = {"credit",       "debit",
+                                        "transfer-in",  "transfer-out",
+                                        "reserve",      "refund"};
+  size_t i;
+  if (!tenant || !*tenant) {
+    store_set_err(err, errlen, "which tenant?");
+    return -1;
+  }
+  if (delta == 0 || delta > STORE_DELTA_MAX || delta < -STORE_DELTA_MAX) {
+    store_set_err(err, errlen,
+                  "a ledger row moves 1 to %lld units (got %lld)",
+                  (long long)STORE_DELTA_MAX, (long long)delta);
+    return -1;
+  }
+  for (i = 0; reason && i < sizeof reasons / sizeof *reasons; i++)
+    if (strcmp(reason, reasons[i]) == 0)
+      return 0;
+  store_set_err(err, errlen,
+                "ledger reason %s: credit, debit, transfer-in, transfer-out, "
+                "reserve or refund expected",
+                reason ? reason : "(none)");
+  return -1;
+}
+
+int store_transfer_args(const char *from, const char *to, int64_t units,
+                        char *err, size_t errlen) {
+  if (!from || !*from || !to || !*to) {
+    store_set_err(err, errlen, "a transfer needs two tenants");
+    return -1;
+  }
+  if (strcmp(from, to) == 0) {
+    store_set_err(err, errlen, "a transfer from %s to itself", from);
+    return -1;
+  }
+  if (units <= 0 || units > STORE_DELTA_MAX) {
+    store_set_err(err, errlen, "a transfer moves 1 to %lld units (got %lld)",
+                  (long long)STORE_DELTA_MAX, (long long)units);
+    return -1;
+  }
+  return 0;
+}
+
 /* ------------------------------------------------------------- shared -- */
 
 int store_status_rank(const char *s) {

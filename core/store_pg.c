@@ -1,13 +1,15 @@
 /* store_pg: the store in PostgreSQL, shared by several smsmux nodes (see
  * store.h, store_backend.h).
  *
- * Schema (table schema_version holds 2; migrations[] run in order from
+ * Schema (table schema_version holds 3; migrations[] run in order from
  * the version found, each in the transaction that records it):
  *   messages, recipients, attempts, kv, and (2) events, webhooks,
  *   reports_pending, replies, optouts: the columns of the SQLite store,
  *   plus recipients.lease_until and webhooks.lease_until (Unix seconds of
  *   the database's clock) next to claimed_by: a claim or a `sending` row
- *   belongs to its holder until then.
+ *   belongs to its holder until then.  (3) tenants, api_keys, ledger
+ *   (append-only: a trigger refuses UPDATE, DELETE and TRUNCATE), the
+ *   charge columns of messages and recipients.
  *
  * Events: P_EVENT_ADD takes a transaction-scoped lock on the message
  * before its sequence number, so the events of one message are numbered
@@ -15,6 +17,13 @@
  * while event 1 is still uncommitted).  A report and the store_finish
  * that records its provider id take a lock on (provider, id): either the
  * report sees the id, or the finish sees the report kept pending.
+ *
+ * Balances: every change is one UPDATE ... WHERE balance + d >= 0 (the
+ * row lock makes a concurrent one wait, then re-check against the new
+ * balance); a transaction touches recipients before the tenant's row, and
+ * a transfer the two tenants in name order.  A refund reads its recipient
+ * FOR UPDATE, so of two transactions refunding it, the second finds it
+ * refunded.
  *
  * Connections: a small pool per handle (a mutex-guarded free list, at
  * most PG_POOL_MAX connections; a caller waits for one when all are
@@ -53,7 +62,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 #define PG_POOL_MAX 8
 #define PG_RETRIES 10
 #define PG_LEASE_DEFAULT 120
@@ -185,6 +194,52 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "  source TEXT NOT NULL,"
     "  at BIGINT NOT NULL,"
     "  PRIMARY KEY (tenant, number));",
+    /* 3: tenants, their API keys (SHA-256 only), the append-only ledger,
+       and what a queued message was charged (see store.c's schema_v4) */
+    "ALTER TABLE messages ADD COLUMN charge TEXT,"
+    "  ADD COLUMN unit_price BIGINT NOT NULL DEFAULT 0,"
+    "  ADD COLUMN refund_on TEXT;"
+    "ALTER TABLE recipients ADD COLUMN units BIGINT NOT NULL DEFAULT 0,"
+    "  ADD COLUMN refunded BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX recipients_unrefunded ON recipients(message_id)"
+    "  WHERE state = 'failed' AND units > refunded;"
+    "CREATE TABLE tenants ("
+    "  name TEXT PRIMARY KEY,"
+    "  parent TEXT,"
+    "  plan TEXT,"
+    "  senders TEXT,"
+    "  routes TEXT,"
+    "  callback_url TEXT,"
+    "  webhook_secret TEXT,"
+    "  balance BIGINT NOT NULL DEFAULT 0 CHECK (balance >= 0),"
+    "  low_balance BIGINT NOT NULL DEFAULT 0,"
+    "  rate DOUBLE PRECISION NOT NULL DEFAULT 0,"
+    "  burst BIGINT NOT NULL DEFAULT 0,"
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  created BIGINT NOT NULL);"
+    "CREATE INDEX tenants_by_parent ON tenants(parent, name);"
+    "CREATE TABLE api_keys ("
+    "  hash TEXT PRIMARY KEY,"
+    "  tenant TEXT NOT NULL,"
+    "  label TEXT,"
+    "  created BIGINT NOT NULL,"
+    "  revoked BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX api_keys_by_tenant ON api_keys(tenant);"
+    "CREATE TABLE ledger ("
+    "  seq BIGSERIAL PRIMARY KEY,"
+    "  tenant TEXT NOT NULL,"
+    "  message_id TEXT,"
+    "  delta BIGINT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  at BIGINT NOT NULL,"
+    "  actor TEXT);"
+    "CREATE INDEX ledger_by_tenant ON ledger(tenant, seq);"
+    "CREATE FUNCTION smsmux_ledger_append_only() RETURNS trigger"
+    "  LANGUAGE plpgsql AS $$BEGIN"
+    "  RAISE EXCEPTION 'the ledger is append-only'; END$$;"
+    "CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE OR TRUNCATE"
+    "  ON ledger FOR EACH STATEMENT"
+    "  EXECUTE FUNCTION smsmux_ledger_append_only();",
 };
 
 #define NOW_DB "extract(epoch from now())::bigint"
@@ -256,6 +311,28 @@ enum pst {
   P_HOOK_EXPIRE,
   P_POLL_DUE,
   P_POLL_MARK,
+  /* tenants (issue 14) */
+  P_T_ADD,
+  P_T_EXISTS,
+  P_T_UPDATE,
+  P_T_GET,
+  P_T_LIST,
+  P_K_ADD,
+  P_K_REVOKE,
+  P_K_LOOKUP,
+  P_K_LIST,
+  P_BAL_ADD,
+  P_BAL_CREDIT,
+  P_LEDGER_ROW,
+  P_L_LIST,
+  P_L_CHECK,
+  P_USAGE,
+  P_MSG_CHARGE,
+  P_RCPT_UNITS,
+  P_REFUND_FIND,
+  P_REFUND_MARK,
+  P_REFUND_NUMS,
+  P_REFUND_LEFTOVERS,
   P_COUNT
 };
 
@@ -511,6 +588,72 @@ static const char *const pst_sql[P_COUNT] = {
                    "message_id, number LIMIT $4::bigint",
     [P_POLL_MARK] = "UPDATE recipients SET polls = polls + 1, poll_next = "
                     "$3::bigint WHERE message_id = $1 AND number = $2",
+#define TENANT_COLS                                                            \
+  "name, parent, plan, senders, routes, callback_url, webhook_secret, "       \
+  "balance, low_balance, rate, burst, enabled, created"
+    [P_T_ADD] = "INSERT INTO tenants (" TENANT_COLS ") VALUES ($1, "
+                "NULLIF($2, ''), NULLIF($3, ''), NULLIF($4, ''), NULLIF($5, "
+                "''), NULLIF($6, ''), NULLIF($7, ''), 0, $8::bigint, "
+                "$9::float8, $10::bigint, 1, $11::bigint) ON CONFLICT (name) "
+                "DO NOTHING RETURNING 1",
+    [P_T_EXISTS] = "SELECT 1 FROM tenants WHERE name = $1",
+    [P_T_UPDATE] =
+        "UPDATE tenants SET plan = CASE WHEN $2::text IS NULL THEN plan ELSE "
+        "NULLIF($2, '') END, senders = CASE WHEN $3::text IS NULL THEN "
+        "senders ELSE NULLIF($3, '') END, routes = CASE WHEN $4::text IS NULL "
+        "THEN routes ELSE NULLIF($4, '') END, callback_url = CASE WHEN "
+        "$5::text IS NULL THEN callback_url ELSE NULLIF($5, '') END, "
+        "webhook_secret = CASE WHEN $6::text IS NULL THEN webhook_secret ELSE "
+        "NULLIF($6, '') END, low_balance = CASE WHEN $7::bigint < 0 THEN "
+        "low_balance ELSE $7::bigint END, rate = CASE WHEN $8::float8 < 0 "
+        "THEN rate ELSE $8::float8 END, burst = $9::bigint, enabled = CASE "
+        "WHEN $10::int < 0 THEN enabled ELSE $10::int END WHERE name = $1",
+    [P_T_GET] = "SELECT " TENANT_COLS " FROM tenants WHERE name = $1",
+    [P_T_LIST] = "SELECT " TENANT_COLS " FROM tenants WHERE $1::text IS NULL "
+                 "OR parent = $1 ORDER BY name",
+    [P_K_ADD] = "INSERT INTO api_keys (hash, tenant, label, created, revoked) "
+                "VALUES ($1, $2, NULLIF($3, ''), $4::bigint, 0) ON CONFLICT "
+                "(hash) DO NOTHING RETURNING 1",
+    [P_K_REVOKE] = "UPDATE api_keys SET revoked = $3::bigint WHERE tenant = "
+                   "$1 AND revoked = 0 AND (label = $2 OR ($4::int = 1 AND "
+                   "substr(hash, 1, length($2)) = lower($2)))",
+    [P_K_LOOKUP] = "SELECT k.tenant FROM api_keys k JOIN tenants t ON t.name "
+                   "= k.tenant WHERE k.hash = $1 AND k.revoked = 0 AND "
+                   "t.enabled = 1",
+    [P_K_LIST] = "SELECT substr(hash, 1, 8), label, created, revoked FROM "
+                 "api_keys WHERE tenant = $1 ORDER BY created, hash",
+    /* the never-below-zero update: one statement (the row lock makes a
+       concurrent one wait, then check the new balance) */
+    [P_BAL_ADD] = "UPDATE tenants SET balance = balance + $2::bigint WHERE "
+                  "name = $1 AND balance + $2::bigint >= 0 AND balance + "
+                  "$2::bigint <= $3::bigint RETURNING balance",
+    [P_BAL_CREDIT] = "UPDATE tenants SET balance = balance + $2::bigint "
+                     "WHERE name = $1",
+    [P_LEDGER_ROW] = "INSERT INTO ledger (tenant, message_id, delta, reason, "
+                     "at, actor) VALUES ($1, $2, $3::bigint, $4, $5::bigint, "
+                     "$6)",
+    [P_L_LIST] = "SELECT seq, tenant, message_id, delta, reason, at, actor "
+                 "FROM ledger WHERE ($1::text IS NULL OR tenant = $1) AND at "
+                 ">= $2::bigint ORDER BY seq DESC LIMIT $3::bigint",
+    [P_L_CHECK] = STORE_LEDGER_CHECK_SQL,
+    [P_USAGE] = STORE_USAGE_SQL("$1::text", "$2::int", "$3::bigint",
+                                "$4::bigint"),
+    [P_MSG_CHARGE] = "UPDATE messages SET charge = $2, unit_price = "
+                     "$3::bigint, refund_on = $4 WHERE id = $1",
+    [P_RCPT_UNITS] = "UPDATE recipients SET units = $2::bigint, refunded = 0 "
+                     "WHERE message_id = $1",
+    [P_REFUND_FIND] = "SELECT r.units, m.charge, m.refund_on FROM recipients "
+                      "r JOIN messages m ON m.id = r.message_id WHERE "
+                      "r.message_id = $1 AND r.number = $2 AND r.units > "
+                      "r.refunded AND m.charge IS NOT NULL AND ($3::text IS "
+                      "NULL OR r.state = $3) FOR UPDATE OF r",
+    [P_REFUND_MARK] = "UPDATE recipients SET refunded = units WHERE "
+                      "message_id = $1 AND number = $2",
+    [P_REFUND_NUMS] = "SELECT number FROM recipients WHERE message_id = $1 "
+                      "AND state = $2 AND units > refunded",
+    [P_REFUND_LEFTOVERS] = "SELECT DISTINCT message_id FROM recipients WHERE "
+                           "state = 'failed' AND units > refunded AND "
+                           LEASE_OVER(""),
 };
 
 /* ------------------------------------------------------------- handle -- */
@@ -1068,7 +1211,22 @@ typedef struct reserve_arg {
   size_t n;
   const char *provider;
   const store_queue_info *q;
+  int short_of_units; /* out: the charge tenant's balance is short */
 } reserve_arg;
+
+/* Tenants' charges and refunds (below, with the tenants). */
+static int charge_put(pg_db *db, pconn *c, reserve_arg *a, size_t taken,
+                      char *err, size_t errlen);
+static int refund_recipient(pg_db *db, pconn *c, const char *mid,
+                            const char *number, const char *state,
+                            const char *status, int64_t *units, char *err,
+                            size_t errlen);
+static int refund_message(pg_db *db, pconn *c, const char *mid,
+                          const char *state, int64_t *units, char *err,
+                          size_t errlen);
+static int refund_leftovers(pg_db *db, pconn *c, char *err, size_t errlen);
+static int refund_finished(pg_db *db, pconn *c, const char *mid,
+                           const store_outcome *o, char *err, size_t errlen);
 
 /* The row of (tenant, ref, number), locked: r->claim and what it holds;
  *found 0 when there is none. */
@@ -1159,6 +1317,10 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
     }
     if (r->claim != STORE_CLAIM_RETRY)
       continue;
+    /* its earlier charge, if still held */
+    if (refund_recipient(db, c, r->message_id, r->number, NULL, NULL, NULL,
+                         err, errlen))
+      return -1;
     if (pxc(px(db, c, P_RCPT_RETRY, err, errlen, 10, a->m->id, tenant,
                a->m->ref, r->number, a->m->fingerprint, state, prov, now,
                holder, db->lease),
@@ -1179,13 +1341,13 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
             NULL))
       return -1;
   }
-  return 0;
+  return charge_put(db, c, a, taken, err, errlen);
 }
 
 static int reserve_q(pg_db *db, store_msg *m, store_rcpt *rows, size_t n,
                      const char *provider, const store_queue_info *q, char *err,
                      size_t errlen) {
-  reserve_arg a = {m, rows, n, provider, q};
+  reserve_arg a = {m, rows, n, provider, q, 0};
   size_t i;
   if (!m->id[0])
     store_make_id(m->id);
@@ -1193,7 +1355,7 @@ static int reserve_q(pg_db *db, store_msg *m, store_rcpt *rows, size_t n,
     return 0;
   for (i = 0; i < n; i++) /* nothing was recorded */
     store_rcpt_clear(&rows[i]);
-  return -1;
+  return a.short_of_units ? 2 : -1;
 }
 
 static int pg_reserve(store_db *db, store_msg *m, store_rcpt *rows, size_t n,
@@ -1245,7 +1407,10 @@ static int report_core(pg_db *db, pconn *c, const store_report *r,
     if (pxc(px(db, c, P_REPORT_SET, err, errlen, 6, mid, num, r->status,
                r->code, r->text, now),
             NULL) ||
-        event_add(db, c, &e, err, errlen)) {
+        event_add(db, c, &e, err, errlen) ||
+        /* a status the message's plan refunds: given back once */
+        refund_recipient(db, c, mid, num, r->status, r->status, NULL, err,
+                         errlen)) {
       PQclear(res);
       return -1;
     }
@@ -1353,7 +1518,8 @@ static int finish_body(pg_db *db, pconn *c, void *arg, char *err,
     if (pxc(px(db, c, P_RCPT_FINISH, err, errlen, 8, f->id, o->number, o->state,
                o->provider, o->provider_id, o->code, o->text, now),
             &changed) ||
-        (changed > 0 && event_add(db, c, &e, err, errlen)))
+        (changed > 0 && event_add(db, c, &e, err, errlen)) ||
+        refund_finished(db, c, f->id, o, err, errlen))
       return -1;
   }
   /* reports that came before this answer: applied now */
@@ -1742,7 +1908,8 @@ static int expire_body(pg_db *db, pconn *c, void *arg, char *err,
   if (events_of_result(db, c, r, "unknown", "interrupted",
                        "the request may have left when smsmux stopped: not "
                        "sent again",
-                       err, errlen))
+                       err, errlen) ||
+      refund_leftovers(db, c, err, errlen))
     return -1;
   return pxc(px(db, c, P_EXPIRE_CLAIMS, err, errlen, 0), NULL) ||
                  pxc(px(db, c, P_HOOK_EXPIRE, err, errlen, 0), NULL)
@@ -1804,7 +1971,7 @@ static int cancel_body(pg_db *db, pconn *c, void *arg, char *err,
                        "cancelled before it was sent", err, errlen))
     return -1;
   a->result = changed > 0 ? 0 : 2;
-  return 0;
+  return refund_message(db, c, a->id, "cancelled", NULL, err, errlen);
 }
 
 static int pg_message_cancel(store_db *db, const char *tenant, const char *id,
@@ -1961,6 +2128,639 @@ static int report_body(pg_db *db, pconn *c, void *arg, char *err,
   a->result = report_core(db, c, a->r, NULL, err, errlen);
   return a->result < 0 ? -1 : 0;
 }
+/* ------------------------------------------------------------ tenants -- */
+
+static void i64_text(char buf[24], int64_t v) {
+  snprintf(buf, 24, "%" PRId64, v);
+}
+
+/* One ledger row (inside the transaction that changed the balance). */
+static int ledger_row(pg_db *db, pconn *c, const char *tenant,
+                      const char *mid, int64_t delta, const char *reason,
+                      const char *actor, char *err, size_t errlen) {
+  char d[24], now[24];
+  i64_text(d, delta);
+  now_text(now);
+  return pxc(px(db, c, P_LEDGER_ROW, err, errlen, 6, tenant, mid, d, reason,
+                now, actor),
+             NULL);
+}
+
+/* balance + delta when the result stays within [0, STORE_BALANCE_MAX]:
+   one conditional statement (the row lock makes concurrent ones wait and
+   re-check).  0 applied (*balance, may be NULL), 1 not enough (or over
+   the ceiling), 2 no such tenant, -1. */
+static int balance_add(pg_db *db, pconn *c, const char *tenant, int64_t delta,
+                       int64_t *balance, char *err, size_t errlen) {
+  char d[24], cap[24];
+  PGresult *r;
+  int n;
+  i64_text(d, delta);
+  i64_text(cap, (int64_t)STORE_BALANCE_MAX);
+  if (!(r = px(db, c, P_BAL_ADD, err, errlen, 3, tenant, d, cap)))
+    return -1;
+  n = PQntuples(r);
+  if (n && balance)
+    *balance = val_int(r, 0, 0);
+  PQclear(r);
+  if (n)
+    return 0;
+  if (!(r = px(db, c, P_T_EXISTS, err, errlen, 1, tenant)))
+    return -1;
+  n = PQntuples(r);
+  PQclear(r);
+  return n ? 1 : 2;
+}
+
+/* Give back what recipient `number` of message `mid` was charged, once:
+   only when it was charged and not refunded yet, its state is `state`
+   (NULL: any) and `status` (NULL: any) is in the message's refund_on.
+   The row is locked first (FOR UPDATE): of two transactions refunding it
+   at once, the second finds it refunded.  *units (may be NULL) grows by
+   what was given back.  0 or -1. */
+static int refund_recipient(pg_db *db, pconn *c, const char *mid,
+                            const char *number, const char *state,
+                            const char *status, int64_t *units, char *err,
+                            size_t errlen) {
+  PGresult *r = px(db, c, P_REFUND_FIND, err, errlen, 3, mid, number, state);
+  int64_t u;
+  char *charge;
+  int ok = 1, rc = 0;
+  if (!r)
+    return -1;
+  if (PQntuples(r) == 0 ||
+      (status && !store_list_has(PQgetisnull(r, 0, 2) ? NULL
+                                                      : PQgetvalue(r, 0, 2),
+                                 status))) {
+    PQclear(r);
+    return 0;
+  }
+  u = val_int(r, 0, 0);
+  charge = val_dup(r, 0, 1, &ok);
+  PQclear(r);
+  if (!ok || !charge) {
+    free(charge);
+    store_set_err(err, errlen, "out of memory");
+    return -1;
+  }
+  {
+    char us[24];
+    long ch = 0;
+    i64_text(us, u);
+    if (pxc(px(db, c, P_REFUND_MARK, err, errlen, 2, mid, number), NULL) ||
+        pxc(px(db, c, P_BAL_CREDIT, err, errlen, 2, charge, us), &ch) ||
+        (ch != 1 && (store_set_err(err, errlen,
+                                   "tenant %s of message %s is missing",
+                                   charge, mid),
+                     1)) ||
+        ledger_row(db, c, charge, mid, u, "refund", "smsmux", err, errlen))
+      rc = -1;
+    else if (units)
+      *units += u;
+  }
+  free(charge);
+  return rc;
+}
+
+/* refund_recipient for every charged, unrefunded recipient of message
+   `mid` in `state`. */
+static int refund_message(pg_db *db, pconn *c, const char *mid,
+                          const char *state, int64_t *units, char *err,
+                          size_t errlen) {
+  PGresult *r = px(db, c, P_REFUND_NUMS, err, errlen, 2, mid, state);
+  int i, n, rc = 0;
+  if (!r)
+    return -1;
+  n = PQntuples(r);
+  for (i = 0; i < n && rc == 0; i++)
+    rc = refund_recipient(db, c, mid, PQgetvalue(r, i, 0), state, NULL, units,
+                          err, errlen);
+  PQclear(r);
+  return rc;
+}
+
+/* Charged recipients left `failed` by a node whose lease ran out (it
+   stopped between the outcome and the refund): given back. */
+static int refund_leftovers(pg_db *db, pconn *c, char *err, size_t errlen) {
+  PGresult *r = px(db, c, P_REFUND_LEFTOVERS, err, errlen, 0);
+  int i, n, rc = 0;
+  if (!r)
+    return -1;
+  n = PQntuples(r);
+  for (i = 0; i < n && rc == 0; i++)
+    rc = refund_message(db, c, PQgetvalue(r, i, 0), "failed", NULL, err,
+                        errlen);
+  PQclear(r);
+  return rc;
+}
+
+/* The charge of a message being queued (reserve_body, after its rows; the
+   tenant's row is locked last, like every refund does).  Short:
+   a->short_of_units set and -1 (the transaction is rolled back: nothing
+   queued). */
+static int charge_put(pg_db *db, pconn *c, reserve_arg *a, size_t taken,
+                      char *err, size_t errlen) {
+  const store_queue_info *q = a->q;
+  char price[24];
+  int64_t total;
+  int rc;
+  if (!q || !q->charge || !taken)
+    return 0;
+  if (q->unit_price < 0 || q->unit_price > STORE_DELTA_MAX / (int64_t)taken) {
+    store_set_err(err, errlen,
+                  "a unit price of %lld for %zu recipients is out of range",
+                  (long long)q->unit_price, taken);
+    return -1;
+  }
+  total = q->unit_price * (int64_t)taken;
+  i64_text(price, q->unit_price);
+  if (pxc(px(db, c, P_MSG_CHARGE, err, errlen, 4, a->m->id, q->charge, price,
+             q->refund_on),
+          NULL) ||
+      pxc(px(db, c, P_RCPT_UNITS, err, errlen, 2, a->m->id, price), NULL))
+    return -1;
+  if (total == 0)
+    return 0;
+  rc = balance_add(db, c, q->charge, -total, NULL, err, errlen);
+  if (rc == 1) {
+    a->short_of_units = 1;
+    store_set_err(err, errlen,
+                  "tenant %s has fewer than the %lld units this message "
+                  "needs",
+                  q->charge, (long long)total);
+    return -1;
+  }
+  if (rc == 2)
+    store_set_err(err, errlen, "no tenant %s to charge", q->charge);
+  if (rc)
+    return -1;
+  return ledger_row(db, c, q->charge, a->m->id, -total, "reserve", "smsmux",
+                    err, errlen);
+}
+
+/* The refunds a recipient's new status brings (finish_body): rejected as
+   opted out, or a delivery status the message's plan refunds. */
+static int refund_finished(pg_db *db, pconn *c, const char *mid,
+                           const store_outcome *o, char *err, size_t errlen) {
+  if (!o->state || !store_refund_candidate(o->state))
+    return 0;
+  if (strcmp(o->state, "rejected") == 0 && o->code &&
+      strcmp(o->code, "opt-out") == 0)
+    return refund_recipient(db, c, mid, o->number, "rejected", NULL, NULL, err,
+                            errlen);
+  return refund_recipient(db, c, mid, o->number, o->state, o->state, NULL, err,
+                          errlen);
+}
+
+typedef struct tenant_arg {
+  const store_tenant *t;
+  const char *name, *other, *hash, *label, *reason, *actor, *mid;
+  const char *const *numbers;
+  size_t n;
+  int64_t delta, balance, units;
+  int result, undo; /* undo: roll back, answer `result` */
+} tenant_arg;
+
+/* tx() for a tenant body: its result, or -1. */
+static int tenant_tx(store_db *db, tx_body body, tenant_arg *a, char *err,
+                     size_t errlen) {
+  a->undo = 0;
+  if (tx((pg_db *)db, body, a, err, errlen))
+    return a->undo ? a->result : -1;
+  return a->result;
+}
+
+static int tenant_add_body(pg_db *db, pconn *c, void *arg, char *err,
+                           size_t errlen) {
+  tenant_arg *a = arg;
+  const store_tenant *t = a->t;
+  char low[24], rate[40], burst[24], now[24];
+  PGresult *r;
+  a->result = 0;
+  if (t->parent && *t->parent) {
+    if (!(r = px(db, c, P_T_EXISTS, err, errlen, 1, t->parent)))
+      return -1;
+    if (PQntuples(r) == 0)
+      a->result = 2;
+    PQclear(r);
+    if (a->result)
+      return 0;
+  }
+  i64_text(low, t->low_balance > 0 ? t->low_balance : 0);
+  snprintf(rate, sizeof rate, "%.17g", t->rate > 0 ? t->rate : 0.0);
+  snprintf(burst, sizeof burst, "%u", t->burst);
+  now_text(now);
+  if (!(r = px(db, c, P_T_ADD, err, errlen, 11, t->name, t->parent, t->plan,
+               t->senders, t->routes, t->callback_url, t->webhook_secret, low,
+               rate, burst, now)))
+    return -1;
+  a->result = PQntuples(r) ? 0 : 1;
+  PQclear(r);
+  return 0;
+}
+
+static int pg_tenant_add(store_db *db, const store_tenant *t, char *err,
+                         size_t errlen) {
+  tenant_arg a;
+  if (!t || !t->name || !*t->name) {
+    store_set_err(err, errlen, "a tenant needs a name");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.t = t;
+  return tenant_tx(db, tenant_add_body, &a, err, errlen);
+}
+
+static int tenant_update_body(pg_db *db, pconn *c, void *arg, char *err,
+                              size_t errlen) {
+  tenant_arg *a = arg;
+  const store_tenant *t = a->t;
+  char low[24], rate[40], burst[24], en[8];
+  long ch = 0;
+  i64_text(low, t->low_balance);
+  snprintf(rate, sizeof rate, "%.17g", t->rate);
+  snprintf(burst, sizeof burst, "%u", t->burst);
+  snprintf(en, sizeof en, "%d", t->enabled < 0 ? -1 : t->enabled ? 1 : 0);
+  if (pxc(px(db, c, P_T_UPDATE, err, errlen, 10, t->name, t->plan, t->senders,
+             t->routes, t->callback_url, t->webhook_secret, low, rate, burst,
+             en),
+          &ch))
+    return -1;
+  a->result = ch ? 0 : 1;
+  return 0;
+}
+
+static int pg_tenant_update(store_db *db, const store_tenant *t, char *err,
+                            size_t errlen) {
+  tenant_arg a;
+  if (!t || !t->name) {
+    store_set_err(err, errlen, "which tenant?");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.t = t;
+  return tenant_tx(db, tenant_update_body, &a, err, errlen);
+}
+
+static void tenant_of_row(const PGresult *r, int i, store_tenant *t, int *ok) {
+  t->name = val_dup(r, i, 0, ok);
+  t->parent = val_dup(r, i, 1, ok);
+  t->plan = val_dup(r, i, 2, ok);
+  t->senders = val_dup(r, i, 3, ok);
+  t->routes = val_dup(r, i, 4, ok);
+  t->callback_url = val_dup(r, i, 5, ok);
+  t->webhook_secret = val_dup(r, i, 6, ok);
+  t->balance = val_int(r, i, 7);
+  t->low_balance = val_int(r, i, 8);
+  t->rate = PQgetisnull(r, i, 9) ? 0 : strtod(PQgetvalue(r, i, 9), NULL);
+  t->burst = (unsigned)val_int(r, i, 10);
+  t->enabled = (int)val_int(r, i, 11);
+  t->created = val_int(r, i, 12);
+}
+
+/* The rows of a read (read1's statement and values), each read by `row`
+   into an array of `size`-byte elements.  0 or -1. */
+static int read_rows(pg_db *db, enum pst id, int nv, const char *v1,
+                     const char *v2, const char *v3, const char *v4,
+                     void **rows, size_t *n, size_t size,
+                     void (*row)(const PGresult *, int, void *, int *),
+                     void (*clear)(void *)) {
+  PGresult *r = read1(db, id, nv, v1, v2, v3, v4, NULL);
+  char *v = NULL;
+  int i, k, ok = 1;
+  *rows = NULL;
+  *n = 0;
+  if (!r)
+    return -1;
+  k = PQntuples(r);
+  if (k && !(v = calloc((size_t)k, size)))
+    ok = 0;
+  for (i = 0; ok && i < k; i++) {
+    row(r, i, v + (size_t)i * size, &ok);
+    (*n)++;
+  }
+  PQclear(r);
+  if (!ok) {
+    size_t j;
+    for (j = 0; v && j < *n; j++)
+      clear(v + j * size);
+    free(v);
+    *n = 0;
+    return -1;
+  }
+  *rows = v;
+  return 0;
+}
+
+static void tenant_row(const PGresult *r, int i, void *p, int *ok) {
+  tenant_of_row(r, i, p, ok);
+}
+static void tenant_clear(void *p) { store_tenant_clear(p); }
+
+static int pg_tenant_get(store_db *db, const char *name, store_tenant *t) {
+  store_tenant *rows;
+  size_t n;
+  if (read_rows((pg_db *)db, P_T_GET, 1, name, NULL, NULL, NULL,
+                (void **)&rows, &n, sizeof *rows, tenant_row, tenant_clear))
+    return -1;
+  if (n == 0) {
+    free(rows);
+    return 1;
+  }
+  *t = rows[0];
+  free(rows);
+  return 0;
+}
+
+static int pg_tenant_list(store_db *db, const char *parent,
+                          store_tenant **rows, size_t *n) {
+  return read_rows((pg_db *)db, P_T_LIST, 1, parent, NULL, NULL, NULL,
+                   (void **)rows, n, sizeof **rows, tenant_row, tenant_clear);
+}
+
+static int key_add_body(pg_db *db, pconn *c, void *arg, char *err,
+                        size_t errlen) {
+  tenant_arg *a = arg;
+  char now[24];
+  PGresult *r = px(db, c, P_T_EXISTS, err, errlen, 1, a->name);
+  if (!r)
+    return -1;
+  a->result = PQntuples(r) ? 0 : 1;
+  PQclear(r);
+  if (a->result)
+    return 0;
+  now_text(now);
+  if (!(r = px(db, c, P_K_ADD, err, errlen, 4, a->hash, a->name, a->label,
+               now)))
+    return -1;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    store_set_err(err, errlen, "that key is stored already");
+    return -1;
+  }
+  PQclear(r);
+  return 0;
+}
+
+static int pg_key_add(store_db *db, const char *tenant, const char *sha256_hex,
+                      const char *label, char *err, size_t errlen) {
+  tenant_arg a;
+  char hash[65];
+  if (store_hash_norm(sha256_hex, hash)) {
+    store_set_err(err, errlen,
+                  "a key is stored as its SHA-256: 64 hex digits expected");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.hash = hash;
+  a.label = label;
+  return tenant_tx(db, key_add_body, &a, err, errlen);
+}
+
+static int key_revoke_body(pg_db *db, pconn *c, void *arg, char *err,
+                           size_t errlen) {
+  tenant_arg *a = arg;
+  char now[24];
+  long ch = 0;
+  now_text(now);
+  if (pxc(px(db, c, P_K_REVOKE, err, errlen, 4, a->name, a->label, now,
+             store_key_prefix_ok(a->label) ? "1" : "0"),
+          &ch))
+    return -1;
+  a->result = ch ? 0 : 1;
+  return 0;
+}
+
+static int pg_key_revoke(store_db *db, const char *tenant, const char *which,
+                         char *err, size_t errlen) {
+  tenant_arg a;
+  if (!tenant || !which || !*which) {
+    store_set_err(err, errlen, "which key?");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.label = which;
+  return tenant_tx(db, key_revoke_body, &a, err, errlen);
+}
+
+static int pg_key_lookup(store_db *db_, const char *sha256_hex,
+                         char **tenant) {
+  pg_db *db = (pg_db *)db_;
+  char hash[65];
+  PGresult *r;
+  int ok = 1;
+  if (store_hash_norm(sha256_hex, hash))
+    return 1;
+  if (!(r = read1(db, P_K_LOOKUP, 1, hash, NULL, NULL, NULL, NULL)))
+    return -1;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return 1;
+  }
+  *tenant = val_dup(r, 0, 0, &ok);
+  PQclear(r);
+  return ok && *tenant ? 0 : -1;
+}
+
+static void key_row(const PGresult *r, int i, void *p, int *ok) {
+  store_key_row *k = p;
+  k->id = val_dup(r, i, 0, ok);
+  k->label = val_dup(r, i, 1, ok);
+  k->created = val_int(r, i, 2);
+  k->revoked = val_int(r, i, 3);
+}
+static void key_clear(void *p) {
+  store_key_row *k = p;
+  free(k->id);
+  free(k->label);
+}
+
+static int pg_key_list(store_db *db, const char *tenant, store_key_row **rows,
+                       size_t *n) {
+  return read_rows((pg_db *)db, P_K_LIST, 1, tenant, NULL, NULL, NULL,
+                   (void **)rows, n, sizeof **rows, key_row, key_clear);
+}
+
+static int ledger_add_body(pg_db *db, pconn *c, void *arg, char *err,
+                           size_t errlen) {
+  tenant_arg *a = arg;
+  int rc = balance_add(db, c, a->name, a->delta, &a->balance, err, errlen);
+  if (rc == 1 && a->delta > 0) {
+    store_set_err(err, errlen, "the balance of %s would pass %lld units",
+                  a->name, (long long)STORE_BALANCE_MAX);
+    return -1;
+  }
+  if (rc)
+    return rc < 0 ? -1 : (a->result = rc, 0);
+  a->result = 0;
+  return ledger_row(db, c, a->name, a->mid, a->delta, a->reason, a->actor, err,
+                    errlen);
+}
+
+static int pg_ledger_add(store_db *db, const char *tenant,
+                         const char *message_id, int64_t delta,
+                         const char *reason, const char *actor,
+                         int64_t *balance, char *err, size_t errlen) {
+  tenant_arg a;
+  int rc;
+  if (store_ledger_args(tenant, delta, reason, err, errlen))
+    return -1;
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.mid = message_id;
+  a.delta = delta;
+  a.reason = reason;
+  a.actor = actor;
+  rc = tenant_tx(db, ledger_add_body, &a, err, errlen);
+  if (rc == 0 && balance)
+    *balance = a.balance;
+  return rc;
+}
+
+/* The two balances change in the order of the tenants' names (two
+   transfers in opposite directions lock the same rows in the same
+   order); a short debit after the credit undoes both. */
+static int transfer_body(pg_db *db, pconn *c, void *arg, char *err,
+                         size_t errlen) {
+  tenant_arg *a = arg;
+  int from_first = strcmp(a->name, a->other) < 0, k, rc;
+  for (k = 0; k < 2; k++) {
+    int debit = (k == 0) == from_first;
+    const char *who = debit ? a->name : a->other;
+    rc = balance_add(db, c, who, debit ? -a->delta : a->delta, NULL, err,
+                     errlen);
+    if (rc == 1 && !debit) {
+      store_set_err(err, errlen, "the balance of %s would pass %lld units",
+                    who, (long long)STORE_BALANCE_MAX);
+      return -1;
+    }
+    if (rc) {
+      if (rc < 0)
+        return -1;
+      a->result = rc;
+      a->undo = 1;
+      return -1; /* rolled back: nothing written */
+    }
+  }
+  a->result = 0;
+  if (ledger_row(db, c, a->name, NULL, -a->delta, "transfer-out", a->actor,
+                 err, errlen) ||
+      ledger_row(db, c, a->other, NULL, a->delta, "transfer-in", a->actor, err,
+                 errlen))
+    return -1;
+  return 0;
+}
+
+static int pg_ledger_transfer(store_db *db, const char *from, const char *to,
+                              int64_t units, const char *actor, char *err,
+                              size_t errlen) {
+  tenant_arg a;
+  if (store_transfer_args(from, to, units, err, errlen))
+    return -1;
+  memset(&a, 0, sizeof a);
+  a.name = from;
+  a.other = to;
+  a.delta = units;
+  a.actor = actor;
+  return tenant_tx(db, transfer_body, &a, err, errlen);
+}
+
+static void ledger_rrow(const PGresult *r, int i, void *p, int *ok) {
+  store_ledger_row *l = p;
+  l->seq = val_int(r, i, 0);
+  l->tenant = val_dup(r, i, 1, ok);
+  l->message_id = val_dup(r, i, 2, ok);
+  l->delta = val_int(r, i, 3);
+  l->reason = val_dup(r, i, 4, ok);
+  l->at = val_int(r, i, 5);
+  l->actor = val_dup(r, i, 6, ok);
+}
+static void ledger_clear(void *p) {
+  store_ledger_row *l = p;
+  free(l->tenant);
+  free(l->message_id);
+  free(l->reason);
+  free(l->actor);
+}
+
+static int pg_ledger_list(store_db *db, const char *tenant, int64_t since,
+                          unsigned limit, store_ledger_row **rows, size_t *n) {
+  char s[24], l[24];
+  i64_text(s, since);
+  snprintf(l, sizeof l, "%u", limit);
+  return read_rows((pg_db *)db, P_L_LIST, 3, tenant, s, limit ? l : NULL,
+                   NULL, (void **)rows, n, sizeof **rows, ledger_rrow,
+                   ledger_clear);
+}
+
+static void text_row(const PGresult *r, int i, void *p, int *ok) {
+  if (!(*(char **)p = val_dup(r, i, 0, ok)))
+    *ok = 0;
+}
+static void text_clear(void *p) { free(*(char **)p); }
+
+static int pg_ledger_check(store_db *db, char ***bad, size_t *n_bad) {
+  return read_rows((pg_db *)db, P_L_CHECK, 0, NULL, NULL, NULL, NULL,
+                   (void **)bad, n_bad, sizeof **bad, text_row, text_clear);
+}
+
+static int refund_failed_body(pg_db *db, pconn *c, void *arg, char *err,
+                              size_t errlen) {
+  tenant_arg *a = arg;
+  size_t i;
+  a->units = 0; /* a transaction run again starts afresh */
+  if (a->n == 0)
+    return refund_message(db, c, a->mid, "failed", &a->units, err, errlen);
+  for (i = 0; i < a->n; i++)
+    if (refund_recipient(db, c, a->mid, a->numbers[i], "failed", NULL,
+                         &a->units, err, errlen))
+      return -1;
+  return 0;
+}
+
+static int pg_refund_failed(store_db *db, const char *id,
+                            const char *const *numbers, size_t n,
+                            int64_t *refunded, char *err, size_t errlen) {
+  tenant_arg a;
+  memset(&a, 0, sizeof a);
+  a.mid = id;
+  a.numbers = numbers;
+  a.n = n;
+  if (tx((pg_db *)db, refund_failed_body, &a, err, errlen))
+    return -1;
+  if (refunded)
+    *refunded = a.units;
+  return 0;
+}
+
+static void usage_row(const PGresult *r, int i, void *p, int *ok) {
+  store_usage_row *u = p;
+  u->tenant = val_dup(r, i, 0, ok);
+  u->provider = val_dup(r, i, 1, ok);
+  u->status = val_dup(r, i, 2, ok);
+  u->messages = (unsigned long)val_int(r, i, 3);
+  u->recipients = (unsigned long)val_int(r, i, 4);
+  u->units = val_int(r, i, 5);
+}
+static void usage_clear(void *p) {
+  store_usage_row *u = p;
+  free(u->tenant);
+  free(u->provider);
+  free(u->status);
+}
+
+static int pg_usage(store_db *db, const char *tenant, int tree, int64_t since,
+                    int64_t until, store_usage_row **rows, size_t *n) {
+  char s[24], u[24];
+  i64_text(s, since);
+  i64_text(u, until);
+  return read_rows((pg_db *)db, P_USAGE, 4, tenant, tree ? "1" : "0", s, u,
+                   (void **)rows, n, sizeof **rows, usage_row, usage_clear);
+}
+
+/* -------------------------------------------- issue 13 (not yet done) -- */
 
 static int pg_report_apply(store_db *db, const store_report *r, char *err,
                            size_t errlen) {
@@ -2390,6 +3190,20 @@ const store_backend store_pg_backend = {
     .kv_add = pg_kv_add,
     .kv_add_real = pg_kv_add_real,
     .kv_update = pg_kv_update,
+    .tenant_add = pg_tenant_add,
+    .tenant_get = pg_tenant_get,
+    .tenant_list = pg_tenant_list,
+    .tenant_update = pg_tenant_update,
+    .key_add = pg_key_add,
+    .key_revoke = pg_key_revoke,
+    .key_lookup = pg_key_lookup,
+    .key_list = pg_key_list,
+    .ledger_add = pg_ledger_add,
+    .ledger_transfer = pg_ledger_transfer,
+    .ledger_list = pg_ledger_list,
+    .ledger_check = pg_ledger_check,
+    .refund_failed = pg_refund_failed,
+    .usage = pg_usage,
     .report_apply = pg_report_apply,
     .reply_add = pg_reply_add,
     .replies_list = pg_replies_list,

@@ -39,8 +39,9 @@ void api_error(http_answer *a, unsigned status, smsmux_error_class cls,
   a->body = smsmux_error_json(&e);
 }
 
-static void lib_error(http_answer *a, const smsmux_error *e) {
+void api_lib_error(http_answer *a, const smsmux_error *e) {
   a->status = api_status_of(e);
+  a->retry_after = smsmux_error_retry_after(e);
   free(a->body);
   a->body = smsmux_error_json(e);
 }
@@ -55,12 +56,18 @@ unsigned api_status_of(const smsmux_error *e) {
       return 422;
     if (strcmp(e->code, "not-found") == 0)
       return 404;
+    if (strcmp(e->code, "exists") == 0)
+      return 409;
     return 400;
+  case SMSMUX_ERR_AUTH: return 403;
   case SMSMUX_ERR_UNSUPPORTED: return 422;
   case SMSMUX_ERR_CREDIT: return 402;
+  case SMSMUX_ERR_TEMPORARY:
+    if (strcmp(e->code, "rate-limited") == 0)
+      return 429;
+    return 503;
   case SMSMUX_ERR_CONFIG:
-  case SMSMUX_ERR_SYSTEM:
-  case SMSMUX_ERR_TEMPORARY: return 503;
+  case SMSMUX_ERR_SYSTEM: return 503;
   default: return 500;
   }
 }
@@ -82,19 +89,32 @@ static int same_key(const char *want, const char *given) {
   return diff == 0;
 }
 
-const char *api_tenant_of_key(smsmux *sm, const char *given) {
+char *api_tenant_of_key(smsmux *sm, const char *given, int *unavailable) {
   const char *admin = smsmux_config_value(sm, "server", "admin_key");
-  if (!given || !admin || !*admin)
+  smsmux_error err;
+  char *tenant = NULL;
+  if (unavailable)
+    *unavailable = 0;
+  if (!given || !*given)
     return NULL;
-  /* tenants' keys (a later issue) are looked up here, by their SHA-256 */
-  return same_key(admin, given) ? "" : NULL;
+  if (admin && *admin && same_key(admin, given))
+    return strdup("");
+  /* a tenant's key: only its SHA-256 is looked up */
+  if (smsmux_tenant_authenticate(sm, given, &tenant, &err) < 0) {
+    dlog(SMSMUX_LOG_ERROR, "cannot check an API key: %s", err.message);
+    if (unavailable)
+      *unavailable = 1;
+    return NULL;
+  }
+  return tenant;
 }
 
-/* The tenant of the request's Bearer key, or NULL after a 401 answer. */
-static const char *authenticate(smsmux *sm, const http_req *r,
-                                http_answer *a) {
+/* The tenant of the request's Bearer key (malloc'd; "" for the admin
+   key), or NULL after a 401 (503 when the store cannot say) answer. */
+static char *authenticate(smsmux *sm, const http_req *r, http_answer *a) {
   const char *h = api_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  const char *tenant;
+  char *tenant;
+  int unavailable;
   if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
     api_error(a, 401, SMSMUX_ERR_AUTH, "unauthorized",
               "send the API key as `Authorization: Bearer KEY`");
@@ -103,10 +123,14 @@ static const char *authenticate(smsmux *sm, const http_req *r,
   h += 7;
   while (*h == ' ')
     h++;
-  tenant = api_tenant_of_key(sm, h);
-  if (!tenant)
+  tenant = api_tenant_of_key(sm, h, &unavailable);
+  if (!tenant && unavailable)
+    api_error(a, 503, SMSMUX_ERR_SYSTEM, "unavailable",
+              "the key cannot be checked now (the store): try again later");
+  else if (!tenant)
     api_error(a, 401, SMSMUX_ERR_AUTH, "unauthorized",
-              "this API key is not valid");
+              "this API key is not valid (unknown, revoked, or its tenant "
+              "is disabled): ask the operator for a key");
   return tenant;
 }
 
@@ -175,7 +199,7 @@ static void post_message(smsmux *sm, const char *tenant, http_req *r,
   if (json_in_message_parse(r->body ? r->body : "", r->len,
                             api_header(r, "Idempotency-Key"), &m, &err)) {
     metrics_count_submit(0);
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   memset(&err, 0, sizeof err);
@@ -186,7 +210,7 @@ static void post_message(smsmux *sm, const char *tenant, http_req *r,
   if (st == SMSMUX_SUBMIT_REFUSED) {
     metrics_count_submit(0);
     free(json);
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   metrics_count_submit(st == SMSMUX_SUBMIT_QUEUED);
@@ -245,7 +269,7 @@ static void list_messages(smsmux *sm, const char *tenant, http_req *r,
   json = smsmux_messages_json(sm, tenant, api_arg(r, "status"), since,
                               (unsigned)limit, api_arg(r, "cursor"), &err);
   if (!json) {
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   a->status = 200;
@@ -264,7 +288,7 @@ static void get_message(smsmux *sm, const char *tenant, const char *id,
       snprintf(err.code, sizeof err.code, "not-found");
       snprintf(err.message, sizeof err.message, "no message %.64s", id);
     }
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   a->status = 200;
@@ -276,7 +300,7 @@ static void delete_message(smsmux *sm, const char *tenant, const char *id,
   smsmux_error err;
   memset(&err, 0, sizeof err);
   if (smsmux_message_cancel(sm, tenant, id, &err)) {
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   /* the message as it is now: cancelled */
@@ -322,7 +346,7 @@ static void list_replies(smsmux *sm, const char *tenant, http_req *r,
   json = smsmux_replies_json(sm, tenant, since, limit, api_arg(r, "cursor"),
                              &err);
   if (!json) {
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   a->status = 200;
@@ -343,7 +367,7 @@ static void list_optouts(smsmux *sm, const char *tenant, http_req *r,
   memset(&err, 0, sizeof err);
   json = smsmux_optouts_json(sm, tenant, limit, api_arg(r, "cursor"), &err);
   if (!json) {
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   a->status = 200;
@@ -398,7 +422,7 @@ static void post_optout(smsmux *sm, const char *tenant, http_req *r,
     memset(&err, 0, sizeof err);
     rc = smsmux_optout_add(sm, tenant, n, &err);
     if (rc < 0)
-      lib_error(a, &err);
+      api_lib_error(a, &err);
     else
       optout_answer(a, rc == 0 ? 201 : 200, n, 1);
   }
@@ -412,7 +436,7 @@ static void delete_optout(smsmux *sm, const char *tenant, const char *number,
   memset(&err, 0, sizeof err);
   rc = smsmux_optout_remove(sm, tenant, number, &err);
   if (rc < 0)
-    lib_error(a, &err);
+    api_lib_error(a, &err);
   else if (rc == 1)
     api_error(a, 404, SMSMUX_ERR_INPUT, "not-found",
               "%.64s is not opted out", number);
@@ -631,13 +655,13 @@ static int csv_rows(batch_run *br, http_req *r, http_answer *a) {
     if (err.cls == SMSMUX_OK)
       api_error(a, 503, SMSMUX_ERR_SYSTEM, "tmp", "cannot keep the upload");
     else
-      lib_error(a, &err);
+      api_lib_error(a, &err);
     return -1;
   }
   templ = smsmux_template_has_placeholders(text);
   if (templ && smsmux_template_check(text, rc, &err)) {
     smsmux_recipients_close(rc);
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return -1;
   }
   for (;;) {
@@ -714,7 +738,7 @@ static void post_batch(smsmux *sm, const char *tenant, http_req *r,
     br.check_only = 1;
     if (json_in_batch_parse(r->body ? r->body : "", r->len, on_json_row, &br,
                             &err)) {
-      lib_error(a, &err);
+      api_lib_error(a, &err);
       batch_free(b);
       return;
     }
@@ -724,7 +748,7 @@ static void post_batch(smsmux *sm, const char *tenant, http_req *r,
       snprintf(br.bad.message, sizeof br.bad.message,
                "message %zu of the batch: %.900s (nothing was queued)",
                br.first_bad, msg);
-      lib_error(a, &br.bad);
+      api_lib_error(a, &br.bad);
       batch_free(b);
       return;
     }
@@ -864,7 +888,8 @@ static const char *path_id(const char *url, const char *prefix) {
 
 void api_handle(http_req *r, http_answer *a) {
   smsmux *sm;
-  const char *tenant, *id;
+  char *tenant = NULL;
+  const char *id;
 
   if (strcmp(r->url, "/healthz") == 0) {
     if (!method_is(r, "GET") && !method_is(r, "HEAD"))
@@ -901,6 +926,8 @@ void api_handle(http_req *r, http_answer *a) {
               "no such path: see docs/API.md");
   } else if (!(tenant = authenticate(sm, r, a))) {
     /* answered 401 */
+  } else if (tenants_handle(sm, tenant, r, a)) {
+    /* /v1/admin/..., /v1/account... */
   } else if (strcmp(r->url, "/v1/messages") == 0) {
     if (method_is(r, "POST"))
       post_message(sm, tenant, r, a);
@@ -946,5 +973,6 @@ void api_handle(http_req *r, http_answer *a) {
     api_error(a, 404, SMSMUX_ERR_INPUT, "not-found",
               "no such path: see docs/API.md");
   }
+  free(tenant);
   daemon_sm_release();
 }

@@ -4,6 +4,7 @@
 sbin_PROGRAMS += smsmuxd
 smsmuxd_SOURCES = daemon/smsmuxd.c daemon/daemon.h daemon/server.c \
 	daemon/api.c daemon/json_in.c daemon/kannel.c daemon/metrics.c \
+	daemon/tenants.c \
 	daemon/hooks.c
 smsmuxd_CPPFLAGS = -I$(top_srcdir)/include -D_GNU_SOURCE
 smsmuxd_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JSONC_CFLAGS) $(PTHREAD_CFLAGS)

@@ -132,6 +132,9 @@ static smsmux_notifier *start_notifier(smsmux *sm) {
   memset(&o, 0, sizeof o);
   o.size = sizeof o;
   o.secret = server_str(sm, "webhook_secret");
+  /* a tenant's messages are signed with its own secret */
+  o.tenant_secret = smsmux_tenant_webhook_secret;
+  o.ud = sm;
   memset(&err, 0, sizeof err);
   n = smsmux_notifier_start(sm, &o, &err);
   if (!n)

@@ -111,7 +111,7 @@ static void test_open(const char *dir) {
   store_close(db);
 
   p = pragma_of(dir, "user_version");
-  CHECK_STR_EQ(p, "3", "schema user_version is 3");
+  CHECK_STR_EQ(p, "4", "schema user_version is 4");
   free(p);
   p = pragma_of(dir, "journal_mode");
   CHECK_STR_EQ(p, "wal", "journal_mode is WAL");
@@ -358,7 +358,10 @@ static int put1(store_db *db, const char *ref, const char *number,
                 int64_t not_before, char id[40]) {
   store_msg m;
   store_rcpt r[2];
-  store_queue_info q = {"{\"text\":\"hi\"}", not_before, NULL, "gsm7", 1};
+  store_queue_info q = {.request_json = "{\"text\":\"hi\"}",
+                        .not_before = not_before,
+                        .encoding = "gsm7",
+                        .segments = 1};
   char err[512] = "";
   int rc;
   memset(&m, 0, sizeof m);
@@ -550,7 +553,10 @@ static int put_cb(store_db *db, const char *number, const char *callback,
                   char id[40]) {
   store_msg m;
   store_rcpt r;
-  store_queue_info q = {"{\"text\":\"hi\"}", 0, callback, "gsm7", 1};
+  store_queue_info q = {.request_json = "{\"text\":\"hi\"}",
+                        .callback_url = callback,
+                        .encoding = "gsm7",
+                        .segments = 1};
   char err[512] = "";
   int rc;
   memset(&m, 0, sizeof m);
@@ -1180,7 +1186,7 @@ static void test_migrate_v2(void) {
   }
   CHECK_INT_EQ(created, 0, "v2: ... not created");
   v = pragma_of(dir, "user_version");
-  CHECK_STR_EQ(v, "3", "v2: upgraded to user_version 3");
+  CHECK_STR_EQ(v, "4", "v2: upgraded to user_version 4 (3 then 4)");
   free(v);
   v = NULL;
   CHECK_INT_EQ(store_message_read(db, "", "m0000000000000000000000000001", &m),
@@ -1194,6 +1200,17 @@ static void test_migrate_v2(void) {
   store_kv_get(db, "rr", "default", &v, NULL);
   CHECK_STR_EQ(v, "41", "v2: its key/value rows are kept");
   free(v);
+  {
+    store_tenant t;
+    int64_t bal = -1;
+    memset(&t, 0, sizeof t);
+    t.name = (char *)"v2-tenant";
+    CHECK(store_tenant_add(db, &t, err, sizeof err) == 0 &&
+              store_ledger_add(db, "v2-tenant", NULL, 7, "credit", "admin",
+                               &bal, err, sizeof err) == 0 &&
+              bal == 7,
+          "v2: ... then tenants and the ledger work");
+  }
   memset(&r, 0, sizeof r);
   CHECK_INT_EQ(reserve1(db, "old-ref", "ffff", "+33618000001", 1, NULL, NULL),
                STORE_CLAIM_SENT, "v2: its ref still guards the number");
@@ -1633,6 +1650,850 @@ static void other_db(char *out, size_t n, const char *url, const char *user,
   snprintf(out, n, "postgresql://%s@/%s%s", user, name, q ? q : "");
 }
 
+/* ------------------------------------------------- tenants (issue 14) -- */
+
+/* The store under test: a state_dir or a PostgreSQL URL. */
+static const char *t_where;
+
+/* Run SQL on the store under test, bypassing the store (tampering): 0 ok. */
+static int raw_exec(const char *sql) {
+  char path[512];
+  sqlite3 *s = NULL;
+  int rc;
+  if (store_is_url(t_where))
+    return pg_exec(t_where, sql);
+  path_join(path, sizeof path, t_where, "state.db");
+  if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    sqlite3_close(s);
+    return -1;
+  }
+  sqlite3_busy_timeout(s, 5000);
+  rc = sqlite3_exec(s, sql, NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    printf("#   %s\n", sqlite3_errmsg(s));
+  sqlite3_close(s);
+  return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* 1 when `needle` is in the bytes of `path`. */
+static int file_has(const char *path, const char *needle) {
+  FILE *f = fopen(path, "rb");
+  size_t n = strlen(needle), have = 0, cap = 0;
+  char *buf = NULL;
+  int found = 0;
+  if (!f)
+    return 0;
+  for (;;) {
+    size_t got;
+    if (have + 65536 > cap) {
+      char *b = realloc(buf, cap = (cap ? cap * 2 : 65536 * 2));
+      if (!b)
+        break;
+      buf = b;
+    }
+    got = fread(buf + have, 1, cap - have, f);
+    if (got == 0)
+      break;
+    have += got;
+  }
+  fclose(f);
+  for (size_t i = 0; buf && n && i + n <= have && !found; i++)
+    found = memcmp(buf + i, needle, n) == 0;
+  free(buf);
+  return found;
+}
+
+/* 1 when `needle` is in what the store keeps: SQLite's database and WAL
+   files; on PostgreSQL, the text of every row of its tenant tables. */
+static int store_holds(const char *needle) {
+  char path[512];
+  if (store_is_url(t_where)) {
+    PGconn *c = PQconnectdb(t_where);
+    PGresult *r =
+        PQstatus(c) == CONNECTION_OK
+            ? PQexec(c, "SELECT coalesce(string_agg(k::text, ' '), '') || "
+                        "(SELECT coalesce(string_agg(t::text, ' '), '') FROM "
+                        "tenants t) || (SELECT coalesce(string_agg(l::text, "
+                        "' '), '') FROM ledger l) FROM api_keys k")
+            : NULL;
+    int found = r && PQresultStatus(r) == PGRES_TUPLES_OK &&
+                PQntuples(r) == 1 && strstr(PQgetvalue(r, 0, 0), needle);
+    PQclear(r);
+    PQfinish(c);
+    return found;
+  }
+  path_join(path, sizeof path, t_where, "state.db");
+  if (file_has(path, needle))
+    return 1;
+  path_join(path, sizeof path, t_where, "state.db-wal");
+  return file_has(path, needle);
+}
+
+static void tenant_new(store_tenant *t, const char *name, const char *parent) {
+  memset(t, 0, sizeof *t);
+  t->name = (char *)name;
+  t->parent = (char *)parent;
+}
+
+static void test_tenant_rows(store_db *db) {
+  store_tenant t, got, *rows = NULL;
+  char err[512] = "";
+  size_t n = 0;
+
+  tenant_new(&t, "t-acme", NULL);
+  t.plan = (char *)"gold";
+  t.senders = (char *)"ACME,+33600000000";
+  t.callback_url = (char *)"https://acme.example/hook";
+  t.webhook_secret = (char *)"whsec";
+  t.low_balance = 10;
+  t.rate = 2.5;
+  t.burst = 5;
+  CHECK_INT_EQ(store_tenant_add(db, &t, err, sizeof err), 0,
+               "tenant: add a reseller");
+  CHECK_INT_EQ(store_tenant_add(db, &t, err, sizeof err), 1,
+               "tenant: adding it again says it exists");
+  tenant_new(&t, "t-cust", "t-acme");
+  CHECK_INT_EQ(store_tenant_add(db, &t, err, sizeof err), 0,
+               "tenant: add a customer of it");
+  tenant_new(&t, "t-orphan", "t-nobody");
+  CHECK_INT_EQ(store_tenant_add(db, &t, err, sizeof err), 2,
+               "tenant: a missing parent is refused");
+  CHECK_INT_EQ(store_tenant_get(db, "t-orphan", &got), 1,
+               "tenant: ... and nothing was added");
+
+  CHECK_INT_EQ(store_tenant_get(db, "t-acme", &got), 0, "tenant: get");
+  CHECK_STR_EQ(got.plan, "gold", "tenant: ... plan");
+  CHECK_STR_EQ(got.senders, "ACME,+33600000000", "tenant: ... senders");
+  CHECK_STR_EQ(got.routes, NULL, "tenant: ... routes unset");
+  CHECK_STR_EQ(got.callback_url, "https://acme.example/hook",
+               "tenant: ... callback_url");
+  CHECK_STR_EQ(got.webhook_secret, "whsec", "tenant: ... webhook_secret");
+  CHECK_INT_EQ(got.balance, 0, "tenant: ... balance starts at 0");
+  CHECK_INT_EQ(got.low_balance, 10, "tenant: ... low_balance");
+  CHECK(got.rate == 2.5, "tenant: ... rate");
+  CHECK_INT_EQ(got.burst, 5, "tenant: ... burst");
+  CHECK_INT_EQ(got.enabled, 1, "tenant: ... enabled");
+  CHECK(got.created > 0 && got.created <= (int64_t)time(NULL),
+        "tenant: ... created now");
+  store_tenant_clear(&got);
+  CHECK_INT_EQ(store_tenant_get(db, "t-cust", &got), 0, "tenant: get customer");
+  CHECK_STR_EQ(got.parent, "t-acme", "tenant: ... its parent");
+  store_tenant_clear(&got);
+
+  CHECK_INT_EQ(store_tenant_list(db, "t-acme", &rows, &n), 0,
+               "tenant: list the reseller's customers");
+  CHECK(n == 1 && strcmp(rows[0].name, "t-cust") == 0,
+        "tenant: ... just t-cust");
+  store_tenant_rows_free(rows, n);
+  CHECK_INT_EQ(store_tenant_list(db, NULL, &rows, &n), 0,
+               "tenant: list every tenant");
+  CHECK(n >= 2 && strcmp(rows[0].name, "t-acme") == 0 &&
+            strcmp(rows[1].name, "t-cust") == 0,
+        "tenant: ... by name");
+  store_tenant_rows_free(rows, n);
+
+  /* update: NULL leaves, "" clears, rate < 0 leaves it, burst is set */
+  tenant_new(&t, "t-acme", NULL);
+  t.plan = (char *)"silver";
+  t.callback_url = (char *)"";
+  t.rate = -1;
+  t.burst = 99;
+  t.low_balance = -1;
+  t.enabled = -1;
+  CHECK_INT_EQ(store_tenant_update(db, &t, err, sizeof err), 0,
+               "tenant: update");
+  store_tenant_get(db, "t-acme", &got);
+  CHECK_STR_EQ(got.plan, "silver", "tenant: ... plan changed");
+  CHECK_STR_EQ(got.senders, "ACME,+33600000000", "tenant: ... senders left");
+  CHECK_STR_EQ(got.callback_url, NULL, "tenant: ... callback_url cleared");
+  CHECK(got.rate == 2.5, "tenant: ... rate left (rate < 0)");
+  CHECK_INT_EQ(got.burst, 99, "tenant: ... burst set");
+  CHECK_INT_EQ(got.low_balance, 10, "tenant: ... low_balance left");
+  CHECK_INT_EQ(got.enabled, 1, "tenant: ... enabled left");
+  store_tenant_clear(&got);
+  t.plan = NULL;
+  t.callback_url = NULL;
+  t.rate = 0;
+  t.burst = 0;
+  t.low_balance = 0;
+  t.enabled = 0;
+  CHECK_INT_EQ(store_tenant_update(db, &t, err, sizeof err), 0,
+               "tenant: update rate 0, disabled");
+  store_tenant_get(db, "t-acme", &got);
+  CHECK(got.rate == 0 && got.burst == 0 && got.enabled == 0 &&
+            got.low_balance == 0,
+        "tenant: ... rate, burst, low_balance, enabled set");
+  CHECK_STR_EQ(got.plan, "silver", "tenant: ... plan left");
+  store_tenant_clear(&got);
+  t.enabled = 1;
+  t.rate = -1;
+  CHECK_INT_EQ(store_tenant_update(db, &t, err, sizeof err), 0,
+               "tenant: enabled again");
+  tenant_new(&t, "t-nobody", NULL);
+  t.rate = -1;
+  t.enabled = -1;
+  CHECK_INT_EQ(store_tenant_update(db, &t, err, sizeof err), 1,
+               "tenant: update of a missing tenant: 1");
+}
+
+/* SHA-256 ("abc"), hex: the store takes any 64 hex digits as a hash. */
+#define HASH_A "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define HASH_B "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+#define RAW_KEY "smk_rawkeyNEVERstoredQ2hlY2sgdGhlIHN0b3JlIGZpbGVz"
+
+static void test_tenant_keys(store_db *db) {
+  char err[512] = "", *who = NULL, upper[65];
+  store_key_row *keys = NULL;
+  size_t n = 0, i;
+  store_tenant t;
+
+  CHECK_INT_EQ(store_key_add(db, "t-acme", RAW_KEY, "raw", err, sizeof err),
+               -1, "key: a raw key (not a SHA-256) is refused");
+  printf("#   %s\n", err);
+  CHECK_INT_EQ(store_key_add(db, "t-acme", HASH_A, "ci", err, sizeof err), 0,
+               "key: add a key's hash");
+  CHECK_INT_EQ(store_key_add(db, "t-acme", HASH_A, "ci", err, sizeof err), -1,
+               "key: the same hash twice is refused");
+  CHECK_INT_EQ(store_key_add(db, "t-nobody", HASH_B, NULL, err, sizeof err),
+               1, "key: no such tenant: 1");
+  CHECK_INT_EQ(store_key_add(db, "t-cust", HASH_B, NULL, err, sizeof err), 0,
+               "key: add the customer's key");
+  CHECK(!store_holds(RAW_KEY), "key: the raw key is nowhere in the store");
+  CHECK(store_holds(HASH_A), "key: ... (the scan finds the hash)");
+
+  CHECK_INT_EQ(store_key_lookup(db, HASH_A, &who), 0, "key: lookup by hash");
+  CHECK_STR_EQ(who, "t-acme", "key: ... its tenant");
+  free(who);
+  who = NULL;
+  for (i = 0; i < 64; i++)
+    upper[i] = (char)(HASH_A[i] >= 'a' && HASH_A[i] <= 'f' ? HASH_A[i] - 32
+                                                           : HASH_A[i]);
+  upper[64] = '\0';
+  CHECK_INT_EQ(store_key_lookup(db, upper, &who), 0,
+               "key: lookup with upper-case hex");
+  free(who);
+  who = NULL;
+  CHECK_INT_EQ(store_key_lookup(db, RAW_KEY, &who), 1,
+               "key: lookup of a non-hash: 1");
+  CHECK_INT_EQ(store_key_list(db, "t-acme", &keys, &n), 0, "key: list");
+  CHECK(n == 1 && strcmp(keys[0].id, "ba7816bf") == 0 &&
+            keys[0].label && strcmp(keys[0].label, "ci") == 0 &&
+            keys[0].revoked == 0 && keys[0].created > 0,
+        "key: ... id (8 hex), label, live");
+  store_key_rows_free(keys, n);
+
+  /* a disabled tenant's key fails, enabled again it works */
+  tenant_new(&t, "t-cust", NULL);
+  t.rate = -1;
+  t.low_balance = -1;
+  t.enabled = 0;
+  store_tenant_update(db, &t, err, sizeof err);
+  CHECK_INT_EQ(store_key_lookup(db, HASH_B, &who), 1,
+               "key: a disabled tenant's key fails");
+  t.enabled = 1;
+  store_tenant_update(db, &t, err, sizeof err);
+  CHECK_INT_EQ(store_key_lookup(db, HASH_B, &who), 0,
+               "key: ... and works once enabled");
+  free(who);
+  who = NULL;
+
+  CHECK_INT_EQ(store_key_revoke(db, "t-cust", "ba7816bf", err, sizeof err), 1,
+               "key: another tenant's key id is not revoked");
+  CHECK_INT_EQ(store_key_revoke(db, "t-acme", "ba7816b", err, sizeof err), 1,
+               "key: an id shorter than 8 hex is not a key id");
+  CHECK_INT_EQ(store_key_revoke(db, "t-acme", "ba7816bf", err, sizeof err), 0,
+               "key: revoke by id");
+  CHECK_INT_EQ(store_key_lookup(db, HASH_A, &who), 1,
+               "key: a revoked key fails at once");
+  CHECK_INT_EQ(store_key_revoke(db, "t-acme", "ba7816bf", err, sizeof err), 1,
+               "key: revoking it again: 1");
+  store_key_list(db, "t-acme", &keys, &n);
+  CHECK(n == 1 && keys[0].revoked > 0, "key: ... listed as revoked");
+  store_key_rows_free(keys, n);
+  CHECK_INT_EQ(store_key_add(db, "t-acme", HASH_A, NULL, err, sizeof err), -1,
+               "key: a revoked hash cannot come back");
+  store_key_add(db, "t-acme",
+                "0000000000000000000000000000000000000000000000000000000000000"
+                "001",
+                "laptop", err, sizeof err);
+  CHECK_INT_EQ(store_key_revoke(db, "t-acme", "laptop", err, sizeof err), 0,
+               "key: revoke by label");
+  CHECK_INT_EQ(store_key_lookup(db,
+                                "00000000000000000000000000000000000000000000"
+                                "00000000000000000001",
+                                &who),
+               1, "key: ... it fails");
+}
+
+static int64_t balance_of(store_db *db, const char *name) {
+  store_tenant t;
+  int64_t b = -1;
+  if (store_tenant_get(db, name, &t) == 0)
+    b = t.balance;
+  store_tenant_clear(&t);
+  return b;
+}
+
+/* The sum of a tenant's ledger rows (reason NULL: every row), and their
+   count in *n. */
+static int64_t ledger_sum(store_db *db, const char *tenant, const char *reason,
+                          size_t *count) {
+  store_ledger_row *rows = NULL;
+  size_t n = 0, i, k = 0;
+  int64_t sum = 0;
+  if (store_ledger_list(db, tenant, 0, 0, &rows, &n) != 0)
+    return INT64_MIN;
+  for (i = 0; i < n; i++)
+    if (!reason || strcmp(rows[i].reason, reason) == 0) {
+      sum += rows[i].delta;
+      k++;
+    }
+  store_ledger_rows_free(rows, n);
+  if (count)
+    *count = k;
+  return sum;
+}
+
+/* The names store_ledger_check reports, comma-joined ("" when exact). */
+static void check_names(store_db *db, char *out, size_t len) {
+  char **bad = NULL;
+  size_t n = 0, i;
+  out[0] = '\0';
+  if (store_ledger_check(db, &bad, &n) != 0) {
+    snprintf(out, len, "(error)");
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    size_t at = strlen(out);
+    snprintf(out + at, len - at, "%s%s", i ? "," : "", bad[i]);
+    free(bad[i]);
+  }
+  free(bad);
+}
+
+static void test_ledger(store_db *db) {
+  char err[512] = "", names[256];
+  int64_t bal = -1;
+  size_t rows0 = 0, rows1 = 0;
+  store_ledger_row *l = NULL;
+  size_t n = 0;
+
+  CHECK_INT_EQ(store_ledger_add(db, "t-acme", NULL, 100, "credit", "admin",
+                                &bal, err, sizeof err),
+               0, "ledger: credit 100");
+  CHECK_INT_EQ(bal, 100, "ledger: ... balance 100");
+  CHECK_INT_EQ(store_ledger_add(db, "t-acme", NULL, -30, "debit", "admin",
+                                &bal, err, sizeof err),
+               0, "ledger: debit 30");
+  CHECK_INT_EQ(bal, 70, "ledger: ... balance 70");
+  ledger_sum(db, "t-acme", NULL, &rows0);
+  CHECK_INT_EQ(store_ledger_add(db, "t-acme", NULL, -71, "debit", "admin",
+                                &bal, err, sizeof err),
+               1, "ledger: debit 71 of 70: not enough (1)");
+  ledger_sum(db, "t-acme", NULL, &rows1);
+  CHECK_INT_EQ(rows1, rows0, "ledger: ... no row written");
+  CHECK_INT_EQ(balance_of(db, "t-acme"), 70, "ledger: ... balance still 70");
+  CHECK_INT_EQ(store_ledger_add(db, "t-nobody", NULL, 5, "credit", "admin",
+                                &bal, err, sizeof err),
+               2, "ledger: no such tenant: 2");
+  CHECK_INT_EQ(store_ledger_add(db, "t-acme", NULL, 5, "gift", "admin", &bal,
+                                err, sizeof err),
+               -1, "ledger: an unknown reason is refused");
+  CHECK_INT_EQ(store_ledger_add(db, "t-acme", NULL, 0, "credit", "admin",
+                                &bal, err, sizeof err),
+               -1, "ledger: a zero row is refused");
+
+  CHECK_INT_EQ(store_ledger_transfer(db, "t-acme", "t-cust", 20, "acme-admin",
+                                     err, sizeof err),
+               0, "ledger: transfer 20 to the customer");
+  CHECK_INT_EQ(balance_of(db, "t-acme"), 50, "ledger: ... reseller 50");
+  CHECK_INT_EQ(balance_of(db, "t-cust"), 20, "ledger: ... customer 20");
+  CHECK_INT_EQ(store_ledger_list(db, "t-cust", 0, 1, &l, &n), 0,
+               "ledger: list the customer's newest row");
+  CHECK(n == 1 && l[0].delta == 20 && strcmp(l[0].reason, "transfer-in") == 0 &&
+            l[0].actor && strcmp(l[0].actor, "acme-admin") == 0,
+        "ledger: ... transfer-in 20 by acme-admin");
+  store_ledger_rows_free(l, n);
+  ledger_sum(db, NULL, NULL, &rows0);
+  CHECK_INT_EQ(store_ledger_transfer(db, "t-acme", "t-cust", 51, "acme-admin",
+                                     err, sizeof err),
+               1, "ledger: transfer 51 of 50: not enough (1)");
+  CHECK_INT_EQ(store_ledger_transfer(db, "t-acme", "t-nobody", 5,
+                                     "acme-admin", err, sizeof err),
+               2, "ledger: transfer to a missing tenant: 2");
+  ledger_sum(db, NULL, NULL, &rows1);
+  CHECK_INT_EQ(rows1, rows0, "ledger: ... no row written by either");
+  CHECK_INT_EQ(balance_of(db, "t-acme"), 50, "ledger: ... reseller still 50");
+  CHECK_INT_EQ(ledger_sum(db, "t-acme", NULL, NULL), 50,
+               "ledger: reseller's rows sum to its balance");
+  CHECK_INT_EQ(ledger_sum(db, "t-cust", NULL, NULL), 20,
+               "ledger: customer's rows sum to its balance");
+
+  check_names(db, names, sizeof names);
+  CHECK_STR_EQ(names, "", "ledger check: every balance is its rows' sum");
+  CHECK_INT_EQ(raw_exec("UPDATE tenants SET balance = balance + 1 WHERE "
+                        "name = 't-cust'"),
+               0, "ledger check: (a balance changed behind the store)");
+  check_names(db, names, sizeof names);
+  CHECK_STR_EQ(names, "t-cust", "ledger check: ... is reported");
+  raw_exec("UPDATE tenants SET balance = balance - 1 WHERE name = 't-cust'");
+  check_names(db, names, sizeof names);
+  CHECK_STR_EQ(names, "", "ledger check: ... and exact once put back");
+  CHECK(raw_exec("UPDATE ledger SET delta = delta + 1") != 0,
+        "ledger: rows cannot be changed (append-only)");
+  CHECK(raw_exec("DELETE FROM ledger") != 0,
+        "ledger: rows cannot be deleted (append-only)");
+  CHECK(raw_exec("UPDATE tenants SET balance = -1 WHERE name = 't-cust'") != 0,
+        "ledger: a negative balance cannot be stored");
+}
+
+/* Queue a message of `n` recipients (numbers from `first`) charged to
+   `tenant` at `price` units each: store_queue_put's answer. */
+static int put_charged(store_db *db, const char *tenant, const char *ref,
+                       int first, size_t n, int64_t price,
+                       const char *refund_on, char id[40]) {
+  store_msg m;
+  store_rcpt r[8];
+  char nums[8][24], err[512] = "";
+  store_queue_info q = {.request_json = "{\"text\":\"hi\"}",
+                        .encoding = "gsm7",
+                        .segments = 1,
+                        .charge = tenant,
+                        .unit_price = price,
+                        .refund_on = refund_on};
+  size_t i;
+  int rc;
+  memset(&m, 0, sizeof m);
+  memset(r, 0, sizeof r);
+  m.tenant = tenant;
+  m.ref = ref;
+  m.fingerprint = "cccc";
+  for (i = 0; i < n && i < 8; i++) {
+    snprintf(nums[i], sizeof nums[i], "+336%08d", first + (int)i);
+    r[i].number = nums[i];
+  }
+  rc = store_queue_put(db, &m, r, n, &q, err, sizeof err);
+  if (rc < 0)
+    printf("#   %s\n", err);
+  for (i = 0; i < n && i < 8; i++)
+    store_rcpt_clear(&r[i]);
+  if (id)
+    memcpy(id, m.id, 40);
+  return rc;
+}
+
+static void outcome(store_db *db, const char *id, int number, const char *state,
+                    const char *code) {
+  char num[24], err[512] = "";
+  store_outcome o;
+  memset(&o, 0, sizeof o);
+  snprintf(num, sizeof num, "+336%08d", number);
+  o.number = num;
+  o.state = state;
+  o.provider = "p1";
+  o.code = code;
+  store_finish(db, id, &o, 1, NULL, 0);
+  store_flush(db, err, sizeof err);
+}
+
+static void test_refunds(store_db *db) {
+  char id[40], id2[40], err[512] = "", names[256];
+  store_tenant t;
+  store_message m;
+  int64_t got = -1;
+  size_t n0 = 0, n1 = 0;
+
+  tenant_new(&t, "t-pay", NULL);
+  store_tenant_add(db, &t, err, sizeof err);
+  store_ledger_add(db, "t-pay", NULL, 100, "credit", "admin", NULL, err,
+                   sizeof err);
+
+  /* short: nothing queued, nothing charged */
+  ledger_sum(db, "t-pay", NULL, &n0);
+  CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 1, 3, 40, NULL, id), 2,
+               "charge: 3 x 40 units of 100: short (2)");
+  CHECK_INT_EQ(store_message_read(db, "t-pay", id, &m), 1,
+               "charge: ... nothing queued");
+  ledger_sum(db, "t-pay", NULL, &n1);
+  CHECK_INT_EQ(n1, n0, "charge: ... nothing written to the ledger");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 100, "charge: ... balance 100");
+  CHECK_INT_EQ(put_charged(db, "t-nobody", NULL, 1, 1, 1, NULL, id), -1,
+               "charge: a missing tenant is an error");
+
+  /* cancel refunds once */
+  CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 10, 2, 3, NULL, id), 0,
+               "charge: queue 2 recipients x 3 units");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 94, "charge: ... balance 94");
+  CHECK_INT_EQ(ledger_sum(db, "t-pay", "reserve", NULL), -6,
+               "charge: ... one reserve row of 6");
+  ledger_sum(db, "t-pay", "refund", &n0);
+  CHECK_INT_EQ(store_message_cancel(db, "t-pay", id, err, sizeof err), 0,
+               "refund: cancel");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 100, "refund: ... balance back to 100");
+  ledger_sum(db, "t-pay", "refund", &n1);
+  CHECK_INT_EQ(n1 - n0, 2, "refund: ... one refund row per recipient");
+  CHECK_INT_EQ(store_message_cancel(db, "t-pay", id, err, sizeof err), 2,
+               "refund: cancel twice (nothing left)");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 100,
+               "refund: ... no second refund");
+
+  /* failed for good refunds once; a failover that succeeds does not */
+  CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 20, 3, 5, NULL, id), 0,
+               "charge: queue 3 x 5");
+  outcome(db, id, 20, "failed", "refused");
+  outcome(db, id, 21, "failed", "refused");
+  outcome(db, id, 22, "accepted", NULL);
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 85,
+               "refund: a failed attempt alone refunds nothing (failover "
+               "may follow)");
+  {
+    const char *nums[] = {"+33600000021"};
+    store_mark_sending(db, id, nums, 1, "p2", err, sizeof err);
+  }
+  outcome(db, id, 21, "accepted", NULL);
+  CHECK_INT_EQ(store_refund_failed(db, id, NULL, 0, &got, err, sizeof err), 0,
+               "refund: the worker's final outcome");
+  CHECK_INT_EQ(got, 5,
+               "refund: ... gives back the failed one's 5 units (not the "
+               "accepted ones')");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 90, "refund: ... balance 90");
+  CHECK_INT_EQ(store_refund_failed(db, id, NULL, 0, &got, err, sizeof err), 0,
+               "refund: the final outcome again");
+  CHECK_INT_EQ(got, 0, "refund: ... gives back nothing more");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 90, "refund: ... balance still 90");
+  /* (90 from here on: 5 more than before, on every later figure) */
+  store_ledger_add(db, "t-pay", NULL, 5, "credit", "admin", NULL, err,
+                   sizeof err);
+
+  /* rejected as opted out, once */
+  CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 30, 1, 5, NULL, id), 0,
+               "charge: queue 1 x 5");
+  outcome(db, id, 30, "rejected", "opt-out");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 95, "refund: opted out: refunded");
+  outcome(db, id, 30, "rejected", "opt-out");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 95, "refund: ... once");
+
+  /* a delivery status in refund_on, once; one not in it: nothing */
+  CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 40, 3, 5, "undelivered, expired",
+                           id),
+               0, "charge: queue 3 x 5 with refund_on undelivered, expired");
+  outcome(db, id, 40, "accepted", NULL);
+  outcome(db, id, 40, "undelivered", "X");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 85,
+               "refund: undelivered (in refund_on): refunded");
+  outcome(db, id, 40, "undelivered", "X");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 85, "refund: ... once");
+  outcome(db, id, 41, "delivered", NULL);
+  outcome(db, id, 42, "rejected", "blocked");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 85,
+               "refund: delivered, rejected (not in refund_on): nothing");
+
+  /* a ref taken over after a refunded failure is charged again */
+  CHECK_INT_EQ(put_charged(db, "t-pay", "t-ref", 50, 1, 5, NULL, id), 0,
+               "charge: queue 1 x 5 under a ref");
+  outcome(db, id, 50, "failed", "refused");
+  store_refund_failed(db, id, NULL, 0, NULL, err, sizeof err);
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 85, "refund: ... failed, refunded");
+  CHECK_INT_EQ(put_charged(db, "t-pay", "t-ref", 50, 1, 5, NULL, id), 0,
+               "charge: the same ref again (sent again)");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 80, "charge: ... charged again");
+  memcpy(id2, id, sizeof id2);
+  CHECK_INT_EQ(put_charged(db, "t-pay", "t-ref", 50, 1, 5, NULL, id), 0,
+               "charge: and again while queued (a duplicate)");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 80, "charge: ... not charged");
+  /* a failure not refunded yet (its worker stopped), then the ref again:
+     the earlier charge is given back as the new one is taken */
+  outcome(db, id2, 50, "failed", "refused");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 80, "charge: failed, not refunded");
+  ledger_sum(db, "t-pay", "refund", &n0);
+  CHECK_INT_EQ(put_charged(db, "t-pay", "t-ref", 50, 1, 5, NULL, id), 0,
+               "charge: the same ref again");
+  ledger_sum(db, "t-pay", "refund", &n1);
+  CHECK_INT_EQ(n1 - n0, 1, "charge: ... the earlier charge refunded");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), 80, "charge: ... and charged anew");
+
+  check_names(db, names, sizeof names);
+  CHECK_STR_EQ(names, "", "refunds: every balance is its rows' sum");
+}
+
+/* Delivery reports (store_report_apply): a status in the message's
+   refund_on gives the recipient's units back once; a repeat does not; a
+   report kept pending refunds when the send's answer lands. */
+static void test_report_refunds(store_db *db) {
+  char id[40], err[512] = "";
+  store_outcome o[2];
+  int64_t bal;
+  int i;
+  store_tenant t;
+  tenant_new(&t, "t-rpt", NULL);
+  store_tenant_add(db, &t, err, sizeof err);
+  store_ledger_add(db, "t-rpt", NULL, 50, "credit", "admin", NULL, err,
+                   sizeof err);
+  CHECK_INT_EQ(put_charged(db, "t-rpt", NULL, 80, 2, 5, "undelivered", id), 0,
+               "report refund: queue 2 x 5 (refund_on undelivered)");
+  bal = balance_of(db, "t-rpt");
+  memset(o, 0, sizeof o);
+  for (i = 0; i < 2; i++) {
+    o[i].number = i ? "+33600000081" : "+33600000080";
+    o[i].state = "accepted";
+    o[i].provider = "p1";
+    o[i].provider_id = i ? "T14-RPT-2" : "T14-RPT-1";
+  }
+  store_finish(db, id, o, 2, NULL, 0);
+  store_flush(db, err, sizeof err);
+  CHECK_INT_EQ(report(db, "p1", "T14-RPT-1", NULL, "undelivered", "X"), 0,
+               "report refund: undelivered applied");
+  CHECK_INT_EQ(balance_of(db, "t-rpt"), bal + 5, "report refund: ... refunded");
+  CHECK_INT_EQ(report(db, "p1", "T14-RPT-1", NULL, "undelivered", "X"), 1,
+               "report refund: the same report again: nothing changed");
+  CHECK_INT_EQ(balance_of(db, "t-rpt"), bal + 5,
+               "report refund: ... no second refund");
+  CHECK_INT_EQ(report(db, "p1", "T14-RPT-2", NULL, "delivered", NULL), 0,
+               "report refund: delivered applied");
+  CHECK_INT_EQ(balance_of(db, "t-rpt"), bal + 5,
+               "report refund: ... not refunded (not in refund_on)");
+
+  /* a report before the send's answer: applied (and refunded) by finish */
+  CHECK_INT_EQ(put_charged(db, "t-rpt", NULL, 82, 1, 5, "undelivered", id), 0,
+               "report refund: queue 1 x 5");
+  bal = balance_of(db, "t-rpt");
+  CHECK_INT_EQ(report(db, "p1", "T14-RPT-3", NULL, "undelivered", "X"), 2,
+               "report refund: a report before its send: pending");
+  memset(o, 0, sizeof o);
+  o[0].number = "+33600000082";
+  o[0].state = "accepted";
+  o[0].provider = "p1";
+  o[0].provider_id = "T14-RPT-3";
+  store_finish(db, id, o, 1, NULL, 0);
+  store_flush(db, err, sizeof err);
+  CHECK_INT_EQ(balance_of(db, "t-rpt"), bal + 5,
+               "report refund: ... refunded once the send's answer lands");
+  CHECK_INT_EQ(ledger_sum(db, "t-rpt", NULL, NULL), balance_of(db, "t-rpt"),
+               "report refund: the rows sum to the balance");
+}
+
+/* A worker stopped between a failed outcome and its refund: the next
+   start (SQLite) or the lease's end (PostgreSQL) refunds it. */
+static void test_refund_recover(store_db *db, int pg) {
+  char id[40], err[512] = "";
+  long unknown = 0;
+  int64_t bal = balance_of(db, "t-pay");
+  CHECK_INT_EQ(put_charged(db, "t-pay", NULL, 60, 1, 5, NULL, id), 0,
+               "recover: queue 1 x 5");
+  {
+    const char *nums[] = {"+33600000060"};
+    store_mark_sending(db, id, nums, 1, "p1", err, sizeof err);
+  }
+  outcome(db, id, 60, "failed", "refused");
+  CHECK_INT_EQ(balance_of(db, "t-pay"), bal - 5,
+               "recover: failed, not refunded");
+  if (pg)
+    sleep(4); /* the lease (3 s) of the worker's rows runs out */
+  store_queue_recover(db, &unknown, err, sizeof err);
+  CHECK_INT_EQ(balance_of(db, "t-pay"), bal,
+               "recover: a failure the worker left is refunded");
+  store_queue_recover(db, &unknown, err, sizeof err);
+  CHECK_INT_EQ(balance_of(db, "t-pay"), bal, "recover: ... once");
+}
+
+static void test_usage(store_db *db) {
+  store_usage_row *u = NULL;
+  size_t n = 0, i;
+  int64_t units = 0, charged;
+  unsigned long rcpts = 0, undelivered = 0;
+  char id[40], err[512] = "";
+  store_tenant t;
+
+  CHECK_INT_EQ(store_usage(db, "t-pay", 0, 0, INT64_MAX, &u, &n), 0,
+               "usage: of t-pay");
+  for (i = 0; i < n; i++) {
+    units += u[i].units;
+    rcpts += u[i].recipients;
+    if (strcmp(u[i].status, "undelivered") == 0)
+      undelivered += u[i].recipients;
+  }
+  store_usage_rows_free(u, n);
+  charged = -(ledger_sum(db, "t-pay", "reserve", NULL) +
+              ledger_sum(db, "t-pay", "refund", NULL));
+  CHECK_INT_EQ(units, charged,
+               "usage: units add up to the ledger's reserves and refunds");
+  CHECK(units > 0, "usage: ... (something was charged)");
+  CHECK_INT_EQ(undelivered, 1, "usage: by status (1 undelivered)");
+  CHECK(rcpts >= 10, "usage: recipients counted");
+
+  /* a reseller sees its customers with tree = 1 */
+  tenant_new(&t, "t-sub", "t-pay");
+  store_tenant_add(db, &t, err, sizeof err);
+  store_ledger_transfer(db, "t-pay", "t-sub", 10, "admin", err, sizeof err);
+  put_charged(db, "t-sub", NULL, 70, 2, 2, NULL, id);
+  CHECK_INT_EQ(balance_of(db, "t-sub"), 6,
+               "usage: the customer spends from its own balance");
+  store_usage(db, "t-pay", 1, 0, INT64_MAX, &u, &n);
+  for (i = 0, units = 0; i < n; i++)
+    if (strcmp(u[i].tenant, "t-sub") == 0)
+      units += u[i].units;
+  store_usage_rows_free(u, n);
+  CHECK_INT_EQ(units, 4, "usage: tree: the reseller sees its customer's 4");
+  store_usage(db, "t-pay", 0, 0, INT64_MAX, &u, &n);
+  for (i = 0, units = 0; i < n; i++)
+    if (strcmp(u[i].tenant, "t-sub") == 0)
+      units += u[i].units;
+  store_usage_rows_free(u, n);
+  CHECK_INT_EQ(units, 0, "usage: without tree: only its own");
+  store_usage(db, "t-sub", 0, (int64_t)time(NULL) + 10, INT64_MAX, &u, &n);
+  CHECK_INT_EQ(n, 0, "usage: a period without messages: no rows");
+  store_usage_rows_free(u, n);
+}
+
+/* 8 threads x 50 single-recipient puts of 1 unit against a balance of
+   100: exactly 100 queued. */
+#define CT_THREADS 8
+#define CT_PUTS 50
+typedef struct conc_arg {
+  store_db *db;
+  int k, ok, shortn, errs;
+} conc_arg;
+
+static void *conc_put(void *p) {
+  conc_arg *a = p;
+  int i;
+  for (i = 0; i < CT_PUTS; i++) {
+    int rc = put_charged(a->db, "t-conc", NULL, 100000 + a->k * 1000 + i, 1,
+                         1, NULL, NULL);
+    if (rc == 0)
+      a->ok++;
+    else if (rc == 2)
+      a->shortn++;
+    else
+      a->errs++;
+  }
+  return NULL;
+}
+
+static void conc_totals(store_db *db, const char *tenant, unsigned long *rcpts,
+                        int64_t *units) {
+  store_usage_row *u = NULL;
+  size_t n = 0, i;
+  *rcpts = 0;
+  *units = 0;
+  store_usage(db, tenant, 0, 0, INT64_MAX, &u, &n);
+  for (i = 0; i < n; i++) {
+    *rcpts += u[i].recipients;
+    *units += u[i].units;
+  }
+  store_usage_rows_free(u, n);
+}
+
+static void test_charge_threads(store_db *db) {
+  pthread_t th[CT_THREADS];
+  conc_arg a[CT_THREADS];
+  int i, ok = 0, shortn = 0, errs = 0;
+  char err[512] = "", names[256];
+  unsigned long rcpts;
+  int64_t units;
+  store_tenant t;
+
+  tenant_new(&t, "t-conc", NULL);
+  store_tenant_add(db, &t, err, sizeof err);
+  store_ledger_add(db, "t-conc", NULL, 100, "credit", "admin", NULL, err,
+                   sizeof err);
+  for (i = 0; i < CT_THREADS; i++) {
+    memset(&a[i], 0, sizeof a[i]);
+    a[i].db = db;
+    a[i].k = i;
+    pthread_create(&th[i], NULL, conc_put, &a[i]);
+  }
+  for (i = 0; i < CT_THREADS; i++) {
+    pthread_join(th[i], NULL);
+    ok += a[i].ok;
+    shortn += a[i].shortn;
+    errs += a[i].errs;
+  }
+  CHECK_INT_EQ(ok, 100, "charge race: 8 threads x 50 puts on 100 units: "
+                        "exactly 100 queued");
+  CHECK_INT_EQ(shortn, 300, "charge race: ... 300 short");
+  CHECK_INT_EQ(errs, 0, "charge race: ... no error");
+  CHECK_INT_EQ(balance_of(db, "t-conc"), 0, "charge race: ... balance 0");
+  CHECK_INT_EQ(ledger_sum(db, "t-conc", NULL, NULL), 0,
+               "charge race: ... ledger sum 0");
+  conc_totals(db, "t-conc", &rcpts, &units);
+  CHECK_INT_EQ(rcpts, 100, "charge race: ... 100 recipients in the store");
+  CHECK_INT_EQ(units, 100, "charge race: ... 100 units used");
+  check_names(db, names, sizeof names);
+  CHECK_STR_EQ(names, "", "charge race: ledger check exact");
+}
+
+/* Processes: each opens the store and puts 80 single-unit messages. */
+static int child_charge(const char *where) {
+  char err[512];
+  store_db *db = open_any(where, NULL, err, sizeof err);
+  int i, ok = 0;
+  if (!db)
+    return 255;
+  for (i = 0; i < 80; i++) {
+    int rc = put_charged(db, "t-proc", NULL, 200000 + (int)getpid() % 1000 *
+                                                           100 + i,
+                         1, 1, NULL, NULL);
+    if (rc == 0)
+      ok++;
+    else if (rc != 2)
+      ok = 200; /* an error: out of range below */
+  }
+  store_close(db);
+  return ok;
+}
+
+static void test_charge_processes(const char *where) {
+  int codes[NPROC], i, ok = 0, clean = 1;
+  char err[512] = "", names[256];
+  store_tenant t;
+  store_db *db = open_ok(where, NULL, "charge processes: open");
+  if (!db)
+    return;
+  tenant_new(&t, "t-proc", NULL);
+  store_tenant_add(db, &t, err, sizeof err);
+  store_ledger_add(db, "t-proc", NULL, 100, "credit", "admin", NULL, err,
+                   sizeof err);
+  store_close(db);
+  CHECK(run_children(child_charge, where, codes),
+        "charge processes: fork 8 processes x 80 puts");
+  for (i = 0; i < NPROC; i++) {
+    if (codes[i] < 0 || codes[i] > 80)
+      clean = 0;
+    else
+      ok += codes[i];
+  }
+  CHECK(clean, "charge processes: ... no error");
+  CHECK_INT_EQ(ok, 100, "charge processes: ... exactly 100 queued");
+  db = open_ok(where, NULL, "charge processes: reopen");
+  if (!db)
+    return;
+  CHECK_INT_EQ(balance_of(db, "t-proc"), 0, "charge processes: balance 0");
+  CHECK_INT_EQ(ledger_sum(db, "t-proc", NULL, NULL), 0,
+               "charge processes: ledger sum 0");
+  check_names(db, names, sizeof names);
+  CHECK_STR_EQ(names, "", "charge processes: ledger check exact");
+  store_close(db);
+}
+
+static void test_tenants(const char *where) {
+  int pg = store_is_url(where);
+  store_db *db = open_ok(where, NULL, "tenants: open");
+  t_where = where;
+  if (!db)
+    return;
+  test_tenant_rows(db);
+  test_tenant_keys(db);
+  test_ledger(db);
+  test_refunds(db);
+  test_report_refunds(db);
+  test_refund_recover(db, pg);
+  test_usage(db);
+  test_charge_threads(db);
+  store_close(db);
+  test_charge_processes(where);
+}
+
 /* A PostgreSQL store with the tables of schema 1 (and rows) is migrated to
    2, keeping its rows. */
 static void test_pg_migrate(const char *url) {
@@ -1677,8 +2538,8 @@ static void test_pg_migrate(const char *url) {
   CHECK_INT_EQ(created, 0, "pg v1: ... not created");
   snprintf(saved, sizeof saved, "%s", where_db);
   snprintf(where_db, sizeof where_db, "%s", url);
-  CHECK_INT_EQ(sql_long("SELECT max(version) FROM schema_version"), 2,
-               "pg v1: migrated to schema_version 2");
+  CHECK_INT_EQ(sql_long("SELECT max(version) FROM schema_version"), 3,
+               "pg v1: migrated to schema_version 3 (2 then 3)");
   snprintf(where_db, sizeof where_db, "%s", saved);
   CHECK_INT_EQ(store_message_read(db, "", "m0000000000000000000000000001", &m),
                0, "pg v1: its message is read back");
@@ -1689,6 +2550,17 @@ static void test_pg_migrate(const char *url) {
   store_kv_get(db, "rr", "default", &v, NULL);
   CHECK_STR_EQ(v, "41", "pg v1: its key/value rows are kept");
   free(v);
+  {
+    store_tenant t;
+    int64_t bal = -1;
+    memset(&t, 0, sizeof t);
+    t.name = (char *)"v1-tenant";
+    CHECK(store_tenant_add(db, &t, err, sizeof err) == 0 &&
+              store_ledger_add(db, "v1-tenant", NULL, 7, "credit", "admin",
+                               &bal, err, sizeof err) == 0 &&
+              bal == 7,
+          "pg v1: ... then tenants and the ledger work");
+  }
   CHECK_INT_EQ(report(db, "p1", "OLD-1", NULL, "delivered", NULL), 0,
                "pg v1: a report for its message is applied");
   if (store_message_read(db, "", "m0000000000000000000000000001", &m) == 0) {
@@ -1734,6 +2606,7 @@ static int pg_main(const char *url, const char *fresh, const char *v1) {
     store_close(db); /* before forking: children open their own */
     test_concurrency(url, fresh);
     test_claim_race(url);
+    test_tenants(url);
   }
 
   if (v1)
@@ -1816,6 +2689,7 @@ int main(int argc, char **argv) {
     store_close(db); /* before forking: children open their own */
     test_concurrency(dir, fresh);
     test_claim_race(dir);
+    test_tenants(dir);
   }
   test_migrate_v2();
   test_damage();

@@ -88,6 +88,13 @@ tests_test_push_SOURCES = tests/test_push.c tests/check.h
 tests_test_push_LDADD = core/libsmsmux.la
 TESTS += tests/push.sh
 EXTRA_DIST += tests/push.sh
+# test_credit: keys, the token bucket (a hand-held clock), allowed lists and
+# plan prices (core/credit.c and cfg_plan_units, linked from the library).
+check_PROGRAMS += tests/test_credit
+tests_test_credit_SOURCES = tests/test_credit.c tests/check.h
+tests_test_credit_CFLAGS = $(AM_CFLAGS)
+tests_test_credit_LDADD = core/libsmsmux.la
+TESTS += tests/test_credit
 # test_webhook: the pure pieces of event delivery (core/webhook.c compiled
 # in): the webhook body and signature, the retry schedule, Kannel's dlr-url.
 check_PROGRAMS += tests/test_webhook

@@ -613,7 +613,17 @@ typedef enum smsmux_submit_status {
     "ref-conflict": the ref holds another content; code "no-provider": no
     configured provider can take such a message), CONFIG or SYSTEM (the
     store is unavailable).  `callback_url` (may be NULL) is kept with the
-    message for its delivery events.  (added in 0.2) */
+    message for its delivery events.  (added in 0.2)
+    For a tenant (0.3): AUTH "tenant-disabled", "sender-not-allowed",
+    "route-not-allowed", "provider-not-allowed" (HTTP 403); TEMPORARY
+    "rate-limited" over its rate (429, smsmux_error_retry_after); CREDIT
+    "insufficient-units" when its balance is short (402, nothing queued);
+    INPUT "mixed-prices" when its plan prices the recipients differently
+    (send them apart).  The units are reserved with the message and
+    refunded per recipient that fails for good, is cancelled, refused as
+    opted out, or gets a report status its plan refunds.  The document's
+    "units" is what it was charged; a tenant's callback_url defaults to
+    its own. */
 smsmux_submit_status smsmux_submit(smsmux *sm, const char *tenant,
                                    const smsmux_send_request *req,
                                    const char *callback_url, char **json,
@@ -690,6 +700,126 @@ char *smsmux_metrics_text(smsmux *sm);
     counts the messages.  0 or -1 (err). (0.2) */
 int smsmux_store_prune(smsmux *sm, unsigned retention_days, long *removed,
                        smsmux_error *err);
+
+/* ------------------------------------------------------- tenants ------ */
+
+/*
+ * Tenants (added in 0.3): the customers of the service, each with API keys,
+ * an optional parent (a reseller), a plan ([plan.NAME] of the INI: the
+ * units one message costs), a balance of units, a rate limit, the senders
+ * and routes it may use, a default callback URL and webhook secret.  The
+ * balance only moves through the ledger (credit, debit, transfer, the
+ * reserve of a submit, refunds) and always equals the sum of its rows.
+ *
+ * Every function answers a JSON document (malloc'd; free() it) or NULL
+ * with err: INPUT "bad-name", "not-found" (no such tenant), "exists",
+ * "unknown-plan", "bad-value"; CREDIT "insufficient-units"; SYSTEM (the
+ * store).  A key is shown once, in smsmux_tenant_key_add's answer, and
+ * never again: the store keeps its SHA-256 only.
+ *
+ * A tenant document: {"name","parent","plan","balance","low_balance",
+ * "rate","burst","senders","routes","callback_url","webhook_secret"
+ * (true when one is set: never shown),"enabled","created","keys":[{"id",
+ * "label","created","revoked"}],"customers":["NAME",...]}.
+ */
+
+/** What smsmux_tenant_add sets and smsmux_tenant_update changes.  For
+    update, a NULL string, a negative number leaves the setting as it is;
+    "" clears a string.  For add, NULL and negatives are the defaults
+    (no parent, no plan: 1 unit a segment, any sender and route, no
+    callback, no limit, enabled). */
+typedef struct smsmux_tenant_settings {
+  size_t size;                 /**< sizeof(smsmux_tenant_settings) */
+  const char *parent;          /**< reseller (add only) */
+  const char *plan;            /**< [plan.NAME] */
+  const char *senders;         /**< comma list of sender IDs allowed */
+  const char *routes;          /**< comma list of routes allowed */
+  const char *callback_url;    /**< default callback of its messages */
+  const char *webhook_secret;  /**< signs its webhooks */
+  double rate;                 /**< messages per second (0: no limit) */
+  long burst;                  /**< token bucket size (0: max(1, rate)) */
+  int64_t low_balance;         /**< low-balance event threshold (0: none) */
+  int enabled;                 /**< 1 or 0 */
+} smsmux_tenant_settings;
+
+/** Fill *s with "leave everything" (NULLs, -1s) and its size. */
+void smsmux_tenant_settings_init(smsmux_tenant_settings *s);
+
+/** Add tenant `name` ([a-z0-9][a-z0-9_.-]{0,62}); its balance starts at
+    0.  The tenant document. (0.3) */
+char *smsmux_tenant_add(smsmux *sm, const char *name,
+                        const smsmux_tenant_settings *s, smsmux_error *err);
+/** Change its settings; the tenant document. (0.3) */
+char *smsmux_tenant_update(smsmux *sm, const char *name,
+                           const smsmux_tenant_settings *s,
+                           smsmux_error *err);
+/** The tenant document of `name`. (0.3) */
+char *smsmux_tenant_json(smsmux *sm, const char *name, smsmux_error *err);
+/** {"tenants":[DOCUMENT...]}: every tenant (parent NULL) or the customers
+    of `parent`, by name (documents without "keys"). (0.3) */
+char *smsmux_tenants_json(smsmux *sm, const char *parent, smsmux_error *err);
+
+/** Move `units` (> 0) to `name`: from `from`, its parent (a reseller
+    selling a bundle: "transfer-out"/"transfer-in" rows), or from the
+    operator when `from` is NULL ("credit").  `actor` is recorded with the
+    rows (NULL: "operator").  {"tenant","units","balance","from",
+    "from_balance"}. (0.3) */
+char *smsmux_tenant_credit(smsmux *sm, const char *name, int64_t units,
+                           const char *from, const char *actor,
+                           smsmux_error *err);
+/** Take `units` (> 0) from `name` ("debit"); CREDIT "insufficient-units"
+    when its balance is short (nothing taken). {"tenant","units",
+    "balance"}. (0.3) */
+char *smsmux_tenant_debit(smsmux *sm, const char *name, int64_t units,
+                          const char *actor, smsmux_error *err);
+
+/** A new API key for `name` (`label` may be NULL): {"tenant","id",
+    "label","key"}.  The only time the key is shown. (0.3) */
+char *smsmux_tenant_key_add(smsmux *sm, const char *name, const char *label,
+                            smsmux_error *err);
+/** Revoke the key of `name` whose id (8 hex or more) or label is
+    `which`; it stops working at once.  0, or -1 (INPUT "not-found"). */
+int smsmux_tenant_key_revoke(smsmux *sm, const char *name, const char *which,
+                             smsmux_error *err);
+/** The tenant of API key `key` when the key is live and the tenant
+    enabled: 0 (*tenant malloc'd), 1 not a valid key, -1 (err: the store).
+    Only the key's SHA-256 is looked up. (0.3) */
+int smsmux_tenant_authenticate(smsmux *sm, const char *key, char **tenant,
+                               smsmux_error *err);
+
+/** Usage for invoicing, over messages created in [since, until) (Unix
+    seconds; until 0: now), by tenant, provider and status: `name` alone,
+    with its customers when `tree` is 1, or every tenant (name NULL).
+    JSON {"since","until","rows":[{"tenant","provider","status","messages",
+    "recipients","units"}],"units"} (units charged minus refunded), or
+    with `csv` the same rows as CSV with a header line. (0.3) */
+char *smsmux_tenant_usage(smsmux *sm, const char *name, int tree,
+                          int64_t since, int64_t until, int csv,
+                          smsmux_error *err);
+/** {"tenant","entries":[{"seq","message_id","delta","reason","actor",
+    "at"}]}: the ledger of `name`, oldest first, seq > since, at most
+    `limit` (0: 1000). (0.3) */
+char *smsmux_tenant_ledger_json(smsmux *sm, const char *name, int64_t since,
+                                unsigned limit, smsmux_error *err);
+/** {"ok":true|false,"bad":["NAME"...]}: every tenant whose balance is not
+    the sum of its ledger rows (or is negative). (0.3) */
+char *smsmux_ledger_check_json(smsmux *sm, smsmux_error *err);
+
+/** smsmux_route's plan as its JSON document, with "tenant", "plan" and
+    "units" (what the message would cost `tenant`) added. (0.3) */
+char *smsmux_route_tenant_json(smsmux *sm, const char *tenant,
+                               const smsmux_send_request *req,
+                               smsmux_error *err);
+
+/** The webhook secret of `tenant`'s messages, or NULL (none: unsigned).
+    Its type is the notifier's tenant_secret callback: pass it with the
+    handle as `ud`.  The answer stays valid in the calling thread until
+    its next call. (0.3) */
+const char *smsmux_tenant_webhook_secret(void *sm, const char *tenant);
+
+/** The seconds to wait after an error of code "rate-limited" (a tenant
+    over its rate: smsmux_submit), else 0. (0.3) */
+unsigned smsmux_error_retry_after(const smsmux_error *err);
 
 /* ------------------------------------------ pushed notifications ----- */
 

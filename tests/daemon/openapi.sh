@@ -99,6 +99,60 @@ conforms /cgi-bin/sendsms get
 nokey POST "/cgi-bin/sendsms?username=admin&password=$KEY&text=k"
 conforms /cgi-bin/sendsms post
 
+# ---- tenants (issue 14): the admin paths and a tenant's own
+tk() { # tk KEY METHOD PATH [curl args]: with a tenant's key
+  _k=$1; _m=$2; _p=$3; shift 3
+  STATUS=$(curl -sS -o "$TMP/.api" -w '%{http_code}' -X "$_m" -H "Authorization: Bearer $_k" "$@" "$D_URL$_p")
+  OUT=$(cat "$TMP/.api")
+}
+post_json /v1/admin/tenants '{"name":"resel","low_balance":5}'; conforms /v1/admin/tenants post
+post_json /v1/admin/tenants '{"name":"resel"}'; conforms /v1/admin/tenants post
+post_json /v1/admin/tenants '{"name":"x","plan":"nope"}'; conforms /v1/admin/tenants post
+post_json /v1/admin/tenants '{"name":"cust","parent":"resel","senders":"Shop"}'; conforms /v1/admin/tenants post
+api GET /v1/admin/tenants; conforms /v1/admin/tenants get
+api GET /v1/admin/tenants/resel; conforms '/v1/admin/tenants/{name}' get
+api GET /v1/admin/tenants/nobody; conforms '/v1/admin/tenants/{name}' get
+api PATCH /v1/admin/tenants/cust -H 'Content-Type: application/json' --data-binary '{"rate":100}'
+conforms '/v1/admin/tenants/{name}' patch
+post_json /v1/admin/tenants/resel/credit '{"units":10}'; conforms '/v1/admin/tenants/{name}/credit' post
+post_json /v1/admin/tenants/cust/credit '{"units":3,"from":"resel"}'; conforms '/v1/admin/tenants/{name}/credit' post
+post_json /v1/admin/tenants/cust/credit '{"units":300,"from":"resel"}'; conforms '/v1/admin/tenants/{name}/credit' post
+post_json /v1/admin/tenants/resel/debit '{"units":1}'; conforms '/v1/admin/tenants/{name}/debit' post
+post_json /v1/admin/tenants/cust/keys '{"label":"k1"}'; conforms '/v1/admin/tenants/{name}/keys' post
+ckey=$(jqr .key)
+api GET /v1/admin/tenants/cust/keys; conforms '/v1/admin/tenants/{name}/keys' get
+tk "$ckey" GET /v1/account; conforms /v1/account get
+api GET /v1/account; conforms /v1/account get
+tk "$ckey" GET /v1/admin/tenants; conforms /v1/admin/tenants get
+tk "$ckey" POST /v1/messages -H 'Content-Type: application/json' --data-binary '{"to":["0612345631"],"text":"t","from":"Shop"}'
+conforms /v1/messages post
+tk "$ckey" POST /v1/messages -H 'Content-Type: application/json' --data-binary '{"to":["0612345632"],"text":"t","from":"Bank"}'
+conforms /v1/messages post
+api PATCH /v1/admin/tenants/cust -H 'Content-Type: application/json' --data-binary '{"rate":0.01,"burst":1}'
+tk "$ckey" POST /v1/messages -H 'Content-Type: application/json' --data-binary '{"to":["0612345633"],"text":"t","from":"Shop"}'
+tk "$ckey" POST /v1/messages -H 'Content-Type: application/json' --data-binary '{"to":["0612345634"],"text":"t","from":"Shop"}'
+conforms /v1/messages post
+api PATCH /v1/admin/tenants/cust -H 'Content-Type: application/json' --data-binary '{"rate":0}'
+tk "$ckey" POST /v1/messages -H 'Content-Type: application/json' --data-binary '{"to":["0612345635"],"text":"t","from":"Shop"}'
+tk "$ckey" POST /v1/messages -H 'Content-Type: application/json' --data-binary '{"to":["0612345636"],"text":"t","from":"Shop"}'
+conforms /v1/messages post
+nokey GET "/cgi-bin/sendsms?username=cust&password=$ckey&to=0612345637&text=k&from=Shop"
+conforms /cgi-bin/sendsms get
+tk "$ckey" GET /v1/account/usage; conforms /v1/account/usage get
+rkey=$(curl -sS -X POST -H "Authorization: Bearer $KEY" "$D_URL/v1/admin/tenants/resel/keys" | jq -r .key)
+tk "$rkey" POST /v1/account/transfer -H 'Content-Type: application/json' --data-binary '{"to":"cust","units":1}'
+conforms /v1/account/transfer post
+tk "$rkey" POST /v1/account/transfer -H 'Content-Type: application/json' --data-binary '{"to":"cust","units":1000}'
+conforms /v1/account/transfer post
+tk "$rkey" POST /v1/account/transfer -H 'Content-Type: application/json' --data-binary '{"to":"resel","units":1}'
+conforms /v1/account/transfer post
+api GET /v1/admin/tenants/cust/usage; conforms '/v1/admin/tenants/{name}/usage' get
+api GET /v1/admin/tenants/cust/ledger; conforms '/v1/admin/tenants/{name}/ledger' get
+api GET /v1/admin/usage; conforms /v1/admin/usage get
+api GET /v1/admin/ledger/check; conforms /v1/admin/ledger/check get
+api DELETE /v1/admin/tenants/cust/keys/k1; conforms '/v1/admin/tenants/{name}/keys/{id}' delete
+api DELETE /v1/admin/tenants/cust/keys/k1; conforms '/v1/admin/tenants/{name}/keys/{id}' delete
+tk "$ckey" GET /v1/account; conforms /v1/account get
 # issue 13: replies, opt-outs, hooks, and the webhooks' bodies
 api GET /v1/replies; conforms /v1/replies get
 api GET '/v1/replies?limit=0'; conforms /v1/replies get
