@@ -51,6 +51,9 @@ static const char usage_text[] =
     "  plugins --check FILE           check one plugin file (no config)\n"
     "  store prune [--days N]         forget settled messages older than N\n"
     "                                 days (default: retention_days, 90)\n"
+    "  tenant     add|list|show|update|credit|debit|transfer|key|enable|\n"
+    "             disable|usage|ledger|check   the service's tenants, their\n"
+    "             units and API keys (smsmux tenant --help)\n"
     "\n"
     "Options (before the command; also accepted after it):\n"
     "  -c, --config FILE  configuration file; without it: $SMSMUX_CONFIG,\n"
@@ -156,6 +159,7 @@ static const cli_command commands[] = {
     {"providers", cmd_providers, providers_usage_text},
     {"plugins", cmd_plugins, plugins_usage_text},
     {"store", cmd_store, store_usage_text},
+    {"tenant", cmd_tenant, tenant_usage_text},
     {NULL, NULL, NULL}};
 
 static const cli_command *find_command(const char *name) {
@@ -223,7 +227,7 @@ int main(int argc, char **argv) {
     return usage_error(&c,
                        "unknown command '%s'; the commands are send, route, "
                        "status, replies, credit, cancel, call, providers, "
-                       "plugins, store",
+                       "plugins, store, tenant",
                        name);
   c.command = cmd->name;
   r = cmd->run(&c, argc - s.i, argv + s.i);

@@ -59,7 +59,21 @@ enum flag_id {
   F_CHECK,
   F_WORKERS,
   F_RESULTS,
-  F_DAYS
+  F_DAYS,
+  F_TENANT,
+  F_PARENT,
+  F_PLAN,
+  F_SENDERS,
+  F_ROUTES,
+  F_CALLBACK_URL,
+  F_WEBHOOK_SECRET,
+  F_RATE,
+  F_BURST,
+  F_LOW_BALANCE,
+  F_FROM_TENANT,
+  F_LABEL,
+  F_TREE,
+  F_CSV
 };
 
 typedef struct cli_flag {
@@ -158,6 +172,7 @@ typedef struct msgargs {
   const char *image, *video, *audio, *subject;
   unsigned duration;
   const char *route, *provider, *ref;
+  const char *tenant;  /**< --tenant (route: the units it would cost) */
   strv option_keys, option_values; /**< --option KEY=VALUE */
   smsmux_kv *options;
   unsigned workers;    /**< --workers (send --to-file), 0: the default */
@@ -165,6 +180,9 @@ typedef struct msgargs {
 } msgargs;
 
 int cmd_send(cli *c, int argc, char **argv);
+/** `smsmux tenant ...` (tenant.c). */
+int cmd_tenant(cli *c, int argc, char **argv);
+extern const char tenant_usage_text[];
 int cmd_route(cli *c, int argc, char **argv);
 
 /** The send request for `m` with these numbers, text and ref. */

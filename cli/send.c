@@ -42,6 +42,8 @@ const char send_usage_text[] =
     "  --at 'YYYY-MM-DD HH:MM[:SS]'  send later (local time)\n"
     "  --route R           use route R of the configuration\n"
     "  --provider P        use provider instance P only (not with --route)\n"
+    "  --tenant NAME       route only: also the units the message would cost\n"
+    "                      tenant NAME on its plan\n"
     "  --ref REF           your reference: sending again with the same REF\n"
     "                      never sends a number the same message twice\n"
     "  --option KEY=VALUE  provider option, e.g. stop=1; repeatable;\n"
@@ -72,6 +74,7 @@ static const cli_flag message_flags[] = {{"to", 1, F_TO},
                                          {"option", 1, F_OPTION},
                                          {"workers", 1, F_WORKERS},
                                          {"results", 1, F_RESULTS},
+                                         {"tenant", 1, F_TENANT},
                                          {NULL, 0, 0}};
 
 /* ------------------------------------------------- message arguments -- */
@@ -142,6 +145,8 @@ static const char **string_flag(msgargs *m, int id) {
     return &m->route;
   case F_PROVIDER:
     return &m->provider;
+  case F_TENANT:
+    return &m->tenant;
   default:
     return NULL;
   }
@@ -224,6 +229,10 @@ static int message_flag(cli *c, msgargs *m, int id, const char *v) {
 
 /** The flags that go together, or not. */
 static int check_message_args(cli *c, msgargs *m) {
+  if (m->tenant && strcmp(c->command, "route") != 0)
+    return usage_error(c, "--tenant is for `smsmux route` (the units a "
+                          "message would cost a tenant); tenants send "
+                          "through smsmuxd");
   if (m->route && m->provider)
     return usage_error(c, "--route and --provider cannot be used together: "
                           "--route picks a route of the configuration, "
@@ -563,6 +572,23 @@ static void print_route_human(const smsmux_route_explain *r) {
   print_error(&r->error);
 }
 
+/* "units: N for tenant T (plan P, balance B)" from the route document. */
+static void print_route_units(const char *doc) {
+  const char *t = strstr(doc, "\"tenant\":\""), *u = strstr(doc, "\"units\":");
+  const char *p = strstr(doc, "\"plan\":"), *b = strstr(doc, "\"balance\":");
+  int tl = 0, pl = 0;
+  if (!t || !u || !p || !b)
+    return;
+  t += 10;
+  tl = (int)strcspn(t, "\"");
+  p += 7;
+  if (*p == '"')
+    p++, pl = (int)strcspn(p, "\"");
+  printf("units: %lld for tenant %.*s (plan %.*s, balance %lld)\n",
+         strtoll(u + 8, NULL, 10), tl, t, pl ? pl : 4,
+         pl ? p : "none", strtoll(b + 10, NULL, 10));
+}
+
 int cmd_route(cli *c, int argc, char **argv) {
   msgargs m;
   strv numbers = {0};
@@ -585,11 +611,27 @@ int cmd_route(cli *c, int argc, char **argv) {
   r = smsmux_route(c->sm, &req);
   if (!r)
     out_of_memory();
-  if (c->json)
-    print_json(smsmux_route_explain_json(r));
-  else
-    print_route_human(r);
   rc = smsmux_exit_code(r->error.cls);
+  if (m.tenant && r->error.cls == SMSMUX_OK) {
+    smsmux_error err;
+    char *doc = smsmux_route_tenant_json(c->sm, m.tenant, &req, &err);
+    if (!doc) {
+      smsmux_route_explain_free(r);
+      rc = fail(c, &err);
+      goto out;
+    }
+    if (c->json) {
+      print_json(doc);
+    } else {
+      print_route_human(r);
+      print_route_units(doc);
+      free(doc);
+    }
+  } else if (c->json) {
+    print_json(smsmux_route_explain_json(r));
+  } else {
+    print_route_human(r);
+  }
   smsmux_route_explain_free(r);
 out:
   strv_free(&numbers);

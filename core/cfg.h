@@ -4,6 +4,7 @@
 #define SMSMUX_CFG_H
 
 #include <smsmux/smsmux.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -26,6 +27,9 @@ typedef struct cfg_provider {
   double max_rps;            /* send requests per second, 0: no limit */
   unsigned max_recipients;   /* recipients per send, 0: the plugin's */
   char *ca_file, *ca_path;   /* trusted CAs (absolute), or NULL: [smsmux]'s */
+  long dlr_poll;             /* seconds before the first status poll; -1
+                                when absent (a service's default), 0 none */
+  long dlr_poll_deadline;    /* hours after the send polling stops (48) */
   smsmux_kv *keys;           /* every key of the section, values resolved */
   size_t n_keys;
   int *key_literal;          /* per key: 1 when written in the file itself */
@@ -40,6 +44,18 @@ typedef struct cfg_route {
   size_t n_providers;
   int failover_on_unknown;
 } cfg_route;
+
+/** One [plan.NAME] section: what a tenant on that plan pays, in whole
+    units of its balance (issue 14).  Every price defaults to 1. */
+typedef struct cfg_plan {
+  char *name;
+  int64_t sms;               /* units per SMS segment (sms =) */
+  cfg_prefix_cost *sms_prefix; /* sms.+PREFIX: longest prefix wins */
+  size_t n_sms_prefix;
+  int64_t mms, voice;        /* units per MMS, per voice message */
+  char *refund;              /* "undelivered,rejected,expired" subset
+                                (normalised, comma-separated), or NULL */
+} cfg_plan;
 
 /** Where a section header or a key is written in the file. */
 typedef struct cfg_line {
@@ -80,8 +96,14 @@ typedef struct cfg {
   long balance_ttl;      /* seconds a cached balance is trusted (300) */
   long retention_days;   /* days settled messages are kept (90) */
   char *ca_file, *ca_path; /* trusted CAs (absolute), or NULL: the system's */
+  char **stop_words, **start_words; /* replies that opt out / back in,
+                                       upper case, blanks squeezed */
+  size_t n_stop_words, n_start_words;
+  long webhook_retry_hours; /* hours an event's webhook is retried (24) */
   cfg_provider *providers;
   size_t n_providers;
+  cfg_plan *plans;   /* [plan.NAME] sections, in file order */
+  size_t n_plans;
   cfg_route *routes; /* in `routes =` order */
   size_t n_routes;
   cfg_server server;
@@ -93,16 +115,18 @@ typedef struct cfg {
     with err listing the places tried. */
 char *cfg_find(const char *explicit_path, smsmux_error *err);
 
-/** NULL when the file or directory `path` (stat'd into `st`) can be
-    trusted, else a malloc'd message saying why not and how to fix it.
+/** 0 when the file or directory `path` (stat'd into `st`) can be
+    trusted, else -1 with *why a malloc'd message saying why not and how to
+    fix it (NULL when out of memory: still -1, never "trusted").
     Like ssh's StrictModes: it must be owned by root or by the user running
     smsmux, and not writable by group or others, or someone else could
     change what smsmux reads or runs.  `what` names it ("configuration",
     "plugin directory", ...). */
-char *cfg_unsafe_path(const char *path, const struct stat *st,
-                      const char *what);
+int cfg_unsafe_path(const char *path, const struct stat *st, const char *what,
+                    char **why);
 
-/** Load and check the file.  NULL with err (class CONFIG) on any error. */
+/** Load and check the file.  NULL with err on any error (class CONFIG;
+    SMSMUX_ERR_SYSTEM when out of memory). */
 cfg *cfg_load(const char *path, smsmux_error *err);
 void cfg_free(cfg *c);
 
@@ -118,6 +142,19 @@ const char *cfg_provider_get(const cfg_provider *p, const char *key);
 int cfg_is_host_key(const char *key);
 /** Value of `key` in [server] (resolved, default filled in), or NULL. */
 const char *cfg_server_get(const cfg *c, const char *key);
+/** The plan named `name`, or NULL. */
+const cfg_plan *cfg_plan_find(const cfg *c, const char *name);
+/** Units one recipient `e164` of a message of `kind` and `segments`
+    costs on plan `p` (NULL: the operator's prices, 1 unit a segment):
+    sms: segments x (longest sms.+PREFIX, else sms); mms: mms; voice:
+    voice.  Pure. */
+int64_t cfg_plan_units(const cfg_plan *p, smsmux_kind kind,
+                       unsigned segments, const char *e164);
+
+/** A reply's text as stop_words/start_words are compared: ASCII upper
+    case, blanks squeezed to one space, none (nor . or !) at either end.
+    malloc'd; NULL on out of memory. */
+char *cfg_reply_key(const char *text);
 /** Price of one segment to `e164` on p: longest cost.+PREFIX, else cost. */
 double cfg_price(const cfg_provider *p, const char *e164);
 

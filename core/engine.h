@@ -32,6 +32,9 @@ struct smsmux {
   pthread_mutex_t queue_lock;
   pthread_cond_t queue_cond;
   unsigned long queue_seq;  /* bumped by every submit */
+  /* tenants' token buckets (tenant.c): per handle, in memory */
+  pthread_mutex_t tenant_lock;
+  void *tenant_buckets;
 };
 
 /** The store, opened on first use; NULL with err (CONFIG). */
@@ -40,6 +43,10 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err);
 /** Instance by name (case-insensitive), opened on this first use (see
     inst->usable / inst->error), or NULL. */
 instance *engine_instance(struct smsmux *sm, const char *name);
+
+/** 1 when the open of `inst` (engine_instance, engine_open_all) ran out of
+    memory: it is not usable, and tried again on its next use. */
+int engine_instance_oom(const instance *inst);
 
 /** Open every instance not opened yet (listings, loops over all). */
 void engine_open_all(struct smsmux *sm);
@@ -64,7 +71,10 @@ typedef struct engine_row {
                                (input error, no provider: see cls) */
 } engine_row;
 
-/** smsmux_send, with `rows` NULL.  With `rows` (one per req->to, the
+/** smsmux_send (NULL only when out of memory), with `rows` NULL.
+    Recipients opted out for the operator (tenant "") are refused per
+    recipient: status rejected, code opt-out, nothing sent to them (every
+    one: r->error INPUT opt-out).  With `rows` (one per req->to, the
     numbers distinct once normalised), req->ref is not used: each recipient
     is reserved in the journal under rows[i].ref before the send (one
     already journaled is left out of it) and finished after it with its
@@ -73,12 +83,14 @@ smsmux_send_result *engine_send(struct smsmux *sm,
                                 const smsmux_send_request *req,
                                 engine_row *rows);
 
-/** The send of message `id`, which the queue holds already: its
-    recipients (req->to, E.164) are recorded and claimed; each chunk is
-    marked `sending` before its request leaves. */
+/** The send of message `id` of `tenant`, which the queue holds already:
+    its recipients (req->to, E.164) are recorded and claimed; each chunk
+    is marked `sending` before its request leaves.  Recipients opted out
+    for the tenant are settled `rejected` (code opt-out), not sent (as
+    engine_send does for the operator's). */
 smsmux_send_result *engine_send_queued(struct smsmux *sm,
                                        const smsmux_send_request *req,
-                                       const char *id);
+                                       const char *id, const char *tenant);
 
 /** What the queue needs to know of a message before it takes it. */
 typedef struct engine_checked {

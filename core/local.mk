@@ -7,8 +7,10 @@ core_libsmsmux_la_SOURCES = \
 	core/redact.c core/redact.h \
 	core/charset.c core/charset.h \
 	core/msg.c core/msg.h \
+	core/credit.c core/credit.h \
 	core/recipients.c \
 	core/result_json.c \
+	core/webhook.c core/webhook.h \
 	core/cfg.c core/cfg.h \
 	core/store.c core/store.h core/store_backend.h \
 	core/store_dispatch.c core/store_pg.c \
@@ -19,7 +21,9 @@ core_libsmsmux_la_SOURCES = \
 	core/host.c core/host_http.c core/host.h \
 	core/router.c core/router.h \
 	core/engine.c core/engine.h \
+	core/tenant.c core/tenant.h \
 	core/queue.c \
+	core/notify.c \
 	core/ops.c \
 	core/batch.c \
 	core/smsmux.c

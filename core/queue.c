@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "health.h"
 #include "store.h"
+#include "tenant.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -206,7 +207,50 @@ static const char *message_status(const store_message *m, int64_t now) {
   return m->n_rcpts && m->rcpts[0].state ? m->rcpts[0].state : "unknown";
 }
 
-static json_object *message_object(const store_message *m) {
+/* Units per recipient of a message read back: the operator's are its
+   segments; a tenant's, the price on its plan. */
+static int64_t unit_price_of(struct smsmux *sm, const store_message *m) {
+  json_object *req;
+  const char *kind;
+  smsmux_kind k = SMSMUX_KIND_SMS;
+  if (!m->tenant || !*m->tenant)
+    return (int64_t)m->segments;
+  req = m->request_json ? json_tokener_parse(m->request_json) : NULL;
+  kind = req ? get_str(req, "kind") : NULL;
+  if (kind && strcmp(kind, "mms") == 0)
+    k = SMSMUX_KIND_MMS;
+  else if (kind && strcmp(kind, "voice") == 0)
+    k = SMSMUX_KIND_VOICE;
+  if (req)
+    json_object_put(req);
+  return tenant_unit_price(sm, m->tenant, k, m->segments,
+                           m->n_rcpts ? m->rcpts[0].number : NULL);
+}
+
+/* The status events of recipient `number`, oldest first. */
+static json_object *history_of(const store_message *m, const char *number) {
+  json_object *h = json_object_new_array();
+  size_t i;
+  for (i = 0; i < m->n_events; i++) {
+    const store_event_row *e = &m->events[i];
+    json_object *x;
+    if (!e->kind || strcmp(e->kind, "status") != 0 || !e->number ||
+        !number || strcmp(e->number, number) != 0)
+      continue;
+    x = json_object_new_object();
+    json_object_object_add(x, "status", str_or_null(e->status));
+    json_object_object_add(x, "provider", str_or_null(e->provider));
+    json_object_object_add(x, "provider_id", str_or_null(e->provider_id));
+    json_object_object_add(x, "code", str_or_null(e->code));
+    json_object_object_add(x, "text", str_or_null(e->text));
+    json_object_object_add(x, "at", time_or_null(e->at));
+    json_object_array_add(h, x);
+  }
+  return h;
+}
+
+static json_object *message_object(struct smsmux *sm,
+                                   const store_message *m) {
   json_object *o = json_object_new_object(), *rs, *as;
   int64_t now = (int64_t)time(NULL);
   size_t i;
@@ -223,7 +267,7 @@ static json_object *message_object(const store_message *m) {
                          json_object_new_int64((int64_t)m->segments));
   json_object_object_add(
       o, "units",
-      json_object_new_int64((int64_t)m->segments * (int64_t)m->n_rcpts));
+      json_object_new_int64(unit_price_of(sm, m) * (int64_t)m->n_rcpts));
   json_object_object_add(o, "ref", str_or_null(m->ref));
   json_object_object_add(o, "created", time_or_null(m->created));
   json_object_object_add(o, "at",
@@ -246,6 +290,7 @@ static json_object *message_object(const store_message *m) {
     json_object_object_add(x, "code", str_or_null(r->code));
     json_object_object_add(x, "text", str_or_null(r->text));
     json_object_object_add(x, "updated", time_or_null(r->updated));
+    json_object_object_add(x, "history", history_of(m, r->number));
     json_object_array_add(rs, x);
   }
   json_object_object_add(o, "recipients", rs);
@@ -275,7 +320,8 @@ static char *object_text(json_object *o) {
 }
 
 /* The document of `id`; NULL with err (not-found, or the store). */
-static char *message_text(store_db *db, const char *tenant, const char *id,
+static char *message_text(struct smsmux *sm, store_db *db,
+                          const char *tenant, const char *id,
                           smsmux_error *err) {
   store_message m;
   int rc = store_message_read(db, tenant ? tenant : "", id, &m);
@@ -288,7 +334,7 @@ static char *message_text(store_db *db, const char *tenant, const char *id,
     err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read message %s", id);
     return NULL;
   }
-  s = object_text(message_object(&m));
+  s = object_text(message_object(sm, &m));
   store_message_clear(&m);
   if (!s)
     err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
@@ -306,7 +352,8 @@ static void wake_workers(struct smsmux *sm) {
 
 /* After store_queue_put: a conflict refuses, all duplicates give the
    original, else queued. */
-static smsmux_submit_status put_outcome(store_db *db, const char *tenant,
+static smsmux_submit_status put_outcome(struct smsmux *sm, store_db *db,
+                                        const char *tenant,
                                         const smsmux_send_request *req,
                                         store_rcpt *rows, size_t n,
                                         const char *id, char **json,
@@ -326,11 +373,18 @@ static smsmux_submit_status put_outcome(store_db *db, const char *tenant,
       dup++;
     }
   if (n && dup == n) {
-    *json = message_text(db, tenant, rows[0].message_id, err);
+    *json = message_text(sm, db, tenant, rows[0].message_id, err);
     return *json ? SMSMUX_SUBMIT_DUPLICATE : SMSMUX_SUBMIT_REFUSED;
   }
-  *json = message_text(db, tenant, id, err);
+  *json = message_text(sm, db, tenant, id, err);
   return *json ? SMSMUX_SUBMIT_QUEUED : SMSMUX_SUBMIT_REFUSED;
+}
+
+static size_t count_new(const store_rcpt *rows, size_t n) {
+  size_t i, k = 0;
+  for (i = 0; i < n; i++)
+    k += rows[i].claim == STORE_CLAIM_NEW || rows[i].claim == STORE_CLAIM_RETRY;
+  return k;
 }
 
 smsmux_submit_status smsmux_submit(smsmux *sm, const char *tenant,
@@ -344,10 +398,13 @@ smsmux_submit_status smsmux_submit(smsmux *sm, const char *tenant,
   store_db *db;
   char msg[512] = "", *request = NULL;
   smsmux_submit_status st = SMSMUX_SUBMIT_REFUSED;
+  tenant_charge charge;
   size_t i;
+  int rc;
 
   err_clear(err);
   *json = NULL;
+  memset(&charge, 0, sizeof charge);
   if (engine_check(sm, req, &ck, err))
     return SMSMUX_SUBMIT_REFUSED;
   if (!(db = engine_store(sm, err)))
@@ -364,20 +421,34 @@ smsmux_submit_status smsmux_submit(smsmux *sm, const char *tenant,
   m.tenant = tenant ? tenant : "";
   m.ref = req->ref && *req->ref ? req->ref : NULL;
   m.fingerprint = ck.fingerprint;
+  if (tenant_submit_check(sm, m.tenant, req, &ck, &charge, err))
+    goto out;
   memset(&q, 0, sizeof q);
   q.request_json = request;
   q.not_before = ck.held ? ck.at : 0;
-  q.callback_url = callback_url;
+  q.callback_url = callback_url ? callback_url : charge.callback_url;
   q.encoding = ck.encoding == SMSMUX_ENC_UCS2 ? "ucs2" : "gsm7";
   q.segments = ck.segments;
-  if (store_queue_put(db, &m, rows, ck.n_to, &q, msg, sizeof msg)) {
+  q.charge = charge.tenant;
+  q.unit_price = charge.unit_price;
+  q.refund_on = charge.refund_on;
+  rc = store_queue_put(db, &m, rows, ck.n_to, &q, msg, sizeof msg);
+  if (rc == 2) {
+    tenant_short_error(sm, &charge, ck.n_to, err);
+    goto out;
+  }
+  if (rc) {
     err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s: nothing was queued", msg);
     goto out;
   }
-  st = put_outcome(db, m.tenant, req, rows, ck.n_to, m.id, json, err);
-  if (st == SMSMUX_SUBMIT_QUEUED)
+  st = put_outcome(sm, db, m.tenant, req, rows, ck.n_to, m.id, json, err);
+  if (st == SMSMUX_SUBMIT_QUEUED) {
     wake_workers(sm);
+    tenant_after_charge(sm, &charge,
+                        charge.unit_price * (int64_t)count_new(rows, ck.n_to));
+  }
 out:
+  tenant_charge_clear(&charge);
   for (i = 0; rows && i < ck.n_to; i++)
     store_rcpt_clear(&rows[i]);
   free(rows);
@@ -392,7 +463,7 @@ char *smsmux_message_json(smsmux *sm, const char *tenant, const char *id,
   err_clear(err);
   if (!db)
     return NULL;
-  return message_text(db, tenant, id ? id : "", err);
+  return message_text(sm, db, tenant, id ? id : "", err);
 }
 
 static const char *const list_states[] = {
@@ -442,7 +513,7 @@ char *smsmux_messages_json(smsmux *sm, const char *tenant, const char *status,
   for (i = 0; i < n && i < limit; i++) {
     store_message m;
     if (store_message_read(db, tenant ? tenant : "", ids[i], &m) == 0) {
-      json_object_array_add(arr, message_object(&m));
+      json_object_array_add(arr, message_object(sm, &m));
       store_message_clear(&m);
     }
   }
@@ -617,6 +688,25 @@ static void count_result(struct smsmux_workers *w,
   pthread_mutex_unlock(&w->lock);
 }
 
+/* The claimed recipients of `c` that ended `failed` are failed for good
+   (the queue does not send them again): a tenant's units come back, once
+   (the store refunds nothing twice).  The outcomes are committed first. */
+static void refund_failed(store_db *db, const store_claimed *c) {
+  if (!c->tenant || !*c->tenant)
+    return;
+  store_flush(db, NULL, 0);
+  store_refund_failed(db, c->id, (const char *const *)c->numbers, c->n,
+                      NULL, NULL, 0);
+}
+
+static int any_failed(const smsmux_send_result *r) {
+  size_t i;
+  for (i = 0; i < r->n_recipients; i++)
+    if (r->recipients[i].status == SMSMUX_STATUS_FAILED)
+      return 1;
+  return 0;
+}
+
 /* A message the engine could not start (no provider now, bad request):
    its claimed recipients are settled as failed, nothing went out. */
 static void settle_unsent(store_db *db, const store_claimed *c,
@@ -633,6 +723,7 @@ static void settle_unsent(store_db *db, const store_claimed *c,
   }
   store_finish(db, c->id, o, c->n, NULL, 0);
   free(o);
+  refund_failed(db, c);
 }
 
 static void send_claimed(struct smsmux_workers *w, store_db *db,
@@ -652,11 +743,17 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
   w->busy++;
   pthread_mutex_unlock(&w->lock);
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  r = engine_send_queued(w->sm, &q.req, c->id);
+  r = engine_send_queued(w->sm, &q.req, c->id, c->tenant);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   pthread_mutex_lock(&w->lock);
   w->busy--;
   pthread_mutex_unlock(&w->lock);
+  if (!r) { /* out of memory before anything was sent: later */
+    store_queue_unclaim(db, token, NULL, 0);
+    queued_request_free(&q);
+    sleep(1);
+    return;
+  }
   if (r->n_recipients == 0 && r->error.cls != SMSMUX_OK) {
     if (r->error.cls == SMSMUX_ERR_TEMPORARY) {
       /* every provider resting (breakers): give it back for later */
@@ -665,6 +762,8 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
     } else {
       settle_unsent(db, c, &r->error);
     }
+  } else if (any_failed(r)) {
+    refund_failed(db, c);
   }
   count_result(w, r,
                (double)(t1.tv_sec - t0.tv_sec) +
@@ -877,6 +976,8 @@ int smsmux_queue_stats_get(smsmux *sm, smsmux_queue_stats *st) {
     s.store_ok = 1;
     rc = 0;
   }
+  if (db && store_webhook_backlog(db, &s.webhooks_pending) != 0)
+    s.webhooks_pending = 0;
   engine_open_all(sm);
   for (i = 0; i < sm->n_inst; i++)
     s.providers_usable += sm->inst[i].usable != 0;

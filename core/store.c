@@ -2,14 +2,38 @@
  * the public functions reach the sq_* ones below through
  * store_sqlite_backend, store_backend.h).
  *
- * Schema (PRAGMA user_version = 2):
- *   messages(id PRIMARY KEY, tenant, ref, fingerprint, created)
+ * Schema (PRAGMA user_version = 4):
+ *   messages(id PRIMARY KEY, tenant, ref, fingerprint, created, request,
+ *            not_before, callback_url, encoding, segments, charge,
+ *            unit_price, refund_on)
  *   recipients(message_id, tenant, ref, number, fingerprint, state,
  *              provider, provider_id, code, text, created, updated,
+ *              claimed_by, polls, poll_next, units, refunded,
  *              PRIMARY KEY (message_id, number));
  *              UNIQUE (tenant, ref, number) where ref is set
  *   attempts(message_id, provider, outcome, class, code, message, at)
  *   kv(ns, key, value, updated, PRIMARY KEY (ns, key))
+ *   events(seq AUTOINCREMENT, message_id, kind, number, status, provider,
+ *          provider_id, code, text, at): the history, one row per status
+ *          change (written by the job that makes the change) or reply
+ *   webhooks(seq = the event's, message_id, next_at, attempts, created,
+ *            claimed_by): the events pending delivery to a callback_url
+ *   reports_pending(provider, provider_id, number ('' any), status, code,
+ *                   text, at, created): reports that overtook their send
+ *   replies(id, tenant, provider, reply_id, from_number, to_number, text,
+ *           message_id, at, created)
+ *   optouts(tenant, number, source, at, PRIMARY KEY (tenant, number))
+ *   tenants(name PRIMARY KEY, parent, plan, senders, routes, callback_url,
+ *           webhook_secret, balance CHECK >= 0, low_balance, rate, burst,
+ *           enabled, created)
+ *   api_keys(hash PRIMARY KEY (SHA-256 hex), tenant, label, created,
+ *            revoked)
+ *   ledger(seq AUTOINCREMENT, tenant, message_id, delta, reason, at,
+ *          actor): append-only (triggers); a tenant's balance is the sum of
+ *          its rows, changed with them by one conditional UPDATE
+ * Version 2 becomes 3 in place (schema_v3: new tables, two recipients
+ * columns), then 4 (schema_v4: the tenant tables, the charge columns),
+ * keeping every row.
  * Version 1 (a journal keyed by --ref#row) is kept as it was: its rows were
  * keyed by a row's position, which version 2 no longer trusts; its message
  * ids still answer store_provider_of.
@@ -48,7 +72,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_DB_NAME "state.db"
 #define STORE_MARKER ".smsmux-store"
@@ -109,6 +133,128 @@ static const char *const schema_v2 =
     "  PRIMARY KEY (ns, key));"
     "PRAGMA user_version = 2;";
 
+/* Version 3 (issue 13): status history, webhook outbox, reports that
+   overtook their send, replies, opt-outs, polling.  Run on a version 2
+   store (a new one is made by schema_v2 then this). */
+static const char *const schema_v3 =
+    "ALTER TABLE recipients ADD COLUMN polls INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE recipients ADD COLUMN poll_next INTEGER;"
+    /* replies matched by the number they came from */
+    "CREATE INDEX IF NOT EXISTS recipients_by_number"
+    "  ON recipients(number, created);"
+    /* what a poller may ask about: sent, not final */
+    "CREATE INDEX IF NOT EXISTS recipients_polled ON recipients(provider,"
+    "  updated) WHERE state IN ('accepted', 'sent');"
+    /* every status change of a recipient, and every matched reply */
+    "CREATE TABLE IF NOT EXISTS events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  message_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"         /* status, reply */
+    "  number TEXT,"
+    "  status TEXT,"
+    "  provider TEXT,"
+    "  provider_id TEXT,"
+    "  code TEXT,"
+    "  text TEXT,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_by_message ON events(message_id, seq);"
+    /* the events still to deliver to the message's callback_url */
+    "CREATE TABLE IF NOT EXISTS webhooks ("
+    "  seq INTEGER PRIMARY KEY,"    /* the event's */
+    "  message_id TEXT NOT NULL,"
+    "  next_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  claimed_by TEXT);"
+    "CREATE INDEX IF NOT EXISTS webhooks_by_message"
+    "  ON webhooks(message_id, seq);"
+    /* delivery reports that came before the send's answer ('' number:
+       every recipient with that id) */
+    "CREATE TABLE IF NOT EXISTS reports_pending ("
+    "  id INTEGER PRIMARY KEY,"
+    "  provider TEXT NOT NULL,"
+    "  provider_id TEXT NOT NULL,"
+    "  number TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  code TEXT,"
+    "  text TEXT,"
+    "  at INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  UNIQUE (provider, provider_id, number, status));"
+    "CREATE TABLE IF NOT EXISTS replies ("
+    "  id TEXT PRIMARY KEY,"
+    "  tenant TEXT NOT NULL,"       /* the matched message's, else '' */
+    "  provider TEXT NOT NULL,"
+    "  reply_id TEXT,"
+    "  from_number TEXT NOT NULL,"
+    "  to_number TEXT,"
+    "  text TEXT NOT NULL,"
+    "  message_id TEXT,"
+    "  at INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS replies_by_reply_id"
+    "  ON replies(provider, reply_id) WHERE reply_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS replies_by_tenant ON replies(tenant, id);"
+    "CREATE INDEX IF NOT EXISTS replies_by_message ON replies(message_id)"
+    "  WHERE message_id IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS optouts ("
+    "  tenant TEXT NOT NULL,"
+    "  number TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (tenant, number)) WITHOUT ROWID;"
+    "PRAGMA user_version = 3;";
+
+/* Version 4 (issue 14): tenants, their API keys (SHA-256 only), the
+   ledger (append-only: triggers refuse UPDATE and DELETE), and what a
+   queued message was charged: messages.charge/unit_price/refund_on,
+   recipients.units (charged) and refunded (given back: 0 or units). */
+static const char *const schema_v4 =
+    "ALTER TABLE messages ADD COLUMN charge TEXT;"
+    "ALTER TABLE messages ADD COLUMN unit_price INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN refund_on TEXT;"
+    "ALTER TABLE recipients ADD COLUMN units INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE recipients ADD COLUMN refunded INTEGER NOT NULL DEFAULT 0;"
+    /* what a stopped worker left failed and unrefunded (recover) */
+    "CREATE INDEX IF NOT EXISTS recipients_unrefunded ON recipients("
+    "  message_id) WHERE state = 'failed' AND units > refunded;"
+    "CREATE TABLE IF NOT EXISTS tenants ("
+    "  name TEXT PRIMARY KEY,"
+    "  parent TEXT,"
+    "  plan TEXT,"
+    "  senders TEXT,"
+    "  routes TEXT,"
+    "  callback_url TEXT,"
+    "  webhook_secret TEXT,"
+    "  balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),"
+    "  low_balance INTEGER NOT NULL DEFAULT 0,"
+    "  rate REAL NOT NULL DEFAULT 0,"
+    "  burst INTEGER NOT NULL DEFAULT 0,"
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  created INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS tenants_by_parent ON tenants(parent, name);"
+    "CREATE TABLE IF NOT EXISTS api_keys ("
+    "  hash TEXT PRIMARY KEY,"    /* SHA-256 of the key, lower-case hex */
+    "  tenant TEXT NOT NULL,"
+    "  label TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS api_keys_by_tenant ON api_keys(tenant);"
+    "CREATE TABLE IF NOT EXISTS ledger ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  tenant TEXT NOT NULL,"
+    "  message_id TEXT,"
+    "  delta INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  actor TEXT);"
+    "CREATE INDEX IF NOT EXISTS ledger_by_tenant ON ledger(tenant, seq);"
+    "CREATE TRIGGER IF NOT EXISTS ledger_no_update BEFORE UPDATE ON ledger "
+    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON ledger "
+    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "PRAGMA user_version = 4;";
+
 /* version 1's attempts table has other columns: kept under another name */
 static const char *const migrate_v1 =
     "ALTER TABLE attempts RENAME TO attempts_v1;";
@@ -131,8 +277,15 @@ enum stmt_id {
   ST_KV_SET,
   ST_KV_ADD_REAL,
   ST_PRUNE_ATTEMPTS,
+  ST_PRUNE_HOOKS,
+  ST_PRUNE_EVENTS,
+  ST_PRUNE_REPLIES,
   ST_PRUNE_RCPTS,
   ST_PRUNE_MSGS,
+  ST_EVENT_INSERT,
+  ST_HOOK_ADD,
+  ST_HOOK_ADD_IF,
+  ST_PENDING_FIND,
   ST_COUNT
 };
 
@@ -180,6 +333,22 @@ static const char *const stmt_sql[ST_COUNT] = {
         "messages m WHERE m.created < ?1 AND NOT EXISTS (SELECT 1 FROM "
         "recipients r WHERE r.message_id = m.id AND r.state IN "
         "('queued', 'sending')))",
+    [ST_PRUNE_HOOKS] =
+        "DELETE FROM webhooks WHERE message_id IN (SELECT m.id FROM "
+        "messages m WHERE m.created < ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "recipients r WHERE r.message_id = m.id AND r.state IN "
+        "('queued', 'sending')))",
+    [ST_PRUNE_EVENTS] =
+        "DELETE FROM events WHERE message_id IN (SELECT m.id FROM "
+        "messages m WHERE m.created < ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "recipients r WHERE r.message_id = m.id AND r.state IN "
+        "('queued', 'sending')))",
+    /* and replies matched to no message, by their own age */
+    [ST_PRUNE_REPLIES] =
+        "DELETE FROM replies WHERE message_id IN (SELECT m.id FROM "
+        "messages m WHERE m.created < ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "recipients r WHERE r.message_id = m.id AND r.state IN "
+        "('queued', 'sending'))) OR (message_id IS NULL AND created < ?1)",
     [ST_PRUNE_RCPTS] =
         "DELETE FROM recipients WHERE message_id IN (SELECT m.id FROM "
         "messages m WHERE m.created < ?1) AND state NOT IN "
@@ -187,6 +356,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PRUNE_MSGS] = "DELETE FROM messages WHERE created < ?1 AND NOT "
                       "EXISTS (SELECT 1 FROM recipients r WHERE "
                       "r.message_id = messages.id)",
+    [ST_EVENT_INSERT] = "INSERT INTO events (message_id, kind, number, "
+                        "status, provider, provider_id, code, text, at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_HOOK_ADD] = "INSERT INTO webhooks (seq, message_id, next_at, "
+                    "created) VALUES (?2, ?1, ?3, ?3)",
+    [ST_HOOK_ADD_IF] = "INSERT INTO webhooks (seq, message_id, next_at, "
+                       "created) SELECT ?2, ?1, ?3, ?3 FROM messages WHERE "
+                       "id = ?1 AND callback_url IS NOT NULL",
+    [ST_PENDING_FIND] = "SELECT id, provider, provider_id, number, status, "
+                        "code, text, at FROM reports_pending WHERE "
+                        "provider = ?1 AND provider_id = ?2 ORDER BY at, id",
 };
 
 typedef struct sq_db sq_db;
@@ -420,6 +600,153 @@ static char *column_dup(sqlite3_stmt *st, int i, int *ok) {
   return p;
 }
 
+/* ------------------------------------------------- ad hoc statements -- */
+
+/* Bind the values that follow by `types` ('s': const char *, NULL binds
+   NULL; 'i': int64_t). */
+static int bind_typed(sqlite3_stmt *st, const char *types, va_list ap) {
+  int i, rc = SQLITE_OK;
+  for (i = 0; types[i] && rc == SQLITE_OK; i++) {
+    if (types[i] == 'i')
+      rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+    else {
+      const char *v = va_arg(ap, const char *);
+      rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT)
+             : sqlite3_bind_null(st, i + 1);
+    }
+  }
+  return rc;
+}
+
+/* Rows read by q_rows: rows x cols values, each a malloc'd copy of the
+   column's text (NULL for NULL). */
+typedef struct tbl {
+  char **v;
+  size_t rows, cols;
+} tbl;
+
+static void tbl_free(tbl *t) {
+  size_t i;
+  for (i = 0; t->v && i < t->rows * t->cols; i++)
+    free(t->v[i]);
+  free(t->v);
+  memset(t, 0, sizeof *t);
+}
+
+static const char *cell(const tbl *t, size_t row, size_t col) {
+  return t->v[row * t->cols + col];
+}
+
+static int64_t cell_int(const tbl *t, size_t row, size_t col) {
+  const char *v = cell(t, row, col);
+  return v ? (int64_t)strtoll(v, NULL, 10) : 0;
+}
+
+/* Run `sql` on connection c with the values of `types`: its rows into *t
+   (when t is not NULL), the rows it changed into *changes (when not
+   NULL).  0 or -1 (err). */
+static int q_runv(sq_db *db, conn *c, char *err, size_t errlen, tbl *t,
+                  long *changes, const char *sql, const char *types,
+                  va_list ap) {
+  sqlite3_stmt *st = NULL;
+  size_t cap = 0;
+  int rc = sqlite3_prepare_v2(c->sql, sql, -1, &st, NULL), ok = 1;
+  if (t)
+    memset(t, 0, sizeof *t);
+  if (rc == SQLITE_OK)
+    rc = bind_typed(st, types, ap);
+  if (rc != SQLITE_OK) {
+    sql_err(db, c->sql, err, errlen, "cannot prepare a statement", rc);
+    sqlite3_finalize(st);
+    return -1;
+  }
+  if (t)
+    t->cols = (size_t)sqlite3_column_count(st);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && t && ok) {
+    size_t k;
+    if ((t->rows + 1) * t->cols > cap) {
+      char **v = realloc(t->v, (cap = (cap + t->cols) * 2) * sizeof *v);
+      if (!v) {
+        ok = 0;
+        break;
+      }
+      t->v = v;
+    }
+    for (k = 0; k < t->cols; k++)
+      t->v[t->rows * t->cols + k] = column_dup(st, (int)k, &ok);
+    t->rows++;
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    sql_err(db, c->sql, err, errlen, "a statement failed", rc);
+    ok = -1;
+  } else if (!ok)
+    store_set_err(err, errlen, "out of memory");
+  if (changes)
+    *changes = (long)sqlite3_changes(c->sql);
+  sqlite3_finalize(st);
+  if (ok != 1) {
+    if (t)
+      tbl_free(t);
+    return -1;
+  }
+  return 0;
+}
+
+static int q_run(sq_db *db, conn *c, char *err, size_t errlen, tbl *t,
+                 long *changes, const char *sql, const char *types, ...) {
+  va_list ap;
+  int rc;
+  va_start(ap, types);
+  rc = q_runv(db, c, err, errlen, t, changes, sql, types, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* q_run on the writer, inside job j. */
+#define W_ROWS(db, j, t, sql, ...)                                             \
+  q_run(db, &(db)->w, (j)->err, sizeof (j)->err, t, NULL, sql, __VA_ARGS__)
+#define W_EXEC(db, j, changes, sql, ...)                                       \
+  q_run(db, &(db)->w, (j)->err, sizeof (j)->err, NULL, changes, sql,          \
+        __VA_ARGS__)
+
+/* ------------------------------------------------------------- events -- */
+
+/* An event of message `mid` (history); hook 1: the message has a
+   callback_url, 0: it has none, -1: look it up.  With one, the event is
+   pending for webhook delivery too.  Writer only, inside job j. */
+typedef struct ev_in {
+  const char *mid, *kind, *number, *status, *provider, *provider_id, *code,
+      *text;
+  int64_t at;
+  int hook;
+} ev_in;
+
+static int event_add(sq_db *db, job *j, const ev_in *e) {
+  sqlite3_stmt *st = prep(db, &db->w, ST_EVENT_INSERT, j->err, sizeof j->err,
+                          8, e->mid, e->kind, e->number, e->status,
+                          e->provider, e->provider_id, e->code, e->text);
+  int64_t seq, now = now_seconds();
+  if (!st || sqlite3_bind_int64(st, 9, e->at ? e->at : now) != SQLITE_OK) {
+    done(st);
+    return -1;
+  }
+  if (run_done(db, &db->w, st, j->err, sizeof j->err,
+               "cannot write the history to state.db"))
+    return -1;
+  if (!e->hook)
+    return 0;
+  seq = (int64_t)sqlite3_last_insert_rowid(db->w.sql);
+  st = prep(db, &db->w, e->hook > 0 ? ST_HOOK_ADD : ST_HOOK_ADD_IF, j->err,
+            sizeof j->err, 1, e->mid);
+  if (!st || sqlite3_bind_int64(st, 2, seq) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
+    done(st);
+    return -1;
+  }
+  return run_done(db, &db->w, st, j->err, sizeof j->err,
+                  "cannot write the webhook outbox to state.db");
+}
+
 /* --------------------------------------------------------------- open -- */
 
 static int conn_open(sq_db *db, conn *c, int readonly, char *err,
@@ -523,6 +850,12 @@ static int setup_schema(sq_db *db, int fresh, int marked, char *err,
   if (version < 2 && exec_sql(db, schema_v2, err, errlen,
                               "cannot create the tables in state.db"))
     goto fail;
+  if (version < 3 && exec_sql(db, schema_v3, err, errlen,
+                              "cannot upgrade state.db to version 3"))
+    goto fail;
+  if (version < 4 && exec_sql(db, schema_v4, err, errlen,
+                              "cannot upgrade state.db to version 4"))
+    goto fail;
   return run_plain(db, &db->w, ST_COMMIT, err, errlen,
                    "cannot commit to state.db");
 fail:
@@ -615,6 +948,8 @@ static int create_fresh(sq_db *db, int *fresh, char *err, size_t errlen) {
     rc = sqlite3_exec(s, "BEGIN", NULL, NULL, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(s, schema_v2, NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(s, schema_v3, NULL, NULL, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
@@ -937,7 +1272,19 @@ typedef struct reserve_arg {
   size_t n;
   const char *provider;
   const store_queue_info *q; /* NULL: a send going out now */
+  int short_of_units;        /* out: the charge tenant's balance is short */
 } reserve_arg;
+
+/* Tenants' charges and refunds (below, with the tenants). */
+static int charge_put(sq_db *db, job *j, reserve_arg *a, size_t taken);
+static int refund_recipient(sq_db *db, job *j, const char *mid,
+                            const char *number, const char *state,
+                            const char *status, int64_t *units);
+static int refund_message(sq_db *db, job *j, const char *mid,
+                          const char *state, int64_t *units);
+static int refund_leftovers(sq_db *db, job *j);
+static int refund_finished(sq_db *db, job *j, const char *mid,
+                           const store_outcome *o);
 
 static int reserve_lookup(sq_db *db, job *j, const reserve_arg *a,
                           store_rcpt *r, const char *tenant) {
@@ -1002,6 +1349,10 @@ static int reserve_run(sq_db *db, job *j) {
       st = prep(db, &db->w, ST_RCPT_INSERT, j->err, sizeof j->err, 8,
                 a->m->id, tenant, a->m->ref, r->number, a->m->fingerprint,
                 state, prov, now);
+    else if (r->claim == STORE_CLAIM_RETRY &&
+             refund_recipient(db, j, r->message_id, r->number, NULL, NULL,
+                              NULL)) /* its earlier charge, if still held */
+      return -1;
     else if (r->claim == STORE_CLAIM_RETRY)
       st = prep(db, &db->w, ST_RCPT_RETRY, j->err, sizeof j->err, 8,
                 a->m->id, tenant, a->m->ref, r->number, a->m->fingerprint,
@@ -1011,6 +1362,12 @@ static int reserve_run(sq_db *db, job *j) {
     if (run_done(db, &db->w, st, j->err, sizeof j->err,
                  "cannot write to state.db"))
       return -1;
+    {
+      ev_in e = {a->m->id, "status", r->number, state, prov, NULL, NULL,
+                 NULL, 0, a->q && a->q->callback_url ? 1 : 0};
+      if (event_add(db, j, &e))
+        return -1;
+    }
     taken++;
   }
   if (taken) {
@@ -1027,7 +1384,7 @@ static int reserve_run(sq_db *db, job *j) {
                  "cannot write to state.db"))
       return -1;
   }
-  return 0;
+  return charge_put(db, j, a, taken);
 }
 
 static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
@@ -1052,7 +1409,7 @@ static int sq_reserve(store_db *db_, store_msg *m, store_rcpt *rows, size_t n,
 static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
                            const char *provider, const store_queue_info *q,
                            char *err, size_t errlen) {
-  reserve_arg a = {m, rows, n, provider, q};
+  reserve_arg a = {m, rows, n, provider, q, 0};
   job j;
   size_t i;
   if (!m->id[0])
@@ -1071,7 +1428,138 @@ static int store_reserve_q(sq_db *db, store_msg *m, store_rcpt *rows, size_t n,
     return 0;
   for (i = 0; i < n; i++) /* nothing was recorded */
     store_rcpt_clear(&rows[i]);
-  return -1;
+  return a.short_of_units ? 2 : -1;
+}
+
+/* ------------------------------------------------------------ reports -- */
+
+/* Apply report r inside job j: 0 applied to one or more recipients, 1
+   nothing changed, 2 kept pending (no recipient has that id yet, or one
+   that has it is not sent yet: recorded in reports_pending, unless it
+   comes from there), -1 error. */
+static int report_core(sq_db *db, job *j, const store_report *r,
+                       int already_pending) {
+  tbl t;
+  size_t i;
+  int applied = 0, early = 0;
+  int64_t now = now_seconds();
+  if (W_ROWS(db, j, &t,
+             "SELECT message_id, number, state FROM recipients WHERE "
+             "provider_id = ?2 AND provider = ?1 AND (?3 IS NULL OR number "
+             "= ?3) ORDER BY message_id, number",
+             "sss", r->provider, r->provider_id, r->number))
+    return -1;
+  for (i = 0; i < t.rows; i++) {
+    const char *mid = cell(&t, i, 0), *num = cell(&t, i, 1),
+               *cur = cell(&t, i, 2);
+    ev_in e = {mid,     "status", num,  r->status, r->provider,
+               r->provider_id, r->code, r->text, r->at, -1};
+    int rank = store_status_rank(cur);
+    if (rank == 0 || rank == 1 || rank == -1) { /* not sent yet */
+      early = 1;
+      continue;
+    }
+    if (!store_report_moves(cur, r->status))
+      continue;
+    if (W_EXEC(db, j, NULL,
+               "UPDATE recipients SET state = ?3, code = ?4, text = ?5, "
+               "updated = ?6 WHERE message_id = ?1 AND number = ?2",
+               "sssssi", mid, num, r->status, r->code, r->text, now) ||
+        event_add(db, j, &e) ||
+        /* a status the message's plan refunds: given back once */
+        refund_recipient(db, j, mid, num, r->status, r->status, NULL)) {
+      tbl_free(&t);
+      return -1;
+    }
+    applied = 1;
+  }
+  if (t.rows == 0)
+    early = 1;
+  tbl_free(&t);
+  if (early && !already_pending &&
+      W_EXEC(db, j, NULL,
+             "INSERT OR IGNORE INTO reports_pending (provider, provider_id, "
+             "number, status, code, text, at, created) VALUES (?1, ?2, ?3, "
+             "?4, ?5, ?6, ?7, ?8)",
+             "ssssssii", r->provider, r->provider_id,
+             r->number ? r->number : "", r->status, r->code, r->text,
+             r->at ? r->at : now, now))
+    return -1;
+  return applied ? 0 : early ? 2 : 1;
+}
+
+/* Sort the rows of reports_pending (id, provider, provider_id, number,
+   status, ...) by the rank of their status, then as read (at, id). */
+static void sort_by_rank(tbl *t) {
+  size_t i, k, c;
+  for (i = 1; i < t->rows; i++) /* insertion sort: stable, few rows */
+    for (k = i; k > 0 && store_status_rank(cell(t, k - 1, 4)) >
+                             store_status_rank(cell(t, k, 4));
+         k--)
+      for (c = 0; c < t->cols; c++) {
+        char *x = t->v[(k - 1) * t->cols + c];
+        t->v[(k - 1) * t->cols + c] = t->v[k * t->cols + c];
+        t->v[k * t->cols + c] = x;
+      }
+}
+
+/* The pending reports of (provider, provider_id), applied now that a send
+   recorded that id; those that did something (or nothing, as a repeat)
+   are no longer pending. */
+static int pending_apply(sq_db *db, job *j, const char *provider,
+                         const char *provider_id) {
+  sqlite3_stmt *st = prep(db, &db->w, ST_PENDING_FIND, j->err, sizeof j->err,
+                          2, provider, provider_id);
+  tbl t;
+  size_t i, cap = 0;
+  int rc, ok = 1;
+  if (!st)
+    return -1;
+  memset(&t, 0, sizeof t);
+  t.cols = 8;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
+    size_t k;
+    if ((t.rows + 1) * t.cols > cap) {
+      char **v = realloc(t.v, (cap = (cap + t.cols) * 2) * sizeof *v);
+      if (!v) {
+        ok = 0;
+        break;
+      }
+      t.v = v;
+    }
+    for (k = 0; k < t.cols; k++)
+      t.v[t.rows * t.cols + k] = column_dup(st, (int)k, &ok);
+    t.rows++;
+  }
+  done(st);
+  if (!ok || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+    if (ok)
+      sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db",
+              rc);
+    else
+      store_set_err(j->err, sizeof j->err, "out of memory");
+    tbl_free(&t);
+    return -1;
+  }
+  /* lowest status first: each step of the way is recorded */
+  sort_by_rank(&t);
+  for (i = 0; i < t.rows; i++) {
+    store_report r = {cell(&t, i, 1), cell(&t, i, 2),
+                      cell(&t, i, 3) && *cell(&t, i, 3) ? cell(&t, i, 3)
+                                                        : NULL,
+                      cell(&t, i, 4), cell(&t, i, 5), cell(&t, i, 6),
+                      cell_int(&t, i, 7)};
+    rc = report_core(db, j, &r, 1);
+    if (rc < 0 ||
+        (rc != 2 && W_EXEC(db, j, NULL,
+                           "DELETE FROM reports_pending WHERE id = ?1", "i",
+                           cell_int(&t, i, 0)))) {
+      tbl_free(&t);
+      return -1;
+    }
+  }
+  tbl_free(&t);
+  return 0;
 }
 
 /* --------------------------------------------------- sending, finish -- */
@@ -1092,8 +1580,12 @@ static int sending_run(sq_db *db, job *j) {
     sqlite3_stmt *st = prep(db, &db->w, ST_RCPT_SENDING, j->err,
                             sizeof j->err, 4, a->id, a->numbers[i],
                             a->provider, now);
+    ev_in e = {a->id, "status", a->numbers[i], "sending", a->provider,
+               NULL, NULL, NULL, 0, -1};
     if (run_done(db, &db->w, st, j->err, sizeof j->err,
                  "cannot write to state.db"))
+      return -1;
+    if (sqlite3_changes(db->w.sql) > 0 && event_add(db, j, &e))
       return -1;
   }
   return 0;
@@ -1131,8 +1623,28 @@ static int finish_run(sq_db *db, job *j) {
     sqlite3_stmt *st = prep(db, &db->w, ST_RCPT_FINISH, j->err, sizeof j->err,
                             8, f->id, o->number, o->state, o->provider,
                             o->provider_id, o->code, o->text, now);
+    ev_in e = {f->id,          "status", o->number, o->state, o->provider,
+               o->provider_id, o->code,  o->text,   0,        -1};
     if (run_done(db, &db->w, st, j->err, sizeof j->err,
                  "cannot write to state.db"))
+      return -1;
+    if (sqlite3_changes(db->w.sql) > 0 && event_add(db, j, &e))
+      return -1;
+    if (refund_finished(db, j, f->id, o))
+      return -1;
+  }
+  /* reports that came before this answer: applied now */
+  for (i = 0; i < f->n_o; i++) {
+    const store_outcome *o = &f->o[i];
+    size_t k;
+    if (!o->provider || !o->provider_id)
+      continue;
+    for (k = 0; k < i; k++) /* each (provider, id) once */
+      if (f->o[k].provider && f->o[k].provider_id &&
+          strcmp(f->o[k].provider, o->provider) == 0 &&
+          strcmp(f->o[k].provider_id, o->provider_id) == 0)
+        break;
+    if (k == i && pending_apply(db, j, o->provider, o->provider_id))
       return -1;
   }
   for (i = 0; i < f->n_a; i++) {
@@ -1228,10 +1740,15 @@ typedef struct prune_arg {
 
 static int prune_run(sq_db *db, job *j) {
   prune_arg *a = j->arg;
-  static const enum stmt_id order[] = {ST_PRUNE_ATTEMPTS, ST_PRUNE_RCPTS,
-                                       ST_PRUNE_MSGS};
+  static const enum stmt_id order[] = {
+      ST_PRUNE_ATTEMPTS, ST_PRUNE_HOOKS, ST_PRUNE_EVENTS,
+      ST_PRUNE_REPLIES,  ST_PRUNE_RCPTS, ST_PRUNE_MSGS};
   size_t i;
-  for (i = 0; i < 3; i++) {
+  /* reports that waited two days for their send's answer will not see it */
+  if (W_EXEC(db, j, NULL, "DELETE FROM reports_pending WHERE created < ?1",
+             "i", now_seconds() - STORE_PENDING_KEEP))
+    return -1;
+  for (i = 0; i < sizeof order / sizeof order[0]; i++) {
     sqlite3_stmt *st = prep(db, &db->w, order[i], j->err, sizeof j->err, 0);
     if (!st || sqlite3_bind_int64(st, 1, a->before) != SQLITE_OK ||
         run_done(db, &db->w, st, j->err, sizeof j->err,
@@ -1336,6 +1853,49 @@ static int sq_provider_of(store_db *db_, const char *id, char **provider) {
   return rc < 0 && i == 3 ? 1 : rc; /* no journal_ids table: unknown */
 }
 
+/* Two text columns of the first row of `sql` (one parameter). */
+static int read_two(sq_db *db, const char *sql, const char *param, char **a,
+                    char **b) {
+  conn *c = reader_take(db);
+  sqlite3_stmt *st = NULL;
+  int rc, ret = -1, ok = 1;
+  *a = *b = NULL;
+  if (!c)
+    return -1;
+  if (sqlite3_prepare_v2(c->sql, sql, -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT) == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      *a = column_dup(st, 0, &ok);
+      *b = column_dup(st, 1, &ok);
+      ret = ok && *a && *b ? 0 : -1;
+    } else if (rc == SQLITE_DONE) {
+      ret = 1;
+    }
+  }
+  sqlite3_finalize(st);
+  reader_give(db, c);
+  if (ret != 0) {
+    free(*a);
+    free(*b);
+    *a = *b = NULL;
+  }
+  return ret;
+}
+
+static int sq_message_of(store_db *db_, const char *id, char **message_id,
+                         char **tenant) {
+  sq_db *db = (sq_db *)db_;
+  int rc = read_two(db,
+                    "SELECT message_id, tenant FROM recipients WHERE "
+                    "provider_id = ?1 ORDER BY updated DESC LIMIT 1",
+                    id, message_id, tenant);
+  if (rc == 1)
+    rc = read_two(db, "SELECT id, tenant FROM messages WHERE id = ?1", id,
+                  message_id, tenant);
+  return rc;
+}
+
 /* --------------------------------------------------------------- queue -- */
 
 /* Run `sql` (no row) with text params on the writer inside job j. */
@@ -1361,6 +1921,28 @@ static int w_exec(sq_db *db, job *j, const char *sql, int n, ...) {
             rc);
     return -1;
   }
+  return 0;
+}
+
+/* An event `status` (code, text) for each row (message_id, number,
+   provider, provider_id) of `sql` (one text parameter, may be NULL), run
+   before the statement that makes that change. */
+static int events_of_rows(sq_db *db, job *j, const char *sql,
+                          const char *param, const char *status,
+                          const char *code, const char *text) {
+  tbl t;
+  size_t i;
+  if (W_ROWS(db, j, &t, sql, "s", param))
+    return -1;
+  for (i = 0; i < t.rows; i++) {
+    ev_in e = {cell(&t, i, 0), "status", cell(&t, i, 1), status,
+               cell(&t, i, 2), cell(&t, i, 3), code, text, 0, -1};
+    if (event_add(db, j, &e)) {
+      tbl_free(&t);
+      return -1;
+    }
+  }
+  tbl_free(&t);
   return 0;
 }
 
@@ -1504,6 +2086,14 @@ static int recover_run(sq_db *db, job *j) {
   token_arg *a = j->arg;
   char now[24];
   snprintf(now, sizeof now, "%lld", (long long)now_seconds());
+  if (events_of_rows(db, j,
+                     "SELECT message_id, number, provider, provider_id FROM "
+                     "recipients WHERE state = 'sending' AND ?1 IS NULL "
+                     "ORDER BY message_id, number",
+                     NULL, "unknown", "interrupted",
+                     "the request may have left when smsmux stopped: not "
+                     "sent again"))
+    return -1;
   if (w_exec(db, j,
              "UPDATE recipients SET state = 'unknown', code = 'interrupted', "
              "text = 'the request may have left when smsmux stopped: not "
@@ -1511,9 +2101,15 @@ static int recover_run(sq_db *db, job *j) {
              1, now))
     return -1;
   a->changed = (long)sqlite3_changes(db->w.sql);
+  if (refund_leftovers(db, j) ||
+      w_exec(db, j,
+             "UPDATE recipients SET claimed_by = NULL WHERE claimed_by IS "
+             "NOT NULL AND state = 'queued'",
+             0))
+    return -1;
   return w_exec(db, j,
-                "UPDATE recipients SET claimed_by = NULL WHERE claimed_by IS "
-                "NOT NULL AND state = 'queued'",
+                "UPDATE webhooks SET claimed_by = NULL WHERE claimed_by IS "
+                "NOT NULL",
                 0);
 }
 
@@ -1560,6 +2156,13 @@ static int cancel_run(sq_db *db, job *j) {
     return -1;
   }
   snprintf(now, sizeof now, "%lld", (long long)now_seconds());
+  if (events_of_rows(db, j,
+                     "SELECT message_id, number, provider, provider_id FROM "
+                     "recipients WHERE message_id = ?1 AND state = 'queued' "
+                     "AND claimed_by IS NULL ORDER BY number",
+                     a->id, "cancelled", "cancelled",
+                     "cancelled before it was sent"))
+    return -1;
   if (w_exec(db, j,
              "UPDATE recipients SET state = 'cancelled', code = 'cancelled', "
              "text = 'cancelled before it was sent', updated = ?2 WHERE "
@@ -1567,7 +2170,7 @@ static int cancel_run(sq_db *db, job *j) {
              2, a->id, now))
     return -1;
   a->result = sqlite3_changes(db->w.sql) > 0 ? 0 : 2;
-  return 0;
+  return refund_message(db, j, a->id, "cancelled", NULL);
 }
 
 static int sq_message_cancel(store_db *db_, const char *tenant, const char *id,
@@ -1643,6 +2246,40 @@ static int read_message_rows(conn *c, store_message *m, int *ok) {
     a->code = column_dup(st, 3, ok);
     a->message = column_dup(st, 4, ok);
     a->at = sqlite3_column_int64(st, 5);
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return -1;
+  cap = 0;
+  rc = sqlite3_prepare_v2(c->sql,
+                          "SELECT seq, kind, number, status, provider, "
+                          "provider_id, code, text, at FROM events WHERE "
+                          "message_id = ?1 ORDER BY seq",
+                          -1, &st, NULL);
+  if (rc != SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    store_event_row *e;
+    if (m->n_events == cap) {
+      store_event_row *v =
+          realloc(m->events, (cap = cap ? cap * 2 : 8) * sizeof *v);
+      if (!v) {
+        *ok = 0;
+        break;
+      }
+      m->events = v;
+    }
+    e = &m->events[m->n_events++];
+    e->seq = sqlite3_column_int64(st, 0);
+    e->kind = column_dup(st, 1, ok);
+    e->number = column_dup(st, 2, ok);
+    e->status = column_dup(st, 3, ok);
+    e->provider = column_dup(st, 4, ok);
+    e->provider_id = column_dup(st, 5, ok);
+    e->code = column_dup(st, 6, ok);
+    e->text = column_dup(st, 7, ok);
+    e->at = sqlite3_column_int64(st, 8);
   }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
@@ -1938,6 +2575,810 @@ static int sq_kv_update(store_db *db_, const char *ns, const char *key,
   return kv_job(db, kv_update_run, &a);
 }
 
+/* ------------------------------------------------------------ tenants -- */
+
+/* Prepare `sql` on `s` and bind the values `types` describes, in order:
+   't' text (NULL binds NULL), 'i' int64_t, 'd' double.  NULL on failure
+   (sqlite3_errmsg(s) says why). */
+static sqlite3_stmt *stmt_v(sqlite3 *s, const char *sql, const char *types,
+                            va_list ap) {
+  sqlite3_stmt *st = NULL;
+  int i, rc = sqlite3_prepare_v2(s, sql, -1, &st, NULL);
+  for (i = 0; rc == SQLITE_OK && types[i]; i++) {
+    if (types[i] == 'i') {
+      rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+    } else if (types[i] == 'd') {
+      rc = sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+    } else {
+      const char *v = va_arg(ap, const char *);
+      rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT)
+             : sqlite3_bind_null(st, i + 1);
+    }
+  }
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  return st;
+}
+
+static sqlite3_stmt *stmt_on(sqlite3 *s, const char *sql, const char *types,
+                             ...) {
+  sqlite3_stmt *st;
+  va_list ap;
+  va_start(ap, types);
+  st = stmt_v(s, sql, types, ap);
+  va_end(ap);
+  return st;
+}
+
+/* Run a statement without rows on the writer inside job j: the rows it
+   changed, or -1 (j->err). */
+static long w_run(sq_db *db, job *j, const char *sql, const char *types, ...) {
+  sqlite3_stmt *st;
+  va_list ap;
+  int rc;
+  va_start(ap, types);
+  st = stmt_v(db->w.sql, sql, types, ap);
+  va_end(ap);
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot write to state.db",
+            rc);
+    return -1;
+  }
+  return (long)sqlite3_changes(db->w.sql);
+}
+
+/* The first column (an integer) of the first row of a query on the writer:
+   0 found, 1 no row, -1 error (j->err). */
+static int w_int(sq_db *db, job *j, int64_t *out, const char *sql,
+                 const char *types, ...) {
+  sqlite3_stmt *st;
+  va_list ap;
+  int rc;
+  va_start(ap, types);
+  st = stmt_v(db->w.sql, sql, types, ap);
+  va_end(ap);
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW && out)
+    *out = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc == SQLITE_ROW)
+    return 0;
+  if (rc == SQLITE_DONE)
+    return 1;
+  sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db", rc);
+  return -1;
+}
+
+/* One ledger row (inside the transaction that changed the balance). */
+static int ledger_row(sq_db *db, job *j, const char *tenant, const char *mid,
+                      int64_t delta, const char *reason, const char *actor) {
+  return w_run(db, j,
+               "INSERT INTO ledger (tenant, message_id, delta, reason, at, "
+               "actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+               "ttitit", tenant, mid, delta, reason, now_seconds(), actor) < 0
+             ? -1
+             : 0;
+}
+
+/* balance + delta, only when the result stays within [0, STORE_BALANCE_MAX]
+   (one statement: the check and the change cannot be separated).  0
+   applied, 1 not enough (or over the ceiling), 2 no such tenant, -1. */
+static int balance_add(sq_db *db, job *j, const char *tenant, int64_t delta) {
+  long ch = w_run(db, j,
+                  "UPDATE tenants SET balance = balance + ?2 WHERE name = ?1 "
+                  "AND balance + ?2 >= 0 AND balance + ?2 <= ?3",
+                  "tii", tenant, delta, (int64_t)STORE_BALANCE_MAX);
+  int rc;
+  if (ch < 0)
+    return -1;
+  if (ch > 0)
+    return 0;
+  rc = w_int(db, j, NULL, "SELECT 1 FROM tenants WHERE name = ?1", "t",
+             tenant);
+  return rc < 0 ? -1 : rc == 1 ? 2 : 1;
+}
+
+/* Give back what recipient `number` of message `mid` was charged, once:
+   only when it was charged and not refunded yet, its state is `state`
+   (NULL: any) and `status` (NULL: any) is in the message's refund_on.
+   The refund row, the recipient's mark and the balance change together
+   (inside the caller's transaction: the one that changed the status).
+   *units (may be NULL) grows by what was given back.  0 or -1. */
+static int refund_recipient(sq_db *db, job *j, const char *mid,
+                            const char *number, const char *state,
+                            const char *status, int64_t *units) {
+  sqlite3_stmt *st = stmt_on(
+      db->w.sql,
+      "SELECT r.units, m.charge, m.refund_on FROM recipients r JOIN "
+      "messages m ON m.id = r.message_id WHERE r.message_id = ?1 AND "
+      "r.number = ?2 AND r.units > r.refunded AND m.charge IS NOT NULL AND "
+      "(?3 IS NULL OR r.state = ?3)",
+      "ttt", mid, number, state);
+  int rc, ok = 1, give;
+  int64_t u = 0;
+  char *charge = NULL;
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    sqlite3_finalize(st);
+    return 0;
+  }
+  if (rc != SQLITE_ROW) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db", rc);
+    sqlite3_finalize(st);
+    return -1;
+  }
+  u = sqlite3_column_int64(st, 0);
+  charge = column_dup(st, 1, &ok);
+  give = !status ||
+         store_list_has((const char *)sqlite3_column_text(st, 2), status);
+  sqlite3_finalize(st);
+  if (!ok) {
+    free(charge);
+    store_set_err(j->err, sizeof j->err, "out of memory");
+    return -1;
+  }
+  rc = 0;
+  if (give) {
+    if (w_run(db, j,
+              "UPDATE recipients SET refunded = units WHERE message_id = ?1 "
+              "AND number = ?2",
+              "tt", mid, number) < 0 ||
+        w_run(db, j, "UPDATE tenants SET balance = balance + ?2 WHERE name "
+                     "= ?1",
+              "ti", charge, u) != 1 ||
+        ledger_row(db, j, charge, mid, u, "refund", "smsmux"))
+      rc = -1;
+    else if (units)
+      *units += u;
+    if (rc && !j->err[0])
+      store_set_err(j->err, sizeof j->err,
+                    "tenant %s of message %s is missing", charge, mid);
+  }
+  free(charge);
+  return rc;
+}
+
+/* refund_recipient for every charged, unrefunded recipient of message
+   `mid` in `state`. */
+static int refund_message(sq_db *db, job *j, const char *mid,
+                          const char *state, int64_t *units) {
+  sqlite3_stmt *st = stmt_on(db->w.sql,
+                             "SELECT number FROM recipients WHERE "
+                             "message_id = ?1 AND state = ?2 AND units > "
+                             "refunded",
+                             "tt", mid, state);
+  char **nums = NULL;
+  size_t n = 0, cap = 0, i;
+  int rc, ok = 1;
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
+    if (n == cap) {
+      char **v = realloc(nums, (cap = cap ? cap * 2 : 8) * sizeof *v);
+      if (!v) {
+        ok = 0;
+        break;
+      }
+      nums = v;
+    }
+    if ((nums[n] = column_dup(st, 0, &ok)))
+      n++;
+  }
+  sqlite3_finalize(st);
+  if (!ok || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+    if (ok)
+      sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db",
+              rc);
+    else
+      store_set_err(j->err, sizeof j->err, "out of memory");
+    rc = -1;
+  } else {
+    rc = 0;
+  }
+  for (i = 0; i < n; i++) {
+    if (rc == 0 && refund_recipient(db, j, mid, nums[i], state, NULL, units))
+      rc = -1;
+    free(nums[i]);
+  }
+  free(nums);
+  return rc;
+}
+
+/* Every charged recipient left `failed` (a worker stopped between its
+   last outcome and the refund): given back (store_queue_recover). */
+static int refund_leftovers(sq_db *db, job *j) {
+  sqlite3_stmt *st = stmt_on(db->w.sql,
+                             "SELECT DISTINCT message_id FROM recipients "
+                             "WHERE state = 'failed' AND units > refunded",
+                             "");
+  char **ids = NULL;
+  size_t n = 0, cap = 0, i;
+  int rc, ok = 1;
+  if (!st) {
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+    return -1;
+  }
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
+    if (n == cap) {
+      char **v = realloc(ids, (cap = cap ? cap * 2 : 8) * sizeof *v);
+      if (!v) {
+        ok = 0;
+        break;
+      }
+      ids = v;
+    }
+    if ((ids[n] = column_dup(st, 0, &ok)))
+      n++;
+  }
+  sqlite3_finalize(st);
+  rc = ok && (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
+  if (rc)
+    store_set_err(j->err, sizeof j->err, "cannot read the failed recipients");
+  for (i = 0; i < n; i++) {
+    if (rc == 0 && refund_message(db, j, ids[i], "failed", NULL))
+      rc = -1;
+    free(ids[i]);
+  }
+  free(ids);
+  return rc;
+}
+
+/* The charge of a message being queued (reserve_run, after its rows):
+   the message's price and refund list, the recipients' units, then one
+   conditional change of the balance.  Short: a->short_of_units set and
+   -1 (the job's savepoint is undone: nothing queued). */
+static int charge_put(sq_db *db, job *j, reserve_arg *a, size_t taken) {
+  const store_queue_info *q = a->q;
+  int64_t total;
+  int rc;
+  if (!q || !q->charge || !taken)
+    return 0;
+  if (q->unit_price < 0 || q->unit_price > STORE_DELTA_MAX / (int64_t)taken) {
+    store_set_err(j->err, sizeof j->err,
+                  "a unit price of %lld for %zu recipients is out of range",
+                  (long long)q->unit_price, taken);
+    return -1;
+  }
+  total = q->unit_price * (int64_t)taken;
+  if (w_run(db, j,
+            "UPDATE messages SET charge = ?2, unit_price = ?3, refund_on = "
+            "?4 WHERE id = ?1",
+            "ttit", a->m->id, q->charge, q->unit_price, q->refund_on) < 0 ||
+      w_run(db, j,
+            "UPDATE recipients SET units = ?2, refunded = 0 WHERE message_id "
+            "= ?1",
+            "ti", a->m->id, q->unit_price) < 0)
+    return -1;
+  if (total == 0)
+    return 0;
+  rc = balance_add(db, j, q->charge, -total);
+  if (rc == 1) {
+    a->short_of_units = 1;
+    store_set_err(j->err, sizeof j->err,
+                  "tenant %s has fewer than the %lld units this message "
+                  "needs",
+                  q->charge, (long long)total);
+    return -1;
+  }
+  if (rc == 2)
+    store_set_err(j->err, sizeof j->err, "no tenant %s to charge", q->charge);
+  if (rc)
+    return -1;
+  return ledger_row(db, j, q->charge, a->m->id, -total, "reserve", "smsmux");
+}
+
+/* The refunds a recipient's new status brings (finish_run): rejected as
+   opted out, or a delivery status the message's plan refunds.  Nothing to
+   look up for the statuses of a send under way. */
+static int refund_finished(sq_db *db, job *j, const char *mid,
+                           const store_outcome *o) {
+  if (!o->state || !store_refund_candidate(o->state))
+    return 0;
+  if (strcmp(o->state, "rejected") == 0 && o->code &&
+      strcmp(o->code, "opt-out") == 0)
+    return refund_recipient(db, j, mid, o->number, "rejected", NULL, NULL);
+  return refund_recipient(db, j, mid, o->number, o->state, o->state, NULL);
+}
+
+typedef struct tenant_arg {
+  const store_tenant *t;
+  const char *name, *other, *hash, *label, *reason, *actor, *mid;
+  const char *const *numbers;
+  size_t n;
+  int64_t delta, balance;
+  int result;
+} tenant_arg;
+
+static int run_tenant_job(sq_db *db, int (*run)(sq_db *, job *),
+                          tenant_arg *a, char *err, size_t errlen) {
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = run;
+  j.arg = a;
+  if (run_job(db, &j, err, errlen))
+    return -1;
+  return a->result;
+}
+
+static int tenant_add_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  const store_tenant *t = a->t;
+  long ch;
+  if (t->parent && *t->parent) {
+    int rc = w_int(db, j, NULL, "SELECT 1 FROM tenants WHERE name = ?1", "t",
+                   t->parent);
+    if (rc)
+      return rc < 0 ? -1 : (a->result = 2, 0);
+  }
+  ch = w_run(db, j,
+             "INSERT INTO tenants (name, parent, plan, senders, routes, "
+             "callback_url, webhook_secret, balance, low_balance, rate, "
+             "burst, enabled, created) VALUES (?1, NULLIF(?2, ''), "
+             "NULLIF(?3, ''), NULLIF(?4, ''), NULLIF(?5, ''), NULLIF(?6, ''), "
+             "NULLIF(?7, ''), 0, ?8, ?9, ?10, 1, ?11) ON CONFLICT (name) DO "
+             "NOTHING",
+             "tttttttidii", t->name, t->parent, t->plan, t->senders,
+             t->routes, t->callback_url, t->webhook_secret,
+             t->low_balance > 0 ? t->low_balance : (int64_t)0,
+             t->rate > 0 ? t->rate : 0.0, (int64_t)t->burst, now_seconds());
+  if (ch < 0)
+    return -1;
+  a->result = ch ? 0 : 1;
+  return 0;
+}
+
+static int sq_tenant_add(store_db *db_, const store_tenant *t, char *err,
+                         size_t errlen) {
+  tenant_arg a;
+  if (!t || !t->name || !*t->name) {
+    store_set_err(err, errlen, "a tenant needs a name");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.t = t;
+  return run_tenant_job((sq_db *)db_, tenant_add_run, &a, err, errlen);
+}
+
+static int tenant_update_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  const store_tenant *t = a->t;
+  long ch = w_run(
+      db, j,
+      "UPDATE tenants SET plan = CASE WHEN ?2 IS NULL THEN plan ELSE "
+      "NULLIF(?2, '') END, senders = CASE WHEN ?3 IS NULL THEN senders ELSE "
+      "NULLIF(?3, '') END, routes = CASE WHEN ?4 IS NULL THEN routes ELSE "
+      "NULLIF(?4, '') END, callback_url = CASE WHEN ?5 IS NULL THEN "
+      "callback_url ELSE NULLIF(?5, '') END, webhook_secret = CASE WHEN ?6 "
+      "IS NULL THEN webhook_secret ELSE NULLIF(?6, '') END, low_balance = "
+      "CASE WHEN ?7 < 0 THEN low_balance ELSE ?7 END, rate = CASE WHEN ?8 < "
+      "0 THEN rate ELSE ?8 END, burst = ?9, enabled = CASE WHEN ?10 < 0 "
+      "THEN enabled ELSE ?10 END WHERE name = ?1",
+      "ttttttidii", t->name, t->plan, t->senders, t->routes, t->callback_url,
+      t->webhook_secret, t->low_balance, t->rate, (int64_t)t->burst,
+      (int64_t)(t->enabled < 0 ? -1 : t->enabled ? 1 : 0));
+  if (ch < 0)
+    return -1;
+  a->result = ch ? 0 : 1;
+  return 0;
+}
+
+static int sq_tenant_update(store_db *db_, const store_tenant *t, char *err,
+                            size_t errlen) {
+  tenant_arg a;
+  if (!t || !t->name) {
+    store_set_err(err, errlen, "which tenant?");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.t = t;
+  return run_tenant_job((sq_db *)db_, tenant_update_run, &a, err, errlen);
+}
+
+#define TENANT_COLS                                                            \
+  "name, parent, plan, senders, routes, callback_url, webhook_secret, "       \
+  "balance, low_balance, rate, burst, enabled, created"
+
+static void tenant_of_row(sqlite3_stmt *st, store_tenant *t, int *ok) {
+  t->name = column_dup(st, 0, ok);
+  t->parent = column_dup(st, 1, ok);
+  t->plan = column_dup(st, 2, ok);
+  t->senders = column_dup(st, 3, ok);
+  t->routes = column_dup(st, 4, ok);
+  t->callback_url = column_dup(st, 5, ok);
+  t->webhook_secret = column_dup(st, 6, ok);
+  t->balance = sqlite3_column_int64(st, 7);
+  t->low_balance = sqlite3_column_int64(st, 8);
+  t->rate = sqlite3_column_double(st, 9);
+  t->burst = (unsigned)sqlite3_column_int64(st, 10);
+  t->enabled = sqlite3_column_int(st, 11);
+  t->created = sqlite3_column_int64(st, 12);
+}
+
+/* Rows of a query on a reader connection, each read by `row` into an
+   array of `size`-byte elements.  0 or -1. */
+static int fetch_rows(sq_db *db, void **rows, size_t *n, size_t size,
+                     void (*row)(sqlite3_stmt *, void *, int *),
+                     void (*clear)(void *), const char *sql,
+                     const char *types, ...) {
+  conn *c = reader_take(db);
+  sqlite3_stmt *st;
+  char *v = NULL;
+  size_t cap = 0, i;
+  int rc = SQLITE_ERROR, ok = 1;
+  va_list ap;
+  *rows = NULL;
+  *n = 0;
+  if (!c)
+    return -1;
+  va_start(ap, types);
+  st = stmt_v(c->sql, sql, types, ap);
+  va_end(ap);
+  while (st && ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (*n == cap) {
+      char *w = realloc(v, (cap = cap ? cap * 2 : 8) * size);
+      if (!w) {
+        ok = 0;
+        break;
+      }
+      v = w;
+    }
+    memset(v + *n * size, 0, size);
+    row(st, v + *n * size, &ok);
+    (*n)++;
+  }
+  sqlite3_finalize(st);
+  reader_give(db, c);
+  if (!ok || rc != SQLITE_DONE) {
+    for (i = 0; i < *n; i++)
+      clear(v + i * size);
+    free(v);
+    *n = 0;
+    return -1;
+  }
+  *rows = v;
+  return 0;
+}
+
+static void tenant_row(sqlite3_stmt *st, void *p, int *ok) {
+  tenant_of_row(st, p, ok);
+}
+static void tenant_clear(void *p) { store_tenant_clear(p); }
+
+static int sq_tenant_get(store_db *db_, const char *name, store_tenant *t) {
+  store_tenant *rows;
+  size_t n;
+  if (fetch_rows((sq_db *)db_, (void **)&rows, &n, sizeof *rows, tenant_row,
+                tenant_clear,
+                "SELECT " TENANT_COLS " FROM tenants WHERE name = ?1", "t",
+                name))
+    return -1;
+  if (n == 0) {
+    free(rows);
+    return 1;
+  }
+  *t = rows[0];
+  free(rows);
+  return 0;
+}
+
+static int sq_tenant_list(store_db *db_, const char *parent,
+                          store_tenant **rows, size_t *n) {
+  return fetch_rows((sq_db *)db_, (void **)rows, n, sizeof **rows, tenant_row,
+                   tenant_clear,
+                   "SELECT " TENANT_COLS " FROM tenants WHERE ?1 IS NULL OR "
+                   "parent = ?1 ORDER BY name",
+                   "t", parent);
+}
+
+static int key_add_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  long ch;
+  int rc = w_int(db, j, NULL, "SELECT 1 FROM tenants WHERE name = ?1", "t",
+                 a->name);
+  if (rc)
+    return rc < 0 ? -1 : (a->result = 1, 0);
+  ch = w_run(db, j,
+             "INSERT INTO api_keys (hash, tenant, label, created, revoked) "
+             "VALUES (?1, ?2, NULLIF(?3, ''), ?4, 0) ON CONFLICT (hash) DO "
+             "NOTHING",
+             "ttti", a->hash, a->name, a->label, now_seconds());
+  if (ch < 0)
+    return -1;
+  if (ch == 0) {
+    store_set_err(j->err, sizeof j->err, "that key is stored already");
+    return -1;
+  }
+  a->result = 0;
+  return 0;
+}
+
+static int sq_key_add(store_db *db_, const char *tenant,
+                      const char *sha256_hex, const char *label, char *err,
+                      size_t errlen) {
+  tenant_arg a;
+  char hash[65];
+  if (store_hash_norm(sha256_hex, hash)) {
+    store_set_err(err, errlen,
+                  "a key is stored as its SHA-256: 64 hex digits expected");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.hash = hash;
+  a.label = label;
+  return run_tenant_job((sq_db *)db_, key_add_run, &a, err, errlen);
+}
+
+static int key_revoke_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  long ch = w_run(db, j,
+                  "UPDATE api_keys SET revoked = ?3 WHERE tenant = ?1 AND "
+                  "revoked = 0 AND (label = ?2 OR (?4 AND substr(hash, 1, "
+                  "length(?2)) = lower(?2)))",
+                  "ttii", a->name, a->label, now_seconds(),
+                  (int64_t)store_key_prefix_ok(a->label));
+  if (ch < 0)
+    return -1;
+  a->result = ch ? 0 : 1;
+  return 0;
+}
+
+static int sq_key_revoke(store_db *db_, const char *tenant, const char *which,
+                         char *err, size_t errlen) {
+  tenant_arg a;
+  if (!tenant || !which || !*which) {
+    store_set_err(err, errlen, "which key?");
+    return -1;
+  }
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.label = which;
+  return run_tenant_job((sq_db *)db_, key_revoke_run, &a, err, errlen);
+}
+
+static void text_row(sqlite3_stmt *st, void *p, int *ok) {
+  *(char **)p = column_dup(st, 0, ok);
+  if (!*(char **)p)
+    *ok = 0;
+}
+static void text_clear(void *p) { free(*(char **)p); }
+
+static int sq_key_lookup(store_db *db_, const char *sha256_hex,
+                         char **tenant) {
+  char hash[65], **rows;
+  size_t n;
+  if (store_hash_norm(sha256_hex, hash))
+    return 1;
+  if (fetch_rows((sq_db *)db_, (void **)&rows, &n, sizeof *rows, text_row,
+                text_clear,
+                "SELECT k.tenant FROM api_keys k JOIN tenants t ON t.name = "
+                "k.tenant WHERE k.hash = ?1 AND k.revoked = 0 AND t.enabled "
+                "= 1",
+                "t", hash))
+    return -1;
+  if (n == 0) {
+    free(rows);
+    return 1;
+  }
+  *tenant = rows[0];
+  while (n > 1)
+    free(rows[--n]);
+  free(rows);
+  return 0;
+}
+
+static void key_row(sqlite3_stmt *st, void *p, int *ok) {
+  store_key_row *k = p;
+  k->id = column_dup(st, 0, ok);
+  k->label = column_dup(st, 1, ok);
+  k->created = sqlite3_column_int64(st, 2);
+  k->revoked = sqlite3_column_int64(st, 3);
+}
+static void key_clear(void *p) {
+  store_key_row *k = p;
+  free(k->id);
+  free(k->label);
+}
+
+static int sq_key_list(store_db *db_, const char *tenant, store_key_row **rows,
+                       size_t *n) {
+  return fetch_rows((sq_db *)db_, (void **)rows, n, sizeof **rows, key_row,
+                   key_clear,
+                   "SELECT substr(hash, 1, 8), label, created, revoked FROM "
+                   "api_keys WHERE tenant = ?1 ORDER BY created, hash",
+                   "t", tenant);
+}
+
+static int ledger_add_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  int rc = balance_add(db, j, a->name, a->delta);
+  if (rc == 1 && a->delta > 0) {
+    store_set_err(j->err, sizeof j->err,
+                  "the balance of %s would pass %lld units", a->name,
+                  (long long)STORE_BALANCE_MAX);
+    return -1;
+  }
+  if (rc)
+    return rc < 0 ? -1 : (a->result = rc, 0);
+  if (ledger_row(db, j, a->name, a->mid, a->delta, a->reason, a->actor) ||
+      w_int(db, j, &a->balance, "SELECT balance FROM tenants WHERE name = ?1",
+            "t", a->name))
+    return -1;
+  a->result = 0;
+  return 0;
+}
+
+static int sq_ledger_add(store_db *db_, const char *tenant,
+                         const char *message_id, int64_t delta,
+                         const char *reason, const char *actor,
+                         int64_t *balance, char *err, size_t errlen) {
+  tenant_arg a;
+  int rc;
+  if (store_ledger_args(tenant, delta, reason, err, errlen))
+    return -1;
+  memset(&a, 0, sizeof a);
+  a.name = tenant;
+  a.mid = message_id;
+  a.delta = delta;
+  a.reason = reason;
+  a.actor = actor;
+  rc = run_tenant_job((sq_db *)db_, ledger_add_run, &a, err, errlen);
+  if (rc == 0 && balance)
+    *balance = a.balance;
+  return rc;
+}
+
+static int transfer_run(sq_db *db, job *j) {
+  tenant_arg *a = j->arg;
+  int rc = w_int(db, j, NULL, "SELECT 1 FROM tenants WHERE name = ?1", "t",
+                 a->other);
+  if (rc)
+    return rc < 0 ? -1 : (a->result = 2, 0);
+  rc = balance_add(db, j, a->name, -a->delta);
+  if (rc)
+    return rc < 0 ? -1 : (a->result = rc, 0);
+  rc = balance_add(db, j, a->other, a->delta);
+  if (rc) {
+    if (rc == 1)
+      store_set_err(j->err, sizeof j->err,
+                    "the balance of %s would pass %lld units", a->other,
+                    (long long)STORE_BALANCE_MAX);
+    return -1; /* undone with the debit (the job's savepoint) */
+  }
+  if (ledger_row(db, j, a->name, NULL, -a->delta, "transfer-out", a->actor) ||
+      ledger_row(db, j, a->other, NULL, a->delta, "transfer-in", a->actor))
+    return -1;
+  a->result = 0;
+  return 0;
+}
+
+static int sq_ledger_transfer(store_db *db_, const char *from, const char *to,
+                              int64_t units, const char *actor, char *err,
+                              size_t errlen) {
+  tenant_arg a;
+  if (store_transfer_args(from, to, units, err, errlen))
+    return -1;
+  memset(&a, 0, sizeof a);
+  a.name = from;
+  a.other = to;
+  a.delta = units;
+  a.actor = actor;
+  return run_tenant_job((sq_db *)db_, transfer_run, &a, err, errlen);
+}
+
+static void ledger_rrow(sqlite3_stmt *st, void *p, int *ok) {
+  store_ledger_row *l = p;
+  l->seq = sqlite3_column_int64(st, 0);
+  l->tenant = column_dup(st, 1, ok);
+  l->message_id = column_dup(st, 2, ok);
+  l->delta = sqlite3_column_int64(st, 3);
+  l->reason = column_dup(st, 4, ok);
+  l->at = sqlite3_column_int64(st, 5);
+  l->actor = column_dup(st, 6, ok);
+}
+static void ledger_clear(void *p) {
+  store_ledger_row *l = p;
+  free(l->tenant);
+  free(l->message_id);
+  free(l->reason);
+  free(l->actor);
+}
+
+static int sq_ledger_list(store_db *db_, const char *tenant, int64_t since,
+                          unsigned limit, store_ledger_row **rows, size_t *n) {
+  return fetch_rows((sq_db *)db_, (void **)rows, n, sizeof **rows, ledger_rrow,
+                   ledger_clear,
+                   "SELECT seq, tenant, message_id, delta, reason, at, actor "
+                   "FROM ledger WHERE (?1 IS NULL OR tenant = ?1) AND at >= "
+                   "?2 ORDER BY seq DESC LIMIT ?3",
+                   "tii", tenant, since, limit ? (int64_t)limit : (int64_t)-1);
+}
+
+static int sq_ledger_check(store_db *db_, char ***bad, size_t *n_bad) {
+  return fetch_rows((sq_db *)db_, (void **)bad, n_bad, sizeof **bad, text_row,
+                   text_clear, STORE_LEDGER_CHECK_SQL, "");
+}
+
+typedef struct refund_arg {
+  const char *id;
+  const char *const *numbers;
+  size_t n;
+  int64_t units;
+} refund_arg;
+
+static int refund_failed_run(sq_db *db, job *j) {
+  refund_arg *a = j->arg;
+  size_t i;
+  if (a->n == 0)
+    return refund_message(db, j, a->id, "failed", &a->units);
+  for (i = 0; i < a->n; i++)
+    if (refund_recipient(db, j, a->id, a->numbers[i], "failed", NULL,
+                         &a->units))
+      return -1;
+  return 0;
+}
+
+static int sq_refund_failed(store_db *db_, const char *id,
+                            const char *const *numbers, size_t n,
+                            int64_t *refunded, char *err, size_t errlen) {
+  refund_arg a = {id, numbers, n, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = refund_failed_run;
+  j.arg = &a;
+  if (run_job((sq_db *)db_, &j, err, errlen))
+    return -1;
+  if (refunded)
+    *refunded = a.units;
+  return 0;
+}
+
+static void usage_row(sqlite3_stmt *st, void *p, int *ok) {
+  store_usage_row *u = p;
+  u->tenant = column_dup(st, 0, ok);
+  u->provider = column_dup(st, 1, ok);
+  u->status = column_dup(st, 2, ok);
+  u->messages = (unsigned long)sqlite3_column_int64(st, 3);
+  u->recipients = (unsigned long)sqlite3_column_int64(st, 4);
+  u->units = sqlite3_column_int64(st, 5);
+}
+static void usage_clear(void *p) {
+  store_usage_row *u = p;
+  free(u->tenant);
+  free(u->provider);
+  free(u->status);
+}
+
+static int sq_usage(store_db *db_, const char *tenant, int tree, int64_t since,
+                    int64_t until, store_usage_row **rows, size_t *n) {
+  return fetch_rows((sq_db *)db_, (void **)rows, n, sizeof **rows, usage_row,
+                   usage_clear, STORE_USAGE_SQL("?1", "?2", "?3", "?4"),
+                   "tiii", tenant, (int64_t)(tree ? 1 : 0), since, until);
+}
+
 /* ------------------------------------------------------------ backend -- */
 
 /* SQLite has no leases: a claim lasts until unclaimed or recovered. */
@@ -1948,6 +3389,485 @@ static int sq_queue_heartbeat(store_db *db, const char *token, char *err,
   (void)err;
   (void)errlen;
   return 0;
+}
+
+/* ---------------------------------------------- reports and replies -- */
+
+typedef struct report_arg {
+  const store_report *r;
+  int result;
+} report_arg;
+
+static int report_run(sq_db *db, job *j) {
+  report_arg *a = j->arg;
+  a->result = report_core(db, j, a->r, 0);
+  return a->result < 0 ? -1 : 0;
+}
+
+static int sq_report_apply(store_db *db_, const store_report *r, char *err,
+                           size_t errlen) {
+  sq_db *db = (sq_db *)db_;
+  report_arg a = {r, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = report_run;
+  j.arg = &a;
+  if (run_job(db, &j, err, errlen))
+    return -1;
+  return a.result;
+}
+
+typedef struct reply_arg {
+  const store_reply *r;
+  char *tenant, *message_id;
+  int result;
+} reply_arg;
+
+static int reply_run(sq_db *db, job *j) {
+  reply_arg *a = j->arg;
+  const store_reply *r = a->r;
+  int64_t now = now_seconds();
+  char id[40];
+  tbl t;
+  int ok = 1;
+  free(a->tenant);
+  free(a->message_id);
+  a->tenant = a->message_id = NULL;
+  a->result = 0;
+  if (r->reply_id) {
+    if (W_ROWS(db, j, &t,
+               "SELECT tenant, message_id FROM replies WHERE provider = ?1 "
+               "AND reply_id = ?2",
+               "ss", r->provider, r->reply_id))
+      return -1;
+    if (t.rows) { /* a repeat: what the first one found */
+      a->tenant = store_dupstr(cell(&t, 0, 0));
+      a->message_id = store_dupstr(cell(&t, 0, 1));
+      a->result = 1;
+      ok = a->tenant && (a->message_id || !cell(&t, 0, 1));
+      tbl_free(&t);
+      if (!ok)
+        store_set_err(j->err, sizeof j->err, "out of memory");
+      return ok ? 0 : -1;
+    }
+    tbl_free(&t);
+  }
+  /* the message: by the provider's id of it, else the latest one sent
+     through that provider to that number */
+  if (r->provider_id
+          ? W_ROWS(db, j, &t,
+                   "SELECT message_id, tenant FROM recipients WHERE "
+                   "provider_id = ?2 AND provider = ?1 AND number = ?3 "
+                   "ORDER BY created DESC, message_id DESC LIMIT 1",
+                   "sss", r->provider, r->provider_id, r->from)
+          : W_ROWS(db, j, &t,
+                   "SELECT message_id, tenant FROM recipients WHERE number "
+                   "= ?2 AND provider = ?1 AND created >= ?3 AND state NOT "
+                   "IN ('queued', 'failed', 'cancelled') ORDER BY created "
+                   "DESC, message_id DESC LIMIT 1",
+                   "ssi", r->provider, r->from, now - STORE_REPLY_WINDOW))
+    return -1;
+  if (t.rows) {
+    a->message_id = store_dupstr(cell(&t, 0, 0));
+    a->tenant = store_dupstr(cell(&t, 0, 1));
+    ok = a->message_id && a->tenant;
+  } else
+    ok = (a->tenant = store_dupstr("")) != NULL;
+  tbl_free(&t);
+  if (!ok) {
+    store_set_err(j->err, sizeof j->err, "out of memory");
+    return -1;
+  }
+  store_make_reply_id(id);
+  if (W_EXEC(db, j, NULL,
+             "INSERT INTO replies (id, tenant, provider, reply_id, "
+             "from_number, to_number, text, message_id, at, created) VALUES "
+             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             "ssssssssii", id, a->tenant, r->provider, r->reply_id, r->from,
+             r->to, r->text, a->message_id, r->at ? r->at : now, now))
+    return -1;
+  if (a->message_id) {
+    /* status: the number it was sent to; code: the provider's id of it */
+    ev_in e = {a->message_id, "reply", r->from, r->to, r->provider, id,
+               r->reply_id,   r->text, r->at,   -1};
+    if (event_add(db, j, &e))
+      return -1;
+  }
+  return 0;
+}
+
+static int sq_reply_add(store_db *db_, const store_reply *r, char **tenant,
+                        char **message_id, char *err, size_t errlen) {
+  sq_db *db = (sq_db *)db_;
+  reply_arg a = {r, NULL, NULL, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = reply_run;
+  j.arg = &a;
+  if (run_job(db, &j, err, errlen)) {
+    free(a.tenant);
+    free(a.message_id);
+    return -1;
+  }
+  if (tenant)
+    *tenant = a.tenant;
+  else
+    free(a.tenant);
+  if (message_id)
+    *message_id = a.message_id;
+  else
+    free(a.message_id);
+  return a.result;
+}
+
+/* q_run on a read connection of the pool. */
+static int read_rows(sq_db *db, tbl *t, const char *sql, const char *types,
+                     ...) {
+  conn *c = reader_take(db);
+  va_list ap;
+  int rc;
+  memset(t, 0, sizeof *t);
+  if (!c)
+    return -1;
+  va_start(ap, types);
+  rc = q_runv(db, c, NULL, 0, t, NULL, sql, types, ap);
+  va_end(ap);
+  reader_give(db, c);
+  return rc;
+}
+
+static int sq_replies_list(store_db *db_, const char *tenant, int64_t since,
+                           const char *cursor, unsigned limit,
+                           store_reply_row **rows, size_t *n) {
+  sq_db *db = (sq_db *)db_;
+  tbl t;
+  size_t i;
+  int ok = 1;
+  if (read_rows(db, &t,
+                "SELECT id, provider, reply_id, from_number, to_number, "
+                "text, message_id, at FROM replies WHERE tenant = ?1 AND "
+                "(?2 IS NULL OR id < ?2) AND at >= ?3 ORDER BY id DESC "
+                "LIMIT ?4",
+                "ssii", tenant, cursor, since, (int64_t)limit))
+    return -1;
+  if (t.rows && !(*rows = calloc(t.rows, sizeof **rows)))
+    ok = 0;
+  for (i = 0; ok && i < t.rows; i++) {
+    store_reply_row *w = &(*rows)[i];
+    /* the cells move to the rows */
+    w->id = t.v[i * t.cols + 0];
+    w->provider = t.v[i * t.cols + 1];
+    w->reply_id = t.v[i * t.cols + 2];
+    w->from = t.v[i * t.cols + 3];
+    w->to = t.v[i * t.cols + 4];
+    w->text = t.v[i * t.cols + 5];
+    w->message_id = t.v[i * t.cols + 6];
+    w->at = cell_int(&t, i, 7);
+    free(t.v[i * t.cols + 7]);
+    memset(&t.v[i * t.cols], 0, t.cols * sizeof *t.v);
+    *n = i + 1;
+  }
+  tbl_free(&t);
+  return ok ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ opt-out -- */
+
+typedef struct optout_arg {
+  const char *tenant, *number, *source;
+  long changed;
+} optout_arg;
+
+static int optout_set_run(sq_db *db, job *j) {
+  optout_arg *a = j->arg;
+  return W_EXEC(db, j, &a->changed,
+                "INSERT OR IGNORE INTO optouts (tenant, number, source, at) "
+                "VALUES (?1, ?2, ?3, ?4)",
+                "sssi", a->tenant, a->number, a->source, now_seconds());
+}
+
+static int optout_clear_run(sq_db *db, job *j) {
+  optout_arg *a = j->arg;
+  return W_EXEC(db, j, &a->changed,
+                "DELETE FROM optouts WHERE tenant = ?1 AND number = ?2", "ss",
+                a->tenant, a->number);
+}
+
+static int optout_job(sq_db *db, int (*run)(sq_db *, job *), optout_arg *a,
+                      char *err, size_t errlen) {
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = run;
+  j.arg = a;
+  if (run_job(db, &j, err, errlen))
+    return -1;
+  return a->changed > 0 ? 0 : 1;
+}
+
+static int sq_optout_set(store_db *db_, const char *tenant,
+                         const char *number, const char *source, char *err,
+                         size_t errlen) {
+  optout_arg a = {tenant, number, source, 0};
+  return optout_job((sq_db *)db_, optout_set_run, &a, err, errlen);
+}
+
+static int sq_optout_clear(store_db *db_, const char *tenant,
+                           const char *number, char *err, size_t errlen) {
+  optout_arg a = {tenant, number, NULL, 0};
+  return optout_job((sq_db *)db_, optout_clear_run, &a, err, errlen);
+}
+
+static int sq_optout_has(store_db *db_, const char *tenant,
+                         const char *number) {
+  tbl t;
+  int rc;
+  if (read_rows((sq_db *)db_, &t,
+                "SELECT 1 FROM optouts WHERE tenant = ?1 AND number = ?2",
+                "ss", tenant, number))
+    return -1;
+  rc = t.rows > 0;
+  tbl_free(&t);
+  return rc;
+}
+
+static int sq_optouts_list(store_db *db_, const char *tenant,
+                           const char *cursor, unsigned limit,
+                           store_optout_row **rows, size_t *n) {
+  tbl t;
+  size_t i;
+  int ok = 1;
+  if (read_rows((sq_db *)db_, &t,
+                "SELECT number, source, at FROM optouts WHERE tenant = ?1 "
+                "AND (?2 IS NULL OR number > ?2) ORDER BY number LIMIT ?3",
+                "ssi", tenant, cursor, (int64_t)limit))
+    return -1;
+  if (t.rows && !(*rows = calloc(t.rows, sizeof **rows)))
+    ok = 0;
+  for (i = 0; ok && i < t.rows; i++) {
+    store_optout_row *w = &(*rows)[i];
+    w->number = t.v[i * t.cols + 0];
+    w->source = t.v[i * t.cols + 1];
+    w->at = cell_int(&t, i, 2);
+    free(t.v[i * t.cols + 2]);
+    memset(&t.v[i * t.cols], 0, t.cols * sizeof *t.v);
+    *n = i + 1;
+  }
+  tbl_free(&t);
+  return ok ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ webhooks -- */
+
+typedef struct hook_arg {
+  const char *token;
+  int64_t now, seq, next_at, next_due;
+  int give_up, found;
+  store_webhook *w;
+} hook_arg;
+
+/* the first pending event of its message (order per message) */
+#define HOOK_HEAD(w)                                                           \
+  "NOT EXISTS (SELECT 1 FROM webhooks p WHERE p.message_id = " w               \
+  ".message_id AND p.seq < " w ".seq)"
+
+static int hook_claim_run(sq_db *db, job *j) {
+  hook_arg *a = j->arg;
+  store_webhook *w = a->w;
+  tbl t;
+  int ok = 1;
+  a->found = 0;
+  a->next_due = 0;
+  store_webhook_clear(w);
+  if (W_ROWS(db, j, &t,
+             "SELECT w.seq, w.message_id, w.attempts, w.created, m.tenant, "
+             "m.callback_url, e.kind, e.number, e.status, e.provider, "
+             "e.provider_id, e.code, e.text, e.at FROM webhooks w JOIN "
+             "events e ON e.seq = w.seq LEFT JOIN messages m ON m.id = "
+             "w.message_id WHERE w.claimed_by IS NULL AND w.next_at <= ?1 "
+             "AND " HOOK_HEAD("w") " ORDER BY w.seq LIMIT 1",
+             "i", a->now))
+    return -1;
+  if (t.rows == 0) {
+    tbl_free(&t);
+    if (W_ROWS(db, j, &t,
+               "SELECT min(w.next_at) FROM webhooks w WHERE w.claimed_by IS "
+               "NULL AND " HOOK_HEAD("w"),
+               ""))
+      return -1;
+    a->next_due = t.rows ? cell_int(&t, 0, 0) : 0;
+    tbl_free(&t);
+    return 0;
+  }
+  w->seq = cell_int(&t, 0, 0);
+  w->message_id = store_dupstr(cell(&t, 0, 1));
+  w->attempts = (unsigned)cell_int(&t, 0, 2);
+  w->first_at = cell_int(&t, 0, 3);
+  w->tenant = store_dupstr(cell(&t, 0, 4) ? cell(&t, 0, 4) : "");
+  w->url = store_dupstr(cell(&t, 0, 5));
+  w->ev.seq = w->seq;
+  w->ev.kind = store_dupstr(cell(&t, 0, 6));
+  w->ev.number = store_dupstr(cell(&t, 0, 7));
+  w->ev.status = store_dupstr(cell(&t, 0, 8));
+  w->ev.provider = store_dupstr(cell(&t, 0, 9));
+  w->ev.provider_id = store_dupstr(cell(&t, 0, 10));
+  w->ev.code = store_dupstr(cell(&t, 0, 11));
+  w->ev.text = store_dupstr(cell(&t, 0, 12));
+  w->ev.at = cell_int(&t, 0, 13);
+  /* the copies of non-NULL cells all made? */
+  ok = w->message_id && w->tenant && w->ev.kind &&
+       (w->url || !cell(&t, 0, 5)) && (w->ev.number || !cell(&t, 0, 7)) &&
+       (w->ev.status || !cell(&t, 0, 8)) &&
+       (w->ev.provider || !cell(&t, 0, 9)) &&
+       (w->ev.provider_id || !cell(&t, 0, 10)) &&
+       (w->ev.code || !cell(&t, 0, 11)) && (w->ev.text || !cell(&t, 0, 12));
+  tbl_free(&t);
+  if (ok) {
+    size_t n = strlen(w->message_id) + 24;
+    if ((w->event_id = malloc(n)))
+      snprintf(w->event_id, n, "%s-%lld", w->message_id, (long long)w->seq);
+    ok = w->event_id != NULL;
+  }
+  if (!ok) {
+    store_set_err(j->err, sizeof j->err, "out of memory");
+    return -1;
+  }
+  if (W_EXEC(db, j, NULL, "UPDATE webhooks SET claimed_by = ?2 WHERE seq = ?1",
+             "is", w->seq, a->token))
+    return -1;
+  a->found = 1;
+  return 0;
+}
+
+static int sq_webhook_claim(store_db *db_, const char *token, int64_t now,
+                            store_webhook *w, int64_t *next_due, char *err,
+                            size_t errlen) {
+  sq_db *db = (sq_db *)db_;
+  hook_arg a;
+  job j;
+  memset(&a, 0, sizeof a);
+  a.token = token;
+  a.now = now;
+  a.w = w;
+  memset(&j, 0, sizeof j);
+  j.run = hook_claim_run;
+  j.arg = &a;
+  if (run_job(db, &j, err, errlen)) {
+    store_webhook_clear(w);
+    return -1;
+  }
+  if (!a.found) {
+    store_webhook_clear(w);
+    if (next_due)
+      *next_due = a.next_due;
+    return 1;
+  }
+  return 0;
+}
+
+static int hook_done_run(sq_db *db, job *j) {
+  hook_arg *a = j->arg;
+  if (a->give_up)
+    return W_EXEC(db, j, NULL, "DELETE FROM webhooks WHERE seq = ?1", "i",
+                  a->seq);
+  return W_EXEC(db, j, NULL,
+                "UPDATE webhooks SET attempts = attempts + 1, next_at = ?2, "
+                "claimed_by = NULL WHERE seq = ?1",
+                "ii", a->seq, a->next_at);
+}
+
+static int hook_job(sq_db *db, hook_arg *a, char *err, size_t errlen) {
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = hook_done_run;
+  j.arg = a;
+  return run_job(db, &j, err, errlen);
+}
+
+static int sq_webhook_done(store_db *db_, int64_t seq, char *err,
+                           size_t errlen) {
+  hook_arg a;
+  memset(&a, 0, sizeof a);
+  a.seq = seq;
+  a.give_up = 1; /* delivered: no longer pending, like given up */
+  return hook_job((sq_db *)db_, &a, err, errlen);
+}
+
+static int sq_webhook_retry(store_db *db_, int64_t seq, int64_t next_at,
+                            int give_up, char *err, size_t errlen) {
+  hook_arg a;
+  memset(&a, 0, sizeof a);
+  a.seq = seq;
+  a.next_at = next_at;
+  a.give_up = give_up;
+  return hook_job((sq_db *)db_, &a, err, errlen);
+}
+
+static int sq_webhook_backlog(store_db *db_, unsigned long *pending) {
+  tbl t;
+  if (read_rows((sq_db *)db_, &t,
+                "SELECT count(*) FROM webhooks", ""))
+    return -1;
+  *pending = t.rows ? (unsigned long)cell_int(&t, 0, 0) : 0;
+  tbl_free(&t);
+  return 0;
+}
+
+/* ------------------------------------------------------------- polling -- */
+
+static int sq_poll_due(store_db *db_, const char *provider, int64_t now,
+                       int64_t oldest, unsigned limit, store_poll_row **rows,
+                       size_t *n) {
+  tbl t;
+  size_t i;
+  int ok = 1;
+  if (read_rows((sq_db *)db_, &t,
+                "SELECT message_id, number, provider, provider_id, polls, "
+                "updated FROM recipients WHERE provider = ?1 AND state IN "
+                "('accepted', 'sent') AND provider_id IS NOT NULL AND "
+                "updated >= ?2 AND (poll_next IS NULL OR poll_next <= ?3) "
+                "ORDER BY updated, message_id, number LIMIT ?4",
+                "siii", provider, oldest, now, (int64_t)limit))
+    return -1;
+  if (t.rows && !(*rows = calloc(t.rows, sizeof **rows)))
+    ok = 0;
+  for (i = 0; ok && i < t.rows; i++) {
+    store_poll_row *w = &(*rows)[i];
+    w->message_id = t.v[i * t.cols + 0];
+    w->number = t.v[i * t.cols + 1];
+    w->provider = t.v[i * t.cols + 2];
+    w->provider_id = t.v[i * t.cols + 3];
+    w->polls = (unsigned)cell_int(&t, i, 4);
+    w->since = cell_int(&t, i, 5);
+    free(t.v[i * t.cols + 4]);
+    free(t.v[i * t.cols + 5]);
+    memset(&t.v[i * t.cols], 0, t.cols * sizeof *t.v);
+    *n = i + 1;
+  }
+  tbl_free(&t);
+  return ok ? 0 : -1;
+}
+
+typedef struct poll_arg {
+  const char *message_id, *number;
+  int64_t next_at;
+} poll_arg;
+
+static int poll_mark_run(sq_db *db, job *j) {
+  poll_arg *a = j->arg;
+  return W_EXEC(db, j, NULL,
+                "UPDATE recipients SET polls = polls + 1, poll_next = ?3 "
+                "WHERE message_id = ?1 AND number = ?2",
+                "ssi", a->message_id, a->number, a->next_at);
+}
+
+static int sq_poll_mark(store_db *db_, const char *message_id,
+                        const char *number, int64_t next_at) {
+  poll_arg a = {message_id, number, next_at};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.run = poll_mark_run;
+  j.arg = &a;
+  return run_job((sq_db *)db_, &j, NULL, 0);
 }
 
 const store_backend store_sqlite_backend = {
@@ -1967,6 +3887,7 @@ const store_backend store_sqlite_backend = {
     .mark_sending = sq_mark_sending,
     .finish = sq_finish,
     .provider_of = sq_provider_of,
+    .message_of = sq_message_of,
     .prune = sq_prune,
     .commits = sq_commits,
     .kv_get = sq_kv_get,
@@ -1974,4 +3895,31 @@ const store_backend store_sqlite_backend = {
     .kv_add = sq_kv_add,
     .kv_add_real = sq_kv_add_real,
     .kv_update = sq_kv_update,
+    .tenant_add = sq_tenant_add,
+    .tenant_get = sq_tenant_get,
+    .tenant_list = sq_tenant_list,
+    .tenant_update = sq_tenant_update,
+    .key_add = sq_key_add,
+    .key_revoke = sq_key_revoke,
+    .key_lookup = sq_key_lookup,
+    .key_list = sq_key_list,
+    .ledger_add = sq_ledger_add,
+    .ledger_transfer = sq_ledger_transfer,
+    .ledger_list = sq_ledger_list,
+    .ledger_check = sq_ledger_check,
+    .refund_failed = sq_refund_failed,
+    .usage = sq_usage,
+    .report_apply = sq_report_apply,
+    .reply_add = sq_reply_add,
+    .replies_list = sq_replies_list,
+    .optout_set = sq_optout_set,
+    .optout_clear = sq_optout_clear,
+    .optout_has = sq_optout_has,
+    .optouts_list = sq_optouts_list,
+    .webhook_claim = sq_webhook_claim,
+    .webhook_done = sq_webhook_done,
+    .webhook_retry = sq_webhook_retry,
+    .webhook_backlog = sq_webhook_backlog,
+    .poll_due = sq_poll_due,
+    .poll_mark = sq_poll_mark,
 };

@@ -39,8 +39,9 @@ void api_error(http_answer *a, unsigned status, smsmux_error_class cls,
   a->body = smsmux_error_json(&e);
 }
 
-static void lib_error(http_answer *a, const smsmux_error *e) {
+void api_lib_error(http_answer *a, const smsmux_error *e) {
   a->status = api_status_of(e);
+  a->retry_after = smsmux_error_retry_after(e);
   free(a->body);
   a->body = smsmux_error_json(e);
 }
@@ -55,12 +56,18 @@ unsigned api_status_of(const smsmux_error *e) {
       return 422;
     if (strcmp(e->code, "not-found") == 0)
       return 404;
+    if (strcmp(e->code, "exists") == 0)
+      return 409;
     return 400;
+  case SMSMUX_ERR_AUTH: return 403;
   case SMSMUX_ERR_UNSUPPORTED: return 422;
   case SMSMUX_ERR_CREDIT: return 402;
+  case SMSMUX_ERR_TEMPORARY:
+    if (strcmp(e->code, "rate-limited") == 0)
+      return 429;
+    return 503;
   case SMSMUX_ERR_CONFIG:
-  case SMSMUX_ERR_SYSTEM:
-  case SMSMUX_ERR_TEMPORARY: return 503;
+  case SMSMUX_ERR_SYSTEM: return 503;
   default: return 500;
   }
 }
@@ -82,19 +89,32 @@ static int same_key(const char *want, const char *given) {
   return diff == 0;
 }
 
-const char *api_tenant_of_key(smsmux *sm, const char *given) {
+char *api_tenant_of_key(smsmux *sm, const char *given, int *unavailable) {
   const char *admin = smsmux_config_value(sm, "server", "admin_key");
-  if (!given || !admin || !*admin)
+  smsmux_error err;
+  char *tenant = NULL;
+  if (unavailable)
+    *unavailable = 0;
+  if (!given || !*given)
     return NULL;
-  /* tenants' keys (a later issue) are looked up here, by their SHA-256 */
-  return same_key(admin, given) ? "" : NULL;
+  if (admin && *admin && same_key(admin, given))
+    return strdup("");
+  /* a tenant's key: only its SHA-256 is looked up */
+  if (smsmux_tenant_authenticate(sm, given, &tenant, &err) < 0) {
+    dlog(SMSMUX_LOG_ERROR, "cannot check an API key: %s", err.message);
+    if (unavailable)
+      *unavailable = 1;
+    return NULL;
+  }
+  return tenant;
 }
 
-/* The tenant of the request's Bearer key, or NULL after a 401 answer. */
-static const char *authenticate(smsmux *sm, const http_req *r,
-                                http_answer *a) {
+/* The tenant of the request's Bearer key (malloc'd; "" for the admin
+   key), or NULL after a 401 (503 when the store cannot say) answer. */
+static char *authenticate(smsmux *sm, const http_req *r, http_answer *a) {
   const char *h = api_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  const char *tenant;
+  char *tenant;
+  int unavailable;
   if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
     api_error(a, 401, SMSMUX_ERR_AUTH, "unauthorized",
               "send the API key as `Authorization: Bearer KEY`");
@@ -103,10 +123,14 @@ static const char *authenticate(smsmux *sm, const http_req *r,
   h += 7;
   while (*h == ' ')
     h++;
-  tenant = api_tenant_of_key(sm, h);
-  if (!tenant)
+  tenant = api_tenant_of_key(sm, h, &unavailable);
+  if (!tenant && unavailable)
+    api_error(a, 503, SMSMUX_ERR_SYSTEM, "unavailable",
+              "the key cannot be checked now (the store): try again later");
+  else if (!tenant)
     api_error(a, 401, SMSMUX_ERR_AUTH, "unauthorized",
-              "this API key is not valid");
+              "this API key is not valid (unknown, revoked, or its tenant "
+              "is disabled): ask the operator for a key");
   return tenant;
 }
 
@@ -149,6 +173,17 @@ static int only_args(const http_req *r, const char *const *known,
 
 /* --------------------------------------------------------- messages ---- */
 
+const char *api_callback_url(smsmux *sm, const char *tenant,
+                             const char *given) {
+  const char *def;
+  if (given && *given)
+    return given;
+  if (!tenant || *tenant)
+    return given; /* a tenant's default: its own record (a later issue) */
+  def = smsmux_config_value(sm, "server", "callback_url");
+  return def && *def ? def : NULL;
+}
+
 static void post_message(smsmux *sm, const char *tenant, http_req *r,
                          http_answer *a) {
   json_in_message m;
@@ -164,16 +199,18 @@ static void post_message(smsmux *sm, const char *tenant, http_req *r,
   if (json_in_message_parse(r->body ? r->body : "", r->len,
                             api_header(r, "Idempotency-Key"), &m, &err)) {
     metrics_count_submit(0);
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   memset(&err, 0, sizeof err);
-  st = smsmux_submit(sm, tenant, &m.req, m.callback_url, &json, &err);
+  st = smsmux_submit(sm, tenant, &m.req,
+                     api_callback_url(sm, tenant, m.callback_url), &json,
+                     &err);
   json_in_message_free(&m);
   if (st == SMSMUX_SUBMIT_REFUSED) {
     metrics_count_submit(0);
     free(json);
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   metrics_count_submit(st == SMSMUX_SUBMIT_QUEUED);
@@ -232,7 +269,7 @@ static void list_messages(smsmux *sm, const char *tenant, http_req *r,
   json = smsmux_messages_json(sm, tenant, api_arg(r, "status"), since,
                               (unsigned)limit, api_arg(r, "cursor"), &err);
   if (!json) {
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   a->status = 200;
@@ -251,7 +288,7 @@ static void get_message(smsmux *sm, const char *tenant, const char *id,
       snprintf(err.code, sizeof err.code, "not-found");
       snprintf(err.message, sizeof err.message, "no message %.64s", id);
     }
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   a->status = 200;
@@ -263,11 +300,148 @@ static void delete_message(smsmux *sm, const char *tenant, const char *id,
   smsmux_error err;
   memset(&err, 0, sizeof err);
   if (smsmux_message_cancel(sm, tenant, id, &err)) {
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return;
   }
   /* the message as it is now: cancelled */
   get_message(sm, tenant, id, a);
+}
+
+/* limit=: 1..1000, absent 0 (the library's default).  -1 after a 400. */
+static int parse_limit(const http_req *r, unsigned *out, http_answer *a) {
+  const char *limit_s = api_arg(r, "limit");
+  unsigned long limit = 0;
+  if (limit_s) {
+    char *end;
+    errno = 0;
+    limit = strtoul(limit_s, &end, 10);
+    if (errno || *end || !*limit_s || limit < 1 || limit > 1000) {
+      api_error(a, 400, SMSMUX_ERR_INPUT, "bad-value",
+                "limit: \"%.32s\" is not a number from 1 to 1000", limit_s);
+      return -1;
+    }
+  }
+  *out = (unsigned)limit;
+  return 0;
+}
+
+/* ---------------------------------------------------------- replies ---- */
+
+static void list_replies(smsmux *sm, const char *tenant, http_req *r,
+                         http_answer *a) {
+  static const char *const known[] = {"since", "limit", "cursor", NULL};
+  unsigned limit;
+  int64_t since;
+  smsmux_error err;
+  char *json;
+
+  if (only_args(r, known, a) || parse_limit(r, &limit, a))
+    return;
+  if (parse_since(api_arg(r, "since"), &since)) {
+    api_error(a, 400, SMSMUX_ERR_INPUT, "bad-value",
+              "since: not Unix seconds nor an RFC 3339 time");
+    return;
+  }
+  memset(&err, 0, sizeof err);
+  json = smsmux_replies_json(sm, tenant, since, limit, api_arg(r, "cursor"),
+                             &err);
+  if (!json) {
+    api_lib_error(a, &err);
+    return;
+  }
+  a->status = 200;
+  a->body = json;
+}
+
+/* ---------------------------------------------------------- opt-outs --- */
+
+static void list_optouts(smsmux *sm, const char *tenant, http_req *r,
+                         http_answer *a) {
+  static const char *const known[] = {"limit", "cursor", NULL};
+  unsigned limit;
+  smsmux_error err;
+  char *json;
+
+  if (only_args(r, known, a) || parse_limit(r, &limit, a))
+    return;
+  memset(&err, 0, sizeof err);
+  json = smsmux_optouts_json(sm, tenant, limit, api_arg(r, "cursor"), &err);
+  if (!json) {
+    api_lib_error(a, &err);
+    return;
+  }
+  a->status = 200;
+  a->body = json;
+}
+
+static void optout_answer(http_answer *a, unsigned status, const char *number,
+                          int opted_out) {
+  json_object *o = json_object_new_object();
+  json_object_object_add(o, "number", json_object_new_string(number));
+  json_object_object_add(o, "opted_out", json_object_new_boolean(opted_out));
+  a->status = status;
+  a->body = strdup(json_object_to_json_string_ext(
+      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put(o);
+}
+
+/* POST {"number": "+33..."}: 201 recorded, 200 already opted out. */
+static void post_optout(smsmux *sm, const char *tenant, http_req *r,
+                        http_answer *a) {
+  json_object *doc, *num = NULL;
+  enum json_tokener_error jerr = json_tokener_success;
+  smsmux_error err;
+  int rc;
+
+  if (!is_json_body(r)) {
+    api_error(a, 415, SMSMUX_ERR_INPUT, "unsupported-media-type",
+              "send {\"number\": \"+33...\"} as JSON (Content-Type: "
+              "application/json)");
+    return;
+  }
+  doc = json_tokener_parse_verbose(r->body ? r->body : "", &jerr);
+  if (!doc) {
+    api_error(a, 400, SMSMUX_ERR_INPUT, "bad-json", "the body is not JSON: %s",
+              json_tokener_error_desc(jerr));
+    return;
+  }
+  if (!json_object_is_type(doc, json_type_object)) {
+    api_error(a, 400, SMSMUX_ERR_INPUT, "not-an-object",
+              "send {\"number\": \"+33...\"}");
+  } else if (json_object_object_length(doc) != 1 ||
+             !json_object_object_get_ex(doc, "number", &num)) {
+    api_error(a, 400, SMSMUX_ERR_INPUT,
+              num || json_object_object_length(doc) == 0 ? "missing-field"
+                                                         : "unknown-field",
+              "send {\"number\": \"+33...\"} (one field: number)");
+  } else if (!json_object_is_type(num, json_type_string)) {
+    api_error(a, 400, SMSMUX_ERR_INPUT, "wrong-type",
+              "\"number\" must be a string");
+  } else {
+    const char *n = json_object_get_string(num);
+    memset(&err, 0, sizeof err);
+    rc = smsmux_optout_add(sm, tenant, n, &err);
+    if (rc < 0)
+      api_lib_error(a, &err);
+    else
+      optout_answer(a, rc == 0 ? 201 : 200, n, 1);
+  }
+  json_object_put(doc);
+}
+
+static void delete_optout(smsmux *sm, const char *tenant, const char *number,
+                          http_answer *a) {
+  smsmux_error err;
+  int rc;
+  memset(&err, 0, sizeof err);
+  rc = smsmux_optout_remove(sm, tenant, number, &err);
+  if (rc < 0)
+    api_lib_error(a, &err);
+  else if (rc == 1)
+    api_error(a, 404, SMSMUX_ERR_INPUT, "not-found",
+              "%.64s is not opted out", number);
+  else
+    optout_answer(a, 200, number, 0);
 }
 
 /* ---------------------------------------------------------- batches ---- */
@@ -353,7 +527,8 @@ static void submit_row(batch_run *br, size_t line,
     return;
   }
   memset(&err, 0, sizeof err);
-  st = smsmux_submit(br->sm, br->tenant, req, cb, &json, &err);
+  st = smsmux_submit(br->sm, br->tenant, req,
+                     api_callback_url(br->sm, br->tenant, cb), &json, &err);
   if (st == SMSMUX_SUBMIT_REFUSED) {
     metrics_count_submit(0);
     if (err.cls == SMSMUX_ERR_SYSTEM || err.cls == SMSMUX_ERR_CONFIG) {
@@ -480,13 +655,13 @@ static int csv_rows(batch_run *br, http_req *r, http_answer *a) {
     if (err.cls == SMSMUX_OK)
       api_error(a, 503, SMSMUX_ERR_SYSTEM, "tmp", "cannot keep the upload");
     else
-      lib_error(a, &err);
+      api_lib_error(a, &err);
     return -1;
   }
   templ = smsmux_template_has_placeholders(text);
   if (templ && smsmux_template_check(text, rc, &err)) {
     smsmux_recipients_close(rc);
-    lib_error(a, &err);
+    api_lib_error(a, &err);
     return -1;
   }
   for (;;) {
@@ -563,7 +738,7 @@ static void post_batch(smsmux *sm, const char *tenant, http_req *r,
     br.check_only = 1;
     if (json_in_batch_parse(r->body ? r->body : "", r->len, on_json_row, &br,
                             &err)) {
-      lib_error(a, &err);
+      api_lib_error(a, &err);
       batch_free(b);
       return;
     }
@@ -573,7 +748,7 @@ static void post_batch(smsmux *sm, const char *tenant, http_req *r,
       snprintf(br.bad.message, sizeof br.bad.message,
                "message %zu of the batch: %.900s (nothing was queued)",
                br.first_bad, msg);
-      lib_error(a, &br.bad);
+      api_lib_error(a, &br.bad);
       batch_free(b);
       return;
     }
@@ -713,7 +888,8 @@ static const char *path_id(const char *url, const char *prefix) {
 
 void api_handle(http_req *r, http_answer *a) {
   smsmux *sm;
-  const char *tenant, *id;
+  char *tenant = NULL;
+  const char *id;
 
   if (strcmp(r->url, "/healthz") == 0) {
     if (!method_is(r, "GET") && !method_is(r, "HEAD"))
@@ -730,7 +906,9 @@ void api_handle(http_req *r, http_answer *a) {
   }
 
   sm = daemon_sm_acquire();
-  if (strcmp(r->url, "/readyz") == 0) {
+  if (strncmp(r->url, "/hooks/", 7) == 0) {
+    hook_handle(sm, r, a);
+  } else if (strcmp(r->url, "/readyz") == 0) {
     if (!method_is(r, "GET"))
       not_allowed(a, "GET");
     else
@@ -748,6 +926,8 @@ void api_handle(http_req *r, http_answer *a) {
               "no such path: see docs/API.md");
   } else if (!(tenant = authenticate(sm, r, a))) {
     /* answered 401 */
+  } else if (tenants_handle(sm, tenant, r, a)) {
+    /* /v1/admin/..., /v1/account... */
   } else if (strcmp(r->url, "/v1/messages") == 0) {
     if (method_is(r, "POST"))
       post_message(sm, tenant, r, a);
@@ -772,9 +952,27 @@ void api_handle(http_req *r, http_answer *a) {
       get_batch(sm, tenant, id, a);
     else
       not_allowed(a, "GET");
+  } else if (strcmp(r->url, "/v1/replies") == 0) {
+    if (method_is(r, "GET"))
+      list_replies(sm, tenant, r, a);
+    else
+      not_allowed(a, "GET");
+  } else if (strcmp(r->url, "/v1/optouts") == 0) {
+    if (method_is(r, "GET"))
+      list_optouts(sm, tenant, r, a);
+    else if (method_is(r, "POST"))
+      post_optout(sm, tenant, r, a);
+    else
+      not_allowed(a, "GET, POST");
+  } else if ((id = path_id(r->url, "/v1/optouts/"))) {
+    if (method_is(r, "DELETE"))
+      delete_optout(sm, tenant, id, a);
+    else
+      not_allowed(a, "DELETE");
   } else {
     api_error(a, 404, SMSMUX_ERR_INPUT, "not-found",
               "no such path: see docs/API.md");
   }
+  free(tenant);
   daemon_sm_release();
 }

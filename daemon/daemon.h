@@ -5,7 +5,9 @@
  *   api.c      routes and handlers of /v1/... and the health endpoints
  *   json_in.c  request bodies (JSON) -> smsmux_send_request, pure
  *   kannel.c   /cgi-bin/sendsms, Kannel's parameters and answers
+ *   hooks.c    /hooks/PROVIDER/TOKEN/dlr|mo: what providers push
  *   metrics.c  counters and the Prometheus text of /metrics
+ *   tenants.c  /v1/admin/tenants... (admin key), /v1/account (tenant key)
  */
 #ifndef SMSMUXD_DAEMON_H
 #define SMSMUXD_DAEMON_H
@@ -128,16 +130,47 @@ void api_error(http_answer *a, unsigned status, smsmux_error_class cls,
 /** The value of query argument or header `name` of r (NULL: none). */
 const char *api_arg(const http_req *r, const char *name);
 const char *api_header(const http_req *r, const char *name);
-/** The tenant a key belongs to: "" for the admin key (the only key until
-    tenants exist), NULL for any other key or none (constant time). */
-const char *api_tenant_of_key(smsmux *sm, const char *given);
-/** The HTTP status of a library error (400, 402, 404, 409, 422, 503). */
+/** The tenant a key belongs to, malloc'd: "" for the admin key (compared
+    in constant time), the tenant of a live key of an enabled tenant
+    (looked up by its SHA-256), NULL for any other key or none
+    (*unavailable, may be NULL, set to 1 when the store could not say). */
+char *api_tenant_of_key(smsmux *sm, const char *given, int *unavailable);
+/** The HTTP status of a library error (400, 402, 403, 404, 409, 422, 429,
+    503). */
 unsigned api_status_of(const smsmux_error *err);
+/** The library error `e` as the answer: its status, the error document,
+    Retry-After for a tenant over its rate. */
+void api_lib_error(http_answer *a, const smsmux_error *e);
+
+/* ------------------------------------------------------------ tenants -- */
+
+/** /v1/admin/tenants..., /v1/admin/usage, /v1/admin/ledger/check (the
+    admin key: `tenant` ""), /v1/account... (a tenant's key).  1 when the
+    path is one of them (answered), else 0. */
+int tenants_handle(smsmux *sm, const char *tenant, http_req *r,
+                   http_answer *a);
+/** The webhook target of a message: `given`, else for the operator
+    (tenant "") [server] callback_url, else NULL. */
+const char *api_callback_url(smsmux *sm, const char *tenant,
+                             const char *given);
 /** Free batches kept for GET /v1/batches/{id}. */
 void api_cleanup(void);
 
 /** GET|POST /cgi-bin/sendsms. */
 void kannel_handle(http_req *r, http_answer *a);
+
+/* ------------------------------------------------------------ hooks ---- */
+
+/** GET|POST /hooks/PROVIDER/TOKEN/dlr|mo, handed to smsmux_hook. */
+void hook_handle(smsmux *sm, http_req *r, http_answer *a);
+/** Split a hook path: 0 with the instance name copied to `provider`,
+    *token pointing into url (*tlen bytes) and *reply (0 dlr, 1 mo); -1
+    when url is not /hooks/NAME/TOKEN/dlr|mo. */
+int hook_path(const char *url, char *provider, size_t plen, const char **token,
+              size_t *tlen, int *reply);
+/** `url` as a log line may show it: a /hooks/ path with its token
+    segment written "-" (the token is a secret); any other path as is. */
+void hook_redact(const char *url, char *out, size_t len);
 
 /* ------------------------------------------------------------ metrics -- */
 

@@ -13,8 +13,10 @@
  * failed", 4xx with the reason.
  *
  * dlr-url and dlr-mask are kept with the message as its callback
- * ("kannel:MASK:URL"); the calls themselves, with Kannel's escape codes,
- * come with delivery reports. */
+ * ("kannel:MASK:URL"); the library's notifier calls dlr-url, with Kannel's
+ * escape codes substituted, for each status change the mask selects.
+ * Without them, the operator's messages get [server] callback_url's JSON
+ * webhooks like any other. */
 #include "daemon.h"
 
 #include <microhttpd.h>
@@ -116,7 +118,9 @@ void kannel_handle(http_req *r, http_answer *a) {
   form f;
   const char *ct = api_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
   const char *user, *pass, *to, *text, *from, *charset, *coding, *smsc;
-  const char *mask, *dlr_url, *deferred, *tenant;
+  const char *mask, *dlr_url, *deferred;
+  char *tenant = NULL;
+  int unavailable = 0;
   size_t text_len = 0, n_to = 0;
   char *utf8 = NULL, *to_copy = NULL, *save = NULL, *tok, *cb = NULL;
   const char *numbers[KANNEL_MAX_TO];
@@ -160,10 +164,17 @@ void kannel_handle(http_req *r, http_answer *a) {
   }
 
   sm = daemon_sm_acquire();
-  tenant = user && strcmp(user, "admin") == 0 ? api_tenant_of_key(sm, pass)
-                                              : NULL;
+  /* username: "admin" with the admin key, or a tenant's name with one of
+     its keys */
+  tenant = user && *user ? api_tenant_of_key(sm, pass, &unavailable) : NULL;
+  if (tenant && strcmp(user, *tenant ? tenant : "admin") != 0) {
+    free(tenant);
+    tenant = NULL;
+  }
   if (!tenant) {
-    answer(a, 403, "Authorization failed");
+    answer(a, unavailable ? 503 : 403,
+           unavailable ? "Temporary failure, try again later"
+                       : "Authorization failed");
     goto out;
   }
   if (!to || !*to) {
@@ -256,14 +267,21 @@ void kannel_handle(http_req *r, http_answer *a) {
   req.to = numbers;
   req.n_to = n_to;
   memset(&err, 0, sizeof err);
-  st = smsmux_submit(sm, tenant, &req, cb, &json, &err);
+  st = smsmux_submit(sm, tenant, &req,
+                     cb ? cb : api_callback_url(sm, tenant, NULL), &json,
+                     &err);
   free(json);
   if (st == SMSMUX_SUBMIT_REFUSED) {
     unsigned code = api_status_of(&err);
     metrics_count_submit(0);
-    answer(a, code >= 500 ? 503 : code == 402 ? 402 : 400, "%s",
+    answer(a,
+           code >= 500 ? 503
+           : code == 402 || code == 403 || code == 429 ? code
+                                                       : 400,
+           "%s",
            code >= 500 ? "Temporary failure, try again later"
                        : err.message);
+    a->retry_after = smsmux_error_retry_after(&err);
     goto out;
   }
   metrics_count_submit(1);
@@ -277,4 +295,5 @@ out:
   free(utf8);
   free(to_copy);
   free(cb);
+  free(tenant);
 }

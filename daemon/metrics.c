@@ -91,6 +91,9 @@ char *metrics_text(smsmux *sm) {
          "recipients in the queue, by state");
   add(&b, "smsmux_queue_recipients{state=\"queued\"} %lu\n", st.queued);
   add(&b, "smsmux_queue_recipients{state=\"sending\"} %lu\n", st.sending);
+  metric(&b, "smsmux_webhooks_pending", "gauge",
+         "events waiting to be delivered to a callback_url or dlr-url");
+  add(&b, "smsmux_webhooks_pending %lu\n", st.webhooks_pending);
   metric(&b, "smsmux_workers_busy", "gauge", "workers sending right now");
   add(&b, "smsmux_workers_busy %lu\n", st.workers_busy);
   metric(&b, "smsmux_recipients_settled_total", "counter",

@@ -60,8 +60,12 @@ static enum MHD_Result send_answer(struct MHD_Connection *con,
   ret = MHD_queue_response(con, a->status, resp);
   MHD_destroy_response(resp);
   metrics_count_http(a->status);
-  dlog(SMSMUX_LOG_INFO, "%s %s %u %.1fms", r->method, r->url, a->status,
-       (now_mono() - r->started) * 1000);
+  {
+    char path[512]; /* a hook's token is a secret: never logged */
+    hook_redact(r->url, path, sizeof path);
+    dlog(SMSMUX_LOG_INFO, "%s %s %u %.1fms", r->method, path, a->status,
+         (now_mono() - r->started) * 1000);
+  }
   free(a->body);
   return ret;
 }
@@ -108,9 +112,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con,
     /* a body trickled in never resets the clock: the idle timeout alone
        would let one byte every few seconds hold the connection forever */
     if (now_mono() - r->started > s->request_timeout) {
+      char path[512];
+      hook_redact(r->url, path, sizeof path);
       dlog(SMSMUX_LOG_INFO, "%s %s: body not received within %.0f s: "
                             "connection closed",
-           r->method, r->url, s->request_timeout);
+           r->method, path, s->request_timeout);
       return MHD_NO;
     }
     if (!r->too_large) {

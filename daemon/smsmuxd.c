@@ -6,12 +6,26 @@
  *   SIGTERM, SIGINT  drain: stop accepting, let answers in progress
  *                    finish, stop the workers (requests in flight finish
  *                    and are recorded, claimed messages go back to the
- *                    queue), exit 0;
+ *                    queue), then the notifier, exit 0;
  *   SIGHUP           reload providers, routes and plans from the same
  *                    file: a new handle is opened first; when it fails the
  *                    old one is kept and the reason logged.  Queued
  *                    messages are in the store and are not touched.
- *                    [server] listen/TLS/limits need a restart. */
+ *                    [server] listen/TLS/limits need a restart.
+ *
+ * Besides the workers, each handle runs a notifier (smsmux_notifier_start:
+ * webhooks, Kannel dlr-url calls, status polling), and gets the
+ * notification URLs of its plugins from [server] public_url
+ * (smsmux_set_public_url), at start and at each reload.
+ *
+ * The notifier stops after the workers: a drain lets the workers finish
+ * what is in flight, and their answers are events (accepted, failed, a
+ * status answered at once) that the notifier can still deliver while the
+ * workers wind down.  Nothing depends on it: every event is in the store's
+ * outbox until a receiver took it, so what the notifier has not delivered
+ * when it stops (it finishes the calls it is making, no new one) goes out
+ * after the next start.  It stops before the handle is closed (it uses
+ * it). */
 #include "daemon.h"
 
 #include <errno.h>
@@ -100,11 +114,43 @@ static smsmux_workers *start_workers(smsmux *sm) {
   return w;
 }
 
+/* [server] public_url -> the plugins' notification URLs. */
+static int set_public_url(smsmux *sm) {
+  smsmux_error err;
+  memset(&err, 0, sizeof err);
+  if (smsmux_set_public_url(sm, server_str(sm, "public_url"), &err)) {
+    dlog(SMSMUX_LOG_ERROR, "[server] public_url: %s", err.message);
+    return -1;
+  }
+  return 0;
+}
+
+static smsmux_notifier *start_notifier(smsmux *sm) {
+  smsmux_notifier_options o;
+  smsmux_error err;
+  smsmux_notifier *n;
+  memset(&o, 0, sizeof o);
+  o.size = sizeof o;
+  o.secret = server_str(sm, "webhook_secret");
+  /* a tenant's messages are signed with its own secret */
+  o.tenant_secret = smsmux_tenant_webhook_secret;
+  o.ud = sm;
+  memset(&err, 0, sizeof err);
+  n = smsmux_notifier_start(sm, &o, &err);
+  if (!n)
+    dlog(SMSMUX_LOG_ERROR, "cannot start the notifier (webhooks, "
+                           "dlr-url calls, status polling): %s",
+         err.message);
+  return n;
+}
+
 /* SIGHUP: a new handle from the same file, or the old one kept. */
-static void reload(const char *config, smsmux_workers **w) {
+static void reload(const char *config, smsmux_workers **w,
+                   smsmux_notifier **nf) {
   smsmux_error err;
   smsmux *fresh, *old;
   smsmux_workers *nw;
+  smsmux_notifier *nn;
   memset(&err, 0, sizeof err);
   dlog(SMSMUX_LOG_INFO, "SIGHUP: reloading %s", config);
   fresh = open_config(config, &err);
@@ -117,27 +163,41 @@ static void reload(const char *config, smsmux_workers **w) {
   if (!server_str(fresh, "admin_key"))
     dlog(SMSMUX_LOG_WARNING, "[server] admin_key is not set: every API "
                              "request will be refused (401)");
+  if (set_public_url(fresh)) {
+    smsmux_close(fresh);
+    dlog(SMSMUX_LOG_ERROR, "reload refused, the running configuration is "
+                           "kept");
+    return;
+  }
   /* Workers first: what they hold in flight is recorded, what they
-     claimed goes back to the queue, for the new workers. */
+     claimed goes back to the queue, for the new workers; then the
+     notifier (what it has not delivered stays in the store's outbox, for
+     the new one). */
   smsmux_workers_stop(*w);
   *w = NULL;
+  smsmux_notifier_stop(*nf);
+  *nf = NULL;
   pthread_rwlock_wrlock(&sm_lock);
   old = current;
   current = fresh;
   pthread_rwlock_unlock(&sm_lock);
   nw = start_workers(fresh);
-  if (!nw) {
+  nn = nw ? start_notifier(fresh) : NULL;
+  if (!nn) {
     /* the new handle cannot send: go back to the old one */
+    smsmux_workers_stop(nw);
     pthread_rwlock_wrlock(&sm_lock);
     current = old;
     pthread_rwlock_unlock(&sm_lock);
     smsmux_close(fresh);
     *w = start_workers(old);
+    *nf = start_notifier(old);
     dlog(SMSMUX_LOG_ERROR, "reload refused, the running configuration is "
                            "kept");
     return;
   }
   *w = nw;
+  *nf = nn;
   smsmux_close(old);
   dlog(SMSMUX_LOG_INFO, "reloaded %s ([server] listen, TLS and limits "
                         "change at the next restart)",
@@ -196,6 +256,7 @@ int main(int argc, char **argv) {
   smsmux_error err;
   smsmux *sm;
   smsmux_workers *w = NULL;
+  smsmux_notifier *nf = NULL;
   server_conf sc;
   server *srv;
   char why[1024];
@@ -258,6 +319,11 @@ int main(int argc, char **argv) {
   if (!server_str(sm, "admin_key"))
     dlog(SMSMUX_LOG_WARNING, "[server] admin_key is not set: every API "
                              "request will be refused (401)");
+  if (set_public_url(sm)) {
+    smsmux_close(sm);
+    free(config_path);
+    return 2;
+  }
   if (check) {
     printf("%s: configuration OK\n", config_path);
     smsmux_close(sm);
@@ -282,7 +348,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   w = start_workers(sm);
-  if (!w) {
+  if (w)
+    nf = start_notifier(sm);
+  if (!nf) {
+    smsmux_workers_stop(w);
     server_stop(srv);
     smsmux_close(sm);
     free(config_path);
@@ -299,7 +368,7 @@ int main(int argc, char **argv) {
     if (sigwait(&sigs, &sig) != 0)
       continue;
     if (sig == SIGHUP) {
-      reload(config_path, &w);
+      reload(config_path, &w, &nf);
       continue;
     }
     dlog(SMSMUX_LOG_INFO, "%s: draining", sig == SIGTERM ? "SIGTERM"
@@ -309,6 +378,7 @@ int main(int argc, char **argv) {
 stop:
   server_quiesce(srv);          /* no new connection */
   smsmux_workers_stop(w);       /* in flight: finished and recorded */
+  smsmux_notifier_stop(nf);     /* the rest of the outbox: next start */
   server_stop(srv);             /* answers in progress are done */
   api_cleanup();
   smsmux_close(current);

@@ -95,7 +95,7 @@ expect_json_usage() {
   assert_contains "$ERR" "smsmux: " "$_what (--json): message on stderr too"
 }
 expect_json_usage "unknown command" frobnicate
-assert_json '.error.message' "unknown command 'frobnicate'; the commands are send, route, status, replies, credit, cancel, call, providers, plugins, store" "unknown command (--json): message"
+assert_json '.error.message' "unknown command 'frobnicate'; the commands are send, route, status, replies, credit, cancel, call, providers, plugins, store, tenant" "unknown command (--json): message"
 expect_json_usage "--route with --provider" send --to 0612345678 --text hi --route r --provider p
 assert_json '.error.message | test("--route and --provider")' true "--route/--provider (--json): message"
 expect_json_usage "bad --since" replies --provider smsmode --since 2026-01-01T25:00

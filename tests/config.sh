@@ -391,4 +391,30 @@ EOF2
   chmod 700 "$TMP"
 fi
 
+# [plan.NAME] (issue 14): every key checked, with file and line
+expect_config_error plankey "plankey.ini:3: [plan.gold] smss: unknown key (known: sms, sms.+PREFIX, mms, voice, refund)" \
+  "unknown key in a plan" <<'EOF2'
+[smsmux]
+[plan.gold]
+smss = 2
+EOF2
+expect_config_error planprice "[plan.gold] sms.+32: \"1.5\" is not a price in whole units" \
+  "a price that is not whole units" <<'EOF2'
+[plan.gold]
+sms.+32 = 1.5
+EOF2
+expect_config_error planprefix "[plan.gold] sms.32: a price per destination is written sms.+PREFIX" \
+  "a prefix without +" <<'EOF2'
+[plan.gold]
+sms.32 = 3
+EOF2
+expect_config_error planrefund "[plan.gold] refund: \"failed\" is not a delivery status a plan can refund" \
+  "refund of an unknown status" <<'EOF2'
+[plan.gold]
+refund = undelivered, failed
+EOF2
+expect_config_error planname "[plan.]: a plan section is [plan.NAME]" "a plan without a name" <<'EOF2'
+[plan.]
+sms = 1
+EOF2
 finish

@@ -40,6 +40,17 @@ assert_contains "$OUT" "
 $ curl -s -X POST 'http://127.0.0.1:$SIM_PORT/_sim/advance?provider=smsmode'" \
   "the control requests are printed as curl commands"
 
+# smsmuxd closes the loop: delivered through the pushed report, the signed
+# webhook, the reply, STOP honoured
+assert_contains "$OUT" '"status":"sent","provider":"smsmode"' "smsmuxd: the pushed 'sent' report in the history"
+assert_contains "$OUT" "(delivered through the pushed report" "smsmuxd: delivered through the pushed report"
+sig=$(printf '%s\n' "$OUT" | sed -n 's/^  X-Smsmux-Signature: \(sha256=[0-9a-f]*\)$/\1/p' | head -n 1)
+assert_contains "$OUT" "recomputed over the body with the secret: $sig)" "smsmuxd: the webhook received, its signature right"
+assert_contains "$OUT" '{"event":"' "smsmuxd: the webhook's body shown"
+assert_contains "$OUT" '"type":"reply","message_id":"' "smsmuxd: the STOP reply reaches the application"
+assert_contains "$OUT" '"status":"rejected","provider":null,"provider_id":null,"code":"opt-out"' \
+  "smsmuxd: STOP honoured, the next send to the number refused"
+
 # each send before its status: the id status asks for was printed before,
 # in the answer of a send
 status_line=$(printf '%s\n' "$OUT" | grep -n '^\$ .* status ' | head -n 1)

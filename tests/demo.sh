@@ -2,7 +2,10 @@
 # The demo (`make demo`): one SMS through the sMsmode plugin over HTTP, its
 # delivery status and a reply, a failover, an MMS, two routing choices and
 # every provider's credit, all against smsmux-sim; then smsmuxd: an HTTP
-# submit, its status, and a Kannel-style submit.  Every command is
+# submit that ends delivered through the report the simulator pushes to
+# smsmuxd's hook, its history, the signed webhook an application receives
+# (tests/receiver stands for it), a STOP reply reaching it and honoured by
+# the next send, and a Kannel-style submit.  Every command is
 # printed as it can be pasted into a shell (from the directory `make demo`
 # ran in), before its output.
 #
@@ -63,9 +66,11 @@ sim_answers() { curl -s -f -m 2 "$(sim_url "$1")/_sim/providers" 2>/dev/null | g
 # ---- the simulator ---------------------------------------------------------
 sim=
 daemon=
+receiver=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/smsmux-demo.XXXXXX")
 cleanup() {
   if [ -n "$daemon" ]; then kill "$daemon" 2>/dev/null || :; wait "$daemon" 2>/dev/null || :; fi
+  if [ -n "$receiver" ]; then kill "$receiver" 2>/dev/null || :; wait "$receiver" 2>/dev/null || :; fi
   if [ -n "$sim" ]; then kill "$sim" 2>/dev/null || :; wait "$sim" 2>/dev/null || :; fi
   rm -rf "$tmp"
 }
@@ -163,19 +168,42 @@ run credit
 
 # ---- smsmuxd: the same gateway as an HTTP service --------------------------
 # Its commands are indented: they work while this smsmuxd runs, and it
-# stops with the demo.
+# stops with the demo.  An application's webhook receiver (tests/receiver,
+# which logs what it gets) stands for the application: smsmuxd's
+# [server] callback_url.  The simulator pushes sMsmode's delivery reports
+# and replies to smsmuxd's /hooks/ URLs, built on [server] public_url.
 SMSMUXD=${SMSMUXD:-$top_builddir/smsmuxd}
-if [ -x "$SMSMUXD" ]; then
+RECEIVER=${SMSMUX_RECEIVER:-$top_builddir/tests/receiver}
+if [ -x "$SMSMUXD" ] && [ -x "$RECEIVER" ]; then
   DKEY=demo-admin-key-0123456789
-  ( umask 077
-    sed -e "s|^plugin_dir *=.*|plugin_dir = $top_builddir/plugins|" \
-        -e "s|^state_dir *=.*|state_dir = $tmp/state|" \
-        -e "s|127\\.0\\.0\\.1:$DEFAULT_PORT|127.0.0.1:$PORT|g" "$CONF"
-    printf '[server]\nlisten = 127.0.0.1:0\nadmin_key = %s\nworkers = 2\n' "$DKEY"
-  ) >"$tmp/smsmuxd.ini.new"
-  ( umask 077; cat "$tmp/smsmuxd.ini.new" >"$tmp/smsmuxd.ini" )
-  chmod 600 "$tmp/smsmuxd.ini"
-  "$SMSMUXD" --config "$tmp/smsmuxd.ini" --port-file "$tmp/d.port" --log-level warning 2>"$tmp/d.log" &
+  HOOK_TOKEN=demo-hook-token-0123456789
+  WSECRET=demo-webhook-secret
+  "$RECEIVER" --port-file "$tmp/rcv.port" --log "$tmp/webhooks.log" >/dev/null 2>&1 &
+  receiver=$!
+  i=0
+  until [ -s "$tmp/rcv.port" ]; do
+    i=$((i + 1))
+    [ $i -lt 200 ] && kill -0 "$receiver" 2>/dev/null ||
+      { echo "demo: the webhook receiver did not start" >&2; exit 1; }
+    sleep 0.05
+  done
+  APP=http://127.0.0.1:$(cat "$tmp/rcv.port")
+  # write_dconf LISTEN [PUBLIC_URL]: the daemon's configuration
+  write_dconf() {
+    ( umask 077
+      sed -e "s|^plugin_dir *=.*|plugin_dir = $top_builddir/plugins|" \
+          -e "s|^state_dir *=.*|state_dir = $tmp/state|" \
+          -e "s|127\\.0\\.0\\.1:$DEFAULT_PORT|127.0.0.1:$PORT|g" \
+          -e "s|^\\[provider\\.smsmode\\]\$|[provider.smsmode]\\nhook_token = $HOOK_TOKEN|" "$CONF"
+      printf '[server]\nlisten = %s\nadmin_key = %s\nworkers = 2\n' "$1" "$DKEY"
+      printf 'callback_url = %s/events\nwebhook_secret = %s\n' "$APP" "$WSECRET"
+      [ -z "${2:-}" ] || printf 'public_url = %s\n' "$2"
+    ) >"$tmp/smsmuxd.ini.new"
+    ( umask 077; cat "$tmp/smsmuxd.ini.new" >"$tmp/smsmuxd.ini" )
+    chmod 600 "$tmp/smsmuxd.ini"
+  }
+  write_dconf 127.0.0.1:0
+  "$SMSMUXD" --config "$tmp/smsmuxd.ini" --port-file "$tmp/d.port" 2>"$tmp/d.log" &
   daemon=$!
   i=0
   until [ -s "$tmp/d.port" ]; do
@@ -184,16 +212,94 @@ if [ -x "$SMSMUXD" ]; then
       { echo "demo: smsmuxd did not start" >&2; cat "$tmp/d.log" >&2; exit 1; }
     sleep 0.05
   done
-  D=http://127.0.0.1:$(cat "$tmp/d.port")
-  printf '\n(smsmuxd, the HTTP service, on %s with [server] admin_key = %s)\n' "$D" "$DKEY"
+  DPORT=$(cat "$tmp/d.port")
+  D=http://127.0.0.1:$DPORT
+  # now that its port is known: public_url, read again on SIGHUP
+  write_dconf "127.0.0.1:$DPORT" "$D"
+  kill -HUP "$daemon"
+  i=0
+  until grep -q 'reloaded' "$tmp/d.log"; do
+    i=$((i + 1))
+    [ $i -lt 200 ] || { echo "demo: smsmuxd did not reload" >&2; cat "$tmp/d.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  printf '\n(smsmuxd, the HTTP service, on %s with [server] admin_key = %s,\n' "$D" "$DKEY"
+  printf ' public_url = %s, callback_url = %s/events (an application'"'"'s\n' "$D" "$APP"
+  printf ' webhook receiver), webhook_secret = %s; sMsmode'"'"'s hook_token = %s)\n' "$WSECRET" "$HOOK_TOKEN"
   dsay() { printf '  $'; for a in "$@"; do printf ' %s' "$(q "$a")"; done; printf '\n'; "$@"; echo; }
+  # field NAME: the first "NAME":"VALUE" of stdin
+  field() { grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | sed 's/^[^:]*:"//; s/"$//'; }
+  # wait_for TEXT URL: until GET URL (with the key) contains TEXT (10 s)
+  wait_for() {
+    i=0
+    until curl -s -H "Authorization: Bearer $DKEY" "$2" | grep -q "$1"; do
+      i=$((i + 1))
+      [ $i -lt 200 ] || { echo "demo: $2 never showed $1" >&2; tail -n 5 "$tmp/d.log" >&2; exit 1; }
+      sleep 0.05
+    done
+  }
   dsay curl -s -H "Authorization: Bearer $DKEY" -H 'Content-Type: application/json' \
     -d '{"to": "0612345678", "text": "Bonjour par HTTP"}' "$D/v1/messages" | tee "$tmp/submitted"
-  mid=$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$tmp/submitted")
-  sleep 1
+  mid=$(field id <"$tmp/submitted")
+  wait_for '"status":"accepted"' "$D/v1/messages/$mid"
+  smsid=$(curl -s -H "Authorization: Bearer $DKEY" "$D/v1/messages/$mid" | field provider_id)
+  printf '\n  (the simulator moves its delivery report on, twice, and pushes each to smsmuxd'"'"'s hook)\n'
+  dsay curl -s -X POST "$URL/_sim/advance?provider=smsmode"
+  dsay curl -s -X POST "$URL/_sim/advance?provider=smsmode"
+  wait_for '"status":"delivered"' "$D/v1/messages/$mid"
+  printf '  (delivered through the pushed report: see "history")\n'
   dsay curl -s -H "Authorization: Bearer $DKEY" "$D/v1/messages/$mid"
-  dsay curl -s "$D/cgi-bin/sendsms?username=admin&password=$DKEY&to=0612345678&text=Bonjour+Kannel"
+  i=0
+  until grep -q 'delivered' "$tmp/webhooks.log" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -lt 200 ] || { echo "demo: no delivered webhook" >&2; exit 1; }
+    sleep 0.05
+  done
+  # show_webhook PATTERN: the first webhook received whose line holds PATTERN
+  show_webhook() {
+    line=$(grep -m 1 "$1" "$tmp/webhooks.log")
+    if command -v jq >/dev/null 2>&1; then
+      printf '%s' "$line" | jq -j .body >"$tmp/body"
+      printf '  POST %s\n' "$(printf '%s' "$line" | jq -r .path)"
+      printf '  X-Smsmux-Event: %s\n' "$(printf '%s' "$line" | jq -r '.headers | to_entries[] | select(.key | ascii_downcase == "x-smsmux-event") | .value')"
+      printf '  X-Smsmux-Signature: %s\n' "$(printf '%s' "$line" | jq -r '.headers | to_entries[] | select(.key | ascii_downcase == "x-smsmux-signature") | .value')"
+      printf '  %s\n' "$(cat "$tmp/body")"
+      if command -v openssl >/dev/null 2>&1; then
+        printf '  (its signature, recomputed over the body with the secret: sha256=%s)\n' \
+          "$(openssl dgst -sha256 -hmac "$WSECRET" <"$tmp/body" | sed 's/^.*= *//')"
+      fi
+    else
+      printf '  %s\n' "$line"
+    fi
+  }
+  printf '\n  (the application received %s webhooks, one per step; the delivery:)\n' \
+    "$(grep -c '' "$tmp/webhooks.log")"
+  show_webhook 'delivered'
+  printf '\n  (the phone answers STOP: the simulator pushes the reply to smsmuxd)\n'
+  dsay curl -s -X POST "$URL/_sim/reply?provider=smsmode&from=33612345678&text=STOP&message_id=$smsid"
+  wait_for '"number":"+33612345678"' "$D/v1/optouts"
+  dsay curl -s -H "Authorization: Bearer $DKEY" "$D/v1/replies"
+  i=0
+  until grep -q 'reply' "$tmp/webhooks.log" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -lt 200 ] || { echo "demo: no reply webhook" >&2; exit 1; }
+    sleep 0.05
+  done
+  printf '  (the reply reaches the application too:)\n'
+  show_webhook '"type\\":\\"reply'
+  printf '\n  (STOP opted the number out: the next message to it is refused for it, nothing is sent)\n'
+  dsay curl -s -H "Authorization: Bearer $DKEY" "$D/v1/optouts"
+  dsay curl -s -H "Authorization: Bearer $DKEY" -H 'Content-Type: application/json' \
+    -d '{"to": ["0612345678", "0698765432"], "text": "Encore nous"}' "$D/v1/messages" | tee "$tmp/submitted"
+  mid=$(field id <"$tmp/submitted")
+  wait_for '"code":"opt-out"' "$D/v1/messages/$mid"
+  wait_for '"status":"accepted"' "$D/v1/messages/$mid"
+  dsay curl -s -H "Authorization: Bearer $DKEY" "$D/v1/messages/$mid"
+  dsay curl -s "$D/cgi-bin/sendsms?username=admin&password=$DKEY&to=0612345679&text=Bonjour+Kannel"
   kill "$daemon" 2>/dev/null || :
   wait "$daemon" 2>/dev/null || :
   daemon=
+  kill "$receiver" 2>/dev/null || :
+  wait "$receiver" 2>/dev/null || :
+  receiver=
 fi

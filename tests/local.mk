@@ -40,3 +40,5 @@ EXTRA_DIST += tests/bulk.sh
 # (issue 10).
 TESTS += tests/store-cli.sh tests/store-signals.sh tests/routing-ttl.sh
 EXTRA_DIST += tests/store-cli.sh tests/store-signals.sh tests/routing-ttl.sh
+TESTS += tests/resellers.sh
+EXTRA_DIST += tests/resellers.sh docs/RESELLERS.md

@@ -34,7 +34,7 @@ page_flags() { grep -o 'Fl \\-[a-z\\-]*' "$1" | sed 's/^Fl //; s/\\-/-/g; s/^/-/
 run_smsmux --help
 help=$OUT
 commands=$(printf '%s\n' "$help" | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | sort -u)
-assert_eq "call cancel credit plugins providers replies route send status store" \
+assert_eq "call cancel credit plugins providers replies route send status store tenant" \
   "$(printf '%s' "$commands" | tr '\n' ' ' | sed 's/ $//')" "smsmux --help lists the commands this test knows"
 for cmd in $commands; do
   run_smsmux "$cmd" --help
@@ -132,6 +132,16 @@ bogus = 1
 EOF2
 )
 server_keys=$(printf '%s' "$err" | sed -n 's/.*unknown key (known: \(.*\))$/\1/p' | tr -d ',')
+err=$(known_keys <<'EOF2'
+[smsmux]
+plugin_dir = @PLUGINS@
+[plan.p]
+bogus = 1
+EOF2
+)
+plan_keys=$(printf '%s' "$err" | sed -n 's/.*unknown key (known: \(.*\))$/\1/p' | tr -d ',')
+[ "$(printf '%s' "$plan_keys" | wc -w)" -ge 5 ] && pass "smsmux named its plan keys" ||
+  fail "smsmux named its plan keys" "$err"
 [ "$(printf '%s' "$server_keys" | wc -w)" -ge 12 ] && pass "smsmux named its [server] keys" ||
   fail "smsmux named its [server] keys" "$err"
 [ "$(printf '%s' "$smsmux_keys" | wc -w)" -ge 8 ] && pass "smsmux named its [smsmux] keys" ||
@@ -141,15 +151,16 @@ server_keys=$(printf '%s' "$err" | sed -n 's/.*unknown key (known: \(.*\))$/\1/p
 [ "$(printf '%s' "$host_keys" | wc -w)" -ge 8 ] && pass "smsmux named its host provider keys" ||
   fail "smsmux named its host provider keys"
 ini=$(cat "$INI5")
-for k in $smsmux_keys $route_keys $host_keys $server_keys; do
+for k in $smsmux_keys $route_keys $host_keys $server_keys $plan_keys; do
   case $k in
     cost.+PREFIX) want='.It Cm cost.+ Ns Ar PREFIX' ;;
+    sms.+PREFIX) want='.It Cm sms.+ Ns Ar PREFIX' ;;
     *) want=".It Cm $k No =" ;;
   esac
   assert_contains "$ini" "$want" "smsmux.ini.5 documents the key $k"
 done
 for k in $(grep -o '^\.It Cm [a-z_]* No =' "$INI5" | awk '{print $3}'); do
-  case " $smsmux_keys $route_keys $host_keys $server_keys " in
+  case " $smsmux_keys $route_keys $host_keys $server_keys $plan_keys " in
     *" $k "*) pass "smsmux.ini.5's key $k is accepted by smsmux" ;;
     *) fail "smsmux.ini.5's key $k is accepted by smsmux" "known: $smsmux_keys / $route_keys / $host_keys / $server_keys" ;;
   esac

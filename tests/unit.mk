@@ -39,6 +39,16 @@ tests_test_embed_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
 tests_test_embed_LDADD = core/libsmsmux.la $(CURL_LIBS) $(XML_LIBS)
 TESTS += tests/embed.sh
 EXTRA_DIST += tests/embed.sh
+# test_oom: each allocation of the library and its plugin failing in turn
+# around smsmux_open + smsmux_send (run by tests/oom.sh with the
+# simulator); it defines malloc & co. itself, hence -export-dynamic.
+check_PROGRAMS += tests/test_oom
+tests_test_oom_SOURCES = tests/test_oom.c tests/check.h
+tests_test_oom_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
+tests_test_oom_LDFLAGS = -export-dynamic
+tests_test_oom_LDADD = core/libsmsmux.la $(CURL_LIBS) $(XML_LIBS) -ldl
+TESTS += tests/oom.sh
+EXTRA_DIST += tests/oom.sh
 # The layering check (docs/ARCHITECTURE.md "Layers").
 TESTS += tests/layering.sh
 EXTRA_DIST += tests/layering.sh docs/ARCHITECTURE.md
@@ -78,3 +88,28 @@ tests_test_push_SOURCES = tests/test_push.c tests/check.h
 tests_test_push_LDADD = core/libsmsmux.la
 TESTS += tests/push.sh
 EXTRA_DIST += tests/push.sh
+# test_credit: keys, the token bucket (a hand-held clock), allowed lists and
+# plan prices (core/credit.c and cfg_plan_units, linked from the library).
+check_PROGRAMS += tests/test_credit
+tests_test_credit_SOURCES = tests/test_credit.c tests/check.h
+tests_test_credit_CFLAGS = $(AM_CFLAGS)
+tests_test_credit_LDADD = core/libsmsmux.la
+TESTS += tests/test_credit
+# test_webhook: the pure pieces of event delivery (core/webhook.c compiled
+# in): the webhook body and signature, the retry schedule, Kannel's dlr-url.
+check_PROGRAMS += tests/test_webhook
+tests_test_webhook_SOURCES = tests/test_webhook.c tests/check.h \
+	core/webhook.c core/webhook.h core/msg.c core/msg.h core/charset.c \
+	core/charset.h core/util.c core/util.h
+tests_test_webhook_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_webhook_LDADD = $(JSONC_LIBS) $(CRYPTO_LIBS)
+TESTS += tests/test_webhook
+# loop_tool: the library's issue-13 calls for tests/loop.sh (opt-outs,
+# hooks, the notifier, queued sends with a callback_url).
+check_PROGRAMS += tests/loop_tool
+tests_loop_tool_SOURCES = tests/loop_tool.c
+tests_loop_tool_LDADD = core/libsmsmux.la
+TESTS += tests/loop.sh
+EXTRA_DIST += tests/loop.sh
+TESTS += tests/loop-pg.sh
+EXTRA_DIST += tests/loop-pg.sh

@@ -203,7 +203,12 @@ typedef struct smsmux_status_result {
 } smsmux_status_result;
 
 /** Delivery status of message `id`; `provider` may be NULL when the
-    journal knows which provider sent `id`. */
+    journal knows which provider sent `id`.  Then, when that provider
+    cannot answer (its plugin has no status call, it is unusable, or the
+    call fails), the answer comes from the store's history (the send's
+    answer, then the reports pushed or polled; said on the log) and the
+    error only when the store does not know `id` either (added in 0.3).
+    A `provider` given is asked: its answer or its error. */
 smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
                                         const char *id);
 void smsmux_status_result_free(smsmux_status_result *r);
@@ -412,20 +417,24 @@ typedef struct smsmux_batch_summary {
   size_t n_providers;
 } smsmux_batch_summary;
 
-/** Start the workers.  NULL with err (bad options). */
+/** Start the workers.  NULL with err (bad options; SMSMUX_ERR_SYSTEM when
+    out of memory). */
 smsmux_batch *smsmux_batch_new(smsmux *sm, const smsmux_batch_options *opts,
                                smsmux_error *err);
 /** Queue a copy of `req` (blocks while the queue is full).  `req` holds
     one number, or several without a ref (they then share a tag).  0, or
     -1 with err (class INPUT) when the batch is cancelled or `req` is not
-    acceptable. */
+    acceptable, or SMSMUX_ERR_SYSTEM when out of memory (the numbers of
+    `req` before the one that failed are queued).  A group the workers
+    cannot send for want of memory reports its rows with that error. */
 int smsmux_batch_add(smsmux_batch *b, const smsmux_send_request *req,
                      uint64_t tag, smsmux_error *err);
 /** Stop early: sends in progress finish, rows still queued are not sent
     (counted in not_sent, no callback).  Safe from another thread. */
 void smsmux_batch_cancel(smsmux_batch *b);
 /** Send what is queued, wait for the workers, free the batch and return
-    the summary (release it with smsmux_batch_summary_free). */
+    the summary (release it with smsmux_batch_summary_free), or NULL when
+    out of memory. */
 smsmux_batch_summary *smsmux_batch_finish(smsmux_batch *b);
 void smsmux_batch_summary_free(smsmux_batch_summary *s);
 
@@ -577,11 +586,15 @@ char *smsmux_plugin_report_json(const smsmux_plugin_report *r);
  * Answers are JSON text (malloc'd; free() it), the documents of the
  * daemon's API:
  *   {"id","status","encoding","segments","units","ref","created","at",
+ *    "callback_url",
  *    "recipients":[{"to","status","provider","provider_id","code","text",
- *                   "updated"}],
+ *                   "updated","history":[{"status","provider",
+ *                   "provider_id","code","text","at"}]}],
  *    "attempts":[{"provider","result","class","code","message","at"}]}
  * (status: queued, scheduled, sending, accepted, failed, unknown,
- * cancelled, or a delivery status: the message's, from its recipients').
+ * cancelled, or a delivery status: the message's, from its recipients';
+ * "history": each status the recipient went through, oldest first (added
+ * in 0.3)).
  */
 
 /** What smsmux_submit did. */
@@ -600,7 +613,17 @@ typedef enum smsmux_submit_status {
     "ref-conflict": the ref holds another content; code "no-provider": no
     configured provider can take such a message), CONFIG or SYSTEM (the
     store is unavailable).  `callback_url` (may be NULL) is kept with the
-    message for its delivery events.  (added in 0.2) */
+    message for its delivery events.  (added in 0.2)
+    For a tenant (0.3): AUTH "tenant-disabled", "sender-not-allowed",
+    "route-not-allowed", "provider-not-allowed" (HTTP 403); TEMPORARY
+    "rate-limited" over its rate (429, smsmux_error_retry_after); CREDIT
+    "insufficient-units" when its balance is short (402, nothing queued);
+    INPUT "mixed-prices" when its plan prices the recipients differently
+    (send them apart).  The units are reserved with the message and
+    refunded per recipient that fails for good, is cancelled, refused as
+    opted out, or gets a report status its plan refunds.  The document's
+    "units" is what it was charged; a tenant's callback_url defaults to
+    its own. */
 smsmux_submit_status smsmux_submit(smsmux *sm, const char *tenant,
                                    const smsmux_send_request *req,
                                    const char *callback_url, char **json,
@@ -653,6 +676,8 @@ typedef struct smsmux_queue_stats {
   unsigned long attempts_ok, attempts_failed; /**< provider requests */
   int store_ok;               /**< 1: the store answered */
   int providers_usable;       /**< instances loaded and opened */
+  /** Events waiting for webhook delivery (the backlog). (added in 0.3) */
+  unsigned long webhooks_pending;
 } smsmux_queue_stats;
 
 /** Fill *st (set st->size first).  0, or -1 when the store cannot be
@@ -675,6 +700,126 @@ char *smsmux_metrics_text(smsmux *sm);
     counts the messages.  0 or -1 (err). (0.2) */
 int smsmux_store_prune(smsmux *sm, unsigned retention_days, long *removed,
                        smsmux_error *err);
+
+/* ------------------------------------------------------- tenants ------ */
+
+/*
+ * Tenants (added in 0.3): the customers of the service, each with API keys,
+ * an optional parent (a reseller), a plan ([plan.NAME] of the INI: the
+ * units one message costs), a balance of units, a rate limit, the senders
+ * and routes it may use, a default callback URL and webhook secret.  The
+ * balance only moves through the ledger (credit, debit, transfer, the
+ * reserve of a submit, refunds) and always equals the sum of its rows.
+ *
+ * Every function answers a JSON document (malloc'd; free() it) or NULL
+ * with err: INPUT "bad-name", "not-found" (no such tenant), "exists",
+ * "unknown-plan", "bad-value"; CREDIT "insufficient-units"; SYSTEM (the
+ * store).  A key is shown once, in smsmux_tenant_key_add's answer, and
+ * never again: the store keeps its SHA-256 only.
+ *
+ * A tenant document: {"name","parent","plan","balance","low_balance",
+ * "rate","burst","senders","routes","callback_url","webhook_secret"
+ * (true when one is set: never shown),"enabled","created","keys":[{"id",
+ * "label","created","revoked"}],"customers":["NAME",...]}.
+ */
+
+/** What smsmux_tenant_add sets and smsmux_tenant_update changes.  For
+    update, a NULL string, a negative number leaves the setting as it is;
+    "" clears a string.  For add, NULL and negatives are the defaults
+    (no parent, no plan: 1 unit a segment, any sender and route, no
+    callback, no limit, enabled). */
+typedef struct smsmux_tenant_settings {
+  size_t size;                 /**< sizeof(smsmux_tenant_settings) */
+  const char *parent;          /**< reseller (add only) */
+  const char *plan;            /**< [plan.NAME] */
+  const char *senders;         /**< comma list of sender IDs allowed */
+  const char *routes;          /**< comma list of routes allowed */
+  const char *callback_url;    /**< default callback of its messages */
+  const char *webhook_secret;  /**< signs its webhooks */
+  double rate;                 /**< messages per second (0: no limit) */
+  long burst;                  /**< token bucket size (0: max(1, rate)) */
+  int64_t low_balance;         /**< low-balance event threshold (0: none) */
+  int enabled;                 /**< 1 or 0 */
+} smsmux_tenant_settings;
+
+/** Fill *s with "leave everything" (NULLs, -1s) and its size. */
+void smsmux_tenant_settings_init(smsmux_tenant_settings *s);
+
+/** Add tenant `name` ([a-z0-9][a-z0-9_.-]{0,62}); its balance starts at
+    0.  The tenant document. (0.3) */
+char *smsmux_tenant_add(smsmux *sm, const char *name,
+                        const smsmux_tenant_settings *s, smsmux_error *err);
+/** Change its settings; the tenant document. (0.3) */
+char *smsmux_tenant_update(smsmux *sm, const char *name,
+                           const smsmux_tenant_settings *s,
+                           smsmux_error *err);
+/** The tenant document of `name`. (0.3) */
+char *smsmux_tenant_json(smsmux *sm, const char *name, smsmux_error *err);
+/** {"tenants":[DOCUMENT...]}: every tenant (parent NULL) or the customers
+    of `parent`, by name (documents without "keys"). (0.3) */
+char *smsmux_tenants_json(smsmux *sm, const char *parent, smsmux_error *err);
+
+/** Move `units` (> 0) to `name`: from `from`, its parent (a reseller
+    selling a bundle: "transfer-out"/"transfer-in" rows), or from the
+    operator when `from` is NULL ("credit").  `actor` is recorded with the
+    rows (NULL: "operator").  {"tenant","units","balance","from",
+    "from_balance"}. (0.3) */
+char *smsmux_tenant_credit(smsmux *sm, const char *name, int64_t units,
+                           const char *from, const char *actor,
+                           smsmux_error *err);
+/** Take `units` (> 0) from `name` ("debit"); CREDIT "insufficient-units"
+    when its balance is short (nothing taken). {"tenant","units",
+    "balance"}. (0.3) */
+char *smsmux_tenant_debit(smsmux *sm, const char *name, int64_t units,
+                          const char *actor, smsmux_error *err);
+
+/** A new API key for `name` (`label` may be NULL): {"tenant","id",
+    "label","key"}.  The only time the key is shown. (0.3) */
+char *smsmux_tenant_key_add(smsmux *sm, const char *name, const char *label,
+                            smsmux_error *err);
+/** Revoke the key of `name` whose id (8 hex or more) or label is
+    `which`; it stops working at once.  0, or -1 (INPUT "not-found"). */
+int smsmux_tenant_key_revoke(smsmux *sm, const char *name, const char *which,
+                             smsmux_error *err);
+/** The tenant of API key `key` when the key is live and the tenant
+    enabled: 0 (*tenant malloc'd), 1 not a valid key, -1 (err: the store).
+    Only the key's SHA-256 is looked up. (0.3) */
+int smsmux_tenant_authenticate(smsmux *sm, const char *key, char **tenant,
+                               smsmux_error *err);
+
+/** Usage for invoicing, over messages created in [since, until) (Unix
+    seconds; until 0: now), by tenant, provider and status: `name` alone,
+    with its customers when `tree` is 1, or every tenant (name NULL).
+    JSON {"since","until","rows":[{"tenant","provider","status","messages",
+    "recipients","units"}],"units"} (units charged minus refunded), or
+    with `csv` the same rows as CSV with a header line. (0.3) */
+char *smsmux_tenant_usage(smsmux *sm, const char *name, int tree,
+                          int64_t since, int64_t until, int csv,
+                          smsmux_error *err);
+/** {"tenant","entries":[{"seq","message_id","delta","reason","actor",
+    "at"}]}: the ledger of `name`, oldest first, seq > since, at most
+    `limit` (0: 1000). (0.3) */
+char *smsmux_tenant_ledger_json(smsmux *sm, const char *name, int64_t since,
+                                unsigned limit, smsmux_error *err);
+/** {"ok":true|false,"bad":["NAME"...]}: every tenant whose balance is not
+    the sum of its ledger rows (or is negative). (0.3) */
+char *smsmux_ledger_check_json(smsmux *sm, smsmux_error *err);
+
+/** smsmux_route's plan as its JSON document, with "tenant", "plan" and
+    "units" (what the message would cost `tenant`) added. (0.3) */
+char *smsmux_route_tenant_json(smsmux *sm, const char *tenant,
+                               const smsmux_send_request *req,
+                               smsmux_error *err);
+
+/** The webhook secret of `tenant`'s messages, or NULL (none: unsigned).
+    Its type is the notifier's tenant_secret callback: pass it with the
+    handle as `ud`.  The answer stays valid in the calling thread until
+    its next call. (0.3) */
+const char *smsmux_tenant_webhook_secret(void *sm, const char *tenant);
+
+/** The seconds to wait after an error of code "rate-limited" (a tenant
+    over its rate: smsmux_submit), else 0. (0.3) */
+unsigned smsmux_error_retry_after(const smsmux_error *err);
 
 /* ------------------------------------------ pushed notifications ----- */
 
@@ -716,6 +861,129 @@ typedef struct smsmux_push_result {
     (out of memory aside). (added in 0.2) */
 smsmux_push_result *smsmux_push_parse(smsmux *sm, const smsmux_push *push);
 void smsmux_push_result_free(smsmux_push_result *r);
+
+/* ------------------------------- delivery reports, replies, opt-out ----- */
+
+/*
+ * Closing the loop (added in 0.3): what providers push (delivery reports,
+ * replies) is recorded in the store; each status change of a recipient is
+ * an event of its message's history (the "history" array of each
+ * recipient in the message document); the events of a message with a
+ * callback_url are delivered by the notifier (webhooks, or Kannel dlr-url
+ * calls); stop words in replies opt the number out for the message's
+ * tenant, and later sends to it are refused per recipient (status
+ * `rejected`, code `opt-out`, nothing sent to it) by smsmux_send and the
+ * queue alike.
+ */
+
+/** Notification URLs: every instance with a hook_token gets
+    PUBLIC/hooks/NAME/TOKEN/dlr and PUBLIC/hooks/NAME/TOKEN/mo as the
+    report and reply URLs handed to its plugin with each send (a plugin
+    that can ask its provider to push passes them on).  `public_url` is
+    http:// or https://, a trailing '/' ignored; NULL clears them.  Call
+    it before sending starts (not while other threads send).  0, or -1
+    with err (INPUT: not an http(s) URL). (added in 0.3) */
+int smsmux_set_public_url(smsmux *sm, const char *public_url,
+                          smsmux_error *err);
+
+/** Receive a pushed notification: check the token and have the plugin
+    read it (smsmux_push_parse), then record it: statuses through the
+    store's report path (a status only ever moves a recipient forward; the
+    same report twice changes nothing; a report for a message whose send
+    answer is not recorded yet is kept and applied when it is), replies
+    recorded and matched to the message they answer (a stop word
+    ([smsmux] stop_words) opts the sender out for that message's tenant, a
+    start word (start_words) lifts it).  0 recorded (answer 200; also for a
+    repeat or a report kept pending); -1 with err: INPUT code "not-found"
+    (answer 404: no such instance, a wrong token, a provider that does not
+    push; nothing touched), INVALID (400: not the provider's format),
+    SYSTEM (503: the store failed; the provider should push again).
+    (added in 0.3) */
+int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err);
+
+/** Background delivery of events (see smsmux_notifier_start). */
+typedef struct smsmux_notifier_options {
+  size_t size;                 /**< sizeof(smsmux_notifier_options) */
+  unsigned threads;            /**< webhook senders (0: 2; at most 64) */
+  /** The key that signs the webhooks of the operator's messages (tenant
+      ""), or NULL: unsigned (no X-Smsmux-Signature). */
+  const char *secret;
+  /** The key of another tenant's messages, or NULL (then unsigned); may be
+      NULL.  Called from the sender threads. */
+  const char *(*tenant_secret)(void *ud, const char *tenant);
+  void *ud;
+  /** Hours an event is retried (0: [smsmux] webhook_retry_hours, 24). */
+  unsigned retry_hours;
+} smsmux_notifier_options;
+
+typedef struct smsmux_notifier smsmux_notifier;
+
+/** Start delivering events in the background:
+    - webhooks: each event of a message whose callback_url is http(s) is
+      POSTed to it as JSON (Content-Type application/json), with headers
+      X-Smsmux-Event (the event's stable id: a receiver drops repeats) and
+      X-Smsmux-Signature: sha256=HEX (HMAC-SHA256 of the body with the
+      tenant's secret).  A 2xx answer ends it; anything else is retried
+      after 10 s, 20 s, 40 s ... (at most 1 h apart) for retry_hours, then
+      given up (the event stays in the history).  Events of one message go
+      out in order (the next waits for the one before); delivery is at
+      least once; pending events survive a restart.  Bodies:
+        {"event","type":"status","message_id","to","status","provider",
+         "provider_id","code","text","at"}
+        {"event","type":"reply","message_id","from","to","text",
+         "reply_id","at"}
+      ("at" RFC 3339 UTC; missing values null).
+    - Kannel dlr-url calls: a callback_url "kannel:MASK:URL" (the daemon's
+      /cgi-bin/sendsms dlr-mask and dlr-url) gets a GET of URL with
+      Kannel's escape codes substituted, for the status events whose dlr
+      type (1 delivered, 2 undelivered, expired or failed, 4 queued, 8
+      accepted or sent, 16 rejected) MASK selects; other events are done.
+      Codes: %d dlr type, %A the report's text, %p the recipient, %P the
+      sender, %q/%Q the same with a leading 00 as +, %t the time
+      ("YYYY-MM-DD HH:MM:SS" UTC), %T Unix time, %i the provider instance,
+      %I smsmux's message id, %F the provider's message id, %% a '%';
+      values URL-encoded; another code is left as written.
+    - status polling, for each instance whose plugin has a status call but
+      does not push ([provider.NAME] dlr_poll: first interval in seconds,
+      60 when absent, 0 none; doubled after each poll, until a final status
+      or dlr_poll_deadline hours, 48, after the send).
+    Store-backed: several notifiers (processes, machines on PostgreSQL)
+    share the work; an event being delivered is claimed (on PostgreSQL a
+    lease other nodes take over when it expires; on SQLite what a dead
+    process held is released by smsmux_workers_start's recovery, so start
+    the workers first).  NULL with err (bad options, no store).
+    (added in 0.3) */
+smsmux_notifier *smsmux_notifier_start(smsmux *sm,
+                                       const smsmux_notifier_options *o,
+                                       smsmux_error *err);
+/** Stop: requests in flight finish and are recorded; returns once every
+    thread has exited, then frees `n`.  NULL is accepted. (added in 0.3) */
+void smsmux_notifier_stop(smsmux_notifier *n);
+
+/** {"replies":[{"id","from","to","text","at","provider","message_id"}],
+    "next_cursor":"..."|null}: the replies recorded for `tenant` (""/NULL:
+    the operator; unmatched replies are the operator's), newest first, at
+    or after `since` (Unix seconds, 0: any), at most `limit` (1..1000; 0:
+    100), after `cursor` (a next_cursor handed back before).  malloc'd, or
+    NULL with err (INPUT bad cursor or limit, SYSTEM). (added in 0.3) */
+char *smsmux_replies_json(smsmux *sm, const char *tenant, int64_t since,
+                          unsigned limit, const char *cursor,
+                          smsmux_error *err);
+
+/** {"optouts":[{"number","source","at"}],"next_cursor":"..."|null}: the
+    numbers opted out for `tenant`, by number, after `cursor`, at most
+    `limit` (1..1000; 0: 100).  NULL with err. (added in 0.3) */
+char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
+                          const char *cursor, smsmux_error *err);
+
+/** Opt `number` (any format: normalised to E.164 as a send would) out for
+    `tenant` (source "api"): 0 done, 1 already so; -1 with err (INPUT code
+    "bad-number", SYSTEM). (added in 0.3) */
+int smsmux_optout_add(smsmux *sm, const char *tenant, const char *number,
+                      smsmux_error *err);
+/** Lift it: 0 done, 1 was not opted out; -1 with err (as _add). (0.3) */
+int smsmux_optout_remove(smsmux *sm, const char *tenant, const char *number,
+                         smsmux_error *err);
 
 #ifdef __cplusplus
 }

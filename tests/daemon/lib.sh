@@ -91,3 +91,70 @@ wait_until() {
 sends_to() {
   sim_requests smsmode | jq --arg n "$1" '[.[] | select(.path|endswith("/sendSMS.do")) | select(tostring | contains($n))] | length'
 }
+
+# ---- issue 13: hooks, webhooks ----------------------------------------------
+#   receiver_start               # tests/receiver: $RCV (URL), $RCV_LOG; it
+#                                # answers 503 while $TMP/rcv.down exists
+#   daemon_public                # the running smsmuxd's own URL as [server]
+#                                # public_url (SIGHUP), listen pinned to its port
+#   rcv_lines PATH               # the receiver's log lines for PATH (JSON lines)
+#   rcv_wait N PATH [SECONDS]    # until N lines for PATH answered 200 (20 s)
+#   header NAME                  # jq filter: a header of a log line, any case
+HOOK_TOKEN=hook-secret-0123456789abcdef
+WEBHOOK_SECRET=webhook-secret-for-the-tests
+RCV=
+RCV_PID=
+RCV_LOG=
+
+receiver_start() {
+  rm -f "$TMP/rcv.port"
+  RCV_LOG=$TMP/rcv.log
+  : >"$RCV_LOG"
+  "$top_builddir/tests/receiver" --port-file "$TMP/rcv.port" --log "$RCV_LOG" \
+    --down "$TMP/rcv.down" >/dev/null 2>&1 &
+  RCV_PID=$!
+  _i=0
+  while [ ! -s "$TMP/rcv.port" ]; do
+    _i=$((_i + 1))
+    if [ $_i -gt 200 ] || ! kill -0 "$RCV_PID" 2>/dev/null; then
+      echo "the test receiver did not start" >&2; exit 99
+    fi
+    sleep 0.05
+  done
+  RCV="http://127.0.0.1:$(cat "$TMP/rcv.port")"
+}
+
+_hooks_cleanup() {
+  if [ -n "$RCV_PID" ]; then kill "$RCV_PID" 2>/dev/null || :; wait "$RCV_PID" 2>/dev/null || :; fi
+  _daemon_cleanup
+}
+trap _hooks_cleanup EXIT
+
+daemon_public() {
+  _n=$(grep -c 'reloaded' "$TMP/d.log")
+  sed -i -e "s|^listen = .*|listen = 127.0.0.1:$D_PORT|" -e '/^public_url = /d' \
+    -e "s|^\[server\]\$|[server]\npublic_url = $D_URL|" "$TMP/d.ini"
+  kill -HUP "$D_PID"
+  _i=0
+  until [ "$(grep -c 'reloaded' "$TMP/d.log")" -gt "$_n" ]; do
+    _i=$((_i + 1))
+    if [ $_i -gt 200 ]; then echo "smsmuxd did not reload:" >&2; tail "$TMP/d.log" >&2; exit 99; fi
+    sleep 0.05
+  done
+}
+
+rcv_lines() { jq -c --arg p "$1" 'select(.path == $p)' "$RCV_LOG"; }
+rcv_wait() {
+  _i=0
+  until [ "$(rcv_lines "$2" | jq -s '[.[] | select(.answered == 200)] | length')" -ge "$1" ]; do
+    _i=$((_i + 1))
+    if [ $_i -gt $((${3:-20} * 20)) ]; then
+      fail "the receiver got $1 request(s) at $2 (waited ${3:-20} s)" \
+        "it got: $(rcv_lines "$2" | head -c 3000)" "the daemon's last lines: $(tail -n 8 "$TMP/d.log")"
+      return 1
+    fi
+    sleep 0.05
+  done
+  return 0
+}
+header() { printf '.headers | to_entries[] | select(.key | ascii_downcase == "%s") | .value' "$1"; }
