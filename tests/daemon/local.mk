@@ -6,7 +6,11 @@ EXTRA_DIST += tests/daemon/lib.sh tests/daemon/config.sh
 # skipped without PostgreSQL's binaries, except under CI=true).
 DAEMON_PG_TESTS = tests/daemon/api-pg.sh tests/daemon/abuse-pg.sh \
 	tests/daemon/kannel-pg.sh tests/daemon/lifecycle-pg.sh \
-	tests/daemon/openapi-pg.sh tests/daemon/tls-pg.sh
+	tests/daemon/openapi-pg.sh tests/daemon/tls-pg.sh \
+	tests/daemon/tenants-pg.sh tests/daemon/hooks-pg.sh \
+	tests/daemon/webhooks-pg.sh tests/daemon/optout-pg.sh \
+	tests/daemon/dlr-poll-pg.sh tests/daemon/kannel-dlr-pg.sh \
+	tests/daemon/tenant-events-pg.sh
 TESTS += $(DAEMON_PG_TESTS)
 EXTRA_DIST += $(DAEMON_PG_TESTS)
 # Three nodes on one PostgreSQL: kill -9 under load, one breaker state, one
