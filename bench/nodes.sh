@@ -4,14 +4,15 @@
 # keep-alive clients (bench/http_submit, the clients shared out over the
 # nodes as a load balancer would) -> 1, 2, then 3 smsmuxd on one private
 # PostgreSQL 15 -> the smsmode plugin -> the static nginx fake
-# (bench/fake.sh), timed until all N were answered by the fake; and the
+# (bench/fake.sh), timed until the fake answered all N (its log); and the
 # single SQLite node beside them.  One table, one row per setup:
 #   end-to-end msg/s, submit latency, CPU per message of every smsmuxd
 #   and of PostgreSQL (all its processes), from /proc/PID/stat;
 #   per message: statements smsmux ran (pg_stat_statements, the nodes' own
 #   role only), transactions (its COMMITs), the bytes each way and the
 #   TCP data segments the nodes sent to PostgreSQL (ss -ti of their
-#   sockets: one segment per request, so about the round trips).
+#   sockets: one segment per request, so about the round trips), the WAL
+#   written (pg_current_wal_lsn) and the growth of the database.
 # PostgreSQL runs as a real one would (TCP on 127.0.0.1, fsync and
 # synchronous_commit on), its data in the temporary directory, on the same
 # disk as the SQLite node's state_dir.
@@ -87,7 +88,7 @@ tcp_to_pg() {
     END { printf "%d %d %d\n", s, r, g }'
 }
 
-FAKE=$(sh "$top_srcdir/bench/fake.sh" start "$FAKE_DIR") || { echo "no static fake (nginx): nothing measured"; exit 0; }
+FAKE=$(FAKE_SENDS_LOG=1 sh "$top_srcdir/bench/fake.sh" start "$FAKE_DIR") || { echo "no static fake (nginx): nothing measured"; exit 0; }
 FAKE=http://127.0.0.1:$FAKE
 
 if [ ! -x "$PG_BIN/initdb" ]; then
@@ -145,16 +146,9 @@ stop_nodes() {
   for p in $NODE_PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   PIDS=
 }
-settled() { # the recipients every node's workers settled
-  _n=0
-  for _u in $(echo "$URLS" | tr ',' ' '); do
-    _n=$((_n + $(curl -s "${_u%/v1/messages}/metrics" | awk '/^smsmux_recipients_settled_total/ { n += $2 } END { print n + 0 }')))
-  done
-  echo "$_n"
-}
-# settled_pg DB: the recipients settled, read by the superuser (not
-# counted among smsmux's statements)
-settled_pg() { psql_q "SELECT count(*) FROM recipients WHERE state NOT IN ('queued', 'sending')" "$1"; }
+# answered: the sendSMS.do requests the fake answered (its log: nothing is
+# asked of the nodes or of the database while they work)
+answered() { wc -l <"$FAKE_DIR/sends.log"; }
 
 # one_run NAME NODES [pg]: one table row
 one_run() {
@@ -171,17 +165,16 @@ one_run() {
   c0=$(cpu_us $NODE_PIDS)
   if [ "${3:-}" = pg ]; then
     psql_q "SELECT pg_stat_statements_reset()" >/dev/null
+    w0=$(psql_q "SELECT pg_current_wal_lsn()")
+    s0=$(psql_q "SELECT pg_database_size('$db')")
     set -- $(tcp_to_pg); b0s=$1; b0r=$2; g0=$3
     p0=$(pg_cpu_us)
   fi
+  : >"$FAKE_DIR/sends.log"
   t0=$(date +%s%N)
   out=$("$B/bench/http_submit" "$URLS" "$KEY" "$N" "$C")
   i=0
-  if [ -n "${db:-}" ]; then
-    while [ "$(settled_pg "$db")" -lt "$N" ] && [ $i -lt 1200 ]; do i=$((i + 1)); sleep 0.1; done
-  else
-    while [ "$(settled)" -lt "$N" ] && [ $i -lt 2400 ]; do i=$((i + 1)); sleep 0.05; done
-  fi
+  while [ "$(answered)" -lt "$N" ] && [ $i -lt 2400 ]; do i=$((i + 1)); sleep 0.05; done
   t1=$(date +%s%N)
   cpu=$(( ($(cpu_us $NODE_PIDS) - c0) / N ))
   rate=$(( N * 1000000 / ((t1 - t0) / 1000) ))
@@ -192,22 +185,24 @@ one_run() {
     mine="userid = (SELECT oid FROM pg_roles WHERE rolname = 'smsmux')"
     stmts=$(psql_q "SELECT round(sum(calls)::numeric / $N, 1) FROM pg_stat_statements WHERE $mine")
     xacts=$(psql_q "SELECT round(coalesce(sum(calls), 0)::numeric / $N, 1) FROM pg_stat_statements WHERE $mine AND query = 'COMMIT'")
-    psql_q "SELECT round(calls::numeric / $N, 2) || ' ' || regexp_replace(left(query, 90), '\s+', ' ', 'g') FROM pg_stat_statements WHERE $mine ORDER BY calls DESC LIMIT 14" >"$TMP/stmts-$name"
-    echo "| $label | $(field ok "$out")/$N | $(field rate "$out") | $(field p50_ms "$out") | $(field p99_ms "$out") | **$rate** | $cpu | $pcpu | $stmts | $xacts | $bs / $br | $segs |"
+    wal=$(psql_q "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$w0')::bigint / $N")
+    disk=$(psql_q "SELECT (pg_database_size('$db') - $s0) / $N")
+    psql_q "SELECT to_char(calls::numeric / $N, '990.00') || ' ' || to_char(total_exec_time * 1000 / $N, '99990') || ' µs  ' || regexp_replace(left(query, 80), '\s+', ' ', 'g') FROM pg_stat_statements WHERE $mine ORDER BY calls DESC LIMIT 15" >"$TMP/stmts-$name"
+    echo "| $label | $(field ok "$out")/$N | $(field rate "$out") | $(field p50_ms "$out") | $(field p99_ms "$out") | **$rate** | $cpu | $pcpu | $stmts | $xacts | $bs / $br | $segs | $wal | $disk |"
     db=
   else
-    echo "| $label | $(field ok "$out")/$N | $(field rate "$out") | $(field p50_ms "$out") | $(field p99_ms "$out") | **$rate** | $cpu | - | - | - | - | - |"
+    echo "| $label | $(field ok "$out")/$N | $(field rate "$out") | $(field p50_ms "$out") | $(field p99_ms "$out") | **$rate** | $cpu | - | - | - | - | - | - | - |"
   fi
   stop_nodes
 }
 
 echo "== smsmuxd nodes on one PostgreSQL: N=$N single messages, $C keep-alive clients shared out over the nodes, $WORKERS workers per node, smsmode plugin -> static fake; $(nproc) CPUs"
 echo
-echo "| setup | accepted (202) | submits/s | p50 submit ms | p99 submit ms | end to end msg/s | smsmuxd CPU µs/msg (all nodes) | PostgreSQL CPU µs/msg | statements/msg | transactions/msg | bytes/msg to / from PostgreSQL | TCP segments/msg to PostgreSQL |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| setup | accepted (202) | submits/s | p50 submit ms | p99 submit ms | end to end msg/s | smsmuxd CPU µs/msg (all nodes) | PostgreSQL CPU µs/msg | statements/msg | transactions/msg | bytes/msg to / from PostgreSQL | TCP segments/msg to PostgreSQL | WAL bytes/msg | database growth bytes/msg |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 case " $SKIP " in *" sqlite "*) ;; *) one_run sqlite 1 ;; esac
 for n in $NODES; do one_run "pg$n" "$n" pg; done
 last=$(echo "$NODES" | awk '{ print $NF }')
 echo
-echo "Statements per message with $last node(s) (pg_stat_statements, calls / N, the most frequent):"
+echo "Statements per message with $last node(s) (pg_stat_statements, the most frequent: calls / N, execution time / N):"
 sed 's/^/    /' "$TMP/stmts-pg$last"

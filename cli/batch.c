@@ -443,6 +443,8 @@ static int send_rows(cli *c, const msgargs *m, smsmux_recipients *t,
     smsmux_batch_cancel(batch);
   sum = smsmux_batch_finish(batch);
   restore_interrupt(old_sa);
+  if (!sum)
+    out_of_memory();
   if (run.prog.on) {
     progress_show(&run.prog, 1);
     fputc('\n', stderr);

@@ -13,7 +13,11 @@
  *
  * Rows are reported in the order they were added: finished groups wait
  * for the earlier ones, and a worker takes a group only within `window`
- * groups of the oldest unreported one, which bounds that wait too. */
+ * groups of the oldest unreported one, which bounds that wait too.
+ *
+ * Out of memory: smsmux_batch_add fails with SMSMUX_ERR_SYSTEM; a group
+ * that cannot be sent for want of memory reports each of its rows with
+ * that error (nothing was sent). */
 #include <config.h>
 
 #include "engine.h"
@@ -77,7 +81,13 @@ struct smsmux_batch {
 
 /* ------------------------------------------------------------ strings -- */
 
-static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+/* A copy of s (NULL: NULL); *oom set when it cannot be made. */
+static char *dup_or_null(const char *s, int *oom) {
+  char *d = str_dup(s);
+  if (s && !d)
+    *oom = 1;
+  return d;
+}
 
 static int same_str(const char *a, const char *b) {
   if (!a || !b)
@@ -130,29 +140,38 @@ static size_t group_limit(struct smsmux_batch *b,
   return lim < BATCH_GROUP_CAP ? lim : BATCH_GROUP_CAP;
 }
 
+static void group_free(bgroup *g);
+
+/* A new group for `req`; NULL when out of memory. */
 static bgroup *group_new(struct smsmux_batch *b,
                          const smsmux_send_request *req) {
-  bgroup *g = xcalloc(1, sizeof *g);
+  bgroup *g = calloc(1, sizeof *g);
   const smsmux_send_request *s = req;
   size_t i;
+  int oom = 0;
+  if (!g)
+    return NULL;
   g->req.size = sizeof g->req;
   g->req.kind = s->kind;
-  g->req.text = dup_or_null(s->text);
-  g->req.from = dup_or_null(s->from);
-  g->req.at = dup_or_null(s->at);
-  g->req.image_url = dup_or_null(s->image_url);
-  g->req.video_url = dup_or_null(s->video_url);
-  g->req.audio_url = dup_or_null(s->audio_url);
+  g->req.text = dup_or_null(s->text, &oom);
+  g->req.from = dup_or_null(s->from, &oom);
+  g->req.at = dup_or_null(s->at, &oom);
+  g->req.image_url = dup_or_null(s->image_url, &oom);
+  g->req.video_url = dup_or_null(s->video_url, &oom);
+  g->req.audio_url = dup_or_null(s->audio_url, &oom);
   g->req.duration = s->duration;
-  g->req.subject = dup_or_null(s->subject);
-  g->req.route = dup_or_null(s->route);
-  g->req.provider = dup_or_null(s->provider);
-  g->req.n_options = s->options ? s->n_options : 0;
-  if (g->req.n_options) {
-    g->opts = xcalloc(g->req.n_options, sizeof *g->opts);
+  g->req.subject = dup_or_null(s->subject, &oom);
+  g->req.route = dup_or_null(s->route, &oom);
+  g->req.provider = dup_or_null(s->provider, &oom);
+  if (s->options && s->n_options) {
+    if (!(g->opts = calloc(s->n_options, sizeof *g->opts))) {
+      group_free(g);
+      return NULL;
+    }
+    g->req.n_options = s->n_options;
     for (i = 0; i < g->req.n_options; i++) {
-      g->opts[i].key = dup_or_null(s->options[i].key);
-      g->opts[i].value = dup_or_null(s->options[i].value);
+      g->opts[i].key = dup_or_null(s->options[i].key, &oom);
+      g->opts[i].value = dup_or_null(s->options[i].value, &oom);
     }
     g->req.options = g->opts;
   }
@@ -160,8 +179,13 @@ static bgroup *group_new(struct smsmux_batch *b,
   if (g->limit > 1) {
     for (g->seen_size = 16; g->seen_size < 2 * g->limit; g->seen_size *= 2)
       ;
-    g->seen = xcalloc(g->seen_size, sizeof *g->seen);
-    g->seen_own = xcalloc(g->limit, sizeof *g->seen_own);
+    g->seen = calloc(g->seen_size, sizeof *g->seen);
+    g->seen_own = calloc(g->limit, sizeof *g->seen_own);
+    oom |= !g->seen || !g->seen_own;
+  }
+  if (oom) {
+    group_free(g);
+    return NULL;
   }
   return g;
 }
@@ -213,17 +237,30 @@ static size_t seen_slot(const bgroup *g, const char *e164) {
   return i;
 }
 
-static void group_add_row(bgroup *g, const char *to, const char *ref,
-                          uint64_t tag, const char *e164) {
-  brow *row = VEC_PUSH(g->rows, g->n, g->cap);
-  row->to = dup_or_null(to);
-  row->ref = dup_or_null(ref);
-  row->tag = tag;
-  if (g->seen && e164) {
-    size_t k = seen_slot(g, e164);
-    g->seen_own[g->n - 1] = xstrdup(e164);
-    g->seen[k] = g->seen_own[g->n - 1];
+/* 0, or -1 when out of memory (no row added). */
+static int group_add_row(bgroup *g, const char *to, const char *ref,
+                         uint64_t tag, const char *e164) {
+  int oom = 0;
+  char *own = NULL;
+  brow r, *row;
+  r.to = dup_or_null(to, &oom);
+  r.ref = dup_or_null(ref, &oom);
+  r.tag = tag;
+  if (g->seen && e164)
+    own = dup_or_null(e164, &oom);
+  if (oom || !(row = VEC_PUSH(g->rows, g->n, g->cap))) {
+    free(r.to);
+    free(r.ref);
+    free(own);
+    return -1;
   }
+  *row = r;
+  if (own) {
+    size_t k = seen_slot(g, e164);
+    g->seen_own[g->n - 1] = own;
+    g->seen[k] = own;
+  }
+  return 0;
 }
 
 /* --------------------------------------------------------------- queue -- */
@@ -259,16 +296,26 @@ static int status_taken(smsmux_status s) {
          s == SMSMUX_STATUS_SENT || s == SMSMUX_STATUS_DELIVERED;
 }
 
+/* The count of `provider`, or NULL when out of memory (the row then
+   counts in the totals only: the summary has no error to carry). */
 static smsmux_batch_provider_count *count_of(smsmux_batch_summary *s,
                                              const char *provider) {
   size_t i;
+  smsmux_batch_provider_count *more;
+  char *name;
   for (i = 0; i < s->n_providers; i++)
     if (strcmp(s->providers[i].provider, provider) == 0)
       return &s->providers[i];
-  s->providers =
-      xrealloc(s->providers, (s->n_providers + 1) * sizeof *s->providers);
+  if (!(name = str_dup(provider)))
+    return NULL;
+  more = realloc(s->providers, (s->n_providers + 1) * sizeof *s->providers);
+  if (!more) {
+    free(name);
+    return NULL;
+  }
+  s->providers = more;
   memset(&s->providers[s->n_providers], 0, sizeof *s->providers);
-  s->providers[s->n_providers].provider = xstrdup(provider);
+  s->providers[s->n_providers].provider = name;
   return &s->providers[s->n_providers++];
 }
 
@@ -277,9 +324,33 @@ static smsmux_batch_provider_count *count_of(smsmux_batch_summary *s,
 static void report_group(struct smsmux_batch *b, bgroup *g) {
   const smsmux_send_result *r = g->r;
   size_t i, n_new = 0;
+  smsmux_send_result unsent;
+  smsmux_batch_provider_count none;
 
   if (g->discarded) {
     b->sum.not_sent += g->n;
+    return;
+  }
+  if (!r || !g->srows) {
+    /* not sent for want of memory (send_group): each row says so */
+    memset(&unsent, 0, sizeof unsent);
+    err_oom(&unsent.error);
+    for (i = 0; i < g->n; i++) {
+      smsmux_batch_row row;
+      smsmux_batch_provider_count *pc = count_of(&b->sum, "-");
+      memset(&row, 0, sizeof row);
+      row.size = sizeof row;
+      row.tag = g->rows[i].tag;
+      row.to = g->rows[i].to;
+      row.ref = g->rows[i].ref;
+      row.result = &unsent;
+      row.group_size = g->n;
+      b->sum.refused++;
+      if (pc)
+        pc->refused++;
+      if (b->opts.on_row)
+        b->opts.on_row(b->opts.userdata, &row);
+    }
     return;
   }
   b->sum.sends++;
@@ -330,6 +401,10 @@ static void report_group(struct smsmux_batch *b, bgroup *g) {
     row.group_size = g->n;
 
     pc = count_of(&b->sum, rc && rc->provider ? rc->provider : "-");
+    if (!pc) {
+      memset(&none, 0, sizeof none);
+      pc = &none;
+    }
     if (v.possibly_sent) {
       b->sum.unknown++;
       pc->unknown++;
@@ -372,9 +447,15 @@ static void group_done(struct smsmux_batch *b, bgroup *g) {
 
 static void send_group(struct smsmux_batch *b, bgroup *g) {
   smsmux_send_request req = g->req;
-  const char **to = xcalloc(g->n ? g->n : 1, sizeof *to);
+  const char **to = calloc(g->n ? g->n : 1, sizeof *to);
   size_t i;
-  g->srows = xcalloc(g->n ? g->n : 1, sizeof *g->srows);
+  g->srows = calloc(g->n ? g->n : 1, sizeof *g->srows);
+  if (!to || !g->srows) { /* reported as not sent (report_group) */
+    free(to);
+    free(g->srows);
+    g->srows = NULL;
+    return;
+  }
   for (i = 0; i < g->n; i++) {
     to[i] = g->rows[i].to;
     g->srows[i].ref = g->rows[i].ref;
@@ -430,7 +511,10 @@ smsmux_batch *smsmux_batch_new(smsmux *sm, const smsmux_batch_options *opts,
     err_set(err, SMSMUX_ERR_INPUT, NULL, "smsmux_batch_new: no smsmux handle");
     return NULL;
   }
-  b = xcalloc(1, sizeof *b);
+  if (!(b = calloc(1, sizeof *b))) {
+    err_oom(err);
+    return NULL;
+  }
   b->sm = sm;
   if (opts) {
     size_t n = opts->size < sizeof b->opts ? opts->size : sizeof b->opts;
@@ -456,15 +540,18 @@ smsmux_batch *smsmux_batch_new(smsmux *sm, const smsmux_batch_options *opts,
   /* signals (Ctrl-C) are the caller's thread's business */
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
-  b->threads = xcalloc(b->opts.workers, sizeof *b->threads);
-  for (i = 0; i < b->opts.workers; i++) {
+  b->threads = calloc(b->opts.workers, sizeof *b->threads);
+  for (i = 0; b->threads && i < b->opts.workers; i++) {
     if (pthread_create(&b->threads[i], NULL, worker_main, b) != 0)
       break;
     b->n_threads++;
   }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (b->n_threads == 0) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot start a worker thread");
+    if (!b->threads)
+      err_oom(err);
+    else
+      err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot start a worker thread");
     smsmux_batch_summary_free(smsmux_batch_finish(b));
     return NULL;
   }
@@ -494,14 +581,17 @@ int smsmux_batch_add(smsmux_batch *b, const smsmux_send_request *req,
     char e164[32], msg[256];
     int ok = to && msg_number_e164(to, b->sm->cfg->default_cc, e164,
                                    sizeof e164, msg, sizeof msg) == 0;
-    b->sum.rows++;
     if (!ok) {
       /* alone: its send reports the input error, the others go on */
       bgroup *g;
       flush_open(b);
       g = group_new(b, req);
+      if (!g || group_add_row(g, to, ref, tag, NULL)) {
+        group_free(g);
+        return err_oom(err);
+      }
       g->solo = 1;
-      group_add_row(g, to, ref, tag, NULL);
+      b->sum.rows++;
       enqueue(b, g);
       continue;
     }
@@ -512,9 +602,16 @@ int smsmux_batch_add(smsmux_batch *b, const smsmux_send_request *req,
                     (b->open->seen &&
                      b->open->seen[seen_slot(b->open, e164)])))
       flush_open(b);
-    if (!b->open)
-      b->open = group_new(b, req);
-    group_add_row(b->open, to, ref, tag, e164);
+    if (!b->open && !(b->open = group_new(b, req)))
+      return err_oom(err);
+    if (group_add_row(b->open, to, ref, tag, e164)) {
+      if (!b->open->n) {
+        group_free(b->open);
+        b->open = NULL;
+      }
+      return err_oom(err);
+    }
+    b->sum.rows++;
     if (b->open->n >= b->open->limit)
       flush_open(b);
   }
@@ -561,10 +658,16 @@ smsmux_batch_summary *smsmux_batch_finish(smsmux_batch *b) {
     group_free(g);
   }
   clock_gettime(CLOCK_MONOTONIC, &end);
-  s = xcalloc(1, sizeof *s);
-  *s = b->sum;
-  s->seconds = (double)(end.tv_sec - b->start.tv_sec) +
-               (double)(end.tv_nsec - b->start.tv_nsec) / 1e9;
+  s = calloc(1, sizeof *s);
+  if (s) {
+    *s = b->sum;
+    s->seconds = (double)(end.tv_sec - b->start.tv_sec) +
+                 (double)(end.tv_nsec - b->start.tv_nsec) / 1e9;
+  } else {
+    for (i = 0; i < b->sum.n_providers; i++)
+      free(b->sum.providers[i].provider);
+    free(b->sum.providers);
+  }
   pthread_cond_destroy(&b->can_take);
   pthread_cond_destroy(&b->has_space);
   pthread_mutex_destroy(&b->lock);

@@ -1,7 +1,8 @@
 /* cfg: load the INI file with iniparser and check it.  Keys and section
  * names are case-insensitive (iniparser lowercases them).  Relative paths
  * are taken relative to the file's own directory, so a configuration works
- * wherever it is run from. */
+ * wherever it is run from.  Out of memory is an error (err_oom): the load
+ * stops there and frees what it had built. */
 #include "cfg.h"
 #include "util.h"
 
@@ -75,38 +76,42 @@ int cfg_is_host_key(const char *key) {
 /* ------------------------------------------------------------- trust -- */
 
 /* "uid 65534 (nobody)", or "uid 1234" when it has no name. */
-static char *uid_name(uid_t uid) {
+static void uid_name(uid_t uid, char *out, size_t size) {
   struct passwd pw, *res = NULL;
   char buf[1024];
   if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res)
-    return xasprintf("uid %u (%s)", (unsigned)uid, res->pw_name);
-  return xasprintf("uid %u", (unsigned)uid);
+    snprintf(out, size, "uid %u (%s)", (unsigned)uid, res->pw_name);
+  else
+    snprintf(out, size, "uid %u", (unsigned)uid);
 }
 
-char *cfg_unsafe_path(const char *path, const struct stat *st,
-                      const char *what) {
+int cfg_unsafe_path(const char *path, const struct stat *st, const char *what,
+                    char **why) {
   uid_t me = geteuid();
+  *why = NULL;
   if (st->st_uid != 0 && st->st_uid != me) {
-    char *owner = uid_name(st->st_uid), *user = uid_name(me), *msg;
-    msg = xasprintf("%s: refusing this %s: it is owned by %s, neither root "
-                    "nor the user running smsmux (%s), who could change it "
-                    "behind your back; run `chown %u %s` (or move it to a "
-                    "place of your own)",
-                    path, what, owner, user, (unsigned)me, path);
-    free(owner);
-    free(user);
-    return msg;
+    char owner[300], user[300];
+    uid_name(st->st_uid, owner, sizeof owner);
+    uid_name(me, user, sizeof user);
+    *why = str_printf("%s: refusing this %s: it is owned by %s, neither root "
+                      "nor the user running smsmux (%s), who could change "
+                      "it behind your back; run `chown %u %s` (or move it "
+                      "to a place of your own)",
+                      path, what, owner, user, (unsigned)me, path);
+    return -1;
   }
-  if (st->st_mode & (S_IWGRP | S_IWOTH))
-    return xasprintf("%s: refusing this %s: it is writable by group or "
-                     "others (mode %04o), so anyone of them could change "
-                     "what smsmux %s; run `chmod go-w %s`",
-                     path, what, (unsigned)(st->st_mode & 07777),
-                     S_ISDIR(st->st_mode) || strstr(what, "plugin")
-                         ? "runs"
-                         : "reads",
-                     path);
-  return NULL;
+  if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+    *why = str_printf("%s: refusing this %s: it is writable by group or "
+                      "others (mode %04o), so anyone of them could change "
+                      "what smsmux %s; run `chmod go-w %s`",
+                      path, what, (unsigned)(st->st_mode & 07777),
+                      S_ISDIR(st->st_mode) || strstr(what, "plugin")
+                          ? "runs"
+                          : "reads",
+                      path);
+    return -1;
+  }
+  return 0;
 }
 
 /* ------------------------------------------------------------ lookup -- */
@@ -117,7 +122,7 @@ char *cfg_find(const char *explicit_path, smsmux_error *err) {
   const char *env = getenv("SMSMUX_CONFIG");
   const char *xdg = getenv("XDG_CONFIG_HOME");
   const char *home = getenv("HOME");
-  char *cand[4] = {NULL, NULL, NULL, NULL};
+  const char *cand[4] = {NULL, NULL, NULL, NULL};
   char *found = NULL;
   size_t i;
 
@@ -127,7 +132,9 @@ char *cfg_find(const char *explicit_path, smsmux_error *err) {
               explicit_path, strerror(errno));
       return NULL;
     }
-    return xstrdup(explicit_path);
+    if (!(found = str_dup(explicit_path)))
+      err_oom(err);
+    return found;
   }
   if (env && *env) {
     if (!readable(env)) {
@@ -136,22 +143,32 @@ char *cfg_find(const char *explicit_path, smsmux_error *err) {
               strerror(errno));
       return NULL;
     }
-    return xstrdup(env);
+    if (!(found = str_dup(env)))
+      err_oom(err);
+    return found;
   }
-  cand[0] = xstrdup("./smsmux.ini");
+  cand[0] = "./smsmux.ini";
   if (xdg && *xdg)
-    cand[1] = xasprintf("%s/smsmux/smsmux.ini", xdg);
+    cand[1] = str_printf("%s/smsmux/smsmux.ini", xdg);
   else if (home && *home)
-    cand[1] = xasprintf("%s/.config/smsmux/smsmux.ini", home);
-  cand[2] = xstrdup(SYSCONFDIR "/smsmux/smsmux.ini");
+    cand[1] = str_printf("%s/.config/smsmux/smsmux.ini", home);
+  cand[2] = SYSCONFDIR "/smsmux/smsmux.ini";
   /* a /usr/local build still reads the system-wide file the README and
      --help name */
   if (strcmp(SYSCONFDIR, "/etc") != 0)
-    cand[3] = xstrdup("/etc/smsmux/smsmux.ini");
+    cand[3] = "/etc/smsmux/smsmux.ini";
+  if (((xdg && *xdg) || (home && *home)) && !cand[1]) {
+    err_oom(err);
+    return NULL;
+  }
   for (i = 0; i < 4 && !found; i++)
-    if (cand[i] && readable(cand[i]))
-      found = xstrdup(cand[i]);
-  if (!found)
+    if (cand[i] && readable(cand[i])) {
+      if (!(found = str_dup(cand[i]))) {
+        err_oom(err);
+        break;
+      }
+    }
+  if (!found && i == 4)
     err_set(err, SMSMUX_ERR_CONFIG, NULL,
             "no configuration found (tried $SMSMUX_CONFIG, %s, %s, %s%s%s): "
             "pass --config FILE, or copy the annotated example %s to one of "
@@ -159,8 +176,7 @@ char *cfg_find(const char *explicit_path, smsmux_error *err) {
             cand[0], cand[1] ? cand[1] : "$XDG_CONFIG_HOME/smsmux/smsmux.ini",
             cand[2], cand[3] ? ", " : "", cand[3] ? cand[3] : "",
             EXAMPLE_CONFIG);
-  for (i = 0; i < 4; i++)
-    free(cand[i]);
+  free((char *)cand[1]);
   return found;
 }
 
@@ -218,9 +234,11 @@ static void cfg_err(smsmux_error *err, const cfg *c, const char *sec,
   char *msg;
   int line = cfg_line_of(c, sec, key);
   va_start(ap, fmt);
-  msg = xvasprintf(fmt, ap);
+  msg = str_vprintf(fmt, ap);
   va_end(ap);
-  if (line > 0)
+  if (!msg)
+    err_oom(err);
+  else if (line > 0)
     err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s:%d: %s", c->path, line, msg);
   else
     err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: %s", c->path, msg);
@@ -239,12 +257,16 @@ static void cfg_err(smsmux_error *err, const cfg *c, const char *sec,
 
 #define INI_MAX_LINE 1022 /* iniparser's buffer: 1024 with '\n' and NUL */
 
-static void add_line(cfg *c, size_t *cap, const char *sec, const char *key,
-                     int line) {
+/* 0, or -1 when out of memory (err). */
+static int add_line(cfg *c, size_t *cap, const char *sec, const char *key,
+                    int line, smsmux_error *err) {
   cfg_line *l = VEC_PUSH(c->lines, c->n_lines, *cap);
-  l->section = xstrdup(sec);
-  l->key = key ? xstrdup(key) : NULL;
+  if (!l)
+    return err_oom(err);
   l->line = line;
+  if (!(l->section = str_dup(sec)) || (key && !(l->key = str_dup(key))))
+    return err_oom(err);
+  return 0;
 }
 
 static void lower(char *s) {
@@ -289,9 +311,9 @@ static int scan_line(cfg *c, size_t *cap, char *line, int no, char **sec,
         return -1;
       }
     free(*sec);
-    *sec = xstrdup(name);
-    add_line(c, cap, name, NULL, no);
-    return 0;
+    if (!(*sec = str_dup(name)))
+      return err_oom(err);
+    return add_line(c, cap, name, NULL, no, err);
   }
   eq = strchr(line, '=');
   if (!eq) {
@@ -334,16 +356,15 @@ static int scan_line(cfg *c, size_t *cap, char *line, int no, char **sec,
               c->path, no, *sec, key, c->lines[i].line);
       return -1;
     }
-  add_line(c, cap, *sec, key, no);
-  return 0;
+  return add_line(c, cap, *sec, key, no, err);
 }
 
 static int prescan(cfg *c, FILE *f, smsmux_error *err) {
-  char *buf = NULL, *sec = xstrdup("");
+  char *buf = NULL, *sec = str_dup("");
   size_t bufcap = 0, cap = 0;
   strbuf logical = {0};
   ssize_t n;
-  int no = 0, first = 0, rc = 0;
+  int no = 0, first = 0, rc = sec ? 0 : err_oom(err);
 
   while (rc == 0 && (n = getline(&buf, &bufcap, f)) >= 0) {
     size_t len = (size_t)n;
@@ -367,6 +388,10 @@ static int prescan(cfg *c, FILE *f, smsmux_error *err) {
       continue;
     }
     sb_add(&logical, buf, len);
+    if (logical.oom) {
+      rc = err_oom(err);
+      break;
+    }
     if (logical.s)
       rc = scan_line(c, &cap, str_trim(logical.s), first, &sec, err);
     if (logical.s)
@@ -375,6 +400,10 @@ static int prescan(cfg *c, FILE *f, smsmux_error *err) {
     if (logical.s)
       logical.s[0] = '\0';
   }
+  if (rc == 0 && !feof(f) && errno == ENOMEM)
+    rc = err_oom(err); /* getline could not grow its buffer */
+  if (rc == 0 && logical.oom)
+    rc = err_oom(err);
   if (rc == 0 && logical.len)
     rc = scan_line(c, &cap, str_trim(logical.s), first, &sec, err);
   if (logical.s)
@@ -389,26 +418,33 @@ static int prescan(cfg *c, FILE *f, smsmux_error *err) {
 
 /* ------------------------------------------------------------ values -- */
 
+/* NULL when out of memory. */
 static char *abs_path(const char *base_dir, const char *p) {
   if (p[0] == '/')
-    return xstrdup(p);
+    return str_dup(p);
   if (p[0] == '~' && p[1] == '/' && getenv("HOME"))
-    return xasprintf("%s%s", getenv("HOME"), p + 1);
-  return xasprintf("%s/%s", base_dir, p);
+    return str_printf("%s%s", getenv("HOME"), p + 1);
+  return str_printf("%s/%s", base_dir, p);
 }
 
-/* Each element of a ':'-separated list made absolute. */
+/* Each element of a ':'-separated list made absolute; NULL when out of
+   memory. */
 static char *abs_path_list(const char *base_dir, const char *list) {
   strbuf b = {0};
-  char *copy = xstrdup(list), *save = NULL, *tok;
+  char *copy = str_dup(list), *save = NULL, *tok;
+  if (!copy)
+    return NULL;
   for (tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
     char *t = str_trim(tok), *a;
     if (!*t)
       continue;
     a = abs_path(base_dir, t);
-    if (b.len)
+    if (!a)
+      b.oom = 1;
+    else if (b.len)
       sb_adds(&b, ":");
-    sb_adds(&b, a);
+    if (a)
+      sb_adds(&b, a);
     free(a);
   }
   free(copy);
@@ -467,23 +503,34 @@ static int parse_long(const char *v, long *out) {
   return (errno || end == v || *end) ? -1 : 0;
 }
 
-/* Split "a, b c" into a vector of strings. */
-static char **split_list(const char *v, size_t *n) {
-  char **out = NULL, *copy = xstrdup(v), *save = NULL, *tok;
-  size_t cap = 0;
-  *n = 0;
-  for (tok = strtok_r(copy, ", \t", &save); tok;
-       tok = strtok_r(NULL, ", \t", &save))
-    *VEC_PUSH(out, *n, cap) = xstrdup(tok);
-  free(copy);
-  return out;
-}
-
 static void free_list(char **l, size_t n) {
   size_t i;
   for (i = 0; i < n; i++)
     free(l[i]);
   free(l);
+}
+
+/* Split "a, b c" into a vector of strings: 0, or -1 when out of memory
+   (*out NULL, *n 0). */
+static int split_list(const char *v, char ***out, size_t *n) {
+  char *copy = str_dup(v), *save = NULL, *tok;
+  size_t cap = 0;
+  int oom = !copy;
+  *out = NULL;
+  *n = 0;
+  for (tok = oom ? NULL : strtok_r(copy, ", \t", &save); tok && !oom;
+       tok = strtok_r(NULL, ", \t", &save)) {
+    char **slot = VEC_PUSH(*out, *n, cap);
+    oom = !slot || !(*slot = str_dup(tok));
+  }
+  free(copy);
+  if (oom) {
+    free_list(*out, *n);
+    *out = NULL;
+    *n = 0;
+    return -1;
+  }
+  return 0;
 }
 
 /* A value may reference the environment: "env:NAME" (so secrets need not
@@ -499,9 +546,14 @@ static char *resolve_value(const cfg *c, const char *sec, const char *key,
               sec, key, v + 4);
       return NULL;
     }
-    return xstrdup(e);
+    v = e;
   }
-  return xstrdup(v);
+  {
+    char *copy = str_dup(v);
+    if (!copy)
+      err_oom(err);
+    return copy;
+  }
 }
 
 /* [smsmux] store: a postgresql:// URL (a secret when it holds a password:
@@ -573,7 +625,8 @@ static int ca_key(cfg *c, const char *sec, const char *key, const char *v,
             sec, key, want_dir ? "directory" : "PEM file");
     return -1;
   }
-  path = abs_path(dir, v);
+  if (!(path = abs_path(dir, v)))
+    return err_oom(err);
   {
     int rc = stat(path, &st), e = errno;
     const char *why = rc != 0 ? strerror(e)
@@ -596,11 +649,14 @@ static int ca_key(cfg *c, const char *sec, const char *key, const char *v,
 }
 
 /* A reply's words as they are compared: ASCII upper case, runs of blanks
-   as one space, no blank or . ! at either end.  malloc'd. */
+   as one space, no blank or . ! at either end.  malloc'd, NULL on out of
+   memory. */
 char *cfg_reply_key(const char *text) {
   size_t n = text ? strlen(text) : 0, i, o = 0;
-  char *out = xmalloc(n + 1);
+  char *out = malloc(n + 1);
   int blank = 0;
+  if (!out)
+    return NULL;
   for (i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)text[i];
     if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
@@ -629,13 +685,20 @@ static int reply_words(cfg *c, dictionary *d, const char *key,
   v = iniparser_getstring(d, full, NULL);
   if (!v)
     v = def;
-  copy = xstrdup(v);
+  if (!(copy = str_dup(v)))
+    return err_oom(err);
   for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char *w = cfg_reply_key(tok);
-    if (*w)
-      *VEC_PUSH(*out, *n, cap) = w;
-    else
+    char *w = cfg_reply_key(tok), **slot = NULL;
+    if (w && !*w) {
       free(w);
+      continue;
+    }
+    if (!w || !(slot = VEC_PUSH(*out, *n, cap))) {
+      free(w);
+      free(copy);
+      return err_oom(err); /* the words so far: freed with the cfg */
+    }
+    *slot = w;
   }
   free(copy);
   if (*n == 0 && *v) {
@@ -656,8 +719,11 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
   const char *v;
 
   if (nk > 0) {
-    keys = xcalloc((size_t)nk, sizeof *keys);
-    iniparser_getseckeys(d, "smsmux", keys);
+    keys = calloc((size_t)nk, sizeof *keys);
+    if (!keys || !iniparser_getseckeys(d, "smsmux", keys)) {
+      free(keys);
+      return err_oom(err);
+    }
     for (i = 0; i < nk; i++) {
       const char *k = keys[i] + strlen("smsmux:");
       if (!in_list(smsmux_keys, k)) {
@@ -676,7 +742,9 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
   }
 
   v = iniparser_getstring(d, "smsmux:plugin_dir", NULL);
-  c->plugin_dir = (v && *v) ? abs_path_list(dir, v) : xstrdup(PLUGINDIR);
+  c->plugin_dir = (v && *v) ? abs_path_list(dir, v) : str_dup(PLUGINDIR);
+  if (!c->plugin_dir)
+    return err_oom(err);
 
   v = iniparser_getstring(d, "smsmux:state_dir", NULL);
   if (v && *v) {
@@ -684,12 +752,14 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
   } else {
     const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     if (xdg && *xdg)
-      c->state_dir = xasprintf("%s/smsmux", xdg);
+      c->state_dir = str_printf("%s/smsmux", xdg);
     else if (home && *home)
-      c->state_dir = xasprintf("%s/.local/state/smsmux", home);
+      c->state_dir = str_printf("%s/.local/state/smsmux", home);
     else
-      c->state_dir = xstrdup("/var/lib/smsmux");
+      c->state_dir = str_dup("/var/lib/smsmux");
   }
+  if (!c->state_dir)
+    return err_oom(err);
 
   if (load_store(c, d, err))
     return -1;
@@ -731,7 +801,8 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
             v);
     return -1;
   }
-  c->default_cc = xstrdup(v);
+  if (!(c->default_cc = str_dup(v)))
+    return err_oom(err);
 
   if (ca_key(c, "smsmux", "ca_file",
              iniparser_getstring(d, "smsmux:ca_file", NULL), dir, &c->ca_file,
@@ -742,9 +813,10 @@ static int load_smsmux(cfg *c, dictionary *d, const char *dir,
     return -1;
 
   v = iniparser_getstring(d, "smsmux:routes", NULL);
-  *route_names = v ? split_list(v, n_route_names) : NULL;
-  if (!v)
-    *n_route_names = 0;
+  *route_names = NULL;
+  *n_route_names = 0;
+  if (v && split_list(v, route_names, n_route_names))
+    return err_oom(err);
   return 0;
 }
 
@@ -765,17 +837,23 @@ static int load_provider(cfg *c, dictionary *d, const char *dir,
     return -1;
   }
   p = VEC_PUSH(c->providers, c->n_providers, cap);
-  p->name = xstrdup(name);
+  if (!p)
+    return err_oom(err);
   p->credit_per_segment = 1;
   p->enabled = 1;
   p->timeout = c->timeout;
   p->dlr_poll = -1;
   p->dlr_poll_deadline = 48;
+  if (!(p->name = str_dup(name)))
+    return err_oom(err);
 
-  keys = xcalloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
-  if (nk > 0)
-    iniparser_getseckeys(d, sec, keys);
-  p->key_literal = xcalloc(nk > 0 ? (size_t)nk : 1, sizeof(int));
+  keys = calloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
+  p->key_literal = calloc(nk > 0 ? (size_t)nk : 1, sizeof(int));
+  if (!keys || !p->key_literal ||
+      (nk > 0 && !iniparser_getseckeys(d, sec, keys))) {
+    free(keys);
+    return err_oom(err);
+  }
   for (i = 0; i < nk; i++) {
     const char *k = keys[i] + strlen(sec) + 1;
     const char *raw = iniparser_getstring(d, keys[i], "");
@@ -788,11 +866,20 @@ static int load_provider(cfg *c, dictionary *d, const char *dir,
     }
     p->key_literal[p->n_keys] = literal;
     kv = VEC_PUSH(p->keys, p->n_keys, kcap);
-    kv->key = xstrdup(k);
+    if (!kv) {
+      free(v);
+      free(keys);
+      return err_oom(err);
+    }
     kv->value = v;
+    if (!(kv->key = str_dup(k)) ||
+        (strcmp(k, "plugin") == 0 && !(p->plugin = str_dup(v)))) {
+      free(keys);
+      return err_oom(err);
+    }
 
     if (strcmp(k, "plugin") == 0) {
-      p->plugin = xstrdup(v);
+      /* copied above */
     } else if (strcmp(k, "base_url") == 0) {
       /* never shown: it would be printed, logged and stored with requests */
       if (url_has_userinfo(v)) {
@@ -813,7 +900,10 @@ static int load_provider(cfg *c, dictionary *d, const char *dir,
         free(keys);
         return -1;
       }
-      p->base_url = *v ? xstrdup(v) : NULL;
+      if (*v && !(p->base_url = str_dup(v))) {
+        free(keys);
+        return err_oom(err);
+      }
     } else if (strcmp(k, "cost") == 0 || str_starts(k, "cost.")) {
       double x;
       if (parse_double(v, &x) || x < 0 || x > MAX_AMOUNT) {
@@ -839,7 +929,10 @@ static int load_provider(cfg *c, dictionary *d, const char *dir,
           return -1;
         }
         pc = VEC_PUSH(p->prefix_costs, p->n_prefix_costs, pcap);
-        pc->prefix = xstrdup(pre);
+        if (!pc || !(pc->prefix = str_dup(pre))) {
+          free(keys);
+          return err_oom(err);
+        }
         pc->cost = x;
       }
     } else if (strcmp(k, "credit_per_segment") == 0) {
@@ -936,7 +1029,9 @@ static int load_provider(cfg *c, dictionary *d, const char *dir,
 static int parse_match(cfg *c, cfg_route *r, const char *sec, const char *v,
                        smsmux_error *err) {
   size_t n, i;
-  char **parts = split_list(v, &n);
+  char **parts;
+  if (split_list(v, &parts, &n))
+    return err_oom(err);
   for (i = 0; i < n; i++) {
     char *eq = strchr(parts[i], '='), **slot = NULL;
     if (eq) {
@@ -967,7 +1062,10 @@ static int parse_match(cfg *c, cfg_route *r, const char *sec, const char *v,
       return -1;
     }
     free(*slot);
-    *slot = xstrdup(eq + 1);
+    if (!(*slot = str_dup(eq + 1))) {
+      free_list(parts, n);
+      return err_oom(err);
+    }
   }
   free_list(parts, n);
   return 0;
@@ -990,9 +1088,11 @@ static int load_route(cfg *c, dictionary *d, const char *name,
     return -1;
   }
   nk = iniparser_getsecnkeys(d, sec);
-  keys = xcalloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
-  if (nk > 0)
-    iniparser_getseckeys(d, sec, keys);
+  keys = calloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
+  if (!keys || (nk > 0 && !iniparser_getseckeys(d, sec, keys))) {
+    free(keys);
+    return err_oom(err);
+  }
   for (i = 0; i < nk; i++) {
     const char *k = keys[i] + strlen(sec) + 1;
     if (!in_list(route_keys, k)) {
@@ -1007,7 +1107,8 @@ static int load_route(cfg *c, dictionary *d, const char *name,
   free(keys);
 
   r = VEC_PUSH(c->routes, c->n_routes, cap);
-  r->name = xstrdup(name);
+  if (!r || !(r->name = str_dup(name)))
+    return err_oom(err);
   snprintf(key, sizeof key, "%s:match", sec);
   v = iniparser_getstring(d, key, NULL);
   if (v && *v && parse_match(c, r, sec, v, err))
@@ -1016,7 +1117,8 @@ static int load_route(cfg *c, dictionary *d, const char *name,
   /* checked against the router's table of policies (router_check_config),
      the one list of them */
   v = iniparser_getstring(d, key, "failover");
-  r->policy = xstrdup(v);
+  if (!(r->policy = str_dup(v)))
+    return err_oom(err);
   snprintf(key, sizeof key, "%s:failover_on_unknown", sec);
   v = iniparser_getstring(d, key, "no");
   if (parse_bool(v, &r->failover_on_unknown)) {
@@ -1027,7 +1129,8 @@ static int load_route(cfg *c, dictionary *d, const char *name,
   }
   snprintf(key, sizeof key, "%s:providers", sec);
   v = iniparser_getstring(d, key, "");
-  r->providers = split_list(v, &r->n_providers);
+  if (split_list(v, &r->providers, &r->n_providers))
+    return err_oom(err);
   if (r->n_providers == 0) {
     cfg_err(err, c, sec, "providers",
             "[%s] providers: empty; list the provider instances this "
@@ -1065,8 +1168,10 @@ static int parse_units(const char *v, int64_t *out) {
 static int plan_refund(cfg *c, const char *sec, const char *v, char **out,
                        smsmux_error *err) {
   size_t n, i;
-  char **l = split_list(v, &n);
+  char **l = NULL;
   char buf[64] = "";
+  if (split_list(v, &l, &n))
+    return err_oom(err);
   for (i = 0; i < n; i++) {
     if (!in_list(refund_statuses, l[i])) {
       cfg_err(err, c, sec, "refund",
@@ -1083,7 +1188,8 @@ static int plan_refund(cfg *c, const char *sec, const char *v, char **out,
     }
   }
   free_list(l, n);
-  *out = *buf ? xstrdup(buf) : NULL;
+  if (*buf && !(*out = str_dup(buf)))
+    return err_oom(err);
   return 0;
 }
 
@@ -1102,13 +1208,17 @@ static int load_plan(cfg *c, dictionary *d, const char *sec,
             sec);
     return -1;
   }
-  p = VEC_PUSH(c->plans, c->n_plans, cap);
+  if (!(p = VEC_PUSH(c->plans, c->n_plans, cap)))
+    return err_oom(err);
   memset(p, 0, sizeof *p);
-  p->name = xstrdup(name);
   p->sms = p->mms = p->voice = 1;
-  keys = xcalloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
-  if (nk > 0)
-    iniparser_getseckeys(d, sec, keys);
+  if (!(p->name = str_dup(name)))
+    return err_oom(err);
+  keys = calloc(nk > 0 ? (size_t)nk : 1, sizeof *keys);
+  if (!keys || (nk > 0 && !iniparser_getseckeys(d, sec, keys))) {
+    free(keys);
+    return err_oom(err);
+  }
   for (i = 0; i < nk; i++) {
     const char *k = keys[i] + strlen(sec) + 1;
     const char *v = iniparser_getstring(d, keys[i], "");
@@ -1143,8 +1253,11 @@ static int load_plan(cfg *c, dictionary *d, const char *sec,
                 sec, k, v);
         goto out;
       }
-      pc = VEC_PUSH(p->sms_prefix, p->n_sms_prefix, pcap);
-      pc->prefix = xstrdup(pre);
+      if (!(pc = VEC_PUSH(p->sms_prefix, p->n_sms_prefix, pcap)) ||
+          !(pc->prefix = str_dup(pre))) {
+        err_oom(err);
+        goto out;
+      }
       pc->cost = (double)u;
     } else if (strcmp(k, "refund") == 0) {
       if (plan_refund(c, sec, v, &p->refund, err))
@@ -1242,8 +1355,11 @@ static int server_key(cfg *c, const char *dir, const char *k, const char *v,
   cfg_server *sv = &c->server;
   if (strcmp(k, "listen") == 0) {
     size_t n, i;
-    char **items = split_list(v, &n);
-    int ok = n > 0;
+    char **items;
+    int ok;
+    if (split_list(v, &items, &n))
+      return err_oom(err);
+    ok = n > 0;
     for (i = 0; ok && i < n; i++)
       ok = listen_item_ok(items[i]);
     free_list(items, n);
@@ -1254,10 +1370,12 @@ static int server_key(cfg *c, const char *dir, const char *k, const char *v,
               v);
       return -1;
     }
-    sv->listen = xstrdup(v);
+    if (!(sv->listen = str_dup(v)))
+      return err_oom(err);
   } else if (strcmp(k, "tls_cert") == 0 || strcmp(k, "tls_key") == 0) {
     char **dst = k[4] == 'c' ? &sv->tls_cert : &sv->tls_key;
-    *dst = *v ? abs_path(dir, v) : NULL;
+    if (*v && !(*dst = abs_path(dir, v)))
+      return err_oom(err);
   } else if (strcmp(k, "public_url") == 0 || strcmp(k, "callback_url") == 0) {
     if (*v && !str_starts(v, "http://") && !str_starts(v, "https://")) {
       cfg_err(err, c, "server", k,
@@ -1271,7 +1389,8 @@ static int server_key(cfg *c, const char *dir, const char *k, const char *v,
               "`openssl rand -hex 32` makes a good one)");
       return -1;
     }
-    sv->admin_key = *v ? xstrdup(v) : NULL;
+    if (*v && !(sv->admin_key = str_dup(v)))
+      return err_oom(err);
   } else if (strcmp(k, "workers") == 0) {
     return server_long(c, k, v, 1, 256, "workers", &sv->workers, err);
   } else if (strcmp(k, "max_body") == 0) {
@@ -1299,8 +1418,11 @@ static int load_server(cfg *c, dictionary *d, const char *dir,
   int nk = iniparser_getsecnkeys(d, "server"), j;
 
   if (nk > 0) {
-    const char **keys = xcalloc((size_t)nk, sizeof *keys);
-    iniparser_getseckeys(d, "server", keys);
+    const char **keys = calloc((size_t)nk, sizeof *keys);
+    if (!keys || !iniparser_getseckeys(d, "server", keys)) {
+      free(keys);
+      return err_oom(err);
+    }
     for (j = 0; j < nk; j++) {
       const char *k = keys[j] + strlen("server:");
       if (!server_default(k)) {
@@ -1338,19 +1460,27 @@ static int load_server(cfg *c, dictionary *d, const char *dir,
         free(v);
         return -1;
       }
-    } else {
-      v = xstrdup(server_keys[i][1]);
+    } else if (!(v = str_dup(server_keys[i][1]))) {
+      return err_oom(err);
     }
     kv = VEC_PUSH(sv->keys, sv->n_keys, cap);
-    kv->key = xstrdup(k);
+    if (!kv) {
+      free(v);
+      return err_oom(err);
+    }
     kv->value = v;
+    if (!(kv->key = str_dup(k)))
+      return err_oom(err);
     if (server_key(c, dir, k, v, err))
       return -1;
     /* the paths as the file means them: relative to its directory */
     if ((strcmp(k, "tls_cert") == 0 && sv->tls_cert) ||
         (strcmp(k, "tls_key") == 0 && sv->tls_key)) {
+      char *abs = str_dup(k[4] == 'c' ? sv->tls_cert : sv->tls_key);
+      if (!abs)
+        return err_oom(err);
       free(v);
-      kv->value = xstrdup(k[4] == 'c' ? sv->tls_cert : sv->tls_key);
+      kv->value = abs;
     }
   }
   if (!sv->tls_cert != !sv->tls_key) {
@@ -1417,7 +1547,7 @@ static int holds_secrets(const cfg *c) {
 }
 
 cfg *cfg_load(const char *path, smsmux_error *err) {
-  cfg *c = xcalloc(1, sizeof *c);
+  cfg *c = calloc(1, sizeof *c);
   dictionary *d;
   struct stat st;
   char *dir, *slash, **route_names = NULL;
@@ -1426,7 +1556,11 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
   char resolved[PATH_MAX], *why;
   FILE *f;
 
-  c->path = xstrdup(path);
+  if (!c || !(c->path = str_dup(path))) {
+    err_oom(err);
+    cfg_free(c);
+    return NULL;
+  }
   if (stat(path, &st) != 0) {
     err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s: %s", path, strerror(errno));
     cfg_free(c);
@@ -1439,8 +1573,11 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
   }
   /* Before reading a byte: a file someone else may write could point
      plugin_dir anywhere, and its plugins run as us. */
-  if ((why = cfg_unsafe_path(path, &st, "configuration"))) {
-    err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s", why);
+  if (cfg_unsafe_path(path, &st, "configuration", &why)) {
+    if (why)
+      err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s", why);
+    else
+      err_oom(err);
     free(why);
     cfg_free(c);
     return NULL;
@@ -1484,9 +1621,13 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
   pthread_mutex_unlock(&ini_lock);
 
   if (realpath(path, resolved))
-    dir = xstrdup(resolved);
+    dir = str_dup(resolved);
   else
-    dir = xstrdup(path);
+    dir = str_dup(path);
+  if (!dir) {
+    err_oom(err);
+    goto out;
+  }
   slash = strrchr(dir, '/');
   if (slash && slash != dir)
     *slash = '\0';
@@ -1494,7 +1635,10 @@ cfg *cfg_load(const char *path, smsmux_error *err) {
     slash[1] = '\0';
   else {
     free(dir);
-    dir = xstrdup(".");
+    if (!(dir = str_dup("."))) {
+      err_oom(err);
+      goto out;
+    }
   }
 
   if (check_sections(c, d, err))
@@ -1567,7 +1711,8 @@ void cfg_free(cfg *c) {
       /* values may be secrets: never leave them in freed memory (plugins
          borrow them instead of copying, so this is the one place) */
       char *v = (char *)p->keys[j].value;
-      memset(v, 0, strlen(v));
+      if (v)
+        memset(v, 0, strlen(v));
       free((char *)p->keys[j].key);
       free(v);
     }
@@ -1595,7 +1740,8 @@ void cfg_free(cfg *c) {
   free(c->routes);
   for (i = 0; i < c->server.n_keys; i++) {
     char *v = (char *)c->server.keys[i].value;
-    memset(v, 0, strlen(v));
+    if (v)
+      memset(v, 0, strlen(v));
     free((char *)c->server.keys[i].key);
     free(v);
   }

@@ -115,16 +115,18 @@ typedef struct cfg {
     with err listing the places tried. */
 char *cfg_find(const char *explicit_path, smsmux_error *err);
 
-/** NULL when the file or directory `path` (stat'd into `st`) can be
-    trusted, else a malloc'd message saying why not and how to fix it.
+/** 0 when the file or directory `path` (stat'd into `st`) can be
+    trusted, else -1 with *why a malloc'd message saying why not and how to
+    fix it (NULL when out of memory: still -1, never "trusted").
     Like ssh's StrictModes: it must be owned by root or by the user running
     smsmux, and not writable by group or others, or someone else could
     change what smsmux reads or runs.  `what` names it ("configuration",
     "plugin directory", ...). */
-char *cfg_unsafe_path(const char *path, const struct stat *st,
-                      const char *what);
+int cfg_unsafe_path(const char *path, const struct stat *st, const char *what,
+                    char **why);
 
-/** Load and check the file.  NULL with err (class CONFIG) on any error. */
+/** Load and check the file.  NULL with err on any error (class CONFIG;
+    SMSMUX_ERR_SYSTEM when out of memory). */
 cfg *cfg_load(const char *path, smsmux_error *err);
 void cfg_free(cfg *c);
 
@@ -151,7 +153,7 @@ int64_t cfg_plan_units(const cfg_plan *p, smsmux_kind kind,
 
 /** A reply's text as stop_words/start_words are compared: ASCII upper
     case, blanks squeezed to one space, none (nor . or !) at either end.
-    malloc'd. */
+    malloc'd; NULL on out of memory. */
 char *cfg_reply_key(const char *text);
 /** Price of one segment to `e164` on p: longest cost.+PREFIX, else cost. */
 double cfg_price(const cfg_provider *p, const char *e164);

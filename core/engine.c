@@ -1,5 +1,12 @@
 /* engine: the handle's send path (see engine.h): prepare -> plan -> send
- * in chunks with failover -> record. */
+ * in chunks with failover -> record.
+ *
+ * Out of memory: before anything is sent it is the send's error
+ * (SMSMUX_ERR_SYSTEM, "out of memory"), nothing sent.  Once requests went
+ * out, a result line that cannot be recorded stops the send there (no
+ * further request leaves) and the result says the outcome is not known
+ * (UNKNOWN_OUTCOME, possibly_sent): it may lack a recipient the provider
+ * took, which the store does record. */
 #include <config.h>
 
 #include "engine.h"
@@ -7,6 +14,7 @@
 #include "host.h"
 #include "msg.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 
 #include <stdarg.h>
@@ -26,8 +34,10 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err) {
     const char *url = sm->cfg->store;
     sm->store = url ? store_open_url(url, &created, buf, sizeof buf)
                     : store_open(sm->cfg->state_dir, &created, buf, sizeof buf);
-    if (!sm->store)
-      sm->store_error = xstrdup(buf);
+    /* a store that could not open for want of memory is tried again next
+       time (its error is text only: the store says "out of memory") */
+    if (!sm->store && !strstr(buf, "out of memory"))
+      sm->store_error = str_dup(buf); /* NULL: out of memory, tried again */
     else if (created && url) {
       char *shown = store_url_redacted(url);
       log_write(&sm->log, SMSMUX_LOG_INFO, "created the store's tables in %s",
@@ -39,24 +49,30 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err) {
                 sm->cfg->state_dir);
   }
   db = sm->store;
-  if (!db)
+  if (!db && sm->store_error)
     err_set(err, SMSMUX_ERR_CONFIG, NULL, "%s", sm->store_error);
+  else if (!db)
+    err_oom(err);
   pthread_mutex_unlock(&sm->store_lock);
   return db;
 }
 
 /* Instances are opened on first use, so a command that needs one provider
-   does not log in to the others (smsmux_open only loads and checks). */
+   does not log in to the others (smsmux_open only loads and checks).  An
+   open that ran out of memory leaves open_tried 0 (engine_instance_oom):
+   the next use tries again. */
 static instance *ready(instance *inst) {
   if (__atomic_load_n(&inst->open_tried, __ATOMIC_ACQUIRE))
     return inst;
   pthread_mutex_lock(&inst->open_lock);
-  if (!inst->open_tried) {
-    host_open_instance(inst);
+  if (!inst->open_tried && host_open_instance(inst) == 0)
     __atomic_store_n(&inst->open_tried, 1, __ATOMIC_RELEASE);
-  }
   pthread_mutex_unlock(&inst->open_lock);
   return inst;
+}
+
+int engine_instance_oom(const instance *inst) {
+  return !__atomic_load_n(&inst->open_tried, __ATOMIC_ACQUIRE);
 }
 
 instance *engine_instance(struct smsmux *sm, const char *name) {
@@ -94,8 +110,10 @@ int engine_balance(struct smsmux *sm, instance *inst, double *credit,
     return -1;
   }
   *credit = call.balance;
-  if (unit)
-    *unit = xstrdup(call.balance_unit);
+  if (unit && (*unit = str_dup(call.balance_unit), call.balance_unit && !*unit)) {
+    call_done(&call);
+    return err_oom(err);
+  }
   call_done(&call);
   /* every fresh reading refreshes the router's cache (cheapest policy) */
   db = engine_store(sm, NULL);
@@ -197,8 +215,15 @@ static int prepare(struct smsmux *sm, const smsmux_send_request *req,
        twice: keep it once */
     for (j = 0; j < p->n_to && !dup; j++)
       dup = strcmp(p->to[j], e164) == 0;
-    if (!dup)
-      *VEC_PUSH(p->to, p->n_to, cap) = xstrdup(e164);
+    if (!dup) {
+      char *copy = str_dup(e164), **slot;
+      if (!copy || !(slot = VEC_PUSH(p->to, p->n_to, cap))) {
+        free(copy);
+        prepared_free(p);
+        return err_oom(err);
+      }
+      *slot = copy;
+    }
   }
   if (req->from && msg_sender_check(req->from, 0, msg, sizeof msg)) {
     err_set(err, SMSMUX_ERR_INPUT, NULL, "%s", msg);
@@ -256,6 +281,11 @@ static void no_candidate_error(const router_plan *plan, smsmux_error *err) {
     cls = SMSMUX_ERR_CREDIT;
   else if (plan->n == 0 || counts[SKIP_UNUSABLE] == plan->n)
     cls = SMSMUX_ERR_CONFIG;
+  if (b.oom) {
+    sb_free(&b);
+    err_oom(err);
+    return;
+  }
   err_set(err, cls, NULL,
           "no provider can take this message (route %s): %s; nothing was "
           "sent",
@@ -303,9 +333,11 @@ static void snapshot_credit(struct smsmux *sm, instance *inst, store_db *db,
     return;
   }
   {
-    char *why = xasprintf("balance unknown: %s", err.message);
+    char *why = str_printf("balance unknown: %s", err.message);
     s->credit_why = arena_strdup(&pl->mem, why);
     free(why);
+    if (!s->credit_why) /* the reason is only shown: said shorter */
+      s->credit_why = "balance unknown (out of memory)";
   }
 }
 
@@ -313,7 +345,6 @@ static int snapshot_of(struct smsmux *sm, const char *name, store_db *db,
                        const router_msg *m, const router_env *env,
                        planned *pl, router_snapshot *s, smsmux_error *err) {
   instance *inst = engine_instance(sm, name);
-  char *why;
   if (!inst) {
     err_set(err, SMSMUX_ERR_CONFIG, NULL,
             "%s: a route names provider \"%s\", which has no "
@@ -321,6 +352,8 @@ static int snapshot_of(struct smsmux *sm, const char *name, store_db *db,
             sm->cfg->path, name, name);
     return -1;
   }
+  if (engine_instance_oom(inst))
+    return err_oom(err);
   s->name = inst->cfg->name;
   s->cfg = inst->cfg;
   s->handle = inst;
@@ -345,11 +378,10 @@ static int snapshot_of(struct smsmux *sm, const char *name, store_db *db,
   if (!(pl->sel.policy->needs & ROUTER_NEEDS_CREDIT))
     return 0;
   /* only candidates that could take the message are asked for credit */
-  why = router_ineligible(s, m, env->now);
-  if (!why && !(s->breaker_known && s->breaker_failures >= env->breaker_limit &&
-                s->breaker_open_until > env->now))
+  if (!router_ineligible(s, m, env->now, NULL) &&
+      !(s->breaker_known && s->breaker_failures >= env->breaker_limit &&
+        s->breaker_open_until > env->now))
     snapshot_credit(sm, inst, db, pl, s);
-  free(why);
   return 0;
 }
 
@@ -371,7 +403,9 @@ static int plan_message(struct smsmux *sm, const router_msg *m,
   if ((env.breaker_limit > 0 && !pl->sel.forced_provider) ||
       pl->sel.policy->needs)
     db = engine_store(sm, NULL); /* none: no breaker, no cache */
-  pl->snaps = xcalloc(pl->sel.n ? pl->sel.n : 1, sizeof *pl->snaps);
+  pl->snaps = calloc(pl->sel.n ? pl->sel.n : 1, sizeof *pl->snaps);
+  if (!pl->snaps)
+    return err_oom(err);
   for (i = 0; i < pl->sel.n; i++)
     if (snapshot_of(sm, pl->sel.names[i], db, m, &env, pl, &pl->snaps[i],
                     err))
@@ -430,49 +464,102 @@ typedef struct send_state {
   char id[40];          /* the message's id in the store */
   const char **marked;  /* per recipient: the provider its row was last
                            marked `sending` for (borrowed name), or NULL */
+  int oom;              /* a result line was lost: the send stops */
+  int sent_any;         /* a send's request went out */
 } send_state;
+
+/* A copy of s (NULL: NULL) for the result; st->oom when it fails. */
+static char *res_dup(send_state *st, const char *s) {
+  char *d = str_dup(s);
+  if (s && !d)
+    st->oom = 1;
+  return d;
+}
+
+/* The attempt's line, or nothing (st->oom) when out of memory. */
+static void push_attempt(send_state *st, smsmux_attempt *a) {
+  smsmux_attempt *slot;
+  if (!st->oom &&
+      (slot = VEC_PUSH(st->r->attempts, st->r->n_attempts, st->cap_att))) {
+    *slot = *a;
+    return;
+  }
+  st->oom = 1;
+  free(a->provider);
+  free(a->code);
+  free(a->message);
+}
 
 /* n_to: recipients it accepted (on failure: before it failed). */
 static void add_attempt(send_state *st, const instance *inst, int ok,
                         const smsmux_error *e, size_t n_to) {
-  smsmux_attempt *a = VEC_PUSH(st->r->attempts, st->r->n_attempts, st->cap_att);
-  a->provider = xstrdup(inst->cfg->name);
-  a->ok = ok;
-  a->cls = ok ? SMSMUX_OK : e->cls;
-  a->code = ok ? NULL : (e->code[0] ? xstrdup(e->code) : NULL);
-  a->message = ok     ? xasprintf("accepted %zu recipient(s)", n_to)
-               : n_to ? xasprintf("%s (%zu recipient(s) accepted before the "
+  smsmux_attempt a;
+  memset(&a, 0, sizeof a);
+  a.provider = res_dup(st, inst->cfg->name);
+  a.ok = ok;
+  a.cls = ok ? SMSMUX_OK : e->cls;
+  a.code = ok ? NULL : (e->code[0] ? res_dup(st, e->code) : NULL);
+  a.message = ok     ? str_printf("accepted %zu recipient(s)", n_to)
+              : n_to ? str_printf("%s (%zu recipient(s) accepted before the "
                                   "failure)",
                                   e->message, n_to)
-                      : xstrdup(e->message);
+                     : str_dup(e->message);
+  if (!a.message)
+    st->oom = 1;
+  push_attempt(st, &a);
 }
 
 /* A candidate left out because its circuit breaker is open: an attempt
    that was not made, so that --json says why it was passed over. */
 static void add_skipped(send_state *st, const router_candidate *c) {
-  smsmux_attempt *a = VEC_PUSH(st->r->attempts, st->r->n_attempts, st->cap_att);
-  a->provider = xstrdup(c->snap->name);
-  a->ok = 0;
-  a->skipped = 1;
-  a->cls = SMSMUX_ERR_TEMPORARY;
-  a->code = xstrdup("circuit-breaker");
-  a->message = xstrdup(c->reason ? c->reason : "circuit breaker open");
+  smsmux_attempt a;
+  memset(&a, 0, sizeof a);
+  a.provider = res_dup(st, c->snap->name);
+  a.ok = 0;
+  a.skipped = 1;
+  a.cls = SMSMUX_ERR_TEMPORARY;
+  a.code = res_dup(st, "circuit-breaker");
+  a.message = res_dup(st, c->reason ? c->reason : "circuit breaker open");
+  push_attempt(st, &a);
 }
 
+/* A recipient's line (and its index and class, kept parallel), or nothing
+   (st->oom) when out of memory. */
 static void add_rcpt(send_state *st, size_t idx, smsmux_error_class cls,
                      const char *to, smsmux_status s, const char *id,
                      const char *provider, const char *code,
                      const char *text) {
-  smsmux_recipient_result *rr =
-      VEC_PUSH(st->r->recipients, st->r->n_recipients, st->cap_rcpt);
-  *VEC_PUSH(st->rcpt_idx, st->n_idx, st->cap_idx) = idx;
-  *VEC_PUSH(st->rcpt_cls, st->n_cls, st->cap_cls) = cls;
-  rr->to = xstrdup(to);
-  rr->status = s;
-  rr->id = xstrdup(id);
-  rr->provider = xstrdup(provider);
-  rr->code = xstrdup(code);
-  rr->text = xstrdup(text);
+  smsmux_recipient_result rr, *slot = NULL;
+  size_t *ip = NULL;
+  smsmux_error_class *cp = NULL;
+  memset(&rr, 0, sizeof rr);
+  rr.to = res_dup(st, to);
+  rr.status = s;
+  rr.id = res_dup(st, id);
+  rr.provider = res_dup(st, provider);
+  rr.code = res_dup(st, code);
+  rr.text = res_dup(st, text);
+  if (!st->oom &&
+      (slot = VEC_PUSH(st->r->recipients, st->r->n_recipients,
+                       st->cap_rcpt)) &&
+      (ip = VEC_PUSH(st->rcpt_idx, st->n_idx, st->cap_idx)) &&
+      (cp = VEC_PUSH(st->rcpt_cls, st->n_cls, st->cap_cls))) {
+    *slot = rr;
+    *ip = idx;
+    *cp = cls;
+    return;
+  }
+  /* all three or none */
+  if (slot)
+    st->r->n_recipients--;
+  if (ip)
+    st->n_idx--;
+  st->oom = 1;
+  free(rr.to);
+  free(rr.id);
+  free(rr.provider);
+  free(rr.code);
+  free(rr.text);
 }
 
 /* Options a message carries that the provider taking it does not read
@@ -566,28 +653,31 @@ static int taken_status(smsmux_status s) {
          s == SMSMUX_STATUS_SENT || s == SMSMUX_STATUS_DELIVERED;
 }
 
+/* The id recipient `cr` (or NULL) of the call was given. */
+static const char *taken_id(const smsmux_call *call,
+                            const call_recipient *cr) {
+  return cr && cr->id ? cr->id : call->message_id;
+}
+
 /* Recipient i of the chunk taken by inst: its result line and its store
-   outcome. */
+   outcome (borrowing from the call, alive until store_finish is done: the
+   store learns of it even when its result line cannot be made). */
 static void settle_one(send_state *st, const prepared *p,
                        const instance *inst, const smsmux_call *call,
                        const call_recipient *cr, size_t idx, char *to,
                        store_outcome *out) {
-  smsmux_recipient_result *rr;
-  if (cr)
-    add_rcpt(st, idx, SMSMUX_OK, to, cr->status,
-             cr->id ? cr->id : call->message_id, inst->cfg->name, cr->code,
-             cr->text);
-  else
-    add_rcpt(st, idx, SMSMUX_OK, to,
-             p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED,
-             call->message_id, inst->cfg->name, NULL, NULL);
-  rr = &st->r->recipients[st->r->n_recipients - 1];
+  smsmux_status status =
+      cr ? cr->status
+         : p->at ? SMSMUX_STATUS_SCHEDULED : SMSMUX_STATUS_ACCEPTED;
+  const char *code = cr ? cr->code : NULL, *text = cr ? cr->text : NULL;
+  add_rcpt(st, idx, SMSMUX_OK, to, status, taken_id(call, cr),
+           inst->cfg->name, code, text);
   out->number = to;
-  out->state = store_state_of(rr->status, p->at != 0);
+  out->state = store_state_of(status, p->at != 0);
   out->provider = inst->cfg->name;
-  out->provider_id = rr->id;
-  out->code = rr->code;
-  out->text = rr->text;
+  out->provider_id = taken_id(call, cr);
+  out->code = code;
+  out->text = text;
 }
 
 /* The chunk's recipient lines, from the plugin's report (or "accepted"
@@ -640,8 +730,8 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
                                      size_t *n_left, size_t *n_taken) {
   smsmux_call call;
   smsmux_message m;
-  char **to = xcalloc(n ? n : 1, sizeof *to);
-  store_outcome *out = xcalloc(n ? n : 1, sizeof *out);
+  char **to = calloc(n ? n : 1, sizeof *to);
+  store_outcome *out = calloc(n ? n : 1, sizeof *out);
   store_attempt att;
   size_t i;
   int rc;
@@ -649,6 +739,15 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
   *balance_known = 0;
   *n_left = 0;
   *n_taken = 0;
+  if (!to || !out || st->oom) { /* nothing of the chunk leaves */
+    for (i = 0; i < n; i++)
+      left[(*n_left)++] = idx[i];
+    free(out);
+    free(to);
+    st->oom = 1;
+    err_oom(err);
+    return err->cls;
+  }
   for (i = 0; i < n; i++)
     to[i] = p->to[idx[i]];
   if (chunk_sending(st, inst, idx, to, n, err)) {
@@ -664,6 +763,12 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
   log_unknown_options(inst, &m);
   rc = inst->desc->send(inst->state, &call, &m);
   call_settle(&call, rc);
+  if (call.requested)
+    st->sent_any = 1;
+  /* out of memory, the host's or the plugin's (which says so): the send
+     stops, and it is not the provider's failure (no breaker count) */
+  if (call.oom || (call.failed && strstr(call.err.message, "out of memory")))
+    st->oom = 1;
   memset(&att, 0, sizeof att);
   att.provider = inst->cfg->name;
   if (call.failed) {
@@ -682,7 +787,7 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
       if (cr && taken_status(cr->status)) {
         settle_one(st, p, inst, &call, cr, idx[i], to[i], &out[i]);
         if (!first_id)
-          first_id = st->r->recipients[st->r->n_recipients - 1].id;
+          first_id = taken_id(&call, cr);
         (*n_taken)++;
         continue;
       }
@@ -696,8 +801,8 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
     }
     add_attempt(st, inst, 0, &call.err, *n_taken);
     if (*n_taken && !st->r->provider) {
-      st->r->provider = xstrdup(inst->cfg->name);
-      st->r->id = xstrdup(call.message_id ? call.message_id : first_id);
+      st->r->provider = res_dup(st, inst->cfg->name);
+      st->r->id = res_dup(st, call.message_id ? call.message_id : first_id);
     }
     store_finish(st->db, st->id, out, n, &att, 1);
     if (*n_taken && call.has_balance) {
@@ -711,8 +816,8 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
   }
   add_attempt(st, inst, 1, NULL, n);
   if (!st->r->provider) {
-    st->r->provider = xstrdup(inst->cfg->name);
-    st->r->id = xstrdup(call.message_id);
+    st->r->provider = res_dup(st, inst->cfg->name);
+    st->r->id = res_dup(st, call.message_id);
   }
   settle_accepted(st, p, inst, &call, idx, to, n, out);
   *n_taken = n;
@@ -750,7 +855,8 @@ static int by_option_key(const void *a, const void *b) {
 
 /* Hex SHA-256 of the canonical content (kind, text, sender, schedule,
    media, options in key order): what makes a ref's send "the same".  The
-   route and a forced provider are not content. */
+   route and a forced provider are not content.  0; -1 when libcrypto
+   fails, -2 when out of memory. */
 static int fingerprint(const prepared *p, const smsmux_send_request *req,
                        char hex[65]) {
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -758,11 +864,11 @@ static int fingerprint(const prepared *p, const smsmux_send_request *req,
   unsigned len = 0, i;
   char num[64];
   size_t k, n = req->options ? req->n_options : 0;
-  const smsmux_kv **opts = xcalloc(n ? n : 1, sizeof *opts);
-  if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+  const smsmux_kv **opts = calloc(n ? n : 1, sizeof *opts);
+  if (!opts || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
     EVP_MD_CTX_free(ctx);
     free(opts);
-    return -1;
+    return opts ? -1 : -2;
   }
   snprintf(num, sizeof num, "smsmux-1 %d %lld %u", (int)p->kind,
            (long long)p->at, req->duration);
@@ -809,7 +915,7 @@ static smsmux_error_class claimed_line(send_state *st, const prepared *p,
     return SMSMUX_OK;
   }
   if (c->claim == STORE_CLAIM_POSSIBLY) {
-    m = xasprintf("a send with --ref %s to %s was already started (%s%s%s) "
+    m = str_printf("a send with --ref %s to %s was already started (%s%s%s) "
                   "and its outcome is not known: nothing was sent again; "
                   "check `smsmux status`%s%s before using a new --ref",
                   ref, p->to[i], c->state, c->provider ? " via " : "",
@@ -817,19 +923,24 @@ static smsmux_error_class claimed_line(send_state *st, const prepared *p,
                   c->provider_id ? c->provider_id : "");
     cls = SMSMUX_ERR_UNKNOWN_OUTCOME;
     add_rcpt(st, i, cls, p->to[i], SMSMUX_STATUS_UNKNOWN, c->provider_id,
-             c->provider, "possibly-sent", m);
+             c->provider, "possibly-sent", m ? m : "possibly sent");
     r->possibly_sent = 1;
-    err_set(&r->error, cls, NULL, "%s", m);
+    if (!m)
+      st->oom = 1;
+    else
+      err_set(&r->error, cls, NULL, "%s", m);
   } else {
-    m = xasprintf("--ref %s: %s was already sent another message under this "
+    m = str_printf("--ref %s: %s was already sent another message under this "
                   "ref (message %s, %s): nothing was sent to it; use a new "
                   "--ref for a new message",
                   ref, p->to[i], c->message_id ? c->message_id : "?",
                   c->state ? c->state : "?");
     cls = SMSMUX_ERR_INPUT;
     add_rcpt(st, i, cls, p->to[i], SMSMUX_STATUS_REJECTED, NULL, NULL,
-             "ref-conflict", m);
-    if (r->error.cls == SMSMUX_OK)
+             "ref-conflict", m ? m : "ref conflict");
+    if (!m)
+      st->oom = 1;
+    else if (r->error.cls == SMSMUX_OK)
       err_set(&r->error, cls, "ref-conflict", "%s", m);
   }
   free(m);
@@ -844,10 +955,10 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
                    const router_candidate *first, const char *optout,
                    size_t *pending, size_t *n_pending, engine_row *rows) {
   smsmux_send_result *r = st->r;
-  store_rcpt *rc = xcalloc(p->n_to ? p->n_to : 1, sizeof *rc);
+  store_rcpt *rc = calloc(p->n_to ? p->n_to : 1, sizeof *rc);
   /* the recipients recorded: every one but the opted-out (rc[j] is
      p->to[keep[j]]) */
-  size_t *keep = xcalloc(p->n_to ? p->n_to : 1, sizeof *keep);
+  size_t *keep = calloc(p->n_to ? p->n_to : 1, sizeof *keep);
   const instance *inst = cand_instance(first);
   size_t max = inst->max_recipients ? inst->max_recipients : 1;
   store_msg m;
@@ -855,9 +966,17 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
   size_t i, j, n_keep = 0, n_dup = 0;
 
   memset(&m, 0, sizeof m);
-  if (fingerprint(p, req, fp)) {
-    err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL,
-            "cannot compute the message fingerprint (libcrypto)");
+  if (!rc || !keep) {
+    free(rc);
+    free(keep);
+    return err_oom(&r->error);
+  }
+  if ((i = (size_t)-fingerprint(p, req, fp)) != 0) {
+    if (i == 2)
+      err_oom(&r->error);
+    else
+      err_set(&r->error, SMSMUX_ERR_SYSTEM, NULL,
+              "cannot compute the message fingerprint (libcrypto)");
     free(rc);
     free(keep);
     return -1;
@@ -900,10 +1019,11 @@ static int reserve(struct smsmux *sm, send_state *st, const prepared *p,
     }
     store_rcpt_clear(&rc[j]);
   }
-  if (*n_pending == 0 && n_keep == p->n_to && n_dup == n_keep) {
+  if (*n_pending == 0 && n_keep == p->n_to && n_dup == n_keep &&
+      r->n_recipients) {
     r->duplicate = 1;
-    r->provider = xstrdup(r->recipients[0].provider);
-    r->id = xstrdup(r->recipients[0].id);
+    r->provider = res_dup(st, r->recipients[0].provider);
+    r->id = res_dup(st, r->recipients[0].id);
   }
   (void)sm;
   free(rc);
@@ -927,11 +1047,16 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
                                smsmux_error *last) {
   smsmux_send_result *r = st->r;
   size_t *next = NULL, n_next, cap_next = 0, i, *left;
-  left = xcalloc(*n_pending ? *n_pending : 1, sizeof *left);
+  left = calloc(*n_pending ? *n_pending : 1, sizeof *left);
+  if (!left) { /* nothing sent: the recipients stay pending */
+    st->oom = 1;
+    err_oom(last);
+    return;
+  }
   for (i = 0; i < plan->n; i++)
     if (!plan->cand[i].eligible && plan->cand[i].skip == SKIP_BREAKER)
       add_skipped(st, &plan->cand[i]);
-  for (; c < plan->n && *n_pending; c++) {
+  for (; c < plan->n && *n_pending && !st->oom; c++) {
     const router_candidate *rc = &plan->cand[c];
     instance *inst;
     size_t max, off;
@@ -949,16 +1074,28 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
       smsmux_error_class cls =
           send_chunk(sm, inst, p, req, pending + off, n, st, &e,
                      &balance_known, left, &n_left, &n_taken);
-      record_attempt(sm, rc, cls, (double)n_taken / (double)p->n_to,
-                     balance_known);
+      record_attempt(sm, rc, st->oom && cls != SMSMUX_OK ? SMSMUX_ERR_SYSTEM : cls,
+                     (double)n_taken / (double)p->n_to, balance_known);
       r->cost += rc->cost * (double)n_taken / (double)p->n_to;
       if (cls == SMSMUX_OK)
         continue;
       *last = e;
-      if (router_moves_on(cls, plan->failover_on_unknown) && c + 1 < plan->n) {
-        for (i = 0; i < n_left; i++)
-          *VEC_PUSH(next, n_next, cap_next) = left[i];
-        continue;
+      if (router_moves_on(cls, plan->failover_on_unknown) && c + 1 < plan->n &&
+          !st->oom) {
+        for (i = 0; i < n_left; i++) {
+          size_t *slot = VEC_PUSH(next, n_next, cap_next);
+          if (!slot) { /* out of memory: settled below with the others */
+            st->oom = 1;
+            break;
+          }
+          *slot = left[i];
+        }
+        if (!st->oom)
+          continue;
+        n_next = 0;
+        err_oom(&e);
+        cls = e.cls;
+        *last = e;
       }
       /* settled as failed, refused or possibly sent */
       if (cls == SMSMUX_ERR_UNKNOWN_OUTCOME)
@@ -988,13 +1125,26 @@ static int refuse_opted_out(send_state *st, const prepared *p,
   store_outcome *o = NULL;
   size_t i, n_o = 0;
   *n_out = 0;
-  *optout = xcalloc(p->n_to ? p->n_to : 1, 1);
+  /* both before anything is decided: out of memory leaves no trace */
+  *optout = calloc(p->n_to ? p->n_to : 1, 1);
+  if (queued)
+    o = calloc(p->n_to ? p->n_to : 1, sizeof *o);
+  if (!*optout || (queued && !o)) {
+    free(o);
+    return err_oom(&st->r->error);
+  }
   for (i = 0; i < p->n_to; i++) {
-    int h = store_optout_has(st->db, tenant ? tenant : "", p->to[i]);
+    int h;
+    errno = 0; /* ENOMEM after a failure: out of memory (no text else) */
+    h = store_optout_has(st->db, tenant ? tenant : "", p->to[i]);
     if (h < 0) {
-      err_set(&st->r->error, SMSMUX_ERR_SYSTEM, NULL,
-              "the store cannot say whether %s opted out: nothing was sent",
-              p->to[i]);
+      if (errno == ENOMEM)
+        err_oom(&st->r->error);
+      else
+        err_set(&st->r->error, SMSMUX_ERR_SYSTEM, NULL,
+                "the store cannot say whether %s opted out: nothing was "
+                "sent",
+                p->to[i]);
       free(o);
       return -1;
     }
@@ -1007,14 +1157,16 @@ static int refuse_opted_out(send_state *st, const prepared *p,
              "this number opted out (a stop word in a reply, or the "
              "opt-out list): nothing was sent to it");
     if (queued) {
-      if (!o)
-        o = xcalloc(p->n_to, sizeof *o);
       o[n_o].number = p->to[i];
       o[n_o].state = "rejected";
       o[n_o].code = "opt-out";
       o[n_o].text = "opted out: nothing was sent";
       n_o++;
     }
+  }
+  if (st->oom) { /* a line lost: nothing recorded, nothing sent */
+    free(o);
+    return err_oom(&st->r->error);
   }
   if (n_o)
     store_finish(st->db, st->id, o, n_o, NULL, 0);
@@ -1051,7 +1203,7 @@ static smsmux_send_result *send_message(struct smsmux *sm,
                                         engine_row *rows,
                                         const char *queued_id,
                                         const char *tenant) {
-  smsmux_send_result *r = xcalloc(1, sizeof *r);
+  smsmux_send_result *r = calloc(1, sizeof *r);
   send_state st;
   prepared p;
   router_msg rm;
@@ -1063,6 +1215,8 @@ static smsmux_send_result *send_message(struct smsmux *sm,
   char *optout = NULL;
   size_t n_out = 0;
 
+  if (!r)
+    return NULL;
   memset(&st, 0, sizeof st);
   memset(&pl, 0, sizeof pl);
   st.r = r;
@@ -1084,7 +1238,10 @@ static smsmux_send_result *send_message(struct smsmux *sm,
   router_msg_of(&p, req, &rm);
   if (plan_message(sm, &rm, req, 1, &pl, &r->error))
     goto out;
-  r->route = xstrdup(plan->route);
+  if (!(r->route = str_dup(plan->route))) {
+    err_oom(&r->error);
+    goto out;
+  }
   for (c = 0; c < plan->n && !plan->cand[c].eligible; c++)
     ;
   if (c == plan->n) {
@@ -1094,8 +1251,12 @@ static smsmux_send_result *send_message(struct smsmux *sm,
   /* every send is recorded before anything leaves: no store, no send */
   if (!(st.db = engine_store(sm, &r->error)))
     goto out;
-  st.marked = xcalloc(p.n_to ? p.n_to : 1, sizeof *st.marked);
-  pending = xcalloc(p.n_to ? p.n_to : 1, sizeof *pending);
+  st.marked = calloc(p.n_to ? p.n_to : 1, sizeof *st.marked);
+  pending = calloc(p.n_to ? p.n_to : 1, sizeof *pending);
+  if (!st.marked || !pending) {
+    err_oom(&r->error);
+    goto out;
+  }
   ref = rows ? rows[0].ref : req->ref;
   if (queued_id)
     snprintf(st.id, sizeof st.id, "%s", queued_id);
@@ -1120,15 +1281,26 @@ static smsmux_send_result *send_message(struct smsmux *sm,
              last.code[0] ? last.code : NULL, last.message);
   if (n_pending && r->error.cls == SMSMUX_OK)
     r->error = last;
-  if (r->error.cls != SMSMUX_OK && r->provider && !r->possibly_sent) {
+  if (r->error.cls != SMSMUX_OK && r->provider && !r->possibly_sent &&
+      !st.oom) {
     /* partly sent: say so */
-    char *m = xasprintf("%s (other recipients were accepted by %s)",
-                        r->error.message, r->provider);
-    snprintf(r->error.message, sizeof r->error.message, "%s", m);
+    char *m = str_printf("%s (other recipients were accepted by %s)",
+                         r->error.message, r->provider);
+    if (m)
+      snprintf(r->error.message, sizeof r->error.message, "%s", m);
     free(m);
   }
 out:
   free(optout);
+  if (st.oom && st.sent_any) {
+    r->possibly_sent = 1;
+    err_set(&r->error, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
+            "out of memory recording the send's result: some recipients may "
+            "have been accepted; check with `smsmux status` before sending "
+            "again");
+  } else if (st.oom) {
+    err_oom(&r->error);
+  }
   free(pending);
   free(st.marked);
   planned_free(&pl);
@@ -1166,9 +1338,12 @@ static int routable(struct smsmux *sm, const router_msg *m,
   for (i = 0; i < sel.n && !ok; i++) {
     instance *inst = engine_instance(sm, sel.names[i]);
     router_snapshot s;
-    char *why;
     if (!inst)
       continue;
+    if (engine_instance_oom(inst)) {
+      router_selection_free(&sel);
+      return err_oom(err);
+    }
     memset(&s, 0, sizeof s);
     s.name = inst->cfg->name;
     s.cfg = inst->cfg;
@@ -1182,9 +1357,7 @@ static int routable(struct smsmux *sm, const router_msg *m,
       s.schedule_min_delay = inst->schedule_min_delay;
       s.sender_rules = inst->sender_rules;
     }
-    why = router_ineligible(&s, m, (int64_t)time(NULL));
-    ok = why == NULL;
-    free(why);
+    ok = !router_ineligible(&s, m, (int64_t)time(NULL), NULL);
   }
   router_selection_free(&sel);
   return ok;
@@ -1194,7 +1367,7 @@ int engine_check(struct smsmux *sm, const smsmux_send_request *req,
                  engine_checked *out, smsmux_error *err) {
   prepared p;
   router_msg m;
-  int rc;
+  int rc, fp;
   memset(out, 0, sizeof *out);
   if (prepare(sm, req, &p, err))
     return -1;
@@ -1215,14 +1388,20 @@ int engine_check(struct smsmux *sm, const smsmux_send_request *req,
             "no configured provider can take this message (its kind, "
             "encoding, length or sender): `smsmux route` says why; nothing "
             "was queued");
-  if (rc == 1 && fingerprint(&p, req, out->fingerprint)) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL,
-            "cannot compute the message fingerprint (libcrypto)");
+  if (rc == 1 && (fp = fingerprint(&p, req, out->fingerprint)) != 0) {
+    if (fp == -2)
+      err_oom(err);
+    else
+      err_set(err, SMSMUX_ERR_SYSTEM, NULL,
+              "cannot compute the message fingerprint (libcrypto)");
+    rc = -1;
+  }
+  if (rc == 1 && !(out->to = calloc(p.n_to ? p.n_to : 1, sizeof *out->to))) {
+    err_oom(err);
     rc = -1;
   }
   if (rc == 1) {
     size_t i;
-    out->to = xcalloc(p.n_to ? p.n_to : 1, sizeof *out->to);
     for (i = 0; i < p.n_to; i++) {
       out->to[i] = p.to[i];
       p.to[i] = NULL;
@@ -1244,14 +1423,16 @@ void engine_checked_clear(engine_checked *c) {
 
 smsmux_route_explain *engine_explain(struct smsmux *sm,
                                      const smsmux_send_request *req) {
-  smsmux_route_explain *x = xcalloc(1, sizeof *x);
+  smsmux_route_explain *x = calloc(1, sizeof *x);
   prepared p;
   router_msg rm;
   planned pl;
   router_plan *plan = &pl.plan;
   size_t i;
-  int chosen = 0;
+  int chosen = 0, oom = 0;
 
+  if (!x)
+    return NULL;
   if (prepare(sm, req, &p, &x->error))
     return x;
   x->encoding = p.info.encoding;
@@ -1262,24 +1443,34 @@ smsmux_route_explain *engine_explain(struct smsmux *sm,
     prepared_free(&p);
     return x;
   }
-  x->route = xstrdup(plan->route);
-  x->policy = xstrdup(plan->policy);
-  x->candidates = xcalloc(plan->n ? plan->n : 1, sizeof *x->candidates);
-  x->n_candidates = plan->n;
-  for (i = 0; i < plan->n; i++) {
+  x->route = str_dup(plan->route);
+  x->policy = str_dup(plan->policy);
+  x->candidates = calloc(plan->n ? plan->n : 1, sizeof *x->candidates);
+  oom = !x->route || !x->policy || !x->candidates;
+  for (i = 0; i < plan->n && !oom; i++) {
     smsmux_route_candidate *rc = &x->candidates[i];
-    rc->provider = xstrdup(plan->cand[i].snap->name);
+    x->n_candidates++;
+    rc->provider = str_dup(plan->cand[i].snap->name);
     rc->chosen = plan->cand[i].eligible && !chosen;
     if (rc->chosen) {
       chosen = 1;
-      rc->reason = xasprintf("chosen: %s", plan->cand[i].reason);
+      rc->reason = str_printf("chosen: %s", plan->cand[i].reason);
     } else {
-      rc->reason = xstrdup(plan->cand[i].reason);
+      rc->reason = str_dup(plan->cand[i].reason);
     }
     rc->cost = plan->cand[i].cost;
+    oom = !rc->provider || (plan->cand[i].reason && !rc->reason);
   }
-  if (!chosen)
+  if (oom) { /* no half answer: the error alone */
+    for (i = 0; i < x->n_candidates; i++) {
+      free(x->candidates[i].provider);
+      free(x->candidates[i].reason);
+    }
+    x->n_candidates = 0;
+    err_oom(&x->error);
+  } else if (!chosen) {
     no_candidate_error(plan, &x->error);
+  }
   planned_free(&pl);
   prepared_free(&p);
   return x;

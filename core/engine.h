@@ -44,6 +44,10 @@ store_db *engine_store(struct smsmux *sm, smsmux_error *err);
     inst->usable / inst->error), or NULL. */
 instance *engine_instance(struct smsmux *sm, const char *name);
 
+/** 1 when the open of `inst` (engine_instance, engine_open_all) ran out of
+    memory: it is not usable, and tried again on its next use. */
+int engine_instance_oom(const instance *inst);
+
 /** Open every instance not opened yet (listings, loops over all). */
 void engine_open_all(struct smsmux *sm);
 
@@ -67,9 +71,10 @@ typedef struct engine_row {
                                (input error, no provider: see cls) */
 } engine_row;
 
-/** smsmux_send, with `rows` NULL.  Recipients opted out for the
-    operator (tenant "") are refused per recipient: status rejected, code
-    opt-out, nothing sent to them (every one: r->error INPUT opt-out).  With `rows` (one per req->to, the
+/** smsmux_send (NULL only when out of memory), with `rows` NULL.
+    Recipients opted out for the operator (tenant "") are refused per
+    recipient: status rejected, code opt-out, nothing sent to them (every
+    one: r->error INPUT opt-out).  With `rows` (one per req->to, the
     numbers distinct once normalised), req->ref is not used: each recipient
     is reserved in the journal under rows[i].ref before the send (one
     already journaled is left out of it) and finished after it with its

@@ -1,6 +1,11 @@
 /* host: what a plugin can ask of smsmux during one operation.  Everything
  * a plugin reports is copied; everything handed to it lives in the call's
- * arena until the operation returns (or, for `open`, until `close`). */
+ * arena until the operation returns (or, for `open`, until `close`).
+ *
+ * Out of memory in a service or a sink marks the call (call_oom): the
+ * service returns NULL (an empty text or list where provider.h promises
+ * one), the sink drops what it was given, and the operation fails with
+ * SMSMUX_ERR_SYSTEM whatever the plugin returns (call_settle). */
 #include "host.h"
 #include "charset.h"
 #include "redact.h"
@@ -76,7 +81,25 @@ void call_done(smsmux_call *c) {
   memset(c, 0, sizeof *c);
 }
 
+void call_oom(smsmux_call *c) {
+  c->oom = 1;
+  c->failed = 1;
+}
+
 void call_settle(smsmux_call *c, int rc) {
+  if (c->oom) {
+    c->failed = 1;
+    if (c->requested && (c->kind == CALL_SEND || c->kind == CALL_CANCEL ||
+                         c->kind == CALL_OP))
+      err_set(&c->err, SMSMUX_ERR_UNKNOWN_OUTCOME, NULL,
+              "%s: out of memory after the request was sent: the provider "
+              "may have accepted it; check with `smsmux status` before "
+              "sending again",
+              c->inst->cfg->name);
+    else
+      err_oom(&c->err);
+    return;
+  }
   if (rc == 0 && !c->failed)
     return;
   if (!c->failed) {
@@ -105,36 +128,49 @@ char *host_redact(const instance *inst, const char *text,
    control characters escaped (the message may quote the user's input or
    the provider's answer, which could hold terminal escapes). */
 static char *host_shown(const instance *inst, const char *text) {
-  char *safe = host_redact(inst, text, NULL);
-  char *shown = str_escape_controls(safe);
+  char *safe = text ? host_redact(inst, text, NULL) : NULL;
+  char *shown = safe ? str_escape_controls(safe) : NULL;
   free(safe);
   return shown;
 }
 
-void host_open_instance(instance *inst) {
+int host_open_instance(instance *inst) {
   smsmux_call call;
   int rc;
   if (!inst->cfg->enabled) {
-    inst->error = xstrdup("disabled (enabled = no)");
-    return;
+    inst->error = str_dup("disabled (enabled = no)");
+    return inst->error ? 0 : -1;
   }
   if (!inst->plugin || !inst->plugin->loaded) {
-    inst->error = xstrdup(inst->plugin && inst->plugin->error
+    inst->error = str_dup(inst->plugin && inst->plugin->error
                               ? inst->plugin->error
                               : "plugin not loaded");
-    return;
+    return inst->error ? 0 : -1;
   }
   call_init(&call, inst, CALL_OPEN);
   rc = inst->desc->open(&host_table, &call, &inst->state);
   call_settle(&call, rc);
-  if (call.failed) {
-    inst->error = xasprintf("cannot open: %s", call.err.message);
+  /* out of memory, ours or the plugin's (which says so in these words,
+     docs/PLUGINS.md): not the instance's fault, so not kept as its error */
+  if (call.oom || (call.failed && call.err.cls == SMSMUX_ERR_SYSTEM &&
+                   strstr(call.err.message, "out of memory"))) {
+    /* the plugin, unaware, may have opened: close what it kept */
+    if (rc == 0 && inst->desc->close)
+      inst->desc->close(inst->state);
     inst->state = NULL;
+    arena_free(&inst->open_mem);
+    rc = -1;
+  } else if (call.failed) {
+    inst->error = str_printf("cannot open: %s", call.err.message);
+    inst->state = NULL;
+    rc = inst->error ? 0 : -1;
   } else {
     inst->usable = 1;
     instance_warn_cleartext(inst);
+    rc = 0;
   }
   call_done(&call);
+  return rc;
 }
 
 /* ----------------------------------------------------------- services -- */
@@ -148,10 +184,12 @@ static void host_log(smsmux_call *c, smsmux_log_level level, const char *fmt,
   if (level == SMSMUX_LOG_DEBUG && !log_debug_on(c->inst->env->log))
     return;
   va_start(ap, fmt);
-  line = xvasprintf(fmt, ap);
+  line = str_vprintf(fmt, ap);
   va_end(ap);
   safe = host_shown(c->inst, line);
-  log_write(c->inst->env->log, level, "%s: %s", c->inst->cfg->name, safe);
+  /* a line lost for want of memory is said so, and costs nothing else */
+  log_write(c->inst->env->log, level, "%s: %s", c->inst->cfg->name,
+            safe ? safe : "(a line lost: out of memory)");
   free(safe);
   free(line);
 }
@@ -170,12 +208,17 @@ static int host_fail(smsmux_call *c, smsmux_error_class cls, const char *code,
   char *msg, *safe;
   if (cls == SMSMUX_OK || cls > SMSMUX_ERR_UNSUITABLE)
     cls = SMSMUX_ERR_PERMANENT;
+  if (c->oom)
+    return -1; /* out of memory is the failure, whatever followed */
   va_start(ap, fmt);
-  msg = xvasprintf(fmt, ap);
+  msg = str_vprintf(fmt, ap);
   va_end(ap);
   safe = host_shown(c->inst, msg);
   c->failed = 1;
-  err_set(&c->err, cls, code, "%s: %s", c->inst->cfg->name, safe);
+  if (!safe)
+    call_oom(c);
+  else
+    err_set(&c->err, cls, code, "%s: %s", c->inst->cfg->name, safe);
   free(safe);
   free(msg);
   return -1;
@@ -189,8 +232,33 @@ static const char *host_http_header(smsmux_call *c, const char *name) {
   return NULL;
 }
 
+/* Call memory: NULL when out of memory (the call is marked). */
+static void *call_mem(smsmux_call *c, void *p) {
+  if (!p)
+    call_oom(c);
+  return p;
+}
+
 static void *host_alloc(smsmux_call *c, size_t n) {
-  return arena_alloc(call_arena(c), n);
+  return call_mem(c, arena_alloc(call_arena(c), n));
+}
+
+/* Copies in call memory: NULL for NULL, or when out of memory (marked). */
+static char *call_strndup(smsmux_call *c, const char *s, size_t n) {
+  return s ? call_mem(c, arena_strndup(call_arena(c), s, n)) : NULL;
+}
+
+static char *call_strdup(smsmux_call *c, const char *s) {
+  return s ? call_mem(c, arena_strdup(call_arena(c), s)) : NULL;
+}
+
+/* A copy for a sink (malloc'd); s NULL gives NULL, and so does out of
+   memory, after marking the call. */
+static char *sink_dup(smsmux_call *c, const char *s) {
+  char *d = str_dup(s);
+  if (s && !d)
+    call_oom(c);
+  return d;
 }
 
 static char *host_strf(smsmux_call *c, const char *fmt, ...)
@@ -201,23 +269,32 @@ static char *host_strf(smsmux_call *c, const char *fmt, ...) {
   va_start(ap, fmt);
   s = arena_vprintf(call_arena(c), fmt, ap);
   va_end(ap);
-  return s;
+  return call_mem(c, s);
 }
 
 static const char *host_to_charset(smsmux_call *c, const char *text,
                                    const char *charset, size_t *len) {
   size_t n = 0;
-  char *conv = charset_from_utf8(text ? text : "", charset, &n);
-  char *out;
+  char *conv, *out;
+  errno = 0;
+  conv = charset_from_utf8(text ? text : "", charset, &n);
+  if (!conv && errno == ENOMEM)
+    call_oom(c);
+  if (c->oom) {
+    free(conv);
+    return NULL;
+  }
   if (!conv) {
     host_fail(c, SMSMUX_ERR_SYSTEM, NULL, "cannot convert text to %s",
               charset);
     return NULL;
   }
-  out = arena_alloc(call_arena(c), n + 1);
-  memcpy(out, conv, n);
-  out[n] = '\0';
+  out = host_alloc(c, n);
+  if (out)
+    memcpy(out, conv, n);
   free(conv);
+  if (!out)
+    return NULL;
   if (len)
     *len = n;
   return out;
@@ -225,14 +302,21 @@ static const char *host_to_charset(smsmux_call *c, const char *text,
 
 static const char *host_from_charset(smsmux_call *c, const char *bytes,
                                      size_t len, const char *charset) {
-  char *conv = charset_to_utf8(bytes ? bytes : "", bytes ? len : 0, charset);
-  char *out;
+  char *conv, *out;
+  errno = 0;
+  conv = charset_to_utf8(bytes ? bytes : "", bytes ? len : 0, charset);
+  if (!conv && errno == ENOMEM)
+    call_oom(c);
+  if (c->oom) {
+    free(conv);
+    return NULL;
+  }
   if (!conv) {
     host_fail(c, SMSMUX_ERR_SYSTEM, NULL, "cannot convert text from %s",
               charset);
     return NULL;
   }
-  out = arena_strdup(call_arena(c), conv);
+  out = call_strdup(c, conv);
   free(conv);
   return out;
 }
@@ -240,8 +324,7 @@ static const char *host_from_charset(smsmux_call *c, const char *bytes,
 static const char *host_number_format(smsmux_call *c, const char *e164,
                                       smsmux_number_style style) {
   char buf[32];
-  return arena_strdup(call_arena(c),
-                      msg_number_format(e164, style, buf, sizeof buf));
+  return call_strdup(c, msg_number_format(e164, style, buf, sizeof buf));
 }
 
 /* 1 when `s` is already E.164 (+, 8 to 15 digits, no leading 0): what
@@ -259,84 +342,135 @@ static const char *host_number_normalise(smsmux_call *c, const char *number) {
     return number;
   if (msg_number_e164(number, c->inst->env->conf->default_cc, buf, sizeof buf,
                       err, sizeof err) == 0)
-    return arena_strdup(call_arena(c), buf);
-  return arena_strdup(call_arena(c), number);
+    return call_strdup(c, buf);
+  return call_strdup(c, number);
 }
 
 /* -------------------------------------------------------------- sinks -- */
 
 static void host_set_message_id(smsmux_call *c, const char *id) {
   free(c->message_id);
-  c->message_id = xstrdup(id);
+  c->message_id = sink_dup(c, id);
 }
 
+/* The sinks keep an entry only when it is whole: out of memory drops it
+   (the call is marked and fails). */
 static void host_add_recipient(smsmux_call *c, const char *to,
                                smsmux_status st, const char *id,
                                const char *code, const char *text) {
-  call_recipient *r = VEC_PUSH(c->recipients, c->n_recipients,
-                               c->cap_recipients);
-  r->to = xstrdup(host_number_normalise(c, to));
-  r->status = st;
-  r->id = xstrdup(id);
-  r->code = xstrdup(code);
-  r->text = xstrdup(text);
+  call_recipient r = {NULL, NULL, NULL, NULL, st}, *slot;
+  const char *e164 = host_number_normalise(c, to);
+  r.to = e164 ? sink_dup(c, e164) : NULL;
+  r.id = sink_dup(c, id);
+  r.code = sink_dup(c, code);
+  r.text = sink_dup(c, text);
+  if ((to && !r.to) || (id && !r.id) || (code && !r.code) ||
+      (text && !r.text) ||
+      !(slot = VEC_PUSH(c->recipients, c->n_recipients, c->cap_recipients))) {
+    call_oom(c);
+    free(r.to);
+    free(r.id);
+    free(r.code);
+    free(r.text);
+    return;
+  }
+  *slot = r;
 }
 
 static void host_add_status(smsmux_call *c, const smsmux_status_record *rec) {
-  smsmux_status_entry *e;
+  smsmux_status_entry e, *slot;
+  const char *to;
   if (!rec || rec->size < offsetof(smsmux_status_record, at))
     return;
-  e = VEC_PUSH(c->statuses, c->n_statuses, c->cap_statuses);
-  e->to = xstrdup(host_number_normalise(c, rec->to));
-  e->status = rec->status;
-  e->code = xstrdup(rec->code);
-  e->text = xstrdup(rec->text);
+  memset(&e, 0, sizeof e);
+  to = host_number_normalise(c, rec->to);
+  e.to = to ? sink_dup(c, to) : NULL;
+  e.status = rec->status;
+  e.code = sink_dup(c, rec->code);
+  e.text = sink_dup(c, rec->text);
   if (SMSMUX_HAS_MEMBER(rec, smsmux_status_record, at))
-    e->at = xstrdup(rec->at);
+    e.at = sink_dup(c, rec->at);
+  if (c->oom || !(slot = VEC_PUSH(c->statuses, c->n_statuses,
+                                  c->cap_statuses))) {
+    call_oom(c);
+    free(e.to);
+    free(e.code);
+    free(e.text);
+    free(e.at);
+    return;
+  }
+  *slot = e;
 }
 
 static void host_add_reply(smsmux_call *c, const smsmux_reply *r) {
-  smsmux_reply_entry *e;
+  smsmux_reply_entry e, *slot;
+  const char *from;
   if (!r || !SMSMUX_HAS_MEMBER(r, smsmux_reply, text))
     return;
-  e = VEC_PUSH(c->replies, c->n_replies, c->cap_replies);
-  e->from = xstrdup(host_number_normalise(c, r->from));
-  e->to = xstrdup(r->to);
-  e->text = xstrdup(r->text);
+  memset(&e, 0, sizeof e);
+  from = host_number_normalise(c, r->from);
+  e.from = from ? sink_dup(c, from) : NULL;
+  e.to = sink_dup(c, r->to);
+  e.text = sink_dup(c, r->text);
   if (SMSMUX_HAS_MEMBER(r, smsmux_reply, at))
-    e->at = xstrdup(r->at);
+    e.at = sink_dup(c, r->at);
   if (SMSMUX_HAS_MEMBER(r, smsmux_reply, id))
-    e->id = xstrdup(r->id);
+    e.id = sink_dup(c, r->id);
   if (SMSMUX_HAS_MEMBER(r, smsmux_reply, message_id))
-    e->message_id = xstrdup(r->message_id);
+    e.message_id = sink_dup(c, r->message_id);
+  if (c->oom ||
+      !(slot = VEC_PUSH(c->replies, c->n_replies, c->cap_replies))) {
+    call_oom(c);
+    free(e.from);
+    free(e.to);
+    free(e.text);
+    free(e.at);
+    free(e.id);
+    free(e.message_id);
+    return;
+  }
+  *slot = e;
 }
 
 static void host_set_balance(smsmux_call *c, double credit, const char *unit) {
   c->has_balance = 1;
   c->balance = credit;
   free(c->balance_unit);
-  c->balance_unit = xstrdup(unit);
+  c->balance_unit = sink_dup(c, unit);
 }
 
 static void host_begin_record(smsmux_call *c) {
-  VEC_PUSH(c->records, c->n_records, c->cap_records);
+  if (!VEC_PUSH(c->records, c->n_records, c->cap_records))
+    call_oom(c);
 }
 
 static void host_add_result(smsmux_call *c, const char *key,
                             const char *value) {
   smsmux_record *r;
-  smsmux_kv *kv;
-  size_t cap;
+  smsmux_kv *fields;
+  char *k, *v;
   if (!key)
     return;
   if (c->n_records == 0)
     host_begin_record(c);
+  if (c->n_records == 0)
+    return;
   r = &c->records[c->n_records - 1];
-  cap = r->n_fields; /* grow one by one: records are small */
-  r->fields = xrealloc(r->fields, (cap + 1) * sizeof *r->fields);
-  kv = &r->fields[r->n_fields++];
-  kv->key = xstrdup(key);
-  kv->value = xstrdup(value ? value : "");
+  k = sink_dup(c, key);
+  v = sink_dup(c, value ? value : "");
+  /* grow one by one: records are small */
+  fields = k && v ? realloc(r->fields, (r->n_fields + 1) * sizeof *r->fields)
+                  : NULL;
+  if (!fields) {
+    call_oom(c);
+    free(k);
+    free(v);
+    return;
+  }
+  r->fields = fields;
+  r->fields[r->n_fields].key = k;
+  r->fields[r->n_fields].value = v;
+  r->n_fields++;
 }
 
 /* ------------------------------------------------------------ helpers -- */
@@ -396,17 +530,28 @@ static int host_fail_http(smsmux_call *c, const smsmux_http_response *resp,
                    n ? " (\"" : "", snippet, n ? "\")" : "");
 }
 
+/* What split and parse_pairs give when memory runs out: no fields. */
+static char *no_fields[1];
+static smsmux_kv no_pairs[1];
+
 static size_t host_split(smsmux_call *c, const char *s, const char *sep,
                          char ***fields) {
   size_t n = 0, cap = 4, seplen = strlen(sep);
-  char **out = arena_alloc(call_arena(c), cap * sizeof *out);
+  char **out = host_alloc(c, cap * sizeof *out);
   const char *p = s ? s : "";
+  *fields = no_fields;
+  if (!out)
+    return 0;
   for (;;) {
     const char *q = seplen ? strstr(p, sep) : NULL;
     size_t len = q ? (size_t)(q - p) : strlen(p);
-    char *f = arena_strndup(call_arena(c), p, len);
+    char *f = call_strndup(c, p, len);
+    if (!f)
+      return 0;
     if (n + 2 > cap) {
-      char **bigger = arena_alloc(call_arena(c), cap * 2 * sizeof *out);
+      char **bigger = host_alloc(c, cap * 2 * sizeof *out);
+      if (!bigger)
+        return 0;
       memcpy(bigger, out, n * sizeof *out);
       out = bigger;
       cap *= 2;
@@ -455,11 +600,13 @@ static const char *quoted_end(const char *v, const char *pair_seps) {
 static size_t host_parse_pairs(smsmux_call *c, const char *s,
                                const char *pair_seps, char kv_sep,
                                smsmux_kv **pairs) {
-  arena *a = call_arena(c);
   size_t n = 0, cap = 8;
-  smsmux_kv *out = arena_alloc(a, cap * sizeof *out);
+  smsmux_kv *out = host_alloc(c, cap * sizeof *out);
   const char *p = s ? s : "";
 
+  *pairs = no_pairs;
+  if (!out)
+    return 0;
   while (*p) {
     const char *k, *ke, *v, *ve;
     char *key, *value;
@@ -492,12 +639,17 @@ static size_t host_parse_pairs(smsmux_call *c, const char *s,
         ve = p;
       }
     }
-    key = str_trim(arena_strndup(a, k, (size_t)(ke - k)));
+    if (!(key = call_strndup(c, k, (size_t)(ke - k))))
+      return 0;
+    key = str_trim(key);
     if (!*key)
       continue;
-    value = arena_strndup(a, v, (size_t)(ve - v));
+    if (!(value = call_strndup(c, v, (size_t)(ve - v))))
+      return 0;
     if (n + 2 > cap) {
-      smsmux_kv *bigger = arena_alloc(a, cap * 2 * sizeof *out);
+      smsmux_kv *bigger = host_alloc(c, cap * 2 * sizeof *out);
+      if (!bigger)
+        return 0;
       memcpy(bigger, out, n * sizeof *out);
       out = bigger;
       cap *= 2;
@@ -560,6 +712,12 @@ static const char *host_read_file(smsmux_call *c, const char *path,
     }
     sb_add(&b, buf, n);
   }
+  if (b.oom) {
+    fclose(f);
+    sb_free(&b);
+    call_oom(c);
+    return NULL;
+  }
   if (ferror(f)) {
     fclose(f);
     sb_free(&b);
@@ -567,8 +725,8 @@ static const char *host_read_file(smsmux_call *c, const char *path,
     return NULL;
   }
   fclose(f);
-  out = arena_strndup(call_arena(c), b.s ? b.s : "", b.len);
-  if (len)
+  out = call_strndup(c, b.s ? b.s : "", b.len);
+  if (len && out)
     *len = b.len;
   sb_free(&b);
   return out;
@@ -586,7 +744,7 @@ static const char *format_tm(smsmux_call *c, int64_t t, const char *fmt,
   if (!ok || !strftime(buf, sizeof buf, fmt, &tm))
     buf[0] = '\0';
 #pragma GCC diagnostic pop
-  return arena_strdup(call_arena(c), buf);
+  return call_strdup(c, buf);
 }
 
 static const char *host_format_time(smsmux_call *c, int64_t t,
@@ -616,7 +774,7 @@ static const char *declared_charset(smsmux_call *c, const char *ct) {
       if (*p == '"')
         p++;
       n = strcspn(p, "\"; \t");
-      return n ? arena_strndup(call_arena(c), p, n) : NULL;
+      return n ? call_strndup(c, p, n) : NULL;
     }
   }
   return NULL;
@@ -626,20 +784,28 @@ static const char *host_decode_text(smsmux_call *c, const char *bytes,
                                     size_t len, const char *content_type,
                                     const char *fallback) {
   const char *cs = declared_charset(c, content_type);
-  char *conv = NULL, *out;
-  if (!bytes)
-    return arena_strdup(call_arena(c), "");
+  char *conv = NULL;
+  const char *out;
+  /* never NULL: "" when out of memory (the call is marked) */
+  if (!bytes || c->oom)
+    return "";
   if (cs)
     conv = charset_to_utf8(bytes, len, cs);
-  if (!conv && charset_is_utf8(bytes, len))
-    return arena_strndup(call_arena(c), bytes, len);
+  if (!conv && charset_is_utf8(bytes, len)) {
+    out = call_strndup(c, bytes, len);
+    return out ? out : "";
+  }
   if (!conv)
     conv = charset_to_utf8(bytes, len, fallback ? fallback : "ISO-8859-1");
   if (!conv) /* unknown fallback charset: still text, never NULL */
     conv = charset_to_utf8(bytes, len, "ISO-8859-1");
-  out = arena_strdup(call_arena(c), conv ? conv : "");
+  if (!conv) { /* ISO-8859-1 always converts: memory ran out */
+    call_oom(c);
+    return "";
+  }
+  out = call_strdup(c, conv);
   free(conv);
-  return out;
+  return out ? out : "";
 }
 
 static int host_parse_bool(const char *s) {
@@ -676,7 +842,7 @@ static const char *host_excerpt(smsmux_call *c, const char *bytes,
   const char *text = host_decode_text(c, bytes, len, NULL, "ISO-8859-1");
   strbuf b = {0};
   size_t i, chars = 0;
-  char *out;
+  const char *out;
   for (i = 0; text[i]; i++) {
     unsigned char ch = (unsigned char)text[i];
     int lead = (ch & 0xC0) != 0x80;
@@ -693,9 +859,14 @@ static const char *host_excerpt(smsmux_call *c, const char *bytes,
     b.s[--b.len] = '\0';
   if (text[i])
     sb_adds(&b, "...");
-  out = arena_strdup(call_arena(c), b.s ? b.s : "");
+  if (b.oom) {
+    call_oom(c);
+    out = "";
+  } else {
+    out = call_strdup(c, b.s ? b.s : "");
+  }
   sb_free(&b);
-  return out;
+  return out ? out : "";
 }
 
 static int host_parse_uint(const char *s, unsigned long long lo,

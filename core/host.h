@@ -30,6 +30,8 @@ struct smsmux_call {
   call_kind kind;
   arena mem;              /* freed when the operation returns */
   int failed;
+  int oom;                /* an allocation failed: the operation fails */
+  int requested;          /* an HTTP request was handed to the transport */
   smsmux_error err;
   /* last HTTP response headers (in mem) */
   call_header *headers;
@@ -63,12 +65,19 @@ void call_done(smsmux_call *c);
 void call_free_statuses(smsmux_status_entry *e, size_t n);
 void call_free_replies(smsmux_reply_entry *e, size_t n);
 
-/** After a plugin function returned rc: make sure err reflects it. */
+/** After a plugin function returned rc: make sure err reflects it.  A
+    call that ran out of memory fails whatever rc says: SMSMUX_ERR_SYSTEM
+    "out of memory", or UNKNOWN_OUTCOME for a send, cancel or operation
+    whose request had gone out (the provider may have acted on it). */
 void call_settle(smsmux_call *c, int rc);
 
+/** Note that memory ran out during the call (the host's services then
+    return NULL, or an empty result where provider.h promises one). */
+void call_oom(smsmux_call *c);
+
 /** Call the plugin's open for `inst`: inst->usable, or inst->error says
-    why not. */
-void host_open_instance(instance *inst);
+    why not.  -1 when out of memory (nothing opened). */
+int host_open_instance(instance *inst);
 
 /** smsmux_host.http (host_http.c): the instance's base_url, timeout and
     pool, the --verbose trace with secrets redacted, and transport
@@ -77,7 +86,7 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
               smsmux_http_response *resp);
 
 /** Text with the instance's secrets (and secret-named parameters) masked;
-    malloc'd. */
+    malloc'd, NULL when out of memory. */
 char *host_redact(const instance *inst, const char *text,
                   const char *const *secret_params);
 

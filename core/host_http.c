@@ -2,7 +2,9 @@
  * Builds the URL from the instance's base_url (or an absolute path), encodes
  * query and form, keeps the response headers for http_header, writes the
  * --verbose trace with every secret redacted, and words transport failures
- * for the plugin's operation (a send that may have gone out says so). */
+ * for the plugin's operation (a send that may have gone out says so).
+ * Out of memory marks the call (call_oom): nothing is sent after it, and a
+ * trace line that cannot be redacted is not written. */
 #include "host.h"
 
 #include <stdio.h>
@@ -53,8 +55,17 @@ static void trace_body(smsmux_call *call, const char *dir, const char *body,
   if (!body || len == 0)
     return;
   shown = printable(body, len);
-  safe = redact_body((const char *const *)inst->secrets, shown, is_form,
-                     secret_params);
+  safe = shown ? redact_body((const char *const *)inst->secrets, shown,
+                             is_form, secret_params)
+               : NULL;
+  if (!safe) {
+    log_write(inst->env->log, SMSMUX_LOG_DEBUG,
+              "%s: %s (body not shown: out of memory)", inst->cfg->name, dir);
+    if (shown)
+      explicit_bzero(shown, strlen(shown));
+    free(shown);
+    return;
+  }
   n = strlen(safe);
   if (n > TRACE_MAX) {
     n = TRACE_MAX;
@@ -101,8 +112,16 @@ static void on_header(void *ud, const char *name, size_t nl,
     return;
   }
   h = VEC_PUSH(c->headers, c->n_headers, c->cap_headers);
+  if (!h) {
+    call_oom(c);
+    return;
+  }
   h->name = arena_strndup(&c->mem, name, nl);
   h->value = arena_strndup(&c->mem, value, vl);
+  if (!h->name || !h->value) {
+    c->n_headers--;
+    call_oom(c);
+  }
 }
 
 static const char *content_type_of(const smsmux_call *c) {
@@ -147,13 +166,13 @@ static int build_url(const instance *inst, const smsmux_http_request *req,
   }
   if (req->query && req->n_query) {
     rc = httpc_encode_pairs(&query, req->query, req->n_query);
-    if (rc == 0 && query.len) {
+    if (rc == 0 && query.len && !url->oom) {
       sb_adds(url, strchr(url->s, '?') ? "&" : "?");
       sb_adds(url, query.s);
     }
   }
   sb_free(&query);
-  return rc;
+  return rc || url->oom ? -1 : 0;
 }
 
 int host_http(smsmux_call *call, const smsmux_http_request *req,
@@ -170,6 +189,8 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
   if (!req || !resp || req->size < offsetof(smsmux_http_request, bearer))
     return host_table.fail(call, SMSMUX_ERR_SYSTEM, NULL,
                            "plugin passed a malformed HTTP request");
+  if (call->oom)
+    return -1; /* nothing goes out once memory ran out */
   if (SMSMUX_HAS_MEMBER(req, smsmux_http_request, secret_params))
     secret_params = req->secret_params;
   call->n_headers = 0;
@@ -178,8 +199,7 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
   if (build_url(inst, req, &url) ||
       (req->body_kind == SMSMUX_BODY_FORM && req->form &&
        httpc_encode_pairs(&form, req->form, req->n_form))) {
-    host_table.fail(call, SMSMUX_ERR_SYSTEM, NULL,
-                    "out of memory encoding the request");
+    call_oom(call);
     goto out;
   }
   hr.method = req->method;
@@ -210,8 +230,13 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
   if (verbose) {
     url_safe = redact_url((const char *const *)inst->secrets, url.s,
                           secret_params);
+    if (!url_safe) {
+      call_oom(call);
+      goto out;
+    }
     trace_request(call, req, url_safe, &form, secret_params);
   }
+  call->requested = 1;
   if (httpc_perform(inst->http, &hr, &status, &body, &f)) {
     if (verbose)
       log_write(inst->env->log, SMSMUX_LOG_DEBUG, "%s: < no answer: %s",
@@ -219,6 +244,10 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
     if (!url_safe)
       url_safe = redact_url((const char *const *)inst->secrets, url.s,
                             secret_params);
+    if (!url_safe) {
+      call_oom(call);
+      goto out;
+    }
     transport_failure(call, &f, url_safe,
                       SMSMUX_HAS_MEMBER(req, smsmux_http_request,
                                         accepts_nothing) &&
@@ -228,6 +257,10 @@ int host_http(smsmux_call *call, const smsmux_http_request *req,
   resp->status = status;
   resp->body_len = body.len;
   resp->body = arena_strndup(&call->mem, body.s ? body.s : "", body.len);
+  if (!resp->body || call->oom) {
+    call_oom(call);
+    goto out;
+  }
   if (SMSMUX_HAS_MEMBER(resp, smsmux_http_response, content_type))
     resp->content_type = content_type_of(call);
   if (verbose) {

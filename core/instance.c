@@ -48,6 +48,10 @@ static int unknown_key(const instance *inst, const char *key,
   strbuf known = {0};
   for (k = inst->desc->config_keys; k && k->name; k++)
     sb_addf(&known, "%s%s", known.len ? ", " : "", k->name);
+  if (known.oom) {
+    sb_free(&known);
+    return err_oom(err);
+  }
   err_set(err, SMSMUX_ERR_CONFIG, NULL,
           "%s: [provider.%s] %s: unknown key for plugin %s (its keys: %s; "
           "host keys: plugin, base_url, cost, cost.+PREFIX, "
@@ -89,30 +93,38 @@ static int check_config(const instance *inst, smsmux_error *err) {
   return 0;
 }
 
-static void collect_secrets(instance *inst) {
+/* 0, or -1 when out of memory. */
+static int collect_secrets(instance *inst) {
   const cfg_provider *p = inst->cfg;
   size_t i, n = 0;
-  inst->secrets = xcalloc(p->n_keys + 1, sizeof *inst->secrets);
+  inst->secrets = calloc(p->n_keys + 1, sizeof *inst->secrets);
+  if (!inst->secrets)
+    return -1;
   for (i = 0; i < p->n_keys; i++)
     if (instance_key_is_secret(inst, p->keys[i].key) && p->keys[i].value[0])
-      inst->secrets[n++] = xstrdup(p->keys[i].value);
+      if (!(inst->secrets[n++] = str_dup(p->keys[i].value)))
+        return -1;
+  return 0;
 }
 
 /* config base_url, else the plugin's default; no trailing '/' (it would
-   double up with the plugin's paths) */
-static char *base_url_of(const instance *inst) {
+   double up with the plugin's paths).  0, or -1 when out of memory. */
+static int base_url_of(const instance *inst, char **out) {
   const char *u = inst->cfg->base_url;
   char *b;
   size_t l;
+  *out = NULL;
   if (!u && inst->desc)
     u = inst->desc->default_base_url;
   if (!u)
-    return NULL;
-  b = xstrdup(u);
+    return 0;
+  if (!(b = str_dup(u)))
+    return -1;
+  *out = b;
   l = strlen(b);
   while (l > 0 && b[l - 1] == '/')
     b[--l] = '\0';
-  return b;
+  return 0;
 }
 
 /* A capability bit the descriptor has the function for (a plugin cannot
@@ -252,10 +264,8 @@ int instance_init(instance *inst, const instance_env *env, cfg_provider *cp,
   pthread_mutex_init(&inst->rate_lock, NULL);
   pthread_mutex_init(&inst->open_lock, NULL);
   inst->http = httpc_pool_new();
-  if (!inst->http) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-    return -1;
-  }
+  if (!inst->http)
+    return err_oom(err);
   if (pl && pl->loaded)
     inst->desc = &pl->desc;
   set_trust(inst);
@@ -263,8 +273,8 @@ int instance_init(instance *inst, const instance_env *env, cfg_provider *cp,
     char why[160];
     instance_apply_limits(inst, NULL, why, sizeof why);
   }
-  inst->base_url = base_url_of(inst);
-  collect_secrets(inst);
+  if (base_url_of(inst, &inst->base_url) || collect_secrets(inst))
+    return err_oom(err);
   return check_config(inst, err);
 }
 

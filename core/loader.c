@@ -22,7 +22,12 @@
  * object (the dynamic loader keeps one copy: lt_dlopenadvise with local
  * symbols returns it) and the first handle is closed.  The .la file is
  * read by la_library for the one field that matters (dlname), so that the
- * file checked is exactly the file opened. */
+ * file checked is exactly the file opened.
+ *
+ * Out of memory: the loader's own "why not" texts (NULL: no problem) are
+ * OOM_WHY when they could not be allocated, so that a failed allocation is
+ * never taken for "no problem"; loader_load and loader_check_file then
+ * return NULL, and a list of notes that lost one says so in its `oom`. */
 #include "loader.h"
 #include "cfg.h"
 #include "util.h"
@@ -80,6 +85,12 @@ static lt_dlhandle ltdl_open_bound(const char *lib, void *bound) {
   return h;
 }
 
+/* The "why not" of a problem whose text could not be allocated. */
+static char oom_why[] = "out of memory";
+#define OOM_WHY oom_why
+/* `why` as a "why not": OOM_WHY when it could not be allocated. */
+static char *why_or_oom(char *why) { return why ? why : OOM_WHY; }
+
 static int file_exists(const char *p) {
   struct stat st;
   return stat(p, &st) == 0 && S_ISREG(st.st_mode);
@@ -90,54 +101,73 @@ static char *stem_of(const char *path) {
   const char *dot;
   base = base ? base + 1 : path;
   dot = strrchr(base, '.');
-  return dot ? xstrndup(base, (size_t)(dot - base)) : xstrdup(base);
+  return dot ? str_ndup(base, (size_t)(dot - base)) : str_dup(base);
+}
+
+/* A plugin that did not load because of `error` (taken; NULL: out of
+   memory); NULL when out of memory. */
+static plugin *refused_plugin(const char *name, char *path, char *error) {
+  plugin *p = calloc(1, sizeof *p);
+  if (!p || !error || !(p->name = str_dup(name))) {
+    free(p);
+    free(path);
+    free(error);
+    return NULL;
+  }
+  p->path = path;
+  p->error = error;
+  return p;
 }
 
 plugin *loader_load(const char *dirs, const char *name) {
-  char *copy = xstrdup(dirs), *save = NULL, *dir;
+  char *copy, *save = NULL, *dir;
   char *found = NULL, *twin = NULL;
   plugin *p;
+  int oom = 0;
 
   if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
-      strcmp(name, "..") == 0) {
-    p = xcalloc(1, sizeof *p);
-    p->name = xstrdup(name);
-    p->error = xasprintf("\"%s\" is not a plugin name", name);
-    free(copy);
-    return p;
-  }
+      strcmp(name, "..") == 0)
+    return refused_plugin(name, NULL,
+                          str_printf("\"%s\" is not a plugin name", name));
+  if (!(copy = str_dup(dirs)))
+    return NULL;
   /* every directory is searched: the same name twice is an error, not a
      silent "first wins" that would make a deployment depend on order */
-  for (dir = strtok_r(copy, ":", &save); dir;
+  for (dir = strtok_r(copy, ":", &save); dir && !oom;
        dir = strtok_r(NULL, ":", &save)) {
-    char *la = xasprintf("%s/%s.la", dir, name);
-    char *so = xasprintf("%s/%s.so", dir, name);
-    const char *here = file_exists(la) ? la : file_exists(so) ? so : NULL;
-    if (here && found && !twin)
-      twin = xstrdup(here);
+    char *la = str_printf("%s/%s.la", dir, name);
+    char *so = str_printf("%s/%s.so", dir, name);
+    const char *here = !la || !so           ? NULL
+                       : file_exists(la) ? la
+                       : file_exists(so) ? so
+                                         : NULL;
+    if (!la || !so)
+      oom = 1;
+    else if (here && found && !twin)
+      oom = !(twin = str_dup(here));
     else if (here && !found)
-      found = xstrdup(here);
+      oom = !(found = str_dup(here));
     free(la);
     free(so);
   }
   free(copy);
-  if (!found) {
-    p = xcalloc(1, sizeof *p);
-    p->name = xstrdup(name);
-    p->error = xasprintf("plugin \"%s\" not found in %s (no %s.so or %s.la); "
-                         "check plugin_dir and the plugin name",
-                         name, dirs, name, name);
-    return p;
-  }
-  if (twin) {
-    p = xcalloc(1, sizeof *p);
-    p->name = xstrdup(name);
-    p->path = found;
-    p->error = xasprintf("two plugins named \"%s\": %s and %s; remove one "
-                         "of them from plugin_dir",
-                         name, found, twin);
+  if (oom) {
+    free(found);
     free(twin);
-    return p;
+    return NULL;
+  }
+  if (!found)
+    return refused_plugin(
+        name, NULL,
+        str_printf("plugin \"%s\" not found in %s (no %s.so or %s.la); "
+                   "check plugin_dir and the plugin name",
+                   name, dirs, name, name));
+  if (twin) {
+    char *error = str_printf("two plugins named \"%s\": %s and %s; remove "
+                             "one of them from plugin_dir",
+                             name, found, twin);
+    free(twin);
+    return refused_plugin(name, found, error);
   }
   p = loader_load_file(found);
   free(found);
@@ -154,21 +184,39 @@ void loader_notes_free(loader_notes *l) {
   memset(l, 0, sizeof *l);
 }
 
+/* Add `msg` (taken; NULL: it could not be allocated) to `l` (may be
+   NULL); a note lost for want of memory sets l->oom. */
 static void note(loader_notes *l, char *msg) {
-  if (l)
-    *VEC_PUSH(l->v, l->n, l->cap) = msg;
-  else
+  char **slot;
+  if (!l) {
     free(msg);
+    return;
+  }
+  if (!msg || !(slot = VEC_PUSH(l->v, l->n, l->cap))) {
+    free(msg);
+    l->oom = 1;
+    return;
+  }
+  *slot = msg;
 }
 
 /* The directory part of `path` ("." when it has none). */
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
   if (!slash)
-    return xstrdup(".");
+    return str_dup(".");
   if (slash == path)
-    return xstrdup("/");
-  return xstrndup(path, (size_t)(slash - path));
+    return str_dup("/");
+  return str_ndup(path, (size_t)(slash - path));
+}
+
+/* cfg_unsafe_path's answer as a "why not": NULL when safe. */
+static char *unsafe_why(const char *path, const struct stat *st,
+                        const char *what) {
+  char *why = NULL;
+  if (cfg_unsafe_path(path, st, what, &why) == 0)
+    return NULL;
+  return why_or_oom(why);
 }
 
 /* NULL when `path` and the directory holding it can be trusted (see
@@ -176,13 +224,21 @@ static char *dir_of(const char *path) {
    file's directory as well.  `what` names the file in the message. */
 static char *untrusted(const char *path, const char *what) {
   struct stat st;
-  char *dirs[2] = {NULL, NULL}, *msg = NULL, *real = realpath(path, NULL);
+  char *dirs[2] = {NULL, NULL}, *msg = NULL, *real;
   size_t i;
 
-  dirs[0] = dir_of(path);
+  errno = 0;
+  real = realpath(path, NULL);
+  if (!real && errno == ENOMEM)
+    return OOM_WHY;
+  if (!(dirs[0] = dir_of(path))) {
+    free(real);
+    return OOM_WHY;
+  }
   if (real) {
-    dirs[1] = dir_of(real);
-    if (strcmp(dirs[0], dirs[1]) == 0) {
+    if (!(dirs[1] = dir_of(real)))
+      msg = OOM_WHY;
+    else if (strcmp(dirs[0], dirs[1]) == 0) {
       free(dirs[1]);
       dirs[1] = NULL;
     }
@@ -190,15 +246,15 @@ static char *untrusted(const char *path, const char *what) {
   for (i = 0; i < 2 && !msg; i++)
     if (dirs[i]) {
       if (stat(dirs[i], &st) != 0)
-        msg = xasprintf("%s: %s", dirs[i], strerror(errno));
+        msg = why_or_oom(str_printf("%s: %s", dirs[i], strerror(errno)));
       else
-        msg = cfg_unsafe_path(dirs[i], &st, "plugin directory");
+        msg = unsafe_why(dirs[i], &st, "plugin directory");
     }
   if (!msg) {
     if (stat(path, &st) != 0)
-      msg = xasprintf("%s: %s", path, strerror(errno));
+      msg = why_or_oom(str_printf("%s: %s", path, strerror(errno)));
     else
-      msg = cfg_unsafe_path(real ? real : path, &st, what);
+      msg = unsafe_why(real ? real : path, &st, what);
   }
   free(dirs[0]);
   free(dirs[1]);
@@ -220,38 +276,49 @@ static char *la_library(const char *la, char **why) {
   int installed = 1;
   size_t i;
 
+  int oom = 0;
+
   if (!f) {
-    *why = xasprintf("%s: cannot read: %s", la, strerror(errno));
+    *why = why_or_oom(str_printf("%s: cannot read: %s", la, strerror(errno)));
     return NULL;
   }
   while (fgets(line, sizeof line, f)) {
     if (str_starts(line, "dlname='")) {
       char *q = strchr(line + 8, '\'');
       free(dlname);
-      dlname = q ? xstrndup(line + 8, (size_t)(q - line - 8)) : NULL;
+      dlname = q ? str_ndup(line + 8, (size_t)(q - line - 8)) : NULL;
+      oom |= q && !dlname;
     } else if (str_starts(line, "installed=no")) {
       installed = 0;
     }
   }
   fclose(f);
+  if (oom) {
+    *why = OOM_WHY;
+    return NULL;
+  }
   if (!dlname || !*dlname || strchr(dlname, '/') ||
       strcmp(dlname, "..") == 0) {
-    *why = xasprintf("%s: not a smsmux plugin: a libtool file that names no "
-                     "shared library (no dlname)",
-                     la);
+    *why = why_or_oom(str_printf("%s: not a smsmux plugin: a libtool file that "
+                          "names no shared library (no dlname)",
+                          la));
     free(dlname);
     return NULL;
   }
   dir = dir_of(la);
-  cand[installed ? 1 : 0] = xasprintf("%s/.libs/%s", dir, dlname);
-  cand[installed ? 0 : 1] = xasprintf("%s/%s", dir, dlname);
-  for (i = 0; i < 2 && !found; i++)
+  cand[installed ? 1 : 0] = dir ? str_printf("%s/.libs/%s", dir, dlname) : NULL;
+  cand[installed ? 0 : 1] = dir ? str_printf("%s/%s", dir, dlname) : NULL;
+  if (!cand[0] || !cand[1])
+    oom = 1;
+  for (i = 0; i < 2 && !found && !oom; i++)
     if (file_exists(cand[i]))
-      found = xstrdup(cand[i]);
-  if (!found)
-    *why = xasprintf("%s: cannot load: the library it names, %s, is in "
-                     "neither %s nor %s/.libs",
-                     la, dlname, dir, dir);
+      oom = !(found = str_dup(cand[i]));
+  if (oom)
+    *why = OOM_WHY;
+  else if (!found)
+    *why = why_or_oom(str_printf("%s: cannot load: the library it names, %s, is in "
+                          "neither %s nor %s/.libs",
+                          la, dlname, dir, dir));
   free(cand[0]);
   free(cand[1]);
   free(dir);
@@ -317,7 +384,7 @@ static void extra_exports(const unsigned char *img, uint64_t size,
          counted once, as X */
       if (strcmp(name, SMSMUX_PROVIDER_ENTRY) != 0 &&
           !str_starts(name, "__odr_asan"))
-        note(out, xstrdup(name));
+        note(out, str_dup(name));
     }
   }
 }
@@ -331,19 +398,23 @@ static char *read_whole(const char *lib, unsigned char **img, uint64_t *size) {
 
   *img = NULL;
   if (fd < 0)
-    return xasprintf("%s: cannot read: %s", lib, strerror(errno));
+    return why_or_oom(str_printf("%s: cannot read: %s", lib, strerror(errno)));
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return xasprintf("%s: not a smsmux plugin: not a regular file", lib);
+    return why_or_oom(str_printf("%s: not a smsmux plugin: not a regular file", lib));
   }
   if (st.st_size > MAX_PLUGIN_BYTES) {
     close(fd);
-    return xasprintf("%s: not a smsmux plugin: %lld bytes, too large for "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: %lld bytes, too large for "
                      "one",
-                     lib, (long long)st.st_size);
+                     lib, (long long)st.st_size));
   }
   *size = (uint64_t)st.st_size;
-  *img = xmalloc(*size ? (size_t)*size : 1);
+  *img = malloc(*size ? (size_t)*size : 1);
+  if (!*img) {
+    close(fd);
+    return OOM_WHY;
+  }
   while (got < *size) {
     ssize_t r = read(fd, *img + got, (size_t)*size - got);
     if (r < 0 && errno == EINTR)
@@ -356,9 +427,9 @@ static char *read_whole(const char *lib, unsigned char **img, uint64_t *size) {
   if (got != *size) {
     free(*img);
     *img = NULL;
-    return xasprintf("%s: cannot read it whole (%zu of %llu bytes): was it "
+    return why_or_oom(str_printf("%s: cannot read it whole (%zu of %llu bytes): was it "
                      "being replaced?",
-                     lib, got, (unsigned long long)*size);
+                     lib, got, (unsigned long long)*size));
   }
   return NULL;
 }
@@ -369,29 +440,29 @@ static char *read_whole(const char *lib, unsigned char **img, uint64_t *size) {
 static char *elf_header_problem(const char *lib, const unsigned char *img,
                                 uint64_t size, ElfW(Ehdr) *eh) {
   if (size < SELFMAG || memcmp(img, ELFMAG, SELFMAG) != 0)
-    return xasprintf("%s: not a smsmux plugin: not a shared library (no ELF "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: not a shared library (no ELF "
                      "header)",
-                     lib);
+                     lib));
   if (size < EI_NIDENT || img[EI_CLASS] != HOST_ELFCLASS ||
       img[EI_DATA] != HOST_ELFDATA)
-    return xasprintf("%s: not a smsmux plugin for this machine: an ELF file "
+    return why_or_oom(str_printf("%s: not a smsmux plugin for this machine: an ELF file "
                      "of another class or byte order (this smsmux is %d-bit "
                      "%s-endian)",
                      lib, (int)(8 * sizeof(void *)),
-                     HOST_ELFDATA == ELFDATA2LSB ? "little" : "big");
+                     HOST_ELFDATA == ELFDATA2LSB ? "little" : "big"));
   if (size < sizeof *eh)
-    return xasprintf("%s: not a smsmux plugin: truncated shared library "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: truncated shared library "
                      "(%llu bytes, less than an ELF header): reinstall it",
-                     lib, (unsigned long long)size);
+                     lib, (unsigned long long)size));
   memcpy(eh, img, sizeof *eh);
   if (eh->e_type != ET_DYN)
-    return xasprintf("%s: not a smsmux plugin: an ELF %s, not a shared "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: an ELF %s, not a shared "
                      "library",
                      lib,
                      eh->e_type == ET_EXEC  ? "executable"
                      : eh->e_type == ET_REL ? "object file (.o)"
                      : eh->e_type == ET_CORE ? "core dump"
-                                             : "file of an unknown type");
+                                             : "file of an unknown type"));
   if (eh->e_phentsize != sizeof(ElfW(Phdr)) || eh->e_phnum == 0 ||
       !in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(ElfW(Phdr)),
                size) ||
@@ -399,10 +470,10 @@ static char *elf_header_problem(const char *lib, const unsigned char *img,
        (eh->e_shentsize != sizeof(ElfW(Shdr)) ||
         !in_file(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)),
                  size))))
-    return xasprintf("%s: not a smsmux plugin: truncated or damaged shared "
+    return why_or_oom(str_printf("%s: not a smsmux plugin: truncated or damaged shared "
                      "library (%llu bytes; its ELF header points past the "
                      "end): reinstall it",
-                     lib, (unsigned long long)size);
+                     lib, (unsigned long long)size));
   return NULL;
 }
 
@@ -417,24 +488,24 @@ static char *elf_extent_problem(const char *lib, const unsigned char *img,
     memcpy(&ph, img + eh->e_phoff + i * sizeof ph, sizeof ph);
     if (ph.p_type != PT_NULL && ph.p_filesz &&
         !in_file(ph.p_offset, ph.p_filesz, size))
-      return xasprintf("%s: not a smsmux plugin: truncated shared library: "
+      return why_or_oom(str_printf("%s: not a smsmux plugin: truncated shared library: "
                        "%llu bytes, but its segments reach byte %llu: "
                        "reinstall it",
                        lib, (unsigned long long)size,
                        (unsigned long long)ph.p_offset +
-                           (unsigned long long)ph.p_filesz);
+                           (unsigned long long)ph.p_filesz));
   }
   for (i = 0; i < eh->e_shnum; i++) {
     ElfW(Shdr) sh;
     memcpy(&sh, img + eh->e_shoff + i * sizeof sh, sizeof sh);
     if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL &&
         !in_file(sh.sh_offset, sh.sh_size, size))
-      return xasprintf("%s: not a smsmux plugin: truncated or damaged shared "
+      return why_or_oom(str_printf("%s: not a smsmux plugin: truncated or damaged shared "
                        "library (%llu bytes; a section reaches byte %llu): "
                        "reinstall it",
                        lib, (unsigned long long)size,
                        (unsigned long long)sh.sh_offset +
-                           (unsigned long long)sh.sh_size);
+                           (unsigned long long)sh.sh_size));
   }
   return NULL;
 }
@@ -451,6 +522,7 @@ static char *elf_problem(const char *lib, loader_notes *exports) {
   ElfW(Ehdr) eh;
   char *why = read_whole(lib, &img, &size);
 
+  memset(&eh, 0, sizeof eh);
   if (why)
     return why;
   why = elf_header_problem(lib, img, size, &eh);
@@ -487,16 +559,16 @@ static lt_dlhandle open_bound(const char *path, const char *lib,
   h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char *msg = dl_reason(lib, dlerror());
-    *error = xasprintf(
+    *error = why_or_oom(str_printf(
         "%s: cannot load: %s%s", path, msg,
         strstr(msg, "undefined symbol")
             ? " (the plugin uses a symbol that neither it nor the libraries "
               "it links define: rebuild it against this smsmux and its "
               "libraries)"
-            : "");
+            : ""));
   }
   if (h && !(lh = ltdl_open_bound(lib, h)))
-    *error = xasprintf("%s: cannot load: %s", path, lt_dlerror());
+    *error = why_or_oom(str_printf("%s: cannot load: %s", path, lt_dlerror()));
   pthread_mutex_unlock(&loader_lock);
   return lh;
 }
@@ -514,11 +586,13 @@ static void note_exports(loader_notes *found, const loader_notes *exports) {
   if (exports->n > 5)
     sb_addf(&names, " and %zu more", exports->n - 5);
   note(found,
-       xasprintf("exports %zu symbol%s besides %s (%s): a plugin exports "
-                 "that one alone (docs/ABI.md); build it with "
-                 "-fvisibility=hidden, or make the others static",
-                 exports->n, exports->n > 1 ? "s" : "", SMSMUX_PROVIDER_ENTRY,
-                 names.s));
+       names.oom ? NULL
+                 : str_printf("exports %zu symbol%s besides %s (%s): a plugin "
+                              "exports that one alone (docs/ABI.md); build "
+                              "it with -fvisibility=hidden, or make the "
+                              "others static",
+                              exports->n, exports->n > 1 ? "s" : "",
+                              SMSMUX_PROVIDER_ENTRY, names.s));
   sb_free(&names);
 }
 
@@ -528,7 +602,7 @@ plugin *loader_load_file(const char *path) {
 
 plugin *loader_check_file(const char *path, loader_notes *problems,
                           loader_notes *warnings) {
-  plugin *p = xcalloc(1, sizeof *p);
+  plugin *p = calloc(1, sizeof *p);
   lt_dlhandle lh;
   smsmux_provider_entry_fn entry;
   const smsmux_provider *d;
@@ -536,10 +610,14 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
   loader_notes found = {0}, exports = {0};
   char *lib = NULL;
 
-  p->path = xstrdup(path);
-  p->name = stem_of(path);
+  if (!p)
+    return NULL;
+  if (!(p->path = str_dup(path)) || !(p->name = stem_of(path))) {
+    p->error = OOM_WHY;
+    goto refused;
+  }
   if (!file_exists(path)) {
-    p->error = xasprintf("%s: no such plugin file", path);
+    p->error = why_or_oom(str_printf("%s: no such plugin file", path));
     goto refused;
   }
   /* Nothing of the file reaches the dynamic loader before these pass. */
@@ -550,11 +628,16 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
       goto refused;
     if ((p->error = untrusted(lib, "plugin library")))
       goto refused;
-  } else {
-    lib = xstrdup(path);
+  } else if (!(lib = str_dup(path))) {
+    p->error = OOM_WHY;
+    goto refused;
   }
   if ((p->error = elf_problem(lib, &exports)))
     goto refused;
+  if (exports.oom) {
+    p->error = OOM_WHY;
+    goto refused;
+  }
 
   if (!(lh = open_bound(path, lib, &p->error)))
     goto refused;
@@ -566,16 +649,16 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
   entry = (smsmux_provider_entry_fn)(uintptr_t)lt_dlsym(lh,
                                                         SMSMUX_PROVIDER_ENTRY);
   if (!entry) {
-    p->error = xasprintf("%s: not a smsmux plugin (no %s symbol)", path,
-                         SMSMUX_PROVIDER_ENTRY);
+    p->error = why_or_oom(str_printf("%s: not a smsmux plugin (no %s symbol)", path,
+                              SMSMUX_PROVIDER_ENTRY));
     goto refused;
   }
   p->has_entry = 1;
   d = entry();
   if (!d) {
-    p->error = xasprintf("%s: %s() returned NULL: the plugin refused to "
-                         "initialise",
-                         path, SMSMUX_PROVIDER_ENTRY);
+    p->error = why_or_oom(str_printf("%s: %s() returned NULL: the plugin refused "
+                              "to initialise",
+                              path, SMSMUX_PROVIDER_ENTRY));
     goto refused;
   }
   p->has_desc = 1;
@@ -594,9 +677,18 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
   }
   note_exports(&found, &exports);
   loader_notes_free(&exports);
+  if (found.oom) {
+    loader_notes_free(&found);
+    p->error = OOM_WHY;
+    goto refused;
+  }
   if (found.n) {
     size_t i;
-    p->error = xasprintf("%s: %s", path, found.v[0]);
+    if (!(p->error = str_printf("%s: %s", path, found.v[0]))) {
+      loader_notes_free(&found);
+      p->error = OOM_WHY;
+      goto refused;
+    }
     for (i = 0; i < found.n; i++) {
       note(problems, found.v[i]);
       found.v[i] = NULL;
@@ -610,25 +702,18 @@ plugin *loader_check_file(const char *path, loader_notes *problems,
 refused:
   free(lib);
   loader_notes_free(&exports);
-  note(problems, xstrdup(p->error));
+  if (p->error == OOM_WHY) {
+    p->error = NULL;
+    loader_unload(p);
+    return NULL;
+  }
+  note(problems, str_dup(p->error));
   return p;
 }
 
 /* A member counts only when the plugin's struct is big enough to hold it. */
 #define DECLARES(m) (declared >= offsetof(smsmux_provider, m) + sizeof d->m)
 #define HAS(m) (DECLARES(m) && d->m != NULL)
-
-char *loader_check_descriptor(const smsmux_provider *d, size_t declared,
-                              const char *stem) {
-  loader_notes found = {0};
-  char *first;
-  if (loader_check_descriptor_all(d, declared, stem, &found, NULL) == 0)
-    return NULL;
-  first = found.v[0];
-  found.v[0] = NULL;
-  loader_notes_free(&found);
-  return first;
-}
 
 static int is_key_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -646,12 +731,12 @@ static void check_operations(const smsmux_operation *ops, loader_notes *out) {
   size_t i, j;
   for (o = ops; o->name; o++) {
     if (!*o->name) {
-      note(out, xasprintf("operation %zu has an empty name", (size_t)(o - ops) + 1));
+      note(out, str_printf("operation %zu has an empty name", (size_t)(o - ops) + 1));
       continue;
     }
     for (q = ops; q < o; q++)
       if (strcmp(q->name, o->name) == 0) {
-        note(out, xasprintf("operation \"%s\" is declared twice", o->name));
+        note(out, str_printf("operation \"%s\" is declared twice", o->name));
         break;
       }
     for (i = 0; o->params && o->params[i]; i++) {
@@ -659,14 +744,14 @@ static void check_operations(const smsmux_operation *ops, loader_notes *out) {
       const char *mark = strchr(pn, '?');
       size_t l = param_len(pn);
       if (l == 0) {
-        note(out, xasprintf("operation \"%s\": parameter %zu has an empty "
+        note(out, str_printf("operation \"%s\": parameter %zu has an empty "
                             "name",
                             o->name, i + 1));
         continue;
       }
       if ((mark && mark != pn + l) || strchr(pn, '=') ||
           strcspn(pn, " \t\r\n") != strlen(pn)) {
-        note(out, xasprintf("operation \"%s\": parameter \"%s\" is not a "
+        note(out, str_printf("operation \"%s\": parameter \"%s\" is not a "
                             "name (no spaces or '=', and '?' only at the "
                             "end to mark it optional)",
                             o->name, pn));
@@ -675,7 +760,7 @@ static void check_operations(const smsmux_operation *ops, loader_notes *out) {
       for (j = 0; j < i; j++)
         if (param_len(o->params[j]) == l &&
             strncmp(o->params[j], pn, l) == 0) {
-          note(out, xasprintf("operation \"%s\": parameter \"%.*s\" is "
+          note(out, str_printf("operation \"%s\": parameter \"%.*s\" is "
                               "declared twice",
                               o->name, (int)l, pn));
           break;
@@ -694,18 +779,18 @@ static void check_config_keys(const smsmux_config_key *keys, loader_notes *out,
       if (!is_key_char(*c))
         bad = 1;
     if (bad) {
-      note(out, xasprintf("config key \"%s\" is not a lowercase key name "
+      note(out, str_printf("config key \"%s\" is not a lowercase key name "
                           "(a-z, 0-9, '_', '-', '.')",
                           k->name));
       continue;
     }
     for (q = keys; q < k; q++)
       if (strcmp(q->name, k->name) == 0) {
-        note(out, xasprintf("config key \"%s\" is declared twice", k->name));
+        note(out, str_printf("config key \"%s\" is declared twice", k->name));
         break;
       }
     if (cfg_is_host_key(k->name))
-      note(warnings, xasprintf("config key \"%s\" is one of the host's own "
+      note(warnings, str_printf("config key \"%s\" is one of the host's own "
                                "keys: the host reads it, the plugin gets "
                                "it through config_get as well",
                                k->name));
@@ -722,13 +807,13 @@ size_t loader_check_descriptor_all(const smsmux_provider *d, size_t declared,
   /* abi_major sits right after size: check it before trusting the size. */
   if (declared < offsetof(smsmux_provider, abi_minor)) {
     note(problems,
-         xasprintf("descriptor too small (%zu bytes): not a smsmux plugin",
+         str_printf("descriptor too small (%zu bytes): not a smsmux plugin",
                    declared));
     return problems->n - before;
   }
   if (d->abi_major != SMSMUX_ABI_MAJOR) {
     note(problems,
-         xasprintf("built for smsmux plugin ABI %u.x, this smsmux speaks "
+         str_printf("built for smsmux plugin ABI %u.x, this smsmux speaks "
                    "ABI %d.%d: rebuild the plugin against this smsmux's "
                    "provider.h",
                    d->abi_major, SMSMUX_ABI_MAJOR, SMSMUX_ABI_MINOR));
@@ -736,7 +821,7 @@ size_t loader_check_descriptor_all(const smsmux_provider *d, size_t declared,
   }
   if (declared < SMSMUX_PROVIDER_MIN_SIZE) {
     note(problems,
-         xasprintf("descriptor of %zu bytes is smaller than any ABI %d "
+         str_printf("descriptor of %zu bytes is smaller than any ABI %d "
                    "descriptor (%zu): the plugin is broken",
                    declared, SMSMUX_ABI_MAJOR,
                    (size_t)SMSMUX_PROVIDER_MIN_SIZE));
@@ -744,20 +829,20 @@ size_t loader_check_descriptor_all(const smsmux_provider *d, size_t declared,
   }
   if (declared > sizeof *d && d->abi_minor <= SMSMUX_ABI_MINOR)
     note(problems,
-         xasprintf("descriptor of %zu bytes is larger than ABI %u.%u's (%zu) "
+         str_printf("descriptor of %zu bytes is larger than ABI %u.%u's (%zu) "
                    "though it says it was built for that minor",
                    declared, d->abi_major, d->abi_minor, sizeof *d));
   else if (declared > sizeof *d || d->abi_minor > SMSMUX_ABI_MINOR)
     note(warnings,
-         xasprintf("built for ABI %u.%u, newer than this smsmux's %d.%d: "
+         str_printf("built for ABI %u.%u, newer than this smsmux's %d.%d: "
                    "members it declares past %zu bytes are ignored",
                    d->abi_major, d->abi_minor, SMSMUX_ABI_MAJOR,
                    SMSMUX_ABI_MINOR, sizeof *d));
   if (!d->name || !*d->name)
-    note(problems, xstrdup("descriptor has no name"));
+    note(problems, str_dup("descriptor has no name"));
   else if (stem && strcmp(d->name, stem) != 0)
     note(problems,
-         xasprintf("declares the name \"%s\" but its file is named \"%s\": "
+         str_printf("declares the name \"%s\" but its file is named \"%s\": "
                    "a plugin's name is its file name",
                    d->name, stem));
   caps = d->capabilities;
@@ -779,17 +864,19 @@ size_t loader_check_descriptor_all(const smsmux_provider *d, size_t declared,
     sb_adds(&missing, " cancel");
   if (HAS(operations) && d->operations[0].name && !HAS(call))
     sb_adds(&missing, " call");
-  if (missing.len)
-    note(problems, xasprintf("required functions missing for its declared "
+  if (missing.oom)
+    note(problems, NULL);
+  else if (missing.len)
+    note(problems, str_printf("required functions missing for its declared "
                              "capabilities:%s",
                              missing.s));
   sb_free(&missing);
   if (DECLARES(max_recipients) && d->max_recipients == 0)
-    note(problems, xstrdup("max_recipients is 0: a provider takes at least "
+    note(problems, str_dup("max_recipients is 0: a provider takes at least "
                            "one recipient per request"));
   if (HAS(default_base_url) && !str_starts(d->default_base_url, "http://") &&
       !str_starts(d->default_base_url, "https://"))
-    note(problems, xasprintf("default_base_url \"%s\" is not an http:// or "
+    note(problems, str_printf("default_base_url \"%s\" is not an http:// or "
                              "https:// URL",
                              d->default_base_url));
   if (HAS(config_keys))
@@ -817,49 +904,71 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-size_t loader_scan(const char *dirs, char ***paths) {
-  char *copy = xstrdup(dirs), *save = NULL, *dir;
+/* Append a copy of `s` (taken; NULL: out of memory) to v: 0 or -1. */
+static int push_str(char ***v, size_t *n, size_t *cap, char *s) {
+  char **slot;
+  if (!s || !(slot = VEC_PUSH(*v, *n, *cap))) {
+    free(s);
+    return -1;
+  }
+  *slot = s;
+  return 0;
+}
+
+static void free_strs(char **v, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+int loader_scan(const char *dirs, char ***paths, size_t *count) {
+  char *copy = str_dup(dirs), *save = NULL, *dir;
   char **out = NULL;
   size_t n = 0, cap = 0;
+  int oom = !copy;
 
-  for (dir = strtok_r(copy, ":", &save); dir;
+  for (dir = oom ? NULL : strtok_r(copy, ":", &save); dir && !oom;
        dir = strtok_r(NULL, ":", &save)) {
     DIR *dh = opendir(dir);
     struct dirent *e;
     char **names = NULL;
     size_t nn = 0, ncap = 0, i;
-    if (!dh)
+    if (!dh) {
+      oom = errno == ENOMEM;
       continue;
-    while ((e = readdir(dh))) {
+    }
+    while (!oom && (e = readdir(dh))) {
       size_t l = strlen(e->d_name);
       if ((l > 3 && strcmp(e->d_name + l - 3, ".la") == 0) ||
           (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0))
-        *VEC_PUSH(names, nn, ncap) = xstrdup(e->d_name);
+        oom = push_str(&names, &nn, &ncap, str_dup(e->d_name)) < 0;
     }
     closedir(dh);
-    qsort(names, nn, sizeof *names, cmp_str);
-    for (i = 0; i < nn; i++) {
-      size_t l = strlen(names[i]);
+    if (!oom)
+      qsort(names, nn, sizeof *names, cmp_str);
+    for (i = 0; i < nn && !oom; i++) {
+      size_t l = strlen(names[i]), j;
+      int dup = 0;
       /* foo.so next to foo.la is the same plugin: keep the .la */
-      if (strcmp(names[i] + l - 3, ".so") == 0) {
-        char *la = xstrdup(names[i]);
-        size_t j;
-        int dup = 0;
-        strcpy(la + l - 3, ".la");
+      if (strcmp(names[i] + l - 3, ".so") == 0)
         for (j = 0; j < nn; j++)
-          if (strcmp(names[j], la) == 0)
+          if (strlen(names[j]) == l && strncmp(names[j], names[i], l - 3) == 0 &&
+              strcmp(names[j] + l - 3, ".la") == 0)
             dup = 1;
-        free(la);
-        if (dup)
-          continue;
-      }
-      *VEC_PUSH(out, n, cap) = xasprintf("%s/%s", dir, names[i]);
+      if (!dup)
+        oom = push_str(&out, &n, &cap, str_printf("%s/%s", dir, names[i])) < 0;
     }
-    for (i = 0; i < nn; i++)
-      free(names[i]);
-    free(names);
+    free_strs(names, nn);
   }
   free(copy);
+  if (oom) {
+    free_strs(out, n);
+    *paths = NULL;
+    *count = 0;
+    return -1;
+  }
   *paths = out;
-  return n;
+  *count = n;
+  return 0;
 }

@@ -25,10 +25,12 @@ typedef struct plugin {
   unsigned abi_major, abi_minor; /* as declared, when has_entry */
 } plugin;
 
-/** Findings of a check: a growable list of malloc'd lines. */
+/** Findings of a check: a growable list of malloc'd lines; `oom` when a
+    line was lost for want of memory. */
 typedef struct loader_notes {
   char **v;
   size_t n, cap;
+  int oom;
 } loader_notes;
 void loader_notes_free(loader_notes *l);
 
@@ -38,16 +40,18 @@ int loader_init(smsmux_error *err);
 void loader_exit(void);
 
 /** Load plugin `name` from the first directory of `dirs` (':'-separated)
-    holding it.  Always returns a plugin (free with loader_unload); check
-    ->loaded and ->error. */
+    holding it.  Returns a plugin (free with loader_unload; check ->loaded
+    and ->error), or NULL when out of memory. */
 plugin *loader_load(const char *dirs, const char *name);
 
-/** Load the file `path` itself (for `plugins` and `plugins --check`). */
+/** Load the file `path` itself (for `plugins` and `plugins --check`);
+    NULL when out of memory. */
 plugin *loader_load_file(const char *path);
 
 /** loader_load_file, collecting every problem (not only the first, which
     is also p->error) and the warnings (findings that do not stop a load)
-    for `plugins --check`.  problems/warnings may be NULL. */
+    for `plugins --check`.  problems/warnings may be NULL (their `oom` set
+    when a note was lost).  NULL when out of memory. */
 plugin *loader_check_file(const char *path, loader_notes *problems,
                           loader_notes *warnings);
 
@@ -55,13 +59,9 @@ void loader_unload(plugin *p);
 
 /** Plugin stems found in `dirs` (*.la, else *.so), each once, first
     directory first; duplicate stems are kept with their paths so the
-    caller can report them. Returns count; *paths malloc'd. */
-size_t loader_scan(const char *dirs, char ***paths);
-
-/** Descriptor sanity for `desc` as declared; NULL when fine, else a
-    malloc'd message (the first problem). */
-char *loader_check_descriptor(const smsmux_provider *d, size_t declared_size,
-                              const char *stem);
+    caller can report them. *paths malloc'd, *count entries; 0, or -1 when
+    out of memory. */
+int loader_scan(const char *dirs, char ***paths, size_t *count);
 
 /** Every problem of `desc` into `problems`, and what is worth knowing but
     not wrong into `warnings` (may be NULL).  A descriptor too small or of

@@ -47,10 +47,19 @@ int smsmux_set_public_url(smsmux *sm, const char *public_url,
     inst->notify_report_url = inst->notify_reply_url = NULL;
     if (!public_url || !token || !*token)
       continue;
-    inst->notify_report_url = xasprintf("%.*s/hooks/%s/%s/dlr", (int)len,
+    inst->notify_report_url = str_printf("%.*s/hooks/%s/%s/dlr", (int)len,
+                                         public_url, inst->cfg->name, token);
+    inst->notify_reply_url = str_printf("%.*s/hooks/%s/%s/mo", (int)len,
                                         public_url, inst->cfg->name, token);
-    inst->notify_reply_url = xasprintf("%.*s/hooks/%s/%s/mo", (int)len,
-                                       public_url, inst->cfg->name, token);
+    if (!inst->notify_report_url || !inst->notify_reply_url) {
+      /* none rather than some: no plugin told half of it */
+      for (i = 0; i < sm->n_inst; i++) {
+        free(sm->inst[i].notify_report_url);
+        free(sm->inst[i].notify_reply_url);
+        sm->inst[i].notify_report_url = sm->inst[i].notify_reply_url = NULL;
+      }
+      return err_oom(err);
+    }
   }
   return 0;
 }
@@ -108,22 +117,24 @@ static void nap(struct smsmux_notifier *n, long ms) {
 
 /* --------------------------------------------------------- webhooks -- */
 
-/* The message's sender (its request's "from"), for Kannel's %P; malloc'd
-   or NULL. */
-static char *message_sender(store_db *db, const store_webhook *w) {
+/* The message's sender (its request's "from"), for Kannel's %P: 0 with
+   *out malloc'd or NULL (none known), -1 out of memory. */
+static int message_sender(store_db *db, const store_webhook *w, char **out) {
   store_message m;
   json_object *req, *from;
-  char *out = NULL;
+  int rc = 0;
+  *out = NULL;
   if (store_message_read(db, w->tenant ? w->tenant : "", w->message_id, &m))
-    return NULL;
+    return 0;
   req = m.request_json ? json_tokener_parse(m.request_json) : NULL;
   if (req && json_object_object_get_ex(req, "from", &from) &&
-      json_object_is_type(from, json_type_string))
-    out = xstrdup(json_object_get_string(from));
+      json_object_is_type(from, json_type_string) &&
+      !(*out = str_dup(json_object_get_string(from))))
+    rc = -1;
   if (req)
     json_object_put(req);
   store_message_clear(&m);
-  return out;
+  return rc;
 }
 
 static void event_of(const store_webhook *w, webhook_event *e) {
@@ -148,7 +159,18 @@ static void event_of(const store_webhook *w, webhook_event *e) {
   e->code = w->ev.code;
 }
 
-/* One HTTP request: 0 answered 2xx, else -1 with *why (malloc'd). */
+/* What deliver() did with an event. */
+enum {
+  DELIVER_NEVER = -1, /* cannot ever be delivered: given up */
+  DELIVER_FAILED = 0, /* tried, failed: retried later */
+  DELIVER_DONE = 1,   /* delivered, or nothing to deliver */
+  DELIVER_LOCAL = 2   /* this process's trouble before the request (out
+                         of memory; *why NULL, or libcrypto): retried
+                         later, never given up for it */
+};
+
+/* One HTTP request: 0 answered 2xx, else -1 with *why (malloc'd; NULL
+   when that text could not be made either). */
 static int deliver_http(struct smsmux_notifier *n, httpc_request *req,
                         char **why) {
   strbuf body = {0};
@@ -157,19 +179,19 @@ static int deliver_http(struct smsmux_notifier *n, httpc_request *req,
   int rc = httpc_perform(n->http, req, &status, &body, &f);
   sb_free(&body);
   if (rc != 0) {
-    *why = xasprintf("%s%s%s", f.what ? f.what : "no answer",
-                     f.detail[0] ? ": " : "", f.detail);
+    *why = str_printf("%s%s%s", f.what ? f.what : "no answer",
+                      f.detail[0] ? ": " : "", f.detail);
     return -1;
   }
   if (status < 200 || status > 299) {
-    *why = xasprintf("answered HTTP %ld", status);
+    *why = str_printf("answered HTTP %ld", status);
     return -1;
   }
   return 0;
 }
 
-/* Deliver event w: 1 done (delivered, or nothing to deliver), 0 failed
-   (*why malloc'd). */
+/* Deliver event w: a DELIVER_ value; *why (malloc'd, or NULL when out of
+   memory) says why it is not DELIVER_DONE. */
 static int deliver(struct smsmux_notifier *n, store_db *db,
                    const store_webhook *w, char **why) {
   webhook_event e;
@@ -184,42 +206,54 @@ static int deliver(struct smsmux_notifier *n, store_db *db,
     unsigned type = strcmp(e.kind, "status") == 0
                         ? webhook_kannel_type(e.status)
                         : 0;
-    char *sender, *full;
+    char *sender = NULL, *full;
     if (!type || !(mask & type))
-      return 1; /* not one the dlr-mask asked for */
-    sender = message_sender(db, w);
+      return DELIVER_DONE; /* not one the dlr-mask asked for */
+    if (message_sender(db, w, &sender))
+      return DELIVER_LOCAL;
     e.sender = sender;
     full = webhook_kannel_url(url, &e);
+    free(sender);
+    if (!full)
+      return DELIVER_LOCAL;
     req.method = SMSMUX_HTTP_GET;
     req.url = full;
     ok = deliver_http(n, &req, why) == 0;
     free(full);
-    free(sender);
-    return ok;
+    return ok ? DELIVER_DONE : DELIVER_FAILED;
   }
   if (!w->url || (!str_starts(w->url, "http://") &&
                   !str_starts(w->url, "https://"))) {
-    *why = xasprintf("callback_url \"%s\" is not an http(s) URL",
-                     w->url ? w->url : "");
-    return -1; /* never deliverable */
+    *why = str_printf("callback_url \"%s\" is not an http(s) URL",
+                      w->url ? w->url : "");
+    return DELIVER_NEVER;
   }
   {
     char sig[72], *body = webhook_body(&e), *h_event, *h_sig = NULL;
     const char *secret = NULL, *headers[4];
     size_t nh = 0;
-    if (!body) {
-      *why = xstrdup("out of memory");
-      return 0;
-    }
+    if (!body)
+      return DELIVER_LOCAL;
     if (!w->tenant || !*w->tenant)
       secret = n->secret;
     else if (n->tenant_secret)
       secret = n->tenant_secret(n->ud, w->tenant);
-    h_event = xasprintf("X-Smsmux-Event: %s", w->event_id);
+    if (!(h_event = str_printf("X-Smsmux-Event: %s", w->event_id))) {
+      free(body);
+      return DELIVER_LOCAL;
+    }
     headers[nh++] = h_event;
-    if (secret && *secret &&
-        webhook_sign(secret, body, strlen(body), sig) == 0) {
-      h_sig = xasprintf("X-Smsmux-Signature: %s", sig);
+    if (secret && *secret) {
+      /* never sent unsigned for want of memory or of libcrypto */
+      if (webhook_sign(secret, body, strlen(body), sig) != 0)
+        *why = str_dup("cannot sign the webhook (libcrypto)");
+      else
+        h_sig = str_printf("X-Smsmux-Signature: %s", sig);
+      if (!h_sig) {
+        free(h_event);
+        free(body);
+        return DELIVER_LOCAL;
+      }
       headers[nh++] = h_sig;
     }
     req.method = SMSMUX_HTTP_POST;
@@ -234,7 +268,7 @@ static int deliver(struct smsmux_notifier *n, store_db *db,
     free(h_event);
     free(h_sig);
     free(body);
-    return ok;
+    return ok ? DELIVER_DONE : DELIVER_FAILED;
   }
 }
 
@@ -266,24 +300,33 @@ static void *sender_main(void *arg) {
       continue;
     }
     done = deliver(n, db, &w, &why);
-    if (done == 1) {
+    if (done == DELIVER_DONE) {
       if (store_webhook_done(db, w.seq, msg, sizeof msg))
         log_write(&sm->log, SMSMUX_LOG_ERROR, "webhooks: event %s: %s",
                   w.event_id, msg);
     } else {
       unsigned failures = w.attempts + 1;
       int64_t next = (int64_t)time(NULL) + webhook_backoff(failures);
-      int give_up =
-          done < 0 || webhook_expired(w.first_at, next, n->retry_hours);
-      if (give_up)
+      /* out of memory (or libcrypto) is this process's trouble, not the
+         receiver's: the event stays pending whatever its age */
+      int give_up = done == DELIVER_NEVER ||
+                    (done == DELIVER_FAILED &&
+                     webhook_expired(w.first_at, next, n->retry_hours));
+      if (done == DELIVER_LOCAL)
+        log_write(&sm->log, SMSMUX_LOG_WARNING,
+                  "webhooks: event %s of message %s: %s; retried in %lld s",
+                  w.event_id, w.message_id, why ? why : "out of memory",
+                  (long long)webhook_backoff(failures));
+      else if (give_up)
         log_write(&sm->log, SMSMUX_LOG_WARNING,
                   "webhooks: event %s of message %s given up after %u "
                   "attempt(s): %s",
-                  w.event_id, w.message_id, failures, why ? why : "?");
+                  w.event_id, w.message_id, failures,
+                  why ? why : "out of memory");
       else
         log_write(&sm->log, SMSMUX_LOG_INFO,
                   "webhooks: event %s of message %s: %s; retried in %lld s",
-                  w.event_id, w.message_id, why ? why : "?",
+                  w.event_id, w.message_id, why ? why : "out of memory",
                   (long long)webhook_backoff(failures));
       if (store_webhook_retry(db, w.seq, next, give_up, msg, sizeof msg))
         log_write(&sm->log, SMSMUX_LOG_ERROR, "webhooks: event %s: %s",
@@ -439,7 +482,13 @@ smsmux_notifier *smsmux_notifier_start(smsmux *sm,
   }
   n->sm = sm;
   n->serial = __atomic_add_fetch(&notifier_serial, 1, __ATOMIC_RELAXED);
-  n->secret = opt.secret && *opt.secret ? xstrdup(opt.secret) : NULL;
+  if (opt.secret && *opt.secret && !(n->secret = str_dup(opt.secret))) {
+    httpc_pool_free(n->http);
+    free(n->threads);
+    free(n);
+    err_oom(err);
+    return NULL;
+  }
   n->tenant_secret = opt.tenant_secret;
   n->ud = opt.ud;
   n->retry_hours = opt.retry_hours ? opt.retry_hours

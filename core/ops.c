@@ -1,6 +1,8 @@
 /* ops: the single-provider operations (status, replies, credit, cancel,
  * provider-specific calls) and the listings (providers, plugins, plugin
- * check), each one plugin call through the host table. */
+ * check), each one plugin call through the host table.  Out of memory:
+ * a result struct that cannot be allocated is NULL; otherwise its error
+ * says "out of memory" (SMSMUX_ERR_SYSTEM) and it holds nothing else. */
 #include <config.h>
 
 #include "engine.h"
@@ -8,6 +10,7 @@
 #include "msg.h"
 #include "webhook.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,10 @@ static instance *usable_instance(struct smsmux *sm, const char *name,
             "unknown provider \"%s\": `smsmux providers` lists the "
             "configured ones",
             name);
+    return NULL;
+  }
+  if (engine_instance_oom(inst)) {
+    err_oom(err);
     return NULL;
   }
   if (!inst->usable) {
@@ -57,7 +64,8 @@ static const struct {
 
 /* The statuses of provider id (or smsmux message id) `id` as the store
    last recorded them (reports pushed or polled, the send's answer): 0
-   with r->entries filled, else -1 (not in the store, or unreadable). */
+   with r->entries filled, else -1 (not in the store, or unreadable), or
+   -2 out of memory (r->entries left empty). */
 static int status_from_history(struct smsmux *sm, const char *id,
                                smsmux_status_result *r) {
   store_db *db = engine_store(sm, NULL);
@@ -80,33 +88,51 @@ static int status_from_history(struct smsmux *sm, const char *id,
     char at[32];
     if (!whole && (!row->provider_id || strcmp(row->provider_id, id) != 0))
       continue;
-    e = VEC_PUSH(r->entries, r->n_entries, cap);
-    e->to = xstrdup(row->number);
+    const char *text;
+    if (!(e = VEC_PUSH(r->entries, r->n_entries, cap)))
+      goto oom;
     e->status = SMSMUX_STATUS_UNKNOWN;
     for (k = 0; k < sizeof store_states / sizeof *store_states; k++)
       if (row->state && strcmp(row->state, store_states[k].name) == 0)
         e->status = store_states[k].st;
-    e->code = xstrdup(row->code);
     /* queued, sending, unknown: the store's word says more than "unknown" */
-    e->text = xstrdup(row->text ? row->text
-                      : e->status == SMSMUX_STATUS_UNKNOWN ? row->state
-                                                            : NULL);
+    text = row->text                              ? row->text
+           : e->status == SMSMUX_STATUS_UNKNOWN ? row->state
+                                                  : NULL;
+    e->to = str_dup(row->number);
+    e->code = str_dup(row->code);
+    e->text = str_dup(text);
     e->at = row->updated > 0
-                ? xstrdup(webhook_time(row->updated, at, sizeof at))
+                ? str_dup(webhook_time(row->updated, at, sizeof at))
                 : NULL;
+    if ((row->number && !e->to) || (row->code && !e->code) ||
+        (text && !e->text) || (row->updated > 0 && !e->at))
+      goto oom;
   }
   store_message_clear(&m);
   free(mid);
   free(tenant);
   return 0;
+oom:
+  call_free_statuses(r->entries, r->n_entries);
+  r->entries = NULL;
+  r->n_entries = 0;
+  store_message_clear(&m);
+  free(mid);
+  free(tenant);
+  return -2;
 }
 
 /* The provider could not answer (`why`): the store's history instead,
-   said on the log; r->error is kept when the store knows nothing. */
+   said on the log; r->error is kept when the store knows nothing, and is
+   out of memory when the history cannot be copied. */
 static void status_fallback(struct smsmux *sm, const char *id,
                             smsmux_status_result *r) {
   smsmux_error why = r->error;
-  if (status_from_history(sm, id, r) != 0)
+  int rc = status_from_history(sm, id, r);
+  if (rc == -2)
+    err_oom(&r->error);
+  if (rc != 0)
     return;
   err_clear(&r->error);
   log_write(&sm->log, SMSMUX_LOG_INFO,
@@ -117,12 +143,14 @@ static void status_fallback(struct smsmux *sm, const char *id,
 
 smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
                                         const char *id) {
-  smsmux_status_result *r = xcalloc(1, sizeof *r);
+  smsmux_status_result *r = calloc(1, sizeof *r);
   char *found = NULL;
   instance *inst;
   smsmux_call call;
   int rc, named = provider != NULL;
 
+  if (!r)
+    return NULL;
   if (!id || !*id) {
     err_set(&r->error, SMSMUX_ERR_INPUT, NULL, "status: which message id?");
     return r;
@@ -138,8 +166,13 @@ smsmux_status_result *smsmux_status_get(smsmux *sm, const char *provider,
     }
     provider = found;
   }
-  r->id = xstrdup(id);
-  r->provider = xstrdup(provider);
+  r->id = str_dup(id);
+  r->provider = str_dup(provider);
+  if (!r->id || !r->provider) {
+    free(found);
+    err_oom(&r->error);
+    return r;
+  }
   inst = usable_instance(sm, provider, SMSMUX_CAP_STATUS, "delivery status",
                          &r->error);
   free(found);
@@ -179,13 +212,15 @@ void smsmux_status_result_free(smsmux_status_result *r) {
 
 smsmux_replies_result *smsmux_replies(smsmux *sm, const char *provider,
                                       const smsmux_reply_query *q) {
-  smsmux_replies_result *r = xcalloc(1, sizeof *r);
+  smsmux_replies_result *r = calloc(1, sizeof *r);
   smsmux_reply_query query = {0};
   instance *inst = NULL;
   smsmux_call call;
   int rc;
   size_t i, n_capable = 0;
 
+  if (!r)
+    return NULL;
   if (q) {
     size_t n = q->size < sizeof query ? q->size : sizeof query;
     memcpy(&query, q, n);
@@ -193,6 +228,11 @@ smsmux_replies_result *smsmux_replies(smsmux *sm, const char *provider,
   query.size = sizeof query;
   if (!provider) {
     engine_open_all(sm);
+    for (i = 0; i < sm->n_inst; i++)
+      if (engine_instance_oom(&sm->inst[i])) {
+        err_oom(&r->error);
+        return r;
+      }
     for (i = 0; i < sm->n_inst; i++)
       if (sm->inst[i].usable &&
           (sm->inst[i].desc->capabilities & SMSMUX_CAP_REPLIES)) {
@@ -208,7 +248,10 @@ smsmux_replies_result *smsmux_replies(smsmux *sm, const char *provider,
     }
     provider = inst->cfg->name;
   }
-  r->provider = xstrdup(provider);
+  if (!(r->provider = str_dup(provider))) {
+    err_oom(&r->error);
+    return r;
+  }
   inst = usable_instance(sm, provider, SMSMUX_CAP_REPLIES, "replies",
                          &r->error);
   if (!inst)
@@ -244,20 +287,50 @@ void smsmux_replies_result_free(smsmux_replies_result *r) {
 
 static void credit_of(struct smsmux *sm, instance *inst,
                       smsmux_credit_entry *e) {
-  e->provider = xstrdup(inst->cfg->name);
   e->ok = engine_balance(sm, inst, &e->credit, &e->unit, &e->error) == 0;
 }
 
+static void credit_result_clear(smsmux_credit_result *r) {
+  size_t i;
+  for (i = 0; i < r->n_entries; i++) {
+    free(r->entries[i].provider);
+    free(r->entries[i].unit);
+  }
+  free(r->entries);
+  r->entries = NULL;
+  r->n_entries = 0;
+}
+
+/* A new entry for `inst`, or NULL when out of memory (r->error, and r
+   holds no entry any more: no half list). */
+static smsmux_credit_entry *credit_entry(smsmux_credit_result *r, size_t *cap,
+                                         const instance *inst) {
+  char *name = str_dup(inst->cfg->name);
+  smsmux_credit_entry *e = name ? VEC_PUSH(r->entries, r->n_entries, *cap)
+                                : NULL;
+  if (!e) {
+    free(name);
+    credit_result_clear(r);
+    err_oom(&r->error);
+    return NULL;
+  }
+  e->provider = name;
+  return e;
+}
+
 smsmux_credit_result *smsmux_credit(smsmux *sm, const char *provider) {
-  smsmux_credit_result *r = xcalloc(1, sizeof *r);
+  smsmux_credit_result *r = calloc(1, sizeof *r);
   size_t i, cap = 0;
+  if (!r)
+    return NULL;
   if (!provider)
     engine_open_all(sm);
   if (provider) {
     instance *inst = usable_instance(sm, provider, SMSMUX_CAP_BALANCE,
                                      "reading the balance", &r->error);
-    if (inst)
-      credit_of(sm, inst, VEC_PUSH(r->entries, r->n_entries, cap));
+    smsmux_credit_entry *e = inst ? credit_entry(r, &cap, inst) : NULL;
+    if (e)
+      credit_of(sm, inst, e);
     return r;
   }
   for (i = 0; i < sm->n_inst; i++) {
@@ -265,18 +338,22 @@ smsmux_credit_result *smsmux_credit(smsmux *sm, const char *provider) {
     smsmux_credit_entry *e;
     if (!inst->cfg->enabled)
       continue;
-    e = VEC_PUSH(r->entries, r->n_entries, cap);
+    if (engine_instance_oom(inst)) {
+      credit_result_clear(r);
+      err_oom(&r->error);
+      return r;
+    }
+    if (!(e = credit_entry(r, &cap, inst)))
+      return r;
     if (inst->usable && !(inst->caps & SMSMUX_CAP_BALANCE)) {
       /* listed, so that no provider silently goes missing; nothing to
          ask, so not a failure of the command (docs: smsmux(1) credit) */
-      e->provider = xstrdup(inst->cfg->name);
       err_set(&e->error, SMSMUX_ERR_UNSUPPORTED, NULL,
               "%s: not supported (the %s plugin has no balance call)",
               inst->cfg->name, inst->cfg->plugin);
       continue;
     }
     if (!inst->usable) {
-      e->provider = xstrdup(inst->cfg->name);
       err_set(&e->error, SMSMUX_ERR_CONFIG, NULL, "provider %s is unusable: %s",
               inst->cfg->name, inst->error ? inst->error : "not loaded");
       continue;
@@ -322,7 +399,7 @@ int smsmux_cancel(smsmux *sm, const char *provider, const char *id,
   return rc;
 }
 
-/* "name(a, b?)" for listings */
+/* "name(a, b?)" for listings; NULL when out of memory */
 static char *operation_signature(const smsmux_operation *op) {
   strbuf b = {0};
   const char *const *pp;
@@ -358,6 +435,8 @@ static int check_params(const instance *inst, const smsmux_operation *o,
     }
     if (!known) {
       char *sig = operation_signature(o);
+      if (!sig)
+        return err_oom(err);
       err_set(err, SMSMUX_ERR_INPUT, NULL,
               "%s %s: unknown parameter \"%s\" (usage: %s)", inst->cfg->name,
               o->name, params[i].key, sig);
@@ -375,6 +454,8 @@ static int check_params(const instance *inst, const smsmux_operation *o,
                 params[i].value[0];
     if (!present) {
       char *sig = operation_signature(o);
+      if (!sig)
+        return err_oom(err);
       err_set(err, SMSMUX_ERR_INPUT, NULL,
               "%s %s: missing parameter %s=... (usage: %s)", inst->cfg->name,
               o->name, *pp, sig);
@@ -388,14 +469,20 @@ static int check_params(const instance *inst, const smsmux_operation *o,
 smsmux_call_result *smsmux_call_op(smsmux *sm, const char *provider,
                                    const char *op, const smsmux_kv *params,
                                    size_t n_params) {
-  smsmux_call_result *r = xcalloc(1, sizeof *r);
+  smsmux_call_result *r = calloc(1, sizeof *r);
   instance *inst;
   const smsmux_operation *o;
   smsmux_call call;
   int rc;
 
-  r->provider = xstrdup(provider);
-  r->op = xstrdup(op);
+  if (!r)
+    return NULL;
+  r->provider = str_dup(provider);
+  r->op = str_dup(op);
+  if ((provider && !r->provider) || (op && !r->op)) {
+    err_oom(&r->error);
+    return r;
+  }
   inst = usable_instance(sm, provider ? provider : "", 0, NULL, &r->error);
   if (!inst)
     return r;
@@ -405,6 +492,11 @@ smsmux_call_result *smsmux_call_op(smsmux *sm, const char *provider,
     const smsmux_operation *it;
     for (it = inst->desc->operations; it && it->name; it++)
       sb_addf(&b, "%s%s", b.len ? ", " : "", it->name);
+    if (b.oom) {
+      sb_free(&b);
+      err_oom(&r->error);
+      return r;
+    }
     err_set(&r->error, SMSMUX_ERR_UNSUPPORTED, NULL,
             "provider %s (plugin %s) has no operation \"%s\" (it has: %s)",
             inst->cfg->name, inst->cfg->plugin, op ? op : "",
@@ -448,71 +540,105 @@ void smsmux_call_result_free(smsmux_call_result *r) {
 
 /* ------------------------------------------------ providers / plugins -- */
 
-static void fill_info(smsmux_provider_info *it, const plugin *pl) {
+/* 0, or -1 when out of memory. */
+static int fill_info(smsmux_provider_info *it, const plugin *pl) {
   const smsmux_operation *o;
   size_t cap = 0;
   if (!pl)
-    return;
-  it->path = xstrdup(pl->path);
+    return 0;
+  if (pl->path && !(it->path = str_dup(pl->path)))
+    return -1;
   if (!pl->loaded)
-    return;
-  it->version = xstrdup(pl->desc.version);
+    return 0;
+  if (pl->desc.version && !(it->version = str_dup(pl->desc.version)))
+    return -1;
   it->abi_major = pl->desc.abi_major;
   it->abi_minor = pl->desc.abi_minor;
   it->capabilities = pl->desc.capabilities;
-  for (o = pl->desc.operations; o && o->name; o++)
-    *VEC_PUSH(it->operations, it->n_operations, cap) = operation_signature(o);
+  for (o = pl->desc.operations; o && o->name; o++) {
+    char *sig = operation_signature(o), **slot;
+    if (!sig || !(slot = VEC_PUSH(it->operations, it->n_operations, cap))) {
+      free(sig);
+      return -1;
+    }
+    *slot = sig;
+  }
+  return 0;
 }
 
 smsmux_provider_list *smsmux_providers(smsmux *sm) {
-  smsmux_provider_list *l = xcalloc(1, sizeof *l);
+  smsmux_provider_list *l = calloc(1, sizeof *l);
   size_t i;
+  if (!l)
+    return NULL;
   engine_open_all(sm);
-  l->items = xcalloc(sm->n_inst ? sm->n_inst : 1, sizeof *l->items);
-  l->n_items = sm->n_inst;
+  l->items = calloc(sm->n_inst ? sm->n_inst : 1, sizeof *l->items);
+  if (!l->items) {
+    free(l);
+    return NULL;
+  }
   for (i = 0; i < sm->n_inst; i++) {
     smsmux_provider_info *it = &l->items[i];
     instance *inst = &sm->inst[i];
-    it->name = xstrdup(inst->cfg->name);
-    it->plugin = xstrdup(inst->cfg->plugin);
+    l->n_items++;
+    it->name = str_dup(inst->cfg->name);
+    it->plugin = str_dup(inst->cfg->plugin);
     it->enabled = inst->cfg->enabled;
     it->loaded = inst->usable;
-    it->error = xstrdup(inst->error);
-    fill_info(it, inst->plugin);
+    it->error = str_dup(inst->error);
+    if (engine_instance_oom(inst) || !it->name || !it->plugin ||
+        (inst->error && !it->error) || fill_info(it, inst->plugin)) {
+      smsmux_provider_list_free(l);
+      return NULL;
+    }
   }
   return l;
 }
 
 smsmux_provider_list *smsmux_plugins(smsmux *sm) {
-  smsmux_provider_list *l = xcalloc(1, sizeof *l);
+  smsmux_provider_list *l = calloc(1, sizeof *l);
   char **paths = NULL;
-  size_t n = loader_scan(sm->cfg->plugin_dir, &paths), i, j, cap = 0;
+  size_t n = 0, i, j, cap = 0;
+  int oom = !l || loader_scan(sm->cfg->plugin_dir, &paths, &n) != 0;
 
-  for (i = 0; i < n; i++) {
+  for (i = 0; i < n && !oom; i++) {
     plugin *pl = loader_load_file(paths[i]);
-    smsmux_provider_info *it = VEC_PUSH(l->items, l->n_items, cap);
-    it->name = xstrdup(pl->name);
-    it->plugin = xstrdup(pl->name);
+    smsmux_provider_info *it = pl ? VEC_PUSH(l->items, l->n_items, cap) : NULL;
+    if (!it) {
+      loader_unload(pl);
+      oom = 1;
+      break;
+    }
+    it->name = str_dup(pl->name);
+    it->plugin = str_dup(pl->name);
     it->enabled = 1;
     it->loaded = pl->loaded;
-    fill_info(it, pl);
-    for (j = 0; j + 1 < l->n_items && pl->loaded; j++)
+    oom = !it->name || !it->plugin || fill_info(it, pl);
+    for (j = 0; j + 1 < l->n_items && pl->loaded && !oom; j++)
       if (strcmp(l->items[j].name, pl->name) == 0 && l->items[j].loaded) {
         it->loaded = 0;
-        pl->error = xasprintf("two plugins named \"%s\": %s and %s; the "
-                              "first one is used, remove the other",
-                              pl->name, l->items[j].path, pl->path);
+        free(pl->error);
+        pl->error = str_printf("two plugins named \"%s\": %s and %s; the "
+                               "first one is used, remove the other",
+                               pl->name, l->items[j].path, pl->path);
+        oom = !pl->error;
       }
-    it->error = xstrdup(pl->error);
+    if (!oom && pl->error && !(it->error = str_dup(pl->error)))
+      oom = 1;
     loader_unload(pl);
-    free(paths[i]);
   }
+  for (i = 0; i < n; i++)
+    free(paths[i]);
   free(paths);
-  if (n == 0) {
+  if (!oom && n == 0) {
     smsmux_provider_info *it = VEC_PUSH(l->items, l->n_items, cap);
-    it->name = xstrdup("(none)");
-    it->error = xasprintf("no plugin found in plugin_dir %s",
-                          sm->cfg->plugin_dir);
+    oom = !it || !(it->name = str_dup("(none)")) ||
+          !(it->error = str_printf("no plugin found in plugin_dir %s",
+                                   sm->cfg->plugin_dir));
+  }
+  if (oom) {
+    smsmux_provider_list_free(l);
+    return NULL;
   }
   return l;
 }
@@ -544,22 +670,48 @@ static void steal_notes(loader_notes *l, char ***v, size_t *n) {
   memset(l, 0, sizeof *l);
 }
 
+/* Append `s` (taken; NULL: out of memory) to a report's list: 0 or -1. */
+static int report_add(char ***v, size_t *n, size_t *cap, char *s) {
+  char **slot;
+  if (!s || !(slot = VEC_PUSH(*v, *n, *cap))) {
+    free(s);
+    return -1;
+  }
+  *slot = s;
+  return 0;
+}
+
 smsmux_plugin_report *smsmux_plugin_check(const char *path) {
-  smsmux_plugin_report *r = xcalloc(1, sizeof *r);
+  smsmux_plugin_report *r = calloc(1, sizeof *r);
   loader_notes problems = {0}, warnings = {0};
   const smsmux_config_key *k;
   const smsmux_operation *o;
   size_t cap = 0;
   plugin *pl;
+  int oom = 0;
 
-  r->path = xstrdup(path);
+  if (!r)
+    return NULL;
   r->host_abi_major = SMSMUX_ABI_MAJOR;
   r->host_abi_minor = SMSMUX_ABI_MINOR;
   r->host_size = sizeof(smsmux_provider);
+  if (path && !(r->path = str_dup(path))) {
+    err_oom(&r->error);
+    return r;
+  }
   if (loader_init(&r->error) != 0)
     return r;
   pl = loader_check_file(path, &problems, &warnings);
-  r->stem = xstrdup(pl->name);
+  if (!pl || problems.oom || warnings.oom) {
+    loader_unload(pl);
+    loader_notes_free(&problems);
+    loader_notes_free(&warnings);
+    loader_exit();
+    err_oom(&r->error);
+    return r;
+  }
+  r->stem = str_dup(pl->name);
+  oom = pl->name && !r->stem;
   r->opened = pl->opened;
   r->entry_found = pl->has_entry;
   r->descriptor_found = pl->has_desc;
@@ -570,26 +722,34 @@ smsmux_plugin_report *smsmux_plugin_check(const char *path) {
   r->ok = pl->loaded;
   if (pl->readable) {
     const smsmux_provider *d = &pl->desc;
-    r->name = xstrdup(d->name);
-    r->version = xstrdup(d->version);
-    r->summary = xstrdup(d->summary);
+    r->name = str_dup(d->name);
+    r->version = str_dup(d->version);
+    r->summary = str_dup(d->summary);
     r->capabilities = d->capabilities;
     r->max_recipients = d->max_recipients;
-    r->default_base_url = xstrdup(d->default_base_url);
-    for (k = d->config_keys; k && k->name; k++) {
+    r->default_base_url = str_dup(d->default_base_url);
+    oom |= (d->name && !r->name) || (d->version && !r->version) ||
+           (d->summary && !r->summary) ||
+           (d->default_base_url && !r->default_base_url);
+    for (k = d->config_keys; k && k->name && !oom; k++) {
       unsigned f = k->flags & (SMSMUX_KEY_REQUIRED | SMSMUX_KEY_SECRET);
-      *VEC_PUSH(r->config_keys, r->n_config_keys, cap) = xasprintf(
-          "%s%s", k->name,
-          f == (SMSMUX_KEY_REQUIRED | SMSMUX_KEY_SECRET) ? " (required, secret)"
-          : f == SMSMUX_KEY_REQUIRED                     ? " (required)"
-          : f == SMSMUX_KEY_SECRET                       ? " (secret)"
-                                                         : "");
+      oom = report_add(
+          &r->config_keys, &r->n_config_keys, &cap,
+          str_printf("%s%s", k->name,
+                     f == (SMSMUX_KEY_REQUIRED | SMSMUX_KEY_SECRET)
+                         ? " (required, secret)"
+                     : f == SMSMUX_KEY_REQUIRED ? " (required)"
+                     : f == SMSMUX_KEY_SECRET   ? " (secret)"
+                                                : "")) < 0;
     }
     cap = 0;
-    for (o = d->operations; o && o->name; o++)
-      *VEC_PUSH(r->operations, r->n_operations, cap) = operation_signature(o);
+    for (o = d->operations; o && o->name && !oom; o++)
+      oom = report_add(&r->operations, &r->n_operations, &cap,
+                       operation_signature(o)) < 0;
   }
-  if (!pl->loaded)
+  if (oom)
+    err_oom(&r->error);
+  else if (!pl->loaded)
     err_set(&r->error, SMSMUX_ERR_CONFIG, NULL, "%s",
             pl->error ? pl->error : "the plugin does not load");
   steal_notes(&problems, &r->problems, &r->n_problems);
@@ -674,17 +834,23 @@ static int same_secret(const char *a, const char *b) {
 }
 
 smsmux_push_result *smsmux_push_parse(smsmux *sm, const smsmux_push *p) {
-  smsmux_push_result *r = xcalloc(1, sizeof *r);
+  smsmux_push_result *r = calloc(1, sizeof *r);
   instance *inst;
   const char *token;
   smsmux_inbound in;
   smsmux_call call;
   int rc;
+  if (!r)
+    return NULL;
   if (!p || p->size < sizeof *p) {
     err_set(&r->error, SMSMUX_ERR_INPUT, NULL, "malformed push");
     return r;
   }
   inst = p->provider ? engine_instance(sm, p->provider) : NULL;
+  if (inst && engine_instance_oom(inst)) {
+    err_oom(&r->error);
+    return r;
+  }
   token = inst ? cfg_provider_get(inst->cfg, "hook_token") : NULL;
   /* an unknown instance, a wrong token and a provider without pushes all
      look the same from outside: not found */
@@ -695,7 +861,10 @@ smsmux_push_result *smsmux_push_parse(smsmux *sm, const smsmux_push *p) {
     err_set(&r->error, SMSMUX_ERR_INPUT, "not-found", "no such hook");
     return r;
   }
-  r->provider = xstrdup(inst->cfg->name);
+  if (!(r->provider = str_dup(inst->cfg->name))) {
+    err_oom(&r->error);
+    return r;
+  }
   memset(&in, 0, sizeof in);
   in.size = sizeof in;
   in.kind = p->reply ? SMSMUX_INBOUND_REPLY : SMSMUX_INBOUND_REPORT;
@@ -748,17 +917,15 @@ static int word_in(char *const *words, size_t n, const char *key) {
   return 0;
 }
 
-/* A new reply's stop or start word: the opt-out of its sender for the
-   tenant of the message it answers.  0 or -1 (err). */
+/* A new reply's stop or start word (`key`, its cfg_reply_key): the
+   opt-out of its sender for the tenant of the message it answers.  0 or
+   -1 (msg). */
 static int reply_optout(struct smsmux *sm, store_db *db, const char *tenant,
-                        const smsmux_reply_entry *e, char *msg,
-                        size_t msglen) {
-  char *key = cfg_reply_key(e->text);
+                        const smsmux_reply_entry *e, const char *key,
+                        char *msg, size_t msglen) {
   int rc = 0;
-  if (!e->from || !*e->from) {
-    free(key);
+  if (!e->from || !*e->from)
     return 0;
-  }
   if (word_in(sm->cfg->stop_words, sm->cfg->n_stop_words, key)) {
     rc = store_optout_set(db, tenant ? tenant : "", e->from, "reply", msg,
                           msglen) < 0;
@@ -771,7 +938,6 @@ static int reply_optout(struct smsmux *sm, store_db *db, const char *tenant,
     rc = store_optout_clear(db, tenant ? tenant : "", e->from, msg,
                             msglen) < 0;
   }
-  free(key);
   return rc ? -1 : 0;
 }
 
@@ -783,6 +949,8 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
   int rc = 0;
   err_clear(err);
   r = smsmux_push_parse(sm, push);
+  if (!r)
+    return err_oom(err);
   if (r->error.cls != SMSMUX_OK) {
     if (err)
       *err = r->error;
@@ -824,7 +992,15 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
     const smsmux_reply_entry *e = &r->replies[i];
     store_reply rp;
     char *tenant = NULL, *mid = NULL;
+    /* before the reply is recorded: out of memory afterwards would leave
+       it recorded (a redelivery a duplicate) and its stop word unheard */
+    char *key = cfg_reply_key(e->text);
     int added;
+    if (!key) {
+      snprintf(msg, sizeof msg, "out of memory");
+      rc = -1;
+      break;
+    }
     memset(&rp, 0, sizeof rp);
     rp.provider = r->provider;
     rp.reply_id = e->id && *e->id ? e->id : NULL;
@@ -836,8 +1012,10 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
     added = store_reply_add(db, &rp, &tenant, &mid, msg, sizeof msg);
     if (added < 0)
       rc = -1;
-    else if (added == 0 && reply_optout(sm, db, tenant, e, msg, sizeof msg))
+    else if (added == 0 &&
+             reply_optout(sm, db, tenant, e, key, msg, sizeof msg))
       rc = -1;
+    free(key);
     free(tenant);
     free(mid);
   }
@@ -851,26 +1029,75 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
 #define LIST_JSON_FLAGS                                                        \
   (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static json_object *jstr(const char *s) {
-  return s ? json_object_new_string(s) : NULL;
+/* A listing the store could not read: out of memory when an allocation
+   failed on the way (the store's listings return -1 alone; errno, cleared
+   before the call, is then ENOMEM), else the store's failure. */
+static void list_failed(smsmux_error *err, const char *what) {
+  if (errno == ENOMEM)
+    err_oom(err);
+  else
+    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the %s", what);
 }
 
-static json_object *jtime(int64_t t) {
+/* The listings are built with an `oom` flag: a value that cannot be
+   made sets it (and is dropped), and the listing is then out of memory
+   rather than a document with a null where a value was. */
+static json_object *jstr(int *oom, const char *s) {
+  json_object *v = s ? json_object_new_string(s) : NULL;
+  if (s && !v)
+    *oom = 1;
+  return v;
+}
+
+static json_object *jtime(int *oom, int64_t t) {
   char buf[32];
   time_t tt = (time_t)t;
   struct tm tm;
+  json_object *v;
   if (t <= 0 || !gmtime_r(&tt, &tm))
     return NULL;
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return json_object_new_string(buf);
+  if (!(v = json_object_new_string(buf)))
+    *oom = 1;
+  return v;
 }
 
-static char *list_text(json_object *o, smsmux_error *err) {
-  const char *t = json_object_to_json_string_ext(o, LIST_JSON_FLAGS);
+/* o[key] = v (v: NULL is null); takes v in all cases. */
+static void jset(int *oom, json_object *o, const char *key, json_object *v) {
+  if (*oom || !o || json_object_object_add(o, key, v) < 0) {
+    json_object_put(v);
+    *oom = 1;
+  }
+}
+
+/* A new array as o[key], NULL (oom set) when it cannot be. */
+static json_object *jarray(int *oom, json_object *o, const char *key) {
+  json_object *a = json_object_new_array();
+  if (!a)
+    *oom = 1;
+  jset(oom, o, key, a);
+  return *oom ? NULL : a;
+}
+
+/* A new object appended to a, NULL (oom set) when it cannot be. */
+static json_object *jitem(int *oom, json_object *a) {
+  json_object *x = json_object_new_object();
+  if (*oom || !a || !x || json_object_array_add(a, x) < 0) {
+    json_object_put(x);
+    *oom = 1;
+    return NULL;
+  }
+  return x;
+}
+
+/* The listing's text; o is released.  NULL (err) on out of memory. */
+static char *list_text(json_object *o, int oom, smsmux_error *err) {
+  const char *t =
+      o && !oom ? json_object_to_json_string_ext(o, LIST_JSON_FLAGS) : NULL;
   char *s = t ? strdup(t) : NULL;
   json_object_put(o);
   if (!s)
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
+    err_oom(err);
   return s;
 }
 
@@ -892,6 +1119,7 @@ char *smsmux_replies_json(smsmux *sm, const char *tenant, int64_t since,
   store_reply_row *rows = NULL;
   json_object *o, *arr;
   size_t n = 0, i;
+  int oom = 0;
   err_clear(err);
   if (list_limit(&limit, err))
     return NULL;
@@ -905,29 +1133,29 @@ char *smsmux_replies_json(smsmux *sm, const char *tenant, int64_t since,
   }
   if (!(db = engine_store(sm, err)))
     return NULL;
+  errno = 0;
   if (store_replies_list(db, tenant ? tenant : "", since, cursor, limit + 1,
                          &rows, &n)) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the replies");
+    list_failed(err, "replies");
     return NULL;
   }
   o = json_object_new_object();
-  arr = json_object_new_array();
-  for (i = 0; i < n && i < limit; i++) {
-    json_object *x = json_object_new_object();
-    json_object_object_add(x, "id", jstr(rows[i].id));
-    json_object_object_add(x, "from", jstr(rows[i].from));
-    json_object_object_add(x, "to", jstr(rows[i].to));
-    json_object_object_add(x, "text", jstr(rows[i].text));
-    json_object_object_add(x, "at", jtime(rows[i].at));
-    json_object_object_add(x, "provider", jstr(rows[i].provider));
-    json_object_object_add(x, "message_id", jstr(rows[i].message_id));
-    json_object_array_add(arr, x);
+  oom = !o;
+  arr = jarray(&oom, o, "replies");
+  for (i = 0; i < n && i < limit && !oom; i++) {
+    json_object *x = jitem(&oom, arr);
+    jset(&oom, x, "id", jstr(&oom, rows[i].id));
+    jset(&oom, x, "from", jstr(&oom, rows[i].from));
+    jset(&oom, x, "to", jstr(&oom, rows[i].to));
+    jset(&oom, x, "text", jstr(&oom, rows[i].text));
+    jset(&oom, x, "at", jtime(&oom, rows[i].at));
+    jset(&oom, x, "provider", jstr(&oom, rows[i].provider));
+    jset(&oom, x, "message_id", jstr(&oom, rows[i].message_id));
   }
-  json_object_object_add(o, "replies", arr);
-  json_object_object_add(o, "next_cursor",
-                         n > limit ? jstr(rows[limit - 1].id) : NULL);
+  jset(&oom, o, "next_cursor",
+       n > limit ? jstr(&oom, rows[limit - 1].id) : NULL);
   store_reply_rows_free(rows, n);
-  return list_text(o, err);
+  return list_text(o, oom, err);
 }
 
 char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
@@ -936,6 +1164,7 @@ char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
   store_optout_row *rows = NULL;
   json_object *o, *arr;
   size_t n = 0, i;
+  int oom = 0;
   err_clear(err);
   if (list_limit(&limit, err))
     return NULL;
@@ -947,25 +1176,25 @@ char *smsmux_optouts_json(smsmux *sm, const char *tenant, unsigned limit,
   }
   if (!(db = engine_store(sm, err)))
     return NULL;
+  errno = 0;
   if (store_optouts_list(db, tenant ? tenant : "", cursor, limit + 1, &rows,
                          &n)) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "cannot read the opt-outs");
+    list_failed(err, "opt-outs");
     return NULL;
   }
   o = json_object_new_object();
-  arr = json_object_new_array();
-  for (i = 0; i < n && i < limit; i++) {
-    json_object *x = json_object_new_object();
-    json_object_object_add(x, "number", jstr(rows[i].number));
-    json_object_object_add(x, "source", jstr(rows[i].source));
-    json_object_object_add(x, "at", jtime(rows[i].at));
-    json_object_array_add(arr, x);
+  oom = !o;
+  arr = jarray(&oom, o, "optouts");
+  for (i = 0; i < n && i < limit && !oom; i++) {
+    json_object *x = jitem(&oom, arr);
+    jset(&oom, x, "number", jstr(&oom, rows[i].number));
+    jset(&oom, x, "source", jstr(&oom, rows[i].source));
+    jset(&oom, x, "at", jtime(&oom, rows[i].at));
   }
-  json_object_object_add(o, "optouts", arr);
-  json_object_object_add(o, "next_cursor",
-                         n > limit ? jstr(rows[limit - 1].number) : NULL);
+  jset(&oom, o, "next_cursor",
+       n > limit ? jstr(&oom, rows[limit - 1].number) : NULL);
   store_optout_rows_free(rows, n);
-  return list_text(o, err);
+  return list_text(o, oom, err);
 }
 
 /* The number as a send would normalise it; -1 with err (bad-number). */

@@ -748,6 +748,12 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
   pthread_mutex_lock(&w->lock);
   w->busy--;
   pthread_mutex_unlock(&w->lock);
+  if (!r) { /* out of memory before anything was sent: later */
+    store_queue_unclaim(db, token, NULL, 0);
+    queued_request_free(&q);
+    sleep(1);
+    return;
+  }
   if (r->n_recipients == 0 && r->error.cls != SMSMUX_OK) {
     if (r->error.cls == SMSMUX_ERR_TEMPORARY) {
       /* every provider resting (breakers): give it back for later */

@@ -13,7 +13,11 @@
  *    name=VALUE, "name": "VALUE" (escapes understood) and <name>VALUE<.
  *
  * A value is replaced by "***" as a whole: a secret holding '"', '\',
- * '&', '=', '%', '+', ';', spaces or non-ASCII leaves no fragment. */
+ * '&', '=', '%', '+', ';', spaces or non-ASCII leaves no fragment.
+ *
+ * Out of memory gives NULL, never a text that may still hold a secret:
+ * every step notes a failed allocation in the redactor's `oom`, and the
+ * API functions check it last. */
 #include "redact.h"
 
 #include <json-c/json.h>
@@ -40,6 +44,7 @@ typedef struct redactor {
   char **forms;     /* every wire form of every known secret */
   size_t n_forms;
   const char *const *params; /* the plugin's secret names, or NULL */
+  int oom;                   /* an allocation failed: the result is NULL */
 } redactor;
 
 /* ------------------------------------------------------------ names -- */
@@ -52,7 +57,7 @@ static int contains_ci(const char *s, size_t n, const char *part) {
   return 0;
 }
 
-static int is_secret_name(const redactor *r, const char *name, size_t n) {
+static int is_secret_name(redactor *r, const char *name, size_t n) {
   size_t i;
   if (n == 0)
     return 0;
@@ -182,14 +187,27 @@ static char *xml_form(const char *s) {
   return sb_steal(&b);
 }
 
+/* Takes `form` (NULL: it could not be allocated). */
 static void add_form(redactor *r, char *form) {
   size_t i;
+  char **forms;
+  if (!form) {
+    r->oom = 1;
+    return;
+  }
   for (i = 0; i < r->n_forms; i++)
     if (strcmp(r->forms[i], form) == 0) {
       free(form);
       return;
     }
-  r->forms = xrealloc(r->forms, (r->n_forms + 1) * sizeof *r->forms);
+  forms = realloc(r->forms, (r->n_forms + 1) * sizeof *r->forms);
+  if (!forms) {
+    explicit_bzero(form, strlen(form));
+    free(form);
+    r->oom = 1;
+    return;
+  }
+  r->forms = forms;
   r->forms[r->n_forms++] = form;
 }
 
@@ -207,7 +225,7 @@ static void redactor_init(redactor *r, const char *const *secrets,
     const char *s = secrets[i];
     if (strlen(s) < 3)
       continue; /* too short to redact without mangling the text */
-    add_form(r, xstrdup(s));
+    add_form(r, str_dup(s));
     add_form(r, url_form(s, 0, hex_upper));
     add_form(r, url_form(s, 1, hex_upper));
     add_form(r, url_form(s, 0, hex_lower));
@@ -235,8 +253,8 @@ static void redactor_free(redactor *r) {
 }
 
 /* Every known secret, in any of its forms, replaced; NULL when `text`
-   holds none (then nothing was allocated). */
-static char *mask_values(const redactor *r, const char *text) {
+   holds none (then nothing was allocated) or memory runs out (r->oom). */
+static char *mask_values(redactor *r, const char *text) {
   char *out = NULL;
   size_t i;
   for (i = 0; i < r->n_forms; i++) {
@@ -252,7 +270,10 @@ static char *mask_values(const redactor *r, const char *text) {
     }
     sb_adds(&b, p);
     free(out);
-    out = sb_steal(&b);
+    if (!(out = sb_steal(&b))) {
+      r->oom = 1;
+      return NULL;
+    }
   }
   return out;
 }
@@ -312,7 +333,7 @@ static int value_after_name(const char *text, size_t i, size_t j,
 
 /* name=VALUE, "name": "VALUE", <name>VALUE< of secret names -> ***; NULL
    when there are none. */
-static char *mask_named(const redactor *r, const char *text) {
+static char *mask_named(redactor *r, const char *text) {
   strbuf b = {0};
   size_t i = 0, copied = 0, n = strlen(text);
   int changed = 0;
@@ -340,30 +361,39 @@ static char *mask_named(const redactor *r, const char *text) {
   if (!changed)
     return NULL;
   sb_adds(&b, text + copied);
-  return sb_steal(&b);
+  if (!(text = sb_steal(&b)))
+    r->oom = 1;
+  return (char *)text;
 }
 
 /* Free text: the known values, then the secret-named parameters. */
-static char *redact_free_text(const redactor *r, const char *text) {
+static char *redact_free_text(redactor *r, const char *text) {
   char *a = mask_values(r, text);
   char *b = mask_named(r, a ? a : text);
   if (b) {
     free(a);
     return b;
   }
-  return a ? a : xstrdup(text);
+  if (!a && !(a = str_dup(text)))
+    r->oom = 1;
+  return a;
 }
 
 /* ------------------------------------------------------------- JSON -- */
 
-static json_object *masked(void) { return json_object_new_string(MASK); }
+static json_object *masked(redactor *r) {
+  json_object *m = json_object_new_string(MASK);
+  if (!m)
+    r->oom = 1;
+  return m;
+}
 
 /* The replacement of a value that is not under a secret name: a string
    holding a known secret with it masked, a scalar whose text is a
    secret masked whole; NULL to keep it (containers are walked). */
-static json_object *redact_json_value(const redactor *r, json_object *o);
+static json_object *redact_json_value(redactor *r, json_object *o);
 
-static void redact_json_walk(const redactor *r, json_object *o) {
+static void redact_json_walk(redactor *r, json_object *o) {
   if (json_object_is_type(o, json_type_object)) {
     json_object_object_foreach(o, key, val) {
       json_object *repl;
@@ -371,23 +401,28 @@ static void redact_json_walk(const redactor *r, json_object *o) {
         repl = val && json_object_is_type(val, json_type_string) &&
                        strcmp(json_object_get_string(val), MASK) == 0
                    ? NULL
-                   : masked();
+                   : masked(r);
       else
         repl = redact_json_value(r, val);
-      if (repl) /* replacing an existing key keeps the iteration valid */
-        json_object_object_add(o, key, repl);
+      /* replacing an existing key keeps the iteration valid */
+      if (repl && json_object_object_add(o, key, repl) < 0) {
+        json_object_put(repl);
+        r->oom = 1;
+      }
     }
   } else if (json_object_is_type(o, json_type_array)) {
     size_t i, n = json_object_array_length(o);
     for (i = 0; i < n; i++) {
       json_object *repl = redact_json_value(r, json_object_array_get_idx(o, i));
-      if (repl)
-        json_object_array_put_idx(o, i, repl);
+      if (repl && json_object_array_put_idx(o, i, repl) < 0) {
+        json_object_put(repl);
+        r->oom = 1;
+      }
     }
   }
 }
 
-static json_object *redact_json_value(const redactor *r, json_object *o) {
+static json_object *redact_json_value(redactor *r, json_object *o) {
   char *m;
   if (!o)
     return NULL;
@@ -402,6 +437,8 @@ static json_object *redact_json_value(const redactor *r, json_object *o) {
       return NULL;
     o = json_object_new_string(m);
     free(m);
+    if (!o)
+      r->oom = 1;
     return o;
   }
   /* a number or a boolean equal to a secret ("123456") */
@@ -409,12 +446,12 @@ static json_object *redact_json_value(const redactor *r, json_object *o) {
   if (!m)
     return NULL;
   free(m);
-  return masked();
+  return masked(r);
 }
 
 /* A JSON document (object or array, nothing after it), walked and written
    again; NULL when `text` is not one. */
-static char *redact_json(const redactor *r, const char *text) {
+static char *redact_json(redactor *r, const char *text) {
   const char *p = text;
   json_tokener *tok;
   json_object *doc;
@@ -436,8 +473,10 @@ static char *redact_json(const redactor *r, const char *text) {
       p++;
     if (*p == '\0') {
       redact_json_walk(r, doc);
-      out = xstrdup(json_object_to_json_string_ext(
+      out = str_dup(json_object_to_json_string_ext(
           doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+      if (!out)
+        r->oom = 1;
     }
   }
   json_object_put(doc);
@@ -489,7 +528,7 @@ static void url_encode_to(strbuf *b, const char *s) {
 /* name=value&... (a form body or a query string): each pair decoded,
    its value masked when its name is secret or it holds a known secret,
    written again only then. */
-static void redact_pairs(const redactor *r, strbuf *out, const char *s,
+static void redact_pairs(redactor *r, strbuf *out, const char *s,
                          size_t n) {
   size_t i = 0;
   while (i <= n) {
@@ -502,6 +541,14 @@ static void redact_pairs(const redactor *r, strbuf *out, const char *s,
     nl = eq ? (size_t)(eq - pair) : len;
     name = url_decode(pair, nl);
     value = eq ? url_decode(eq + 1, len - nl - 1) : NULL;
+    if (!name || (eq && !value)) {
+      r->oom = 1;
+      if (value)
+        explicit_bzero(value, strlen(value));
+      free(value);
+      free(name);
+      return;
+    }
     if (eq && is_secret_name(r, name, strlen(name)) && len > nl + 1) {
       sb_add(out, pair, nl + 1);
       sb_adds(out, MASK);
@@ -525,11 +572,14 @@ static void redact_pairs(const redactor *r, strbuf *out, const char *s,
   }
 }
 
-static char *redact_form(const redactor *r, const char *text) {
+static char *redact_form(redactor *r, const char *text) {
   strbuf b = {0};
   char *out, *again;
   redact_pairs(r, &b, text, strlen(text));
-  out = sb_steal(&b);
+  if (!(out = sb_steal(&b))) {
+    r->oom = 1;
+    return NULL;
+  }
   /* a secret in a form a pair does not show (e.g. split by '&' unencoded) */
   again = mask_values(r, out);
   if (again) {
@@ -541,14 +591,25 @@ static char *redact_form(const redactor *r, const char *text) {
 
 /* -------------------------------------------------------------- API -- */
 
+/* `out` as the answer: NULL when anything ran out of memory (a part may
+   not have been masked); the redactor freed. */
+static char *finish(redactor *r, char *out) {
+  if (r->oom && out) {
+    explicit_bzero(out, strlen(out));
+    free(out);
+    out = NULL;
+  }
+  redactor_free(r);
+  return out;
+}
+
 char *redact_text(const char *const *secrets, const char *text,
                   const char *const *secret_params) {
   redactor r;
   char *out;
   redactor_init(&r, secrets, secret_params);
   out = redact_free_text(&r, text ? text : "");
-  redactor_free(&r);
-  return out;
+  return finish(&r, out);
 }
 
 char *redact_url(const char *const *secrets, const char *url,
@@ -563,9 +624,12 @@ char *redact_url(const char *const *secrets, const char *url,
   if (!q)
     return redact_text(secrets, url, secret_params);
   redactor_init(&r, secrets, secret_params);
-  head = xstrndup(url, (size_t)(q - url));
-  out = redact_free_text(&r, head);
-  sb_adds(&b, out);
+  head = str_ndup(url, (size_t)(q - url));
+  out = head ? redact_free_text(&r, head) : NULL;
+  if (out)
+    sb_adds(&b, out);
+  else
+    r.oom = 1;
   free(out);
   free(head);
   sb_add(&b, "?", 1);
@@ -573,14 +637,14 @@ char *redact_url(const char *const *secrets, const char *url,
   redact_pairs(&r, &b, q + 1, frag ? (size_t)(frag - (q + 1)) : strlen(q + 1));
   if (frag)
     sb_adds(&b, frag);
-  out = sb_steal(&b);
-  again = mask_values(&r, out);
+  if (!(out = sb_steal(&b)))
+    r.oom = 1;
+  again = out ? mask_values(&r, out) : NULL;
   if (again) {
     free(out);
     out = again;
   }
-  redactor_free(&r);
-  return out;
+  return finish(&r, out);
 }
 
 char *redact_body(const char *const *secrets, const char *body, int is_form,
@@ -601,6 +665,5 @@ char *redact_body(const char *const *secrets, const char *body, int is_form,
   } else {
     out = redact_free_text(&r, body);
   }
-  redactor_free(&r);
-  return out;
+  return finish(&r, out);
 }

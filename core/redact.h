@@ -10,7 +10,8 @@
    URL-encoded, JSON- or XML-escaped), and of the value of every parameter
    whose name is secret: named in `secret_params` (NULL-terminated, may be
    NULL), in the built-in list (password, token, ...) or holding one of
-   "password", "secret", "token", "passcode", "apikey". */
+   "password", "secret", "token", "passcode", "apikey".  NULL when out of
+   memory (never a copy that may still hold a secret). */
 
 /** Free text (a log line, an error message): name=VALUE,
     "name": "VALUE" (JSON escapes understood) and <name>VALUE<. */

@@ -1,9 +1,12 @@
 /* router: route matching, the capability and limit filter, circuit
  * breakers and the policies, as a pure function of a snapshot (see
  * router.h).  No store, no plugin, no HTTP here: tests/test_router.c
- * drives it with hand-made snapshots. */
+ * drives it with hand-made snapshots.  Out of memory building a reason is
+ * an error of the plan (router_plan_build), never a candidate let through
+ * for want of the text that would have excluded it. */
 #include "router.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +62,7 @@ static int select_forced_provider(const cfg *c, const char *name,
   sel->forced_provider = 1;
   sel->names = calloc(1, sizeof *sel->names);
   if (!sel->names) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-    return -1;
+    return err_oom(err);
   }
   sel->names[sel->n++] = p->name;
   return 0;
@@ -88,8 +90,7 @@ int router_select(const cfg *c, const router_msg *m, const char *force_route,
   sel->names = calloc(route ? route->n_providers + 1 : c->n_providers + 1,
                       sizeof *sel->names);
   if (!sel->names) {
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-    return -1;
+    return err_oom(err);
   }
   if (route) {
     sel->route = route->name;
@@ -120,60 +121,74 @@ void router_selection_free(router_selection *sel) {
 
 /* ------------------------------------------------------------ filter -- */
 
-static char *sender_ineligible(const router_snapshot *s, const char *from) {
+/* 1, with the reason in *why when why is not NULL (malloc'd; NULL when
+   out of memory). */
+static int no(char **why, const char *fmt, ...) UTIL_PRINTF(2, 3);
+static int no(char **why, const char *fmt, ...) {
+  va_list ap;
+  if (why) {
+    va_start(ap, fmt);
+    *why = str_vprintf(fmt, ap);
+    va_end(ap);
+  }
+  return 1;
+}
+
+static int sender_ineligible(const router_snapshot *s, const char *from,
+                             char **why) {
   unsigned max = s->max_sender_length ? s->max_sender_length : 11;
   int numeric = strspn(from, "+0123456789") == strlen(from);
   if (s->sender_rules & SMSMUX_SENDER_FIXED)
-    return xasprintf("takes no sender (\"%s\"): this account always "
+    return no(why, "takes no sender (\"%s\"): this account always "
                      "sends with its own",
                      from);
   if (numeric && (s->sender_rules & SMSMUX_SENDER_NO_NUMERIC))
-    return xasprintf("refuses numeric senders (sender \"%s\")", from);
+    return no(why, "refuses numeric senders (sender \"%s\")", from);
   if (!numeric && strlen(from) > max)
-    return xasprintf("sender \"%s\" is longer than its %u characters", from,
+    return no(why, "sender \"%s\" is longer than its %u characters", from,
                      max);
   if (!numeric && !(s->caps & SMSMUX_CAP_ALPHA_SENDER))
-    return xasprintf("lacks the alphanumeric sender capability (sender "
+    return no(why, "lacks the alphanumeric sender capability (sender "
                      "\"%s\")",
                      from);
-  return NULL;
+  return 0;
 }
 
-char *router_ineligible(const router_snapshot *s, const router_msg *m,
-                        int64_t now) {
+int router_ineligible(const router_snapshot *s, const router_msg *m,
+                      int64_t now, char **why) {
   uint32_t caps = s->caps;
   if (!s->cfg->enabled)
-    return xstrdup("disabled in the configuration (enabled = no)");
+    return no(why, "disabled in the configuration (enabled = no)");
   if (!s->usable)
-    return xasprintf("unusable: %s",
+    return no(why, "unusable: %s",
                      s->unusable_why ? s->unusable_why : "not loaded");
   if (m->kind == SMSMUX_KIND_MMS && !(caps & SMSMUX_CAP_MMS))
-    return xstrdup("lacks the mms capability");
+    return no(why, "lacks the mms capability");
   if (m->kind == SMSMUX_KIND_VOICE && !(caps & SMSMUX_CAP_VOICE))
-    return xstrdup("lacks the voice capability");
+    return no(why, "lacks the voice capability");
   if (m->kind == SMSMUX_KIND_SMS && !(caps & SMSMUX_CAP_SMS))
-    return xstrdup("lacks the sms capability");
+    return no(why, "lacks the sms capability");
   if (m->kind == SMSMUX_KIND_SMS && m->encoding == SMSMUX_ENC_UCS2 &&
       !(caps & SMSMUX_CAP_UNICODE))
-    return xstrdup("lacks the unicode capability (the text needs UCS-2)");
+    return no(why, "lacks the unicode capability (the text needs UCS-2)");
   if (m->scheduled && !(caps & SMSMUX_CAP_SCHEDULE))
-    return xstrdup("lacks the schedule capability (--at)");
+    return no(why, "lacks the schedule capability (--at)");
   if (m->scheduled && s->schedule_min_delay > 0 &&
       m->at - now < s->schedule_min_delay)
-    return xasprintf("schedules only %lld s or more ahead; --at is %lld s "
+    return no(why, "schedules only %lld s or more ahead; --at is %lld s "
                      "ahead",
                      (long long)s->schedule_min_delay,
                      (long long)(m->at > now ? m->at - now : 0));
   if (m->kind == SMSMUX_KIND_SMS && s->max_segments &&
       m->segments > s->max_segments)
-    return xasprintf("the text takes %u segments, this provider sends at "
+    return no(why, "the text takes %u segments, this provider sends at "
                      "most %u",
                      m->segments, s->max_segments);
   if (s->max_text_length && m->chars > s->max_text_length)
-    return xasprintf("the text has %u characters, this provider takes at "
+    return no(why, "the text has %u characters, this provider takes at "
                      "most %u",
                      m->chars, s->max_text_length);
-  return m->from ? sender_ineligible(s, m->from) : NULL;
+  return m->from ? sender_ineligible(s, m->from, why) : 0;
 }
 
 static double plan_cost(const router_snapshot *s, const router_msg *m) {
@@ -185,19 +200,19 @@ static double plan_cost(const router_snapshot *s, const router_msg *m) {
 }
 
 /* NULL when the breaker lets the candidate through; else why not. */
-static char *breaker_blocks(const router_snapshot *s, const router_env *env,
-                            int *half_open) {
+static int breaker_blocks(const router_snapshot *s, const router_env *env,
+                          int *half_open, char **why) {
   *half_open = 0;
   if (env->breaker_limit <= 0 || !s->breaker_known ||
       s->breaker_failures < env->breaker_limit)
-    return NULL;
+    return 0;
   if (s->breaker_open_until > env->now)
-    return xasprintf("circuit breaker open for %lld s more (%ld failures in "
-                     "a row)",
-                     (long long)(s->breaker_open_until - env->now),
-                     s->breaker_failures);
+    return no(why,
+              "circuit breaker open for %lld s more (%ld failures in a row)",
+              (long long)(s->breaker_open_until - env->now),
+              s->breaker_failures);
   *half_open = 1; /* cool-down over: this send is the probe */
-  return NULL;
+  return 0;
 }
 
 /* ---------------------------------------------------------- policies -- */
@@ -221,9 +236,12 @@ static void eligible_first(router_plan *plan) {
     }
 }
 
-static void set_reason(router_candidate *c, char *reason) {
+/* Takes `reason` (NULL: it could not be allocated, the plan fails). */
+static void set_reason(router_plan *plan, router_candidate *c, char *reason) {
   free(c->reason);
   c->reason = reason;
+  if (!reason)
+    plan->oom = 1;
 }
 
 static void order_failover(router_plan *plan, const router_env *env) {
@@ -232,8 +250,8 @@ static void order_failover(router_plan *plan, const router_env *env) {
   eligible_first(plan);
   n = n_eligible(plan);
   for (i = 1; i < n; i++)
-    set_reason(&plan->cand[i],
-               xstrdup("failover: tried if the ones before fail"));
+    set_reason(plan, &plan->cand[i],
+               str_dup("failover: tried if the ones before fail"));
 }
 
 static int by_cost(const router_candidate *x, const router_candidate *y) {
@@ -254,11 +272,11 @@ static void credit_filter(router_plan *plan) {
     if (!c->eligible)
       continue;
     if (!s->has_credit)
-      set_reason(c, xstrdup(s->credit_why ? s->credit_why : "credit unknown"));
+      set_reason(plan, c, str_dup(s->credit_why ? s->credit_why : "credit unknown"));
     else if (s->credit < c->need) {
       c->eligible = 0;
       c->skip = SKIP_CREDIT;
-      set_reason(c, xasprintf("credit %g < %g needed", s->credit, c->need));
+      set_reason(plan, c, str_printf("credit %g < %g needed", s->credit, c->need));
     }
   }
 }
@@ -281,10 +299,10 @@ static void order_cheapest(router_plan *plan, const router_env *env) {
   for (i = 0; i < n; i++) {
     router_candidate *c = &plan->cand[i];
     const char *rank = i == 0 ? "cheapest" : "next cheapest";
-    set_reason(c, c->snap->has_credit
-                      ? xasprintf("%s at %g (credit %g >= %g needed)", rank,
+    set_reason(plan, c, c->snap->has_credit
+                      ? str_printf("%s at %g (credit %g >= %g needed)", rank,
                                   c->cost, c->snap->credit, c->need)
-                      : xasprintf("%s at %g (%s)", rank, c->cost,
+                      : str_printf("%s at %g (%s)", rank, c->cost,
                                   c->reason ? c->reason : "credit unknown"));
   }
 }
@@ -303,10 +321,10 @@ static void order_roundrobin(router_plan *plan, const router_env *env) {
     plan->cand[n - 1] = first;
   }
   for (i = 0; i < n; i++)
-    set_reason(&plan->cand[i],
-               i == 0 ? xasprintf("round robin: its turn (position %lld)",
+    set_reason(plan, &plan->cand[i],
+               i == 0 ? str_printf("round robin: its turn (position %lld)",
                                   (long long)pos)
-                      : xstrdup("round robin: failover if the ones before "
+                      : str_dup("round robin: failover if the ones before "
                                 "fail"));
 }
 
@@ -362,8 +380,7 @@ int router_plan_build(const router_selection *sel, const router_msg *m,
   plan->cand = calloc(sel->n ? sel->n : 1, sizeof *plan->cand);
   if (!plan->route || !plan->cand) {
     router_plan_free(plan);
-    err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
-    return -1;
+    return err_oom(err);
   }
   plan->policy = sel->policy->name;
   plan->failover_on_unknown = sel->failover_on_unknown;
@@ -373,22 +390,29 @@ int router_plan_build(const router_selection *sel, const router_msg *m,
     const router_snapshot *s = &snaps[i];
     int half_open = 0;
     rc->snap = s;
-    rc->reason = router_ineligible(s, m, env->now);
-    if (rc->reason)
+    if (router_ineligible(s, m, env->now, &rc->reason))
       rc->skip = s->usable && s->cfg->enabled ? SKIP_MESSAGE : SKIP_UNUSABLE;
     else if (!sel->forced_provider &&
-             (rc->reason = breaker_blocks(s, env, &half_open)))
+             breaker_blocks(s, env, &half_open, &rc->reason))
       rc->skip = SKIP_BREAKER;
-    rc->eligible = rc->reason == NULL;
+    rc->eligible = rc->skip == SKIP_NONE;
+    if (!rc->eligible && !rc->reason)
+      plan->oom = 1;
     rc->cost = plan_cost(s, m);
     rc->need = (double)m->segments * (double)m->n_to *
                s->cfg->credit_per_segment;
     if (rc->eligible)
-      rc->reason = xstrdup(half_open ? "circuit breaker half-open: this send "
-                                       "is the probe"
-                                     : "in route order");
+      set_reason(plan, rc,
+                 str_dup(half_open ? "circuit breaker half-open: this send "
+                                     "is the probe"
+                                   : "in route order"));
   }
-  sel->policy->order(plan, env);
+  if (!plan->oom)
+    sel->policy->order(plan, env);
+  if (plan->oom) {
+    router_plan_free(plan);
+    return err_oom(err);
+  }
   return 0;
 }
 

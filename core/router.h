@@ -123,6 +123,7 @@ struct router_plan {
   int failover_on_unknown;
   router_candidate *cand; /* in the order they will be tried */
   size_t n;
+  int oom;        /* a reason could not be allocated (while building) */
 };
 
 /** Step 2: the plan, one candidate per snapshot (parallel to sel->names).
@@ -133,10 +134,11 @@ int router_plan_build(const router_selection *sel, const router_msg *m,
                       router_plan *plan, smsmux_error *err);
 void router_plan_free(router_plan *plan);
 
-/** Why `s` cannot take `m` at time `now` (Unix seconds) whatever the
-    policy (malloc'd), or NULL. */
-char *router_ineligible(const router_snapshot *s, const router_msg *m,
-                        int64_t now);
+/** 0 when `s` can take `m` at time `now` (Unix seconds) whatever the
+    policy; else 1, with why not in *why when `why` is not NULL (malloc'd;
+    NULL when out of memory).  Nothing is allocated when `why` is NULL. */
+int router_ineligible(const router_snapshot *s, const router_msg *m,
+                      int64_t now, char **why);
 
 /** 1 when a failure of class `cls` moves on to the next provider. */
 int router_moves_on(smsmux_error_class cls, int failover_on_unknown);

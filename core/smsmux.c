@@ -7,7 +7,8 @@
  * Embeddable: nothing here ends the process, and closing the last handle
  * cleans up nothing process-wide that an application may share (libxml2 is
  * initialised once and never torn down; libcurl and libltdl keep their own
- * reference counts, ours is one of them). */
+ * reference counts, ours is one of them).  Out of memory is an error too
+ * (SMSMUX_ERR_SYSTEM, "out of memory", or NULL where smsmux.h says so). */
 #include <config.h>
 
 #include "engine.h"
@@ -121,14 +122,19 @@ int smsmux_parse_time(const char *s, int64_t *when, smsmux_error *err) {
 
 /* --------------------------------------------------------------- open -- */
 
+/* The plugin `name`, loaded once per handle; NULL when out of memory. */
 static plugin *plugin_for(struct smsmux *sm, const char *name) {
   size_t i;
-  plugin *p;
+  plugin *p, **more;
   for (i = 0; i < sm->n_plugins; i++)
     if (strcmp(sm->plugins[i]->name, name) == 0)
       return sm->plugins[i];
-  p = loader_load(sm->cfg->plugin_dir, name);
-  sm->plugins = xrealloc(sm->plugins, (sm->n_plugins + 1) * sizeof *sm->plugins);
+  more = realloc(sm->plugins, (sm->n_plugins + 1) * sizeof *sm->plugins);
+  if (!more)
+    return NULL;
+  sm->plugins = more;
+  if (!(p = loader_load(sm->cfg->plugin_dir, name)))
+    return NULL;
   sm->plugins[sm->n_plugins++] = p;
   return p;
 }
@@ -157,8 +163,16 @@ static void libs_release(void) {
   loader_exit();
 }
 
+/* NULL when out of memory (c is then the caller's still). */
 static struct smsmux *handle_new(cfg *c, const smsmux_options *opts) {
-  struct smsmux *sm = xcalloc(1, sizeof *sm);
+  struct smsmux *sm = calloc(1, sizeof *sm);
+  char *dir = NULL;
+  if (!sm)
+    return NULL;
+  if (opts && opts->plugin_dir && !(dir = str_dup(opts->plugin_dir))) {
+    free(sm);
+    return NULL;
+  }
   pthread_mutex_init(&sm->store_lock, NULL);
   pthread_mutex_init(&sm->queue_lock, NULL);
   pthread_mutex_init(&sm->tenant_lock, NULL);
@@ -169,9 +183,9 @@ static struct smsmux *handle_new(cfg *c, const smsmux_options *opts) {
     memcpy(&sm->opts, opts, n);
   }
   sm->opts.size = sizeof sm->opts;
-  if (sm->opts.plugin_dir) {
+  if (dir) {
     free(c->plugin_dir);
-    c->plugin_dir = xstrdup(sm->opts.plugin_dir);
+    c->plugin_dir = dir;
   }
   sm->opts.plugin_dir = NULL;
   log_sink_init(&sm->log, sm->opts.log, sm->opts.log_userdata,
@@ -202,12 +216,27 @@ smsmux *smsmux_open(const char *ini_path, const smsmux_options *opts,
     cfg_free(c);
     return NULL;
   }
-  sm = handle_new(c, opts);
-  sm->inst = xcalloc(c->n_providers ? c->n_providers : 1, sizeof *sm->inst);
+  if (!(sm = handle_new(c, opts))) {
+    cfg_free(c);
+    libs_release();
+    err_oom(err);
+    return NULL;
+  }
+  sm->inst = calloc(c->n_providers ? c->n_providers : 1, sizeof *sm->inst);
+  if (!sm->inst) {
+    smsmux_close(sm);
+    err_oom(err);
+    return NULL;
+  }
   for (i = 0; i < c->n_providers; i++) {
+    plugin *p = plugin_for(sm, c->providers[i].plugin);
+    if (!p) {
+      smsmux_close(sm);
+      err_oom(err);
+      return NULL;
+    }
     sm->n_inst++;
-    if (instance_init(&sm->inst[i], &sm->env, &c->providers[i],
-                      plugin_for(sm, c->providers[i].plugin), err)) {
+    if (instance_init(&sm->inst[i], &sm->env, &c->providers[i], p, err)) {
       smsmux_close(sm);
       return NULL;
     }

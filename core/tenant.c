@@ -100,7 +100,10 @@ typedef struct tenant_buckets {
   size_t n, cap;
 } tenant_buckets;
 
-/* One token for `name`: 0, or the seconds to wait. */
+/* take_token's answer when out of memory */
+#define TOKEN_OOM ((unsigned)-1)
+
+/* One token for `name`: 0, or the seconds to wait; TOKEN_OOM. */
 static unsigned take_token(struct smsmux *sm, const char *name, double rate,
                            unsigned burst) {
   tenant_buckets *bs;
@@ -110,15 +113,22 @@ static unsigned take_token(struct smsmux *sm, const char *name, double rate,
   if (rate <= 0)
     return 0;
   pthread_mutex_lock(&sm->tenant_lock);
-  if (!sm->tenant_buckets)
-    sm->tenant_buckets = xcalloc(1, sizeof(tenant_buckets));
+  if (!sm->tenant_buckets &&
+      !(sm->tenant_buckets = calloc(1, sizeof(tenant_buckets)))) {
+    pthread_mutex_unlock(&sm->tenant_lock);
+    return TOKEN_OOM;
+  }
   bs = sm->tenant_buckets;
   for (i = 0; i < bs->n && !b; i++)
     if (strcmp(bs->v[i].name, name) == 0)
       b = &bs->v[i];
   if (!b) {
-    b = VEC_PUSH(bs->v, bs->n, bs->cap);
-    b->name = xstrdup(name);
+    if ((b = VEC_PUSH(bs->v, bs->n, bs->cap)) && !(b->name = str_dup(name)))
+      bs->n--; /* the slot given back */
+    if (!b || !b->name) {
+      pthread_mutex_unlock(&sm->tenant_lock);
+      return TOKEN_OOM;
+    }
   }
   wait = credit_bucket_take(&b->b, rate, burst, 1, mono_s());
   pthread_mutex_unlock(&sm->tenant_lock);
@@ -170,10 +180,16 @@ static char *route_of(struct smsmux *sm, const smsmux_send_request *req,
                       smsmux_error *err) {
   smsmux_route_explain *x = engine_explain(sm, req);
   char *r = NULL;
-  if (x->route)
-    r = xstrdup(x->route);
-  else
+  if (!x) { /* NULL only when out of memory */
+    err_oom(err);
+    return NULL;
+  }
+  if (x->route) {
+    if (!(r = str_dup(x->route)))
+      err_oom(err);
+  } else {
     *err = x->error;
+  }
   smsmux_route_explain_free(x);
   return r;
 }
@@ -252,7 +268,11 @@ int tenant_submit_check(struct smsmux *sm, const char *tenant,
       goto out;
     }
   }
-  if ((wait = take_token(sm, tenant, t.rate, t.burst))) {
+  if ((wait = take_token(sm, tenant, t.rate, t.burst)) == TOKEN_OOM) {
+    err_oom(err);
+    goto out;
+  }
+  if (wait) {
     err_set(err, SMSMUX_ERR_TEMPORARY, "rate-limited",
             "tenant %s sends at most %g messages a second (burst %u): "
             "nothing was queued; retry in %u s",
@@ -260,10 +280,16 @@ int tenant_submit_check(struct smsmux *sm, const char *tenant,
             wait);
     goto out;
   }
-  c->tenant = xstrdup(tenant);
-  c->refund_on = plan && plan->refund ? xstrdup(plan->refund) : NULL;
+  c->tenant = str_dup(tenant);
+  c->refund_on = plan && plan->refund ? str_dup(plan->refund) : NULL;
   c->callback_url =
-      t.callback_url && *t.callback_url ? xstrdup(t.callback_url) : NULL;
+      t.callback_url && *t.callback_url ? str_dup(t.callback_url) : NULL;
+  if (!c->tenant || (plan && plan->refund && !c->refund_on) ||
+      (t.callback_url && *t.callback_url && !c->callback_url)) {
+    tenant_charge_clear(c);
+    err_oom(err);
+    goto out;
+  }
   c->low_balance = t.low_balance;
   rc = 0;
 out:
@@ -333,7 +359,7 @@ static void post_low_balance(struct smsmux *sm, const store_tenant *t) {
   httpc_pool *pool;
   httpc_request rq;
   httpc_failure f;
-  strbuf answer = {NULL, 0, 0};
+  strbuf answer = {NULL, 0, 0, 0};
   long status = 0;
   size_t n_h = 1;
   snprintf(id, sizeof id, "low-balance-%s-%lld", t->name,
@@ -998,7 +1024,7 @@ char *smsmux_tenant_usage(smsmux *sm, const char *name, int tree,
   for (i = 0; i < n; i++)
     total += rows[i].units;
   if (csv) {
-    strbuf b = {NULL, 0, 0};
+    strbuf b = {NULL, 0, 0, 0};
     sb_adds(&b, "tenant,provider,status,messages,recipients,units\n");
     for (i = 0; i < n; i++) {
       csv_field(&b, rows[i].tenant);

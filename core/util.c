@@ -1,55 +1,36 @@
-/* util: error filling, strings, arenas. Out of memory in the x* functions
- * aborts (not yet an error: docs/ARCHITECTURE.md says which layers return
- * one); a gateway that
- * cannot allocate a few bytes cannot do anything useful or safe. */
+/* util: error filling, strings, arenas, vectors.
+ *
+ * Nothing here aborts or exits: a library must leave that decision to the
+ * application that embeds it.  Every allocating helper returns NULL (or -1)
+ * when memory runs out; the layers above pass that up as an error of class
+ * SMSMUX_ERR_SYSTEM, "out of memory" (err_oom), and free what they had
+ * built.  A strbuf and the arena note a failure so that a caller can build
+ * a string piece by piece and check once at the end. */
 #include "util.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void oom(void) {
-  fputs("smsmux: out of memory\n", stderr);
-  abort();
-}
-
-void *xmalloc(size_t n) {
-  void *p = malloc(n ? n : 1);
-  if (!p)
-    oom();
-  return p;
-}
-
-void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size ? size : 1);
-  if (!p)
-    oom();
-  return p;
-}
-
-void *xrealloc(void *p, size_t n) {
-  void *q = realloc(p, n ? n : 1);
-  if (!q)
-    oom();
-  return q;
-}
-
-char *xstrdup(const char *s) {
-  return s ? xstrndup(s, strlen(s)) : NULL;
-}
-
-char *xstrndup(const char *s, size_t n) {
+char *str_ndup(const char *s, size_t n) {
   char *d;
   if (!s)
     return NULL;
-  d = xmalloc(n + 1);
+  d = malloc(n + 1);
+  if (!d)
+    return NULL;
   memcpy(d, s, n);
   d[n] = '\0';
   return d;
 }
 
-char *xvasprintf(const char *fmt, va_list ap) {
+char *str_dup(const char *s) {
+  return s ? str_ndup(s, strlen(s)) : NULL;
+}
+
+char *str_vprintf(const char *fmt, va_list ap) {
   va_list ap2;
   int n;
   char *s;
@@ -58,18 +39,32 @@ char *xvasprintf(const char *fmt, va_list ap) {
   va_end(ap2);
   if (n < 0)
     n = 0;
-  s = xmalloc((size_t)n + 1);
+  s = malloc((size_t)n + 1);
+  if (!s)
+    return NULL;
   vsnprintf(s, (size_t)n + 1, fmt, ap);
   return s;
 }
 
-char *xasprintf(const char *fmt, ...) {
+char *str_printf(const char *fmt, ...) {
   va_list ap;
   char *s;
   va_start(ap, fmt);
-  s = xvasprintf(fmt, ap);
+  s = str_vprintf(fmt, ap);
   va_end(ap);
   return s;
+}
+
+void *vec_grow(void *p, size_t *cap, size_t size) {
+  size_t n = *cap ? *cap * 2 : 8;
+  void *q;
+  if (n > SIZE_MAX / size)
+    return p;
+  q = realloc(p, n * size);
+  if (!q)
+    return p;
+  *cap = n;
+  return q;
 }
 
 void err_vset(smsmux_error *err, smsmux_error_class cls, const char *code,
@@ -94,15 +89,24 @@ void err_clear(smsmux_error *err) {
     memset(err, 0, sizeof *err);
 }
 
+int err_oom(smsmux_error *err) {
+  err_set(err, SMSMUX_ERR_SYSTEM, NULL, "out of memory");
+  return -1;
+}
+
 int sb_try_add(strbuf *b, const char *s, size_t n) {
+  if (b->oom)
+    return -1;
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
     char *p;
     while (cap < b->len + n + 1)
       cap *= 2;
     p = realloc(b->s, cap);
-    if (!p)
+    if (!p) {
+      b->oom = 1;
       return -1;
+    }
     b->s = p;
     b->cap = cap;
   }
@@ -113,10 +117,7 @@ int sb_try_add(strbuf *b, const char *s, size_t n) {
   return 0;
 }
 
-void sb_add(strbuf *b, const char *s, size_t n) {
-  if (sb_try_add(b, s, n))
-    oom();
-}
+void sb_add(strbuf *b, const char *s, size_t n) { (void)sb_try_add(b, s, n); }
 
 void sb_adds(strbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
 
@@ -124,14 +125,22 @@ void sb_addf(strbuf *b, const char *fmt, ...) {
   va_list ap;
   char *s;
   va_start(ap, fmt);
-  s = xvasprintf(fmt, ap);
+  s = b->oom ? NULL : str_vprintf(fmt, ap);
   va_end(ap);
-  sb_adds(b, s);
+  if (s)
+    sb_adds(b, s);
+  else
+    b->oom = 1;
   free(s);
 }
 
 char *sb_steal(strbuf *b) {
-  char *s = b->s ? b->s : xstrdup("");
+  char *s;
+  if (b->oom) {
+    sb_free(b);
+    return NULL;
+  }
+  s = b->s ? b->s : str_dup("");
   b->s = NULL;
   b->len = b->cap = 0;
   return s;
@@ -141,6 +150,7 @@ void sb_free(strbuf *b) {
   free(b->s);
   b->s = NULL;
   b->len = b->cap = 0;
+  b->oom = 0;
 }
 
 /* A bump arena: blocks of at least ARENA_BLOCK bytes, each allocation
@@ -159,7 +169,7 @@ struct arena_block {
   max_align_t data[];
 };
 
-void *arena_try_alloc(arena *a, size_t n) {
+void *arena_alloc(arena *a, size_t n) {
   const size_t align = sizeof(max_align_t);
   size_t need = ARENA_BLOCK ? (n + 1 + align - 1) / align * align : n + 1;
   arena_block *b = a->head;
@@ -186,18 +196,13 @@ void *arena_try_alloc(arena *a, size_t n) {
   return p;
 }
 
-void *arena_alloc(arena *a, size_t n) {
-  void *p = arena_try_alloc(a, n);
-  if (!p)
-    oom();
-  return p;
-}
-
 char *arena_strndup(arena *a, const char *s, size_t n) {
   char *d;
   if (!s)
     return NULL;
   d = arena_alloc(a, n + 1);
+  if (!d)
+    return NULL;
   memcpy(d, s, n);
   d[n] = '\0';
   return d;
@@ -208,7 +213,7 @@ char *arena_strdup(arena *a, const char *s) {
 }
 
 char *arena_vprintf(arena *a, const char *fmt, va_list ap) {
-  char *s = xvasprintf(fmt, ap);
+  char *s = str_vprintf(fmt, ap);
   char *d = arena_strdup(a, s);
   free(s);
   return d;

@@ -30,7 +30,11 @@ static int add(json_object *o, const char *k, const char *v) {
   json_object *x = NULL;
   if (v && !(x = json_object_new_string(v)))
     return -1;
-  return json_object_object_add(o, k, x);
+  if (json_object_object_add(o, k, x) < 0) {
+    json_object_put(x);
+    return -1;
+  }
+  return 0;
 }
 
 char *webhook_body(const webhook_event *e) {

@@ -39,6 +39,16 @@ tests_test_embed_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
 tests_test_embed_LDADD = core/libsmsmux.la $(CURL_LIBS) $(XML_LIBS)
 TESTS += tests/embed.sh
 EXTRA_DIST += tests/embed.sh
+# test_oom: each allocation of the library and its plugin failing in turn
+# around smsmux_open + smsmux_send (run by tests/oom.sh with the
+# simulator); it defines malloc & co. itself, hence -export-dynamic.
+check_PROGRAMS += tests/test_oom
+tests_test_oom_SOURCES = tests/test_oom.c tests/check.h
+tests_test_oom_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
+tests_test_oom_LDFLAGS = -export-dynamic
+tests_test_oom_LDADD = core/libsmsmux.la $(CURL_LIBS) $(XML_LIBS) -ldl
+TESTS += tests/oom.sh
+EXTRA_DIST += tests/oom.sh
 # The layering check (docs/ARCHITECTURE.md "Layers").
 TESTS += tests/layering.sh
 EXTRA_DIST += tests/layering.sh docs/ARCHITECTURE.md

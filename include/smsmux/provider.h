@@ -418,7 +418,10 @@ typedef struct smsmux_host {
       or NULL. (1.0) */
   const char *(*http_header)(smsmux_call *call, const char *name);
 
-  /** Memory that lives until the operation returns (open: until close). (1.0) */
+  /** Memory that lives until the operation returns (open: until close);
+      NULL when out of memory (the operation then fails whatever the plugin
+      returns; the other services returning call memory return NULL too,
+      docs/PLUGINS.md "Memory and threads"). (1.0) */
   void *(*alloc)(smsmux_call *call, size_t n);
 
   /** printf into call memory. (1.0) */

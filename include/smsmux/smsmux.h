@@ -417,20 +417,24 @@ typedef struct smsmux_batch_summary {
   size_t n_providers;
 } smsmux_batch_summary;
 
-/** Start the workers.  NULL with err (bad options). */
+/** Start the workers.  NULL with err (bad options; SMSMUX_ERR_SYSTEM when
+    out of memory). */
 smsmux_batch *smsmux_batch_new(smsmux *sm, const smsmux_batch_options *opts,
                                smsmux_error *err);
 /** Queue a copy of `req` (blocks while the queue is full).  `req` holds
     one number, or several without a ref (they then share a tag).  0, or
     -1 with err (class INPUT) when the batch is cancelled or `req` is not
-    acceptable. */
+    acceptable, or SMSMUX_ERR_SYSTEM when out of memory (the numbers of
+    `req` before the one that failed are queued).  A group the workers
+    cannot send for want of memory reports its rows with that error. */
 int smsmux_batch_add(smsmux_batch *b, const smsmux_send_request *req,
                      uint64_t tag, smsmux_error *err);
 /** Stop early: sends in progress finish, rows still queued are not sent
     (counted in not_sent, no callback).  Safe from another thread. */
 void smsmux_batch_cancel(smsmux_batch *b);
 /** Send what is queued, wait for the workers, free the batch and return
-    the summary (release it with smsmux_batch_summary_free). */
+    the summary (release it with smsmux_batch_summary_free), or NULL when
+    out of memory. */
 smsmux_batch_summary *smsmux_batch_finish(smsmux_batch *b);
 void smsmux_batch_summary_free(smsmux_batch_summary *s);
 
