@@ -2757,6 +2757,41 @@ static int refund_recipient(sq_db *db, job *j, const char *mid,
   return rc;
 }
 
+/* The first column of every row of `st` (finalized here), copied into a
+   new array *out of *n strings.  0; -1 when the database fails (its code
+   in *step_rc); -2 out of memory.  On failure nothing is left to free. */
+static int column0_all(sqlite3_stmt *st, char ***out, size_t *n,
+                       int *step_rc) {
+  char **v = NULL;
+  size_t cap = 0, i;
+  int rc, ok = 1;
+  *n = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
+    if (*n == cap) {
+      char **w = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof *w);
+      if (!w) {
+        ok = 0;
+        break;
+      }
+      v = w;
+    }
+    if ((v[*n] = column_dup(st, 0, &ok)))
+      (*n)++;
+  }
+  sqlite3_finalize(st);
+  *step_rc = rc;
+  if (ok && (rc == SQLITE_DONE || rc == SQLITE_ROW)) {
+    *out = v;
+    return 0;
+  }
+  for (i = 0; i < *n; i++)
+    free(v[i]);
+  free(v);
+  *out = NULL;
+  *n = 0;
+  return ok ? -1 : -2;
+}
+
 /* refund_recipient for every charged, unrefunded recipient of message
    `mid` in `state`. */
 static int refund_message(sq_db *db, job *j, const char *mid,
@@ -2767,36 +2802,21 @@ static int refund_message(sq_db *db, job *j, const char *mid,
                              "refunded",
                              "tt", mid, state);
   char **nums = NULL;
-  size_t n = 0, cap = 0, i;
-  int rc, ok = 1;
+  size_t n = 0, i;
+  int rc, step_rc;
   if (!st) {
     sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
             sqlite3_errcode(db->w.sql));
     return -1;
   }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
-    if (n == cap) {
-      char **v = realloc(nums, (cap = cap ? cap * 2 : 8) * sizeof *v);
-      if (!v) {
-        ok = 0;
-        break;
-      }
-      nums = v;
-    }
-    if ((nums[n] = column_dup(st, 0, &ok)))
-      n++;
-  }
-  sqlite3_finalize(st);
-  if (!ok || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
-    if (ok)
-      sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db",
-              rc);
-    else
-      store_set_err(j->err, sizeof j->err, "out of memory");
-    rc = -1;
-  } else {
-    rc = 0;
-  }
+  rc = column0_all(st, &nums, &n, &step_rc);
+  if (rc == -1)
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db",
+            step_rc);
+  else if (rc)
+    store_set_err(j->err, sizeof j->err, "out of memory");
+  if (rc)
+    return -1;
   for (i = 0; i < n; i++) {
     if (rc == 0 && refund_recipient(db, j, mid, nums[i], state, NULL, units))
       rc = -1;
@@ -2814,29 +2834,18 @@ static int refund_leftovers(sq_db *db, job *j) {
                              "WHERE state = 'failed' AND units > refunded",
                              "");
   char **ids = NULL;
-  size_t n = 0, cap = 0, i;
-  int rc, ok = 1;
+  size_t n = 0, i;
+  int rc, step_rc;
   if (!st) {
     sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
             sqlite3_errcode(db->w.sql));
     return -1;
   }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
-    if (n == cap) {
-      char **v = realloc(ids, (cap = cap ? cap * 2 : 8) * sizeof *v);
-      if (!v) {
-        ok = 0;
-        break;
-      }
-      ids = v;
-    }
-    if ((ids[n] = column_dup(st, 0, &ok)))
-      n++;
-  }
-  sqlite3_finalize(st);
-  rc = ok && (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
-  if (rc)
+  if (column0_all(st, &ids, &n, &step_rc)) {
     store_set_err(j->err, sizeof j->err, "cannot read the failed recipients");
+    return -1;
+  }
+  rc = 0;
   for (i = 0; i < n; i++) {
     if (rc == 0 && refund_message(db, j, ids[i], "failed", NULL))
       rc = -1;
