@@ -83,7 +83,9 @@ typedef struct store_backend {
   int (*poll_mark)(store_db *db, const char *message_id, const char *number,
                    int64_t next_at);
   /* tenants, keys, ledger, usage (issue 14): an entry left NULL answers
-     -1 (store_dispatch.c) */
+     -1 (store_dispatch.c), which also checks the arguments of tenant_add,
+     tenant_update and key_revoke and hands key_add and key_lookup the hash
+     already checked and lower-cased (store_hash_norm) */
   int (*tenant_add)(store_db *db, const store_tenant *t, char *err,
                     size_t errlen);
   int (*tenant_get)(store_db *db, const char *name, store_tenant *t);

@@ -262,6 +262,10 @@ int store_tenant_add(store_db *db, const store_tenant *t, char *err,
                      size_t errlen) {
   if (!db || !db->be->tenant_add)
     return NOT_THERE(db, err, errlen);
+  if (!t || !t->name || !*t->name) {
+    store_set_err(err, errlen, "a tenant needs a name");
+    return -1;
+  }
   return db->be->tenant_add(db, t, err, errlen);
 }
 
@@ -282,27 +286,45 @@ int store_tenant_update(store_db *db, const store_tenant *t, char *err,
                         size_t errlen) {
   if (!db || !db->be->tenant_update)
     return NOT_THERE(db, err, errlen);
+  if (!t || !t->name) {
+    store_set_err(err, errlen, "which tenant?");
+    return -1;
+  }
   return db->be->tenant_update(db, t, err, errlen);
 }
 
 int store_key_add(store_db *db, const char *tenant, const char *sha256_hex,
                   const char *label, char *err, size_t errlen) {
+  char hash[65];
   if (!db || !db->be->key_add)
     return NOT_THERE(db, err, errlen);
-  return db->be->key_add(db, tenant, sha256_hex, label, err, errlen);
+  if (store_hash_norm(sha256_hex, hash)) {
+    store_set_err(err, errlen,
+                  "a key is stored as its SHA-256: 64 hex digits expected");
+    return -1;
+  }
+  return db->be->key_add(db, tenant, hash, label, err, errlen);
 }
 
 int store_key_revoke(store_db *db, const char *tenant, const char *which,
                      char *err, size_t errlen) {
   if (!db || !db->be->key_revoke)
     return NOT_THERE(db, err, errlen);
+  if (!tenant || !which || !*which) {
+    store_set_err(err, errlen, "which key?");
+    return -1;
+  }
   return db->be->key_revoke(db, tenant, which, err, errlen);
 }
 
 int store_key_lookup(store_db *db, const char *sha256_hex, char **tenant) {
+  char hash[65];
   *tenant = NULL;
-  return db && db->be->key_lookup ? db->be->key_lookup(db, sha256_hex, tenant)
-                                  : -1;
+  if (!db || !db->be->key_lookup)
+    return -1;
+  if (store_hash_norm(sha256_hex, hash))
+    return 1;
+  return db->be->key_lookup(db, hash, tenant);
 }
 
 int store_key_list(store_db *db, const char *tenant, store_key_row **rows,

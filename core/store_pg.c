@@ -2362,10 +2362,6 @@ static int tenant_add_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_tenant_add(store_db *db, const store_tenant *t, char *err,
                          size_t errlen) {
   tenant_arg a;
-  if (!t || !t->name || !*t->name) {
-    store_set_err(err, errlen, "a tenant needs a name");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.t = t;
   return tenant_tx(db, tenant_add_body, &a, err, errlen);
@@ -2393,10 +2389,6 @@ static int tenant_update_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_tenant_update(store_db *db, const store_tenant *t, char *err,
                             size_t errlen) {
   tenant_arg a;
-  if (!t || !t->name) {
-    store_set_err(err, errlen, "which tenant?");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.t = t;
   return tenant_tx(db, tenant_update_body, &a, err, errlen);
@@ -2505,15 +2497,9 @@ static int key_add_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_key_add(store_db *db, const char *tenant, const char *sha256_hex,
                       const char *label, char *err, size_t errlen) {
   tenant_arg a;
-  char hash[65];
-  if (store_hash_norm(sha256_hex, hash)) {
-    store_set_err(err, errlen,
-                  "a key is stored as its SHA-256: 64 hex digits expected");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.name = tenant;
-  a.hash = hash;
+  a.hash = sha256_hex;
   a.label = label;
   return tenant_tx(db, key_add_body, &a, err, errlen);
 }
@@ -2535,10 +2521,6 @@ static int key_revoke_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_key_revoke(store_db *db, const char *tenant, const char *which,
                          char *err, size_t errlen) {
   tenant_arg a;
-  if (!tenant || !which || !*which) {
-    store_set_err(err, errlen, "which key?");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.name = tenant;
   a.label = which;
@@ -2548,12 +2530,9 @@ static int pg_key_revoke(store_db *db, const char *tenant, const char *which,
 static int pg_key_lookup(store_db *db_, const char *sha256_hex,
                          char **tenant) {
   pg_db *db = (pg_db *)db_;
-  char hash[65];
   PGresult *r;
   int ok = 1;
-  if (store_hash_norm(sha256_hex, hash))
-    return 1;
-  if (!(r = read1(db, P_K_LOOKUP, 1, hash, NULL, NULL, NULL, NULL)))
+  if (!(r = read1(db, P_K_LOOKUP, 1, sha256_hex, NULL, NULL, NULL, NULL)))
     return -1;
   if (PQntuples(r) == 0) {
     PQclear(r);
