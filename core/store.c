@@ -2186,103 +2186,92 @@ static int sq_message_cancel(store_db *db_, const char *tenant, const char *id,
   return a.result;
 }
 
-static int read_message_rows(conn *c, store_message *m, int *ok) {
+/* Every row of `sql` (?1: the message id `id`) appended to *v (*n
+   elements of `size` bytes, room made `first` at a time, then doubled),
+   each zeroed then filled by `row`.  -1 when the database fails; out of
+   memory: *ok = 0 (and 0). */
+static int rows_of_message(conn *c, const char *sql, const char *id, void **v,
+                           size_t *n, size_t size, size_t first,
+                           void (*row)(sqlite3_stmt *, void *, int *),
+                           int *ok) {
   sqlite3_stmt *st = NULL;
   size_t cap = 0;
-  int rc = sqlite3_prepare_v2(c->sql,
-                              "SELECT number, state, provider, provider_id, "
-                              "code, text, updated FROM recipients WHERE "
-                              "message_id = ?1 ORDER BY number",
-                              -1, &st, NULL);
+  int rc = sqlite3_prepare_v2(c->sql, sql, -1, &st, NULL);
   if (rc != SQLITE_OK)
     return -1;
-  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    store_rcpt_row *r;
-    if (m->n_rcpts == cap) {
-      store_rcpt_row *v =
-          realloc(m->rcpts, (cap = cap ? cap * 2 : 4) * sizeof *v);
-      if (!v) {
+    char *at;
+    if (*n == cap) {
+      char *w = realloc(*v, (cap = cap ? cap * 2 : first) * size);
+      if (!w) {
         *ok = 0;
         break;
       }
-      m->rcpts = v;
+      *v = w;
     }
-    r = &m->rcpts[m->n_rcpts++];
-    r->number = column_dup(st, 0, ok);
-    r->state = column_dup(st, 1, ok);
-    r->provider = column_dup(st, 2, ok);
-    r->provider_id = column_dup(st, 3, ok);
-    r->code = column_dup(st, 4, ok);
-    r->text = column_dup(st, 5, ok);
-    r->updated = sqlite3_column_int64(st, 6);
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    return -1;
-  cap = 0;
-  rc = sqlite3_prepare_v2(c->sql,
-                          "SELECT provider, outcome, class, code, message, at "
-                          "FROM attempts WHERE message_id = ?1 ORDER BY rowid",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return -1;
-  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    store_attempt_row *a;
-    if (m->n_attempts == cap) {
-      store_attempt_row *v =
-          realloc(m->attempts, (cap = cap ? cap * 2 : 4) * sizeof *v);
-      if (!v) {
-        *ok = 0;
-        break;
-      }
-      m->attempts = v;
-    }
-    a = &m->attempts[m->n_attempts++];
-    a->provider = column_dup(st, 0, ok);
-    a->outcome = column_dup(st, 1, ok);
-    a->cls = column_dup(st, 2, ok);
-    a->code = column_dup(st, 3, ok);
-    a->message = column_dup(st, 4, ok);
-    a->at = sqlite3_column_int64(st, 5);
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    return -1;
-  cap = 0;
-  rc = sqlite3_prepare_v2(c->sql,
-                          "SELECT seq, kind, number, status, provider, "
-                          "provider_id, code, text, at FROM events WHERE "
-                          "message_id = ?1 ORDER BY seq",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return -1;
-  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    store_event_row *e;
-    if (m->n_events == cap) {
-      store_event_row *v =
-          realloc(m->events, (cap = cap ? cap * 2 : 8) * sizeof *v);
-      if (!v) {
-        *ok = 0;
-        break;
-      }
-      m->events = v;
-    }
-    e = &m->events[m->n_events++];
-    e->seq = sqlite3_column_int64(st, 0);
-    e->kind = column_dup(st, 1, ok);
-    e->number = column_dup(st, 2, ok);
-    e->status = column_dup(st, 3, ok);
-    e->provider = column_dup(st, 4, ok);
-    e->provider_id = column_dup(st, 5, ok);
-    e->code = column_dup(st, 6, ok);
-    e->text = column_dup(st, 7, ok);
-    e->at = sqlite3_column_int64(st, 8);
+    at = (char *)*v + *n * size;
+    memset(at, 0, size);
+    row(st, at, ok);
+    (*n)++;
   }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+static void rcpt_rrow(sqlite3_stmt *st, void *p, int *ok) {
+  store_rcpt_row *r = p;
+  r->number = column_dup(st, 0, ok);
+  r->state = column_dup(st, 1, ok);
+  r->provider = column_dup(st, 2, ok);
+  r->provider_id = column_dup(st, 3, ok);
+  r->code = column_dup(st, 4, ok);
+  r->text = column_dup(st, 5, ok);
+  r->updated = sqlite3_column_int64(st, 6);
+}
+
+static void attempt_rrow(sqlite3_stmt *st, void *p, int *ok) {
+  store_attempt_row *a = p;
+  a->provider = column_dup(st, 0, ok);
+  a->outcome = column_dup(st, 1, ok);
+  a->cls = column_dup(st, 2, ok);
+  a->code = column_dup(st, 3, ok);
+  a->message = column_dup(st, 4, ok);
+  a->at = sqlite3_column_int64(st, 5);
+}
+
+static void event_rrow(sqlite3_stmt *st, void *p, int *ok) {
+  store_event_row *e = p;
+  e->seq = sqlite3_column_int64(st, 0);
+  e->kind = column_dup(st, 1, ok);
+  e->number = column_dup(st, 2, ok);
+  e->status = column_dup(st, 3, ok);
+  e->provider = column_dup(st, 4, ok);
+  e->provider_id = column_dup(st, 5, ok);
+  e->code = column_dup(st, 6, ok);
+  e->text = column_dup(st, 7, ok);
+  e->at = sqlite3_column_int64(st, 8);
+}
+
+static int read_message_rows(conn *c, store_message *m, int *ok) {
+  if (rows_of_message(c,
+                      "SELECT number, state, provider, provider_id, code, "
+                      "text, updated FROM recipients WHERE message_id = ?1 "
+                      "ORDER BY number",
+                      m->id, (void **)&m->rcpts, &m->n_rcpts,
+                      sizeof *m->rcpts, 4, rcpt_rrow, ok) ||
+      rows_of_message(c,
+                      "SELECT provider, outcome, class, code, message, at "
+                      "FROM attempts WHERE message_id = ?1 ORDER BY rowid",
+                      m->id, (void **)&m->attempts, &m->n_attempts,
+                      sizeof *m->attempts, 4, attempt_rrow, ok))
+    return -1;
+  return rows_of_message(c,
+                         "SELECT seq, kind, number, status, provider, "
+                         "provider_id, code, text, at FROM events WHERE "
+                         "message_id = ?1 ORDER BY seq",
+                         m->id, (void **)&m->events, &m->n_events,
+                         sizeof *m->events, 8, event_rrow, ok);
 }
 
 static int sq_message_read(store_db *db_, const char *tenant, const char *id,
