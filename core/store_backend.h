@@ -180,6 +180,12 @@ int store_refund_candidate(const char *state);
     when `in` is not 64 hex digits. */
 int store_hash_norm(const char *in, char out[65]);
 
+/** The strings of one row of a list (store_reply_rows_free and the others
+    free a whole array): for a backend's clean-up of a list half read. */
+void store_reply_row_clear(void *row);
+void store_optout_row_clear(void *row);
+void store_poll_row_clear(void *row);
+
 /** 1 when `which` may be a key id: at least 8 hex digits and nothing
     else. */
 int store_key_prefix_ok(const char *which);

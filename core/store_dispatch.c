@@ -588,37 +588,49 @@ void store_webhook_clear(store_webhook *w) {
   memset(w, 0, sizeof *w);
 }
 
+void store_reply_row_clear(void *row) {
+  store_reply_row *r = row;
+  free(r->id);
+  free(r->provider);
+  free(r->reply_id);
+  free(r->from);
+  free(r->to);
+  free(r->text);
+  free(r->message_id);
+}
+
 void store_reply_rows_free(store_reply_row *rows, size_t n) {
   size_t i;
-  for (i = 0; rows && i < n; i++) {
-    free(rows[i].id);
-    free(rows[i].provider);
-    free(rows[i].reply_id);
-    free(rows[i].from);
-    free(rows[i].to);
-    free(rows[i].text);
-    free(rows[i].message_id);
-  }
+  for (i = 0; rows && i < n; i++)
+    store_reply_row_clear(&rows[i]);
   free(rows);
+}
+
+void store_optout_row_clear(void *row) {
+  store_optout_row *r = row;
+  free(r->number);
+  free(r->source);
 }
 
 void store_optout_rows_free(store_optout_row *rows, size_t n) {
   size_t i;
-  for (i = 0; rows && i < n; i++) {
-    free(rows[i].number);
-    free(rows[i].source);
-  }
+  for (i = 0; rows && i < n; i++)
+    store_optout_row_clear(&rows[i]);
   free(rows);
+}
+
+void store_poll_row_clear(void *row) {
+  store_poll_row *r = row;
+  free(r->message_id);
+  free(r->number);
+  free(r->provider);
+  free(r->provider_id);
 }
 
 void store_poll_rows_free(store_poll_row *rows, size_t n) {
   size_t i;
-  for (i = 0; rows && i < n; i++) {
-    free(rows[i].message_id);
-    free(rows[i].number);
-    free(rows[i].provider);
-    free(rows[i].provider_id);
-  }
+  for (i = 0; rows && i < n; i++)
+    store_poll_row_clear(&rows[i]);
   free(rows);
 }
 

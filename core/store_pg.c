@@ -2866,39 +2866,27 @@ static int pg_reply_add(store_db *db, const store_reply *r, char **tenant,
   return a.result;
 }
 
+static void reply_row(const PGresult *r, int i, void *p, int *ok) {
+  store_reply_row *w = p;
+  w->id = val_dup(r, i, 0, ok);
+  w->provider = val_dup(r, i, 1, ok);
+  w->reply_id = val_dup(r, i, 2, ok);
+  w->from = val_dup(r, i, 3, ok);
+  w->to = val_dup(r, i, 4, ok);
+  w->text = val_dup(r, i, 5, ok);
+  w->message_id = val_dup(r, i, 6, ok);
+  w->at = val_int(r, i, 7);
+}
+
 static int pg_replies_list(store_db *db_, const char *tenant, int64_t since,
                            const char *cursor, unsigned limit,
                            store_reply_row **rows, size_t *n) {
-  pg_db *db = (pg_db *)db_;
   char s[24], l[24];
-  PGresult *r;
-  int i, k, ok = 1;
   snprintf(s, sizeof s, "%lld", (long long)since);
   snprintf(l, sizeof l, "%u", limit);
-  if (!(r = read1(db, P_REPLIES, 4, tenant, cursor, s, l, NULL)))
-    return -1;
-  k = PQntuples(r);
-  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
-    ok = 0;
-  for (i = 0; ok && i < k; i++) {
-    store_reply_row *w = &(*rows)[(*n)++];
-    w->id = val_dup(r, i, 0, &ok);
-    w->provider = val_dup(r, i, 1, &ok);
-    w->reply_id = val_dup(r, i, 2, &ok);
-    w->from = val_dup(r, i, 3, &ok);
-    w->to = val_dup(r, i, 4, &ok);
-    w->text = val_dup(r, i, 5, &ok);
-    w->message_id = val_dup(r, i, 6, &ok);
-    w->at = val_int(r, i, 7);
-  }
-  PQclear(r);
-  if (!ok) {
-    store_reply_rows_free(*rows, *n);
-    *rows = NULL;
-    *n = 0;
-    return -1;
-  }
-  return 0;
+  return read_rows((pg_db *)db_, P_REPLIES, 4, tenant, cursor, s, l,
+                   (void **)rows, n, sizeof **rows, reply_row,
+                   store_reply_row_clear);
 }
 
 /* ------------------------------------------------------------ opt-out -- */
@@ -2951,32 +2939,21 @@ static int pg_optout_has(store_db *db, const char *tenant,
   return rc;
 }
 
+static void optout_row(const PGresult *r, int i, void *p, int *ok) {
+  store_optout_row *w = p;
+  w->number = val_dup(r, i, 0, ok);
+  w->source = val_dup(r, i, 1, ok);
+  w->at = val_int(r, i, 2);
+}
+
 static int pg_optouts_list(store_db *db, const char *tenant,
                            const char *cursor, unsigned limit,
                            store_optout_row **rows, size_t *n) {
   char l[24];
-  PGresult *r;
-  int i, k, ok = 1;
   snprintf(l, sizeof l, "%u", limit);
-  if (!(r = read1((pg_db *)db, P_OPTOUTS, 3, tenant, cursor, l, NULL, NULL)))
-    return -1;
-  k = PQntuples(r);
-  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
-    ok = 0;
-  for (i = 0; ok && i < k; i++) {
-    store_optout_row *w = &(*rows)[(*n)++];
-    w->number = val_dup(r, i, 0, &ok);
-    w->source = val_dup(r, i, 1, &ok);
-    w->at = val_int(r, i, 2);
-  }
-  PQclear(r);
-  if (!ok) {
-    store_optout_rows_free(*rows, *n);
-    *rows = NULL;
-    *n = 0;
-    return -1;
-  }
-  return 0;
+  return read_rows((pg_db *)db, P_OPTOUTS, 3, tenant, cursor, l, NULL,
+                   (void **)rows, n, sizeof **rows, optout_row,
+                   store_optout_row_clear);
 }
 
 /* ------------------------------------------------------------ webhooks -- */
@@ -3102,37 +3079,26 @@ static int pg_webhook_backlog(store_db *db, unsigned long *pending) {
 
 /* ------------------------------------------------------------- polling -- */
 
+static void poll_row(const PGresult *r, int i, void *p, int *ok) {
+  store_poll_row *w = p;
+  w->message_id = val_dup(r, i, 0, ok);
+  w->number = val_dup(r, i, 1, ok);
+  w->provider = val_dup(r, i, 2, ok);
+  w->provider_id = val_dup(r, i, 3, ok);
+  w->polls = (unsigned)val_int(r, i, 4);
+  w->since = val_int(r, i, 5);
+}
+
 static int pg_poll_due(store_db *db, const char *provider, int64_t now,
                        int64_t oldest, unsigned limit, store_poll_row **rows,
                        size_t *n) {
   char o[24], t[24], l[24];
-  PGresult *r;
-  int i, k, ok = 1;
   snprintf(o, sizeof o, "%lld", (long long)oldest);
   snprintf(t, sizeof t, "%lld", (long long)now);
   snprintf(l, sizeof l, "%u", limit);
-  if (!(r = read1((pg_db *)db, P_POLL_DUE, 4, provider, o, t, l, NULL)))
-    return -1;
-  k = PQntuples(r);
-  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
-    ok = 0;
-  for (i = 0; ok && i < k; i++) {
-    store_poll_row *w = &(*rows)[(*n)++];
-    w->message_id = val_dup(r, i, 0, &ok);
-    w->number = val_dup(r, i, 1, &ok);
-    w->provider = val_dup(r, i, 2, &ok);
-    w->provider_id = val_dup(r, i, 3, &ok);
-    w->polls = (unsigned)val_int(r, i, 4);
-    w->since = val_int(r, i, 5);
-  }
-  PQclear(r);
-  if (!ok) {
-    store_poll_rows_free(*rows, *n);
-    *rows = NULL;
-    *n = 0;
-    return -1;
-  }
-  return 0;
+  return read_rows((pg_db *)db, P_POLL_DUE, 4, provider, o, t, l,
+                   (void **)rows, n, sizeof **rows, poll_row,
+                   store_poll_row_clear);
 }
 
 static int pg_poll_mark(store_db *db, const char *message_id,
