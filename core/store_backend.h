@@ -190,7 +190,9 @@ void store_poll_row_clear(void *row);
     else. */
 int store_key_prefix_ok(const char *which);
 
-/** The checks of store_ledger_add's arguments: 0, or -1 with err. */
+/** The checks of store_ledger_add's arguments (store_dispatch.c makes
+    them before the backend's ledger_add, as it does the transfer's): 0,
+    or -1 with err. */
 int store_ledger_args(const char *tenant, int64_t delta, const char *reason,
                       char *err, size_t errlen);
 /** The checks of store_ledger_transfer's arguments: 0, or -1 with err. */

@@ -339,6 +339,8 @@ int store_ledger_add(store_db *db, const char *tenant, const char *message_id,
                      int64_t *balance, char *err, size_t errlen) {
   if (!db || !db->be->ledger_add)
     return NOT_THERE(db, err, errlen);
+  if (store_ledger_args(tenant, delta, reason, err, errlen))
+    return -1;
   return db->be->ledger_add(db, tenant, message_id, delta, reason, actor,
                             balance, err, errlen);
 }
@@ -348,6 +350,8 @@ int store_ledger_transfer(store_db *db, const char *from, const char *to,
                           size_t errlen) {
   if (!db || !db->be->ledger_transfer)
     return NOT_THERE(db, err, errlen);
+  if (store_transfer_args(from, to, units, err, errlen))
+    return -1;
   return db->be->ledger_transfer(db, from, to, units, actor, err, errlen);
 }
 

@@ -2584,8 +2584,6 @@ static int pg_ledger_add(store_db *db, const char *tenant,
                          int64_t *balance, char *err, size_t errlen) {
   tenant_arg a;
   int rc;
-  if (store_ledger_args(tenant, delta, reason, err, errlen))
-    return -1;
   memset(&a, 0, sizeof a);
   a.name = tenant;
   a.mid = message_id;
@@ -2636,8 +2634,6 @@ static int pg_ledger_transfer(store_db *db, const char *from, const char *to,
                               int64_t units, const char *actor, char *err,
                               size_t errlen) {
   tenant_arg a;
-  if (store_transfer_args(from, to, units, err, errlen))
-    return -1;
   memset(&a, 0, sizeof a);
   a.name = from;
   a.other = to;
