@@ -1051,12 +1051,9 @@ static json_object *jstr(int *oom, const char *s) {
 
 static json_object *jtime(int *oom, int64_t t) {
   char buf[32];
-  time_t tt = (time_t)t;
-  struct tm tm;
   json_object *v;
-  if (t <= 0 || !gmtime_r(&tt, &tm))
+  if (!*webhook_time(t, buf, sizeof buf))
     return NULL;
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   if (!(v = json_object_new_string(buf)))
     *oom = 1;
   return v;

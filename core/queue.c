@@ -23,6 +23,7 @@
 #include "health.h"
 #include "store.h"
 #include "tenant.h"
+#include "webhook.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -178,12 +179,8 @@ static void queued_request_free(queued_request *q) {
 
 static json_object *time_or_null(int64_t t) {
   char buf[32];
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (t <= 0 || !gmtime_r(&tt, &tm))
-    return NULL;
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return json_object_new_string(buf);
+  return *webhook_time(t, buf, sizeof buf) ? json_object_new_string(buf)
+                                           : NULL;
 }
 
 static json_object *str_or_null(const char *s) {

@@ -2186,103 +2186,92 @@ static int sq_message_cancel(store_db *db_, const char *tenant, const char *id,
   return a.result;
 }
 
-static int read_message_rows(conn *c, store_message *m, int *ok) {
+/* Every row of `sql` (?1: the message id `id`) appended to *v (*n
+   elements of `size` bytes, room made `first` at a time, then doubled),
+   each zeroed then filled by `row`.  -1 when the database fails; out of
+   memory: *ok = 0 (and 0). */
+static int rows_of_message(conn *c, const char *sql, const char *id, void **v,
+                           size_t *n, size_t size, size_t first,
+                           void (*row)(sqlite3_stmt *, void *, int *),
+                           int *ok) {
   sqlite3_stmt *st = NULL;
   size_t cap = 0;
-  int rc = sqlite3_prepare_v2(c->sql,
-                              "SELECT number, state, provider, provider_id, "
-                              "code, text, updated FROM recipients WHERE "
-                              "message_id = ?1 ORDER BY number",
-                              -1, &st, NULL);
+  int rc = sqlite3_prepare_v2(c->sql, sql, -1, &st, NULL);
   if (rc != SQLITE_OK)
     return -1;
-  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    store_rcpt_row *r;
-    if (m->n_rcpts == cap) {
-      store_rcpt_row *v =
-          realloc(m->rcpts, (cap = cap ? cap * 2 : 4) * sizeof *v);
-      if (!v) {
+    char *at;
+    if (*n == cap) {
+      char *w = realloc(*v, (cap = cap ? cap * 2 : first) * size);
+      if (!w) {
         *ok = 0;
         break;
       }
-      m->rcpts = v;
+      *v = w;
     }
-    r = &m->rcpts[m->n_rcpts++];
-    r->number = column_dup(st, 0, ok);
-    r->state = column_dup(st, 1, ok);
-    r->provider = column_dup(st, 2, ok);
-    r->provider_id = column_dup(st, 3, ok);
-    r->code = column_dup(st, 4, ok);
-    r->text = column_dup(st, 5, ok);
-    r->updated = sqlite3_column_int64(st, 6);
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    return -1;
-  cap = 0;
-  rc = sqlite3_prepare_v2(c->sql,
-                          "SELECT provider, outcome, class, code, message, at "
-                          "FROM attempts WHERE message_id = ?1 ORDER BY rowid",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return -1;
-  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    store_attempt_row *a;
-    if (m->n_attempts == cap) {
-      store_attempt_row *v =
-          realloc(m->attempts, (cap = cap ? cap * 2 : 4) * sizeof *v);
-      if (!v) {
-        *ok = 0;
-        break;
-      }
-      m->attempts = v;
-    }
-    a = &m->attempts[m->n_attempts++];
-    a->provider = column_dup(st, 0, ok);
-    a->outcome = column_dup(st, 1, ok);
-    a->cls = column_dup(st, 2, ok);
-    a->code = column_dup(st, 3, ok);
-    a->message = column_dup(st, 4, ok);
-    a->at = sqlite3_column_int64(st, 5);
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    return -1;
-  cap = 0;
-  rc = sqlite3_prepare_v2(c->sql,
-                          "SELECT seq, kind, number, status, provider, "
-                          "provider_id, code, text, at FROM events WHERE "
-                          "message_id = ?1 ORDER BY seq",
-                          -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return -1;
-  sqlite3_bind_text(st, 1, m->id, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    store_event_row *e;
-    if (m->n_events == cap) {
-      store_event_row *v =
-          realloc(m->events, (cap = cap ? cap * 2 : 8) * sizeof *v);
-      if (!v) {
-        *ok = 0;
-        break;
-      }
-      m->events = v;
-    }
-    e = &m->events[m->n_events++];
-    e->seq = sqlite3_column_int64(st, 0);
-    e->kind = column_dup(st, 1, ok);
-    e->number = column_dup(st, 2, ok);
-    e->status = column_dup(st, 3, ok);
-    e->provider = column_dup(st, 4, ok);
-    e->provider_id = column_dup(st, 5, ok);
-    e->code = column_dup(st, 6, ok);
-    e->text = column_dup(st, 7, ok);
-    e->at = sqlite3_column_int64(st, 8);
+    at = (char *)*v + *n * size;
+    memset(at, 0, size);
+    row(st, at, ok);
+    (*n)++;
   }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+static void rcpt_rrow(sqlite3_stmt *st, void *p, int *ok) {
+  store_rcpt_row *r = p;
+  r->number = column_dup(st, 0, ok);
+  r->state = column_dup(st, 1, ok);
+  r->provider = column_dup(st, 2, ok);
+  r->provider_id = column_dup(st, 3, ok);
+  r->code = column_dup(st, 4, ok);
+  r->text = column_dup(st, 5, ok);
+  r->updated = sqlite3_column_int64(st, 6);
+}
+
+static void attempt_rrow(sqlite3_stmt *st, void *p, int *ok) {
+  store_attempt_row *a = p;
+  a->provider = column_dup(st, 0, ok);
+  a->outcome = column_dup(st, 1, ok);
+  a->cls = column_dup(st, 2, ok);
+  a->code = column_dup(st, 3, ok);
+  a->message = column_dup(st, 4, ok);
+  a->at = sqlite3_column_int64(st, 5);
+}
+
+static void event_rrow(sqlite3_stmt *st, void *p, int *ok) {
+  store_event_row *e = p;
+  e->seq = sqlite3_column_int64(st, 0);
+  e->kind = column_dup(st, 1, ok);
+  e->number = column_dup(st, 2, ok);
+  e->status = column_dup(st, 3, ok);
+  e->provider = column_dup(st, 4, ok);
+  e->provider_id = column_dup(st, 5, ok);
+  e->code = column_dup(st, 6, ok);
+  e->text = column_dup(st, 7, ok);
+  e->at = sqlite3_column_int64(st, 8);
+}
+
+static int read_message_rows(conn *c, store_message *m, int *ok) {
+  if (rows_of_message(c,
+                      "SELECT number, state, provider, provider_id, code, "
+                      "text, updated FROM recipients WHERE message_id = ?1 "
+                      "ORDER BY number",
+                      m->id, (void **)&m->rcpts, &m->n_rcpts,
+                      sizeof *m->rcpts, 4, rcpt_rrow, ok) ||
+      rows_of_message(c,
+                      "SELECT provider, outcome, class, code, message, at "
+                      "FROM attempts WHERE message_id = ?1 ORDER BY rowid",
+                      m->id, (void **)&m->attempts, &m->n_attempts,
+                      sizeof *m->attempts, 4, attempt_rrow, ok))
+    return -1;
+  return rows_of_message(c,
+                         "SELECT seq, kind, number, status, provider, "
+                         "provider_id, code, text, at FROM events WHERE "
+                         "message_id = ?1 ORDER BY seq",
+                         m->id, (void **)&m->events, &m->n_events,
+                         sizeof *m->events, 8, event_rrow, ok);
 }
 
 static int sq_message_read(store_db *db_, const char *tenant, const char *id,
@@ -2757,6 +2746,41 @@ static int refund_recipient(sq_db *db, job *j, const char *mid,
   return rc;
 }
 
+/* The first column of every row of `st` (finalized here), copied into a
+   new array *out of *n strings.  0; -1 when the database fails (its code
+   in *step_rc); -2 out of memory.  On failure nothing is left to free. */
+static int column0_all(sqlite3_stmt *st, char ***out, size_t *n,
+                       int *step_rc) {
+  char **v = NULL;
+  size_t cap = 0, i;
+  int rc, ok = 1;
+  *n = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
+    if (*n == cap) {
+      char **w = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof *w);
+      if (!w) {
+        ok = 0;
+        break;
+      }
+      v = w;
+    }
+    if ((v[*n] = column_dup(st, 0, &ok)))
+      (*n)++;
+  }
+  sqlite3_finalize(st);
+  *step_rc = rc;
+  if (ok && (rc == SQLITE_DONE || rc == SQLITE_ROW)) {
+    *out = v;
+    return 0;
+  }
+  for (i = 0; i < *n; i++)
+    free(v[i]);
+  free(v);
+  *out = NULL;
+  *n = 0;
+  return ok ? -1 : -2;
+}
+
 /* refund_recipient for every charged, unrefunded recipient of message
    `mid` in `state`. */
 static int refund_message(sq_db *db, job *j, const char *mid,
@@ -2767,36 +2791,21 @@ static int refund_message(sq_db *db, job *j, const char *mid,
                              "refunded",
                              "tt", mid, state);
   char **nums = NULL;
-  size_t n = 0, cap = 0, i;
-  int rc, ok = 1;
+  size_t n = 0, i;
+  int rc, step_rc;
   if (!st) {
     sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
             sqlite3_errcode(db->w.sql));
     return -1;
   }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
-    if (n == cap) {
-      char **v = realloc(nums, (cap = cap ? cap * 2 : 8) * sizeof *v);
-      if (!v) {
-        ok = 0;
-        break;
-      }
-      nums = v;
-    }
-    if ((nums[n] = column_dup(st, 0, &ok)))
-      n++;
-  }
-  sqlite3_finalize(st);
-  if (!ok || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
-    if (ok)
-      sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db",
-              rc);
-    else
-      store_set_err(j->err, sizeof j->err, "out of memory");
-    rc = -1;
-  } else {
-    rc = 0;
-  }
+  rc = column0_all(st, &nums, &n, &step_rc);
+  if (rc == -1)
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot read state.db",
+            step_rc);
+  else if (rc)
+    store_set_err(j->err, sizeof j->err, "out of memory");
+  if (rc)
+    return -1;
   for (i = 0; i < n; i++) {
     if (rc == 0 && refund_recipient(db, j, mid, nums[i], state, NULL, units))
       rc = -1;
@@ -2814,29 +2823,18 @@ static int refund_leftovers(sq_db *db, job *j) {
                              "WHERE state = 'failed' AND units > refunded",
                              "");
   char **ids = NULL;
-  size_t n = 0, cap = 0, i;
-  int rc, ok = 1;
+  size_t n = 0, i;
+  int rc, step_rc;
   if (!st) {
     sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
             sqlite3_errcode(db->w.sql));
     return -1;
   }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW && ok) {
-    if (n == cap) {
-      char **v = realloc(ids, (cap = cap ? cap * 2 : 8) * sizeof *v);
-      if (!v) {
-        ok = 0;
-        break;
-      }
-      ids = v;
-    }
-    if ((ids[n] = column_dup(st, 0, &ok)))
-      n++;
-  }
-  sqlite3_finalize(st);
-  rc = ok && (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -1;
-  if (rc)
+  if (column0_all(st, &ids, &n, &step_rc)) {
     store_set_err(j->err, sizeof j->err, "cannot read the failed recipients");
+    return -1;
+  }
+  rc = 0;
   for (i = 0; i < n; i++) {
     if (rc == 0 && refund_message(db, j, ids[i], "failed", NULL))
       rc = -1;
@@ -2953,10 +2951,6 @@ static int tenant_add_run(sq_db *db, job *j) {
 static int sq_tenant_add(store_db *db_, const store_tenant *t, char *err,
                          size_t errlen) {
   tenant_arg a;
-  if (!t || !t->name || !*t->name) {
-    store_set_err(err, errlen, "a tenant needs a name");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.t = t;
   return run_tenant_job((sq_db *)db_, tenant_add_run, &a, err, errlen);
@@ -2988,10 +2982,6 @@ static int tenant_update_run(sq_db *db, job *j) {
 static int sq_tenant_update(store_db *db_, const store_tenant *t, char *err,
                             size_t errlen) {
   tenant_arg a;
-  if (!t || !t->name) {
-    store_set_err(err, errlen, "which tenant?");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.t = t;
   return run_tenant_job((sq_db *)db_, tenant_update_run, &a, err, errlen);
@@ -3119,15 +3109,9 @@ static int sq_key_add(store_db *db_, const char *tenant,
                       const char *sha256_hex, const char *label, char *err,
                       size_t errlen) {
   tenant_arg a;
-  char hash[65];
-  if (store_hash_norm(sha256_hex, hash)) {
-    store_set_err(err, errlen,
-                  "a key is stored as its SHA-256: 64 hex digits expected");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.name = tenant;
-  a.hash = hash;
+  a.hash = sha256_hex;
   a.label = label;
   return run_tenant_job((sq_db *)db_, key_add_run, &a, err, errlen);
 }
@@ -3149,10 +3133,6 @@ static int key_revoke_run(sq_db *db, job *j) {
 static int sq_key_revoke(store_db *db_, const char *tenant, const char *which,
                          char *err, size_t errlen) {
   tenant_arg a;
-  if (!tenant || !which || !*which) {
-    store_set_err(err, errlen, "which key?");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.name = tenant;
   a.label = which;
@@ -3168,16 +3148,14 @@ static void text_clear(void *p) { free(*(char **)p); }
 
 static int sq_key_lookup(store_db *db_, const char *sha256_hex,
                          char **tenant) {
-  char hash[65], **rows;
+  char **rows;
   size_t n;
-  if (store_hash_norm(sha256_hex, hash))
-    return 1;
   if (fetch_rows((sq_db *)db_, (void **)&rows, &n, sizeof *rows, text_row,
                 text_clear,
                 "SELECT k.tenant FROM api_keys k JOIN tenants t ON t.name = "
                 "k.tenant WHERE k.hash = ?1 AND k.revoked = 0 AND t.enabled "
                 "= 1",
-                "t", hash))
+                "t", sha256_hex))
     return -1;
   if (n == 0) {
     free(rows);
@@ -3237,8 +3215,6 @@ static int sq_ledger_add(store_db *db_, const char *tenant,
                          int64_t *balance, char *err, size_t errlen) {
   tenant_arg a;
   int rc;
-  if (store_ledger_args(tenant, delta, reason, err, errlen))
-    return -1;
   memset(&a, 0, sizeof a);
   a.name = tenant;
   a.mid = message_id;
@@ -3279,8 +3255,6 @@ static int sq_ledger_transfer(store_db *db_, const char *from, const char *to,
                               int64_t units, const char *actor, char *err,
                               size_t errlen) {
   tenant_arg a;
-  if (store_transfer_args(from, to, units, err, errlen))
-    return -1;
   memset(&a, 0, sizeof a);
   a.name = from;
   a.other = to;

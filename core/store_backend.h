@@ -83,7 +83,9 @@ typedef struct store_backend {
   int (*poll_mark)(store_db *db, const char *message_id, const char *number,
                    int64_t next_at);
   /* tenants, keys, ledger, usage (issue 14): an entry left NULL answers
-     -1 (store_dispatch.c) */
+     -1 (store_dispatch.c), which also checks the arguments of tenant_add,
+     tenant_update and key_revoke and hands key_add and key_lookup the hash
+     already checked and lower-cased (store_hash_norm) */
   int (*tenant_add)(store_db *db, const store_tenant *t, char *err,
                     size_t errlen);
   int (*tenant_get)(store_db *db, const char *name, store_tenant *t);
@@ -178,11 +180,19 @@ int store_refund_candidate(const char *state);
     when `in` is not 64 hex digits. */
 int store_hash_norm(const char *in, char out[65]);
 
+/** The strings of one row of a list (store_reply_rows_free and the others
+    free a whole array): for a backend's clean-up of a list half read. */
+void store_reply_row_clear(void *row);
+void store_optout_row_clear(void *row);
+void store_poll_row_clear(void *row);
+
 /** 1 when `which` may be a key id: at least 8 hex digits and nothing
     else. */
 int store_key_prefix_ok(const char *which);
 
-/** The checks of store_ledger_add's arguments: 0, or -1 with err. */
+/** The checks of store_ledger_add's arguments (store_dispatch.c makes
+    them before the backend's ledger_add, as it does the transfer's): 0,
+    or -1 with err. */
 int store_ledger_args(const char *tenant, int64_t delta, const char *reason,
                       char *err, size_t errlen);
 /** The checks of store_ledger_transfer's arguments: 0, or -1 with err. */

@@ -262,6 +262,10 @@ int store_tenant_add(store_db *db, const store_tenant *t, char *err,
                      size_t errlen) {
   if (!db || !db->be->tenant_add)
     return NOT_THERE(db, err, errlen);
+  if (!t || !t->name || !*t->name) {
+    store_set_err(err, errlen, "a tenant needs a name");
+    return -1;
+  }
   return db->be->tenant_add(db, t, err, errlen);
 }
 
@@ -282,27 +286,45 @@ int store_tenant_update(store_db *db, const store_tenant *t, char *err,
                         size_t errlen) {
   if (!db || !db->be->tenant_update)
     return NOT_THERE(db, err, errlen);
+  if (!t || !t->name) {
+    store_set_err(err, errlen, "which tenant?");
+    return -1;
+  }
   return db->be->tenant_update(db, t, err, errlen);
 }
 
 int store_key_add(store_db *db, const char *tenant, const char *sha256_hex,
                   const char *label, char *err, size_t errlen) {
+  char hash[65];
   if (!db || !db->be->key_add)
     return NOT_THERE(db, err, errlen);
-  return db->be->key_add(db, tenant, sha256_hex, label, err, errlen);
+  if (store_hash_norm(sha256_hex, hash)) {
+    store_set_err(err, errlen,
+                  "a key is stored as its SHA-256: 64 hex digits expected");
+    return -1;
+  }
+  return db->be->key_add(db, tenant, hash, label, err, errlen);
 }
 
 int store_key_revoke(store_db *db, const char *tenant, const char *which,
                      char *err, size_t errlen) {
   if (!db || !db->be->key_revoke)
     return NOT_THERE(db, err, errlen);
+  if (!tenant || !which || !*which) {
+    store_set_err(err, errlen, "which key?");
+    return -1;
+  }
   return db->be->key_revoke(db, tenant, which, err, errlen);
 }
 
 int store_key_lookup(store_db *db, const char *sha256_hex, char **tenant) {
+  char hash[65];
   *tenant = NULL;
-  return db && db->be->key_lookup ? db->be->key_lookup(db, sha256_hex, tenant)
-                                  : -1;
+  if (!db || !db->be->key_lookup)
+    return -1;
+  if (store_hash_norm(sha256_hex, hash))
+    return 1;
+  return db->be->key_lookup(db, hash, tenant);
 }
 
 int store_key_list(store_db *db, const char *tenant, store_key_row **rows,
@@ -317,6 +339,8 @@ int store_ledger_add(store_db *db, const char *tenant, const char *message_id,
                      int64_t *balance, char *err, size_t errlen) {
   if (!db || !db->be->ledger_add)
     return NOT_THERE(db, err, errlen);
+  if (store_ledger_args(tenant, delta, reason, err, errlen))
+    return -1;
   return db->be->ledger_add(db, tenant, message_id, delta, reason, actor,
                             balance, err, errlen);
 }
@@ -326,6 +350,8 @@ int store_ledger_transfer(store_db *db, const char *from, const char *to,
                           size_t errlen) {
   if (!db || !db->be->ledger_transfer)
     return NOT_THERE(db, err, errlen);
+  if (store_transfer_args(from, to, units, err, errlen))
+    return -1;
   return db->be->ledger_transfer(db, from, to, units, actor, err, errlen);
 }
 
@@ -566,37 +592,49 @@ void store_webhook_clear(store_webhook *w) {
   memset(w, 0, sizeof *w);
 }
 
+void store_reply_row_clear(void *row) {
+  store_reply_row *r = row;
+  free(r->id);
+  free(r->provider);
+  free(r->reply_id);
+  free(r->from);
+  free(r->to);
+  free(r->text);
+  free(r->message_id);
+}
+
 void store_reply_rows_free(store_reply_row *rows, size_t n) {
   size_t i;
-  for (i = 0; rows && i < n; i++) {
-    free(rows[i].id);
-    free(rows[i].provider);
-    free(rows[i].reply_id);
-    free(rows[i].from);
-    free(rows[i].to);
-    free(rows[i].text);
-    free(rows[i].message_id);
-  }
+  for (i = 0; rows && i < n; i++)
+    store_reply_row_clear(&rows[i]);
   free(rows);
+}
+
+void store_optout_row_clear(void *row) {
+  store_optout_row *r = row;
+  free(r->number);
+  free(r->source);
 }
 
 void store_optout_rows_free(store_optout_row *rows, size_t n) {
   size_t i;
-  for (i = 0; rows && i < n; i++) {
-    free(rows[i].number);
-    free(rows[i].source);
-  }
+  for (i = 0; rows && i < n; i++)
+    store_optout_row_clear(&rows[i]);
   free(rows);
+}
+
+void store_poll_row_clear(void *row) {
+  store_poll_row *r = row;
+  free(r->message_id);
+  free(r->number);
+  free(r->provider);
+  free(r->provider_id);
 }
 
 void store_poll_rows_free(store_poll_row *rows, size_t n) {
   size_t i;
-  for (i = 0; rows && i < n; i++) {
-    free(rows[i].message_id);
-    free(rows[i].number);
-    free(rows[i].provider);
-    free(rows[i].provider_id);
-  }
+  for (i = 0; rows && i < n; i++)
+    store_poll_row_clear(&rows[i]);
   free(rows);
 }
 

@@ -2393,10 +2393,6 @@ static int tenant_add_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_tenant_add(store_db *db, const store_tenant *t, char *err,
                          size_t errlen) {
   tenant_arg a;
-  if (!t || !t->name || !*t->name) {
-    store_set_err(err, errlen, "a tenant needs a name");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.t = t;
   return tenant_tx(db, tenant_add_body, &a, err, errlen);
@@ -2424,10 +2420,6 @@ static int tenant_update_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_tenant_update(store_db *db, const store_tenant *t, char *err,
                             size_t errlen) {
   tenant_arg a;
-  if (!t || !t->name) {
-    store_set_err(err, errlen, "which tenant?");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.t = t;
   return tenant_tx(db, tenant_update_body, &a, err, errlen);
@@ -2536,15 +2528,9 @@ static int key_add_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_key_add(store_db *db, const char *tenant, const char *sha256_hex,
                       const char *label, char *err, size_t errlen) {
   tenant_arg a;
-  char hash[65];
-  if (store_hash_norm(sha256_hex, hash)) {
-    store_set_err(err, errlen,
-                  "a key is stored as its SHA-256: 64 hex digits expected");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.name = tenant;
-  a.hash = hash;
+  a.hash = sha256_hex;
   a.label = label;
   return tenant_tx(db, key_add_body, &a, err, errlen);
 }
@@ -2566,10 +2552,6 @@ static int key_revoke_body(pg_db *db, pconn *c, void *arg, char *err,
 static int pg_key_revoke(store_db *db, const char *tenant, const char *which,
                          char *err, size_t errlen) {
   tenant_arg a;
-  if (!tenant || !which || !*which) {
-    store_set_err(err, errlen, "which key?");
-    return -1;
-  }
   memset(&a, 0, sizeof a);
   a.name = tenant;
   a.label = which;
@@ -2579,12 +2561,9 @@ static int pg_key_revoke(store_db *db, const char *tenant, const char *which,
 static int pg_key_lookup(store_db *db_, const char *sha256_hex,
                          char **tenant) {
   pg_db *db = (pg_db *)db_;
-  char hash[65];
   PGresult *r;
   int ok = 1;
-  if (store_hash_norm(sha256_hex, hash))
-    return 1;
-  if (!(r = read1(db, P_K_LOOKUP, 1, hash, NULL, NULL, NULL, NULL)))
+  if (!(r = read1(db, P_K_LOOKUP, 1, sha256_hex, NULL, NULL, NULL, NULL)))
     return -1;
   if (PQntuples(r) == 0) {
     PQclear(r);
@@ -2636,8 +2615,6 @@ static int pg_ledger_add(store_db *db, const char *tenant,
                          int64_t *balance, char *err, size_t errlen) {
   tenant_arg a;
   int rc;
-  if (store_ledger_args(tenant, delta, reason, err, errlen))
-    return -1;
   memset(&a, 0, sizeof a);
   a.name = tenant;
   a.mid = message_id;
@@ -2688,8 +2665,6 @@ static int pg_ledger_transfer(store_db *db, const char *from, const char *to,
                               int64_t units, const char *actor, char *err,
                               size_t errlen) {
   tenant_arg a;
-  if (store_transfer_args(from, to, units, err, errlen))
-    return -1;
   memset(&a, 0, sizeof a);
   a.name = from;
   a.other = to;
@@ -2918,39 +2893,27 @@ static int pg_reply_add(store_db *db, const store_reply *r, char **tenant,
   return a.result;
 }
 
+static void reply_row(const PGresult *r, int i, void *p, int *ok) {
+  store_reply_row *w = p;
+  w->id = val_dup(r, i, 0, ok);
+  w->provider = val_dup(r, i, 1, ok);
+  w->reply_id = val_dup(r, i, 2, ok);
+  w->from = val_dup(r, i, 3, ok);
+  w->to = val_dup(r, i, 4, ok);
+  w->text = val_dup(r, i, 5, ok);
+  w->message_id = val_dup(r, i, 6, ok);
+  w->at = val_int(r, i, 7);
+}
+
 static int pg_replies_list(store_db *db_, const char *tenant, int64_t since,
                            const char *cursor, unsigned limit,
                            store_reply_row **rows, size_t *n) {
-  pg_db *db = (pg_db *)db_;
   char s[24], l[24];
-  PGresult *r;
-  int i, k, ok = 1;
   snprintf(s, sizeof s, "%lld", (long long)since);
   snprintf(l, sizeof l, "%u", limit);
-  if (!(r = read1(db, P_REPLIES, 4, tenant, cursor, s, l, NULL)))
-    return -1;
-  k = PQntuples(r);
-  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
-    ok = 0;
-  for (i = 0; ok && i < k; i++) {
-    store_reply_row *w = &(*rows)[(*n)++];
-    w->id = val_dup(r, i, 0, &ok);
-    w->provider = val_dup(r, i, 1, &ok);
-    w->reply_id = val_dup(r, i, 2, &ok);
-    w->from = val_dup(r, i, 3, &ok);
-    w->to = val_dup(r, i, 4, &ok);
-    w->text = val_dup(r, i, 5, &ok);
-    w->message_id = val_dup(r, i, 6, &ok);
-    w->at = val_int(r, i, 7);
-  }
-  PQclear(r);
-  if (!ok) {
-    store_reply_rows_free(*rows, *n);
-    *rows = NULL;
-    *n = 0;
-    return -1;
-  }
-  return 0;
+  return read_rows((pg_db *)db_, P_REPLIES, 4, tenant, cursor, s, l,
+                   (void **)rows, n, sizeof **rows, reply_row,
+                   store_reply_row_clear);
 }
 
 /* ------------------------------------------------------------ opt-out -- */
@@ -3003,32 +2966,21 @@ static int pg_optout_has(store_db *db, const char *tenant,
   return rc;
 }
 
+static void optout_row(const PGresult *r, int i, void *p, int *ok) {
+  store_optout_row *w = p;
+  w->number = val_dup(r, i, 0, ok);
+  w->source = val_dup(r, i, 1, ok);
+  w->at = val_int(r, i, 2);
+}
+
 static int pg_optouts_list(store_db *db, const char *tenant,
                            const char *cursor, unsigned limit,
                            store_optout_row **rows, size_t *n) {
   char l[24];
-  PGresult *r;
-  int i, k, ok = 1;
   snprintf(l, sizeof l, "%u", limit);
-  if (!(r = read1((pg_db *)db, P_OPTOUTS, 3, tenant, cursor, l, NULL, NULL)))
-    return -1;
-  k = PQntuples(r);
-  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
-    ok = 0;
-  for (i = 0; ok && i < k; i++) {
-    store_optout_row *w = &(*rows)[(*n)++];
-    w->number = val_dup(r, i, 0, &ok);
-    w->source = val_dup(r, i, 1, &ok);
-    w->at = val_int(r, i, 2);
-  }
-  PQclear(r);
-  if (!ok) {
-    store_optout_rows_free(*rows, *n);
-    *rows = NULL;
-    *n = 0;
-    return -1;
-  }
-  return 0;
+  return read_rows((pg_db *)db, P_OPTOUTS, 3, tenant, cursor, l, NULL,
+                   (void **)rows, n, sizeof **rows, optout_row,
+                   store_optout_row_clear);
 }
 
 /* ------------------------------------------------------------ webhooks -- */
@@ -3154,37 +3106,26 @@ static int pg_webhook_backlog(store_db *db, unsigned long *pending) {
 
 /* ------------------------------------------------------------- polling -- */
 
+static void poll_row(const PGresult *r, int i, void *p, int *ok) {
+  store_poll_row *w = p;
+  w->message_id = val_dup(r, i, 0, ok);
+  w->number = val_dup(r, i, 1, ok);
+  w->provider = val_dup(r, i, 2, ok);
+  w->provider_id = val_dup(r, i, 3, ok);
+  w->polls = (unsigned)val_int(r, i, 4);
+  w->since = val_int(r, i, 5);
+}
+
 static int pg_poll_due(store_db *db, const char *provider, int64_t now,
                        int64_t oldest, unsigned limit, store_poll_row **rows,
                        size_t *n) {
   char o[24], t[24], l[24];
-  PGresult *r;
-  int i, k, ok = 1;
   snprintf(o, sizeof o, "%lld", (long long)oldest);
   snprintf(t, sizeof t, "%lld", (long long)now);
   snprintf(l, sizeof l, "%u", limit);
-  if (!(r = read1((pg_db *)db, P_POLL_DUE, 4, provider, o, t, l, NULL)))
-    return -1;
-  k = PQntuples(r);
-  if (k && !(*rows = calloc((size_t)k, sizeof **rows)))
-    ok = 0;
-  for (i = 0; ok && i < k; i++) {
-    store_poll_row *w = &(*rows)[(*n)++];
-    w->message_id = val_dup(r, i, 0, &ok);
-    w->number = val_dup(r, i, 1, &ok);
-    w->provider = val_dup(r, i, 2, &ok);
-    w->provider_id = val_dup(r, i, 3, &ok);
-    w->polls = (unsigned)val_int(r, i, 4);
-    w->since = val_int(r, i, 5);
-  }
-  PQclear(r);
-  if (!ok) {
-    store_poll_rows_free(*rows, *n);
-    *rows = NULL;
-    *n = 0;
-    return -1;
-  }
-  return 0;
+  return read_rows((pg_db *)db, P_POLL_DUE, 4, provider, o, t, l,
+                   (void **)rows, n, sizeof **rows, poll_row,
+                   store_poll_row_clear);
 }
 
 static int pg_poll_mark(store_db *db, const char *message_id,

@@ -4,6 +4,7 @@
 #include "tenant.h"
 #include "credit.h"
 #include "httpc.h"
+#include "webhook.h"
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -23,12 +24,8 @@ static json_object *jstr(const char *s) {
 
 static json_object *jtime(int64_t t) {
   char buf[32];
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (t <= 0 || !gmtime_r(&tt, &tm))
-    return NULL;
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return json_object_new_string(buf);
+  return *webhook_time(t, buf, sizeof buf) ? json_object_new_string(buf)
+                                           : NULL;
 }
 
 static char *jtext(json_object *o, smsmux_error *err) {
