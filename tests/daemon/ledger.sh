@@ -12,7 +12,7 @@ daemon_config - <<INI
 [smsmux]
 plugin_dir = @PLUGINS@
 state_dir = @TMP@/state
-timeout = 5
+timeout = 15
 breaker_failures = 1000
 [server]
 listen = 127.0.0.1:0
@@ -100,7 +100,7 @@ did=$(jqr .id)
 wait_until "the message every provider failed is settled" 'test "$(status_of "$RKEY" "$did")" = failed'
 wait_until "its unit came back" 'test "$(balance refunds)" = 10'
 sim_fault smsmode none
-sim_fault smsmode slow "count=1&ms=2500"
+sim_fault smsmode slow "count=1&ms=8000" # long enough for the two requests below, even under the sanitizers
 tsend "$RKEY" +33612350003
 slowid=$(jqr .id)
 wait_until "the worker took the slow one" 'test "$(status_of "$RKEY" "$slowid")" = sending'
