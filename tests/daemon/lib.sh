@@ -156,3 +156,35 @@ rcv_wait() {
   return 0
 }
 header() { printf '.headers | to_entries[] | select(.key | ascii_downcase == "%s") | .value' "$1"; }
+
+# ---- the hook tests' common start (issues 13 and 14) --------------------------
+#   hooks_up SERVER_LINES [SECTIONS]  # simulator, receiver, then smsmuxd (2
+#       workers) with one sMsmode on the simulator taking pushes at
+#       /hooks/smsmode/$HOOK_TOKEN; SERVER_LINES (e.g. "callback_url =
+#       @RCV@/events") go into [server], SECTIONS (e.g. [plan.NAME]) before
+#       the provider; @RCV@ is the receiver's URL.  Ends with daemon_public.
+#   status_of ID                      # a message's status over /v1
+hooks_up() {
+  sim_start
+  receiver_start
+  daemon_config - <<EOF2
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state
+timeout = 5
+[server]
+listen = 127.0.0.1:0
+admin_key = @KEY@
+workers = 2
+$(printf '%s\n' "${1-}" | sed "s|@RCV@|$RCV|g")
+${2-}
+[provider.smsmode]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+hook_token = $HOOK_TOKEN
+EOF2
+  daemon_start
+  daemon_public
+}
+status_of() { api GET "/v1/messages/$1"; jqr .status; }

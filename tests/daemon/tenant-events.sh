@@ -7,31 +7,11 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/daemon/lib.sh"
 command -v openssl >/dev/null 2>&1 || { echo "openssl is needed to check signatures"; exit 77; }
-sim_start
-receiver_start
-daemon_config - <<EOF2
-[smsmux]
-plugin_dir = @PLUGINS@
-state_dir = @TMP@/state
-timeout = 5
-[server]
-listen = 127.0.0.1:0
-admin_key = @KEY@
-workers = 2
-webhook_secret = $WEBHOOK_SECRET
-[plan.gold]
+hooks_up "webhook_secret = $WEBHOOK_SECRET" "[plan.gold]
 sms = 2
 refund = undelivered
 [plan.plain]
-sms = 2
-[provider.smsmode]
-plugin = smsmode
-base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
-hook_token = $HOOK_TOKEN
-EOF2
-daemon_start
-daemon_public
+sms = 2"
 CLI() { run_smsmux --config "$TMP/d.ini" "$@"; }
 tapi() {
   _k=$1; _m=$2; _p=$3; shift 3
