@@ -150,3 +150,25 @@ finish() {
 
 command -v jq >/dev/null 2>&1 || { echo "jq is required for the tests" >&2; exit 99; }
 command -v curl >/dev/null 2>&1 || { echo "curl is required for the tests" >&2; exit 99; }
+
+# rcv_up: tests/receiver on a free loopback port, logging each request to
+# $TMP/rcv.log (JSON lines) and answering 503 while $TMP/rcv.down exists;
+# $RCV its URL, $RCV_PID; stopped at exit.  (tests/daemon/lib.sh has its
+# own receiver_start for the daemon tests.)
+rcv_up() {
+  rm -f "$TMP/rcv.port" "$TMP/rcv.log"
+  "$top_builddir/tests/receiver" --port-file "$TMP/rcv.port" --log "$TMP/rcv.log" \
+    --down "$TMP/rcv.down" >/dev/null 2>&1 &
+  RCV_PID=$!
+  _i=0
+  while [ ! -s "$TMP/rcv.port" ]; do
+    _i=$((_i + 1))
+    if [ $_i -gt 200 ] || ! kill -0 "$RCV_PID" 2>/dev/null; then
+      echo "the test receiver did not start" >&2; exit 99
+    fi
+    sleep 0.05
+  done
+  RCV="http://127.0.0.1:$(cat "$TMP/rcv.port")"
+  trap '_rcv_stop; _cleanup' EXIT
+}
+_rcv_stop() { kill "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; }
