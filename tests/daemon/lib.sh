@@ -158,11 +158,13 @@ rcv_wait() {
 header() { printf '.headers | to_entries[] | select(.key | ascii_downcase == "%s") | .value' "$1"; }
 
 # ---- the hook tests' common start (issues 13 and 14) --------------------------
-#   hooks_up SERVER_LINES [SECTIONS]  # simulator, receiver, then smsmuxd (2
+#   hooks_up SERVER_LINES [SECTIONS [PROVIDERS]]  # simulator, receiver,
+#       then smsmuxd (2
 #       workers) with one sMsmode on the simulator taking pushes at
 #       /hooks/smsmode/$HOOK_TOKEN; SERVER_LINES (e.g. "callback_url =
 #       @RCV@/events") go into [server], SECTIONS (e.g. [plan.NAME]) before
 #       the provider; @RCV@ is the receiver's URL.  Ends with daemon_public.
+#   hooks_up SERVER_LINES SECTIONS PROVIDERS  # PROVIDERS instead of that sMsmode
 #   status_of ID                      # a message's status over /v1
 hooks_up() {
   sim_start
@@ -178,11 +180,11 @@ admin_key = @KEY@
 workers = 2
 $(printf '%s\n' "${1-}" | sed "s|@RCV@|$RCV|g")
 ${2-}
-[provider.smsmode]
+${3:-[provider.smsmode]
 plugin = smsmode
 base_url = @SIM@/smsmode/http/1.6
 access_token = demo-token
-hook_token = $HOOK_TOKEN
+hook_token = $HOOK_TOKEN}
 EOF2
   daemon_start
   daemon_public
