@@ -159,8 +159,7 @@ header() { printf '.headers | to_entries[] | select(.key | ascii_downcase == "%s
 
 # ---- the hook tests' common start (issues 13 and 14) --------------------------
 #   hooks_up SERVER_LINES [SECTIONS [PROVIDERS]]  # simulator, receiver,
-#       then smsmuxd (2
-#       workers) with one sMsmode on the simulator taking pushes at
+#       then smsmuxd (2 workers) with one sMsmode on the simulator taking pushes at
 #       /hooks/smsmode/$HOOK_TOKEN; SERVER_LINES (e.g. "callback_url =
 #       @RCV@/events") go into [server], SECTIONS (e.g. [plan.NAME]) before
 #       the provider; @RCV@ is the receiver's URL.  Ends with daemon_public.
@@ -190,3 +189,25 @@ EOF2
   daemon_public
 }
 status_of() { api GET "/v1/messages/$1"; jqr .status; }
+
+# ---- tenants (issue 14) --------------------------------------------------------
+#   CLI ARGS...                  # smsmux on the daemon's configuration ($OUT ...)
+#   tapi KEY METHOD PATH [curl args]  # with a tenant's key: $STATUS, $OUT
+#                                # (headers in $TMP/.hdr)
+#   tsend KEY NUMBER [MEMBERS]   # POST /v1/messages "Hello" to NUMBER; MEMBERS:
+#                                # more JSON members (",\"x\":1")
+#   balance TENANT               # its balance (smsmux tenant show)
+#   tstatus KEY ID               # its message's first recipient's status
+CLI() { run_smsmux --config "$TMP/d.ini" "$@"; }
+tapi() {
+  _k=$1; _m=$2; _p=$3; shift 3
+  STATUS=$(curl -sS -o "$TMP/.api" -D "$TMP/.hdr" -w '%{http_code}' -X "$_m" \
+    -H "Authorization: Bearer $_k" "$@" "$D_URL$_p") || STATUS="curl failed"
+  OUT=$(cat "$TMP/.api" 2>/dev/null)
+}
+tsend() {
+  tapi "$1" POST /v1/messages -H 'Content-Type: application/json' \
+    --data-binary "{\"to\":[\"$2\"],\"text\":\"Hello\"${3-}}"
+}
+balance() { CLI --json tenant show "$1"; jqr .balance; }
+tstatus() { tapi "$1" GET "/v1/messages/$2"; jqr .recipients[0].status; }
