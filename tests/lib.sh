@@ -37,6 +37,7 @@ SIM_PID=
 
 _cleanup() {
   if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || :; wait "$SIM_PID" 2>/dev/null || :; fi
+  if [ -n "${RCV_PID-}" ]; then kill "$RCV_PID" 2>/dev/null || :; wait "$RCV_PID" 2>/dev/null || :; fi
   rm -rf "$TMP"
 }
 trap _cleanup EXIT
@@ -153,10 +154,10 @@ command -v curl >/dev/null 2>&1 || { echo "curl is required for the tests" >&2; 
 
 # rcv_up: tests/receiver on a free loopback port, logging each request to
 # $TMP/rcv.log (JSON lines) and answering 503 while $TMP/rcv.down exists;
-# $RCV its URL, $RCV_PID; stopped at exit.  (tests/daemon/lib.sh has its
-# own receiver_start for the daemon tests.)
+# $RCV its URL, $RCV_PID; stopped at exit (_cleanup).
 rcv_up() {
-  rm -f "$TMP/rcv.port" "$TMP/rcv.log"
+  rm -f "$TMP/rcv.port"
+  : >"$TMP/rcv.log"
   "$top_builddir/tests/receiver" --port-file "$TMP/rcv.port" --log "$TMP/rcv.log" \
     --down "$TMP/rcv.down" >/dev/null 2>&1 &
   RCV_PID=$!
@@ -169,6 +170,4 @@ rcv_up() {
     sleep 0.05
   done
   RCV="http://127.0.0.1:$(cat "$TMP/rcv.port")"
-  trap '_rcv_stop; _cleanup' EXIT
 }
-_rcv_stop() { kill "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; }

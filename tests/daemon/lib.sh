@@ -105,21 +105,8 @@ RCV_PID=
 RCV_LOG=
 
 receiver_start() {
-  rm -f "$TMP/rcv.port"
+  rcv_up
   RCV_LOG=$TMP/rcv.log
-  : >"$RCV_LOG"
-  "$top_builddir/tests/receiver" --port-file "$TMP/rcv.port" --log "$RCV_LOG" \
-    --down "$TMP/rcv.down" >/dev/null 2>&1 &
-  RCV_PID=$!
-  _i=0
-  while [ ! -s "$TMP/rcv.port" ]; do
-    _i=$((_i + 1))
-    if [ $_i -gt 200 ] || ! kill -0 "$RCV_PID" 2>/dev/null; then
-      echo "the test receiver did not start" >&2; exit 99
-    fi
-    sleep 0.05
-  done
-  RCV="http://127.0.0.1:$(cat "$TMP/rcv.port")"
 }
 
 _hooks_cleanup() {
