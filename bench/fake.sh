@@ -20,7 +20,9 @@
 #   anything else             404
 # One worker process, access log off (except /kannel), keep-alive without a
 # request limit (curl's connections are never closed under the run).
-# Knob: FAKE_WORKERS (1).  NGINX: the binary (nginx on PATH, else
+# Knobs: FAKE_WORKERS (1); FAKE_SENDS_LOG (set: one line in DIR/sends.log
+# per sendSMS.do request too, for bench/nodes.sh to count without asking
+# the store).  NGINX: the binary (nginx on PATH, else
 # /usr/sbin/nginx).
 set -u
 
@@ -66,6 +68,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     location = /http/1.6/sendSMS.do {
+      ${FAKE_SENDS_LOG:+access_log $dir/sends.log counted;}
       default_type "text/plain; charset=ISO-8859-15";
       return 200 "0 | Accept$(printf '\351') | \$request_id";
     }

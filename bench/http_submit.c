@@ -5,7 +5,10 @@
  *   http_submit N=... c=... ok=... seconds=... rate=... p50_ms=... p99_ms=... max_ms=...
  *
  * usage: http_submit [-k] URL KEY N CONCURRENCY
- *   URL  http://HOST:PORT/v1/messages, or with -k .../cgi-bin/sendsms
+ *   URL  http://HOST:PORT/v1/messages, or with -k .../cgi-bin/sendsms;
+ *        several, comma-separated: client thread k uses URL k modulo
+ *        their number (a load balancer's share of connections, as for
+ *        several smsmuxd nodes: bench/nodes.sh)
  *   KEY  the Bearer key; with -k USER:PASSWORD
  * Message i (0-based) says "Bonjour i" to 336 followed by 10000000 + i.
  * Success: 202. */
@@ -17,7 +20,10 @@
 #include <string.h>
 #include <time.h>
 
-static const char *url, *key;
+#define MAX_URLS 16
+static const char *key;
+static char *urls[MAX_URLS];
+static unsigned long n_urls, next_thread;
 static int kannel;
 static char kuser[128], kpass[128];
 static unsigned long total, next_i, ok_count;
@@ -41,7 +47,11 @@ static void *worker(void *arg) {
   struct curl_slist *hdr = NULL;
   char auth[512], body[256], full[1024];
   unsigned long ok = 0;
+  const char *url;
   (void)arg;
+  pthread_mutex_lock(&lock);
+  url = urls[next_thread++ % n_urls];
+  pthread_mutex_unlock(&lock);
   if (!kannel) {
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
     hdr = curl_slist_append(hdr, auth);
@@ -105,7 +115,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: http_submit [-k] URL KEY N CONCURRENCY\n");
     return 2;
   }
-  url = argv[a];
+  for (n_urls = 0; n_urls < MAX_URLS;) {
+    char *u = strtok(n_urls ? NULL : argv[a], ",");
+    if (!u)
+      break;
+    urls[n_urls++] = u;
+  }
+  if (!n_urls)
+    return 2;
   key = argv[a + 1];
   total = strtoul(argv[a + 2], NULL, 10);
   c = strtoul(argv[a + 3], NULL, 10);

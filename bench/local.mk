@@ -12,7 +12,7 @@ bench_http_submit_LDADD = $(CURL_LIBS) $(PTHREAD_LIBS)
 CLEANFILES += bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT) \
 	bench/http_submit$(EXEEXT)
 EXTRA_DIST += bench/run.sh bench/fake.sh bench/kannel.sh bench/daemon.sh \
-	docs/PERFORMANCE.md
+	bench/nodes.sh docs/PERFORMANCE.md
 
 bench: all bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT) \
 		bench/http_submit$(EXEEXT)
@@ -20,5 +20,13 @@ bench: all bench/bench_send$(EXEEXT) bench/bare_curl$(EXEEXT) \
 	$(SHELL) $(top_srcdir)/bench/run.sh
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	$(SHELL) $(top_srcdir)/bench/daemon.sh
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) $(top_srcdir)/bench/nodes.sh
 
-.PHONY: bench
+# Only the several-nodes part (docs/SCALING.md): 1, 2, 3 smsmuxd on one
+# PostgreSQL and the SQLite node, side by side.
+bench-nodes: all bench/http_submit$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) $(top_srcdir)/bench/nodes.sh
+
+.PHONY: bench bench-nodes

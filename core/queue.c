@@ -26,9 +26,11 @@
 
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -567,6 +569,8 @@ typedef struct provider_figures {
 
 struct smsmux_workers {
   struct smsmux *sm;
+  char node[24]; /* random, per process: the workers' claim tokens */
+  long heartbeat_s;
   provider_figures *figs; /* one per instance of sm, under lock */
   pthread_t *threads;
   unsigned n;
@@ -768,11 +772,46 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
   queued_request_free(&q);
 }
 
+/* A worker's claim token, "w-<node>-<k>": the node part is random, drawn
+   when the workers start, so no two processes share a token, whatever
+   their PIDs (two containers' nodes are both PID 1, and a node restarted
+   after kill -9 may get its old PID back: a shared token would let one
+   node renew, or give back, the other's claims). */
+static void worker_token(const struct smsmux_workers *w, unsigned k,
+                         char token[64]) {
+  snprintf(token, 64, "w-%s-%u", w->node, k);
+}
+
+static void node_id(char out[24]) {
+  unsigned char b[8];
+  size_t i;
+  if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+    /* no entropy source: the PID and the time still differ per process */
+    uint64_t v = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
+                 (uint64_t)(uintptr_t)out;
+    for (i = 0; i < sizeof b; i++)
+      b[i] = (unsigned char)(v >> (8 * i));
+  }
+  for (i = 0; i < sizeof b; i++)
+    snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
 /* Every worker's claims and `sending` rows stay its own while it lives:
    on a shared (PostgreSQL) store they are leased, and a lease not renewed
    lets the other nodes take the claims and read the sends as unknown.
-   Renewed every HEARTBEAT_S, well within the lease (a no-op on SQLite). */
+   The heartbeat renews them every HEARTBEAT_S, or a third of a shorter
+   lease (SMSMUX_STORE_LEASE, read as the PostgreSQL store reads it); it
+   also turns the expired leases of dead nodes into unknown sends and free
+   claims.  A no-op on SQLite. */
 #define HEARTBEAT_S 20
+
+static long heartbeat_period(void) {
+  const char *e = getenv("SMSMUX_STORE_LEASE");
+  long lease = e ? strtol(e, NULL, 10) : 0;
+  if (lease < 1 || lease > 3600)
+    return HEARTBEAT_S;
+  return lease / 3 < 1 ? 1 : lease / 3 < HEARTBEAT_S ? lease / 3 : HEARTBEAT_S;
+}
 
 static void *heartbeat_main(void *arg) {
   struct smsmux_workers *w = arg;
@@ -781,7 +820,7 @@ static void *heartbeat_main(void *arg) {
   pthread_mutex_lock(&w->lock);
   while (!w->stop) {
     clock_gettime(CLOCK_REALTIME, &at);
-    at.tv_sec += HEARTBEAT_S;
+    at.tv_sec += w->heartbeat_s;
     pthread_cond_timedwait(&w->stop_cond, &w->lock, &at);
     if (w->stop)
       break;
@@ -790,7 +829,7 @@ static void *heartbeat_main(void *arg) {
       store_db *db = engine_store(w->sm, NULL);
       char token[64];
       for (k = 0; db && k < w->n; k++) {
-        snprintf(token, sizeof token, "w-%ld-%u", (long)getpid(), k);
+        worker_token(w, k, token);
         store_queue_heartbeat(db, token, NULL, 0);
       }
     }
@@ -805,7 +844,7 @@ static void *worker_main(void *arg) {
   struct smsmux_workers *w = a->w;
   struct smsmux *sm = w->sm;
   char token[64];
-  snprintf(token, sizeof token, "w-%ld-%u", (long)getpid(), a->k);
+  worker_token(w, a->k, token);
   free(a);
   while (!stopping(w)) {
     store_claimed c;
@@ -869,6 +908,8 @@ smsmux_workers *smsmux_workers_start(smsmux *sm, unsigned n,
     return NULL;
   }
   w->sm = sm;
+  node_id(w->node);
+  w->heartbeat_s = heartbeat_period();
   w->figs = calloc(sm->n_inst ? sm->n_inst : 1, sizeof *w->figs);
   pthread_mutex_init(&w->lock, NULL);
   pthread_cond_init(&w->stop_cond, NULL);

@@ -54,6 +54,7 @@
 #include <libpq-fe.h>
 
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -272,6 +273,7 @@ enum pst {
   P_CLAIM_TAKE,
   P_UNCLAIM,
   P_HEARTBEAT,
+  P_CLAIM_NOW,
   P_EXPIRE_SENDING,
   P_EXPIRE_CLAIMS,
   P_CANCEL_FIND,
@@ -413,16 +415,15 @@ static const char *const pst_sql[P_COUNT] = {
     [P_MESSAGE_BY_PID] = "SELECT message_id, tenant FROM recipients WHERE "
                          "provider_id = $1 ORDER BY updated DESC LIMIT 1",
     [P_MESSAGE_BY_ID] = "SELECT id, tenant FROM messages WHERE id = $1",
-    /* the oldest due message with free recipients that no other node is
-       claiming at this moment (its row locked: skipped) */
+    /* the held message that fell due first, with free recipients, that
+       no other node is claiming at this moment (its row locked: skipped) */
     [P_CLAIM_PICK] =
-        "SELECT m.id, m.tenant, m.ref, m.request, "
-        "m.callback_url FROM messages m WHERE m.request IS NOT "
-        "NULL AND m.not_before <= $1::bigint AND EXISTS "
-        "(SELECT 1 FROM recipients r WHERE r.message_id = m.id "
-        "AND r.state = 'queued' AND (r.claimed_by IS NULL OR " LEASE_OVER(
-            "r.") ")) ORDER BY m.not_before, m.id LIMIT 1 "
-                  "FOR UPDATE OF m SKIP LOCKED",
+        "SELECT m.id, m.tenant, m.ref, m.request, m.callback_url FROM "
+        "messages m WHERE m.id IN (SELECT r.message_id FROM recipients r "
+        "WHERE r.state = 'queued' AND (r.claimed_by IS NULL OR " LEASE_OVER(
+            "r.") ")) AND m.request IS NOT NULL AND m.not_before > 0 AND "
+                  "m.not_before <= $1::bigint ORDER BY m.not_before, m.id "
+                  "LIMIT 1 FOR UPDATE OF m SKIP LOCKED",
     [P_CLAIM_NEXT_DUE] = "SELECT min(m.not_before) FROM messages m WHERE "
                          "m.request IS NOT NULL AND m.not_before > "
                          "$1::bigint AND EXISTS (SELECT 1 FROM recipients r "
@@ -435,6 +436,16 @@ static const char *const pst_sql[P_COUNT] = {
         "IS NULL OR " LEASE_OVER("") ") RETURNING number",
     [P_UNCLAIM] = "UPDATE recipients SET claimed_by = NULL, lease_until = "
                   "NULL WHERE claimed_by = $1 AND state = 'queued'",
+    /* the oldest message to send now (not held) with free recipients,
+       read from the queued recipients' index in id (creation) order: the
+       cost follows the queue, not the messages kept (P_CLAIM_PICK, the
+       held ones that fell due, walked every message ever queued) */
+    [P_CLAIM_NOW] =
+        "SELECT m.id, m.tenant, m.ref, m.request, m.callback_url FROM "
+        "recipients r JOIN messages m ON m.id = r.message_id WHERE r.state "
+        "= 'queued' AND (r.claimed_by IS NULL OR " LEASE_OVER("r.") ") AND "
+        "m.request IS NOT NULL AND m.not_before = 0 ORDER BY r.message_id "
+        "LIMIT 1 FOR UPDATE OF m SKIP LOCKED",
     [P_HEARTBEAT] = "UPDATE recipients SET lease_until = " NOW_DB
                     " + $2::bigint WHERE claimed_by = $1 AND state IN "
                     "('queued', 'sending')",
@@ -818,6 +829,20 @@ static pconn *pconn_open(pg_db *db, char *err, size_t errlen) {
   return c;
 }
 
+/* An idle pooled connection has nothing to read: no statement of it is
+   under way, and nothing here LISTENs.  A socket that reads as ready is
+   the server's goodbye or the end of the stream (the server restarted,
+   failed over, or dropped the session): the connection is replaced
+   rather than failing the caller's next statement. */
+static int pconn_usable(const pconn *c) {
+  struct pollfd p;
+  if (PQstatus(c->pg) != CONNECTION_OK || (p.fd = PQsocket(c->pg)) < 0)
+    return 0;
+  p.events = POLLIN;
+  p.revents = 0;
+  return poll(&p, 1, 0) == 0;
+}
+
 /* A connection of the pool (opened when none is idle and fewer than
    PG_POOL_MAX are open; else wait for one). */
 static pconn *take(pg_db *db, char *err, size_t errlen) {
@@ -831,7 +856,7 @@ static pconn *take(pg_db *db, char *err, size_t errlen) {
   else
     db->n_open++; /* a place for the one opened below */
   pthread_mutex_unlock(&db->lock);
-  if (c && PQstatus(c->pg) == CONNECTION_OK)
+  if (c && pconn_usable(c))
     return c;
   pconn_free(c); /* a broken one: replaced */
   c = pconn_open(db, err, errlen);
@@ -1806,8 +1831,14 @@ static int claim_body(pg_db *db, pconn *c, void *arg, char *err,
   a->next_due = 0;
   int tries = 0;
 again:
-  if (!(r = px(db, c, P_CLAIM_PICK, err, errlen, 1, a->now)))
+  /* first what is to go now, then what was held and is due */
+  if (!(r = px(db, c, P_CLAIM_NOW, err, errlen, 0)))
     return -1;
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    if (!(r = px(db, c, P_CLAIM_PICK, err, errlen, 1, a->now)))
+      return -1;
+  }
   if (PQntuples(r) == 0) {
     PQclear(r);
     if (!(r = px(db, c, P_CLAIM_NEXT_DUE, err, errlen, 1, a->now)))

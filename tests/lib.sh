@@ -11,6 +11,14 @@
 #   assert_nothing_sent smsmode "input error: nothing sent"
 #   finish                          # prints "N passed, N failed", exit status
 #
+# SMSMUX_TEST_STORE=pg runs the suite on the PostgreSQL store: a private
+# server (tests/pg.sh; skipped, exit 77, without its binaries, except under
+# CI=true) for the whole script, and every configuration write_config
+# writes, run_smsmux runs or smsmuxd starts with (store_config FILE) gets
+# `store = postgresql://...` right after its [smsmux] line: one database
+# per state_dir, so configurations that share a state_dir share a store
+# and the others start empty, as on SQLite.
+#
 # A control request the simulator does not answer (it died, or never
 # started) is recorded, and `finish` then fails: a check such as "no
 # request reached the provider" must not pass because nobody was there to
@@ -38,6 +46,7 @@ SIM_PID=
 _cleanup() {
   if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || :; wait "$SIM_PID" 2>/dev/null || :; fi
   if [ -n "${RCV_PID-}" ]; then kill "$RCV_PID" 2>/dev/null || :; wait "$RCV_PID" 2>/dev/null || :; fi
+  if [ -n "${PG_DIR:-}" ]; then pg_stop; fi
   rm -rf "$TMP"
 }
 trap _cleanup EXIT
@@ -80,6 +89,11 @@ jqr() { printf '%s' "${2-$OUT}" | jq -r "$1"; }
 
 # run_smsmux ARGS...: runs smsmux, sets OUT, ERR, RC
 run_smsmux() {
+  _c=
+  for _a in "$@"; do
+    [ "$_c" = next ] && { store_config "$_a"; break; }
+    [ "$_a" = --config ] && _c=next
+  done
   set +e
   "$SMSMUX" "$@" >"$TMP/.out" 2>"$TMP/.err"
   RC=$?
@@ -138,6 +152,7 @@ write_config() {
       -e "s|@TEST_PLUGINS@|$TEST_PLUGINS|g" -e "s|@TMP@|$TMP|g" >"$TMP/$1"
   chmod 600 "$TMP/$1"
   umask 022
+  store_config "$TMP/$1"
 }
 
 # finish: summary line and exit status
@@ -145,12 +160,45 @@ finish() {
   if [ -s "$TMP/.sim-unanswered" ]; then
     fail "the simulator answered every control request" "$(cat "$TMP/.sim-unanswered")"
   fi
+  if [ "$TEST_STORE" = pg ] && [ ! -s "$TMP/.pg-dbs" ]; then
+    fail "SMSMUX_TEST_STORE=pg: the suite ran on PostgreSQL" "no configuration got a store database"
+  fi
   printf '%d passed, %d failed\n' "$_passed" "$_failed"
   [ "$_failed" -eq 0 ]
 }
 
 command -v jq >/dev/null 2>&1 || { echo "jq is required for the tests" >&2; exit 99; }
 command -v curl >/dev/null 2>&1 || { echo "curl is required for the tests" >&2; exit 99; }
+
+# ---- the store backend of the suite (SMSMUX_TEST_STORE) ----
+TEST_STORE=${SMSMUX_TEST_STORE:-sqlite}
+case $TEST_STORE in
+  sqlite) ;;
+  pg | postgresql)
+    TEST_STORE=pg
+    . "$top_srcdir/tests/pg.sh"
+    pg_start
+    echo "# on the PostgreSQL store (SMSMUX_TEST_STORE=pg, server in $PG_DIR)" ;;
+  *) echo "SMSMUX_TEST_STORE=$TEST_STORE: not sqlite or pg" >&2; exit 99 ;;
+esac
+
+# store_config FILE: on PostgreSQL, FILE's store is the database of its
+# state_dir (created on first use), written after [smsmux] in place of the
+# one a previous call wrote (the state_dir may have changed since); a
+# store the test set itself, and a file without [smsmux], are left alone.
+store_config() {
+  [ "$TEST_STORE" = pg ] && [ -f "$1" ] || return 0
+  grep -q '^\[smsmux\]' "$1" || return 0
+  if grep '^store *=' "$1" | grep -qv "host=$PG_DIR\$"; then return 0; fi
+  _sd=$(sed -n '/^\[smsmux\]/,/^\[/ s/^state_dir *= *//p' "$1" | tail -n 1)
+  _db=s$(printf '%s' "${_sd:-default}" | cksum | cut -d ' ' -f 1)
+  if ! grep -qx "$_db" "$TMP/.pg-dbs" 2>/dev/null; then
+    pg_createdb "$_db"
+    echo "$_db" >>"$TMP/.pg-dbs"
+  fi
+  sed -i -e "\\|^store = postgresql://.*host=$PG_DIR\$|d" \
+    -e "/^\[smsmux\]/a store = $(pg_url "$_db")" "$1"
+}
 
 # rcv_up: tests/receiver on a free loopback port, logging each request to
 # $TMP/rcv.log (JSON lines) and answering 503 while $TMP/rcv.down exists;

@@ -20,6 +20,12 @@ TESTS += tests/routing.sh
 TESTS += tests/partial.sh
 TESTS += tests/tls.sh
 EXTRA_DIST += tests/routing.sh tests/partial.sh tests/tls.sh
+# The suites that use a store, on PostgreSQL as well (SMSMUX_TEST_STORE=pg:
+# tests/lib.sh); store-cli.sh and send.sh look at SQLite's file itself.
+STORE_PG_TESTS = tests/routing-pg.sh tests/routing-ttl-pg.sh tests/bulk-pg.sh \
+	tests/partial-pg.sh tests/store-signals-pg.sh tests/resellers-pg.sh
+TESTS += $(STORE_PG_TESTS)
+EXTRA_DIST += $(STORE_PG_TESTS)
 TESTS += tests/sdk.sh
 EXTRA_DIST += tests/sdk.sh examples/myprovider/myprovider.c
 # The ABI guard (skipped, exit 77, without abigail-tools).

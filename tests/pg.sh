@@ -16,9 +16,11 @@
 # `postgres` user (PostgreSQL refuses root).
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-PG_DIR=
-PG_USER=
-PG_URL=
+# (sourced a second time, by a suite that tests/lib.sh already put on
+# PostgreSQL, the running server is kept)
+PG_DIR=${PG_DIR:-}
+PG_USER=${PG_USER:-}
+PG_URL=${PG_URL:-}
 
 _pg_as() { # run a command as the server's user
   if [ "$(id -u)" = 0 ]; then
@@ -46,6 +48,7 @@ pg_createdb() {
 }
 
 pg_start() {
+  [ -n "$PG_DIR" ] && return 0 # one server per script
   if [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
     if [ "${CI:-}" = true ]; then
       fail "PostgreSQL binaries in $PG_BIN (CI=true: scripts/install-deps.sh installs postgresql-15)"

@@ -7,20 +7,11 @@
 # adds up to the ledger.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/daemon/lib.sh"
-# LEDGER_STORE=pg (tests/daemon/ledger-pg.sh): the same on a PostgreSQL store
-store_line=
-if [ "${LEDGER_STORE:-}" = pg ]; then
-  . "$top_srcdir/tests/pg.sh"
-  pg_start
-  trap '[ -n "$D_PID" ] && { kill -9 "$D_PID" 2>/dev/null; wait "$D_PID" 2>/dev/null; }; pg_stop; _cleanup' EXIT
-  store_line="store = $PG_URL"
-fi
 sim_start
 daemon_config - <<INI
 [smsmux]
 plugin_dir = @PLUGINS@
 state_dir = @TMP@/state
-$store_line
 timeout = 5
 breaker_failures = 1000
 [server]
@@ -33,7 +24,7 @@ base_url = @SIM@/smsmode/http/1.6
 access_token = demo-token
 INI
 daemon_start
-if [ -n "$store_line" ]; then
+if [ "$TEST_STORE" = pg ]; then
   CLI tenant list
   assert_contains "$(cat "$TMP/d.log")" "created the store's tables in postgresql://" "the store is PostgreSQL"
   assert_eq "" "$(ls "$TMP/state/state.db" 2>/dev/null)" "no SQLite store"

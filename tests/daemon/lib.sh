@@ -31,6 +31,7 @@ daemon_config() {
 
 daemon_start() {
   rm -f "$TMP/d.port"
+  store_config "$TMP/d.ini"
   "$SMSMUXD" --config "$TMP/d.ini" --port-file "$TMP/d.port" "$@" >>"$TMP/d.log" 2>&1 &
   D_PID=$!
   _i=0
@@ -77,6 +78,7 @@ wait_until() {
     _i=$((_i + 1))
     if [ $_i -gt 300 ]; then
       fail "$_what (waited 15 s)" "the daemon's last lines:" "$(tail -n 15 "$TMP/d.log" 2>/dev/null)" \
+        "its last warnings and errors:" "$(grep -v ' info: ' "$TMP/d.log" 2>/dev/null | tail -n 15)" \
         "its newest messages: $(curl -sS -H "Authorization: Bearer $KEY" "$D_URL/v1/messages?limit=3" 2>&1 | head -c 3000)"
       return 1
     fi

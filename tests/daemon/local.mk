@@ -1,6 +1,26 @@
 # smsmuxd's tests: real HTTP with curl against the daemon and smsmux-sim.
 TESTS += tests/daemon/config.sh
 EXTRA_DIST += tests/daemon/lib.sh tests/daemon/config.sh
+# The same suites on the PostgreSQL store: each wrapper runs its suite with
+# SMSMUX_TEST_STORE=pg (tests/lib.sh: one private server per suite, tests/pg.sh;
+# skipped without PostgreSQL's binaries, except under CI=true).
+DAEMON_PG_TESTS = tests/daemon/api-pg.sh tests/daemon/abuse-pg.sh \
+	tests/daemon/kannel-pg.sh tests/daemon/lifecycle-pg.sh \
+	tests/daemon/openapi-pg.sh tests/daemon/tls-pg.sh \
+	tests/daemon/hooks-pg.sh tests/daemon/webhooks-pg.sh \
+	tests/daemon/optout-pg.sh tests/daemon/dlr-poll-pg.sh \
+	tests/daemon/kannel-dlr-pg.sh tests/daemon/tenants-pg.sh \
+	tests/daemon/tenant-events-pg.sh tests/daemon/ledger-pg.sh
+TESTS += $(DAEMON_PG_TESTS)
+EXTRA_DIST += $(DAEMON_PG_TESTS)
+# Three nodes on one PostgreSQL: kill -9 under load, one breaker state, one
+# idempotency key across nodes (issue 15).
+TESTS += tests/daemon/nodes.sh
+EXTRA_DIST += tests/daemon/nodes.sh
+# ... with their events: hooks on one node, webhooks once per event across
+# nodes, kill -9 under load, the tenant's ledger exact.
+TESTS += tests/daemon/nodes-events.sh
+EXTRA_DIST += tests/daemon/nodes-events.sh
 TESTS += tests/daemon/kannel.sh
 EXTRA_DIST += tests/daemon/kannel.sh
 TESTS += tests/daemon/abuse.sh
@@ -29,5 +49,3 @@ TESTS += tests/daemon/kannel-dlr.sh
 EXTRA_DIST += tests/daemon/kannel-dlr.sh
 TESTS += tests/daemon/tenant-events.sh
 EXTRA_DIST += tests/daemon/tenant-events.sh
-TESTS += tests/daemon/ledger-pg.sh
-EXTRA_DIST += tests/daemon/ledger-pg.sh

@@ -1,0 +1,4 @@
+#!/bin/sh
+# tests/daemon/tenant-events.sh on the PostgreSQL store (SMSMUX_TEST_STORE in tests/lib.sh)
+SMSMUX_TEST_STORE=pg; export SMSMUX_TEST_STORE
+exec "$top_srcdir/tests/daemon/tenant-events.sh"

@@ -1,0 +1,4 @@
+#!/bin/sh
+# tests/partial.sh on the PostgreSQL store (SMSMUX_TEST_STORE in tests/lib.sh)
+SMSMUX_TEST_STORE=pg; export SMSMUX_TEST_STORE
+exec "$top_srcdir/tests/partial.sh"
