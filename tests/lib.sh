@@ -45,6 +45,7 @@ SIM_PID=
 
 _cleanup() {
   if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || :; wait "$SIM_PID" 2>/dev/null || :; fi
+  if [ -n "${RCV_PID-}" ]; then kill "$RCV_PID" 2>/dev/null || :; wait "$RCV_PID" 2>/dev/null || :; fi
   if [ -n "${PG_DIR:-}" ]; then pg_stop; fi
   rm -rf "$TMP"
 }
@@ -197,4 +198,24 @@ store_config() {
   fi
   sed -i -e "\\|^store = postgresql://.*host=$PG_DIR\$|d" \
     -e "/^\[smsmux\]/a store = $(pg_url "$_db")" "$1"
+}
+
+# rcv_up: tests/receiver on a free loopback port, logging each request to
+# $TMP/rcv.log (JSON lines) and answering 503 while $TMP/rcv.down exists;
+# $RCV its URL, $RCV_PID; stopped at exit (_cleanup).
+rcv_up() {
+  rm -f "$TMP/rcv.port"
+  : >"$TMP/rcv.log"
+  "$top_builddir/tests/receiver" --port-file "$TMP/rcv.port" --log "$TMP/rcv.log" \
+    --down "$TMP/rcv.down" >/dev/null 2>&1 &
+  RCV_PID=$!
+  _i=0
+  while [ ! -s "$TMP/rcv.port" ]; do
+    _i=$((_i + 1))
+    if [ $_i -gt 200 ] || ! kill -0 "$RCV_PID" 2>/dev/null; then
+      echo "the test receiver did not start" >&2; exit 99
+    fi
+    sleep 0.05
+  done
+  RCV="http://127.0.0.1:$(cat "$TMP/rcv.port")"
 }

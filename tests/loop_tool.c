@@ -23,31 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static size_t parse_query(char *q, smsmux_kv *kv, size_t max) {
-  size_t n = 0;
-  char *save = NULL, *pair;
-  for (pair = strtok_r(q, "&", &save); pair && n < max;
-       pair = strtok_r(NULL, "&", &save)) {
-    char *eq = strchr(pair, '='), *r, *w;
-    if (!eq)
-      continue;
-    *eq = '\0';
-    kv[n].key = pair;
-    for (r = w = eq + 1; *r; r++) {
-      if (*r == '+')
-        *w++ = ' ';
-      else if (*r == '%' && r[1] && r[2]) {
-        char hex[3] = {r[1], r[2], 0};
-        *w++ = (char)strtol(hex, NULL, 16);
-        r += 2;
-      } else
-        *w++ = *r;
-    }
-    *w = '\0';
-    kv[n++].value = eq + 1;
-  }
-  return n;
-}
+#include "query.h"
 
 static int answer(int rc, const smsmux_error *err) {
   if (rc < 0) {

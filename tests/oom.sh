@@ -24,10 +24,7 @@ hook_token = oom-hook
 EOF2
 # scenario 4: the notifier delivering a webhook to tests/receiver, each run
 # on a store of its own (XDG_STATE_HOME: no state_dir here)
-"$top_builddir/tests/receiver" --port-file "$TMP/rcv.port" --log "$TMP/rcv.log" \
-  >/dev/null 2>&1 &
-RCV_PID=$!
-i=0; while [ ! -s "$TMP/rcv.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+rcv_up
 write_config oom-notify.ini <<'EOF2'
 [smsmux]
 plugin_dir = @PLUGINS@
@@ -38,7 +35,7 @@ access_token = oom-token
 dlr_poll = 0
 EOF2
 export OOM_NOTIFY_CONFIG="$TMP/oom-notify.ini" OOM_STATE="$TMP"
-export OOM_RECEIVER="http://127.0.0.1:$(cat "$TMP/rcv.port")"
+export OOM_RECEIVER="$RCV"
 export OOM_RECEIVER_LOG="$TMP/rcv.log"
 # the plugin's shared object, which test_oom keeps loaded (see there)
 so=$(sed -n "s/^dlname='\(.*\)'/\1/p" "$PLUGINS/smsmode.la")

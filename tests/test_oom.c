@@ -258,6 +258,17 @@ static int step_outcome(const smsmux_error *e, const char *what) {
   return 2;
 }
 
+/* *req: an SMS of TEXT to to[0] alone */
+static void sms_to_one(smsmux_send_request *req, const char **to,
+                       const char *text) {
+  memset(req, 0, sizeof *req);
+  req->size = sizeof *req;
+  req->kind = SMSMUX_KIND_SMS;
+  req->text = text;
+  req->to = to;
+  req->n_to = 1;
+}
+
 static int worse(int a, int b) { return a > b ? a : b; }
 
 /* A batch row: its outcome into *(int *)ud. */
@@ -278,12 +289,7 @@ static int more_calls(smsmux *sm) {
   const char *to[] = {"0612345678"}, *to2[] = {"0612345679"};
   int outcome = 0, rows = 0;
 
-  memset(&req, 0, sizeof req);
-  req.size = sizeof req;
-  req.kind = SMSMUX_KIND_SMS;
-  req.text = "Bonjour";
-  req.to = to;
-  req.n_to = 1;
+  sms_to_one(&req, to, "Bonjour");
   x = smsmux_route(sm, &req);
   outcome = x ? step_outcome(&x->error, "smsmux_route") : 1;
   smsmux_route_explain_free(x);
@@ -370,12 +376,7 @@ static int hooks_and_optouts(smsmux *sm) {
   if ((rc = smsmux_optout_add(sm, NULL, "0612345671", &err)) < 0)
     return step_outcome(&err, "smsmux_optout_add");
 
-  memset(&req, 0, sizeof req);
-  req.size = sizeof req;
-  req.kind = SMSMUX_KIND_SMS;
-  req.text = "Bonjour";
-  req.to = to;
-  req.n_to = 1;
+  sms_to_one(&req, to, "Bonjour");
   r = smsmux_send(sm, &req);
   if (!r)
     return 1;
@@ -493,12 +494,7 @@ static int notifier_run(smsmux *sm) {
 
   __atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
   memset(&err, 0, sizeof err);
-  memset(&req, 0, sizeof req);
-  req.size = sizeof req;
-  req.kind = SMSMUX_KIND_SMS;
-  req.text = "Bonjour";
-  req.to = to;
-  req.n_to = 1;
+  sms_to_one(&req, to, "Bonjour");
   /* a path of the run's own: its deliveries are counted in the log */
   snprintf(path, sizeof path, "/events/r%ld", (long)getpid());
   snprintf(url, sizeof url, "%s%s", rcv ? rcv : "http://127.0.0.1:9", path);
@@ -600,12 +596,7 @@ static int one_run(const char *config) {
     __atomic_store_n(&counting, 0, __ATOMIC_RELAXED);
     return outcome;
   }
-  memset(&req, 0, sizeof req);
-  req.size = sizeof req;
-  req.kind = SMSMUX_KIND_SMS;
-  req.text = "Bonjour, le code secret est 1234";
-  req.to = to;
-  req.n_to = 1;
+  sms_to_one(&req, to, "Bonjour, le code secret est 1234");
   r = smsmux_send(sm, &req);
   if (!r) {
     outcome = 1; /* smsmux.h: NULL only when out of memory */

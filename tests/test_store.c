@@ -1162,6 +1162,26 @@ static const char *const old_schema_v2 =
     "INSERT INTO kv VALUES ('rr', 'default', '41', 1700000000);"
     "PRAGMA user_version = 2;";
 
+/* after a migration (TAG: the test's name for it): the old rr/default
+ * value 41 is kept, and a tenant TENANT can be added and credited */
+static void check_migrated(store_db *db, const char *tag, const char *tenant) {
+  char name[160], err[512] = "", *v = NULL;
+  store_tenant t;
+  int64_t bal = -1;
+  store_kv_get(db, "rr", "default", &v, NULL);
+  snprintf(name, sizeof name, "%s: its key/value rows are kept", tag);
+  CHECK_STR_EQ(v, "41", name);
+  free(v);
+  memset(&t, 0, sizeof t);
+  t.name = (char *)tenant;
+  snprintf(name, sizeof name, "%s: ... then tenants and the ledger work", tag);
+  CHECK(store_tenant_add(db, &t, err, sizeof err) == 0 &&
+            store_ledger_add(db, tenant, NULL, 7, "credit", "admin", &bal, err,
+                             sizeof err) == 0 &&
+            bal == 7,
+        name);
+}
+
 static void test_migrate_v2(void) {
   char dir[256], path[300], err[512] = "", *v = NULL;
   sqlite3 *s = NULL;
@@ -1197,20 +1217,7 @@ static void test_migrate_v2(void) {
             strcmp(m.callback_url, "https://app.example/old") == 0,
         "v2: ... its recipient, attempt, callback_url; no history yet");
   store_message_clear(&m);
-  store_kv_get(db, "rr", "default", &v, NULL);
-  CHECK_STR_EQ(v, "41", "v2: its key/value rows are kept");
-  free(v);
-  {
-    store_tenant t;
-    int64_t bal = -1;
-    memset(&t, 0, sizeof t);
-    t.name = (char *)"v2-tenant";
-    CHECK(store_tenant_add(db, &t, err, sizeof err) == 0 &&
-              store_ledger_add(db, "v2-tenant", NULL, 7, "credit", "admin",
-                               &bal, err, sizeof err) == 0 &&
-              bal == 7,
-          "v2: ... then tenants and the ledger work");
-  }
+  check_migrated(db, "v2", "v2-tenant");
   memset(&r, 0, sizeof r);
   CHECK_INT_EQ(reserve1(db, "old-ref", "ffff", "+33618000001", 1, NULL, NULL),
                STORE_CLAIM_SENT, "v2: its ref still guards the number");
@@ -2524,7 +2531,7 @@ static void test_pg_migrate(const char *url) {
       "'old-ref', '+33618000001', 'ffff', 'accepted', 'p1', 'OLD-1', NULL, "
       "NULL, 1700000000, 1700000000, NULL, NULL);"
       "INSERT INTO kv VALUES ('rr', 'default', '41', 1700000000);";
-  char err[512] = "", *v = NULL, saved[512];
+  char err[512] = "", saved[512];
   store_db *db;
   store_message m;
   int created = -1;
@@ -2547,20 +2554,7 @@ static void test_pg_migrate(const char *url) {
             m.n_events == 0,
         "pg v1: ... its recipient; no history yet");
   store_message_clear(&m);
-  store_kv_get(db, "rr", "default", &v, NULL);
-  CHECK_STR_EQ(v, "41", "pg v1: its key/value rows are kept");
-  free(v);
-  {
-    store_tenant t;
-    int64_t bal = -1;
-    memset(&t, 0, sizeof t);
-    t.name = (char *)"v1-tenant";
-    CHECK(store_tenant_add(db, &t, err, sizeof err) == 0 &&
-              store_ledger_add(db, "v1-tenant", NULL, 7, "credit", "admin",
-                               &bal, err, sizeof err) == 0 &&
-              bal == 7,
-          "pg v1: ... then tenants and the ledger work");
-  }
+  check_migrated(db, "pg v1", "v1-tenant");
   CHECK_INT_EQ(report(db, "p1", "OLD-1", NULL, "delivered", NULL), 0,
                "pg v1: a report for its message is applied");
   if (store_message_read(db, "", "m0000000000000000000000000001", &m) == 0) {

@@ -84,7 +84,7 @@ TESTS += tests/queue.sh
 EXTRA_DIST += tests/queue.sh
 # test_push: notifications a provider pushes, read by its plugin.
 check_PROGRAMS += tests/test_push
-tests_test_push_SOURCES = tests/test_push.c tests/check.h
+tests_test_push_SOURCES = tests/test_push.c tests/check.h tests/query.h
 tests_test_push_LDADD = core/libsmsmux.la
 TESTS += tests/push.sh
 EXTRA_DIST += tests/push.sh
@@ -107,7 +107,7 @@ TESTS += tests/test_webhook
 # loop_tool: the library's issue-13 calls for tests/loop.sh (opt-outs,
 # hooks, the notifier, queued sends with a callback_url).
 check_PROGRAMS += tests/loop_tool
-tests_loop_tool_SOURCES = tests/loop_tool.c
+tests_loop_tool_SOURCES = tests/loop_tool.c tests/query.h
 tests_loop_tool_LDADD = core/libsmsmux.la
 TESTS += tests/loop.sh
 EXTRA_DIST += tests/loop.sh

@@ -5,27 +5,12 @@
 # then appears in the message's history and in a webhook.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/daemon/lib.sh"
-sim_start
-receiver_start
-daemon_config - <<EOF2
-[smsmux]
-plugin_dir = @PLUGINS@
-state_dir = @TMP@/state
-timeout = 5
-[server]
-listen = 127.0.0.1:0
-admin_key = @KEY@
-workers = 2
-callback_url = $RCV/events
-[provider.clever]
+hooks_up "callback_url = @RCV@/events" "" "[provider.clever]
 plugin = clever-rest
 base_url = @SIM@/clever-rest/api
 login = clevertec
 password = Clever2017
-dlr_poll = 1
-EOF2
-daemon_start
-status_of() { api GET "/v1/messages/$1"; jqr .status; }
+dlr_poll = 1"
 polls() { sim_requests clever-rest | jq '[.[] | select(.method == "GET")] | length'; }
 
 post_json /v1/messages '{"to": "0612345678", "text": "Bonjour"}'

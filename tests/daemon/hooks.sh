@@ -11,29 +11,9 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/daemon/lib.sh"
 command -v openssl >/dev/null 2>&1 || { echo "openssl is needed to check signatures"; exit 77; }
-sim_start
-receiver_start
-daemon_config - <<EOF2
-[smsmux]
-plugin_dir = @PLUGINS@
-state_dir = @TMP@/state
-timeout = 5
-[server]
-listen = 127.0.0.1:0
-admin_key = @KEY@
-workers = 2
-callback_url = $RCV/events
-webhook_secret = $WEBHOOK_SECRET
-[provider.smsmode]
-plugin = smsmode
-base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
-hook_token = $HOOK_TOKEN
-EOF2
-daemon_start
-daemon_public
+hooks_up "callback_url = @RCV@/events
+webhook_secret = $WEBHOOK_SECRET"
 HOOK=$D_URL/hooks/smsmode/$HOOK_TOKEN
-status_of() { api GET "/v1/messages/$1"; jqr .status; }
 events_of() { rcv_lines /events | jq -c --arg m "$1" 'select((.body | fromjson | .message_id) == $m)'; }
 
 # ---- (a) sent, pushed reports, delivered, signed webhooks -------------------

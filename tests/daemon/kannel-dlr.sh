@@ -7,27 +7,7 @@
 # no other.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/daemon/lib.sh"
-sim_start
-receiver_start
-daemon_config - <<EOF2
-[smsmux]
-plugin_dir = @PLUGINS@
-state_dir = @TMP@/state
-timeout = 5
-[server]
-listen = 127.0.0.1:0
-admin_key = @KEY@
-workers = 2
-callback_url = $RCV/events
-[provider.smsmode]
-plugin = smsmode
-base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
-hook_token = $HOOK_TOKEN
-EOF2
-daemon_start
-daemon_public
-status_of() { api GET "/v1/messages/$1"; jqr .status; }
+hooks_up "callback_url = @RCV@/events"
 enc() { jq -rn --arg v "$1" '$v | @uri'; }
 # kannel TO MASK PATH: a Kannel submit with dlr-url $RCV/PATH?...; $id its id
 kannel() {

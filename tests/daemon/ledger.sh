@@ -24,24 +24,11 @@ base_url = @SIM@/smsmode/http/1.6
 access_token = demo-token
 INI
 daemon_start
-CLI() { run_smsmux --config "$TMP/d.ini" "$@"; }
 if [ "$TEST_STORE" = pg ]; then
   CLI tenant list
   assert_contains "$(cat "$TMP/d.log")" "created the store's tables in postgresql://" "the store is PostgreSQL"
   assert_eq "" "$(ls "$TMP/state/state.db" 2>/dev/null)" "no SQLite store"
 fi
-tapi() {
-  _k=$1; _m=$2; _p=$3; shift 3
-  STATUS=$(curl -sS -o "$TMP/.api" -w '%{http_code}' -X "$_m" \
-    -H "Authorization: Bearer $_k" "$@" "$D_URL$_p") || STATUS="curl failed"
-  OUT=$(cat "$TMP/.api" 2>/dev/null)
-}
-tsend() {
-  tapi "$1" POST /v1/messages -H 'Content-Type: application/json' \
-    --data-binary "{\"to\":[\"$2\"],\"text\":\"Hello\"${3-}}"
-}
-balance() { CLI --json tenant show "$1"; jqr .balance; }
-status_of() { tapi "$1" GET "/v1/messages/$2"; jqr .recipients[0].status; }
 
 # ---- 300 concurrent submits over 8 connections, 100 units
 CLI tenant add load
@@ -92,18 +79,18 @@ RKEY=$(jqr .key)
 sim_fault smsmode code "count=1&code=32"
 tsend "$RKEY" +33612350001
 rid=$(jqr .id)
-wait_until "the refused message is settled" 'test "$(status_of "$RKEY" "$rid")" = failed'
+wait_until "the refused message is settled" 'test "$(tstatus "$RKEY" "$rid")" = failed'
 wait_until "its unit came back" 'test "$(balance refunds)" = 10'
 sim_fault smsmode down "count=100"
 tsend "$RKEY" +33612350002
 did=$(jqr .id)
-wait_until "the message every provider failed is settled" 'test "$(status_of "$RKEY" "$did")" = failed'
+wait_until "the message every provider failed is settled" 'test "$(tstatus "$RKEY" "$did")" = failed'
 wait_until "its unit came back" 'test "$(balance refunds)" = 10'
 sim_fault smsmode none
 sim_fault smsmode slow "count=1&ms=8000" # long enough for the two requests below, even under the sanitizers
 tsend "$RKEY" +33612350003
 slowid=$(jqr .id)
-wait_until "the worker took the slow one" 'test "$(status_of "$RKEY" "$slowid")" = sending'
+wait_until "the worker took the slow one" 'test "$(tstatus "$RKEY" "$slowid")" = sending'
 tsend "$RKEY" +33612350004
 qid=$(jqr .id)
 assert_eq 8 "$(balance refunds)" "two messages reserved 2 units"
@@ -140,7 +127,7 @@ tapi "$REKEY" POST /v1/account/transfer -H 'Content-Type: application/json' --da
 assert_eq 404 "$STATUS" "not to a tenant that is not its customer"
 
 # ---- usage adds up to the ledger
-wait_until "the customer's message is sent" 'test "$(status_of "$SKEY" "$(jqr .id "$(tapi "$SKEY" GET /v1/messages; echo "$OUT")" 2>/dev/null | head -1)")" != queued'
+wait_until "the customer's message is sent" 'test "$(tstatus "$SKEY" "$(jqr .id "$(tapi "$SKEY" GET /v1/messages; echo "$OUT")" 2>/dev/null | head -1)")" != queued'
 CLI --json tenant usage refunds
 used=$(jqr .units)
 CLI --json tenant ledger refunds

@@ -107,21 +107,8 @@ RCV_PID=
 RCV_LOG=
 
 receiver_start() {
-  rm -f "$TMP/rcv.port"
+  rcv_up
   RCV_LOG=$TMP/rcv.log
-  : >"$RCV_LOG"
-  "$top_builddir/tests/receiver" --port-file "$TMP/rcv.port" --log "$RCV_LOG" \
-    --down "$TMP/rcv.down" >/dev/null 2>&1 &
-  RCV_PID=$!
-  _i=0
-  while [ ! -s "$TMP/rcv.port" ]; do
-    _i=$((_i + 1))
-    if [ $_i -gt 200 ] || ! kill -0 "$RCV_PID" 2>/dev/null; then
-      echo "the test receiver did not start" >&2; exit 99
-    fi
-    sleep 0.05
-  done
-  RCV="http://127.0.0.1:$(cat "$TMP/rcv.port")"
 }
 
 _hooks_cleanup() {
@@ -158,3 +145,58 @@ rcv_wait() {
   return 0
 }
 header() { printf '.headers | to_entries[] | select(.key | ascii_downcase == "%s") | .value' "$1"; }
+
+# ---- the hook tests' common start (issues 13 and 14) --------------------------
+#   hooks_up SERVER_LINES [SECTIONS [PROVIDERS]]  # simulator, receiver,
+#       then smsmuxd (2 workers) with one sMsmode on the simulator taking pushes at
+#       /hooks/smsmode/$HOOK_TOKEN; SERVER_LINES (e.g. "callback_url =
+#       @RCV@/events") go into [server], SECTIONS (e.g. [plan.NAME]) before
+#       the provider; @RCV@ is the receiver's URL.  Ends with daemon_public.
+#   hooks_up SERVER_LINES SECTIONS PROVIDERS  # PROVIDERS instead of that sMsmode
+#   status_of ID                      # a message's status over /v1
+hooks_up() {
+  sim_start
+  receiver_start
+  daemon_config - <<EOF2
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state
+timeout = 5
+[server]
+listen = 127.0.0.1:0
+admin_key = @KEY@
+workers = 2
+$(printf '%s\n' "${1-}" | sed "s|@RCV@|$RCV|g")
+${2-}
+${3:-[provider.smsmode]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+hook_token = $HOOK_TOKEN}
+EOF2
+  daemon_start
+  daemon_public
+}
+status_of() { api GET "/v1/messages/$1"; jqr .status; }
+
+# ---- tenants (issue 14) --------------------------------------------------------
+#   CLI ARGS...                  # smsmux on the daemon's configuration ($OUT ...)
+#   tapi KEY METHOD PATH [curl args]  # with a tenant's key: $STATUS, $OUT
+#                                # (headers in $TMP/.hdr)
+#   tsend KEY NUMBER [MEMBERS]   # POST /v1/messages "Hello" to NUMBER; MEMBERS:
+#                                # more JSON members (",\"x\":1")
+#   balance TENANT               # its balance (smsmux tenant show)
+#   tstatus KEY ID               # its message's first recipient's status
+CLI() { run_smsmux --config "$TMP/d.ini" "$@"; }
+tapi() {
+  _k=$1; _m=$2; _p=$3; shift 3
+  STATUS=$(curl -sS -o "$TMP/.api" -D "$TMP/.hdr" -w '%{http_code}' -X "$_m" \
+    -H "Authorization: Bearer $_k" "$@" "$D_URL$_p") || STATUS="curl failed"
+  OUT=$(cat "$TMP/.api" 2>/dev/null)
+}
+tsend() {
+  tapi "$1" POST /v1/messages -H 'Content-Type: application/json' \
+    --data-binary "{\"to\":[\"$2\"],\"text\":\"Hello\"${3-}}"
+}
+balance() { CLI --json tenant show "$1"; jqr .balance; }
+tstatus() { tapi "$1" GET "/v1/messages/$2"; jqr .recipients[0].status; }

@@ -7,44 +7,11 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/daemon/lib.sh"
 command -v openssl >/dev/null 2>&1 || { echo "openssl is needed to check signatures"; exit 77; }
-sim_start
-receiver_start
-daemon_config - <<EOF2
-[smsmux]
-plugin_dir = @PLUGINS@
-state_dir = @TMP@/state
-timeout = 5
-[server]
-listen = 127.0.0.1:0
-admin_key = @KEY@
-workers = 2
-webhook_secret = $WEBHOOK_SECRET
-[plan.gold]
+hooks_up "webhook_secret = $WEBHOOK_SECRET" "[plan.gold]
 sms = 2
 refund = undelivered
 [plan.plain]
-sms = 2
-[provider.smsmode]
-plugin = smsmode
-base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
-hook_token = $HOOK_TOKEN
-EOF2
-daemon_start
-daemon_public
-CLI() { run_smsmux --config "$TMP/d.ini" "$@"; }
-tapi() {
-  _k=$1; _m=$2; _p=$3; shift 3
-  STATUS=$(curl -sS -o "$TMP/.api" -w '%{http_code}' -X "$_m" \
-    -H "Authorization: Bearer $_k" "$@" "$D_URL$_p") || STATUS="curl failed"
-  OUT=$(cat "$TMP/.api" 2>/dev/null)
-}
-tsend() {
-  tapi "$1" POST /v1/messages -H 'Content-Type: application/json' \
-    --data-binary "{\"to\":[\"$2\"],\"text\":\"Hello\"}"
-}
-balance() { CLI --json tenant show "$1"; jqr .balance; }
-status_of() { tapi "$1" GET "/v1/messages/$2"; jqr .recipients[0].status; }
+sms = 2"
 TSECRET=tenant-secret-0123456789
 
 CLI tenant add gold --plan gold --callback-url "$RCV/gold" --webhook-secret "$TSECRET" --low-balance 5
@@ -62,12 +29,12 @@ gid=$(jqr .id)
 assert_eq "$RCV/gold" "$(jqr .callback_url)" "a message naming no callback takes the tenant's"
 tsend "$PKEY" 0612345634
 pid=$(jqr .id)
-wait_until "both accepted" 'test "$(status_of "$GKEY" "$gid")" = accepted && test "$(status_of "$PKEY" "$pid")" = accepted'
+wait_until "both accepted" 'test "$(tstatus "$GKEY" "$gid")" = accepted && test "$(tstatus "$PKEY" "$pid")" = accepted'
 assert_eq "8 8" "$(balance gold) $(balance plain)" "2 units reserved each"
 sim_ctl POST "advance?provider=smsmode" >/dev/null
 sim_ctl POST "advance?provider=smsmode" >/dev/null
-wait_until "gold's message undelivered" 'test "$(status_of "$GKEY" "$gid")" = undelivered'
-wait_until "plain's message undelivered" 'test "$(status_of "$PKEY" "$pid")" = undelivered'
+wait_until "gold's message undelivered" 'test "$(tstatus "$GKEY" "$gid")" = undelivered'
+wait_until "plain's message undelivered" 'test "$(tstatus "$PKEY" "$pid")" = undelivered'
 assert_eq 10 "$(balance gold)" "refund = undelivered: the units came back"
 assert_eq 8 "$(balance plain)" "a plan without refund: they did not"
 
@@ -88,7 +55,7 @@ tapi "$GKEY" POST /v1/optouts -H 'Content-Type: application/json' --data-binary 
 assert_eq 201 "$STATUS" "gold opts a number out"
 tsend "$GKEY" 0612345699
 oid=$(jqr .id)
-wait_until "the opted-out recipient is rejected" 'test "$(status_of "$GKEY" "$oid")" = rejected'
+wait_until "the opted-out recipient is rejected" 'test "$(tstatus "$GKEY" "$oid")" = rejected'
 tapi "$GKEY" GET "/v1/messages/$oid"
 assert_eq opt-out "$(jqr .recipients[0].code)" "code opt-out"
 assert_eq 10 "$(balance gold)" "the opted-out recipient's units came back"

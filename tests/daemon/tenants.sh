@@ -24,20 +24,7 @@ base_url = @SIM@/smsmode/http/1.6
 access_token = demo-token
 INI
 daemon_start
-CLI() { run_smsmux --config "$TMP/d.ini" "$@"; }
 
-# tapi KEY METHOD PATH [curl args]: a request with a tenant's key
-tapi() {
-  _k=$1; _m=$2; _p=$3; shift 3
-  STATUS=$(curl -sS -o "$TMP/.api" -D "$TMP/.hdr" -w '%{http_code}' -X "$_m" \
-    -H "Authorization: Bearer $_k" "$@" "$D_URL$_p") || STATUS="curl failed"
-  OUT=$(cat "$TMP/.api" 2>/dev/null)
-}
-# tsend KEY NUMBER [extra JSON members]: POST /v1/messages
-tsend() {
-  tapi "$1" POST /v1/messages -H 'Content-Type: application/json' \
-    --data-binary "{\"to\":[\"$2\"],\"text\":\"Hello\"${3-}}"
-}
 
 # ---- administration over HTTP (admin key) and the CLI
 post_json /v1/admin/tenants '{"name":"acme","plan":"gold"}'

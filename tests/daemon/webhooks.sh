@@ -6,27 +6,7 @@
 # (a receiver drops repeats by X-Smsmux-Event, the same body each time).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/daemon/lib.sh"
-sim_start
-receiver_start
-daemon_config - <<EOF2
-[smsmux]
-plugin_dir = @PLUGINS@
-state_dir = @TMP@/state
-timeout = 5
-[server]
-listen = 127.0.0.1:0
-admin_key = @KEY@
-workers = 2
-webhook_secret = $WEBHOOK_SECRET
-[provider.smsmode]
-plugin = smsmode
-base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
-hook_token = $HOOK_TOKEN
-EOF2
-daemon_start
-daemon_public
-status_of() { api GET "/v1/messages/$1"; jqr .status; }
+hooks_up "webhook_secret = $WEBHOOK_SECRET"
 pending() { curl -sS "$D_URL/metrics" | sed -n 's/^smsmux_webhooks_pending \([0-9]*\)$/\1/p'; }
 
 touch "$TMP/rcv.down"

@@ -6,14 +6,7 @@
 # again; the push fault drops or delays them.
 . "$top_srcdir/tests/lib.sh"
 sim_start
-rm -f "$TMP/rcv.port" "$TMP/rcv.log"
-"$top_builddir/tests/receiver" --port-file "$TMP/rcv.port" --log "$TMP/rcv.log" \
-  --down "$TMP/rcv.down" >/dev/null 2>&1 &
-RCV_PID=$!
-i=0; while [ ! -s "$TMP/rcv.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
-RCV="http://127.0.0.1:$(cat "$TMP/rcv.port")"
-stop_rcv() { kill "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; }
-trap 'stop_rcv; _cleanup' EXIT
+rcv_up
 API="$SIM_URL/smsmode/http/1.6"
 
 # wait_lines N: until the receiver logged N lines (or 15 s)
