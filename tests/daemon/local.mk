@@ -16,7 +16,7 @@ EXTRA_DIST += $(DAEMON_PG_TESTS)
 # Three nodes on one PostgreSQL: kill -9 under load, one breaker state, one
 # idempotency key across nodes (issue 15).
 TESTS += tests/daemon/nodes.sh
-EXTRA_DIST += tests/daemon/nodes.sh
+EXTRA_DIST += tests/daemon/nodes.sh tests/daemon/nodes-lib.sh
 # ... with their events: hooks on one node, webhooks once per event across
 # nodes, kill -9 under load, the tenant's ledger exact.
 TESTS += tests/daemon/nodes-events.sh

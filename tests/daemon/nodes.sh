@@ -25,69 +25,7 @@ N=${NODES_N:-300}
 WORKERS=4
 T0=$(date +%s)
 
-NS=
-if [ "$(id -u)" = 0 ] && unshare -p -f --kill-child -- true 2>/dev/null; then
-  NS="unshare -p -f --kill-child --"
-  echo "# each node in its own PID namespace (PID 1)"
-fi
-
-# node_start K: node K on a free port: $TMP/nK.url; its process
-# (unshare's, in a namespace) in $TMP/nK.pid, the server's in $TMP/nK.spid
-node_start() {
-  rm -f "$TMP/n$1.port"
-  $NS "$SMSMUXD" --config "$TMP/d.ini" --port-file "$TMP/n$1.port" >>"$TMP/n$1.log" 2>&1 &
-  echo $! >"$TMP/n$1.pid"
-  _i=0
-  while [ ! -s "$TMP/n$1.port" ]; do
-    _i=$((_i + 1))
-    if [ $_i -gt 300 ] || ! kill -0 "$(cat "$TMP/n$1.pid")" 2>/dev/null; then
-      echo "node $1 did not start:" >&2; cat "$TMP/n$1.log" >&2; exit 99
-    fi
-    sleep 0.05
-  done
-  _p=$(cat "$TMP/n$1.pid")
-  if [ -n "$NS" ]; then
-    read -r _c _ <"/proc/$_p/task/$_p/children"
-    echo "$_c" >"$TMP/n$1.spid"
-  else
-    echo "$_p" >"$TMP/n$1.spid"
-  fi
-  echo "http://127.0.0.1:$(cat "$TMP/n$1.port")" >"$TMP/n$1.url"
-}
-url() { cat "$TMP/n$1.url"; }
-# node_stop K [SIGNAL]: signal node K's server (TERM), wait: $NODE_RC
-node_stop() {
-  kill "-${2:-TERM}" "$(cat "$TMP/n$1.spid")" 2>/dev/null
-  set +e
-  wait "$(cat "$TMP/n$1.pid")"
-  NODE_RC=$?
-  rm -f "$TMP/n$1.pid" "$TMP/n$1.spid"
-}
-_nodes_cleanup() {
-  for _k in 1 2 3; do
-    [ -f "$TMP/n$_k.spid" ] && kill -9 "$(cat "$TMP/n$_k.spid")" 2>/dev/null
-    [ -f "$TMP/n$_k.pid" ] && { kill -9 "$(cat "$TMP/n$_k.pid")" 2>/dev/null; wait "$(cat "$TMP/n$_k.pid")" 2>/dev/null; }
-  done
-  _cleanup
-}
-trap _nodes_cleanup EXIT
-# nodeapi K METHOD PATH [curl args]: api against node K
-nodeapi() { D_URL=$(url "$1"); shift; api "$@"; }
-post_json_to() { D_URL=$(url "$1"); shift; post_json "$@"; }
-psql_store() { # the store's database of d.ini, one value per line
-  "$PG_BIN/psql" -h "$PG_DIR" -U "$PG_USER" -d "$(sed -n 's|^store = postgresql://[^/]*/\([^?]*\)?.*|\1|p' "$TMP/d.ini")" -Atc "$1"
-}
-queue_empty() { # on every node's /metrics: the shared queue holds nothing
-  for _k in 1 2 3; do
-    _m=$(curl -sS "$(url "$_k")/metrics") || return 1
-    printf '%s\n' "$_m" | grep -q '^smsmux_queue_recipients{state="queued"} 0$' &&
-      printf '%s\n' "$_m" | grep -q '^smsmux_queue_recipients{state="sending"} 0$' || return 1
-  done
-}
-# per number: the count of sendSMS.do requests sMsmode got, "NUMBER COUNT"
-sim_counts() {
-  sim_requests smsmode | jq -r '[.[] | select(.path|endswith("/sendSMS.do")) | (.query + " " + (.body // "")) | scan("numero=([0-9]+)") | .[0]] | group_by(.) | .[] | "\(.[0]) \(length)"'
-}
+. "$top_srcdir/tests/daemon/nodes-lib.sh"
 sim_tokens_of() { # the access tokens of the requests for number $1
   sim_requests smsmode | jq -r --arg n "$1" '[.[] | select(.path|endswith("/sendSMS.do")) | select(tostring | contains($n)) |
     (.query // "" | capture("accessToken=(?<t>[^&]*)").t) // (.body | capture("accessToken=(?<t>[^&]*)").t)] | join(",")'
