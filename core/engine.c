@@ -13,6 +13,7 @@
 #include "health.h"
 #include "host.h"
 #include "msg.h"
+#include "webhook.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -1476,3 +1477,17 @@ smsmux_route_explain *engine_explain(struct smsmux *sm,
   return x;
 }
 
+int engine_report_of(const char *provider, const char *provider_id,
+                     const smsmux_status_entry *e, store_report *rep) {
+  memset(rep, 0, sizeof *rep);
+  rep->status = webhook_report_status(e->status);
+  if (!rep->status)
+    return 1;
+  rep->provider = provider;
+  rep->provider_id = provider_id;
+  rep->number = e->to && e->to[0] == '+' ? e->to : NULL;
+  rep->code = e->code;
+  rep->text = e->text;
+  rep->at = webhook_provider_time(e->at);
+  return 0;
+}

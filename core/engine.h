@@ -40,6 +40,16 @@ struct smsmux {
 /** The store, opened on first use; NULL with err (CONFIG). */
 store_db *engine_store(struct smsmux *sm, smsmux_error *err);
 
+/** The report a provider's status entry `e` makes about its message
+    `provider_id` sent through `provider` (pushed, or found by a poll),
+    pointing into `e`: 0, or 1 when its status is not one a report
+    carries (nothing to record).  A number the plugin could not read as
+    E.164 (the sMsmode guide's own example prints the placeholder
+    336xxyyzzaa) names no recipient: the report is matched by the
+    provider's id alone. */
+int engine_report_of(const char *provider, const char *provider_id,
+                     const smsmux_status_entry *e, store_report *rep);
+
 /** Instance by name (case-insensitive), opened on this first use (see
     inst->usable / inst->error), or NULL. */
 instance *engine_instance(struct smsmux *sm, const char *name);

@@ -367,20 +367,9 @@ static void poll_one(struct smsmux *sm, store_db *db, instance *inst,
               inst->cfg->name, id, call.err.message);
   } else {
     for (i = 0; i < call.n_statuses; i++) {
-      const smsmux_status_entry *e = &call.statuses[i];
-      const char *st = webhook_report_status(e->status);
       store_report rep;
-      if (!st)
+      if (engine_report_of(inst->cfg->name, id, &call.statuses[i], &rep))
         continue;
-      memset(&rep, 0, sizeof rep);
-      rep.provider = inst->cfg->name;
-      rep.provider_id = id;
-      /* not E.164: no recipient named, the id alone (as smsmux_hook) */
-      rep.number = e->to && e->to[0] == '+' ? e->to : NULL;
-      rep.status = st;
-      rep.code = e->code;
-      rep.text = e->text;
-      rep.at = webhook_provider_time(e->at);
       if (store_report_apply(db, &rep, msg, sizeof msg) < 0)
         log_write(&sm->log, SMSMUX_LOG_ERROR, "%s: status of %s: %s",
                   inst->cfg->name, id, msg);

@@ -970,20 +970,8 @@ int smsmux_hook(smsmux *sm, const smsmux_push *push, smsmux_error *err) {
     return -1;
   }
   for (i = 0; i < r->n_statuses && rc == 0; i++) {
-    const smsmux_status_entry *e = &r->statuses[i];
     store_report rep;
-    memset(&rep, 0, sizeof rep);
-    rep.provider = r->provider;
-    rep.provider_id = r->message_id;
-    /* a number the plugin could not read as E.164 (the sMsmode guide's
-       own example prints the placeholder 336xxyyzzaa) names no recipient:
-       the report is matched by the provider's id alone */
-    rep.number = e->to && e->to[0] == '+' ? e->to : NULL;
-    rep.status = webhook_report_status(e->status);
-    rep.code = e->code;
-    rep.text = e->text;
-    rep.at = webhook_provider_time(e->at);
-    if (!rep.status)
+    if (engine_report_of(r->provider, r->message_id, &r->statuses[i], &rep))
       continue;
     if (store_report_apply(db, &rep, msg, sizeof msg) < 0)
       rc = -1;
