@@ -463,6 +463,8 @@ typedef struct send_state {
   size_t cap_idx, cap_cls, n_idx, n_cls;
   store_db *db;
   char id[40];          /* the message's id in the store */
+  const char *claim;    /* the queue worker's token, NULL: a direct send */
+  int lost;             /* the claim was lost: the send stops, no writes */
   const char **marked;  /* per recipient: the provider its row was last
                            marked `sending` for (borrowed name), or NULL */
   int oom;              /* a result line was lost: the send stops */
@@ -706,8 +708,19 @@ static int chunk_sending(send_state *st, const instance *inst,
     need += st->marked[idx[i]] != inst->cfg->name;
   if (need == 0)
     return 0;
-  if (store_mark_sending(st->db, st->id, (const char *const *)to, n,
-                         inst->cfg->name, msg, sizeof msg)) {
+  switch (store_mark_sending(st->db, st->id, st->claim,
+                             (const char *const *)to, n, inst->cfg->name, msg,
+                             sizeof msg)) {
+  case 0:
+    break;
+  case 1:
+    st->lost = 1;
+    err_set(err, SMSMUX_ERR_TEMPORARY, "claim-lost",
+            "%s: the worker's claim ran out and another worker took the "
+            "message over: not sent here",
+            msg);
+    return -1;
+  default:
     err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s: nothing was sent", msg);
     return -1;
   }
@@ -1057,7 +1070,7 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
   for (i = 0; i < plan->n; i++)
     if (!plan->cand[i].eligible && plan->cand[i].skip == SKIP_BREAKER)
       add_skipped(st, &plan->cand[i]);
-  for (; c < plan->n && *n_pending && !st->oom; c++) {
+  for (; c < plan->n && *n_pending && !st->oom && !st->lost; c++) {
     const router_candidate *rc = &plan->cand[c];
     instance *inst;
     size_t max, off;
@@ -1075,6 +1088,10 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
       smsmux_error_class cls =
           send_chunk(sm, inst, p, req, pending + off, n, st, &e,
                      &balance_known, left, &n_left, &n_taken);
+      if (st->lost) { /* not this worker's any more: no attempt, no line */
+        *last = e;
+        break;
+      }
       record_attempt(sm, rc, st->oom && cls != SMSMUX_OK ? SMSMUX_ERR_SYSTEM : cls,
                      (double)n_taken / (double)p->n_to, balance_known);
       r->cost += rc->cost * (double)n_taken / (double)p->n_to;
@@ -1203,7 +1220,8 @@ static smsmux_send_result *send_message(struct smsmux *sm,
                                         const smsmux_send_request *req,
                                         engine_row *rows,
                                         const char *queued_id,
-                                        const char *tenant) {
+                                        const char *tenant,
+                                        const char *claim) {
   smsmux_send_result *r = calloc(1, sizeof *r);
   send_state st;
   prepared p;
@@ -1221,6 +1239,7 @@ static smsmux_send_result *send_message(struct smsmux *sm,
   memset(&st, 0, sizeof st);
   memset(&pl, 0, sizeof pl);
   st.r = r;
+  st.claim = claim;
   if (rows)
     for (i = 0; req && i < req->n_to; i++) {
       rows[i].journaled = 0;
@@ -1273,6 +1292,10 @@ static smsmux_send_result *send_message(struct smsmux *sm,
     goto out;
   }
   send_with_failover(sm, &st, &p, req, plan, c, pending, &n_pending, &last);
+  if (st.lost) { /* another worker has the rest: no line, no outcome */
+    r->error = last;
+    goto out;
+  }
   /* recipients still pending: every candidate failed them */
   for (i = 0; i < n_pending; i++)
     add_rcpt(&st, pending[i], last.cls ? last.cls : SMSMUX_ERR_TEMPORARY,
@@ -1316,13 +1339,14 @@ rows_out:
 smsmux_send_result *engine_send(struct smsmux *sm,
                                 const smsmux_send_request *req,
                                 engine_row *rows) {
-  return send_message(sm, req, rows, NULL, NULL);
+  return send_message(sm, req, rows, NULL, NULL, NULL);
 }
 
 smsmux_send_result *engine_send_queued(struct smsmux *sm,
                                        const smsmux_send_request *req,
-                                       const char *id, const char *tenant) {
-  return send_message(sm, req, NULL, id, tenant);
+                                       const char *id, const char *tenant,
+                                       const char *claim) {
+  return send_message(sm, req, NULL, id, tenant, claim);
 }
 
 /* ------------------------------------------------------------- check -- */

@@ -97,10 +97,15 @@ smsmux_send_result *engine_send(struct smsmux *sm,
     its recipients (req->to, E.164) are recorded and claimed; each chunk
     is marked `sending` before its request leaves.  Recipients opted out
     for the tenant are settled `rejected` (code opt-out), not sent (as
-    engine_send does for the operator's). */
+    engine_send does for the operator's).  `claim`: the worker's token;
+    when its claim turns out lost (store_mark_sending says 1: it ran out
+    and another worker has the message), the send stops at once, nothing
+    more leaves, nothing is written for the rows, and the result's error
+    has the code "claim-lost" (class temporary). */
 smsmux_send_result *engine_send_queued(struct smsmux *sm,
                                        const smsmux_send_request *req,
-                                       const char *id, const char *tenant);
+                                       const char *id, const char *tenant,
+                                       const char *claim);
 
 /** What the queue needs to know of a message before it takes it. */
 typedef struct engine_checked {

@@ -11,6 +11,17 @@
  * most one message per worker.  At start, store_queue_recover turns what a
  * dead process left `sending` into `unknown` and frees every claim.
  *
+ * On a shared (PostgreSQL) store a claim is leased: a worker whose lease
+ * ran out before it marked the message `sending` (its process paused for
+ * longer than the lease, say) has lost it, and another worker may have
+ * sent it meanwhile.  The mark checks the claim in the same statement
+ * (store_mark_sending), so the late worker learns it ("claim-lost") and
+ * sends nothing, writes nothing for the rows, and moves on.
+ *
+ * Test hook: SMSMUX_TEST_CLAIM_PAUSE_MS=N (1-600000) makes every worker
+ * wait N ms between its claim and the send, with a warning at start (the
+ * window a paused process would stop in; tests/daemon/nodes-stall.sh).
+ *
  * A message scheduled (`at`) for a provider that cannot schedule is held:
  * its request is kept without `at` and not_before = at; a claim skips it
  * until then.
@@ -577,6 +588,7 @@ struct smsmux_workers {
   pthread_cond_t stop_cond;
   int stop;
   unsigned long busy, sent, failed, unknown, attempts_ok, attempts_failed;
+  long claim_pause_ms; /* the test hook, 0: none */
 };
 
 /* Only one set of workers per handle: smsmux_queue_stats_get reads it. */
@@ -728,6 +740,15 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
   queued_request q;
   smsmux_send_result *r;
   struct timespec t0, t1;
+  if (w->claim_pause_ms > 0) {
+    struct timespec p = {w->claim_pause_ms / 1000,
+                         (w->claim_pause_ms % 1000) * 1000000L};
+    log_write(&w->sm->log, SMSMUX_LOG_WARNING,
+              "queue: claimed message %s; pausing %ld ms (test hook)", c->id,
+              w->claim_pause_ms);
+    while (nanosleep(&p, &p) != 0)
+      ;
+  }
   if (request_from_json(c->request_json, c->numbers, c->n, &q)) {
     smsmux_error e;
     err_set(&e, SMSMUX_ERR_SYSTEM, "bad-request",
@@ -740,7 +761,7 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
   w->busy++;
   pthread_mutex_unlock(&w->lock);
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  r = engine_send_queued(w->sm, &q.req, c->id, c->tenant);
+  r = engine_send_queued(w->sm, &q.req, c->id, c->tenant, token);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   pthread_mutex_lock(&w->lock);
   w->busy--;
@@ -751,7 +772,12 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
     sleep(1);
     return;
   }
-  if (r->n_recipients == 0 && r->error.cls != SMSMUX_OK) {
+  if (strcmp(r->error.code, "claim-lost") == 0) {
+    /* another worker has the message: its rows are not ours to settle,
+       refund or give back */
+    log_write(&w->sm->log, SMSMUX_LOG_WARNING, "queue: message %s: %s", c->id,
+              r->error.message);
+  } else if (r->n_recipients == 0 && r->error.cls != SMSMUX_OK) {
     if (r->error.cls == SMSMUX_ERR_TEMPORARY) {
       /* every provider resting (breakers): give it back for later */
       store_queue_unclaim(db, token, NULL, 0);
@@ -907,6 +933,18 @@ smsmux_workers *smsmux_workers_start(smsmux *sm, unsigned n,
   w->sm = sm;
   node_id(w->node);
   w->heartbeat_s = heartbeat_period();
+  {
+    const char *e = getenv("SMSMUX_TEST_CLAIM_PAUSE_MS");
+    long ms = e ? strtol(e, NULL, 10) : 0;
+    if (ms > 0 && ms <= 600000) {
+      w->claim_pause_ms = ms;
+      log_write(&sm->log, SMSMUX_LOG_WARNING,
+                "queue: SMSMUX_TEST_CLAIM_PAUSE_MS=%ld: every worker pauses "
+                "between claim and send (a test hook: unset it in "
+                "production)",
+                ms);
+    }
+  }
   w->figs = calloc(sm->n_inst ? sm->n_inst : 1, sizeof *w->figs);
   pthread_mutex_init(&w->lock, NULL);
   pthread_cond_init(&w->stop_cond, NULL);

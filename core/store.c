@@ -312,9 +312,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                       "fingerprint = ?5, provider = ?7, provider_id = NULL, "
                       "code = NULL, text = NULL, updated = ?8 "
                       "WHERE tenant = ?2 AND ref = ?3 AND number = ?4",
+    /* a queue worker's mark holds only while its claim does (?5, its
+       token; NULL: a direct send, on rows no worker holds) */
     [ST_RCPT_SENDING] = "UPDATE recipients SET state = 'sending', "
                         "provider = ?3, updated = ?4 "
-                        "WHERE message_id = ?1 AND number = ?2",
+                        "WHERE message_id = ?1 AND number = ?2 AND "
+                        "claimed_by IS ?5",
     [ST_RCPT_FINISH] = "UPDATE recipients SET state = ?3, provider = ?4, "
                        "provider_id = ?5, code = ?6, text = ?7, "
                        "updated = ?8 WHERE message_id = ?1 AND number = ?2",
@@ -1565,7 +1568,7 @@ static int pending_apply(sq_db *db, job *j, const char *provider,
 /* --------------------------------------------------- sending, finish -- */
 
 typedef struct numbers_arg {
-  const char *id, *provider;
+  const char *id, *claim, *provider;
   const char *const *numbers;
   size_t n;
 } numbers_arg;
@@ -1578,24 +1581,34 @@ static int sending_run(sq_db *db, job *j) {
   snprintf(now, sizeof now, "%lld", (long long)now_seconds());
   for (i = 0; i < a->n; i++) {
     sqlite3_stmt *st = prep(db, &db->w, ST_RCPT_SENDING, j->err,
-                            sizeof j->err, 4, a->id, a->numbers[i],
-                            a->provider, now);
+                            sizeof j->err, 5, a->id, a->numbers[i],
+                            a->provider, now, a->claim);
     ev_in e = {a->id, "status", a->numbers[i], "sending", a->provider,
                NULL, NULL, NULL, 0, -1};
     if (run_done(db, &db->w, st, j->err, sizeof j->err,
                  "cannot write to state.db"))
       return -1;
-    if (sqlite3_changes(db->w.sql) > 0 && event_add(db, j, &e))
+    if (sqlite3_changes(db->w.sql) == 0) {
+      /* not held by this claim: the job's savepoint undoes the others */
+      snprintf(j->err, sizeof j->err,
+               "%s of message %s is not held by this worker's claim", 
+               a->numbers[i], a->id);
+      return 1;
+    }
+    if (event_add(db, j, &e))
       return -1;
   }
   return 0;
 }
 
-static int sq_mark_sending(store_db *db_, const char *id,
+/* On SQLite one process holds the store and a claim lasts while it runs
+   (store_queue_recover frees them at the next start), so a claim is never
+   lost; the check keeps the two backends' contract the same. */
+static int sq_mark_sending(store_db *db_, const char *id, const char *claim,
                            const char *const *numbers, size_t n,
                            const char *provider, char *err, size_t errlen) {
   sq_db *db = (sq_db *)db_;
-  numbers_arg a = {id, provider, numbers, n};
+  numbers_arg a = {id, claim, provider, numbers, n};
   job j;
   memset(&j, 0, sizeof j);
   j.run = sending_run;

@@ -260,8 +260,14 @@ int store_queue_counts(store_db *db, unsigned long *queued,
                        unsigned long *sending);
 
 /** Recipients `numbers` of message `id` go out now through `provider`:
-    recorded `sending`, durable on return.  0 or -1 (err). */
-int store_mark_sending(store_db *db, const char *id,
+    recorded `sending`, durable on return.  `claim`: the token of the queue
+    worker whose claim holds them (store_queue_claim), or NULL for a direct
+    send (rows no worker holds).  0; 1 when a row is not held by `claim`
+    (any more): its claim ran out and another worker may be sending it, so
+    nothing is marked and the caller must send nothing nor write any
+    outcome; -1 (err).  The check and the mark are one statement per row:
+    of two workers, one wins. */
+int store_mark_sending(store_db *db, const char *id, const char *claim,
                        const char *const *numbers, size_t n,
                        const char *provider, char *err, size_t errlen);
 

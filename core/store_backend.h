@@ -36,8 +36,9 @@ typedef struct store_backend {
                         char *err, size_t errlen);
   int (*queue_counts)(store_db *db, unsigned long *queued,
                       unsigned long *sending);
-  int (*mark_sending)(store_db *db, const char *id, const char *const *numbers,
-                      size_t n, const char *provider, char *err, size_t errlen);
+  int (*mark_sending)(store_db *db, const char *id, const char *claim,
+                      const char *const *numbers, size_t n,
+                      const char *provider, char *err, size_t errlen);
   int (*finish)(store_db *db, const char *id, const store_outcome *o,
                 size_t n_o, const store_attempt *a, size_t n_a);
   int (*provider_of)(store_db *db, const char *id, char **provider);

@@ -79,10 +79,11 @@ int store_queue_counts(store_db *db, unsigned long *queued,
   return db ? db->be->queue_counts(db, queued, sending) : -1;
 }
 
-int store_mark_sending(store_db *db, const char *id, const char *const *numbers,
-                       size_t n, const char *provider, char *err,
-                       size_t errlen) {
-  return db ? db->be->mark_sending(db, id, numbers, n, provider, err, errlen)
+int store_mark_sending(store_db *db, const char *id, const char *claim,
+                       const char *const *numbers, size_t n,
+                       const char *provider, char *err, size_t errlen) {
+  return db ? db->be->mark_sending(db, id, claim, numbers, n, provider, err,
+                                   errlen)
             : -1;
 }
 

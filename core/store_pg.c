@@ -363,11 +363,16 @@ static const char *const pst_sql[P_COUNT] = {
                      "segments) VALUES ($1, $2, $3, $4, $5::bigint, $6, "
                      "$7::bigint, $8, $9, $10::integer) ON CONFLICT (id) DO "
                      "NOTHING",
-    /* a queue worker's rows stay its own; a direct send's are the node's */
+    /* a queue worker ($7, its token) marks only rows its claim still
+       holds: a claim that ran out and was taken over (or freed) is lost,
+       and of two workers the row lock lets one win; a direct send ($7
+       NULL) marks rows no worker holds, which become the node's ($5) */
     [P_RCPT_SENDING] = "UPDATE recipients SET state = 'sending', provider = "
                        "$3, updated = $4::bigint, claimed_by = "
-                       "coalesce(claimed_by, $5), lease_until = " NOW_DB
-                       " + $6::bigint WHERE message_id = $1 AND number = $2",
+                       "coalesce($7, claimed_by, $5), lease_until = " NOW_DB
+                       " + $6::bigint WHERE message_id = $1 AND number = $2 "
+                       "AND CASE WHEN $7::text IS NULL THEN claimed_by IS "
+                       "NULL OR claimed_by = $5 ELSE claimed_by = $7 END",
     /* with the id recorded, its (provider, id) lock is taken: a report
        kept pending meanwhile is seen by P_PENDING_TAKE after it */
     [P_RCPT_FINISH] = "UPDATE recipients SET state = $3, provider = $4, "
@@ -1491,9 +1496,10 @@ static int pending_apply(pg_db *db, pconn *c, const char *provider,
 /* --------------------------------------------------- sending, finish -- */
 
 typedef struct numbers_arg {
-  const char *id, *provider;
+  const char *id, *claim, *provider;
   const char *const *numbers;
   size_t n;
+  int lost; /* a row not held by a->claim: rolled back, nothing marked */
 } numbers_arg;
 
 static int numbers_body(pg_db *db, pconn *c, void *arg, char *err,
@@ -1503,22 +1509,34 @@ static int numbers_body(pg_db *db, pconn *c, void *arg, char *err,
   size_t i;
   now_text(now);
   for (i = 0; i < a->n; i++) {
-    PGresult *r = px(db, c, P_RCPT_SENDING, err, errlen, 6, a->id,
-                     a->numbers[i], a->provider, now, db->node, db->lease);
+    PGresult *r = px(db, c, P_RCPT_SENDING, err, errlen, 7, a->id,
+                     a->numbers[i], a->provider, now, db->node, db->lease,
+                     a->claim);
     pev e = {a->id, "status", a->numbers[i], "sending", a->provider,
              NULL,  NULL,     NULL,          0,         -1};
     long changed = 0;
-    if (pxc(r, &changed) || (changed > 0 && event_add(db, c, &e, err, errlen)))
+    if (pxc(r, &changed))
+      return -1;
+    if (changed == 0) {
+      a->lost = 1;
+      store_set_err(err, errlen,
+                    "%s of message %s is not held by this worker's claim "
+                    "(it ran out, another worker may have it)",
+                    a->numbers[i], a->id);
+      return -1;
+    }
+    if (event_add(db, c, &e, err, errlen))
       return -1;
   }
   return 0;
 }
 
-static int pg_mark_sending(store_db *db, const char *id,
+static int pg_mark_sending(store_db *db, const char *id, const char *claim,
                            const char *const *numbers, size_t n,
                            const char *provider, char *err, size_t errlen) {
-  numbers_arg a = {id, provider, numbers, n};
-  return tx((pg_db *)db, numbers_body, &a, err, errlen);
+  numbers_arg a = {id, claim, provider, numbers, n, 0};
+  int rc = tx((pg_db *)db, numbers_body, &a, err, errlen);
+  return rc && a.lost ? 1 : rc;
 }
 
 typedef struct finish_arg {

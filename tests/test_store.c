@@ -465,8 +465,17 @@ static void test_queue(store_db *db, int pg) {
   /* a send in flight: `sending` */
   {
     const char *nums[] = {"+33611111111"};
-    CHECK_INT_EQ(store_mark_sending(db, id, nums, 1, "p1", err, sizeof err),
-                 0, "queue: mark sending");
+    CHECK_INT_EQ(store_mark_sending(db, id, "worker-a", nums, 1, "p1", err,
+                                    sizeof err),
+                 1, "queue: a worker whose claim is gone marks nothing");
+    CHECK_INT_EQ(store_mark_sending(db, id, NULL, nums, 1, "p1", err,
+                                    sizeof err),
+                 1, "queue: nor does a direct send on a claimed row");
+    CHECK_STR_EQ(state_of(db, id, "+33611111111", buf, sizeof buf), "queued",
+                 "queue: ... the row is still queued");
+    CHECK_INT_EQ(store_mark_sending(db, id, "worker-b", nums, 1, "p1", err,
+                                    sizeof err),
+                 0, "queue: the claim's holder marks it sending");
   }
   CHECK_INT_EQ(store_queue_recover(db, &unknown, err, sizeof err), 0,
                "queue: recover");
@@ -593,6 +602,45 @@ static int report(store_db *db, const char *provider, const char *pid,
 
 /* The history of message id as "status,status,..." (replies as
    "reply:TEXT"), and the seqs increasing. */
+/* PostgreSQL: a worker's claim runs out (its process paused past the
+   lease, heartbeat included) and another worker takes the message over:
+   the late worker's mark is refused, before and after the takeover, and
+   the new holder's is not.  Lease: 3 s (pg_main). */
+static void test_claim_lost(store_db *db) {
+  char x[40], got[40] = "", buf[32], err[512] = "";
+  const char *nums[] = {"+33611100001"};
+  int i;
+  CHECK_INT_EQ(put1(db, NULL, "+33611100001", 0, x), 0, "claim lost: put");
+  for (i = 0; i < 1000 && strcmp(got, x) != 0; i++)
+    if (claim1(db, "w-old", got) == 1)
+      break;
+  CHECK_STR_EQ(got, x, "claim lost: w-old claims it");
+  sleep(4);
+  CHECK_INT_EQ(store_queue_heartbeat(db, "w-other", err, sizeof err), 0,
+               "claim lost: another node's heartbeat frees the lapsed claim");
+  CHECK_INT_EQ(store_mark_sending(db, x, "w-old", nums, 1, "p1", err,
+                                  sizeof err),
+               1, "claim lost: freed, w-old's mark is refused");
+  printf("#   %s\n", err);
+  memset(got, 0, sizeof got);
+  for (i = 0; i < 1000 && strcmp(got, x) != 0; i++)
+    if (claim1(db, "w-new", got) == 1)
+      break;
+  CHECK_STR_EQ(got, x, "claim lost: w-new claims it");
+  CHECK_INT_EQ(store_mark_sending(db, x, "w-old", nums, 1, "p1", err,
+                                  sizeof err),
+               1, "claim lost: taken over, w-old's mark is refused");
+  CHECK_STR_EQ(state_of(db, x, "+33611100001", buf, sizeof buf), "queued",
+               "claim lost: ... and changed nothing");
+  CHECK_INT_EQ(store_mark_sending(db, x, "w-new", nums, 1, "p1", err,
+                                  sizeof err),
+               0, "claim lost: w-new marks it sending");
+  CHECK_STR_EQ(state_of(db, x, "+33611100001", buf, sizeof buf), "sending",
+               "claim lost: ... sending");
+  CHECK_INT_EQ(store_queue_unclaim(db, "w-new", err, sizeof err), 0,
+               "claim lost: w-new gives back the rest");
+}
+
 static const char *history_of(store_db *db, const char *id, char *buf,
                               size_t n) {
   store_message m;
@@ -624,7 +672,7 @@ static void test_history(store_db *db) {
   CHECK_INT_EQ(put_cb(db, "+33612000001", NULL, id), 0, "history: queue put");
   CHECK_STR_EQ(history_of(db, id, buf, sizeof buf), "queued",
                "history: queue_put writes `queued`");
-  CHECK_INT_EQ(store_mark_sending(db, id, nums, 1, "p1", err, sizeof err), 0,
+  CHECK_INT_EQ(store_mark_sending(db, id, NULL, nums, 1, "p1", err, sizeof err), 0,
                "history: mark sending");
   CHECK_STR_EQ(history_of(db, id, buf, sizeof buf), "queued,sending",
                "history: mark_sending writes `sending`");
@@ -898,7 +946,7 @@ static void test_webhooks(store_db *db, int pg) {
 
   put_cb(db, "+33615000001", "https://app.example/hook-a", a);
   put_cb(db, "+33615000002", "https://app.example/hook-b", b);
-  store_mark_sending(db, a, nums, 1, "p1", err, sizeof err);
+  store_mark_sending(db, a, NULL, nums, 1, "p1", err, sizeof err);
   now = (int64_t)time(NULL);
   store_webhook_backlog(db, &backlog);
   CHECK_INT_EQ(backlog, 3, "webhooks: 3 events pending (a queued, b queued, "
@@ -1088,7 +1136,7 @@ static void test_prune13(store_db *db) {
   put_cb(db, "+33617000001", "https://app.example/p", id);
   {
     const char *nums[] = {"+33617000001"};
-    store_mark_sending(db, id, nums, 1, "pr", err, sizeof err);
+    store_mark_sending(db, id, NULL, nums, 1, "pr", err, sizeof err);
   }
   finish_p(db, id, "+33617000001", "pr", "accepted", "PR-1");
   store_reply_add(db, &r, NULL, NULL, err, sizeof err);
@@ -2155,7 +2203,7 @@ static void test_refunds(store_db *db) {
                "may follow)");
   {
     const char *nums[] = {"+33600000021"};
-    store_mark_sending(db, id, nums, 1, "p2", err, sizeof err);
+    store_mark_sending(db, id, NULL, nums, 1, "p2", err, sizeof err);
   }
   outcome(db, id, 21, "accepted", NULL);
   CHECK_INT_EQ(store_refund_failed(db, id, NULL, 0, &got, err, sizeof err), 0,
@@ -2289,7 +2337,7 @@ static void test_refund_recover(store_db *db, int pg) {
                "recover: queue 1 x 5");
   {
     const char *nums[] = {"+33600000060"};
-    store_mark_sending(db, id, nums, 1, "p1", err, sizeof err);
+    store_mark_sending(db, id, NULL, nums, 1, "p1", err, sizeof err);
   }
   outcome(db, id, 60, "failed", "refused");
   CHECK_INT_EQ(balance_of(db, "t-pay"), bal - 5,
@@ -2597,6 +2645,7 @@ static int pg_main(const char *url, const char *fresh, const char *v1) {
     test_polling(db);
     test_prune(db);
     test_prune13(db);
+    test_claim_lost(db);
     store_close(db); /* before forking: children open their own */
     test_concurrency(url, fresh);
     test_claim_race(url);

@@ -21,6 +21,10 @@ EXTRA_DIST += tests/daemon/nodes.sh tests/daemon/nodes-lib.sh
 # nodes, kill -9 under load, the tenant's ledger exact.
 TESTS += tests/daemon/nodes-events.sh
 EXTRA_DIST += tests/daemon/nodes-events.sh
+# A node paused past its lease between claim and send, another node taking
+# the message over: sent once, the late node sends nothing (issue 15).
+TESTS += tests/daemon/nodes-stall.sh
+EXTRA_DIST += tests/daemon/nodes-stall.sh
 TESTS += tests/daemon/kannel.sh
 EXTRA_DIST += tests/daemon/kannel.sh
 TESTS += tests/daemon/abuse.sh
