@@ -351,10 +351,17 @@ static char *message_text(struct smsmux *sm, store_db *db,
 
 /* --------------------------------------------------------------- submit -- */
 
-static void wake_workers(struct smsmux *sm) {
+/* One message queued: one idle worker is enough (a busy one comes back
+   for more by itself); waking them all made every idle worker race for
+   that one message, a claim each, all but one finding nothing.  `all`:
+   stopping. */
+static void wake_workers(struct smsmux *sm, int all) {
   pthread_mutex_lock(&sm->queue_lock);
   sm->queue_seq++;
-  pthread_cond_broadcast(&sm->queue_cond);
+  if (all)
+    pthread_cond_broadcast(&sm->queue_cond);
+  else
+    pthread_cond_signal(&sm->queue_cond);
   pthread_mutex_unlock(&sm->queue_lock);
 }
 
@@ -451,7 +458,7 @@ smsmux_submit_status smsmux_submit(smsmux *sm, const char *tenant,
   }
   st = put_outcome(sm, db, m.tenant, req, rows, ck.n_to, m.id, json, err);
   if (st == SMSMUX_SUBMIT_QUEUED) {
-    wake_workers(sm);
+    wake_workers(sm, 0);
     tenant_after_charge(sm, &charge,
                         charge.unit_price * (int64_t)count_new(rows, ck.n_to));
   }
@@ -979,7 +986,7 @@ void smsmux_workers_stop(smsmux_workers *w) {
   w->stop = 1;
   pthread_cond_broadcast(&w->stop_cond);
   pthread_mutex_unlock(&w->lock);
-  wake_workers(w->sm);
+  wake_workers(w->sm, 1);
   for (k = 0; k < w->n; k++)
     pthread_join(w->threads[k], NULL);
   if (w->heartbeat_started)

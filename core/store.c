@@ -310,7 +310,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                        "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     [ST_RCPT_RETRY] = "UPDATE recipients SET message_id = ?1, state = ?6, "
                       "fingerprint = ?5, provider = ?7, provider_id = NULL, "
-                      "code = NULL, text = NULL, updated = ?8 "
+                      "code = NULL, text = NULL, updated = ?8, "
+                      "claimed_by = NULL "
                       "WHERE tenant = ?2 AND ref = ?3 AND number = ?4",
     /* a queue worker's mark holds only while its claim does (?5, its
        token; NULL: a direct send, on rows no worker holds) */

@@ -1,7 +1,7 @@
 /* store_pg: the store in PostgreSQL, shared by several smsmux nodes (see
  * store.h, store_backend.h).
  *
- * Schema (table schema_version holds 3; migrations[] run in order from
+ * Schema (table schema_version holds 4; migrations[] run in order from
  * the version found, each in the transaction that records it):
  *   messages, recipients, attempts, kv, and (2) events, webhooks,
  *   reports_pending, replies, optouts: the columns of the SQLite store,
@@ -9,7 +9,11 @@
  *   the database's clock) next to claimed_by: a claim or a `sending` row
  *   belongs to its holder until then.  (3) tenants, api_keys, ledger
  *   (append-only: a trigger refuses UPDATE, DELETE and TRUNCATE), the
- *   charge columns of messages and recipients.
+ *   charge columns of messages and recipients.  (4) recipients.due (its
+ *   message's not_before, 0: now) and the index of the recipients a
+ *   worker may claim (queued, held by nobody) in (due, message) order: a
+ *   claim reads the first one there, whatever the other workers hold and
+ *   however many messages are kept.
  *
  * Events: P_EVENT_ADD takes a transaction-scoped lock on the message
  * before its sequence number, so the events of one message are numbered
@@ -63,7 +67,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define PG_SCHEMA_VERSION 3
+#define PG_SCHEMA_VERSION 4
 #define PG_POOL_MAX 8
 #define PG_RETRIES 10
 #define PG_LEASE_DEFAULT 120
@@ -241,6 +245,15 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE OR TRUNCATE"
     "  ON ledger FOR EACH STATEMENT"
     "  EXECUTE FUNCTION smsmux_ledger_append_only();",
+    /* 4: what a worker may claim, in the order it claims it.  A claimed
+       row leaves recipients_ready (claimed_by set), so a claim no longer
+       walks the rows the other workers hold (see P_CLAIM_PICK) */
+    "ALTER TABLE recipients ADD COLUMN due BIGINT NOT NULL DEFAULT 0;"
+    "UPDATE recipients r SET due = m.not_before FROM messages m"
+    "  WHERE m.id = r.message_id AND r.state = 'queued'"
+    "  AND m.not_before > 0;"
+    "CREATE INDEX recipients_ready ON recipients(due, message_id)"
+    "  WHERE state = 'queued' AND claimed_by IS NULL;",
 };
 
 #define NOW_DB "extract(epoch from now())::bigint"
@@ -273,7 +286,6 @@ enum pst {
   P_CLAIM_TAKE,
   P_UNCLAIM,
   P_HEARTBEAT,
-  P_CLAIM_NOW,
   P_EXPIRE_SENDING,
   P_EXPIRE_CLAIMS,
   P_CANCEL_FIND,
@@ -347,16 +359,17 @@ static const char *const pst_sql[P_COUNT] = {
     /* $9: the lease holder of a `sending` row, $10: the lease */
     [P_RCPT_INSERT] = "INSERT INTO recipients (message_id, tenant, ref, "
                       "number, fingerprint, state, provider, created, "
-                      "updated, claimed_by, lease_until) VALUES ($1, $2, "
-                      "$3, $4, $5, $6, $7, $8::bigint, $8::bigint, $9, "
+                      "updated, claimed_by, lease_until, due) VALUES ($1, "
+                      "$2, $3, $4, $5, $6, $7, $8::bigint, $8::bigint, $9, "
                       "CASE WHEN $9::text IS NULL THEN NULL ELSE " NOW_DB
-                      " + $10::bigint END) ON CONFLICT DO NOTHING "
-                      "RETURNING 1",
+                      " + $10::bigint END, $11::bigint) ON CONFLICT DO "
+                      "NOTHING RETURNING 1",
     [P_RCPT_RETRY] = "UPDATE recipients SET message_id = $1, state = $6, "
                      "fingerprint = $5, provider = $7, provider_id = NULL, "
                      "code = NULL, text = NULL, updated = $8::bigint, "
                      "claimed_by = $9, lease_until = CASE WHEN $9::text IS "
-                     "NULL THEN NULL ELSE " NOW_DB " + $10::bigint END "
+                     "NULL THEN NULL ELSE " NOW_DB " + $10::bigint END, "
+                     "due = $11::bigint "
                      "WHERE tenant = $2 AND ref = $3 AND number = $4",
     [P_MSG_INSERT] = "INSERT INTO messages (id, tenant, ref, fingerprint, "
                      "created, request, not_before, callback_url, encoding, "
@@ -420,20 +433,21 @@ static const char *const pst_sql[P_COUNT] = {
     [P_MESSAGE_BY_PID] = "SELECT message_id, tenant FROM recipients WHERE "
                          "provider_id = $1 ORDER BY updated DESC LIMIT 1",
     [P_MESSAGE_BY_ID] = "SELECT id, tenant FROM messages WHERE id = $1",
-    /* the held message that fell due first, with free recipients, that
-       no other node is claiming at this moment (its row locked: skipped) */
+    /* the first recipient a worker may claim (recipients_ready: queued,
+       held by nobody, due) and its message, unless another worker is
+       claiming that message at this moment (its row locked: skipped).
+       Held rows are not in that index, so the pick does not walk what
+       the other workers hold; claims whose lease ran out come back to it
+       when a heartbeat frees them (P_EXPIRE_CLAIMS) */
     [P_CLAIM_PICK] =
         "SELECT m.id, m.tenant, m.ref, m.request, m.callback_url FROM "
-        "messages m WHERE m.id IN (SELECT r.message_id FROM recipients r "
-        "WHERE r.state = 'queued' AND (r.claimed_by IS NULL OR " LEASE_OVER(
-            "r.") ")) AND m.request IS NOT NULL AND m.not_before > 0 AND "
-                  "m.not_before <= $1::bigint ORDER BY m.not_before, m.id "
-                  "LIMIT 1 FOR UPDATE OF m SKIP LOCKED",
-    [P_CLAIM_NEXT_DUE] = "SELECT min(m.not_before) FROM messages m WHERE "
-                         "m.request IS NOT NULL AND m.not_before > "
-                         "$1::bigint AND EXISTS (SELECT 1 FROM recipients r "
-                         "WHERE r.message_id = m.id AND r.state = 'queued' "
-                         "AND (r.claimed_by IS NULL OR " LEASE_OVER("r.") "))",
+        "recipients r JOIN messages m ON m.id = r.message_id WHERE r.state "
+        "= 'queued' AND r.claimed_by IS NULL AND r.due <= $1::bigint AND "
+        "m.request IS NOT NULL ORDER BY r.due, r.message_id LIMIT 1 FOR "
+        "UPDATE OF m SKIP LOCKED",
+    [P_CLAIM_NEXT_DUE] = "SELECT min(due) FROM recipients WHERE state = "
+                         "'queued' AND claimed_by IS NULL AND due > "
+                         "$1::bigint",
     [P_CLAIM_TAKE] =
         "UPDATE recipients SET claimed_by = $2, lease_until = " NOW_DB
         " + $3::bigint, updated = $4::bigint WHERE "
@@ -441,16 +455,6 @@ static const char *const pst_sql[P_COUNT] = {
         "IS NULL OR " LEASE_OVER("") ") RETURNING number",
     [P_UNCLAIM] = "UPDATE recipients SET claimed_by = NULL, lease_until = "
                   "NULL WHERE claimed_by = $1 AND state = 'queued'",
-    /* the oldest message to send now (not held) with free recipients,
-       read from the queued recipients' index in id (creation) order: the
-       cost follows the queue, not the messages kept (P_CLAIM_PICK, the
-       held ones that fell due, walked every message ever queued) */
-    [P_CLAIM_NOW] =
-        "SELECT m.id, m.tenant, m.ref, m.request, m.callback_url FROM "
-        "recipients r JOIN messages m ON m.id = r.message_id WHERE r.state "
-        "= 'queued' AND (r.claimed_by IS NULL OR " LEASE_OVER("r.") ") AND "
-        "m.request IS NOT NULL AND m.not_before = 0 ORDER BY r.message_id "
-        "LIMIT 1 FOR UPDATE OF m SKIP LOCKED",
     [P_HEARTBEAT] = "UPDATE recipients SET lease_until = " NOW_DB
                     " + $2::bigint WHERE claimed_by = $1 AND state IN "
                     "('queued', 'sending')",
@@ -1293,10 +1297,12 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
                         size_t errlen) {
   reserve_arg *a = arg;
   const char *tenant = a->m->tenant ? a->m->tenant : "";
-  char now[24];
+  char now[24], due[24]; /* due: the message's not_before, 0: now */
   size_t i, taken = 0;
   int found;
   now_text(now);
+  snprintf(due, sizeof due, "%lld",
+           a->q ? (long long)a->q->not_before : 0LL);
   if (a->q && a->m->ref) {
     /* the queue takes all or nothing: a conflict refuses the message */
     for (i = 0; i < a->n; i++) {
@@ -1320,9 +1326,9 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
     if (a->m->ref && lookup(db, c, a, r, tenant, &found, err, errlen))
       return -1;
     if (!found) {
-      res =
-          px(db, c, P_RCPT_INSERT, err, errlen, 10, a->m->id, tenant, a->m->ref,
-             r->number, a->m->fingerprint, state, prov, now, holder, db->lease);
+      res = px(db, c, P_RCPT_INSERT, err, errlen, 11, a->m->id, tenant,
+               a->m->ref, r->number, a->m->fingerprint, state, prov, now,
+               holder, db->lease, due);
       if (!res)
         return -1;
       found = PQntuples(res) == 0; /* another node took it meanwhile */
@@ -1351,9 +1357,9 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
     if (refund_recipient(db, c, r->message_id, r->number, NULL, NULL, NULL,
                          err, errlen))
       return -1;
-    if (pxc(px(db, c, P_RCPT_RETRY, err, errlen, 10, a->m->id, tenant,
+    if (pxc(px(db, c, P_RCPT_RETRY, err, errlen, 11, a->m->id, tenant,
                a->m->ref, r->number, a->m->fingerprint, state, prov, now,
-               holder, db->lease),
+               holder, db->lease, due),
             NULL) ||
         event_add(db, c, &ev, err, errlen))
       return -1;
@@ -1361,12 +1367,11 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
   }
   if (taken) {
     const store_queue_info *q = a->q;
-    char nb[24], seg[24];
-    snprintf(nb, sizeof nb, "%lld", q ? (long long)q->not_before : 0LL);
+    char seg[24];
     snprintf(seg, sizeof seg, "%u", q ? q->segments : 0u);
     if (pxc(px(db, c, P_MSG_INSERT, err, errlen, 10, a->m->id, tenant,
                a->m->ref, a->m->fingerprint, now, q ? q->request_json : NULL,
-               nb, q ? q->callback_url : NULL, q ? q->encoding : NULL,
+               due, q ? q->callback_url : NULL, q ? q->encoding : NULL,
                q ? seg : NULL),
             NULL))
       return -1;
@@ -1849,14 +1854,8 @@ static int claim_body(pg_db *db, pconn *c, void *arg, char *err,
   a->next_due = 0;
   int tries = 0;
 again:
-  /* first what is to go now, then what was held and is due */
-  if (!(r = px(db, c, P_CLAIM_NOW, err, errlen, 0)))
+  if (!(r = px(db, c, P_CLAIM_PICK, err, errlen, 1, a->now)))
     return -1;
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    if (!(r = px(db, c, P_CLAIM_PICK, err, errlen, 1, a->now)))
-      return -1;
-  }
   if (PQntuples(r) == 0) {
     PQclear(r);
     if (!(r = px(db, c, P_CLAIM_NEXT_DUE, err, errlen, 1, a->now)))

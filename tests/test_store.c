@@ -2578,7 +2578,13 @@ static void test_pg_migrate(const char *url) {
       "INSERT INTO recipients VALUES ('m0000000000000000000000000001', '', "
       "'old-ref', '+33618000001', 'ffff', 'accepted', 'p1', 'OLD-1', NULL, "
       "NULL, 1700000000, 1700000000, NULL, NULL);"
-      "INSERT INTO kv VALUES ('rr', 'default', '41', 1700000000);";
+      "INSERT INTO kv VALUES ('rr', 'default', '41', 1700000000);"
+      "INSERT INTO messages VALUES ('m0000000000000000000000000002', '', "
+      "NULL, 'eeee', 1700000000, '{\"text\":\"later\"}', 4102444800, NULL, "
+      "'gsm7', 1);"
+      "INSERT INTO recipients VALUES ('m0000000000000000000000000002', '', "
+      "NULL, '+33618000002', 'eeee', 'queued', NULL, NULL, NULL, NULL, "
+      "1700000000, 1700000000, NULL, NULL);";
   char err[512] = "", saved[512];
   store_db *db;
   store_message m;
@@ -2593,8 +2599,8 @@ static void test_pg_migrate(const char *url) {
   CHECK_INT_EQ(created, 0, "pg v1: ... not created");
   snprintf(saved, sizeof saved, "%s", where_db);
   snprintf(where_db, sizeof where_db, "%s", url);
-  CHECK_INT_EQ(sql_long("SELECT max(version) FROM schema_version"), 3,
-               "pg v1: migrated to schema_version 3 (2 then 3)");
+  CHECK_INT_EQ(sql_long("SELECT max(version) FROM schema_version"), 4,
+               "pg v1: migrated to schema_version 4 (2, 3 then 4)");
   snprintf(where_db, sizeof where_db, "%s", saved);
   CHECK_INT_EQ(store_message_read(db, "", "m0000000000000000000000000001", &m),
                0, "pg v1: its message is read back");
@@ -2603,6 +2609,21 @@ static void test_pg_migrate(const char *url) {
         "pg v1: ... its recipient; no history yet");
   store_message_clear(&m);
   check_migrated(db, "pg v1", "v1-tenant");
+  {
+    /* its held message (due 2100-01-01) kept its time through 4 */
+    store_claimed c;
+    int64_t next = 0;
+    CHECK_INT_EQ(store_queue_claim(db, "w-mig", (int64_t)time(NULL), &c,
+                                   &next, err, sizeof err),
+                 1, "pg v1: its held message is not claimed before its time");
+    CHECK_INT_EQ(next, 4102444800, "pg v1: ... next_due is its time");
+    CHECK_INT_EQ(store_queue_claim(db, "w-mig", 4102444801, &c, &next, err,
+                                   sizeof err),
+                 0, "pg v1: ... claimed once due");
+    CHECK_STR_EQ(c.id, "m0000000000000000000000000002",
+                 "pg v1: ... that message");
+    store_claimed_clear(&c);
+  }
   CHECK_INT_EQ(report(db, "p1", "OLD-1", NULL, "delivered", NULL), 0,
                "pg v1: a report for its message is applied");
   if (store_message_read(db, "", "m0000000000000000000000000001", &m) == 0) {
