@@ -71,6 +71,7 @@ struct smsmux_notifier {
   void *ud;
   unsigned retry_hours;
   unsigned serial;             /* notifier_serial when it started */
+  char node[17];               /* process_nonce: the senders' tokens */
   httpc_pool *http;
   pthread_t *threads;
   unsigned n;
@@ -277,8 +278,7 @@ static void *sender_main(void *arg) {
   struct smsmux_notifier *n = a->n;
   struct smsmux *sm = n->sm;
   char token[64];
-  snprintf(token, sizeof token, "n-%ld-%u-%u", (long)getpid(), n->serial,
-           a->k);
+  snprintf(token, sizeof token, "n-%s-%u-%u", n->node, n->serial, a->k);
   free(a);
   while (!stopping(n)) {
     store_webhook w;
@@ -471,6 +471,7 @@ smsmux_notifier *smsmux_notifier_start(smsmux *sm,
   }
   n->sm = sm;
   n->serial = __atomic_add_fetch(&notifier_serial, 1, __ATOMIC_RELAXED);
+  process_nonce(n->node);
   if (opt.secret && *opt.secret && !(n->secret = str_dup(opt.secret))) {
     httpc_pool_free(n->http);
     free(n->threads);

@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -812,20 +811,6 @@ static void worker_token(const struct smsmux_workers *w, unsigned k,
   snprintf(token, 64, "w-%s-%u", w->node, k);
 }
 
-static void node_id(char out[24]) {
-  unsigned char b[8];
-  size_t i;
-  if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
-    /* no entropy source: the PID and the time still differ per process */
-    uint64_t v = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
-                 (uint64_t)(uintptr_t)out;
-    for (i = 0; i < sizeof b; i++)
-      b[i] = (unsigned char)(v >> (8 * i));
-  }
-  for (i = 0; i < sizeof b; i++)
-    snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 /* Every worker's claims and `sending` rows stay its own while it lives:
    on a shared (PostgreSQL) store they are leased, and a lease not renewed
    lets the other nodes take the claims and read the sends as unknown.
@@ -938,7 +923,7 @@ smsmux_workers *smsmux_workers_start(smsmux *sm, unsigned n,
     return NULL;
   }
   w->sm = sm;
-  node_id(w->node);
+  process_nonce(w->node);
   w->heartbeat_s = heartbeat_period();
   {
     const char *e = getenv("SMSMUX_TEST_CLAIM_PAUSE_MS");

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 char *str_ndup(const char *s, size_t n) {
   char *d;
@@ -379,4 +382,19 @@ char *str_escape_controls(const char *s) {
     i += used;
   }
   return sb_steal(&b);
+}
+
+void process_nonce(char out[17]) {
+  unsigned char b[8];
+  size_t i;
+  if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+    /* no entropy source: the PID, the time and an address still differ
+       per process */
+    uint64_t v = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
+                 (uint64_t)(uintptr_t)out;
+    for (i = 0; i < sizeof b; i++)
+      b[i] = (unsigned char)(v >> (8 * i));
+  }
+  for (i = 0; i < sizeof b; i++)
+    snprintf(out + 2 * i, 3, "%02x", b[i]);
 }

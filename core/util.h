@@ -97,4 +97,9 @@ int str_ieq(const char *a, const char *b);
 /** 1 when `s` starts with `prefix`. */
 int str_starts(const char *s, const char *prefix);
 
+/** 16 hex digits (and a NUL) drawn at random, for what names this process
+    among others sharing a store: claim tokens.  Not the PID (containers'
+    processes are all PID 1, and a restarted one may get its old PID). */
+void process_nonce(char out[17]);
+
 #endif
