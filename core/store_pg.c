@@ -247,7 +247,7 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "  EXECUTE FUNCTION smsmux_ledger_append_only();",
     /* 4: what a worker may claim, in the order it claims it.  A claimed
        row leaves recipients_ready (claimed_by set), so a claim no longer
-       walks the rows the other workers hold (see P_CLAIM_PICK) */
+       walks the rows the other workers hold (see P_CLAIM) */
     "ALTER TABLE recipients ADD COLUMN due BIGINT NOT NULL DEFAULT 0;"
     "UPDATE recipients r SET due = m.not_before FROM messages m"
     "  WHERE m.id = r.message_id AND r.state = 'queued'"
@@ -281,9 +281,8 @@ enum pst {
   P_PROVIDER_BY_MID,
   P_MESSAGE_BY_PID,
   P_MESSAGE_BY_ID,
-  P_CLAIM_PICK,
+  P_CLAIM,
   P_CLAIM_NEXT_DUE,
-  P_CLAIM_TAKE,
   P_UNCLAIM,
   P_HEARTBEAT,
   P_EXPIRE_SENDING,
@@ -433,26 +432,30 @@ static const char *const pst_sql[P_COUNT] = {
     [P_MESSAGE_BY_PID] = "SELECT message_id, tenant FROM recipients WHERE "
                          "provider_id = $1 ORDER BY updated DESC LIMIT 1",
     [P_MESSAGE_BY_ID] = "SELECT id, tenant FROM messages WHERE id = $1",
-    /* the first recipient a worker may claim (recipients_ready: queued,
-       held by nobody, due) and its message, unless another worker is
-       claiming that message at this moment (its row locked: skipped).
-       Held rows are not in that index, so the pick does not walk what
-       the other workers hold; claims whose lease ran out come back to it
-       when a heartbeat frees them (P_EXPIRE_CLAIMS) */
-    [P_CLAIM_PICK] =
-        "SELECT m.id, m.tenant, m.ref, m.request, m.callback_url FROM "
-        "recipients r JOIN messages m ON m.id = r.message_id WHERE r.state "
-        "= 'queued' AND r.claimed_by IS NULL AND r.due <= $1::bigint AND "
-        "m.request IS NOT NULL ORDER BY r.due, r.message_id LIMIT 1 FOR "
-        "UPDATE OF m SKIP LOCKED",
+    /* The claim, one statement (one round trip, its own commit): the
+       first recipient a worker may claim (recipients_ready: queued, held
+       by nobody, due) and its message, unless another worker is claiming
+       that message at this moment (its row locked: skipped); then every
+       free recipient of that message, leased to $2.  Held rows are not in
+       that index, so the pick does not walk what the other workers hold;
+       claims whose lease ran out come back to it when a heartbeat frees
+       them (P_EXPIRE_CLAIMS).  No row: nothing is due; one row with a
+       NULL number: another worker leased them between this statement's
+       snapshot and the lock (look again) */
+    [P_CLAIM] =
+        "WITH p AS (SELECT m.id, m.tenant, m.ref, m.request, m.callback_url "
+        "FROM recipients r JOIN messages m ON m.id = r.message_id WHERE "
+        "r.state = 'queued' AND r.claimed_by IS NULL AND r.due <= "
+        "$1::bigint AND m.request IS NOT NULL ORDER BY r.due, r.message_id "
+        "LIMIT 1 FOR UPDATE OF m SKIP LOCKED), t AS (UPDATE recipients SET "
+        "claimed_by = $2, lease_until = " NOW_DB " + $3::bigint, updated = "
+        "$1::bigint WHERE message_id = (SELECT id FROM p) AND state = "
+        "'queued' AND (claimed_by IS NULL OR " LEASE_OVER("") ") RETURNING "
+        "number) SELECT p.id, p.tenant, p.ref, p.request, p.callback_url, "
+        "t.number FROM p LEFT JOIN t ON true ORDER BY t.number",
     [P_CLAIM_NEXT_DUE] = "SELECT min(due) FROM recipients WHERE state = "
                          "'queued' AND claimed_by IS NULL AND due > "
                          "$1::bigint",
-    [P_CLAIM_TAKE] =
-        "UPDATE recipients SET claimed_by = $2, lease_until = " NOW_DB
-        " + $3::bigint, updated = $4::bigint WHERE "
-        "message_id = $1 AND state = 'queued' AND (claimed_by "
-        "IS NULL OR " LEASE_OVER("") ") RETURNING number",
     [P_UNCLAIM] = "UPDATE recipients SET claimed_by = NULL, lease_until = "
                   "NULL WHERE claimed_by = $1 AND state = 'queued'",
     [P_HEARTBEAT] = "UPDATE recipients SET lease_until = " NOW_DB
@@ -972,22 +975,26 @@ static int64_t val_int(const PGresult *r, int row, int col) {
              : (int64_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-/* One transaction running `body` on one connection of the pool, run again
-   after a deadlock or a serialization failure.  0 or -1 (err). */
 typedef int (*tx_body)(pg_db *db, pconn *c, void *arg, char *err,
                        size_t errlen);
 
-static int tx(pg_db *db, tx_body body, void *arg, char *err, size_t errlen) {
+/* `body` on one connection of the pool, in one transaction, run again
+   after a deadlock or a serialization failure; with `single`, without
+   BEGIN/COMMIT: each of its statements is its own transaction (two round
+   trips fewer, for a body whose one write is one statement).  0 or -1
+   (err). */
+static int run_body(pg_db *db, tx_body body, void *arg, char *err,
+                    size_t errlen, int single) {
   int attempt;
   for (attempt = 0;; attempt++) {
     pconn *c = take(db, err, errlen);
     int rc, again;
     if (!c)
       return -1;
-    rc = plain(db, c, "BEGIN", err, errlen);
+    rc = single ? 0 : plain(db, c, "BEGIN", err, errlen);
     if (rc == 0)
       rc = body(db, c, arg, err, errlen);
-    if (rc == 0)
+    if (rc == 0 && !single)
       rc = plain(db, c, "COMMIT", err, errlen);
     again = rc && (strcmp(c->sqlstate, "40001") == 0 ||
                    strcmp(c->sqlstate, "40P01") == 0);
@@ -1015,6 +1022,12 @@ static int tx(pg_db *db, tx_body body, void *arg, char *err, size_t errlen) {
     }
   }
 }
+
+/* One transaction running `body` (run_body). */
+static int tx(pg_db *db, tx_body body, void *arg, char *err, size_t errlen) {
+  return run_body(db, body, arg, err, errlen, 0);
+}
+
 
 /* A statement outside any transaction on a pooled connection: its result
    or NULL. */
@@ -1839,65 +1852,57 @@ typedef struct claim_arg {
   int found;
 } claim_arg;
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/* P_CLAIM, then P_CLAIM_NEXT_DUE when nothing is due: each statement its
+   own transaction (run_body single), the claim one round trip. */
 static int claim_body(pg_db *db, pconn *c, void *arg, char *err,
                       size_t errlen) {
   claim_arg *a = arg;
   store_claimed *cl = a->c;
   PGresult *r;
-  int ok = 1, i, n;
+  int ok = 1, i, n, tries = 0;
   store_claimed_clear(cl); /* a run again starts afresh */
   a->found = 0;
   a->next_due = 0;
-  int tries = 0;
-again:
-  if (!(r = px(db, c, P_CLAIM_PICK, err, errlen, 1, a->now)))
-    return -1;
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    if (!(r = px(db, c, P_CLAIM_NEXT_DUE, err, errlen, 1, a->now)))
+  for (;;) {
+    if (!(r = px(db, c, P_CLAIM, err, errlen, 3, a->now, a->token, db->lease)))
       return -1;
-    if (PQntuples(r) > 0)
-      a->next_due = val_int(r, 0, 0);
+    n = PQntuples(r);
+    if (n == 0) { /* nothing due now: when is the next held one */
+      PQclear(r);
+      if (!(r = px(db, c, P_CLAIM_NEXT_DUE, err, errlen, 1, a->now)))
+        return -1;
+      if (PQntuples(r) > 0)
+        a->next_due = val_int(r, 0, 0);
+      PQclear(r);
+      return 0;
+    }
+    if (!PQgetisnull(r, 0, 5))
+      break;
+    /* another worker leased them between the snapshot and the lock */
     PQclear(r);
-    return 0;
+    if (++tries >= 8)
+      return 0;
   }
   snprintf(cl->id, sizeof cl->id, "%s", PQgetvalue(r, 0, 0));
   cl->tenant = val_dup(r, 0, 1, &ok);
   cl->ref = val_dup(r, 0, 2, &ok);
   cl->request_json = val_dup(r, 0, 3, &ok);
   cl->callback_url = val_dup(r, 0, 4, &ok);
-  PQclear(r);
-  if (!ok)
-    goto oom;
-  if (!(r = px(db, c, P_CLAIM_TAKE, err, errlen, 4, cl->id, a->token, db->lease,
-               a->now)))
-    return -1;
-  n = PQntuples(r);
-  if (n && !(cl->numbers = calloc((size_t)n, sizeof *cl->numbers)))
+  if (ok && !(cl->numbers = calloc((size_t)n, sizeof *cl->numbers)))
     ok = 0;
-  for (i = 0; ok && i < n; i++)
-    if (!(cl->numbers[cl->n++] = val_dup(r, i, 0, &ok)))
+  for (i = 0; ok && i < n; i++) /* in number order (ORDER BY) */
+    if (!(cl->numbers[cl->n++] = val_dup(r, i, 5, &ok)))
       ok = 0;
   PQclear(r);
-  if (!ok)
-    goto oom;
-  if (!cl->n && ++tries < 8) {
-    /* another node claimed them between this statement's snapshot and
-       the lock: look for the next one */
-    store_claimed_clear(cl);
-    goto again;
+  if (!ok) {
+    /* committed already: given back at once (the worker's heartbeat
+       would keep it leased), for a claim when memory is back */
+    (void)pxc(px(db, c, P_UNCLAIM, NULL, 0, 1, a->token), NULL);
+    store_set_err(err, errlen, "out of memory");
+    return -1;
   }
-  if (cl->n)
-    qsort(cl->numbers, cl->n, sizeof *cl->numbers, cmp_str);
-  a->found = cl->n > 0;
+  a->found = 1;
   return 0;
-oom:
-  store_set_err(err, errlen, "out of memory");
-  return -1;
 }
 
 static int pg_queue_claim(store_db *db_, const char *token, int64_t now,
@@ -1911,7 +1916,7 @@ static int pg_queue_claim(store_db *db_, const char *token, int64_t now,
   a.token = token;
   a.c = c;
   snprintf(a.now, sizeof a.now, "%lld", (long long)now);
-  if (tx(db, claim_body, &a, err, errlen)) {
+  if (run_body(db, claim_body, &a, err, errlen, 1)) {
     store_claimed_clear(c);
     return -1;
   }
