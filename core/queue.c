@@ -779,10 +779,14 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
     return;
   }
   if (strcmp(r->error.code, "claim-lost") == 0) {
-    /* another worker has the message: its rows are not ours to settle,
-       refund or give back */
+    /* another worker has the rest of the message: those rows are not ours
+       to settle or give back.  A chunk this worker sent before and that
+       failed for good is still refunded (the store refunds a `failed` row
+       once, whoever asks) */
     log_write(&w->sm->log, SMSMUX_LOG_WARNING, "queue: message %s: %s", c->id,
               r->error.message);
+    if (any_failed(r))
+      refund_failed(db, c);
   } else if (r->n_recipients == 0 && r->error.cls != SMSMUX_OK) {
     if (r->error.cls == SMSMUX_ERR_TEMPORARY) {
       /* every provider resting (breakers): give it back for later */
