@@ -464,7 +464,9 @@ typedef struct send_state {
   store_db *db;
   char id[40];          /* the message's id in the store */
   const char *claim;    /* the queue worker's token, NULL: a direct send */
-  int lost;             /* the claim was lost: the send stops, no writes */
+  int chunk_lost;       /* the chunk's rows are not this send's any more */
+  int lost;             /* a chunk was lost (lost_err says so) */
+  smsmux_error lost_err;
   const char **marked;  /* per recipient: the provider its row was last
                            marked `sending` for (borrowed name), or NULL */
   int oom;              /* a result line was lost: the send stops */
@@ -714,11 +716,17 @@ static int chunk_sending(send_state *st, const instance *inst,
   case 0:
     break;
   case 1:
-    st->lost = 1;
-    err_set(err, SMSMUX_ERR_TEMPORARY, "claim-lost",
-            "%s: the worker's claim ran out and another worker took the "
-            "message over: not sent here",
-            msg);
+    st->chunk_lost = 1;
+    if (st->claim)
+      err_set(err, SMSMUX_ERR_TEMPORARY, "claim-lost",
+              "%s: the worker's claim ran out and another worker took the "
+              "message over: not sent here",
+              msg);
+    else
+      err_set(err, SMSMUX_ERR_TEMPORARY, "taken-over",
+              "%s: another send (the same ref, or the queue) has these "
+              "recipients, or they were cancelled: not sent here",
+              msg);
     return -1;
   default:
     err_set(err, SMSMUX_ERR_SYSTEM, NULL, "%s: nothing was sent", msg);
@@ -818,7 +826,7 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
       st->r->provider = res_dup(st, inst->cfg->name);
       st->r->id = res_dup(st, call.message_id ? call.message_id : first_id);
     }
-    store_finish(st->db, st->id, out, n, &att, 1);
+    store_finish(st->db, st->id, st->claim, out, n, &att, 1);
     if (*n_taken && call.has_balance) {
       health_balance_store(st->db, inst->cfg->name, call.balance);
       *balance_known = 1;
@@ -836,7 +844,7 @@ static smsmux_error_class send_chunk(struct smsmux *sm, instance *inst,
   settle_accepted(st, p, inst, &call, idx, to, n, out);
   *n_taken = n;
   att.outcome = "ok";
-  store_finish(st->db, st->id, out, n, &att, 1);
+  store_finish(st->db, st->id, st->claim, out, n, &att, 1);
   if (call.has_balance) {
     /* some providers answer a send with the credit left: the freshest
        balance the router can have (and it already counts this message) */
@@ -1070,7 +1078,7 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
   for (i = 0; i < plan->n; i++)
     if (!plan->cand[i].eligible && plan->cand[i].skip == SKIP_BREAKER)
       add_skipped(st, &plan->cand[i]);
-  for (; c < plan->n && *n_pending && !st->oom && !st->lost; c++) {
+  for (; c < plan->n && *n_pending && !st->oom; c++) {
     const router_candidate *rc = &plan->cand[c];
     instance *inst;
     size_t max, off;
@@ -1088,9 +1096,14 @@ static void send_with_failover(struct smsmux *sm, send_state *st,
       smsmux_error_class cls =
           send_chunk(sm, inst, p, req, pending + off, n, st, &e,
                      &balance_known, left, &n_left, &n_taken);
-      if (st->lost) { /* not this worker's any more: no attempt, no line */
-        *last = e;
-        break;
+      if (st->chunk_lost) {
+        /* those rows are another worker's now (the others stay this
+           send's, failover included): no attempt, no line, nothing
+           written for them */
+        st->chunk_lost = 0;
+        st->lost = 1;
+        st->lost_err = e;
+        continue;
       }
       record_attempt(sm, rc, st->oom && cls != SMSMUX_OK ? SMSMUX_ERR_SYSTEM : cls,
                      (double)n_taken / (double)p->n_to, balance_known);
@@ -1187,7 +1200,7 @@ static int refuse_opted_out(send_state *st, const prepared *p,
     return err_oom(&st->r->error);
   }
   if (n_o)
-    store_finish(st->db, st->id, o, n_o, NULL, 0);
+    store_finish(st->db, st->id, st->claim, o, n_o, NULL, 0);
   free(o);
   if (*n_out && *n_out == p->n_to)
     err_set(&st->r->error, SMSMUX_ERR_INPUT, "opt-out",
@@ -1292,10 +1305,8 @@ static smsmux_send_result *send_message(struct smsmux *sm,
     goto out;
   }
   send_with_failover(sm, &st, &p, req, plan, c, pending, &n_pending, &last);
-  if (st.lost) { /* another worker has the rest: no line, no outcome */
-    r->error = last;
-    goto out;
-  }
+  if (st.lost && r->error.cls == SMSMUX_OK && n_pending == 0)
+    r->error = st.lost_err; /* what was lost has no line: say why */
   /* recipients still pending: every candidate failed them */
   for (i = 0; i < n_pending; i++)
     add_rcpt(&st, pending[i], last.cls ? last.cls : SMSMUX_ERR_TEMPORARY,

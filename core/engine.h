@@ -98,10 +98,13 @@ smsmux_send_result *engine_send(struct smsmux *sm,
     is marked `sending` before its request leaves.  Recipients opted out
     for the tenant are settled `rejected` (code opt-out), not sent (as
     engine_send does for the operator's).  `claim`: the worker's token;
-    when its claim turns out lost (store_mark_sending says 1: it ran out
-    and another worker has the message), the send stops at once, nothing
-    more leaves, nothing is written for the rows, and the result's error
-    has the code "claim-lost" (class temporary). */
+    every outcome is written only where that claim still holds.  A chunk
+    whose rows the claim no longer holds (store_mark_sending says 1: the
+    lease ran out and another worker has them) is not sent and gets no
+    line, no attempt, no outcome; the other chunks go on, failover
+    included.  When that is all that went wrong, the result's error has
+    the code "claim-lost" (class temporary).  (A direct send that finds
+    its rows taken over says "taken-over".) */
 smsmux_send_result *engine_send_queued(struct smsmux *sm,
                                        const smsmux_send_request *req,
                                        const char *id, const char *tenant,

@@ -16,7 +16,8 @@
  * longer than the lease, say) has lost it, and another worker may have
  * sent it meanwhile.  The mark checks the claim in the same statement
  * (store_mark_sending), so the late worker learns it ("claim-lost") and
- * sends nothing, writes nothing for the rows, and moves on.
+ * sends nothing for those rows; every outcome it writes (store_finish,
+ * settle_unsent) is written only where its claim still holds.
  *
  * Test hook: SMSMUX_TEST_CLAIM_PAUSE_MS=N (1-600000) makes every worker
  * wait N ms between its claim and the send, with a warning at start (the
@@ -723,9 +724,10 @@ static int any_failed(const smsmux_send_result *r) {
 }
 
 /* A message the engine could not start (no provider now, bad request):
-   its claimed recipients are settled as failed, nothing went out. */
-static void settle_unsent(store_db *db, const store_claimed *c,
-                          const smsmux_error *e) {
+   its claimed recipients are settled as failed, nothing went out (only
+   those this worker's claim still holds: `token`). */
+static void settle_unsent(store_db *db, const char *token,
+                          const store_claimed *c, const smsmux_error *e) {
   store_outcome *o = calloc(c->n ? c->n : 1, sizeof *o);
   size_t i;
   if (!o)
@@ -736,7 +738,7 @@ static void settle_unsent(store_db *db, const store_claimed *c,
     o[i].code = e->code[0] ? e->code : smsmux_error_class_name(e->cls);
     o[i].text = e->message;
   }
-  store_finish(db, c->id, o, c->n, NULL, 0);
+  store_finish(db, c->id, token, o, c->n, NULL, 0);
   free(o);
   refund_failed(db, c);
 }
@@ -759,7 +761,7 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
     smsmux_error e;
     err_set(&e, SMSMUX_ERR_SYSTEM, "bad-request",
             "the queued request of message %s cannot be read back", c->id);
-    settle_unsent(db, c, &e);
+    settle_unsent(db, token, c, &e);
     queued_request_free(&q);
     return;
   }
@@ -793,7 +795,7 @@ static void send_claimed(struct smsmux_workers *w, store_db *db,
       store_queue_unclaim(db, token, NULL, 0);
       sleep(1);
     } else {
-      settle_unsent(db, c, &r->error);
+      settle_unsent(db, token, c, &r->error);
     }
   } else if (any_failed(r)) {
     refund_failed(db, c);
@@ -883,9 +885,15 @@ static void *worker_main(void *arg) {
       store_claimed_clear(&c);
       continue;
     }
-    if (rc < 0)
+    if (rc < 0) {
       log_write(&sm->log, SMSMUX_LOG_ERROR, "queue: %s",
                 msg[0] ? msg : "the store is unavailable");
+      /* a claim may have been committed without its answer reaching us
+         (the connection lost, out of memory): this worker holds nothing
+         else, so whatever its token holds is given back */
+      if (db)
+        store_queue_unclaim(db, token, NULL, 0);
+    }
     idle_wait(sm, seq,
               next_due > now && (next_due - now) * 1000 < QUEUE_IDLE_WAIT_MS
                   ? (long)(next_due - now) * 1000

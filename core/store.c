@@ -318,10 +318,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RCPT_SENDING] = "UPDATE recipients SET state = 'sending', "
                         "provider = ?3, updated = ?4 "
                         "WHERE message_id = ?1 AND number = ?2 AND "
-                        "claimed_by IS ?5",
+                        "state IN ('queued', 'failed', 'unknown', "
+                        "'sending') AND claimed_by IS ?5",
     [ST_RCPT_FINISH] = "UPDATE recipients SET state = ?3, provider = ?4, "
                        "provider_id = ?5, code = ?6, text = ?7, "
-                       "updated = ?8 WHERE message_id = ?1 AND number = ?2",
+                       "updated = ?8 WHERE message_id = ?1 AND number = ?2 "
+                       "AND (?9 IS NULL OR claimed_by = ?9)",
     [ST_ATTEMPT_INSERT] = "INSERT INTO attempts (message_id, provider, "
                           "outcome, class, code, message, at) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -1619,7 +1621,7 @@ static int sq_mark_sending(store_db *db_, const char *id, const char *claim,
 
 /* store_finish's payload: one block holding copies of every string. */
 typedef struct finish_arg {
-  char *id;
+  char *id, *claim;
   store_outcome *o;
   size_t n_o;
   store_attempt *a;
@@ -1635,13 +1637,15 @@ static int finish_run(sq_db *db, job *j) {
   for (i = 0; i < f->n_o; i++) {
     const store_outcome *o = &f->o[i];
     sqlite3_stmt *st = prep(db, &db->w, ST_RCPT_FINISH, j->err, sizeof j->err,
-                            8, f->id, o->number, o->state, o->provider,
-                            o->provider_id, o->code, o->text, now);
+                            9, f->id, o->number, o->state, o->provider,
+                            o->provider_id, o->code, o->text, now, f->claim);
     ev_in e = {f->id,          "status", o->number, o->state, o->provider,
                o->provider_id, o->code,  o->text,   0,        -1};
     if (run_done(db, &db->w, st, j->err, sizeof j->err,
                  "cannot write to state.db"))
       return -1;
+    if (sqlite3_changes(db->w.sql) == 0 && f->claim)
+      continue; /* not this claim's any more */
     if (sqlite3_changes(db->w.sql) > 0 && event_add(db, j, &e))
       return -1;
     if (refund_finished(db, j, f->id, o))
@@ -1689,10 +1693,11 @@ static const char *put(char **p, const char *s) {
 
 static size_t len0(const char *s) { return s ? strlen(s) + 1 : 0; }
 
-static int sq_finish(store_db *db_, const char *id, const store_outcome *o,
-                     size_t n_o, const store_attempt *a, size_t n_a) {
+static int sq_finish(store_db *db_, const char *id, const char *claim,
+                     const store_outcome *o, size_t n_o,
+                     const store_attempt *a, size_t n_a) {
   sq_db *db = (sq_db *)db_;
-  size_t bytes = len0(id), i;
+  size_t bytes = len0(id) + len0(claim), i;
   finish_arg *f;
   job *j;
   char *p;
@@ -1706,7 +1711,7 @@ static int sq_finish(store_db *db_, const char *id, const store_outcome *o,
   j = calloc(1, sizeof *j);
   if (!f || !j) {
     /* out of memory: write it now, from the caller's own data */
-    finish_arg local = {(char *)id, (store_outcome *)o, n_o,
+    finish_arg local = {(char *)id, (char *)claim, (store_outcome *)o, n_o,
                         (store_attempt *)a, n_a, NULL};
     job sync;
     free(f);
@@ -1721,6 +1726,7 @@ static int sq_finish(store_db *db_, const char *id, const store_outcome *o,
   f->a = (store_attempt *)(f->o + n_o);
   p = (char *)(f->a + n_a);
   f->id = (char *)put(&p, id);
+  f->claim = (char *)put(&p, claim);
   f->n_o = n_o;
   f->n_a = n_a;
   for (i = 0; i < n_o; i++) {

@@ -288,9 +288,13 @@ typedef struct store_attempt {
 
 /** Outcomes and attempts of message `id`, queued for the writer (copied;
     committed with the next group, and at the latest by store_flush or
-    store_close).  0, or -1 when out of memory (then written at once). */
-int store_finish(store_db *db, const char *id, const store_outcome *o,
-                 size_t n_o, const store_attempt *a, size_t n_a);
+    store_close).  `claim`: a queue worker's token; an outcome is written
+    only to a row that claim still holds (one another worker took over is
+    left as it is: no event, no refund); NULL: to the row as it is.  0,
+    or -1 when out of memory (then written at once). */
+int store_finish(store_db *db, const char *id, const char *claim,
+                 const store_outcome *o, size_t n_o, const store_attempt *a,
+                 size_t n_a);
 
 /** Which provider instance sent provider message id (or smsmux message
     id) `id`: 0 and a malloc'd name, 1 unknown, -1 error. */

@@ -39,8 +39,9 @@ typedef struct store_backend {
   int (*mark_sending)(store_db *db, const char *id, const char *claim,
                       const char *const *numbers, size_t n,
                       const char *provider, char *err, size_t errlen);
-  int (*finish)(store_db *db, const char *id, const store_outcome *o,
-                size_t n_o, const store_attempt *a, size_t n_a);
+  int (*finish)(store_db *db, const char *id, const char *claim,
+                const store_outcome *o, size_t n_o, const store_attempt *a,
+                size_t n_a);
   int (*provider_of)(store_db *db, const char *id, char **provider);
   int (*message_of)(store_db *db, const char *id, char **message_id,
                     char **tenant);

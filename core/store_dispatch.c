@@ -87,9 +87,10 @@ int store_mark_sending(store_db *db, const char *id, const char *claim,
             : -1;
 }
 
-int store_finish(store_db *db, const char *id, const store_outcome *o,
-                 size_t n_o, const store_attempt *a, size_t n_a) {
-  return db ? db->be->finish(db, id, o, n_o, a, n_a) : -1;
+int store_finish(store_db *db, const char *id, const char *claim,
+                 const store_outcome *o, size_t n_o, const store_attempt *a,
+                 size_t n_a) {
+  return db ? db->be->finish(db, id, claim, o, n_o, a, n_a) : -1;
 }
 
 int store_provider_of(store_db *db, const char *id, char **provider) {

@@ -10,10 +10,11 @@
  *   belongs to its holder until then.  (3) tenants, api_keys, ledger
  *   (append-only: a trigger refuses UPDATE, DELETE and TRUNCATE), the
  *   charge columns of messages and recipients.  (4) recipients.due (its
- *   message's not_before, 0: now) and the index of the recipients a
- *   worker may claim (queued, held by nobody) in (due, message) order: a
- *   claim reads the first one there, whatever the other workers hold and
- *   however many messages are kept.
+ *   message's not_before, 0: now; -1: a direct send's row, never the
+ *   queue's) and the index of the recipients a worker may claim (queued,
+ *   held by nobody, due >= 0) in (due, message) order: a claim reads the
+ *   first one there, whatever the other workers hold and however many
+ *   messages are kept.
  *
  * Events: P_EVENT_ADD takes a transaction-scoped lock on the message
  * before its sequence number, so the events of one message are numbered
@@ -249,11 +250,12 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
        row leaves recipients_ready (claimed_by set), so a claim no longer
        walks the rows the other workers hold (see P_CLAIM) */
     "ALTER TABLE recipients ADD COLUMN due BIGINT NOT NULL DEFAULT 0;"
-    "UPDATE recipients r SET due = m.not_before FROM messages m"
+    "UPDATE recipients r SET due = CASE WHEN m.request IS NULL THEN -1"
+    "  ELSE m.not_before END FROM messages m"
     "  WHERE m.id = r.message_id AND r.state = 'queued'"
-    "  AND m.not_before > 0;"
+    "  AND (m.not_before > 0 OR m.request IS NULL);"
     "CREATE INDEX recipients_ready ON recipients(due, message_id)"
-    "  WHERE state = 'queued' AND claimed_by IS NULL;",
+    "  WHERE state = 'queued' AND claimed_by IS NULL AND due >= 0;",
 };
 
 #define NOW_DB "extract(epoch from now())::bigint"
@@ -378,18 +380,23 @@ static const char *const pst_sql[P_COUNT] = {
     /* a queue worker ($7, its token) marks only rows its claim still
        holds: a claim that ran out and was taken over (or freed) is lost,
        and of two workers the row lock lets one win; a direct send ($7
-       NULL) marks rows no worker holds, which become the node's ($5) */
+       NULL) marks rows no worker holds, which become the node's ($5).
+       Only a row not settled yet (queued; failed or unknown before a
+       failover; sending): never a cancelled or sent one */
     [P_RCPT_SENDING] = "UPDATE recipients SET state = 'sending', provider = "
                        "$3, updated = $4::bigint, claimed_by = "
                        "coalesce($7, claimed_by, $5), lease_until = " NOW_DB
                        " + $6::bigint WHERE message_id = $1 AND number = $2 "
-                       "AND CASE WHEN $7::text IS NULL THEN claimed_by IS "
-                       "NULL OR claimed_by = $5 ELSE claimed_by = $7 END",
+                       "AND state IN ('queued', 'failed', 'unknown', "
+                       "'sending') AND CASE WHEN $7::text IS NULL THEN "
+                       "claimed_by IS NULL OR claimed_by = $5 ELSE "
+                       "claimed_by = $7 END",
     /* with the id recorded, its (provider, id) lock is taken: a report
        kept pending meanwhile is seen by P_PENDING_TAKE after it */
     [P_RCPT_FINISH] = "UPDATE recipients SET state = $3, provider = $4, "
                       "provider_id = $5, code = $6, text = $7, updated = "
                       "$8::bigint WHERE message_id = $1 AND number = $2 "
+                      "AND ($9::text IS NULL OR claimed_by = $9) "
                       "RETURNING CASE WHEN $4::text IS NULL OR $5::text IS "
                       "NULL THEN 0 ELSE (SELECT 1 FROM "
                       "pg_advisory_xact_lock(" PG_ID_LOCK ", hashtext("
@@ -439,20 +446,22 @@ static const char *const pst_sql[P_COUNT] = {
        free recipient of that message, leased to $2.  Held rows are not in
        that index, so the pick does not walk what the other workers hold;
        claims whose lease ran out come back to it when a heartbeat frees
-       them (P_EXPIRE_CLAIMS).  No row: nothing is due; one row with a
-       NULL number: another worker leased them between this statement's
-       snapshot and the lock (look again) */
+       them (P_EXPIRE_CLAIMS).  No row: nothing is due; else one row, the
+       numbers leased joined by commas (E.164: no comma in them), NULL
+       when another worker leased them between this statement's snapshot
+       and the lock (look again) */
     [P_CLAIM] =
         "WITH p AS (SELECT m.id, m.tenant, m.ref, m.request, m.callback_url "
         "FROM recipients r JOIN messages m ON m.id = r.message_id WHERE "
-        "r.state = 'queued' AND r.claimed_by IS NULL AND r.due <= "
-        "$1::bigint AND m.request IS NOT NULL ORDER BY r.due, r.message_id "
-        "LIMIT 1 FOR UPDATE OF m SKIP LOCKED), t AS (UPDATE recipients SET "
-        "claimed_by = $2, lease_until = " NOW_DB " + $3::bigint, updated = "
-        "$1::bigint WHERE message_id = (SELECT id FROM p) AND state = "
-        "'queued' AND (claimed_by IS NULL OR " LEASE_OVER("") ") RETURNING "
-        "number) SELECT p.id, p.tenant, p.ref, p.request, p.callback_url, "
-        "t.number FROM p LEFT JOIN t ON true ORDER BY t.number",
+        "r.state = 'queued' AND r.claimed_by IS NULL AND r.due >= 0 AND "
+        "r.due <= $1::bigint AND m.request IS NOT NULL ORDER BY r.due, "
+        "r.message_id LIMIT 1 FOR UPDATE OF m SKIP LOCKED), t AS (UPDATE "
+        "recipients SET claimed_by = $2, lease_until = " NOW_DB " + "
+        "$3::bigint, updated = $1::bigint WHERE message_id = (SELECT id "
+        "FROM p) AND state = 'queued' AND (claimed_by IS NULL OR "
+        LEASE_OVER("") ") RETURNING number) SELECT p.id, p.tenant, p.ref, "
+        "p.request, p.callback_url, (SELECT string_agg(t.number, ',' ORDER "
+        "BY t.number) FROM t) FROM p",
     [P_CLAIM_NEXT_DUE] = "SELECT min(due) FROM recipients WHERE state = "
                          "'queued' AND claimed_by IS NULL AND due > "
                          "$1::bigint",
@@ -473,8 +482,9 @@ static const char *const pst_sql[P_COUNT] = {
     [P_CANCEL_FIND] = "SELECT 1 FROM messages WHERE id = $1 AND tenant = $2",
     [P_CANCEL] = "UPDATE recipients SET state = 'cancelled', code = "
                  "'cancelled', text = 'cancelled before it was sent', "
-                 "updated = $2::bigint WHERE message_id = $1 AND state = "
-                 "'queued' AND (claimed_by IS NULL OR " LEASE_OVER("") ") "
+                 "updated = $2::bigint, claimed_by = NULL, lease_until = "
+                 "NULL WHERE message_id = $1 AND state = 'queued' AND "
+                 "(claimed_by IS NULL OR " LEASE_OVER("") ") "
                  "RETURNING message_id, number, provider, provider_id",
     [P_MSG_READ] = "SELECT id, tenant, ref, encoding, callback_url, request, "
                    "created, not_before, segments FROM messages WHERE id = "
@@ -1314,8 +1324,10 @@ static int reserve_body(pg_db *db, pconn *c, void *arg, char *err,
   size_t i, taken = 0;
   int found;
   now_text(now);
+  /* a direct send's rows are never the queue's (-1: not in
+     recipients_ready), even when some wait `queued` for a later chunk */
   snprintf(due, sizeof due, "%lld",
-           a->q ? (long long)a->q->not_before : 0LL);
+           a->q ? (long long)a->q->not_before : -1LL);
   if (a->q && a->m->ref) {
     /* the queue takes all or nothing: a conflict refuses the message */
     for (i = 0; i < a->n; i++) {
@@ -1558,7 +1570,7 @@ static int pg_mark_sending(store_db *db, const char *id, const char *claim,
 }
 
 typedef struct finish_arg {
-  const char *id;
+  const char *id, *claim;
   const store_outcome *o;
   size_t n_o;
   const store_attempt *a;
@@ -1576,10 +1588,13 @@ static int finish_body(pg_db *db, pconn *c, void *arg, char *err,
     pev e = {f->id,          "status", o->number, o->state, o->provider,
              o->provider_id, o->code,  o->text,   0,        -1};
     long changed = 0;
-    if (pxc(px(db, c, P_RCPT_FINISH, err, errlen, 8, f->id, o->number, o->state,
-               o->provider, o->provider_id, o->code, o->text, now),
-            &changed) ||
-        (changed > 0 && event_add(db, c, &e, err, errlen)) ||
+    if (pxc(px(db, c, P_RCPT_FINISH, err, errlen, 9, f->id, o->number, o->state,
+               o->provider, o->provider_id, o->code, o->text, now, f->claim),
+            &changed))
+      return -1;
+    if (changed == 0 && f->claim)
+      continue; /* not this claim's any more: another worker's row */
+    if ((changed > 0 && event_add(db, c, &e, err, errlen)) ||
         refund_finished(db, c, f->id, o, err, errlen))
       return -1;
   }
@@ -1610,9 +1625,10 @@ static int finish_body(pg_db *db, pconn *c, void *arg, char *err,
 
 /* Written at once (store.h allows it: the caller does not wait for more
    than PostgreSQL's commit). */
-static int pg_finish(store_db *db, const char *id, const store_outcome *o,
-                     size_t n_o, const store_attempt *a, size_t n_a) {
-  finish_arg f = {id, o, n_o, a, n_a};
+static int pg_finish(store_db *db, const char *id, const char *claim,
+                     const store_outcome *o, size_t n_o,
+                     const store_attempt *a, size_t n_a) {
+  finish_arg f = {id, claim, o, n_o, a, n_a};
   char err[512] = "";
   if (tx((pg_db *)db, finish_body, &f, err, sizeof err) == 0)
     return 0;
@@ -1888,11 +1904,20 @@ static int claim_body(pg_db *db, pconn *c, void *arg, char *err,
   cl->ref = val_dup(r, 0, 2, &ok);
   cl->request_json = val_dup(r, 0, 3, &ok);
   cl->callback_url = val_dup(r, 0, 4, &ok);
-  if (ok && !(cl->numbers = calloc((size_t)n, sizeof *cl->numbers)))
-    ok = 0;
-  for (i = 0; ok && i < n; i++) /* in number order (ORDER BY) */
-    if (!(cl->numbers[cl->n++] = val_dup(r, i, 5, &ok)))
+  {
+    const char *list = PQgetvalue(r, 0, 5), *at = list;
+    n = 1;
+    for (; *at; at++)
+      n += *at == ',';
+    if (ok && !(cl->numbers = calloc((size_t)n, sizeof *cl->numbers)))
       ok = 0;
+    for (at = list, i = 0; ok && i < n; i++) { /* in number order */
+      size_t len = strcspn(at, ",");
+      if (!(cl->numbers[cl->n++] = strndup(at, len)))
+        ok = 0;
+      at += len + (at[len] == ',');
+    }
+  }
   PQclear(r);
   if (!ok) {
     /* committed already: given back at once (the worker's heartbeat

@@ -157,7 +157,7 @@ static void finish1(store_db *db, const char *id, const char *number,
   store_attempt a = {"p1", strcmp(state, "failed") ? "ok" : "failed", NULL,
                      NULL, NULL};
   char err[256];
-  store_finish(db, id, &o, 1, &a, 1);
+  store_finish(db, id, NULL, &o, 1, &a, 1);
   store_flush(db, err, sizeof err);
 }
 
@@ -453,6 +453,14 @@ static void test_queue(store_db *db, int pg) {
                "queue: cancel the held one");
   CHECK_STR_EQ(state_of(db, id2, "+33611111112", buf, sizeof buf),
                "cancelled", "queue: ... its recipients are cancelled");
+  {
+    const char *held[] = {"+33611111112"};
+    CHECK_INT_EQ(store_mark_sending(db, id2, NULL, held, 1, "p1", err,
+                                    sizeof err),
+                 1, "queue: a cancelled recipient is never marked sending");
+    CHECK_STR_EQ(state_of(db, id2, "+33611111112", buf, sizeof buf),
+                 "cancelled", "queue: ... it stays cancelled");
+  }
   CHECK_INT_EQ(store_message_cancel(db, "other", id2, err, sizeof err), 1,
                "queue: another tenant's message is not found");
   CHECK_INT_EQ(store_message_ids(db, "", NULL, 0, NULL, 10, &ids, &n), 0,
@@ -476,6 +484,14 @@ static void test_queue(store_db *db, int pg) {
     CHECK_INT_EQ(store_mark_sending(db, id, "worker-b", nums, 1, "p1", err,
                                     sizeof err),
                  0, "queue: the claim's holder marks it sending");
+    {
+      store_outcome o = {"+33611111111", "failed", "p1", NULL, "x", "no"};
+      store_finish(db, id, "worker-a", &o, 1, NULL, 0);
+      store_flush(db, err, sizeof err);
+      CHECK_STR_EQ(state_of(db, id, "+33611111111", buf, sizeof buf),
+                   "sending",
+                   "queue: an outcome under another claim is not written");
+    }
   }
   CHECK_INT_EQ(store_queue_recover(db, &unknown, err, sizeof err), 0,
                "queue: recover");
@@ -586,7 +602,7 @@ static void finish_p(store_db *db, const char *id, const char *number,
                      const char *provider_id) {
   store_outcome o = {number, state, provider, provider_id, NULL, NULL};
   char err[256];
-  store_finish(db, id, &o, 1, NULL, 0);
+  store_finish(db, id, NULL, &o, 1, NULL, 0);
   store_flush(db, err, sizeof err);
 }
 
@@ -606,16 +622,36 @@ static int report(store_db *db, const char *provider, const char *pid,
    lease, heartbeat included) and another worker takes the message over:
    the late worker's mark is refused, before and after the takeover, and
    the new holder's is not.  Lease: 3 s (pg_main). */
+static const char *history_of(store_db *db, const char *id, char *buf,
+                              size_t n);
+
 static void test_claim_lost(store_db *db) {
-  char x[40], got[40] = "", buf[32], err[512] = "";
-  const char *nums[] = {"+33611100001"};
+  char x[40], y[40], got[40] = "", buf[32], hist[256], err[512] = "";
+  const char *nums[] = {"+33611100001"}, *ynums[] = {"+33611100002"};
   int i;
   CHECK_INT_EQ(put1(db, NULL, "+33611100001", 0, x), 0, "claim lost: put");
   for (i = 0; i < 1000 && strcmp(got, x) != 0; i++)
     if (claim1(db, "w-old", got) == 1)
       break;
   CHECK_STR_EQ(got, x, "claim lost: w-old claims it");
+  CHECK_INT_EQ(put1(db, NULL, "+33611100002", 0, y), 0, "claim lost: put y");
+  memset(got, 0, sizeof got);
+  for (i = 0; i < 1000 && strcmp(got, y) != 0; i++)
+    if (claim1(db, "w-old", got) == 1)
+      break;
+  CHECK_STR_EQ(got, y, "claim lost: w-old claims y too");
   sleep(4);
+  /* y: cancelled once its lease ran out, before any heartbeat */
+  CHECK_INT_EQ(store_message_cancel(db, "", y, err, sizeof err), 0,
+               "claim lost: y, its lease over, is cancelled");
+  CHECK_INT_EQ(store_mark_sending(db, y, "w-old", ynums, 1, "p1", err,
+                                  sizeof err),
+               1, "claim lost: w-old's mark of cancelled y is refused");
+  CHECK_INT_EQ(store_mark_sending(db, y, NULL, ynums, 1, "p1", err,
+                                  sizeof err),
+               1, "claim lost: ... and a direct send's");
+  CHECK_STR_EQ(state_of(db, y, "+33611100002", buf, sizeof buf), "cancelled",
+               "claim lost: ... y stays cancelled");
   CHECK_INT_EQ(store_queue_heartbeat(db, "w-other", err, sizeof err), 0,
                "claim lost: another node's heartbeat frees the lapsed claim");
   CHECK_INT_EQ(store_mark_sending(db, x, "w-old", nums, 1, "p1", err,
@@ -637,6 +673,14 @@ static void test_claim_lost(store_db *db) {
                0, "claim lost: w-new marks it sending");
   CHECK_STR_EQ(state_of(db, x, "+33611100001", buf, sizeof buf), "sending",
                "claim lost: ... sending");
+  {
+    store_outcome o = {"+33611100001", "failed", "p1", NULL, "x", "late"};
+    store_finish(db, x, "w-old", &o, 1, NULL, 0);
+    CHECK_STR_EQ(state_of(db, x, "+33611100001", buf, sizeof buf), "sending",
+                 "claim lost: w-old's late outcome is not written");
+    CHECK_STR_EQ(history_of(db, x, hist, sizeof hist), "queued,queued,sending",
+                 "claim lost: ... nor its event");
+  }
   CHECK_INT_EQ(store_queue_unclaim(db, "w-new", err, sizeof err), 0,
                "claim lost: w-new gives back the rest");
 }
@@ -1387,7 +1431,7 @@ static int child_claim(const char *dir) {
       rc = -1;
     for (k = 0; k < c.n; k++) {
       store_outcome o = {c.numbers[k], "accepted", "p1", NULL, NULL, NULL};
-      store_finish(db, c.id, &o, 1, NULL, 0);
+      store_finish(db, c.id, NULL, &o, 1, NULL, 0);
     }
     store_claimed_clear(&c);
   }
@@ -2147,7 +2191,7 @@ static void outcome(store_db *db, const char *id, int number, const char *state,
   o.state = state;
   o.provider = "p1";
   o.code = code;
-  store_finish(db, id, &o, 1, NULL, 0);
+  store_finish(db, id, NULL, &o, 1, NULL, 0);
   store_flush(db, err, sizeof err);
 }
 
@@ -2294,7 +2338,7 @@ static void test_report_refunds(store_db *db) {
     o[i].provider = "p1";
     o[i].provider_id = i ? "T14-RPT-2" : "T14-RPT-1";
   }
-  store_finish(db, id, o, 2, NULL, 0);
+  store_finish(db, id, NULL, o, 2, NULL, 0);
   store_flush(db, err, sizeof err);
   CHECK_INT_EQ(report(db, "p1", "T14-RPT-1", NULL, "undelivered", "X"), 0,
                "report refund: undelivered applied");
@@ -2319,7 +2363,7 @@ static void test_report_refunds(store_db *db) {
   o[0].state = "accepted";
   o[0].provider = "p1";
   o[0].provider_id = "T14-RPT-3";
-  store_finish(db, id, o, 1, NULL, 0);
+  store_finish(db, id, NULL, o, 1, NULL, 0);
   store_flush(db, err, sizeof err);
   CHECK_INT_EQ(balance_of(db, "t-rpt"), bal + 5,
                "report refund: ... refunded once the send's answer lands");
