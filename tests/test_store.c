@@ -396,6 +396,26 @@ static int claim1(store_db *db, const char *token, char id[40]) {
   return rc;
 }
 
+/* store_mark_sending of one number of `id` under `claim`: its answer */
+static int mark1(store_db *db, const char *id, const char *claim,
+                 const char *number) {
+  const char *nums[1];
+  char err[512] = "";
+  nums[0] = number;
+  return store_mark_sending(db, id, claim, nums, 1, "p1", err, sizeof err);
+}
+
+/* `token` claims until it holds message `want` (the others it claims on
+   the way stay its own): 1 when it does */
+static int claim_until(store_db *db, const char *token, const char *want) {
+  char got[40] = "";
+  int i;
+  for (i = 0; i < 1000 && strcmp(got, want) != 0; i++)
+    if (claim1(db, token, got) == 1)
+      break;
+  return strcmp(got, want) == 0;
+}
+
 static const char *state_of(store_db *db, const char *id,
                             const char *number, char *buf, size_t n) {
   store_message m;
@@ -453,14 +473,10 @@ static void test_queue(store_db *db, int pg) {
                "queue: cancel the held one");
   CHECK_STR_EQ(state_of(db, id2, "+33611111112", buf, sizeof buf),
                "cancelled", "queue: ... its recipients are cancelled");
-  {
-    const char *held[] = {"+33611111112"};
-    CHECK_INT_EQ(store_mark_sending(db, id2, NULL, held, 1, "p1", err,
-                                    sizeof err),
-                 1, "queue: a cancelled recipient is never marked sending");
-    CHECK_STR_EQ(state_of(db, id2, "+33611111112", buf, sizeof buf),
-                 "cancelled", "queue: ... it stays cancelled");
-  }
+  CHECK_INT_EQ(mark1(db, id2, NULL, "+33611111112"), 1,
+               "queue: a cancelled recipient is never marked sending");
+  CHECK_STR_EQ(state_of(db, id2, "+33611111112", buf, sizeof buf),
+               "cancelled", "queue: ... it stays cancelled");
   CHECK_INT_EQ(store_message_cancel(db, "other", id2, err, sizeof err), 1,
                "queue: another tenant's message is not found");
   CHECK_INT_EQ(store_message_ids(db, "", NULL, 0, NULL, 10, &ids, &n), 0,
@@ -472,18 +488,14 @@ static void test_queue(store_db *db, int pg) {
 
   /* a send in flight: `sending` */
   {
-    const char *nums[] = {"+33611111111"};
-    CHECK_INT_EQ(store_mark_sending(db, id, "worker-a", nums, 1, "p1", err,
-                                    sizeof err),
-                 1, "queue: a worker whose claim is gone marks nothing");
-    CHECK_INT_EQ(store_mark_sending(db, id, NULL, nums, 1, "p1", err,
-                                    sizeof err),
-                 1, "queue: nor does a direct send on a claimed row");
+    CHECK_INT_EQ(mark1(db, id, "worker-a", "+33611111111"), 1,
+                 "queue: a worker whose claim is gone marks nothing");
+    CHECK_INT_EQ(mark1(db, id, NULL, "+33611111111"), 1,
+                 "queue: nor does a direct send on a claimed row");
     CHECK_STR_EQ(state_of(db, id, "+33611111111", buf, sizeof buf), "queued",
                  "queue: ... the row is still queued");
-    CHECK_INT_EQ(store_mark_sending(db, id, "worker-b", nums, 1, "p1", err,
-                                    sizeof err),
-                 0, "queue: the claim's holder marks it sending");
+    CHECK_INT_EQ(mark1(db, id, "worker-b", "+33611111111"), 0,
+                 "queue: the claim's holder marks it sending");
     {
       store_outcome o = {"+33611111111", "failed", "p1", NULL, "x", "no"};
       store_finish(db, id, "worker-a", &o, 1, NULL, 0);
@@ -626,57 +638,39 @@ static const char *history_of(store_db *db, const char *id, char *buf,
                               size_t n);
 
 static void test_claim_lost(store_db *db) {
-  char x[40], y[40], got[40] = "", buf[32], hist[256], err[512] = "";
-  const char *nums[] = {"+33611100001"}, *ynums[] = {"+33611100002"};
-  int i;
-  CHECK_INT_EQ(put1(db, NULL, "+33611100001", 0, x), 0, "claim lost: put");
-  for (i = 0; i < 1000 && strcmp(got, x) != 0; i++)
-    if (claim1(db, "w-old", got) == 1)
-      break;
-  CHECK_STR_EQ(got, x, "claim lost: w-old claims it");
-  CHECK_INT_EQ(put1(db, NULL, "+33611100002", 0, y), 0, "claim lost: put y");
-  memset(got, 0, sizeof got);
-  for (i = 0; i < 1000 && strcmp(got, y) != 0; i++)
-    if (claim1(db, "w-old", got) == 1)
-      break;
-  CHECK_STR_EQ(got, y, "claim lost: w-old claims y too");
+  char x[40], y[40], buf[32], hist[256], err[512] = "";
+  const char *nx = "+33611100001", *ny = "+33611100002";
+  CHECK_INT_EQ(put1(db, NULL, nx, 0, x), 0, "claim lost: put");
+  CHECK(claim_until(db, "w-old", x), "claim lost: w-old claims it");
+  CHECK_INT_EQ(put1(db, NULL, ny, 0, y), 0, "claim lost: put y");
+  CHECK(claim_until(db, "w-old", y), "claim lost: w-old claims y too");
   sleep(4);
   /* y: cancelled once its lease ran out, before any heartbeat */
   CHECK_INT_EQ(store_message_cancel(db, "", y, err, sizeof err), 0,
                "claim lost: y, its lease over, is cancelled");
-  CHECK_INT_EQ(store_mark_sending(db, y, "w-old", ynums, 1, "p1", err,
-                                  sizeof err),
-               1, "claim lost: w-old's mark of cancelled y is refused");
-  CHECK_INT_EQ(store_mark_sending(db, y, NULL, ynums, 1, "p1", err,
-                                  sizeof err),
-               1, "claim lost: ... and a direct send's");
-  CHECK_STR_EQ(state_of(db, y, "+33611100002", buf, sizeof buf), "cancelled",
+  CHECK_INT_EQ(mark1(db, y, "w-old", ny), 1,
+               "claim lost: w-old's mark of cancelled y is refused");
+  CHECK_INT_EQ(mark1(db, y, NULL, ny), 1,
+               "claim lost: ... and a direct send's");
+  CHECK_STR_EQ(state_of(db, y, ny, buf, sizeof buf), "cancelled",
                "claim lost: ... y stays cancelled");
   CHECK_INT_EQ(store_queue_heartbeat(db, "w-other", err, sizeof err), 0,
                "claim lost: another node's heartbeat frees the lapsed claim");
-  CHECK_INT_EQ(store_mark_sending(db, x, "w-old", nums, 1, "p1", err,
-                                  sizeof err),
-               1, "claim lost: freed, w-old's mark is refused");
-  printf("#   %s\n", err);
-  memset(got, 0, sizeof got);
-  for (i = 0; i < 1000 && strcmp(got, x) != 0; i++)
-    if (claim1(db, "w-new", got) == 1)
-      break;
-  CHECK_STR_EQ(got, x, "claim lost: w-new claims it");
-  CHECK_INT_EQ(store_mark_sending(db, x, "w-old", nums, 1, "p1", err,
-                                  sizeof err),
-               1, "claim lost: taken over, w-old's mark is refused");
-  CHECK_STR_EQ(state_of(db, x, "+33611100001", buf, sizeof buf), "queued",
+  CHECK_INT_EQ(mark1(db, x, "w-old", nx), 1,
+               "claim lost: freed, w-old's mark is refused");
+  CHECK(claim_until(db, "w-new", x), "claim lost: w-new claims it");
+  CHECK_INT_EQ(mark1(db, x, "w-old", nx), 1,
+               "claim lost: taken over, w-old's mark is refused");
+  CHECK_STR_EQ(state_of(db, x, nx, buf, sizeof buf), "queued",
                "claim lost: ... and changed nothing");
-  CHECK_INT_EQ(store_mark_sending(db, x, "w-new", nums, 1, "p1", err,
-                                  sizeof err),
-               0, "claim lost: w-new marks it sending");
-  CHECK_STR_EQ(state_of(db, x, "+33611100001", buf, sizeof buf), "sending",
+  CHECK_INT_EQ(mark1(db, x, "w-new", nx), 0,
+               "claim lost: w-new marks it sending");
+  CHECK_STR_EQ(state_of(db, x, nx, buf, sizeof buf), "sending",
                "claim lost: ... sending");
   {
     store_outcome o = {"+33611100001", "failed", "p1", NULL, "x", "late"};
     store_finish(db, x, "w-old", &o, 1, NULL, 0);
-    CHECK_STR_EQ(state_of(db, x, "+33611100001", buf, sizeof buf), "sending",
+    CHECK_STR_EQ(state_of(db, x, nx, buf, sizeof buf), "sending",
                  "claim lost: w-old's late outcome is not written");
     CHECK_STR_EQ(history_of(db, x, hist, sizeof hist), "queued,queued,sending",
                  "claim lost: ... nor its event");
