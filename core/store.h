@@ -502,6 +502,14 @@ int store_kv_add_real(store_db *db, const char *ns, const char *key,
 int store_kv_update(store_db *db, const char *ns, const char *key,
                     char *(*fn)(const char *old, void *ud), void *ud);
 
+/** One token of the bucket `key` (refilled at `rate` a second up to
+    `size`; full at first use), shared by every process of a shared store:
+    0 taken; 1 none there, *wait the whole seconds until one is (1 to
+    86400); 2 this store does not share buckets (SQLite: one machine, the
+    caller keeps its own); -1 (err). */
+int store_bucket_take(store_db *db, const char *key, double rate, double size,
+                      unsigned *wait, char *err, size_t errlen);
+
 /* ------------------------------------------------------------- tenants -- */
 
 typedef struct store_tenant {

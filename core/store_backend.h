@@ -58,6 +58,9 @@ typedef struct store_backend {
                      double delta);
   int (*kv_update)(store_db *db, const char *ns, const char *key,
                    char *(*fn)(const char *old, void *ud), void *ud);
+  /* NULL: buckets are not shared (store_bucket_take answers 2) */
+  int (*bucket_take)(store_db *db, const char *key, double rate, double size,
+                     unsigned *wait, char *err, size_t errlen);
   int (*report_apply)(store_db *db, const store_report *r, char *err,
                       size_t errlen);
   int (*reply_add)(store_db *db, const store_reply *r, char **tenant,

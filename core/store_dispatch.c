@@ -137,6 +137,15 @@ int store_kv_update(store_db *db, const char *ns, const char *key,
   return db ? db->be->kv_update(db, ns, key, fn, ud) : -1;
 }
 
+int store_bucket_take(store_db *db, const char *key, double rate, double size,
+                      unsigned *wait, char *err, size_t errlen) {
+  if (!db)
+    return -1;
+  return db->be->bucket_take
+             ? db->be->bucket_take(db, key, rate, size, wait, err, errlen)
+             : 2;
+}
+
 int store_report_apply(store_db *db, const store_report *r, char *err,
                        size_t errlen) {
   if (!db || !r || !r->provider || !r->provider_id || !r->status) {

@@ -14,7 +14,7 @@
  *   queue's) and the index of the recipients a worker may claim (queued,
  *   held by nobody, due >= 0) in (due, message) order: a claim reads the
  *   first one there, whatever the other workers hold and however many
- *   messages are kept.
+ *   messages are kept; buckets (unlogged), the tenants' token buckets.
  *
  * Events: P_EVENT_ADD takes a transaction-scoped lock on the message
  * before its sequence number, so the events of one message are numbered
@@ -59,6 +59,7 @@
 #include <libpq-fe.h>
 
 #include <inttypes.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -255,7 +256,13 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     "  WHERE m.id = r.message_id AND r.state = 'queued'"
     "  AND (m.not_before > 0 OR m.request IS NULL);"
     "CREATE INDEX recipients_ready ON recipients(due, message_id)"
-    "  WHERE state = 'queued' AND claimed_by IS NULL AND due >= 0;",
+    "  WHERE state = 'queued' AND claimed_by IS NULL AND due >= 0;"
+    /* tenants' rate limits, one token bucket each, shared by the nodes;
+       unlogged: no WAL, no fsync (after a crash they start full again) */
+    "CREATE UNLOGGED TABLE buckets ("
+    "  key TEXT PRIMARY KEY,"
+    "  tokens DOUBLE PRECISION NOT NULL,"
+    "  at DOUBLE PRECISION NOT NULL);",
 };
 
 #define NOW_DB "extract(epoch from now())::bigint"
@@ -284,6 +291,8 @@ enum pst {
   P_MESSAGE_BY_PID,
   P_MESSAGE_BY_ID,
   P_CLAIM,
+  P_BUCKET_TAKE,
+  P_BUCKET_LEVEL,
   P_CLAIM_NEXT_DUE,
   P_UNCLAIM,
   P_HEARTBEAT,
@@ -462,6 +471,19 @@ static const char *const pst_sql[P_COUNT] = {
         LEASE_OVER("") ") RETURNING number) SELECT p.id, p.tenant, p.ref, "
         "p.request, p.callback_url, (SELECT string_agg(t.number, ',' ORDER "
         "BY t.number) FROM t) FROM p",
+    /* a token of bucket $1 (rate $2 a second, size $3), refilled and
+       taken under its row lock by the database's clock: a row returned
+       when one was there (a refusal changes nothing) */
+    [P_BUCKET_TAKE] =
+        "INSERT INTO buckets AS b (key, tokens, at) VALUES ($1, $3::float8 "
+        "- 1, extract(epoch from clock_timestamp())) ON CONFLICT (key) DO "
+        "UPDATE SET tokens = least($3::float8, b.tokens + greatest(0, "
+        "excluded.at - b.at) * $2::float8) - 1, at = excluded.at WHERE "
+        "least($3::float8, b.tokens + greatest(0, excluded.at - b.at) * "
+        "$2::float8) + 1e-9 >= 1 RETURNING tokens",
+    [P_BUCKET_LEVEL] = "SELECT least($3::float8, tokens + greatest(0, "
+                       "extract(epoch from clock_timestamp()) - at) * "
+                       "$2::float8) FROM buckets WHERE key = $1",
     [P_CLAIM_NEXT_DUE] = "SELECT min(due) FROM recipients WHERE state = "
                          "'queued' AND claimed_by IS NULL AND due > "
                          "$1::bigint",
@@ -1857,6 +1879,56 @@ static int pg_queue_counts(store_db *db_, unsigned long *queued,
   return 0;
 }
 
+/* ------------------------------------------------------------ buckets -- */
+
+typedef struct bucket_arg {
+  const char *key;
+  char rate[32], size[32];
+  unsigned wait;
+} bucket_arg;
+
+/* One statement when a token is there; a second, a read, when not (the
+   seconds to wait). */
+static int bucket_body(pg_db *db, pconn *c, void *arg, char *err,
+                       size_t errlen) {
+  bucket_arg *a = arg;
+  PGresult *r = px(db, c, P_BUCKET_TAKE, err, errlen, 3, a->key, a->rate,
+                   a->size);
+  double level, w;
+  if (!r)
+    return -1;
+  a->wait = PQntuples(r) ? 0 : 1;
+  PQclear(r);
+  if (!a->wait)
+    return 0;
+  if (!(r = px(db, c, P_BUCKET_LEVEL, err, errlen, 3, a->key, a->rate,
+               a->size)))
+    return -1;
+  level = PQntuples(r) ? strtod(PQgetvalue(r, 0, 0), NULL) : 0;
+  PQclear(r);
+  w = ceil((1 - level) / strtod(a->rate, NULL));
+  a->wait = w < 1 ? 1 : w > 86400 ? 86400 : (unsigned)w;
+  return 0;
+}
+
+static int pg_bucket_take(store_db *db, const char *key, double rate,
+                          double size, unsigned *wait, char *err,
+                          size_t errlen) {
+  bucket_arg a;
+  memset(&a, 0, sizeof a);
+  a.key = key;
+  if (rate <= 0) {
+    *wait = 0;
+    return 0;
+  }
+  snprintf(a.rate, sizeof a.rate, "%.17g", rate);
+  snprintf(a.size, sizeof a.size, "%.17g", size < 1 ? 1 : size);
+  if (run_body((pg_db *)db, bucket_body, &a, err, errlen, 1))
+    return -1;
+  *wait = a.wait;
+  return a.wait ? 1 : 0;
+}
+
 /* --------------------------------------------------------------- queue -- */
 
 typedef struct claim_arg {
@@ -3209,6 +3281,7 @@ const store_backend store_pg_backend = {
     .kv_add = pg_kv_add,
     .kv_add_real = pg_kv_add_real,
     .kv_update = pg_kv_update,
+    .bucket_take = pg_bucket_take,
     .tenant_add = pg_tenant_add,
     .tenant_get = pg_tenant_get,
     .tenant_list = pg_tenant_list,

@@ -100,15 +100,27 @@ typedef struct tenant_buckets {
 /* take_token's answer when out of memory */
 #define TOKEN_OOM ((unsigned)-1)
 
-/* One token for `name`: 0, or the seconds to wait; TOKEN_OOM. */
+/* One token for `name`: 0, or the seconds to wait; TOKEN_OOM.  A shared
+   store (PostgreSQL) keeps the bucket, so that N nodes allow the tenant
+   its rate, not N times it; on SQLite (one machine), or when the shared
+   store cannot answer (the submit that follows will say why), this
+   process keeps its own. */
 static unsigned take_token(struct smsmux *sm, const char *name, double rate,
                            unsigned burst) {
   tenant_buckets *bs;
   tenant_bucket *b = NULL;
+  store_db *db;
   unsigned wait;
   size_t i;
   if (rate <= 0)
     return 0;
+  if ((db = engine_store(sm, NULL))) {
+    int rc = store_bucket_take(db, name, rate, credit_bucket_size(rate, burst),
+                               &wait, NULL, 0);
+    if (rc == 0 || rc == 1)
+      return rc ? wait : 0;
+    /* 2: not shared; -1: the store cannot answer */
+  }
   pthread_mutex_lock(&sm->tenant_lock);
   if (!sm->tenant_buckets &&
       !(sm->tenant_buckets = calloc(1, sizeof(tenant_buckets)))) {

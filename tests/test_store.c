@@ -679,6 +679,36 @@ static void test_claim_lost(store_db *db) {
                "claim lost: w-new gives back the rest");
 }
 
+/* Token buckets: shared by PostgreSQL (full at first, one token each,
+   then the wait for one), left to the caller by SQLite. */
+static void test_buckets(store_db *db, int pg) {
+  char err[512] = "";
+  unsigned wait = 0;
+  int i, taken = 0;
+  if (!pg) {
+    CHECK_INT_EQ(store_bucket_take(db, "t-rate", 1, 3, &wait, err, sizeof err),
+                 2, "buckets: SQLite leaves them to the caller");
+    return;
+  }
+  for (i = 0; i < 3; i++)
+    taken += store_bucket_take(db, "t-rate", 0.1, 3, &wait, err,
+                               sizeof err) == 0;
+  CHECK_INT_EQ(taken, 3, "buckets: a full bucket of 3 gives 3 tokens");
+  CHECK_INT_EQ(store_bucket_take(db, "t-rate", 0.1, 3, &wait, err, sizeof err),
+               1, "buckets: ... then none");
+  CHECK(wait >= 9 && wait <= 10, "buckets: ... for the 10 s one takes at 0.1/s");
+  CHECK_INT_EQ(store_bucket_take(db, "t-other", 0.1, 1, &wait, err,
+                                 sizeof err),
+               0, "buckets: another key has its own");
+  CHECK_INT_EQ(store_bucket_take(db, "t-fast", 1000, 1, &wait, err,
+                                 sizeof err),
+               0, "buckets: at 1000/s, one token");
+  usleep(20000);
+  CHECK_INT_EQ(store_bucket_take(db, "t-fast", 1000, 1, &wait, err,
+                                 sizeof err),
+               0, "buckets: ... refilled 20 ms later");
+}
+
 static const char *history_of(store_db *db, const char *id, char *buf,
                               size_t n) {
   store_message m;
@@ -2704,6 +2734,7 @@ static int pg_main(const char *url, const char *fresh, const char *v1) {
     test_polling(db);
     test_prune(db);
     test_prune13(db);
+    test_buckets(db, 1);
     test_claim_lost(db);
     store_close(db); /* before forking: children open their own */
     test_concurrency(url, fresh);
@@ -2788,6 +2819,7 @@ int main(int argc, char **argv) {
     test_polling(db);
     test_prune(db);
     test_prune13(db);
+    test_buckets(db, 0);
     store_close(db); /* before forking: children open their own */
     test_concurrency(dir, fresh);
     test_claim_race(dir);

@@ -25,6 +25,9 @@ EXTRA_DIST += tests/daemon/nodes-events.sh
 # the message over: sent once, the late node sends nothing (issue 15).
 TESTS += tests/daemon/nodes-stall.sh
 EXTRA_DIST += tests/daemon/nodes-stall.sh
+# A tenant's rate limit shared by two nodes (one bucket in the database).
+TESTS += tests/daemon/nodes-rate.sh
+EXTRA_DIST += tests/daemon/nodes-rate.sh
 TESTS += tests/daemon/kannel.sh
 EXTRA_DIST += tests/daemon/kannel.sh
 TESTS += tests/daemon/abuse.sh
