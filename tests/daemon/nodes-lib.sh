@@ -10,6 +10,8 @@
 #   psql_store SQL          a query on the store's database of d.ini
 #   queue_empty             nothing queued or sending, on every node
 #   sim_counts              "NUMBER COUNT" of sMsmode sends per number
+#   nodes_plain_config W    the simulator, and $TMP/d.ini: W workers a
+#                           node, one sMsmode instance `main` at it
 
 NS=
 if [ "$(id -u)" = 0 ] && unshare -p -f --kill-child -- true 2>/dev/null; then
@@ -74,4 +76,23 @@ queue_empty() { # on every node's /metrics: the shared queue holds nothing
 # per number: the count of sendSMS.do requests sMsmode got, "NUMBER COUNT"
 sim_counts() {
   sim_requests smsmode | jq -r '[.[] | select(.path|endswith("/sendSMS.do")) | (.query + " " + (.body // "")) | scan("numero=([0-9]+)") | .[0]] | group_by(.) | .[] | "\(.[0]) \(length)"'
+}
+# nodes_plain_config WORKERS: the simulator started, $TMP/d.ini with one
+# sMsmode instance `main` at it and WORKERS workers a node
+nodes_plain_config() {
+  sim_start --quiet
+  daemon_config - <<EOF
+[smsmux]
+plugin_dir = @PLUGINS@
+state_dir = @TMP@/state
+timeout = 5
+[server]
+listen = 127.0.0.1:0
+admin_key = @KEY@
+workers = $1
+[provider.main]
+plugin = smsmode
+base_url = @SIM@/smsmode/http/1.6
+access_token = demo-token
+EOF
 }

@@ -11,21 +11,7 @@ export SMSMUX_TEST_STORE
 . "$top_srcdir/tests/daemon/lib.sh"
 . "$top_srcdir/tests/daemon/nodes-lib.sh"
 
-sim_start --quiet
-daemon_config - <<'EOF'
-[smsmux]
-plugin_dir = @PLUGINS@
-state_dir = @TMP@/state
-timeout = 5
-[server]
-listen = 127.0.0.1:0
-admin_key = @KEY@
-workers = 2
-[provider.main]
-plugin = smsmode
-base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
-EOF
+nodes_plain_config 2
 node_start 1
 node_start 2
 D_URL=$(url 1)

@@ -18,21 +18,7 @@ SMSMUX_STORE_LEASE=2
 export SMSMUX_STORE_LEASE
 . "$top_srcdir/tests/daemon/nodes-lib.sh"
 
-sim_start --quiet
-daemon_config - <<'EOF'
-[smsmux]
-plugin_dir = @PLUGINS@
-state_dir = @TMP@/state
-timeout = 5
-[server]
-listen = 127.0.0.1:0
-admin_key = @KEY@
-workers = 1
-[provider.main]
-plugin = smsmode
-base_url = @SIM@/smsmode/http/1.6
-access_token = demo-token
-EOF
+nodes_plain_config 1
 
 SMSMUX_TEST_CLAIM_PAUSE_MS=3000
 export SMSMUX_TEST_CLAIM_PAUSE_MS
