@@ -838,6 +838,15 @@ static void *heartbeat_main(void *arg) {
   struct smsmux_workers *w = arg;
   struct timespec at;
   unsigned k;
+  /* every worker's token, joined by commas: one heartbeat transaction a
+     beat for the whole node (its expiry pass run once, not per worker) */
+  char *tokens = calloc(w->n ? w->n : 1, 64);
+  size_t used = 0;
+  for (k = 0; tokens && k < w->n; k++) {
+    char token[64];
+    worker_token(w, k, token);
+    used += (size_t)sprintf(tokens + used, "%s%s", k ? "," : "", token);
+  }
   pthread_mutex_lock(&w->lock);
   while (!w->stop) {
     clock_gettime(CLOCK_REALTIME, &at);
@@ -848,15 +857,19 @@ static void *heartbeat_main(void *arg) {
     pthread_mutex_unlock(&w->lock);
     {
       store_db *db = engine_store(w->sm, NULL);
-      char token[64];
-      for (k = 0; db && k < w->n; k++) {
-        worker_token(w, k, token);
-        store_queue_heartbeat(db, token, NULL, 0);
-      }
+      if (db && tokens)
+        store_queue_heartbeat(db, tokens, NULL, 0);
+      else if (db) /* out of memory at start: one by one */
+        for (k = 0; k < w->n; k++) {
+          char token[64];
+          worker_token(w, k, token);
+          store_queue_heartbeat(db, token, NULL, 0);
+        }
     }
     pthread_mutex_lock(&w->lock);
   }
   pthread_mutex_unlock(&w->lock);
+  free(tokens);
   return NULL;
 }
 

@@ -174,8 +174,9 @@ int store_queue_unclaim(store_db *db, const char *token, char *err,
                         size_t errlen);
 
 /** Claims (queue and webhook) and `sending` recipients of worker
-    `token` (NULL: the handle's own direct sends) stay theirs for another
-    lease period.
+    `token` (several workers' tokens joined by commas: one transaction for
+    them all; NULL: the handle's own direct sends) stay theirs for another
+    lease period; then leases that ran out are expired, once.
     PostgreSQL: claims and `sending` rows are leased, and a lease not
     renewed in time lets other nodes take what was claimed (recover turns
     what was sending into `unknown`); a worker calls this well within the

@@ -489,9 +489,10 @@ static const char *const pst_sql[P_COUNT] = {
                          "$1::bigint",
     [P_UNCLAIM] = "UPDATE recipients SET claimed_by = NULL, lease_until = "
                   "NULL WHERE claimed_by = $1 AND state = 'queued'",
+    /* $1: one token, or several joined by commas */
     [P_HEARTBEAT] = "UPDATE recipients SET lease_until = " NOW_DB
-                    " + $2::bigint WHERE claimed_by = $1 AND state IN "
-                    "('queued', 'sending')",
+                    " + $2::bigint WHERE claimed_by = ANY(string_to_array("
+                    "$1, ',')) AND state IN ('queued', 'sending')",
     [P_EXPIRE_SENDING] =
         "UPDATE recipients SET state = 'unknown', code = "
         "'interrupted', text = 'the request may have left "
@@ -631,7 +632,8 @@ static const char *const pst_sql[P_COUNT] = {
                      "WHERE seq = $1::bigint",
     [P_HOOK_BACKLOG] = "SELECT count(*) FROM webhooks",
     [P_HOOK_HEARTBEAT] = "UPDATE webhooks SET lease_until = " NOW_DB
-                         " + $2::bigint WHERE claimed_by = $1",
+                         " + $2::bigint WHERE claimed_by = "
+                         "ANY(string_to_array($1, ','))",
     [P_HOOK_EXPIRE] = "UPDATE webhooks SET claimed_by = NULL, lease_until "
                       "= NULL WHERE claimed_by IS NOT NULL AND "
                       LEASE_OVER(""),
