@@ -2621,6 +2621,17 @@ static sqlite3_stmt *stmt_on(sqlite3 *s, const char *sql, const char *types,
   return st;
 }
 
+/* A statement on the writer inside job j, bound; NULL (j->err) when it
+   cannot be prepared. */
+static sqlite3_stmt *w_stmt(sq_db *db, job *j, const char *sql,
+                            const char *types, va_list ap) {
+  sqlite3_stmt *st = stmt_v(db->w.sql, sql, types, ap);
+  if (!st)
+    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
+            sqlite3_errcode(db->w.sql));
+  return st;
+}
+
 /* Run a statement without rows on the writer inside job j: the rows it
    changed, or -1 (j->err). */
 static long w_run(sq_db *db, job *j, const char *sql, const char *types, ...) {
@@ -2628,13 +2639,10 @@ static long w_run(sq_db *db, job *j, const char *sql, const char *types, ...) {
   va_list ap;
   int rc;
   va_start(ap, types);
-  st = stmt_v(db->w.sql, sql, types, ap);
+  st = w_stmt(db, j, sql, types, ap);
   va_end(ap);
-  if (!st) {
-    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
-            sqlite3_errcode(db->w.sql));
+  if (!st)
     return -1;
-  }
   rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) {
@@ -2653,13 +2661,10 @@ static int w_int(sq_db *db, job *j, int64_t *out, const char *sql,
   va_list ap;
   int rc;
   va_start(ap, types);
-  st = stmt_v(db->w.sql, sql, types, ap);
+  st = w_stmt(db, j, sql, types, ap);
   va_end(ap);
-  if (!st) {
-    sql_err(db, db->w.sql, j->err, sizeof j->err, "cannot prepare",
-            sqlite3_errcode(db->w.sql));
+  if (!st)
     return -1;
-  }
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW && out)
     *out = sqlite3_column_int64(st, 0);
