@@ -101,21 +101,8 @@ CLI --json tenant key add acme
 TKEY=$(jqr .key)
 assert_eq 0 "$RC" "a key for the tenant, issued on the shared store"
 
-# curl_cfg FILE NODES NUMBER...: one POST per number with the tenant's key
-# and an Idempotency-Key, to the NODES in turn
-curl_cfg() {
-  _f=$1; _nodes=$2; shift 2
-  : >"$_f"
-  _i=0
-  for _n in "$@"; do
-    set -- $_nodes
-    shift $((_i % $#))
-    [ $_i -gt 0 ] && echo next >>"$_f"
-    printf 'url = "%s/v1/messages"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\nheader = "Idempotency-Key: ev-%s"\ndata = "{\\"to\\": \\"0%s\\", \\"text\\": \\"evt\\"}"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %s\\n"\n' \
-      "$(url "$1")" "$TKEY" "$_n" "$_n" "$_n" >>"$_f"
-    _i=$((_i + 1))
-  done
-}
+# the keyed POSTs of curl_cfg (nodes-lib.sh)
+CFG_BEARER=$TKEY CFG_IDEM=ev- CFG_TEXT=evt
 # advance: the simulator's reports, twice (operator, then final: numbers
 # ending in 34 undelivered, the others delivered), pushed to node 1's hook
 advance() {

@@ -10,6 +10,9 @@
 #   psql_store SQL          a query on the store's database of d.ini
 #   queue_empty             nothing queued or sending, on every node
 #   sim_counts              "NUMBER COUNT" of sMsmode sends per number
+#   curl_cfg FILE NODES N...  a curl --config: one keyed POST per number
+#                           to the NODES in turn ($CFG_BEARER, $CFG_IDEM,
+#                           $CFG_TEXT), each writing "STATUS NUMBER"
 #   nodes_plain_config W    the simulator, and $TMP/d.ini: W workers a
 #                           node, one sMsmode instance `main` at it
 
@@ -95,4 +98,20 @@ plugin = smsmode
 base_url = @SIM@/smsmode/http/1.6
 access_token = demo-token
 EOF
+}
+# curl_cfg FILE NODES NUMBER...: one POST per number (0NUMBER, text
+# $CFG_TEXT) to the NODES in turn, with the key $CFG_BEARER and the
+# Idempotency-Key $CFG_IDEM<NUMBER>; each transfer writes "STATUS NUMBER"
+curl_cfg() {
+  _f=$1; _nodes=$2; shift 2
+  : >"$_f"
+  _i=0
+  for _n in "$@"; do
+    set -- $_nodes
+    shift $((_i % $#))
+    [ $_i -gt 0 ] && echo next >>"$_f"
+    printf 'url = "%s/v1/messages"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\nheader = "Idempotency-Key: %s%s"\ndata = "{\\"to\\": \\"0%s\\", \\"text\\": \\"%s\\"}"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %s\\n"\n' \
+      "$(url "$1")" "$CFG_BEARER" "$CFG_IDEM" "$_n" "$_n" "$CFG_TEXT" "$_n" >>"$_f"
+    _i=$((_i + 1))
+  done
 }

@@ -62,20 +62,8 @@ assert_contains "$(cat "$TMP/n1.log" "$TMP/n2.log" "$TMP/n3.log")" "created the 
 # ---- load: N messages, 150 a second (the 12 workers, 100 ms a send, fall
 # behind), message i to node i % 3 + 1, each with its
 # Idempotency-Key; "STATUS NUMBER" per transfer in $TMP/results
-# curl_cfg FILE NODES NUMBER...: one POST per number, to the NODES in turn
-curl_cfg() {
-  _f=$1; _nodes=$2; shift 2
-  : >"$_f"
-  _i=0
-  for _n in "$@"; do
-    set -- $_nodes
-    shift $((_i % $#))
-    [ $_i -gt 0 ] && echo next >>"$_f"
-    printf 'url = "%s/v1/messages"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\nheader = "Idempotency-Key: load-%s"\ndata = "{\\"to\\": \\"0%s\\", \\"text\\": \\"charge\\"}"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %s\\n"\n' \
-      "$(url "$1")" "$KEY" "$_n" "$_n" "$_n" >>"$_f"
-    _i=$((_i + 1))
-  done
-}
+# the keyed POSTs of curl_cfg (nodes-lib.sh)
+CFG_BEARER=$KEY CFG_IDEM=load- CFG_TEXT=charge
 sim_fault smsmode slow "ms=100"
 curl_cfg "$TMP/curl.cfg" "1 2 3" $(seq 612300000 $((612300000 + N - 1)))
 curl -sS --rate 150/s --config "$TMP/curl.cfg" >"$TMP/results" 2>/dev/null &
